@@ -1,0 +1,244 @@
+//! The command line: `serve`, `migrate` and the admin commands. Every subcommand reads the
+//! same layered configuration (see [`crate::config`]).
+
+use crate::admin::{self, NewKeyArgs};
+use crate::config::{Config, Overrides};
+use clap::{Args, Parser, Subcommand};
+use interviewd_domain::Plan;
+use std::path::PathBuf;
+use tokio_util::sync::CancellationToken;
+
+/// Self-hostable AI-interview platform server.
+#[derive(Parser, Debug)]
+#[command(name = "interviewd", version, about)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Flags every subcommand accepts.
+#[derive(Args, Debug)]
+pub struct GlobalArgs {
+    /// Data directory (SQLite database, recordings, mail outbox).
+    #[arg(long, global = true)]
+    pub data_dir: Option<PathBuf>,
+    /// Database URL (`sqlite://…` or `postgres://…`).
+    #[arg(long, global = true)]
+    pub database_url: Option<String>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Run the HTTP API (and, in later versions, the workers).
+    Serve {
+        /// Address to listen on (default 127.0.0.1:8080).
+        #[arg(long)]
+        listen: Option<String>,
+    },
+    /// Apply database migrations and exit.
+    Migrate,
+    /// Manage companies.
+    #[command(subcommand)]
+    Companies(CompanyCommand),
+    /// Manage API keys.
+    #[command(subcommand)]
+    Keys(KeyCommand),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum CompanyCommand {
+    /// Create a company.
+    Create {
+        #[arg(long)]
+        name: String,
+        #[arg(long, default_value = "TRIAL", value_parser = parse_plan)]
+        plan: Plan,
+        /// Simultaneous live sessions (default depends on the plan).
+        #[arg(long)]
+        concurrency: Option<u32>,
+    },
+    /// List companies.
+    List,
+    /// Change a company's plan (records plan_changed_at).
+    SetPlan {
+        id: String,
+        #[arg(value_parser = parse_plan)]
+        plan: Plan,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum KeyCommand {
+    /// Create a key; prints it once, with its secret.
+    Create {
+        /// The key's company (repeatable with --ats: the companies it manages).
+        #[arg(long)]
+        company: Vec<String>,
+        /// An ATS integration key (may create and manage companies).
+        #[arg(long)]
+        ats: bool,
+        /// Comma-separated scopes, or `all`.
+        #[arg(long)]
+        scopes: String,
+        #[arg(long)]
+        name: Option<String>,
+        /// RFC 3339 expiry time.
+        #[arg(long)]
+        expires_at: Option<String>,
+    },
+    /// List keys (never their secrets).
+    List,
+    /// Revoke a key.
+    Revoke { id: String },
+}
+
+fn parse_plan(s: &str) -> Result<Plan, String> {
+    s.parse()
+}
+
+fn print(value: &serde_json::Value) -> anyhow::Result<()> {
+    println!("{}", serde_json::to_string_pretty(value)?);
+    Ok(())
+}
+
+/// Runs the parsed command line.
+pub async fn execute(cli: Cli) -> anyhow::Result<()> {
+    let listen = match &cli.command {
+        Command::Serve { listen } => listen.clone(),
+        _ => None,
+    };
+    let overrides = Overrides {
+        listen,
+        data_dir: cli.global.data_dir,
+        database_url: cli.global.database_url,
+    };
+    let config = Config::load(&overrides)?;
+    init_tracing(&config);
+    let store = crate::open_store(&config).await?;
+    match cli.command {
+        Command::Serve { .. } => serve(config, store).await,
+        Command::Migrate => {
+            tracing::info!("migrations applied");
+            Ok(())
+        }
+        Command::Companies(cmd) => companies(&store, cmd).await,
+        Command::Keys(cmd) => keys(&store, cmd).await,
+    }
+}
+
+async fn serve(config: Config, store: crate::store::DynStore) -> anyhow::Result<()> {
+    if is_root() {
+        tracing::warn!("running as root is not recommended");
+    }
+    let listener = tokio::net::TcpListener::bind(&config.listen).await?;
+    let shutdown = CancellationToken::new();
+    let trigger = shutdown.clone();
+    tokio::spawn(async move {
+        wait_for_signal().await;
+        tracing::info!("shutting down");
+        trigger.cancel();
+    });
+    crate::run(config, store, listener, shutdown).await
+}
+
+fn is_root() -> bool {
+    std::env::var("USER").is_ok_and(|u| u == "root")
+}
+
+async fn wait_for_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(s) => s,
+                Err(_) => {
+                    let _ = ctrl_c.await;
+                    return;
+                }
+            };
+        tokio::select! {
+            _ = ctrl_c => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = ctrl_c.await;
+    }
+}
+
+async fn companies(store: &crate::store::DynStore, cmd: CompanyCommand) -> anyhow::Result<()> {
+    match cmd {
+        CompanyCommand::Create {
+            name,
+            plan,
+            concurrency,
+        } => {
+            let c = admin::create_company(store, &name, plan, concurrency).await?;
+            print(&admin::company_json(&c))
+        }
+        CompanyCommand::List => {
+            let all = admin::list_companies(store).await?;
+            print(&serde_json::Value::Array(
+                all.iter().map(admin::company_json).collect(),
+            ))
+        }
+        CompanyCommand::SetPlan { id, plan } => print(&admin::company_json(
+            &admin::set_plan(store, &id, plan).await?,
+        )),
+    }
+}
+
+async fn keys(store: &crate::store::DynStore, cmd: KeyCommand) -> anyhow::Result<()> {
+    match cmd {
+        KeyCommand::Create {
+            company,
+            ats,
+            scopes,
+            name,
+            expires_at,
+        } => {
+            let (key, secret) = admin::create_key(
+                store,
+                NewKeyArgs {
+                    company,
+                    ats,
+                    scopes,
+                    name,
+                    expires_at,
+                },
+            )
+            .await?;
+            let mut out = admin::key_json(&key);
+            out["key"] = secret.into();
+            print(&out)
+        }
+        KeyCommand::List => {
+            let all = store.list_keys().await?;
+            print(&serde_json::Value::Array(
+                all.iter().map(admin::key_json).collect(),
+            ))
+        }
+        KeyCommand::Revoke { id } => {
+            admin::revoke_key(store, &id).await?;
+            print(&serde_json::json!({ "id": id, "revoked": true }))
+        }
+    }
+}
+
+/// Logs go to stderr so admin commands keep stdout for their JSON.
+pub fn init_tracing(config: &Config) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    let _ = if config.log_format == "json" {
+        builder.json().try_init()
+    } else {
+        builder.try_init()
+    };
+}

@@ -1,0 +1,209 @@
+//! `GET/POST /agents`, `GET/PATCH/DELETE /agents/{id}`. Deleting an agent hides it from
+//! reads; interviews already created with it keep working (the documented "existing
+//! interviews are unaffected").
+
+use super::dto::AgentDto;
+use super::{Ctx, IvError, IvPath, list_body, page_of, path_uuid};
+use crate::error::CoreError;
+use crate::http::AppState;
+use crate::store::ResourceKind;
+use crate::validate::{self, Patch};
+use axum::Json;
+use axum::Router;
+use axum::body::Bytes;
+use axum::http::StatusCode;
+use axum::routing::get;
+use interviewd_domain::model::Agent;
+use interviewd_domain::{AgentChannel, AgentId, CompanyId, Scope};
+use serde::Deserialize;
+use serde_json::{Map, Value};
+
+const FOCUSES: &[&str] = &[
+    "SCREENING",
+    "OUTREACH",
+    "LANGUAGE_TEST",
+    "GENERIC",
+    "TECHNICAL",
+    "CULTURE_FIT",
+];
+const LANGUAGES: &[&str] = &[
+    "EN", "ES", "SK", "CS", "DE", "FR", "IT", "PL", "PT", "NL", "HU", "RO", "UK",
+];
+const CEFR: &[&str] = &["A1", "A2", "B1", "B2", "C1", "C2"];
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/agents", get(list).post(create))
+        .route("/agents/{id}", get(show).patch(update).delete(remove))
+}
+
+/// Agent fields as sent by clients (create, patch and inline `agent` objects).
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct AgentInput {
+    #[serde(default)]
+    name: Patch<String>,
+    #[serde(default, rename = "type")]
+    kind: Patch<String>,
+    #[serde(default)]
+    focus: Patch<String>,
+    #[serde(default)]
+    language: Patch<String>,
+    #[serde(default)]
+    duration: Patch<u32>,
+    #[serde(default)]
+    questions: Patch<Vec<String>>,
+    #[serde(default)]
+    instructions: Patch<String>,
+    #[serde(default)]
+    voice_id: Patch<String>,
+    #[serde(default)]
+    company_phone_number_id: Patch<String>,
+    #[serde(default)]
+    cefr_level: Patch<String>,
+}
+
+impl AgentInput {
+    /// Applies the input to `agent`, validating every field it touches.
+    pub fn apply(self, agent: &mut Agent) -> Result<(), CoreError> {
+        match self.name {
+            Patch::Value(n) => agent.name = validate::text("name", &n, 1, 255)?,
+            Patch::Null => return Err(CoreError::invalid("name", "name cannot be null")),
+            Patch::Missing => {}
+        }
+        if let Patch::Value(t) = self.kind {
+            agent.channel = t
+                .parse::<AgentChannel>()
+                .map_err(|e| CoreError::invalid("type", e))?;
+        }
+        if let Patch::Value(f) = self.focus {
+            agent.focus = validate::one_of("focus", &f, FOCUSES)?;
+        }
+        if let Patch::Value(l) = self.language {
+            agent.language = validate::one_of("language", &l, LANGUAGES)?;
+        }
+        if let Patch::Value(d) = self.duration {
+            if !(1..=120).contains(&d) {
+                return Err(CoreError::invalid(
+                    "duration",
+                    "duration must be from 1 to 120 minutes",
+                ));
+            }
+            agent.duration_minutes = d;
+        }
+        if let Some(q) = self.questions.into_update() {
+            agent.questions = validate::string_list("questions", &q.unwrap_or_default(), 50, 1000)?;
+        }
+        if let Some(i) = self.instructions.into_update() {
+            agent.instructions = validate::opt_text("instructions", i.as_deref(), 10_000)?;
+        }
+        let attrs = &mut agent.attrs;
+        for (key, patch, max) in [
+            ("voiceId", self.voice_id, 64),
+            ("companyPhoneNumberId", self.company_phone_number_id, 64),
+        ] {
+            if let Some(v) = patch.into_update() {
+                match validate::opt_text(key, v.as_deref(), max)? {
+                    Some(v) => attrs.insert(key.into(), v.into()),
+                    None => attrs.remove(key),
+                };
+            }
+        }
+        if let Some(c) = self.cefr_level.into_update() {
+            match c
+                .map(|c| validate::one_of("cefrLevel", &c, CEFR))
+                .transpose()?
+            {
+                Some(c) => attrs.insert("cefrLevel".into(), c.into()),
+                None => attrs.remove("cefrLevel"),
+            };
+        }
+        Ok(())
+    }
+
+    /// Builds a new agent (name required; type PHONE, focus SCREENING, language EN and
+    /// 15 minutes by default).
+    pub fn into_new_agent(
+        self,
+        company: CompanyId,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Agent, CoreError> {
+        if !matches!(self.name, Patch::Value(_)) {
+            return Err(CoreError::invalid("name", "name is required"));
+        }
+        let mut agent = Agent {
+            id: AgentId::new(),
+            number: 0,
+            company_id: company,
+            name: String::new(),
+            channel: AgentChannel::Phone,
+            focus: "SCREENING".into(),
+            language: "EN".into(),
+            duration_minutes: 15,
+            questions: Vec::new(),
+            instructions: None,
+            attrs: Map::new(),
+            created_at: now,
+            updated_at: now,
+        };
+        self.apply(&mut agent)?;
+        Ok(agent)
+    }
+}
+
+async fn list(ctx: Ctx) -> Result<Json<Value>, IvError> {
+    let company = ctx.company(&[Scope::ReadAgents])?;
+    let page = page_of(&ctx)?;
+    let found = ctx.state.store.list_agents(company, page).await?;
+    let items: Vec<AgentDto> = found.items.iter().map(AgentDto::from).collect();
+    Ok(Json(list_body(items, found.total, page)))
+}
+
+async fn create(ctx: Ctx, body: Bytes) -> Result<(StatusCode, Json<AgentDto>), IvError> {
+    let company = ctx.company(&[Scope::WriteAgents])?;
+    let input: AgentInput = ctx.body(&body)?;
+    let agent = input.into_new_agent(company, ctx.state.now())?;
+    let agent = ctx.state.store.insert_agent(&agent).await?;
+    Ok((StatusCode::CREATED, Json(AgentDto::from(&agent))))
+}
+
+async fn load(ctx: &Ctx, company: CompanyId, raw: &str) -> Result<Agent, IvError> {
+    let id = path_uuid(raw, "id")?;
+    match ctx.state.store.get_agent(company, id.into()).await? {
+        Some(agent) => Ok(agent),
+        None => Err(ctx.missing(ResourceKind::Agent, "agent", id, company).await),
+    }
+}
+
+async fn show(ctx: Ctx, IvPath(id): IvPath<String>) -> Result<Json<AgentDto>, IvError> {
+    let company = ctx.company(&[Scope::ReadAgents])?;
+    Ok(Json(AgentDto::from(&load(&ctx, company, &id).await?)))
+}
+
+async fn update(
+    ctx: Ctx,
+    IvPath(id): IvPath<String>,
+    body: Bytes,
+) -> Result<Json<AgentDto>, IvError> {
+    let company = ctx.company(&[Scope::WriteAgents])?;
+    let mut agent = load(&ctx, company, &id).await?;
+    let input: AgentInput = ctx.body(&body)?;
+    input.apply(&mut agent)?;
+    agent.updated_at = ctx.state.now();
+    ctx.state.store.update_agent(&agent).await?;
+    Ok(Json(AgentDto::from(&agent)))
+}
+
+async fn remove(ctx: Ctx, IvPath(id): IvPath<String>) -> Result<Json<bool>, IvError> {
+    let company = ctx.company(&[Scope::DeleteAgents])?;
+    let agent = load(&ctx, company, &id).await?;
+    if !ctx
+        .state
+        .store
+        .delete_agent(company, agent.id, ctx.state.now())
+        .await?
+    {
+        return Err(CoreError::not_found("agent", agent.id).into());
+    }
+    Ok(Json(true))
+}

@@ -1,0 +1,275 @@
+//! `GET/POST /candidates`, `GET/PATCH /candidates/{id}`. E-mail, phone and external id are
+//! unique per company (409). `metadata.externalId` is the external id Alpharun calls
+//! `ext_id`.
+
+use super::dto::CandidateDto;
+use super::{Ctx, IvError, IvPath, list_body, page_of, path_uuid};
+use crate::error::CoreError;
+use crate::http::AppState;
+use crate::store::{CandidateFilter, DynStore, ResourceKind};
+use crate::validate::{self, Patch};
+use axum::Json;
+use axum::Router;
+use axum::body::Bytes;
+use axum::http::StatusCode;
+use axum::routing::get;
+use interviewd_domain::model::Candidate;
+use interviewd_domain::{CandidateId, CompanyId, Email, ExtId, JobId, PhoneNumber, Scope};
+use serde::Deserialize;
+use serde_json::{Map, Value};
+
+/// Candidate pipeline statuses.
+pub const STATUSES: &[&str] = &[
+    "APPLIED",
+    "IN_PROCESS",
+    "INTERVIEWING",
+    "OFFERED",
+    "HIRED",
+    "REJECTED",
+    "WITHDRAWN",
+];
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/candidates", get(list).post(create))
+        .route("/candidates/{id}", get(show).patch(update))
+}
+
+/// Candidate fields as sent by clients (create, patch and inline `candidate` objects).
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct CandidateInput {
+    #[serde(default)]
+    first_name: Patch<String>,
+    #[serde(default)]
+    last_name: Patch<String>,
+    #[serde(default)]
+    email: Patch<String>,
+    #[serde(default)]
+    phone_number: Patch<String>,
+    #[serde(default)]
+    gdpr_expiry_date: Patch<String>,
+    #[serde(default)]
+    status: Patch<String>,
+    #[serde(default)]
+    pub job_id: Option<String>,
+    #[serde(default)]
+    job_ids: Option<Vec<String>>,
+    #[serde(default)]
+    metadata: Patch<Map<String, Value>>,
+}
+
+fn parse_date(raw: &str) -> Result<chrono::NaiveDate, CoreError> {
+    let trimmed = raw.trim();
+    chrono::NaiveDate::parse_from_str(trimmed, "%Y-%m-%d")
+        .or_else(|_| chrono::DateTime::parse_from_rfc3339(trimmed).map(|t| t.date_naive()))
+        .map_err(|_| {
+            CoreError::invalid(
+                "gdprExpiryDate",
+                "gdprExpiryDate must be a date (YYYY-MM-DD)",
+            )
+        })
+}
+
+/// Parses a job id from the body and checks it is the company's (404 otherwise: a body
+/// reference never reveals another company's ids).
+pub async fn company_job(
+    store: &DynStore,
+    company: CompanyId,
+    field: &str,
+    raw: &str,
+) -> Result<JobId, CoreError> {
+    let id: JobId = raw
+        .parse()
+        .map_err(|_| CoreError::invalid(field, format!("{field} must be a valid UUID")))?;
+    match store.get_job(company, id).await? {
+        Some(job) => Ok(job.id),
+        None => Err(CoreError::not_found("job", id)),
+    }
+}
+
+impl CandidateInput {
+    /// Whether the inline form carries a gdprExpiryDate (required for inline candidates).
+    pub fn has_gdpr_expiry(&self) -> bool {
+        matches!(self.gdpr_expiry_date, Patch::Value(_))
+    }
+
+    /// Applies the input; job references are resolved against `store` in `company`.
+    pub async fn apply(self, store: &DynStore, c: &mut Candidate) -> Result<(), CoreError> {
+        if let Some(v) = self.first_name.into_update() {
+            c.first_name = validate::opt_text("firstName", v.as_deref(), 100)?;
+        }
+        if let Some(v) = self.last_name.into_update() {
+            c.last_name = validate::opt_text("lastName", v.as_deref(), 100)?;
+        }
+        if let Some(v) = self.email.into_update() {
+            c.email = v
+                .as_deref()
+                .map(Email::parse)
+                .transpose()
+                .map_err(|e| CoreError::invalid_value("email", e))?;
+        }
+        if let Some(v) = self.phone_number.into_update() {
+            c.phone = v
+                .as_deref()
+                .map(PhoneNumber::parse)
+                .transpose()
+                .map_err(|e| CoreError::invalid_value("phoneNumber", e))?;
+        }
+        if let Some(v) = self.gdpr_expiry_date.into_update() {
+            c.gdpr_expiry_date = v.as_deref().map(parse_date).transpose()?;
+        }
+        if let Some(v) = self.status.into_update() {
+            c.status = match v {
+                Some(s) => validate::one_of("status", &s, STATUSES)?,
+                None => "APPLIED".into(),
+            };
+        }
+        if let Some(v) = self.metadata.into_update() {
+            let mut m = v.unwrap_or_default();
+            validate::metadata("metadata", &m, 10 * 1024, 5, 50)?;
+            c.ext_id = match m.remove("externalId") {
+                None | Some(Value::Null) => None,
+                Some(Value::String(s)) => Some(
+                    ExtId::parse(&s)
+                        .map_err(|e| CoreError::invalid_value("metadata.externalId", e))?,
+                ),
+                Some(_) => {
+                    return Err(CoreError::invalid(
+                        "metadata.externalId",
+                        "metadata.externalId must be a string",
+                    ));
+                }
+            };
+            c.metadata = m;
+        }
+        let mut ids: Option<Vec<String>> = self.job_ids;
+        if let Some(one) = self.job_id {
+            ids.get_or_insert_with(Vec::new).insert(0, one);
+        }
+        if let Some(raw) = ids {
+            if raw.len() > 50 {
+                return Err(CoreError::invalid(
+                    "jobIds",
+                    "jobIds may hold at most 50 jobs",
+                ));
+            }
+            let mut jobs = Vec::with_capacity(raw.len());
+            for r in &raw {
+                let id = company_job(store, c.company_id, "jobIds", r).await?;
+                if !jobs.contains(&id) {
+                    jobs.push(id);
+                }
+            }
+            c.job_ids = jobs;
+        }
+        Ok(())
+    }
+
+    /// Builds a new candidate of `company`.
+    pub async fn into_new(
+        self,
+        store: &DynStore,
+        company: CompanyId,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Candidate, CoreError> {
+        let mut c = Candidate {
+            id: CandidateId::new(),
+            number: 0,
+            company_id: company,
+            first_name: None,
+            last_name: None,
+            email: None,
+            phone: None,
+            ext_id: None,
+            status: "APPLIED".into(),
+            gdpr_expiry_date: None,
+            metadata: Map::new(),
+            custom_fields: Vec::new(),
+            job_ids: Vec::new(),
+            created_at: now,
+            updated_at: now,
+        };
+        self.apply(store, &mut c).await?;
+        Ok(c)
+    }
+}
+
+pub async fn render(ctx: &Ctx, c: &Candidate) -> Result<CandidateDto, IvError> {
+    let counts = ctx.state.store.candidate_counts(c.company_id, c.id).await?;
+    Ok(CandidateDto::new(c, counts))
+}
+
+async fn list(ctx: Ctx) -> Result<Json<Value>, IvError> {
+    let company = ctx.company(&[Scope::ReadCandidates, Scope::ReadJobs])?;
+    let page = page_of(&ctx)?;
+    let job_id = match ctx.query.non_empty("jobId") {
+        Some(raw) => Some(JobId::from(path_uuid(raw, "jobId")?)),
+        None => None,
+    };
+    let status = ctx
+        .query
+        .non_empty("status")
+        .map(|s| validate::one_of("status", s, STATUSES))
+        .transpose()?;
+    let search = ctx
+        .query
+        .non_empty("search")
+        .map(|s| validate::text("search", s, 1, 200))
+        .transpose()?;
+    let filter = CandidateFilter {
+        job_id,
+        status,
+        search,
+    };
+    let found = ctx
+        .state
+        .store
+        .list_candidates(company, &filter, page)
+        .await?;
+    let mut items = Vec::with_capacity(found.items.len());
+    for c in &found.items {
+        items.push(render(&ctx, c).await?);
+    }
+    Ok(Json(list_body(items, found.total, page)))
+}
+
+async fn create(ctx: Ctx, body: Bytes) -> Result<(StatusCode, Json<CandidateDto>), IvError> {
+    let company = ctx.company(&[Scope::WriteCandidates, Scope::ReadJobs])?;
+    let input: CandidateInput = ctx.body(&body)?;
+    let candidate = input
+        .into_new(&ctx.state.store, company, ctx.state.now())
+        .await?;
+    let candidate = ctx.state.store.insert_candidate(&candidate).await?;
+    Ok((StatusCode::CREATED, Json(render(&ctx, &candidate).await?)))
+}
+
+async fn load(ctx: &Ctx, company: CompanyId, raw: &str) -> Result<Candidate, IvError> {
+    let id = path_uuid(raw, "id")?;
+    match ctx.state.store.get_candidate(company, id.into()).await? {
+        Some(c) => Ok(c),
+        None => Err(ctx
+            .missing(ResourceKind::Candidate, "candidate", id, company)
+            .await),
+    }
+}
+
+async fn show(ctx: Ctx, IvPath(id): IvPath<String>) -> Result<Json<CandidateDto>, IvError> {
+    let company = ctx.company(&[Scope::ReadCandidates])?;
+    let c = load(&ctx, company, &id).await?;
+    Ok(Json(render(&ctx, &c).await?))
+}
+
+async fn update(
+    ctx: Ctx,
+    IvPath(id): IvPath<String>,
+    body: Bytes,
+) -> Result<Json<CandidateDto>, IvError> {
+    let company = ctx.company(&[Scope::WriteCandidates])?;
+    let mut c = load(&ctx, company, &id).await?;
+    let input: CandidateInput = ctx.body(&body)?;
+    input.apply(&ctx.state.store, &mut c).await?;
+    c.updated_at = ctx.state.now();
+    ctx.state.store.update_candidate(&c).await?;
+    Ok(Json(render(&ctx, &c).await?))
+}

@@ -1,0 +1,201 @@
+//! `GET /company` (and `/companies`), `POST /company`, `GET/PATCH /company/{id}`.
+//! Companies are created by ATS keys only; a company key sees its own company.
+
+use super::dto::CompanyDto;
+use super::{Ctx, IvError, IvPath, list_body, page_of, path_uuid};
+use crate::error::CoreError;
+use crate::http::AppState;
+use crate::store::CompanyScope;
+use crate::validate::{self, Patch};
+use axum::Json;
+use axum::Router;
+use axum::body::Bytes;
+use axum::http::StatusCode;
+use axum::routing::get;
+use interviewd_domain::model::Company;
+use interviewd_domain::{CompanyId, Email, Plan, Scope};
+use serde::Deserialize;
+use serde_json::{Map, Value};
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/company", get(list).post(create))
+        .route("/companies", get(list).post(create))
+        .route("/company/{id}", get(show).patch(update))
+        .route("/companies/{id}", get(show).patch(update))
+}
+
+async fn list(ctx: Ctx) -> Result<Json<Value>, IvError> {
+    ctx.principal.require(&[Scope::ReadCompanies])?;
+    let page = page_of(&ctx)?;
+    let scope = if ctx.principal.is_ats() {
+        CompanyScope::ManagedBy(ctx.principal.key.id)
+    } else {
+        CompanyScope::One(ctx.principal.acting_company(None)?)
+    };
+    let found = ctx.state.store.list_companies(&scope, page).await?;
+    let items: Vec<CompanyDto> = found.items.iter().map(CompanyDto::from).collect();
+    Ok(Json(list_body(items, found.total, page)))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct CreateCompany {
+    name: String,
+    description: Option<String>,
+    #[serde(default)]
+    metadata: Map<String, Value>,
+    owner_email: Option<String>,
+    plan: Option<String>,
+    concurrency_limit: Option<u32>,
+}
+
+fn check_metadata(metadata: &Map<String, Value>) -> Result<(), CoreError> {
+    validate::metadata("metadata", metadata, 10 * 1024, 5, 50)
+}
+
+fn parse_plan(raw: &str) -> Result<Plan, CoreError> {
+    raw.parse()
+        .map_err(|e: String| CoreError::invalid("plan", e))
+}
+
+fn parse_limit(n: u32) -> Result<u32, CoreError> {
+    if (1..=1000).contains(&n) {
+        Ok(n)
+    } else {
+        Err(CoreError::invalid(
+            "concurrencyLimit",
+            "concurrencyLimit must be from 1 to 1000",
+        ))
+    }
+}
+
+async fn create(ctx: Ctx, body: Bytes) -> Result<(StatusCode, Json<CompanyDto>), IvError> {
+    ctx.principal.require(&[Scope::WriteCompanies])?;
+    if !ctx.principal.is_ats() {
+        return Err(
+            CoreError::Forbidden("Only ATS integration keys may create companies".into()).into(),
+        );
+    }
+    let input: CreateCompany = ctx.body(&body)?;
+    let name = validate::text("name", &input.name, 2, 100)?;
+    let description = match input.description.as_deref() {
+        Some(d) => Some(validate::text("description", d, 1, 1000)?),
+        None => None,
+    };
+    check_metadata(&input.metadata)?;
+    let owner_email = input
+        .owner_email
+        .as_deref()
+        .map(Email::parse)
+        .transpose()
+        .map_err(|e| CoreError::invalid_value("ownerEmail", e))?;
+    let plan = input
+        .plan
+        .as_deref()
+        .map(parse_plan)
+        .transpose()?
+        .unwrap_or(Plan::Trial);
+    let limit = input
+        .concurrency_limit
+        .map(parse_limit)
+        .transpose()?
+        .unwrap_or_else(|| plan.default_concurrency());
+    let now = ctx.state.now();
+    let company = Company {
+        id: CompanyId::new(),
+        number: 0,
+        name,
+        description,
+        owner_email,
+        metadata: input.metadata,
+        plan,
+        plan_changed_at: None,
+        concurrency_limit: limit,
+        created_at: now,
+        updated_at: now,
+    };
+    let created = ctx
+        .state
+        .store
+        .create_company(&company, Some(ctx.principal.key.id))
+        .await?;
+    Ok((StatusCode::CREATED, Json(CompanyDto::from(&created))))
+}
+
+/// Loads a company the key may see: 403 when it exists but is not the caller's.
+async fn accessible(ctx: &Ctx, raw_id: &str) -> Result<Company, IvError> {
+    let id = CompanyId::from(path_uuid(raw_id, "id")?);
+    let company = ctx.state.store.get_company(id).await?;
+    match company {
+        Some(c) if ctx.principal.may_access(c.id) => Ok(c),
+        Some(_) => Err(CoreError::Forbidden(
+            "This API key may not access the requested company".into(),
+        )
+        .into()),
+        None => Err(CoreError::not_found("company", id).into()),
+    }
+}
+
+async fn show(ctx: Ctx, IvPath(id): IvPath<String>) -> Result<Json<CompanyDto>, IvError> {
+    ctx.principal.require(&[Scope::ReadCompanies])?;
+    let company = accessible(&ctx, &id).await?;
+    Ok(Json(CompanyDto::from(&company)))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct UpdateCompany {
+    name: Option<String>,
+    #[serde(default)]
+    description: Patch<String>,
+    metadata: Option<Map<String, Value>>,
+    #[serde(default)]
+    owner_email: Patch<String>,
+    plan: Option<String>,
+    concurrency_limit: Option<u32>,
+}
+
+async fn update(
+    ctx: Ctx,
+    IvPath(id): IvPath<String>,
+    body: Bytes,
+) -> Result<Json<CompanyDto>, IvError> {
+    ctx.principal.require(&[Scope::WriteCompanies])?;
+    let mut company = accessible(&ctx, &id).await?;
+    let input: UpdateCompany = ctx.body(&body)?;
+    if let Some(name) = input.name {
+        company.name = validate::text("name", &name, 2, 100)?;
+    }
+    if let Some(d) = input.description.into_update() {
+        company.description = d
+            .map(|d| validate::text("description", &d, 1, 1000))
+            .transpose()?;
+    }
+    if let Some(m) = input.metadata {
+        check_metadata(&m)?;
+        company.metadata = m;
+    }
+    if let Some(e) = input.owner_email.into_update() {
+        company.owner_email = e
+            .as_deref()
+            .map(Email::parse)
+            .transpose()
+            .map_err(|e| CoreError::invalid_value("ownerEmail", e))?;
+    }
+    if let Some(limit) = input.concurrency_limit {
+        company.concurrency_limit = parse_limit(limit)?;
+    }
+    let now = ctx.state.now();
+    if let Some(plan) = input.plan.as_deref().map(parse_plan).transpose()? {
+        // The change time is what Xobin's revoke compares invites against; re-sending the
+        // current plan is not a change.
+        if plan != company.plan {
+            company.plan = plan;
+            company.plan_changed_at = Some(now);
+        }
+    }
+    company.updated_at = now;
+    ctx.state.store.update_company(&company).await?;
+    Ok(Json(CompanyDto::from(&company)))
+}

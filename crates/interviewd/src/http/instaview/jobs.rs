@@ -1,0 +1,355 @@
+//! `GET/POST /jobs`, `GET/PATCH /jobs/{id}`. One input shape serves create and patch: on
+//! create `title` is required; on patch every field is optional and `null` clears it.
+
+use super::{Ctx, IvError, IvPath, dto, list_body, page_of, path_uuid};
+use crate::error::CoreError;
+use crate::http::AppState;
+use crate::store::{JobFilter, ResourceKind};
+use crate::validate::{self, Patch};
+use axum::Json;
+use axum::Router;
+use axum::body::Bytes;
+use axum::http::StatusCode;
+use axum::routing::get;
+use interviewd_domain::model::Job;
+use interviewd_domain::{CompanyId, JobId, Scope};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value, json};
+
+/// InstaView job fields kept in `attrs` (no rule reads them).
+pub const ATTR_FIELDS: &[&str] = &[
+    "jobUrl",
+    "benefits",
+    "languageRequirements",
+    "education",
+    "experience",
+    "contractType",
+    "location",
+    "salary",
+    "metadata",
+];
+
+const STATUSES: &[&str] = &["OPEN", "CLOSED", "DRAFT", "PAUSED", "ARCHIVED"];
+const WORK_MODES: &[&str] = &["ONSITE", "HYBRID", "REMOTE"];
+const PERIODS: &[&str] = &["HOURLY", "DAILY", "WEEKLY", "MONTHLY", "YEARLY"];
+const CONTRACTS: &[&str] = &[
+    "FULL_TIME",
+    "PART_TIME",
+    "CONTRACT",
+    "TEMPORARY",
+    "INTERNSHIP",
+    "FREELANCE",
+];
+const CEFR: &[&str] = &["A1", "A2", "B1", "B2", "C1", "C2", "NATIVE"];
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/jobs", get(list).post(create))
+        .route("/jobs/{id}", get(show).patch(update))
+}
+
+#[derive(Deserialize, Serialize, Clone)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct Location {
+    work_mode: Option<String>,
+    street: Option<String>,
+    city: Option<String>,
+    postal_code: Option<String>,
+    country_code: Option<String>,
+}
+
+#[derive(Deserialize, Serialize, Clone)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct Salary {
+    min: Option<f64>,
+    max: Option<f64>,
+    currency: Option<String>,
+    period: Option<String>,
+}
+
+#[derive(Deserialize, Serialize, Clone)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct LanguageRequirement {
+    language: String,
+    proficiency: String,
+}
+
+/// Job fields as sent by clients (create and patch), also used for inline `job` objects.
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct JobInput {
+    #[serde(default, alias = "jobTitle")]
+    title: Patch<String>,
+    #[serde(default)]
+    description: Patch<String>,
+    #[serde(default)]
+    status: Patch<String>,
+    #[serde(default)]
+    required_skills: Patch<Vec<String>>,
+    #[serde(default)]
+    nice_to_have_skills: Patch<Vec<String>>,
+    #[serde(default)]
+    job_url: Patch<String>,
+    #[serde(default)]
+    benefits: Patch<String>,
+    #[serde(default)]
+    language_requirements: Patch<Vec<LanguageRequirement>>,
+    #[serde(default)]
+    education: Patch<Vec<String>>,
+    #[serde(default)]
+    experience: Patch<String>,
+    #[serde(default)]
+    contract_type: Patch<String>,
+    #[serde(default)]
+    location: Patch<Location>,
+    #[serde(default)]
+    salary: Patch<Salary>,
+    #[serde(default)]
+    metadata: Patch<Map<String, Value>>,
+}
+
+fn set_attr(attrs: &mut Map<String, Value>, key: &str, value: Option<Value>) {
+    match value {
+        Some(v) => attrs.insert(key.to_owned(), v),
+        None => attrs.remove(key),
+    };
+}
+
+fn check_location(l: &Location) -> Result<(), CoreError> {
+    if let Some(m) = &l.work_mode {
+        validate::one_of("location.workMode", m, WORK_MODES)?;
+    }
+    for (field, value, max) in [
+        ("location.street", &l.street, 200),
+        ("location.city", &l.city, 100),
+        ("location.postalCode", &l.postal_code, 20),
+    ] {
+        validate::opt_text(field, value.as_deref(), max)?;
+    }
+    if let Some(c) = &l.country_code {
+        if c.len() != 2 || !c.chars().all(|c| c.is_ascii_alphabetic()) {
+            return Err(CoreError::invalid(
+                "location.countryCode",
+                "location.countryCode must be an ISO 3166-1 alpha-2 code",
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn check_salary(s: &Salary) -> Result<(), CoreError> {
+    if s.min.is_some_and(|v| v < 0.0 || !v.is_finite())
+        || s.max.is_some_and(|v| v < 0.0 || !v.is_finite())
+    {
+        return Err(CoreError::invalid(
+            "salary",
+            "salary amounts must be non-negative numbers",
+        ));
+    }
+    if let (Some(min), Some(max)) = (s.min, s.max) {
+        if min > max {
+            return Err(CoreError::invalid(
+                "salary",
+                "salary.min must not exceed salary.max",
+            ));
+        }
+    }
+    if let Some(c) = &s.currency {
+        if c.len() != 3 || !c.chars().all(|c| c.is_ascii_alphabetic()) {
+            return Err(CoreError::invalid(
+                "salary.currency",
+                "salary.currency must be an ISO 4217 code",
+            ));
+        }
+    }
+    if let Some(p) = &s.period {
+        validate::one_of("salary.period", p, PERIODS)?;
+    }
+    Ok(())
+}
+
+impl JobInput {
+    /// Applies the input to `job`, validating every field it touches.
+    pub fn apply(self, job: &mut Job) -> Result<(), CoreError> {
+        match self.title {
+            Patch::Value(t) => job.title = validate::text("title", &t, 5, 200)?,
+            Patch::Null => return Err(CoreError::invalid("title", "title cannot be null")),
+            Patch::Missing => {}
+        }
+        if let Some(d) = self.description.into_update() {
+            job.description = validate::opt_text("description", d.as_deref(), 15_000)?;
+        }
+        if let Some(s) = self.status.into_update() {
+            job.status = match s {
+                Some(s) => validate::one_of("status", &s, STATUSES)?,
+                None => "OPEN".into(),
+            };
+        }
+        if let Some(r) = self.required_skills.into_update() {
+            job.required_skills =
+                validate::string_list("requiredSkills", &r.unwrap_or_default(), 10, 128)?;
+        }
+        if let Some(n) = self.nice_to_have_skills.into_update() {
+            job.nice_to_have_skills =
+                validate::string_list("niceToHaveSkills", &n.unwrap_or_default(), 10, 128)?;
+        }
+        if job.required_skills.len() + job.nice_to_have_skills.len() > 10 {
+            return Err(CoreError::invalid(
+                "requiredSkills",
+                "requiredSkills and niceToHaveSkills may hold at most 10 skills in total",
+            ));
+        }
+        let attrs = &mut job.attrs;
+        if let Some(u) = self.job_url.into_update() {
+            let url = validate::opt_text("jobUrl", u.as_deref(), 2048)?;
+            if url
+                .as_deref()
+                .is_some_and(|u| !(u.starts_with("http://") || u.starts_with("https://")))
+            {
+                return Err(CoreError::invalid(
+                    "jobUrl",
+                    "jobUrl must be an http(s) URL",
+                ));
+            }
+            set_attr(attrs, "jobUrl", url.map(Value::from));
+        }
+        if let Some(b) = self.benefits.into_update() {
+            set_attr(
+                attrs,
+                "benefits",
+                validate::opt_text("benefits", b.as_deref(), 5000)?.map(Value::from),
+            );
+        }
+        if let Some(l) = self.language_requirements.into_update() {
+            let list = l.unwrap_or_default();
+            if list.len() > 10 {
+                return Err(CoreError::invalid(
+                    "languageRequirements",
+                    "languageRequirements may hold at most 10 items",
+                ));
+            }
+            for req in &list {
+                validate::text("languageRequirements.language", &req.language, 2, 8)?;
+                validate::one_of("languageRequirements.proficiency", &req.proficiency, CEFR)?;
+            }
+            set_attr(attrs, "languageRequirements", Some(json!(list)));
+        }
+        if let Some(e) = self.education.into_update() {
+            let list = validate::string_list("education", &e.unwrap_or_default(), 10, 64)?;
+            set_attr(attrs, "education", Some(json!(list)));
+        }
+        if let Some(e) = self.experience.into_update() {
+            set_attr(
+                attrs,
+                "experience",
+                validate::opt_text("experience", e.as_deref(), 200)?.map(Value::from),
+            );
+        }
+        if let Some(c) = self.contract_type.into_update() {
+            let v = c
+                .map(|c| validate::one_of("contractType", &c, CONTRACTS))
+                .transpose()?;
+            set_attr(attrs, "contractType", v.map(Value::from));
+        }
+        if let Some(l) = self.location.into_update() {
+            if let Some(l) = &l {
+                check_location(l)?;
+            }
+            set_attr(attrs, "location", l.map(|l| json!(l)));
+        }
+        if let Some(s) = self.salary.into_update() {
+            if let Some(s) = &s {
+                check_salary(s)?;
+            }
+            set_attr(attrs, "salary", s.map(|s| json!(s)));
+        }
+        if let Some(m) = self.metadata.into_update() {
+            let m = m.unwrap_or_default();
+            validate::metadata("metadata", &m, 10 * 1024, 5, 50)?;
+            set_attr(attrs, "metadata", Some(Value::Object(m)));
+        }
+        Ok(())
+    }
+
+    /// Builds a new job of `company` (title required).
+    pub fn into_new_job(
+        self,
+        company: CompanyId,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Job, CoreError> {
+        if !matches!(self.title, Patch::Value(_)) {
+            return Err(CoreError::invalid("title", "title is required"));
+        }
+        let mut job = Job {
+            id: JobId::new(),
+            number: 0,
+            company_id: company,
+            title: String::new(),
+            description: None,
+            status: "OPEN".into(),
+            required_skills: Vec::new(),
+            nice_to_have_skills: Vec::new(),
+            attrs: Map::new(),
+            created_at: now,
+            updated_at: now,
+        };
+        self.apply(&mut job)?;
+        Ok(job)
+    }
+}
+
+async fn list(ctx: Ctx) -> Result<Json<Value>, IvError> {
+    let company = ctx.company(&[Scope::ReadJobs])?;
+    let page = page_of(&ctx)?;
+    let status = ctx
+        .query
+        .non_empty("status")
+        .map(|s| validate::one_of("status", s, STATUSES))
+        .transpose()?;
+    let found = ctx
+        .state
+        .store
+        .list_jobs(company, &JobFilter { status }, page)
+        .await?;
+    let items: Vec<Value> = found.items.iter().map(dto::job).collect();
+    Ok(Json(list_body(items, found.total, page)))
+}
+
+/// The create-job response is wrapped in the success envelope, as InstaView's quickstart shows.
+async fn create(ctx: Ctx, body: Bytes) -> Result<(StatusCode, Json<Value>), IvError> {
+    let company = ctx.company(&[Scope::WriteJobs])?;
+    let input: JobInput = ctx.body(&body)?;
+    let job = input.into_new_job(company, ctx.state.now())?;
+    let job = ctx.state.store.insert_job(&job).await?;
+    let body = json!({
+        "success": true,
+        "data": dto::job(&job),
+        "error": null,
+        "timestamp": interviewd_domain::time::rfc3339(ctx.state.now()),
+    });
+    Ok((StatusCode::CREATED, Json(body)))
+}
+
+async fn load(ctx: &Ctx, company: CompanyId, raw: &str) -> Result<Job, IvError> {
+    let id = path_uuid(raw, "id")?;
+    match ctx.state.store.get_job(company, id.into()).await? {
+        Some(job) => Ok(job),
+        None => Err(ctx.missing(ResourceKind::Job, "job", id, company).await),
+    }
+}
+
+async fn show(ctx: Ctx, IvPath(id): IvPath<String>) -> Result<Json<Value>, IvError> {
+    let company = ctx.company(&[Scope::ReadJobs])?;
+    let job = load(&ctx, company, &id).await?;
+    Ok(Json(dto::job(&job)))
+}
+
+async fn update(ctx: Ctx, IvPath(id): IvPath<String>, body: Bytes) -> Result<Json<Value>, IvError> {
+    let company = ctx.company(&[Scope::WriteJobs])?;
+    let mut job = load(&ctx, company, &id).await?;
+    let input: JobInput = ctx.body(&body)?;
+    input.apply(&mut job)?;
+    job.updated_at = ctx.state.now();
+    ctx.state.store.update_job(&job).await?;
+    Ok(Json(dto::job(&job)))
+}

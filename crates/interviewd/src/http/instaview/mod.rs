@@ -1,0 +1,73 @@
+//! The InstaView dialect, mounted both at `/v1/...` and un-prefixed. camelCase fields, 201 on
+//! create, `{data,total,page,limit,totalPages}` lists, scopes and ATS keys with `companyId`.
+
+mod agents;
+mod candidates;
+mod companies;
+mod ctx;
+mod dto;
+pub mod error;
+mod interviews;
+mod jobs;
+
+use crate::error::CoreError;
+use crate::http::AppState;
+use axum::Router;
+use axum::response::{IntoResponse, Response};
+pub use ctx::{Ctx, IvPath, path_uuid};
+pub use error::IvError;
+
+/// Every InstaView route (mounted twice by the caller).
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .merge(companies::routes())
+        .merge(jobs::routes())
+        .merge(agents::routes())
+        .merge(candidates::routes())
+        .merge(interviews::routes())
+}
+
+/// Unknown paths answer 404 in InstaView's shape.
+pub async fn not_found(uri: axum::http::Uri) -> Response {
+    IvError(CoreError::not_found("route", uri.path())).into_response()
+}
+
+/// A panic in a handler becomes a 500 in InstaView's shape (the panic message is logged,
+/// not returned).
+pub fn panic_response(err: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    let detail = err
+        .downcast_ref::<String>()
+        .cloned()
+        .or_else(|| err.downcast_ref::<&str>().map(|s| (*s).to_owned()))
+        .unwrap_or_else(|| "panic".to_owned());
+    IvError(CoreError::Internal(format!("handler panicked: {detail}"))).into_response()
+}
+
+/// A paginated list body.
+pub fn list_body<T: serde::Serialize>(
+    items: Vec<T>,
+    total: i64,
+    page: interviewd_domain::PageRequest,
+) -> serde_json::Value {
+    serde_json::json!({
+        "data": items,
+        "total": total,
+        "page": page.page,
+        "limit": page.limit,
+        "totalPages": page.total_pages(total),
+    })
+}
+
+/// Parses `page`/`limit` from the query.
+pub fn page_of(ctx: &Ctx) -> Result<interviewd_domain::PageRequest, IvError> {
+    interviewd_domain::PageRequest::parse(ctx.query.get("page"), ctx.query.get("limit")).map_err(
+        |e| {
+            let field = if e.0.starts_with("page") {
+                "page"
+            } else {
+                "limit"
+            };
+            IvError(CoreError::invalid(field, e.0))
+        },
+    )
+}

@@ -1,0 +1,58 @@
+//! interviewd: a self-hostable AI-interview platform server.
+//!
+//! One core, three API dialects wire-compatible with InstaView, Alpharun and Xobin. The
+//! library entry [`run`] takes a pre-bound listener so tests start the real server on
+//! port 0.
+
+pub mod admin;
+pub mod auth;
+pub mod cli;
+pub mod config;
+pub mod error;
+pub mod http;
+pub mod keys;
+pub mod store;
+pub mod validate;
+
+use crate::config::Config;
+use crate::store::DynStore;
+use crate::store::sqlite::SqliteStore;
+use anyhow::Context;
+use std::sync::Arc;
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+
+/// Opens the configured database (creating the data directory for SQLite) and migrates it.
+pub async fn open_store(config: &Config) -> anyhow::Result<DynStore> {
+    let url = config.database_url();
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        anyhow::bail!("PostgreSQL is not supported by this build yet; use a sqlite:// URL");
+    }
+    std::fs::create_dir_all(&config.data_dir)
+        .with_context(|| format!("creating data directory {}", config.data_dir.display()))?;
+    let store = SqliteStore::connect(&url)
+        .await
+        .context("opening the SQLite database")?;
+    let store: DynStore = Arc::new(store);
+    store.migrate().await.context("migrating the database")?;
+    Ok(store)
+}
+
+/// Serves the API on `listener` until `shutdown` fires, then drains in-flight requests.
+pub async fn run(
+    config: Config,
+    store: DynStore,
+    listener: TcpListener,
+    shutdown: CancellationToken,
+) -> anyhow::Result<()> {
+    let state = http::AppState {
+        store,
+        config: Arc::new(config),
+    };
+    let app = http::router(state);
+    tracing::info!(addr = %listener.local_addr()?, "listening");
+    axum::serve(listener, app)
+        .with_graceful_shutdown(async move { shutdown.cancelled().await })
+        .await
+        .context("serving HTTP")
+}

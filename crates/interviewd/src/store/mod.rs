@@ -1,0 +1,182 @@
+//! The storage seam: one domain-shaped interface, one implementation per backend.
+//!
+//! Every method that reads or writes tenant data takes the acting [`CompanyId`]; there is
+//! no unscoped lookup by id except [`Store::owner_of`], which answers only *which company*
+//! owns an id so the HTTP layer can tell "another company's resource" (403) from "no such
+//! resource" (404), as the InstaView contract requires. Business rules live above this
+//! trait; backends hold only SQL.
+
+mod error;
+pub mod model;
+mod rows;
+pub mod sqlite;
+
+pub use error::StoreError;
+pub use model::*;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use interviewd_domain::model::{Agent, ApiKey, Candidate, Company, Interview, Job};
+use interviewd_domain::{CompanyId, KeyId, PageRequest, Plan};
+use std::sync::Arc;
+
+/// Result of a store call.
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// A shared handle to the configured backend.
+pub type DynStore = Arc<dyn Store>;
+
+/// Everything the server persists.
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    /// Applies pending migrations.
+    async fn migrate(&self) -> StoreResult<()>;
+
+    /// Cheap liveness check of the database.
+    async fn ping(&self) -> StoreResult<()>;
+
+    /// Which company owns the resource with this id, if any.
+    async fn owner_of(&self, kind: ResourceKind, id: uuid::Uuid) -> StoreResult<Option<CompanyId>>;
+
+    // ---- companies and keys -------------------------------------------------------------
+
+    /// Creates a company; when `managed_by` is an ATS key, grants it the new company.
+    async fn create_company(
+        &self,
+        company: &Company,
+        managed_by: Option<KeyId>,
+    ) -> StoreResult<Company>;
+
+    /// One company by id.
+    async fn get_company(&self, id: CompanyId) -> StoreResult<Option<Company>>;
+
+    /// Companies matching `scope`, newest last.
+    async fn list_companies(
+        &self,
+        scope: &CompanyScope,
+        page: PageRequest,
+    ) -> StoreResult<Page<Company>>;
+
+    /// Every company (operator listing).
+    async fn list_all_companies(&self, page: PageRequest) -> StoreResult<Page<Company>>;
+
+    /// Replaces the mutable fields of a company.
+    async fn update_company(&self, company: &Company) -> StoreResult<()>;
+
+    /// Changes a company's plan and records when.
+    async fn set_plan(
+        &self,
+        id: CompanyId,
+        plan: Plan,
+        at: DateTime<Utc>,
+    ) -> StoreResult<Option<Company>>;
+
+    /// Stores a new key (its hash only).
+    async fn create_key(&self, key: &ApiKey, secret_hash: &[u8]) -> StoreResult<()>;
+
+    /// The key whose secret hashes to `secret_hash`.
+    async fn find_key(&self, secret_hash: &[u8]) -> StoreResult<Option<(ApiKey, Vec<u8>)>>;
+
+    /// All keys.
+    async fn list_keys(&self) -> StoreResult<Vec<ApiKey>>;
+
+    /// Marks a key revoked; false when unknown.
+    async fn revoke_key(&self, id: KeyId, at: DateTime<Utc>) -> StoreResult<bool>;
+
+    // ---- jobs and agents ----------------------------------------------------------------
+
+    /// Stores a new job.
+    async fn insert_job(&self, job: &Job) -> StoreResult<Job>;
+
+    /// One job of the company.
+    async fn get_job(
+        &self,
+        company: CompanyId,
+        id: interviewd_domain::JobId,
+    ) -> StoreResult<Option<Job>>;
+
+    /// The company's jobs.
+    async fn list_jobs(
+        &self,
+        company: CompanyId,
+        filter: &JobFilter,
+        page: PageRequest,
+    ) -> StoreResult<Page<Job>>;
+
+    /// Replaces a job's mutable fields.
+    async fn update_job(&self, job: &Job) -> StoreResult<()>;
+
+    /// Stores a new agent.
+    async fn insert_agent(&self, agent: &Agent) -> StoreResult<Agent>;
+
+    /// One live (not deleted) agent of the company.
+    async fn get_agent(
+        &self,
+        company: CompanyId,
+        id: interviewd_domain::AgentId,
+    ) -> StoreResult<Option<Agent>>;
+
+    /// The company's live agents.
+    async fn list_agents(&self, company: CompanyId, page: PageRequest) -> StoreResult<Page<Agent>>;
+
+    /// Replaces an agent's mutable fields.
+    async fn update_agent(&self, agent: &Agent) -> StoreResult<()>;
+
+    /// Hides an agent from reads; interviews that use it keep working. False when unknown.
+    async fn delete_agent(
+        &self,
+        company: CompanyId,
+        id: interviewd_domain::AgentId,
+        at: DateTime<Utc>,
+    ) -> StoreResult<bool>;
+
+    // ---- candidates ---------------------------------------------------------------------
+
+    /// Stores a new candidate with its job links.
+    async fn insert_candidate(&self, candidate: &Candidate) -> StoreResult<Candidate>;
+
+    /// One candidate of the company.
+    async fn get_candidate(
+        &self,
+        company: CompanyId,
+        id: interviewd_domain::CandidateId,
+    ) -> StoreResult<Option<Candidate>>;
+
+    /// The company's candidates.
+    async fn list_candidates(
+        &self,
+        company: CompanyId,
+        filter: &CandidateFilter,
+        page: PageRequest,
+    ) -> StoreResult<Page<Candidate>>;
+
+    /// Replaces a candidate's mutable fields and job links.
+    async fn update_candidate(&self, candidate: &Candidate) -> StoreResult<()>;
+
+    /// Counts used by the candidate object (`interviewCount`, `analysisCount`).
+    async fn candidate_counts(
+        &self,
+        company: CompanyId,
+        id: interviewd_domain::CandidateId,
+    ) -> StoreResult<CandidateCounts>;
+
+    // ---- interviews ---------------------------------------------------------------------
+
+    /// Writes a new interview and everything created with it, in one transaction.
+    async fn create_interview(&self, plan: &NewInterview) -> StoreResult<Interview>;
+
+    /// One interview of the company, with its attempts.
+    async fn get_interview(
+        &self,
+        company: CompanyId,
+        id: interviewd_domain::InterviewId,
+    ) -> StoreResult<Option<InterviewDetail>>;
+
+    /// The company's interviews.
+    async fn list_interviews(
+        &self,
+        company: CompanyId,
+        filter: &InterviewFilter,
+        page: PageRequest,
+    ) -> StoreResult<Page<InterviewDetail>>;
+}

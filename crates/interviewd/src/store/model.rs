@@ -1,0 +1,82 @@
+//! Inputs and outputs of the store that are not core entities: filters, pages and the
+//! multi-row write plans that must commit together.
+
+use interviewd_domain::model::{Agent, CallAttempt, Candidate, Interview, Job};
+use interviewd_domain::{AgentId, CandidateId, InterviewStatus, JobId, KeyId};
+
+/// Which resource table an id refers to (for [`super::Store::owner_of`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ResourceKind {
+    Job,
+    Agent,
+    Candidate,
+    Interview,
+    Webhook,
+}
+
+/// A page of results with the total count.
+#[derive(Clone, Debug)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub total: i64,
+}
+
+/// Which companies a listing covers.
+#[derive(Clone, Debug)]
+pub enum CompanyScope {
+    /// Exactly one company (a company key).
+    One(interviewd_domain::CompanyId),
+    /// The companies an ATS key manages.
+    ManagedBy(KeyId),
+}
+
+/// Filters of `GET /jobs`.
+#[derive(Clone, Debug, Default)]
+pub struct JobFilter {
+    pub status: Option<String>,
+}
+
+/// Filters of `GET /candidates`.
+#[derive(Clone, Debug, Default)]
+pub struct CandidateFilter {
+    pub job_id: Option<JobId>,
+    pub status: Option<String>,
+    /// Case-insensitive substring of first name, last name or e-mail.
+    pub search: Option<String>,
+}
+
+/// Filters of `GET /interviews`.
+#[derive(Clone, Debug, Default)]
+pub struct InterviewFilter {
+    pub candidate_id: Option<CandidateId>,
+    pub agent_id: Option<AgentId>,
+    pub job_id: Option<JobId>,
+    pub status: Option<InterviewStatus>,
+}
+
+/// Counters shown on a candidate.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct CandidateCounts {
+    pub interviews: i64,
+    pub analyses: i64,
+}
+
+/// An interview with what is read alongside it.
+#[derive(Clone, Debug)]
+pub struct InterviewDetail {
+    pub interview: Interview,
+    pub attempts: Vec<CallAttempt>,
+}
+
+/// Everything `POST /interviews` writes, committed in one transaction: inline-created
+/// job, agent and candidate, the candidate's link to the job, the interview and (for a
+/// phone interview) its first call attempt.
+#[derive(Clone, Debug)]
+pub struct NewInterview {
+    pub new_job: Option<Job>,
+    pub new_agent: Option<Agent>,
+    pub new_candidate: Option<Candidate>,
+    pub link_candidate_to_job: Option<(CandidateId, JobId)>,
+    pub interview: Interview,
+    pub first_attempt: Option<CallAttempt>,
+}

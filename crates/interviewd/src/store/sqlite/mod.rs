@@ -1,0 +1,243 @@
+//! The embedded SQLite backend: one file under the data directory, WAL, foreign keys on,
+//! a busy timeout, and write transactions that begin `IMMEDIATE` so two writers never
+//! deadlock upgrading a read lock.
+
+mod candidates;
+mod catalog;
+mod interviews;
+mod tenants;
+
+use super::{
+    CandidateCounts, CandidateFilter, CompanyScope, InterviewDetail, InterviewFilter, JobFilter,
+    NewInterview, Page, ResourceKind, Store, StoreError, StoreResult,
+};
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use interviewd_domain::model::{Agent, ApiKey, Candidate, Company, Interview, Job};
+use interviewd_domain::{
+    AgentId, CandidateId, CompanyId, InterviewId, JobId, KeyId, PageRequest, Plan,
+};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{Sqlite, SqlitePool, Transaction};
+use std::str::FromStr;
+use std::time::Duration;
+
+/// The migrations of this backend, embedded in the binary.
+pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+
+/// A store on one SQLite database file.
+#[derive(Clone)]
+pub struct SqliteStore {
+    pool: SqlitePool,
+}
+
+impl SqliteStore {
+    /// Opens (creating if missing) the database at `url` (`sqlite://path` or `sqlite:path`).
+    pub async fn connect(url: &str) -> StoreResult<Self> {
+        let options = SqliteConnectOptions::from_str(url)
+            .map_err(|e| StoreError::Internal(format!("bad SQLite URL: {e}")))?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(10));
+        let pool = SqlitePoolOptions::new()
+            .max_connections(8)
+            .acquire_timeout(Duration::from_secs(15))
+            .connect_with(options)
+            .await?;
+        Ok(Self { pool })
+    }
+
+    /// The pool, for backend-specific engine code.
+    pub fn pool(&self) -> &SqlitePool {
+        &self.pool
+    }
+
+    /// Begins a write transaction that takes the write lock up front.
+    pub async fn write_tx(&self) -> StoreResult<Transaction<'static, Sqlite>> {
+        Ok(self.pool.begin_with("BEGIN IMMEDIATE").await?)
+    }
+}
+
+fn page<T>(items: Vec<T>, total: i64) -> Page<T> {
+    Page { items, total }
+}
+
+#[async_trait]
+impl Store for SqliteStore {
+    async fn migrate(&self) -> StoreResult<()> {
+        MIGRATOR
+            .run(&self.pool)
+            .await
+            .map_err(|e| StoreError::Internal(format!("migration failed: {e}")))
+    }
+
+    async fn ping(&self) -> StoreResult<()> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+
+    async fn owner_of(&self, kind: ResourceKind, id: uuid::Uuid) -> StoreResult<Option<CompanyId>> {
+        let sql = match kind {
+            ResourceKind::Job => "SELECT company_id FROM jobs WHERE id = $1",
+            ResourceKind::Agent => {
+                "SELECT company_id FROM agents WHERE id = $1 AND deleted_at IS NULL"
+            }
+            ResourceKind::Candidate => "SELECT company_id FROM candidates WHERE id = $1",
+            ResourceKind::Interview => "SELECT company_id FROM interviews WHERE id = $1",
+            ResourceKind::Webhook => "SELECT company_id FROM webhooks WHERE id = $1",
+        };
+        let owner: Option<uuid::Uuid> = sqlx::query_scalar(sql)
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(owner.map(CompanyId::from))
+    }
+
+    async fn create_company(
+        &self,
+        company: &Company,
+        managed_by: Option<KeyId>,
+    ) -> StoreResult<Company> {
+        tenants::create_company(self, company, managed_by).await
+    }
+    async fn get_company(&self, id: CompanyId) -> StoreResult<Option<Company>> {
+        tenants::get_company(&self.pool, id).await
+    }
+    async fn list_companies(
+        &self,
+        scope: &CompanyScope,
+        p: PageRequest,
+    ) -> StoreResult<Page<Company>> {
+        tenants::list_companies(&self.pool, scope, p).await
+    }
+    async fn list_all_companies(&self, p: PageRequest) -> StoreResult<Page<Company>> {
+        tenants::list_all_companies(&self.pool, p).await
+    }
+    async fn update_company(&self, company: &Company) -> StoreResult<()> {
+        tenants::update_company(&self.pool, company).await
+    }
+    async fn set_plan(
+        &self,
+        id: CompanyId,
+        plan: Plan,
+        at: DateTime<Utc>,
+    ) -> StoreResult<Option<Company>> {
+        tenants::set_plan(&self.pool, id, plan, at).await
+    }
+    async fn create_key(&self, key: &ApiKey, secret_hash: &[u8]) -> StoreResult<()> {
+        tenants::create_key(self, key, secret_hash).await
+    }
+    async fn find_key(&self, secret_hash: &[u8]) -> StoreResult<Option<(ApiKey, Vec<u8>)>> {
+        tenants::find_key(&self.pool, secret_hash).await
+    }
+    async fn list_keys(&self) -> StoreResult<Vec<ApiKey>> {
+        tenants::list_keys(&self.pool).await
+    }
+    async fn revoke_key(&self, id: KeyId, at: DateTime<Utc>) -> StoreResult<bool> {
+        tenants::revoke_key(&self.pool, id, at).await
+    }
+
+    async fn insert_job(&self, job: &Job) -> StoreResult<Job> {
+        let mut tx = self.write_tx().await?;
+        let job = catalog::insert_job(&mut tx, job).await?;
+        tx.commit().await?;
+        Ok(job)
+    }
+    async fn get_job(&self, company: CompanyId, id: JobId) -> StoreResult<Option<Job>> {
+        catalog::get_job(&self.pool, company, id).await
+    }
+    async fn list_jobs(
+        &self,
+        company: CompanyId,
+        filter: &JobFilter,
+        p: PageRequest,
+    ) -> StoreResult<Page<Job>> {
+        let (items, total) = catalog::list_jobs(&self.pool, company, filter, p).await?;
+        Ok(page(items, total))
+    }
+    async fn update_job(&self, job: &Job) -> StoreResult<()> {
+        catalog::update_job(&self.pool, job).await
+    }
+    async fn insert_agent(&self, agent: &Agent) -> StoreResult<Agent> {
+        let mut tx = self.write_tx().await?;
+        let agent = catalog::insert_agent(&mut tx, agent).await?;
+        tx.commit().await?;
+        Ok(agent)
+    }
+    async fn get_agent(&self, company: CompanyId, id: AgentId) -> StoreResult<Option<Agent>> {
+        catalog::get_agent(&self.pool, company, id).await
+    }
+    async fn list_agents(&self, company: CompanyId, p: PageRequest) -> StoreResult<Page<Agent>> {
+        let (items, total) = catalog::list_agents(&self.pool, company, p).await?;
+        Ok(page(items, total))
+    }
+    async fn update_agent(&self, agent: &Agent) -> StoreResult<()> {
+        catalog::update_agent(&self.pool, agent).await
+    }
+    async fn delete_agent(
+        &self,
+        company: CompanyId,
+        id: AgentId,
+        at: DateTime<Utc>,
+    ) -> StoreResult<bool> {
+        catalog::delete_agent(&self.pool, company, id, at).await
+    }
+
+    async fn insert_candidate(&self, candidate: &Candidate) -> StoreResult<Candidate> {
+        let mut tx = self.write_tx().await?;
+        let candidate = candidates::insert(&mut tx, candidate).await?;
+        tx.commit().await?;
+        Ok(candidate)
+    }
+    async fn get_candidate(
+        &self,
+        company: CompanyId,
+        id: CandidateId,
+    ) -> StoreResult<Option<Candidate>> {
+        candidates::get(&self.pool, company, id).await
+    }
+    async fn list_candidates(
+        &self,
+        company: CompanyId,
+        filter: &CandidateFilter,
+        p: PageRequest,
+    ) -> StoreResult<Page<Candidate>> {
+        let (items, total) = candidates::list(&self.pool, company, filter, p).await?;
+        Ok(page(items, total))
+    }
+    async fn update_candidate(&self, candidate: &Candidate) -> StoreResult<()> {
+        let mut tx = self.write_tx().await?;
+        candidates::update(&mut tx, candidate).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+    async fn candidate_counts(
+        &self,
+        company: CompanyId,
+        id: CandidateId,
+    ) -> StoreResult<CandidateCounts> {
+        candidates::counts(&self.pool, company, id).await
+    }
+
+    async fn create_interview(&self, plan: &NewInterview) -> StoreResult<Interview> {
+        interviews::create(self, plan).await
+    }
+    async fn get_interview(
+        &self,
+        company: CompanyId,
+        id: InterviewId,
+    ) -> StoreResult<Option<InterviewDetail>> {
+        interviews::get(&self.pool, company, id).await
+    }
+    async fn list_interviews(
+        &self,
+        company: CompanyId,
+        filter: &InterviewFilter,
+        p: PageRequest,
+    ) -> StoreResult<Page<InterviewDetail>> {
+        let (items, total) = interviews::list(&self.pool, company, filter, p).await?;
+        Ok(page(items, total))
+    }
+}

@@ -28,6 +28,18 @@ impl PhoneNumber {
                 "phone number must be 1 to 40 characters".into(),
             ));
         }
+        // Only one leading `+`, then digits and common punctuation; libphonenumber alone is
+        // more lenient than an API contract should be (it accepts `++1…`, letters as keypad
+        // digits, and extensions).
+        let body = trimmed.strip_prefix('+').unwrap_or(trimmed);
+        if !body
+            .chars()
+            .all(|c| c.is_ascii_digit() || matches!(c, ' ' | '-' | '(' | ')' | '.'))
+        {
+            return Err(InvalidValue(
+                "phone number is not a valid international (E.164) number".into(),
+            ));
+        }
         let candidate = if trimmed.starts_with('+') || trimmed.starts_with("00") {
             trimmed.to_owned()
         } else if trimmed.chars().all(|c| c.is_ascii_digit()) {

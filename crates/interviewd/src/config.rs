@@ -23,6 +23,8 @@ pub struct Config {
     pub public_url: Option<String>,
     /// `text` (default) or `json` log lines.
     pub log_format: String,
+    // ---- engine (calls, slots, sessions) ----
+    // ---- webhooks and e-mail ----
 }
 
 impl Default for Config {
@@ -33,6 +35,8 @@ impl Default for Config {
             database_url: None,
             public_url: None,
             log_format: "text".into(),
+            // ---- engine defaults ----
+            // ---- webhooks and e-mail defaults ----
         }
     }
 }

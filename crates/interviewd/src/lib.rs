@@ -8,11 +8,14 @@ pub mod admin;
 pub mod auth;
 pub mod cli;
 pub mod config;
+pub mod engine;
 pub mod error;
 pub mod http;
 pub mod keys;
+pub mod mail;
 pub mod store;
 pub mod validate;
+pub mod webhooks;
 
 use crate::config::Config;
 use crate::store::DynStore;
@@ -49,10 +52,18 @@ pub async fn run(
         store,
         config: Arc::new(config),
     };
+    let mut workers = Vec::new();
+    workers.extend(engine::spawn(&state, shutdown.clone()));
+    workers.extend(webhooks::spawn(&state, shutdown.clone()));
+    workers.extend(mail::spawn(&state, shutdown.clone()));
     let app = http::router(state);
     tracing::info!(addr = %listener.local_addr()?, "listening");
     axum::serve(listener, app)
         .with_graceful_shutdown(async move { shutdown.cancelled().await })
         .await
-        .context("serving HTTP")
+        .context("serving HTTP")?;
+    for worker in workers {
+        let _ = worker.await;
+    }
+    Ok(())
 }

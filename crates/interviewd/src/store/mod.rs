@@ -6,7 +6,10 @@
 //! resource" (404), as the InstaView contract requires. Business rules live above this
 //! trait; backends hold only SQL.
 
+pub mod delivery;
+pub mod engine;
 mod error;
+pub mod events;
 pub mod model;
 mod rows;
 pub mod sqlite;
@@ -28,7 +31,7 @@ pub type DynStore = Arc<dyn Store>;
 
 /// Everything the server persists.
 #[async_trait]
-pub trait Store: Send + Sync + 'static {
+pub trait Store: engine::EngineStore + delivery::DeliveryStore + Send + Sync + 'static {
     /// Applies pending migrations.
     async fn migrate(&self) -> StoreResult<()>;
 

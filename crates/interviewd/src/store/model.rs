@@ -79,4 +79,6 @@ pub struct NewInterview {
     pub link_candidate_to_job: Option<(CandidateId, JobId)>,
     pub interview: Interview,
     pub first_attempt: Option<CallAttempt>,
+    /// Events recorded in the same transaction (`interview.scheduled`).
+    pub events: Vec<super::events::NewEvent>,
 }

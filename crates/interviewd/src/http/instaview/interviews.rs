@@ -13,6 +13,7 @@ use super::{Ctx, IvError, IvPath, list_body, page_of, path_uuid};
 use crate::error::CoreError;
 use crate::http::AppState;
 use crate::keys;
+use crate::store::events::{NewEvent, kinds};
 use crate::store::{InterviewFilter, NewInterview, ResourceKind};
 use axum::Json;
 use axum::Router;
@@ -244,6 +245,19 @@ async fn create(ctx: Ctx, body: Bytes) -> Result<(StatusCode, Json<InterviewDto>
         (false, Some(job)) if !candidate.job_ids.contains(&job) => Some((candidate.id, job)),
         _ => None,
     };
+    let scheduled = NewEvent::new(
+        company,
+        Some(interview.id),
+        kinds::INTERVIEW_SCHEDULED,
+        serde_json::json!({
+            "interviewId": interview.id.to_string(),
+            "candidateId": interview.candidate_id.to_string(),
+            "jobId": interview.job_id.map(|j| j.to_string()),
+            "status": interview.status.as_str(),
+            "scheduledAt": interviewd_domain::time::rfc3339(interview.scheduled_at),
+        }),
+        now,
+    );
     let plan = NewInterview {
         new_job,
         new_agent,
@@ -251,6 +265,7 @@ async fn create(ctx: Ctx, body: Bytes) -> Result<(StatusCode, Json<InterviewDto>
         link_candidate_to_job: link,
         interview,
         first_attempt,
+        events: vec![scheduled],
     };
     let created = store.create_interview(&plan).await?;
     let detail = store

@@ -95,6 +95,9 @@ pub async fn create(store: &SqliteStore, plan: &NewInterview) -> StoreResult<Int
     if let Some(attempt) = &plan.first_attempt {
         insert_attempt(&mut tx, attempt).await?;
     }
+    for event in &plan.events {
+        super::events::insert(&mut tx, event).await?;
+    }
     tx.commit().await?;
     Ok(Interview {
         number,

@@ -4,7 +4,10 @@
 
 mod candidates;
 mod catalog;
-mod interviews;
+mod delivery;
+mod engine;
+pub mod events;
+pub mod interviews;
 mod tenants;
 
 use super::{

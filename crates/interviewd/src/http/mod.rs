@@ -2,8 +2,10 @@
 //! (`/healthz`) and the middleware every response shares (request id, tracing, panic
 //! catching, body limit).
 
+pub mod alpharun;
 pub mod extract;
 pub mod instaview;
+pub mod xobin;
 
 use crate::config::Config;
 use crate::store::DynStore;
@@ -43,6 +45,8 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(healthz))
         .merge(instaview::router())
         .nest("/v1", instaview::router())
+        .nest("/api/v1", alpharun::router())
+        .nest("/api/v2", xobin::router())
         .fallback(instaview::not_found);
     api.with_state(state).layer(
         ServiceBuilder::new()

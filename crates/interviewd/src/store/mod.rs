@@ -109,6 +109,12 @@ pub trait Store: engine::EngineStore + delivery::DeliveryStore + Send + Sync + '
     /// Replaces a job's mutable fields.
     async fn update_job(&self, job: &Job) -> StoreResult<()>;
 
+    /// The job with this per-deployment number.
+    async fn job_by_number(&self, company: CompanyId, number: i64) -> StoreResult<Option<Job>>;
+
+    /// The live agent with this exact name, if any (Alpharun job-type names are unique).
+    async fn agent_by_name(&self, company: CompanyId, name: &str) -> StoreResult<Option<Agent>>;
+
     /// Stores a new agent.
     async fn insert_agent(&self, agent: &Agent) -> StoreResult<Agent>;
 
@@ -156,6 +162,21 @@ pub trait Store: engine::EngineStore + delivery::DeliveryStore + Send + Sync + '
     /// Replaces a candidate's mutable fields and job links.
     async fn update_candidate(&self, candidate: &Candidate) -> StoreResult<()>;
 
+    /// The candidate named by `key` in the company.
+    async fn find_candidate(
+        &self,
+        company: CompanyId,
+        key: &ContactKey,
+    ) -> StoreResult<Option<Candidate>>;
+
+    /// Candidates with `number > after`, oldest first (cursor pagination).
+    async fn candidates_after(
+        &self,
+        company: CompanyId,
+        after: i64,
+        limit: u32,
+    ) -> StoreResult<Vec<Candidate>>;
+
     /// Counts used by the candidate object (`interviewCount`, `analysisCount`).
     async fn candidate_counts(
         &self,
@@ -174,6 +195,23 @@ pub trait Store: engine::EngineStore + delivery::DeliveryStore + Send + Sync + '
         company: CompanyId,
         id: interviewd_domain::InterviewId,
     ) -> StoreResult<Option<InterviewDetail>>;
+
+    /// The interview with this per-deployment number (Xobin `response_id`).
+    async fn interview_by_number(
+        &self,
+        company: CompanyId,
+        number: i64,
+    ) -> StoreResult<Option<InterviewDetail>>;
+
+    /// The newest interview whose invite carries this `custom_field_id`.
+    async fn interview_by_custom_field(
+        &self,
+        company: CompanyId,
+        custom_field_id: &str,
+    ) -> StoreResult<Option<InterviewDetail>>;
+
+    /// Invites that still count against the plan quota: not revoked, not finished.
+    async fn open_invites(&self, company: CompanyId) -> StoreResult<i64>;
 
     /// The company's interviews.
     async fn list_interviews(

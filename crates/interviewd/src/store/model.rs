@@ -82,3 +82,13 @@ pub struct NewInterview {
     /// Events recorded in the same transaction (`interview.scheduled`).
     pub events: Vec<super::events::NewEvent>,
 }
+
+/// How a contact (candidate) is named: by id or by one of its unique identifiers (the
+/// Alpharun `alt:ext_id:`, `alt:email:`, `alt:phone_number:` forms).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ContactKey {
+    Id(CandidateId),
+    ExtId(interviewd_domain::ExtId),
+    Email(interviewd_domain::Email),
+    Phone(interviewd_domain::PhoneNumber),
+}

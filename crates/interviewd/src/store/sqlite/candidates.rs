@@ -2,7 +2,7 @@
 
 use crate::candidate_cols;
 use crate::store::rows::{CandidateRow, to_json};
-use crate::store::{CandidateCounts, CandidateFilter, StoreResult};
+use crate::store::{CandidateCounts, CandidateFilter, ContactKey, StoreResult};
 use interviewd_domain::model::Candidate;
 use interviewd_domain::time::to_millis;
 use interviewd_domain::{CandidateId, CompanyId, PageRequest};
@@ -191,4 +191,74 @@ pub async fn counts(
         interviews,
         analyses,
     })
+}
+
+pub async fn find(
+    pool: &SqlitePool,
+    company: CompanyId,
+    key: &ContactKey,
+) -> StoreResult<Option<Candidate>> {
+    let (sql, value): (&'static str, String) = match key {
+        ContactKey::Id(id) => return get(pool, company, *id).await,
+        ContactKey::ExtId(v) => (
+            concat!(
+                "SELECT ",
+                candidate_cols!(),
+                " FROM candidates WHERE company_id = $1 AND ext_id = $2"
+            ),
+            v.as_str().to_owned(),
+        ),
+        ContactKey::Email(v) => (
+            concat!(
+                "SELECT ",
+                candidate_cols!(),
+                " FROM candidates WHERE company_id = $1 AND email = $2"
+            ),
+            v.as_str().to_owned(),
+        ),
+        ContactKey::Phone(v) => (
+            concat!(
+                "SELECT ",
+                candidate_cols!(),
+                " FROM candidates WHERE company_id = $1 AND phone = $2"
+            ),
+            v.as_str().to_owned(),
+        ),
+    };
+    let row: Option<CandidateRow> = sqlx::query_as(sql)
+        .bind(company.uuid())
+        .bind(value)
+        .fetch_optional(pool)
+        .await?;
+    match row {
+        None => Ok(None),
+        Some(row) => {
+            let links = job_links(pool, row.id).await?;
+            row.into_candidate(links).map(Some)
+        }
+    }
+}
+
+pub async fn after(
+    pool: &SqlitePool,
+    company: CompanyId,
+    after: i64,
+    limit: u32,
+) -> StoreResult<Vec<Candidate>> {
+    let rows: Vec<CandidateRow> = sqlx::query_as(concat!(
+        "SELECT ",
+        candidate_cols!(),
+        " FROM candidates WHERE company_id = $1 AND number > $2 ORDER BY number LIMIT $3"
+    ))
+    .bind(company.uuid())
+    .bind(after)
+    .bind(i64::from(limit))
+    .fetch_all(pool)
+    .await?;
+    let mut items = Vec::with_capacity(rows.len());
+    for row in rows {
+        let links = job_links(pool, row.id).await?;
+        items.push(row.into_candidate(links)?);
+    }
+    Ok(items)
 }

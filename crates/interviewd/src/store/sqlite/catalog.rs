@@ -204,3 +204,37 @@ pub async fn delete_agent(
         .await?;
     Ok(done.rows_affected() > 0)
 }
+
+pub async fn job_by_number(
+    pool: &SqlitePool,
+    company: CompanyId,
+    number: i64,
+) -> StoreResult<Option<Job>> {
+    let row: Option<JobRow> = sqlx::query_as(concat!(
+        "SELECT ",
+        job_cols!(),
+        " FROM jobs WHERE number = $1 AND company_id = $2"
+    ))
+    .bind(number)
+    .bind(company.uuid())
+    .fetch_optional(pool)
+    .await?;
+    row.map(Job::try_from).transpose()
+}
+
+pub async fn agent_by_name(
+    pool: &SqlitePool,
+    company: CompanyId,
+    name: &str,
+) -> StoreResult<Option<Agent>> {
+    let row: Option<AgentRow> = sqlx::query_as(concat!(
+        "SELECT ",
+        agent_cols!(),
+        " FROM agents WHERE company_id = $1 AND name = $2 AND deleted_at IS NULL ORDER BY number LIMIT 1"
+    ))
+    .bind(company.uuid())
+    .bind(name)
+    .fetch_optional(pool)
+    .await?;
+    row.map(Agent::try_from).transpose()
+}

@@ -185,3 +185,63 @@ pub async fn list(
     }
     Ok((items, total))
 }
+
+async fn detail_of(
+    pool: &SqlitePool,
+    row: Option<InterviewRow>,
+) -> StoreResult<Option<InterviewDetail>> {
+    match row {
+        None => Ok(None),
+        Some(row) => {
+            let attempts = attempts_of(pool, row.id).await?;
+            Ok(Some(InterviewDetail {
+                interview: Interview::try_from(row)?,
+                attempts,
+            }))
+        }
+    }
+}
+
+pub async fn by_number(
+    pool: &SqlitePool,
+    company: CompanyId,
+    number: i64,
+) -> StoreResult<Option<InterviewDetail>> {
+    let row: Option<InterviewRow> = sqlx::query_as(concat!(
+        "SELECT ",
+        interview_cols!(),
+        " FROM interviews WHERE number = $1 AND company_id = $2"
+    ))
+    .bind(number)
+    .bind(company.uuid())
+    .fetch_optional(pool)
+    .await?;
+    detail_of(pool, row).await
+}
+
+pub async fn by_custom_field(
+    pool: &SqlitePool,
+    company: CompanyId,
+    cf: &str,
+) -> StoreResult<Option<InterviewDetail>> {
+    let row: Option<InterviewRow> = sqlx::query_as(concat!(
+        "SELECT ",
+        interview_cols!(),
+        " FROM interviews WHERE custom_field_id = $1 AND company_id = $2 ORDER BY number DESC LIMIT 1"
+    ))
+    .bind(cf)
+    .bind(company.uuid())
+    .fetch_optional(pool)
+    .await?;
+    detail_of(pool, row).await
+}
+
+pub async fn open_invites(pool: &SqlitePool, company: CompanyId) -> StoreResult<i64> {
+    Ok(sqlx::query_scalar(
+        "SELECT COUNT(*) FROM interviews WHERE company_id = $1 AND invite_revoked_at IS NULL \
+         AND status IN ('SCHEDULED', 'IN_PROGRESS')",
+    )
+    .bind(company.uuid())
+    .fetch_one(pool)
+    .await?)
+}

@@ -11,8 +11,8 @@ pub mod interviews;
 mod tenants;
 
 use super::{
-    CandidateCounts, CandidateFilter, CompanyScope, InterviewDetail, InterviewFilter, JobFilter,
-    NewInterview, Page, ResourceKind, Store, StoreError, StoreResult,
+    CandidateCounts, CandidateFilter, CompanyScope, ContactKey, InterviewDetail, InterviewFilter,
+    JobFilter, NewInterview, Page, ResourceKind, Store, StoreError, StoreResult,
 };
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -163,6 +163,12 @@ impl Store for SqliteStore {
     async fn update_job(&self, job: &Job) -> StoreResult<()> {
         catalog::update_job(&self.pool, job).await
     }
+    async fn job_by_number(&self, company: CompanyId, number: i64) -> StoreResult<Option<Job>> {
+        catalog::job_by_number(&self.pool, company, number).await
+    }
+    async fn agent_by_name(&self, company: CompanyId, name: &str) -> StoreResult<Option<Agent>> {
+        catalog::agent_by_name(&self.pool, company, name).await
+    }
     async fn insert_agent(&self, agent: &Agent) -> StoreResult<Agent> {
         let mut tx = self.write_tx().await?;
         let agent = catalog::insert_agent(&mut tx, agent).await?;
@@ -216,6 +222,21 @@ impl Store for SqliteStore {
         tx.commit().await?;
         Ok(())
     }
+    async fn find_candidate(
+        &self,
+        company: CompanyId,
+        key: &ContactKey,
+    ) -> StoreResult<Option<Candidate>> {
+        candidates::find(&self.pool, company, key).await
+    }
+    async fn candidates_after(
+        &self,
+        company: CompanyId,
+        after: i64,
+        limit: u32,
+    ) -> StoreResult<Vec<Candidate>> {
+        candidates::after(&self.pool, company, after, limit).await
+    }
     async fn candidate_counts(
         &self,
         company: CompanyId,
@@ -233,6 +254,23 @@ impl Store for SqliteStore {
         id: InterviewId,
     ) -> StoreResult<Option<InterviewDetail>> {
         interviews::get(&self.pool, company, id).await
+    }
+    async fn interview_by_number(
+        &self,
+        company: CompanyId,
+        number: i64,
+    ) -> StoreResult<Option<InterviewDetail>> {
+        interviews::by_number(&self.pool, company, number).await
+    }
+    async fn interview_by_custom_field(
+        &self,
+        company: CompanyId,
+        cf: &str,
+    ) -> StoreResult<Option<InterviewDetail>> {
+        interviews::by_custom_field(&self.pool, company, cf).await
+    }
+    async fn open_invites(&self, company: CompanyId) -> StoreResult<i64> {
+        interviews::open_invites(&self.pool, company).await
     }
     async fn list_interviews(
         &self,

@@ -8,6 +8,7 @@ pub mod contact;
 pub mod ids;
 pub mod model;
 pub mod page;
+pub mod removal;
 pub mod scope;
 pub mod status;
 pub mod time;

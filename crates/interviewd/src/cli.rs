@@ -37,6 +37,9 @@ pub enum Command {
         #[arg(long)]
         listen: Option<String>,
     },
+    /// Run the background workers alone (call dispatcher, pipeline, webhooks, mail), without
+    /// the HTTP API; any number may run against the same database.
+    Worker,
     /// Apply database migrations and exit.
     Migrate,
     /// Manage companies.
@@ -119,6 +122,7 @@ pub async fn execute(cli: Cli) -> anyhow::Result<()> {
     let store = crate::open_store(&config).await?;
     match cli.command {
         Command::Serve { .. } => serve(config, store).await,
+        Command::Worker => worker(config, store).await,
         Command::Migrate => {
             tracing::info!("migrations applied");
             Ok(())
@@ -126,6 +130,17 @@ pub async fn execute(cli: Cli) -> anyhow::Result<()> {
         Command::Companies(cmd) => companies(&store, cmd).await,
         Command::Keys(cmd) => keys(&store, cmd).await,
     }
+}
+
+async fn worker(config: Config, store: crate::store::DynStore) -> anyhow::Result<()> {
+    let shutdown = CancellationToken::new();
+    let trigger = shutdown.clone();
+    tokio::spawn(async move {
+        wait_for_signal().await;
+        tracing::info!("shutting down");
+        trigger.cancel();
+    });
+    crate::run_workers(config, store, shutdown).await
 }
 
 async fn serve(config: Config, store: crate::store::DynStore) -> anyhow::Result<()> {

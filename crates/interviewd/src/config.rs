@@ -24,7 +24,46 @@ pub struct Config {
     /// `text` (default) or `json` log lines.
     pub log_format: String,
     // ---- engine (calls, slots, sessions) ----
+    /// Real-time pause of the built-in call simulator per turn, in ms (0 in tests).
+    pub simulator_turn_ms: u64,
+    /// How many times an unanswered, busy, failed or interrupted call is retried.
+    pub call_max_retries: u32,
+    /// Delay before retrying a call that was not answered, busy or failed, in ms.
+    pub call_retry_delay_ms: u64,
+    /// Upper bound of a call's length (the agent's `duration` is capped by it), in ms.
+    pub call_max_duration_ms: u64,
+    /// Lease of a claimed attempt and its slot; heartbeats renew it every third, in ms.
+    pub engine_lease_ms: u64,
+    /// How often the dispatcher looks for due work when not woken, in ms.
+    pub engine_poll_ms: u64,
+    /// Live calls one process holds at most.
+    pub engine_max_live_calls: u32,
+    /// An online session with no answer for this long ends, in ms.
+    pub online_idle_timeout_ms: u64,
     // ---- webhooks and e-mail ----
+    /// Allow webhook URLs on loopback, private and link-local addresses
+    /// (`INTERVIEWD_WEBHOOK_ALLOW_PRIVATE=true`). Off by default: the guard against SSRF.
+    pub webhook_allow_private: bool,
+    /// Multiplies the webhook retry schedule; 1.0 is the real one (a test and ops knob).
+    pub webhook_retry_scale: f64,
+    /// Consecutive failed attempts after which an endpoint's circuit opens.
+    pub webhook_circuit_threshold: u32,
+    /// How often the webhook and mail workers look for due work when not woken, in ms.
+    pub delivery_poll_ms: u64,
+    /// The `From` of candidate e-mail.
+    pub mail_from: String,
+    /// SMTP server; without one, mail is written to `<data_dir>/outbox` as `.eml` files.
+    pub smtp_host: Option<String>,
+    /// SMTP port; default 465 with `smtp_tls = "tls"`, 587 with `starttls`, 25 with `none`.
+    pub smtp_port: Option<u16>,
+    /// `starttls` (default), `tls` or `none`.
+    pub smtp_tls: String,
+    /// SMTP login (with `smtp_password`).
+    pub smtp_username: Option<String>,
+    /// SMTP password; never printed.
+    pub smtp_password: Option<crate::mail::Secret>,
+    /// Multiplies the mail retry schedule; 1.0 is the real one.
+    pub mail_retry_scale: f64,
 }
 
 impl Default for Config {
@@ -36,7 +75,26 @@ impl Default for Config {
             public_url: None,
             log_format: "text".into(),
             // ---- engine defaults ----
+            simulator_turn_ms: 1_000,
+            call_max_retries: 2,
+            call_retry_delay_ms: 300_000,
+            call_max_duration_ms: 3_600_000,
+            engine_lease_ms: 30_000,
+            engine_poll_ms: 500,
+            engine_max_live_calls: 500,
+            online_idle_timeout_ms: 600_000,
             // ---- webhooks and e-mail defaults ----
+            webhook_allow_private: false,
+            webhook_retry_scale: 1.0,
+            webhook_circuit_threshold: 10,
+            delivery_poll_ms: 500,
+            mail_from: "interviewd <no-reply@localhost>".into(),
+            smtp_host: None,
+            smtp_port: None,
+            smtp_tls: "starttls".into(),
+            smtp_username: None,
+            smtp_password: None,
+            mail_retry_scale: 1.0,
         }
     }
 }
@@ -70,6 +128,27 @@ impl Config {
                 "database_url",
                 "public_url",
                 "log_format",
+                // engine
+                "simulator_turn_ms",
+                "call_max_retries",
+                "call_retry_delay_ms",
+                "call_max_duration_ms",
+                "engine_lease_ms",
+                "engine_poll_ms",
+                "engine_max_live_calls",
+                "online_idle_timeout_ms",
+                // webhooks and e-mail
+                "webhook_allow_private",
+                "webhook_retry_scale",
+                "webhook_circuit_threshold",
+                "delivery_poll_ms",
+                "mail_from",
+                "smtp_host",
+                "smtp_port",
+                "smtp_tls",
+                "smtp_username",
+                "smtp_password",
+                "mail_retry_scale",
             ]))
             .merge(Serialized::defaults(overrides))
             .extract()

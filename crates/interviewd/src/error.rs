@@ -74,6 +74,10 @@ impl From<StoreError> for CoreError {
                 tracing::error!(error = %e, "database unavailable");
                 CoreError::Unavailable
             }
+            StoreError::Injected(point) => {
+                tracing::error!(point, "injected storage fault");
+                CoreError::Unavailable
+            }
             StoreError::Internal(e) => CoreError::Internal(e),
         }
     }

@@ -12,6 +12,7 @@ pub mod engine;
 pub mod error;
 pub mod http;
 pub mod keys;
+pub mod scheduling;
 pub mod mail;
 pub mod store;
 pub mod validate;
@@ -48,14 +49,8 @@ pub async fn run(
     listener: TcpListener,
     shutdown: CancellationToken,
 ) -> anyhow::Result<()> {
-    let state = http::AppState {
-        store,
-        config: Arc::new(config),
-    };
-    let mut workers = Vec::new();
-    workers.extend(engine::spawn(&state, shutdown.clone()));
-    workers.extend(webhooks::spawn(&state, shutdown.clone()));
-    workers.extend(mail::spawn(&state, shutdown.clone()));
+    let state = app_state(config, store)?;
+    let workers = spawn_workers(&state, &shutdown);
     let app = http::router(state);
     tracing::info!(addr = %listener.local_addr()?, "listening");
     axum::serve(listener, app)
@@ -66,4 +61,43 @@ pub async fn run(
         let _ = worker.await;
     }
     Ok(())
+}
+
+/// Runs the background workers alone, without the HTTP API (`interviewd worker`), until
+/// `shutdown` fires.
+pub async fn run_workers(
+    config: Config,
+    store: DynStore,
+    shutdown: CancellationToken,
+) -> anyhow::Result<()> {
+    let state = app_state(config, store)?;
+    let workers = spawn_workers(&state, &shutdown);
+    tracing::info!("workers running");
+    shutdown.cancelled().await;
+    for worker in workers {
+        let _ = worker.await;
+    }
+    Ok(())
+}
+
+/// The state shared by handlers and workers.
+pub fn app_state(config: Config, store: DynStore) -> anyhow::Result<http::AppState> {
+    Ok(http::AppState {
+        engine: engine::Engine::new(&config, store.clone())?,
+        store,
+        config: Arc::new(config),
+    })
+}
+
+/// Starts every background worker; each stops when `shutdown` fires.
+fn spawn_workers(
+    state: &http::AppState,
+    shutdown: &CancellationToken,
+) -> Vec<tokio::task::JoinHandle<()>> {
+    let mut workers = Vec::new();
+    workers.extend(engine::spawn(state, shutdown.clone()));
+    workers.extend(webhooks::spawn(state, shutdown.clone()));
+    workers.extend(mail::spawn(state, shutdown.clone()));
+    workers.extend(http::xobin::spawn(state, shutdown.clone()));
+    workers
 }

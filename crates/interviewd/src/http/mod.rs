@@ -5,6 +5,7 @@
 pub mod alpharun;
 pub mod extract;
 pub mod instaview;
+pub mod session;
 pub mod xobin;
 
 use crate::config::Config;
@@ -26,6 +27,8 @@ use tower_http::trace::TraceLayer;
 pub struct AppState {
     pub store: DynStore,
     pub config: Arc<Config>,
+    /// The interview engine (wake-ups, live calls, blob store).
+    pub engine: Arc<crate::engine::Engine>,
 }
 
 impl AppState {
@@ -43,6 +46,7 @@ pub fn router(state: AppState) -> Router {
     let request_id = HeaderName::from_static("x-request-id");
     let api = Router::new()
         .route("/healthz", get(healthz))
+        .merge(session::routes())
         .merge(instaview::router())
         .nest("/v1", instaview::router())
         .nest("/api/v1", alpharun::router())

@@ -1,8 +1,411 @@
 //! Storage for outbound delivery: webhook endpoints, the fan-out of events into per-endpoint
 //! messages, the delivery log, and the mail queue.
+//!
+//! The rules (which endpoints get an event, what a payload looks like, when to retry, when
+//! the circuit opens) live in [`crate::webhooks`] and [`crate::mail`]; this trait only
+//! persists their decisions. Claiming is the one place a backend matters: a claim takes a
+//! lease (owner token + expiry) so that a crashed worker's messages become due again, and
+//! every completion is fenced on that token.
 
 use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use interviewd_domain::{CompanyId, InterviewId, KeyId, PageRequest, WebhookId};
+use interviewd_notify::SigningSecret;
+use serde_json::Value;
+use std::fmt;
+use uuid::Uuid;
+
+use super::{Page, StoreResult};
+
+/// The body shape an endpoint receives (an extension of the InstaView object).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PayloadFormat {
+    /// InstaView's `{event, timestamp, deliveryId, data}` (the default).
+    InstaView,
+    /// Alpharun's `{event_type, interview}`.
+    Alpharun,
+    /// Xobin's "AI Interview Start" / "AI Interview Submission" bodies.
+    Xobin,
+}
+
+impl PayloadFormat {
+    /// Every format, in documentation order.
+    pub const ALL: [PayloadFormat; 3] = [Self::InstaView, Self::Alpharun, Self::Xobin];
+
+    /// The wire (and storage) name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::InstaView => "instaview",
+            Self::Alpharun => "alpharun",
+            Self::Xobin => "xobin",
+        }
+    }
+
+    /// Parses a wire name, case-insensitively.
+    pub fn parse(raw: &str) -> Option<Self> {
+        let raw = raw.trim();
+        Self::ALL
+            .into_iter()
+            .find(|f| f.as_str().eq_ignore_ascii_case(raw))
+    }
+}
+
+/// A custom header sent with every delivery. Its value is a secret of the customer's.
+#[derive(Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct WebhookHeader {
+    pub name: String,
+    pub value: String,
+}
+
+impl fmt::Debug for WebhookHeader {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("WebhookHeader")
+            .field("name", &self.name)
+            .field("value", &"<redacted>")
+            .finish()
+    }
+}
+
+/// A webhook endpoint of one company.
+#[derive(Clone, Debug)]
+pub struct Webhook {
+    pub id: WebhookId,
+    pub company_id: CompanyId,
+    /// The key that created it.
+    pub api_key_id: Option<KeyId>,
+    pub url: String,
+    pub name: Option<String>,
+    pub description: Option<String>,
+    pub headers: Vec<WebhookHeader>,
+    /// Dotted event names it subscribes to.
+    pub events: Vec<String>,
+    /// Never printed by `Debug`.
+    pub secret: SigningSecret,
+    pub format: PayloadFormat,
+    pub is_active: bool,
+    pub max_retries: u32,
+    pub timeout_ms: u32,
+    /// Failed attempts since the last success.
+    pub consecutive_failures: u32,
+    pub circuit_opened_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// An event row not yet fanned out.
+#[derive(Clone, Debug)]
+pub struct StoredEvent {
+    pub id: Uuid,
+    pub company_id: CompanyId,
+    pub interview_id: Option<InterviewId>,
+    pub event_type: String,
+    pub data: Value,
+    pub created_at: DateTime<Utc>,
+}
+
+/// A message to create: one event (or ping) for one endpoint, payload already rendered.
+#[derive(Clone, Debug)]
+pub struct NewMessage {
+    pub id: Uuid,
+    pub webhook_id: WebhookId,
+    pub company_id: CompanyId,
+    pub event_id: Option<Uuid>,
+    pub interview_id: Option<InterviewId>,
+    /// Our dotted event type (not the format's wire name).
+    pub event_type: String,
+    pub payload: String,
+    pub created_at: DateTime<Utc>,
+}
+
+/// A message claimed for one attempt, with its endpoint as it is now.
+#[derive(Clone, Debug)]
+pub struct ClaimedMessage {
+    pub id: Uuid,
+    /// The lease token; completions must present it.
+    pub lease: String,
+    pub webhook: Webhook,
+    pub interview_id: Option<InterviewId>,
+    pub event_type: String,
+    pub payload: String,
+    /// Attempts made before this one.
+    pub attempts: u32,
+}
+
+/// What happens to a message after an attempt.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MessageFate {
+    Delivered,
+    /// Pending again, due at this time.
+    Retry(DateTime<Utc>),
+    /// No further attempt (retries exhausted, 410, or refused).
+    Failed,
+}
+
+/// What an attempt does to its endpoint.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EndpointEffect {
+    /// Leave the endpoint alone.
+    None,
+    /// A success: `consecutive_failures` back to 0.
+    Succeeded,
+    /// A failure: count it, and open the circuit (inactive, `circuit_opened_at`) once the
+    /// count reaches `circuit_threshold`.
+    Failed { circuit_threshold: u32 },
+    /// 410 Gone: deactivate the endpoint.
+    Disable,
+}
+
+/// One finished attempt, applied atomically: log row, message state, endpoint state.
+#[derive(Clone, Debug)]
+pub struct AttemptRecord {
+    pub message_id: Uuid,
+    pub lease: String,
+    pub webhook_id: WebhookId,
+    pub company_id: CompanyId,
+    pub event_type: String,
+    /// 1-based.
+    pub attempt_number: u32,
+    pub attempted_at: DateTime<Utc>,
+    pub status_code: Option<u16>,
+    pub duration_ms: u64,
+    /// `DELIVERED`, `RETRY`, `GONE` or `REFUSED`.
+    pub outcome: &'static str,
+    pub error: Option<String>,
+    pub fate: MessageFate,
+    pub effect: EndpointEffect,
+}
+
+/// One row of an endpoint's delivery log.
+#[derive(Clone, Debug)]
+pub struct DeliveryLogEntry {
+    pub id: Uuid,
+    pub message_id: Uuid,
+    pub event_type: String,
+    pub attempt_number: u32,
+    pub attempted_at: DateTime<Utc>,
+    pub status_code: Option<u16>,
+    pub duration_ms: u64,
+    pub outcome: String,
+    pub error: Option<String>,
+}
+
+/// Why an e-mail is sent; decides what happens when its interview is deleted.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MailKind {
+    /// An interview invite: dropped when its interview is deleted.
+    Invite,
+    /// An invite revocation notice: sent even if the interview is deleted afterwards.
+    RevocationNotice,
+    /// Anything else: sent regardless.
+    Other,
+}
+
+impl MailKind {
+    /// Storage spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Invite => "INVITE",
+            Self::RevocationNotice => "REVOCATION",
+            Self::Other => "OTHER",
+        }
+    }
+
+    /// Reads the storage spelling (unknown values are `Other`).
+    pub fn from_stored(raw: &str) -> Self {
+        match raw {
+            "INVITE" => Self::Invite,
+            "REVOCATION" => Self::RevocationNotice,
+            _ => Self::Other,
+        }
+    }
+
+    /// Whether a pending mail of this kind is dropped with its interview.
+    pub fn dies_with_interview(self) -> bool {
+        self == Self::Invite
+    }
+}
+
+/// An e-mail to queue. `Debug` hides the recipient and body.
+#[derive(Clone)]
+pub struct NewMail {
+    pub id: Uuid,
+    pub company_id: Option<CompanyId>,
+    pub interview_id: Option<InterviewId>,
+    pub kind: MailKind,
+    /// The recipient address.
+    pub to: String,
+    pub subject: String,
+    pub body: String,
+    pub created_at: DateTime<Utc>,
+}
+
+impl fmt::Debug for NewMail {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("NewMail")
+            .field("id", &self.id)
+            .field("interview_id", &self.interview_id)
+            .field("kind", &self.kind)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A queued e-mail claimed for one attempt. `Debug` hides the recipient and body.
+#[derive(Clone)]
+pub struct QueuedMail {
+    pub id: Uuid,
+    pub lease: String,
+    pub interview_id: Option<InterviewId>,
+    pub kind: MailKind,
+    pub to: String,
+    pub subject: String,
+    pub body: String,
+    /// Attempts made before this one.
+    pub attempts: u32,
+}
+
+impl fmt::Debug for QueuedMail {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("QueuedMail")
+            .field("id", &self.id)
+            .field("kind", &self.kind)
+            .field("attempts", &self.attempts)
+            .finish_non_exhaustive()
+    }
+}
+
+/// What happens to a mail after an attempt.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum MailFate {
+    Sent,
+    /// Pending again, due at this time.
+    Retry {
+        at: DateTime<Utc>,
+        error: String,
+    },
+    /// Given up (permanent failure or retries exhausted).
+    Failed {
+        error: String,
+    },
+    /// Not sent on purpose (its interview was deleted).
+    Dropped {
+        reason: String,
+    },
+}
+
+/// A queued mail as the operator sees it (no recipient, no body).
+#[derive(Clone, Debug)]
+pub struct MailStatus {
+    pub id: Uuid,
+    pub kind: MailKind,
+    pub status: String,
+    pub attempts: u32,
+    pub last_error: Option<String>,
+}
 
 /// Delivery persistence (implemented per backend).
 #[async_trait]
-pub trait DeliveryStore: Send + Sync {}
+pub trait DeliveryStore: Send + Sync {
+    // ---- endpoints ----------------------------------------------------------------------
+
+    /// Stores a new endpoint.
+    async fn insert_webhook(&self, webhook: &Webhook) -> StoreResult<()>;
+
+    /// One endpoint of the company.
+    async fn get_webhook(&self, company: CompanyId, id: WebhookId) -> StoreResult<Option<Webhook>>;
+
+    /// The company's endpoints, oldest first.
+    async fn list_webhooks(
+        &self,
+        company: CompanyId,
+        page: PageRequest,
+    ) -> StoreResult<Page<Webhook>>;
+
+    /// Replaces the mutable fields (including counters and circuit). When the endpoint
+    /// becomes active, its held messages become due at `webhook.updated_at`.
+    async fn update_webhook(&self, webhook: &Webhook) -> StoreResult<bool>;
+
+    /// Deletes an endpoint with its messages and log. False when unknown.
+    async fn delete_webhook(&self, company: CompanyId, id: WebhookId) -> StoreResult<bool>;
+
+    /// Queues one message directly (the test ping). False when the endpoint is unknown.
+    async fn enqueue_message(&self, message: &NewMessage) -> StoreResult<bool>;
+
+    /// The endpoint's delivery log, newest first.
+    async fn list_deliveries(
+        &self,
+        company: CompanyId,
+        id: WebhookId,
+        page: PageRequest,
+    ) -> StoreResult<Page<DeliveryLogEntry>>;
+
+    // ---- fan-out ------------------------------------------------------------------------
+
+    /// Events not yet fanned out, oldest first.
+    async fn undispatched_events(&self, limit: u32) -> StoreResult<Vec<StoredEvent>>;
+
+    /// The company's endpoints that take new messages: active ones, and those whose circuit
+    /// is open (their messages are held until the circuit is reset).
+    async fn receiving_webhooks(&self, company: CompanyId) -> StoreResult<Vec<Webhook>>;
+
+    /// In one transaction: marks the event dispatched and creates `messages` (each only if
+    /// its endpoint still takes new messages). False, creating nothing, when the event was already
+    /// dispatched or deleted meanwhile.
+    async fn dispatch_event(
+        &self,
+        event_id: Uuid,
+        messages: &[NewMessage],
+        at: DateTime<Utc>,
+    ) -> StoreResult<bool>;
+
+    // ---- delivery -----------------------------------------------------------------------
+
+    /// Leases up to `limit` due messages whose endpoint is active (pings go regardless).
+    /// A lease lasts the endpoint's timeout plus `lease_margin_ms`.
+    async fn claim_messages(
+        &self,
+        now: DateTime<Utc>,
+        limit: u32,
+        lease_margin_ms: i64,
+    ) -> StoreResult<Vec<ClaimedMessage>>;
+
+    /// Applies an attempt. False (and nothing changed) when the lease was lost.
+    async fn record_attempt(&self, record: &AttemptRecord) -> StoreResult<bool>;
+
+    /// Gives up leases without recording an attempt (a worker shutting down): the messages
+    /// are due again at once. Leases that changed hands are left alone.
+    async fn release_messages(&self, leases: &[(Uuid, String)]) -> StoreResult<()>;
+
+    /// Marks a leased message DROPPED and forgets its payload.
+    async fn drop_message(&self, id: Uuid, lease: &str, at: DateTime<Utc>) -> StoreResult<()>;
+
+    /// Whether the interview still exists.
+    async fn interview_exists(&self, id: InterviewId) -> StoreResult<bool>;
+
+    // ---- mail ---------------------------------------------------------------------------
+
+    /// Queues one e-mail in its own transaction.
+    async fn enqueue_mail(&self, mail: &NewMail) -> StoreResult<()>;
+
+    /// Leases up to `limit` due e-mails for `lease_ms`.
+    async fn claim_mail(
+        &self,
+        now: DateTime<Utc>,
+        limit: u32,
+        lease_ms: i64,
+    ) -> StoreResult<Vec<QueuedMail>>;
+
+    /// Applies an attempt's result. False when the lease was lost.
+    async fn finish_mail(
+        &self,
+        id: Uuid,
+        lease: &str,
+        fate: &MailFate,
+        at: DateTime<Utc>,
+    ) -> StoreResult<bool>;
+
+    /// Gives up mail leases without recording an attempt (a worker shutting down).
+    async fn release_mail(&self, leases: &[(Uuid, String)]) -> StoreResult<()>;
+
+    /// One queued mail's state (for operators and tests).
+    async fn mail_status(&self, id: Uuid) -> StoreResult<Option<MailStatus>>;
+}

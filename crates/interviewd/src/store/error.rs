@@ -13,6 +13,9 @@ pub enum StoreError {
     /// The database could not be reached or refused service (retrying may succeed).
     #[error("database unavailable: {0}")]
     Unavailable(#[source] sqlx::Error),
+    /// A test-armed fault point fired (see `FaultInjector`); behaves like an outage.
+    #[error("injected fault at {0}")]
+    Injected(&'static str),
     /// Stored data could not be understood, or an unexpected database error.
     #[error("storage error: {0}")]
     Internal(String),

@@ -11,8 +11,10 @@ pub mod engine;
 mod error;
 pub mod events;
 pub mod model;
+pub mod removal;
 mod rows;
 pub mod sqlite;
+pub mod xobin;
 
 pub use error::StoreError;
 pub use model::*;
@@ -31,9 +33,26 @@ pub type DynStore = Arc<dyn Store>;
 
 /// Everything the server persists.
 #[async_trait]
-pub trait Store: engine::EngineStore + delivery::DeliveryStore + Send + Sync + 'static {
+pub trait Store:
+    engine::EngineStore + delivery::DeliveryStore + xobin::XobinStore + Send + Sync + 'static
+{
     /// Applies pending migrations.
     async fn migrate(&self) -> StoreResult<()>;
+
+    /// The fault injector of this store (tests arm it; production never does).
+    fn faults(&self) -> &removal::FaultInjector;
+
+    /// Removes interviews (and what the scope says goes with them) in one transaction: the
+    /// single deletion path of every dialect.
+    async fn remove_interviews(&self, req: &removal::RemovalRequest) -> StoreResult<removal::RemovalReport>;
+
+    /// Decides and applies a revoke in one transaction; `notice` is queued with it when the
+    /// outcome is `Revoked` and the request asks to notify.
+    async fn revoke_invite(
+        &self,
+        req: &removal::RevokeRequest,
+        notice: Option<&delivery::NewMail>,
+    ) -> StoreResult<removal::RevokeOutcome>;
 
     /// Cheap liveness check of the database.
     async fn ping(&self) -> StoreResult<()>;

@@ -4,5 +4,17 @@
 
 mod support;
 
+mod alpharun;
 mod foundation;
 mod isolation;
+mod mail;
+mod removal;
+mod webhooks;
+mod webhooks_crash;
+mod webhooks_delivery;
+mod webhooks_formats;
+mod webhooks_support;
+mod xobin;
+mod xobin_access;
+mod xobin_generate;
+mod xobin_report;

@@ -1,10 +1,33 @@
 //! The Alpharun dialect, mounted at `/api/v1`: Bearer keys, snake_case, `{data: …}`
-//! envelopes, flat contacts, `{error: <int>, message}` errors, cursor lists.
+//! envelopes, flat contacts, `{error: <int>, message}` errors, cursor lists. Creates answer
+//! 200, as the vendor's reference does.
 
+mod contacts;
+mod ctx;
+pub mod error;
+mod import;
+mod interviews;
+mod job_openings;
+mod job_types;
+mod removal;
+
+use crate::error::CoreError;
 use crate::http::AppState;
 use axum::Router;
+use axum::response::{IntoResponse, Response};
+pub use error::ArError;
 
 /// Every Alpharun route.
 pub fn router() -> Router<AppState> {
     Router::new()
+        .merge(job_types::routes())
+        .merge(job_openings::routes())
+        .merge(contacts::routes())
+        .merge(interviews::routes())
+        .merge(removal::routes())
+        .fallback(not_found)
+}
+
+async fn not_found(uri: axum::http::Uri) -> Response {
+    ArError(CoreError::not_found("route", uri.path())).into_response()
 }

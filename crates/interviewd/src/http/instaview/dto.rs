@@ -260,4 +260,30 @@ impl InterviewDto {
             updated_at: ts(i.updated_at),
         }
     }
+
+    /// Adds the transcript (`[{role, text, startMs, endMs}]`) and the analysis (the scorer's
+    /// fields, plus InstaView's `general` block with `overallRating` 0–100).
+    pub fn with_results(mut self, results: &crate::store::engine::InterviewResults) -> Self {
+        use crate::engine::payload::{analysis_json, transcript_json};
+        if !results.transcript.is_empty() {
+            self.transcript = transcript_json(&results.transcript);
+        }
+        if let Some(stored) = &results.analysis {
+            let a = &stored.analysis;
+            let mut out = analysis_json(a);
+            out["id"] = stored.id.to_string().into();
+            out["callAttemptId"] = stored.attempt_id.to_string().into();
+            out["createdAt"] = ts(stored.created_at).into();
+            out["general"] = serde_json::json!({
+                "overallRating": u32::from(a.score) * 20,
+                "strongPoints": a.strengths,
+                "weakPoints": a.weaknesses,
+                "evaluation": out["criteria"].clone(),
+                "createdAt": ts(stored.created_at),
+                "updatedAt": ts(stored.created_at),
+            });
+            self.analysis = out;
+        }
+        self
+    }
 }

@@ -224,16 +224,18 @@ async fn create(ctx: Ctx, body: Bytes) -> Result<(StatusCode, Json<InterviewDto>
         created_at: now,
         updated_at: now,
     };
-    let first_attempt = (agent.channel == AgentChannel::Phone).then(|| CallAttempt {
+    // A test interview gets an attempt on either channel; the engine completes it at once.
+    let is_phone = agent.channel == AgentChannel::Phone;
+    let first_attempt = (is_phone || interview.is_test).then(|| CallAttempt {
         id: AttemptId::new(),
         interview_id: interview.id,
         company_id: company,
         status: AttemptStatus::Scheduled,
-        direction: "OUTBOUND".into(),
+        direction: if is_phone { "OUTBOUND" } else { "WEB" }.into(),
         reason_code: None,
         notes: None,
         retry_number: 0,
-        scheduled_at,
+        scheduled_at: if interview.is_test { now } else { scheduled_at },
         called_at: None,
         ended_at: None,
         duration_ms: None,
@@ -268,13 +270,19 @@ async fn create(ctx: Ctx, body: Bytes) -> Result<(StatusCode, Json<InterviewDto>
         events: vec![scheduled],
     };
     let created = store.create_interview(&plan).await?;
+    if created.is_test {
+        crate::engine::run_test_interview(&ctx.state, created.id).await?;
+    } else {
+        ctx.state.engine.wake();
+    }
     let detail = store
         .get_interview(company, created.id)
         .await?
         .ok_or_else(|| CoreError::Internal("interview vanished after create".into()))?;
+    let results = store.interview_results(company, created.id).await?;
     Ok((
         StatusCode::CREATED,
-        Json(InterviewDto::new(&detail, &ctx.state.config.public_url())),
+        Json(InterviewDto::new(&detail, &ctx.state.config.public_url()).with_results(&results)),
     ))
 }
 
@@ -390,10 +398,11 @@ async fn show(ctx: Ctx, IvPath(id): IvPath<String>) -> Result<Json<InterviewDto>
     let company = ctx.company(&[Scope::ReadInterviews])?;
     let id = path_uuid(&id, "id")?;
     match ctx.state.store.get_interview(company, id.into()).await? {
-        Some(detail) => Ok(Json(InterviewDto::new(
-            &detail,
-            &ctx.state.config.public_url(),
-        ))),
+        Some(detail) => {
+            let results = ctx.state.store.interview_results(company, id.into()).await?;
+            let dto = InterviewDto::new(&detail, &ctx.state.config.public_url());
+            Ok(Json(dto.with_results(&results)))
+        }
         None => Err(ctx
             .missing(ResourceKind::Interview, "interview", id, company)
             .await),

@@ -2,13 +2,17 @@
 //! create, `{data,total,page,limit,totalPages}` lists, scopes and ATS keys with `companyId`.
 
 mod agents;
+mod attempts;
 mod candidates;
 mod companies;
+mod concurrency;
 mod ctx;
 mod dto;
 pub mod error;
 mod interviews;
 mod jobs;
+mod removal;
+mod webhooks;
 
 use crate::error::CoreError;
 use crate::http::AppState;
@@ -25,6 +29,10 @@ pub fn router() -> Router<AppState> {
         .merge(agents::routes())
         .merge(candidates::routes())
         .merge(interviews::routes())
+        .merge(attempts::routes())
+        .merge(concurrency::routes())
+        .merge(removal::routes())
+        .merge(webhooks::routes())
 }
 
 /// Unknown paths answer 404 in InstaView's shape.

@@ -1,10 +1,39 @@
 //! The Xobin dialect, mounted at `/api/v2`: `apiKey` header, integer ids, snake_case,
-//! status-object responses.
+//! `{"error": …}` errors and status objects.
+//!
+//! An `ai_interview` is a core job whose `attrs.agentId` names its (ONLINE) agent; its id
+//! is the job's number. A `response` is an interview (its number), a `candidate_id` a
+//! candidate's number. `docs/api-xobin.md` has the full mapping.
+
+mod ctx;
+mod dto;
+pub mod error;
+mod generate;
+mod invite;
+mod invited;
+mod plan;
+mod report;
+mod revoke;
+mod worker;
 
 use crate::http::AppState;
 use axum::Router;
+use axum::response::{IntoResponse, Response};
+pub use error::XbError;
+pub use worker::spawn;
 
 /// Every Xobin route.
 pub fn router() -> Router<AppState> {
     Router::new()
+        .merge(generate::routes())
+        .merge(invite::routes())
+        .merge(report::routes())
+        .merge(invited::routes())
+        .merge(revoke::routes())
+        .fallback(not_found)
+}
+
+/// Unknown paths under `/api/v2` answer 404 in Xobin's shape.
+async fn not_found() -> Response {
+    XbError::not_found("Endpoint", "").into_response()
 }

@@ -4,11 +4,13 @@
 
 mod candidates;
 mod catalog;
-mod delivery;
+pub mod delivery;
 mod engine;
 pub mod events;
 pub mod interviews;
+mod removal;
 mod tenants;
+mod xobin;
 
 use super::{
     CandidateCounts, CandidateFilter, CompanyScope, ContactKey, InterviewDetail, InterviewFilter,
@@ -32,6 +34,7 @@ pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqli
 #[derive(Clone)]
 pub struct SqliteStore {
     pool: SqlitePool,
+    faults: std::sync::Arc<crate::store::removal::FaultInjector>,
 }
 
 impl SqliteStore {
@@ -49,7 +52,7 @@ impl SqliteStore {
             .acquire_timeout(Duration::from_secs(15))
             .connect_with(options)
             .await?;
-        Ok(Self { pool })
+        Ok(Self { pool, faults: Default::default() })
     }
 
     /// The pool, for backend-specific engine code.
@@ -74,6 +77,25 @@ impl Store for SqliteStore {
             .run(&self.pool)
             .await
             .map_err(|e| StoreError::Internal(format!("migration failed: {e}")))
+    }
+
+    fn faults(&self) -> &crate::store::removal::FaultInjector {
+        &self.faults
+    }
+
+    async fn remove_interviews(
+        &self,
+        req: &crate::store::removal::RemovalRequest,
+    ) -> StoreResult<crate::store::removal::RemovalReport> {
+        removal::remove(self, req).await
+    }
+
+    async fn revoke_invite(
+        &self,
+        req: &crate::store::removal::RevokeRequest,
+        notice: Option<&crate::store::delivery::NewMail>,
+    ) -> StoreResult<crate::store::removal::RevokeOutcome> {
+        removal::revoke(self, req, notice).await
     }
 
     async fn ping(&self) -> StoreResult<()> {

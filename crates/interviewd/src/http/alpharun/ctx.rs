@@ -1,0 +1,80 @@
+//! The Alpharun request context: the Bearer key and the query string, with the same check
+//! order as every dialect (key → not revoked or expired → scope → company).
+
+use super::error::ArError;
+use crate::auth::Principal;
+use crate::error::CoreError;
+use crate::http::AppState;
+use crate::http::extract::{QueryParams, bearer, json_body};
+use crate::store::ContactKey;
+use axum::extract::{FromRequestParts, Path};
+use axum::http::request::Parts;
+use interviewd_domain::{CompanyId, Email, ExtId, PhoneNumber, Scope};
+use serde::de::DeserializeOwned;
+
+/// Authenticated Alpharun request context.
+pub struct ArCtx {
+    pub principal: Principal,
+    pub query: QueryParams,
+    pub state: AppState,
+}
+
+impl FromRequestParts<AppState> for ArCtx {
+    type Rejection = ArError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let principal = Principal::authenticate(state.store.as_ref(), bearer(&parts.headers), state.now()).await?;
+        Ok(Self { principal, query: QueryParams::parse(parts.uri.query()), state: state.clone() })
+    }
+}
+
+impl ArCtx {
+    /// Checks `scopes`, then resolves the acting company.
+    pub fn company(&self, scopes: &[Scope]) -> Result<CompanyId, ArError> {
+        Ok(self.principal.acting(scopes, self.query.non_empty("companyId"))?)
+    }
+
+    /// Parses a JSON body.
+    pub fn body<T: DeserializeOwned>(&self, bytes: &[u8]) -> Result<T, ArError> {
+        Ok(json_body(bytes)?)
+    }
+}
+
+/// Path parameters with the rejection in Alpharun's shape.
+pub struct ArPath<T>(pub T);
+
+impl<T: DeserializeOwned + Send> FromRequestParts<AppState> for ArPath<T> {
+    type Rejection = ArError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        Path::<T>::from_request_parts(parts, state)
+            .await
+            .map(|Path(v)| ArPath(v))
+            .map_err(|e| ArError(CoreError::invalid("path", e.body_text())))
+    }
+}
+
+/// Parses a contact reference: a UUID, or `alt:ext_id:`, `alt:email:`, `alt:phone_number:`.
+/// A reference that cannot name any contact is "not found" (ids are opaque strings to
+/// clients), except a malformed e-mail or phone in an `alt:` form, which is a 400.
+pub fn contact_key(raw: &str) -> Result<Option<ContactKey>, CoreError> {
+    let raw = raw.trim();
+    if let Some(v) = raw.strip_prefix("alt:ext_id:") {
+        return Ok(ExtId::parse(v).ok().map(ContactKey::ExtId));
+    }
+    if let Some(v) = raw.strip_prefix("alt:email:") {
+        return Email::parse(v).map(|e| Some(ContactKey::Email(e))).map_err(|e| CoreError::invalid_value("email", e));
+    }
+    if let Some(v) = raw.strip_prefix("alt:phone_number:") {
+        return PhoneNumber::parse(v)
+            .map(|p| Some(ContactKey::Phone(p)))
+            .map_err(|e| CoreError::invalid_value("phone_number", e));
+    }
+    Ok(interviewd_domain::ids::parse_uuid(raw).ok().map(|u| ContactKey::Id(u.into())))
+}
+
+/// Parses a job-opening or job-type path id, which the vendor declares `format: uuid`: a value
+/// that is not a UUID is a bad request.
+pub fn path_uuid(raw: &str, field: &str) -> Result<uuid::Uuid, CoreError> {
+    interviewd_domain::ids::parse_uuid(raw).map_err(|_| CoreError::invalid(field, format!("{field} must be a UUID")))
+}

@@ -1,0 +1,47 @@
+//! The Alpharun error shape: `{"error": <status>, "message": "…"}` (the `Error` schema of the
+//! vendor's OpenAPI: both fields required).
+
+use crate::error::CoreError;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde_json::json;
+
+/// A core error rendered as Alpharun renders errors.
+#[derive(Debug)]
+pub struct ArError(pub CoreError);
+
+impl From<CoreError> for ArError {
+    fn from(e: CoreError) -> Self {
+        Self(e)
+    }
+}
+
+impl From<crate::store::StoreError> for ArError {
+    fn from(e: crate::store::StoreError) -> Self {
+        Self(e.into())
+    }
+}
+
+impl IntoResponse for ArError {
+    fn into_response(self) -> Response {
+        let status = match &self.0 {
+            CoreError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            CoreError::MissingScope(_) | CoreError::Forbidden(_) => StatusCode::FORBIDDEN,
+            CoreError::NotFound { .. } => StatusCode::NOT_FOUND,
+            // Alpharun documents 400 for every invalid payload, duplicates included.
+            CoreError::Validation { .. } | CoreError::Conflict { .. } | CoreError::InvalidState(_) => {
+                StatusCode::BAD_REQUEST
+            }
+            CoreError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            CoreError::Internal(detail) => {
+                tracing::error!(error = %detail, "internal error");
+                StatusCode::INTERNAL_SERVER_ERROR
+            }
+        };
+        let message = match &self.0 {
+            CoreError::Unauthorized(_) => "Unauthorized - Invalid or missing API key".to_owned(),
+            other => other.to_string(),
+        };
+        (status, axum::Json(json!({ "error": status.as_u16(), "message": message }))).into_response()
+    }
+}

@@ -1,0 +1,78 @@
+//! Interviews under a job opening: `GET /job-openings/{id}/interviews/{interview_id}` with the
+//! documented interview object.
+
+use super::contacts::contact_json;
+use super::ctx::{ArCtx, ArPath, path_uuid};
+use super::error::ArError;
+use super::job_openings;
+use crate::error::CoreError;
+use crate::http::AppState;
+use crate::store::InterviewDetail;
+use axum::Json;
+use axum::Router;
+use axum::routing::get;
+use interviewd_domain::model::{Candidate, Job};
+use interviewd_domain::time::rfc3339;
+use interviewd_domain::{InterviewStatus, Scope};
+use serde_json::{Value, json};
+
+pub fn routes() -> Router<AppState> {
+    Router::new().route("/job-openings/{id}/interviews/{interview_id}", get(show))
+}
+
+/// Alpharun's interview status: `completed` once finished, `in_progress` until then;
+/// interviews that ended without completing report `failed` or `canceled`.
+pub fn status(s: InterviewStatus) -> &'static str {
+    match s {
+        InterviewStatus::Scheduled | InterviewStatus::InProgress => "in_progress",
+        InterviewStatus::Completed => "completed",
+        InterviewStatus::Failed => "failed",
+        InterviewStatus::Canceled => "canceled",
+    }
+}
+
+/// The documented interview object.
+pub fn interview_json(d: &InterviewDetail, job: &Job, candidate: &Candidate) -> Value {
+    let i = &d.interview;
+    let contact = contact_json(candidate);
+    let custom = i.metadata.get("customFields").cloned().unwrap_or_else(|| json!([]));
+    json!({
+        "id": i.id.to_string(),
+        "job_opening_id": job.id.to_string(),
+        "job_opening": { "id": job.id.to_string(), "name": job.title },
+        "status": status(i.status),
+        "contact": {
+            "first_name": contact["first_name"],
+            "last_name": contact["last_name"],
+            "email": contact["email"],
+            "phone_number": contact["phone_number"],
+            "resume_url": null,
+            "custom_fields": contact["custom_fields"],
+        },
+        "started_at": i.started_at.map(rfc3339),
+        "completed_at": i.finished_at.filter(|_| i.status == InterviewStatus::Completed).map(rfc3339),
+        "transcript_fragments": [],
+        "insights": null,
+        "calls": d.attempts.iter().filter(|a| a.called_at.is_some()).map(|a| json!({ "id": a.id.to_string(), "recording_url": null })).collect::<Vec<_>>(),
+        "assessment_criteria": [],
+        "data_extraction_fields": [],
+        "custom_fields": custom,
+    })
+}
+
+async fn show(ctx: ArCtx, ArPath((opening, interview)): ArPath<(String, String)>) -> Result<Json<Value>, ArError> {
+    let company = ctx.company(&[Scope::ReadInterviews, Scope::ReadCandidates])?;
+    let job = job_openings::load(&ctx, company, &opening).await?;
+    let id = path_uuid(&interview, "INTERVIEW_ID")?;
+    let store = &ctx.state.store;
+    let detail = store
+        .get_interview(company, id.into())
+        .await?
+        .filter(|d| d.interview.job_id == Some(job.id))
+        .ok_or_else(|| CoreError::not_found("interview", id))?;
+    let candidate = store
+        .get_candidate(company, detail.interview.candidate_id)
+        .await?
+        .ok_or_else(|| CoreError::Internal("interview without candidate".into()))?;
+    Ok(Json(json!({ "data": { "interview": interview_json(&detail, &job, &candidate) } })))
+}

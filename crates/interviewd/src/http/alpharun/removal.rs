@@ -1,0 +1,98 @@
+//! `DELETE /job-openings/{JOB_OPENING_ID}/interviews`: remove a candidate and all their
+//! pending or completed interviews from a job opening, through the one deletion path.
+//!
+//! The body names the contact by `contact_id` (a UUID or an `alt:` form), `email` and/or
+//! `phone_number`; at least one is required and all that are given must name the same
+//! contact (else 400). The phone matches after E.164 normalisation, the e-mail
+//! case-insensitively. Unknown opening, unknown contact, or a contact with no interview on the
+//! opening → 404. The contact itself stays; only its link to the opening goes.
+
+use super::contacts::phone_value;
+use super::ctx::{ArCtx, ArPath, contact_key};
+use super::error::ArError;
+use super::job_openings;
+use crate::error::CoreError;
+use crate::http::AppState;
+use crate::http::extract::json_body;
+use crate::store::removal::{RemovalRequest, RemovalScope};
+use crate::store::{ContactKey, InterviewFilter};
+use axum::Json;
+use axum::Router;
+use axum::body::Bytes;
+use axum::routing::delete;
+use interviewd_domain::{CompanyId, Email, PageRequest, Scope};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+pub fn routes() -> Router<AppState> {
+    Router::new().route("/job-openings/{id}/interviews", delete(remove))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Payload {
+    contact_id: Option<String>,
+    email: Option<String>,
+    #[serde(default)]
+    phone_number: Value,
+}
+
+/// The contact keys the payload names (validated; at least one).
+fn keys(p: &Payload) -> Result<Vec<(&'static str, Option<ContactKey>)>, CoreError> {
+    let mut keys = Vec::new();
+    if let Some(raw) = p.contact_id.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        keys.push(("contact_id", contact_key(raw)?));
+    }
+    if let Some(raw) = p.email.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        let email = Email::parse(raw).map_err(|e| CoreError::invalid_value("email", e))?;
+        keys.push(("email", Some(ContactKey::Email(email))));
+    }
+    if let Some(phone) = phone_value(&p.phone_number)? {
+        keys.push(("phone_number", Some(ContactKey::Phone(phone))));
+    }
+    if keys.is_empty() {
+        return Err(CoreError::invalid("contact_id", "at least one of contact_id, email or phone_number is required"));
+    }
+    Ok(keys)
+}
+
+async fn remove(ctx: ArCtx, ArPath(opening): ArPath<String>, body: Bytes) -> Result<Json<Value>, ArError> {
+    let company: CompanyId = ctx.company(&[Scope::DeleteInterviews])?;
+    let payload: Payload = json_body(&body)?;
+    let keys = keys(&payload)?;
+    let job = job_openings::load(&ctx, company, &opening).await?;
+    let store = &ctx.state.store;
+    let mut contact = None;
+    for (field, key) in keys {
+        let found = match key {
+            Some(key) => store.find_candidate(company, &key).await?,
+            None => None,
+        };
+        let found = found.ok_or_else(|| CoreError::not_found("contact", field))?;
+        match &contact {
+            None => contact = Some(found),
+            Some(c) if c.id == found.id => {}
+            Some(_) => {
+                return Err(CoreError::invalid(field, "the identifiers given name different contacts").into());
+            }
+        }
+    }
+    let contact = contact.ok_or_else(|| CoreError::Internal("no contact after resolution".into()))?;
+    let filter = InterviewFilter { candidate_id: Some(contact.id), job_id: Some(job.id), ..Default::default() };
+    let interviews = store.list_interviews(company, &filter, PageRequest { page: 1, limit: 1 }).await?;
+    if interviews.total == 0 {
+        return Err(CoreError::not_found("interview", contact.id).into());
+    }
+    let request = RemovalRequest {
+        company,
+        actor: Some(ctx.principal.key.id),
+        action: "candidate.remove_from_job",
+        scope: RemovalScope::CandidateOnJob { candidate: contact.id, job: job.id },
+        now: ctx.state.now(),
+    };
+    let report = store.remove_interviews(&request).await?;
+    if report.interviews.is_empty() {
+        return Err(CoreError::not_found("interview", contact.id).into());
+    }
+    Ok(Json(json!({ "success": true })))
+}

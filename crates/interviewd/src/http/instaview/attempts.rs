@@ -1,0 +1,241 @@
+//! Call attempts of an interview:
+//!
+//! - `POST /interviews/{id}/call-attempts` `{"scheduledAt": ISO | null}` (`write:interviews`):
+//!   a new attempt (null = as soon as possible) replacing the scheduled ones; 201
+//!   `{"success": true, "message"}`. 400 for ONLINE interviews, 409 while a call is in
+//!   progress or when the interview is completed or canceled. A FAILED interview is scheduled
+//!   again; a manual attempt starts a fresh retry budget (`retryNumber` 0).
+//! - `PATCH /interviews/{id}/call-attempts/{attemptId}` `{"scheduledAt": ISO}`
+//!   (`write:interviews`): moves a SCHEDULED attempt to a future time; 204. 400 for an
+//!   attempt in any other status (IN_PROGRESS included) and for ONLINE interviews.
+//! - `GET /interviews/{id}/call-attempts/{attemptId}/recording` (`read:interviews`): the
+//!   recording as `audio/wav`, to keys of the interview's company only.
+
+use super::{Ctx, IvError, IvPath, path_uuid};
+use crate::error::CoreError;
+use crate::http::AppState;
+use crate::store::engine::{InvokeResult, RescheduleResult};
+use crate::store::{InterviewDetail, ResourceKind};
+use axum::Json;
+use axum::Router;
+use axum::body::Bytes;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, patch, post};
+use chrono::{DateTime, Duration, Utc};
+use interviewd_domain::model::CallAttempt;
+use interviewd_domain::time::rfc3339;
+use interviewd_domain::{AgentChannel, AttemptId, AttemptStatus, CompanyId, InterviewStatus, Scope};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/interviews/{id}/call-attempts", post(invoke))
+        .route("/interviews/{id}/call-attempts/{attempt_id}", patch(reschedule))
+        .route(
+            "/interviews/{id}/call-attempts/{attempt_id}/recording",
+            get(recording),
+        )
+}
+
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+struct ScheduleBody {
+    #[serde(default)]
+    scheduled_at: Option<String>,
+}
+
+/// How far ahead an attempt may be scheduled.
+const MAX_AHEAD_DAYS: i64 = 30;
+
+fn parse_time(raw: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>, CoreError> {
+    let at = DateTime::parse_from_rfc3339(raw.trim())
+        .map_err(|e| {
+            CoreError::invalid(
+                "scheduledAt",
+                format!("scheduledAt must be an ISO 8601 date-time with offset: {e}"),
+            )
+        })?
+        .with_timezone(&Utc);
+    if at > now + Duration::days(MAX_AHEAD_DAYS) {
+        return Err(CoreError::invalid(
+            "scheduledAt",
+            "scheduledAt may be at most 30 days ahead",
+        ));
+    }
+    Ok(at)
+}
+
+/// The interview of the acting company, or the 403/404 for `id`.
+async fn interview_of(ctx: &Ctx, company: CompanyId, id: uuid::Uuid) -> Result<InterviewDetail, IvError> {
+    match ctx.state.store.get_interview(company, id.into()).await? {
+        Some(detail) => Ok(detail),
+        None => Err(ctx
+            .missing(ResourceKind::Interview, "interview", id, company)
+            .await),
+    }
+}
+
+fn refuse_online(detail: &InterviewDetail) -> Result<(), IvError> {
+    if detail.interview.channel == AgentChannel::Online {
+        return Err(CoreError::invalid(
+            "id",
+            "call attempts cannot be managed for ONLINE interviews",
+        )
+        .into());
+    }
+    Ok(())
+}
+
+async fn invoke(
+    ctx: Ctx,
+    IvPath(id): IvPath<String>,
+    body: Bytes,
+) -> Result<(StatusCode, Json<Value>), IvError> {
+    let company = ctx.company(&[Scope::WriteInterviews])?;
+    let id = path_uuid(&id, "id")?;
+    let input: ScheduleBody = if body.iter().all(u8::is_ascii_whitespace) {
+        ScheduleBody::default()
+    } else {
+        ctx.body(&body)?
+    };
+    let now = ctx.state.now();
+    let at = match input.scheduled_at.as_deref() {
+        // Slightly in the past (clock skew) means now; far in the past is a mistake.
+        Some(raw) => {
+            let at = parse_time(raw, now)?;
+            if at < now - Duration::minutes(5) {
+                return Err(CoreError::invalid("scheduledAt", "scheduledAt must not be in the past").into());
+            }
+            at.max(now)
+        }
+        None => now,
+    };
+    let detail = interview_of(&ctx, company, id).await?;
+    refuse_online(&detail)?;
+    if detail.attempts.iter().any(|a| a.status == AttemptStatus::InProgress) {
+        return Err(in_progress());
+    }
+    let status = detail.interview.status;
+    if !matches!(status, InterviewStatus::Scheduled | InterviewStatus::Failed) {
+        return Err(not_allowed(status));
+    }
+    let attempt = CallAttempt {
+        id: AttemptId::new(),
+        interview_id: detail.interview.id,
+        company_id: company,
+        status: AttemptStatus::Scheduled,
+        direction: "OUTBOUND".into(),
+        reason_code: None,
+        notes: None,
+        retry_number: 0,
+        scheduled_at: at,
+        called_at: None,
+        ended_at: None,
+        duration_ms: None,
+        recording_key: None,
+        created_at: now,
+        updated_at: now,
+    };
+    match ctx.state.store.invoke_attempt(company, &attempt).await? {
+        InvokeResult::Scheduled { replaced } => {
+            ctx.state.engine.wake();
+            let message = format!(
+                "Call attempt {} scheduled for {}; {replaced} scheduled attempt(s) replaced",
+                attempt.id,
+                rfc3339(at)
+            );
+            Ok((
+                StatusCode::CREATED,
+                Json(json!({ "success": true, "message": message })),
+            ))
+        }
+        InvokeResult::InProgress => Err(in_progress()),
+        InvokeResult::NotAllowed => Err(not_allowed(status)),
+        InvokeResult::Missing => Err(CoreError::not_found("interview", id).into()),
+    }
+}
+
+fn in_progress() -> IvError {
+    CoreError::InvalidState("a call is already in progress for this interview".into()).into()
+}
+
+fn not_allowed(status: InterviewStatus) -> IvError {
+    CoreError::InvalidState(format!("a call cannot be placed for a {status} interview")).into()
+}
+
+async fn reschedule(
+    ctx: Ctx,
+    IvPath((id, attempt_id)): IvPath<(String, String)>,
+    body: Bytes,
+) -> Result<StatusCode, IvError> {
+    let company = ctx.company(&[Scope::WriteInterviews])?;
+    let id = path_uuid(&id, "id")?;
+    let attempt_id = path_uuid(&attempt_id, "attemptId")?;
+    let input: ScheduleBody = ctx.body(&body)?;
+    let now = ctx.state.now();
+    let raw = input
+        .scheduled_at
+        .ok_or_else(|| CoreError::invalid("scheduledAt", "scheduledAt is required"))?;
+    let at = parse_time(&raw, now)?;
+    if at <= now {
+        return Err(CoreError::invalid("scheduledAt", "scheduledAt must be in the future").into());
+    }
+    let detail = interview_of(&ctx, company, id).await?;
+    refuse_online(&detail)?;
+    let result = ctx
+        .state
+        .store
+        .reschedule_attempt(company, detail.interview.id, attempt_id.into(), at)
+        .await?;
+    match result {
+        RescheduleResult::Done => {
+            ctx.state.engine.wake();
+            Ok(StatusCode::NO_CONTENT)
+        }
+        RescheduleResult::NotScheduled(AttemptStatus::InProgress) => Err(CoreError::invalid(
+            "attemptId",
+            "the call attempt is in progress and cannot be rescheduled",
+        )
+        .into()),
+        RescheduleResult::NotScheduled(status) => Err(CoreError::invalid(
+            "attemptId",
+            format!("only SCHEDULED call attempts can be rescheduled; this one is {status}"),
+        )
+        .into()),
+        RescheduleResult::Missing => Err(CoreError::not_found("call attempt", attempt_id).into()),
+    }
+}
+
+async fn recording(
+    ctx: Ctx,
+    IvPath((id, attempt_id)): IvPath<(String, String)>,
+) -> Result<Response, IvError> {
+    let company = ctx.company(&[Scope::ReadInterviews])?;
+    let id = path_uuid(&id, "id")?;
+    let attempt_id = path_uuid(&attempt_id, "attemptId")?;
+    let detail = interview_of(&ctx, company, id).await?;
+    let key = ctx
+        .state
+        .store
+        .recording_key(company, detail.interview.id, attempt_id.into())
+        .await?
+        .ok_or_else(|| CoreError::not_found("recording", attempt_id))?;
+    let bytes = ctx
+        .state
+        .engine
+        .read_recording(&key)
+        .await
+        .map_err(|e| CoreError::Internal(format!("reading recording {key}: {e}")))?
+        .ok_or_else(|| CoreError::not_found("recording", attempt_id))?;
+    let disposition = format!("inline; filename=\"{attempt_id}.wav\"");
+    Ok((
+        [
+            (header::CONTENT_TYPE, "audio/wav".to_owned()),
+            (header::CONTENT_DISPOSITION, disposition),
+        ],
+        bytes,
+    )
+        .into_response())
+}

@@ -1,0 +1,336 @@
+//! `POST /ai-interviews/invite`: invites a candidate (matched by e-mail, created when new)
+//! to an AI interview. The invite is an ONLINE interview in SCHEDULED status whose link is
+//! `{public_url}/i/{token}`; `sendlink` also queues the invite e-mail. The interview, the
+//! candidate, their link to the job, the `interview.scheduled` event and the e-mail commit
+//! together, and only while the plan's invite quota has room (counted in that transaction).
+
+use super::ctx::XbCtx;
+use super::dto::{parse_gmt, split_name, status_of};
+use super::error::XbError;
+use crate::error::CoreError;
+use crate::http::AppState;
+use crate::keys;
+use crate::mail::{invite_mail, templates};
+use crate::store::events::{NewEvent, kinds};
+use crate::store::{ContactKey, DynStore, NewInterview, StoreError};
+use crate::validate;
+use axum::Json;
+use axum::Router;
+use axum::body::Bytes;
+use axum::routing::post;
+use chrono::{DateTime, Utc};
+use interviewd_domain::model::{Agent, Candidate, Company, Interview, Invite, Job};
+use interviewd_domain::{
+    AgentChannel, AgentId, CandidateId, CompanyId, Email, InterviewId, InterviewStatus, Scope,
+};
+use serde::Deserialize;
+use serde_json::{Map, Value, json};
+
+pub fn routes() -> Router<AppState> {
+    Router::new().route("/ai-interviews/invite", post(invite))
+}
+
+#[derive(Deserialize)]
+struct InviteBody {
+    candidate_name: Option<String>,
+    candidate_email: Option<String>,
+    ai_interview_id: Option<Value>,
+    invite_format: Option<String>,
+    start_date: Option<String>,
+    expiry_date: Option<String>,
+    custom_field_id: Option<Value>,
+}
+
+/// A checked invite request.
+struct InviteRequest {
+    name: String,
+    email: Email,
+    ai_interview_id: i64,
+    send_mail: bool,
+    starts_at: Option<DateTime<Utc>>,
+    expires_at: Option<DateTime<Utc>>,
+    custom_field_id: Option<String>,
+}
+
+fn required<'a>(value: &'a Option<String>, field: &str) -> Result<&'a str, XbError> {
+    value
+        .as_deref()
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .ok_or_else(|| XbError::bad_request(format!("{field} is required")))
+}
+
+fn date(value: &Option<String>, field: &str) -> Result<Option<DateTime<Utc>>, XbError> {
+    match value.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
+        None => Ok(None),
+        Some(raw) => parse_gmt(raw).map(Some).ok_or_else(|| {
+            XbError::bad_request(format!(
+                "{field} must be in the format YYYY-MM-DD HH:MM (GMT)"
+            ))
+        }),
+    }
+}
+
+fn positive_int(value: &Value) -> Option<i64> {
+    match value {
+        Value::Number(n) => n.as_i64(),
+        Value::String(s) => s.trim().parse().ok(),
+        _ => None,
+    }
+    .filter(|n| *n > 0)
+}
+
+fn custom_field(value: Option<&Value>) -> Result<Option<String>, XbError> {
+    match value {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Number(n)) => Ok(Some(n.to_string())),
+        Some(Value::String(s)) => Ok(validate::opt_text("custom_field_id", Some(s), 255)?),
+        Some(_) => Err(XbError::bad_request(
+            "custom_field_id must be a string or a number",
+        )),
+    }
+}
+
+fn check(input: &InviteBody, now: DateTime<Utc>) -> Result<InviteRequest, XbError> {
+    let name = validate::text(
+        "candidate_name",
+        required(&input.candidate_name, "candidate_name")?,
+        1,
+        200,
+    )?;
+    let email = Email::parse(required(&input.candidate_email, "candidate_email")?)
+        .map_err(|_| XbError::bad_request("candidate_email is not a valid email address"))?;
+    let ai_interview_id = input
+        .ai_interview_id
+        .as_ref()
+        .ok_or_else(|| XbError::bad_request("ai_interview_id is required"))
+        .and_then(|v| {
+            positive_int(v)
+                .ok_or_else(|| XbError::bad_request("ai_interview_id must be an integer"))
+        })?;
+    let send_mail = match required(&input.invite_format, "invite_format")?
+        .to_ascii_lowercase()
+        .as_str()
+    {
+        "getlink" => false,
+        "sendlink" => true,
+        _ => {
+            return Err(XbError::bad_request(
+                "invite_format must be getlink or sendlink",
+            ));
+        }
+    };
+    let starts_at = date(&input.start_date, "start_date")?;
+    let expires_at = date(&input.expiry_date, "expiry_date")?;
+    if let Some(expiry) = expires_at {
+        if starts_at.is_some_and(|start| expiry <= start) {
+            return Err(XbError::bad_request("expiry_date must be after start_date"));
+        }
+        if expiry <= now {
+            return Err(XbError::bad_request("expiry_date must be in the future"));
+        }
+    }
+    Ok(InviteRequest {
+        name,
+        email,
+        ai_interview_id,
+        send_mail,
+        starts_at,
+        expires_at,
+        custom_field_id: custom_field(input.custom_field_id.as_ref())?,
+    })
+}
+
+/// The job with this number and its agent (`attrs.agentId`); a job without a live agent
+/// is not an AI interview.
+pub async fn ai_interview(
+    store: &DynStore,
+    company: CompanyId,
+    number: i64,
+) -> Result<(Job, Agent), XbError> {
+    let missing = || XbError::not_found("AI interview", number);
+    let job = store
+        .job_by_number(company, number)
+        .await?
+        .ok_or_else(missing)?;
+    let agent_id = job
+        .attrs
+        .get("agentId")
+        .and_then(Value::as_str)
+        .and_then(|s| s.parse::<AgentId>().ok())
+        .ok_or_else(missing)?;
+    let agent = store
+        .get_agent(company, agent_id)
+        .await?
+        .ok_or_else(missing)?;
+    Ok((job, agent))
+}
+
+async fn invite(ctx: XbCtx, body: Bytes) -> Result<Json<Value>, XbError> {
+    let company_id = ctx.company(&[Scope::WriteInterviews, Scope::WriteCandidates])?;
+    let input: InviteBody = ctx.body(&body)?;
+    let now = ctx.state.now();
+    let request = check(&input, now)?;
+    let store = &ctx.state.store;
+    let (job, agent) = ai_interview(store, company_id, request.ai_interview_id).await?;
+    let company = store
+        .get_company(company_id)
+        .await?
+        .ok_or_else(|| CoreError::Internal("acting company not found".into()))?;
+    let quota = i64::from(company.plan.invite_quota());
+    let public_url = ctx.state.config.public_url();
+    // A concurrent invite may create the same new candidate first; the second try finds it.
+    let mut tries = 0;
+    let interview = loop {
+        tries += 1;
+        let plan = plan_invite(store, &company, &job, &agent, &request, now).await?;
+        let link = format!("{public_url}/i/{}", plan.interview.invite.token);
+        let mail = request
+            .send_mail
+            .then(|| mail_for(&company, &job, &plan.interview, &request, &link, now));
+        match store.create_invite(&plan, quota, mail.as_ref()).await {
+            Ok(Some(interview)) => {
+                if mail.is_some() {
+                    crate::mail::wake();
+                }
+                break interview;
+            }
+            Ok(None) => return Err(XbError::invites_exhausted()),
+            Err(StoreError::Conflict { field: "email" }) if tries < 2 => continue,
+            Err(e) => return Err(e.into()),
+        }
+    };
+    Ok(Json(json!({
+        "email": request.email.as_str(),
+        "ai_interview_id": job.number,
+        "ai_interview_name": job.title,
+        "response_id": interview.number,
+        "invite_link": format!("{public_url}/i/{}", interview.invite.token),
+        "name": request.name,
+        "status": status_of(interview.status, &interview.invite, now),
+        "custom_field_id": request.custom_field_id,
+    })))
+}
+
+/// The writes of one invite: the candidate (new, or linked to the job when not yet), the
+/// interview and its `interview.scheduled` event.
+async fn plan_invite(
+    store: &DynStore,
+    company: &Company,
+    job: &Job,
+    agent: &Agent,
+    request: &InviteRequest,
+    now: DateTime<Utc>,
+) -> Result<NewInterview, XbError> {
+    let existing = store
+        .find_candidate(company.id, &ContactKey::Email(request.email.clone()))
+        .await?;
+    let (candidate_id, new_candidate, link) = match existing {
+        Some(c) => {
+            let link = (!c.job_ids.contains(&job.id)).then_some((c.id, job.id));
+            (c.id, None, link)
+        }
+        None => {
+            let candidate = new_candidate(company.id, job, request, now);
+            (candidate.id, Some(candidate), None)
+        }
+    };
+    let interview = Interview {
+        id: InterviewId::new(),
+        number: 0,
+        company_id: company.id,
+        candidate_id,
+        job_id: Some(job.id),
+        agent_id: agent.id,
+        channel: AgentChannel::Online,
+        status: InterviewStatus::Scheduled,
+        scheduled_at: request.starts_at.map_or(now, |s| s.max(now)),
+        started_at: None,
+        finished_at: None,
+        is_test: false,
+        metadata: Map::new(),
+        invite: Invite {
+            token: keys::random_token(24).map_err(|e| CoreError::Internal(e.to_string()))?,
+            sent_at: now,
+            starts_at: request.starts_at,
+            expires_at: request.expires_at,
+            revoked_at: None,
+            custom_field_id: request.custom_field_id.clone(),
+        },
+        created_at: now,
+        updated_at: now,
+    };
+    let scheduled = NewEvent::new(
+        company.id,
+        Some(interview.id),
+        kinds::INTERVIEW_SCHEDULED,
+        json!({
+            "interviewId": interview.id.to_string(),
+            "candidateId": candidate_id.to_string(),
+            "jobId": job.id.to_string(),
+            "status": interview.status.as_str(),
+            "scheduledAt": interviewd_domain::time::rfc3339(interview.scheduled_at),
+        }),
+        now,
+    );
+    Ok(NewInterview {
+        new_job: None,
+        new_agent: None,
+        new_candidate,
+        link_candidate_to_job: link,
+        interview,
+        first_attempt: None,
+        events: vec![scheduled],
+    })
+}
+
+fn new_candidate(
+    company: CompanyId,
+    job: &Job,
+    request: &InviteRequest,
+    now: DateTime<Utc>,
+) -> Candidate {
+    let (first_name, last_name) = split_name(&request.name);
+    Candidate {
+        id: CandidateId::new(),
+        number: 0,
+        company_id: company,
+        first_name,
+        last_name,
+        email: Some(request.email.clone()),
+        phone: None,
+        ext_id: None,
+        status: "APPLIED".into(),
+        gdpr_expiry_date: None,
+        metadata: Map::new(),
+        custom_fields: Vec::new(),
+        job_ids: vec![job.id],
+        created_at: now,
+        updated_at: now,
+    }
+}
+
+fn mail_for(
+    company: &Company,
+    job: &Job,
+    interview: &Interview,
+    request: &InviteRequest,
+    link: &str,
+    now: DateTime<Utc>,
+) -> crate::store::delivery::NewMail {
+    let content = templates::Invite {
+        candidate_name: Some(&request.name),
+        job_title: Some(&job.title),
+        company_name: &company.name,
+        invite_link: link,
+        starts_at: request.starts_at,
+        expires_at: request.expires_at,
+    };
+    invite_mail(
+        company.id,
+        interview.id,
+        request.email.as_str(),
+        &content,
+        now,
+    )
+}

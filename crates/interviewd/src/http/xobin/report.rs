@@ -1,0 +1,192 @@
+//! `GET /ai-interviews/report/{response_id}` and `GET /ai-interviews/report?custom_field_id=`:
+//! the report of one response. Until the interview is COMPLETED the short form is returned
+//! (ids, candidate, `invite_status`); after, the full report built from the stored
+//! transcript, analysis and recordings.
+
+use super::ctx::{XbCtx, XbPath, int_id};
+use super::dto::{completed_date, full_name, status_of};
+use super::error::XbError;
+use crate::http::AppState;
+use crate::store::{InterviewDetail, StoreResult};
+use axum::Json;
+use axum::Router;
+use axum::routing::get;
+use interviewd_domain::model::Job;
+use interviewd_domain::{AgentChannel, CompanyId, InterviewStatus, Scope};
+use interviewd_voice::Role;
+use interviewd_voice::analysis::Analysis;
+use serde_json::{Map, Value, json};
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/ai-interviews/report", get(by_custom_field))
+        .route("/ai-interviews/report/{response_id}", get(by_response))
+}
+
+/// `is_downloadable` is accepted (`true`/`false`); recording URLs are always included.
+fn check_downloadable(ctx: &XbCtx) -> Result<(), XbError> {
+    match ctx.query.non_empty("is_downloadable") {
+        None => Ok(()),
+        Some(v) if v.eq_ignore_ascii_case("true") || v.eq_ignore_ascii_case("false") => Ok(()),
+        Some(_) => Err(XbError::bad_request(
+            "is_downloadable must be true or false",
+        )),
+    }
+}
+
+async fn by_response(ctx: XbCtx, XbPath(raw): XbPath) -> Result<Json<Value>, XbError> {
+    let company = ctx.company(&[Scope::ReadInterviews])?;
+    check_downloadable(&ctx)?;
+    let number = int_id(&raw, "response_id")?;
+    let detail = ctx
+        .state
+        .store
+        .interview_by_number(company, number)
+        .await?
+        .ok_or_else(|| XbError::not_found("Response", number))?;
+    Ok(Json(report(&ctx, company, &detail).await?))
+}
+
+async fn by_custom_field(ctx: XbCtx) -> Result<Json<Value>, XbError> {
+    let company = ctx.company(&[Scope::ReadInterviews])?;
+    check_downloadable(&ctx)?;
+    let custom_field_id = ctx
+        .query
+        .non_empty("custom_field_id")
+        .ok_or_else(|| XbError::bad_request("custom_field_id or a response_id is required"))?;
+    let detail = ctx
+        .state
+        .store
+        .interview_by_custom_field(company, custom_field_id)
+        .await?
+        .ok_or_else(|| XbError::not_found("Response", custom_field_id))?;
+    Ok(Json(report(&ctx, company, &detail).await?))
+}
+
+async fn report(ctx: &XbCtx, company: CompanyId, detail: &InterviewDetail) -> StoreResult<Value> {
+    let store = &ctx.state.store;
+    let interview = &detail.interview;
+    let job = match interview.job_id {
+        Some(id) => store.get_job(company, id).await?,
+        None => None,
+    };
+    let candidate = store.get_candidate(company, interview.candidate_id).await?;
+    let mut body = json!({
+        "ai_interview_id": job.as_ref().map(|j| j.number),
+        "ai_interview_name": job.as_ref().map(|j| j.title.clone()),
+        "candidate_email": candidate.as_ref().and_then(|c| c.email.as_ref()).map(|e| e.as_str()),
+        "candidate_id": candidate.as_ref().map(|c| c.number),
+        "candidate_name": candidate.as_ref().map(full_name),
+        "custom_field_id": interview.invite.custom_field_id,
+        "invite_status": status_of(interview.status, &interview.invite, ctx.state.now()),
+        "response_id": interview.number,
+    });
+    if interview.status != InterviewStatus::Completed {
+        return Ok(body);
+    }
+    let results = store.interview_results(company, interview.id).await?;
+    let analysis = results.analysis.as_ref().map(|a| &a.analysis);
+    let public_url = ctx.state.config.public_url();
+    let started = interview.started_at.unwrap_or(interview.scheduled_at);
+    let mode = match interview.channel {
+        AgentChannel::Online => "text",
+        AgentChannel::Phone => "voice",
+    };
+    let conversation: Vec<Value> = results
+        .transcript
+        .iter()
+        .map(|turn| {
+            let offset = i64::try_from(turn.start_ms).unwrap_or(0);
+            json!({
+                "content": turn.text,
+                "mode": mode,
+                "role": match turn.role { Role::Agent => "interviewer", Role::Participant => "candidate" },
+                "timestamp": interviewd_domain::time::rfc3339(started + chrono::Duration::milliseconds(offset)),
+            })
+        })
+        .collect();
+    let mut recordings = Map::new();
+    for (n, attempt) in detail
+        .attempts
+        .iter()
+        .filter(|a| a.recording_key.is_some())
+        .enumerate()
+    {
+        // The recording endpoint of the InstaView dialect (an API key is needed to fetch it).
+        let url = format!(
+            "{public_url}/v1/interviews/{}/call-attempts/{}/recording",
+            interview.id, attempt.id
+        );
+        recordings.insert(format!("session{}", n + 1), Value::String(url));
+    }
+    let fields = [
+        (
+            "candidate_summary",
+            json!(analysis.map(|a| a.summary.clone())),
+        ),
+        (
+            "completed_date",
+            json!(interview.finished_at.map(completed_date)),
+        ),
+        // No proctoring signal is measured, so there is no integrity score to report.
+        ("integrity_score", Value::Null),
+        ("pdf_link", Value::Null),
+        (
+            "recommendation",
+            json!(analysis.map(|a| recommendation(a.score))),
+        ),
+        ("score", json!(analysis.map(|a| percent(a.score)))),
+        (
+            "report_link",
+            json!(format!(
+                "{public_url}/api/v2/ai-interviews/report/{}",
+                interview.number
+            )),
+        ),
+        ("interview_recording", Value::Object(recordings)),
+        ("skill_wise_scores", skill_scores(job.as_ref(), analysis)),
+        ("conversation", Value::Array(conversation)),
+    ];
+    for (key, value) in fields {
+        body[key] = value;
+    }
+    Ok(body)
+}
+
+/// A 1–5 score as a percentage (0–100).
+fn percent(score: u8) -> u32 {
+    u32::from(score.min(5)) * 20
+}
+
+fn recommendation(score: u8) -> &'static str {
+    match score {
+        4.. => "Recommended",
+        3 => "Consider",
+        _ => "Not Recommended",
+    }
+}
+
+/// The job's required and nice-to-have skills with the analysis' score for each (0 when
+/// the analysis did not judge it).
+fn skill_scores(job: Option<&Job>, analysis: Option<&Analysis>) -> Value {
+    let score_of = |skill: &String| {
+        analysis
+            .and_then(|a| {
+                a.criteria
+                    .iter()
+                    .find(|c| c.name.eq_ignore_ascii_case(skill))
+            })
+            .map_or(0, |c| percent(c.score))
+    };
+    let list = |skills: &[String]| -> Value {
+        skills
+            .iter()
+            .map(|s| json!({ "score": score_of(s), "skill_name": s }))
+            .collect()
+    };
+    let empty = Vec::new();
+    json!({
+        "must_haves": list(job.map_or(&empty, |j| &j.required_skills)),
+        "nice_to_haves": list(job.map_or(&empty, |j| &j.nice_to_have_skills)),
+    })
+}

@@ -1,0 +1,162 @@
+//! `PATCH /ai-interviews/invite/revoke` `{"response_id": int, "notify_candidate": bool}`.
+//!
+//! The decision is the domain's ([`interviewd_domain::removal::decide_revoke`]) and the store
+//! applies it in one transaction ([`crate::store::Store::revoke_invite`]):
+//! - `ALREADY_REVOKED` when revoked before;
+//! - `NOT_ALLOWED` + `timestamp` (`YYYY-MM-DD HH:MM:SS`, UTC) when the invite was sent before
+//!   the company's latest plan change; `NOT_ALLOWED` with its own message when the interview
+//!   already started or finished;
+//! - `REVOKED`: the link answers 410, the interview is CANCELED, its attempts CANCELLED, the
+//!   invite returns to the quota, and with `notify_candidate: true` exactly one notice is
+//!   queued in the same transaction;
+//! - `FAILED` (HTTP 503) when the transaction could not complete: nothing half done, safe to
+//!   retry. HTTP 200 for the other three; 404 for an unknown `response_id`; 400 for a
+//!   malformed body.
+
+use super::ctx::XbCtx;
+use super::error::XbError;
+use crate::http::AppState;
+use crate::mail::templates::{Revocation, revocation};
+use crate::store::delivery::{MailKind, NewMail};
+use crate::store::removal::{RevokeOutcome, RevokeRequest};
+use axum::Json;
+use axum::Router;
+use axum::body::Bytes;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::patch;
+use interviewd_domain::{CompanyId, Scope};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+pub fn routes() -> Router<AppState> {
+    Router::new().route("/ai-interviews/invite/revoke", patch(revoke))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Body {
+    response_id: Value,
+    #[serde(default)]
+    notify_candidate: Option<bool>,
+}
+
+fn response_id(v: &Value) -> Result<i64, XbError> {
+    let id = match v {
+        Value::Number(n) => n.as_i64(),
+        Value::String(s) => s.trim().parse().ok(),
+        _ => None,
+    };
+    id.filter(|n| *n > 0)
+        .ok_or_else(|| XbError::bad_request("response_id must be a positive integer"))
+}
+
+fn status(status: StatusCode, body: Value) -> Response {
+    (status, Json(body)).into_response()
+}
+
+/// The notice for the candidate of interview `number`, if they have an e-mail address.
+async fn notice(ctx: &XbCtx, company: CompanyId, number: i64) -> Result<Option<NewMail>, XbError> {
+    let store = &ctx.state.store;
+    let Some(detail) = store.interview_by_number(company, number).await? else {
+        return Ok(None);
+    };
+    let i = &detail.interview;
+    let Some(candidate) = store.get_candidate(company, i.candidate_id).await? else {
+        return Ok(None);
+    };
+    let Some(email) = candidate.email.as_ref() else {
+        return Ok(None);
+    };
+    let job = match i.job_id {
+        Some(job) => store.get_job(company, job).await?,
+        None => None,
+    };
+    let company_name = store
+        .get_company(company)
+        .await?
+        .map(|c| c.name)
+        .unwrap_or_default();
+    let name = [
+        candidate.first_name.as_deref(),
+        candidate.last_name.as_deref(),
+    ]
+    .into_iter()
+    .flatten()
+    .collect::<Vec<_>>()
+    .join(" ");
+    let rendered = revocation(&Revocation {
+        candidate_name: Some(name.as_str()).filter(|n| !n.is_empty()),
+        job_title: job.as_ref().map(|j| j.title.as_str()),
+        company_name: &company_name,
+    });
+    Ok(Some(NewMail {
+        id: uuid::Uuid::now_v7(),
+        company_id: Some(company),
+        interview_id: Some(i.id),
+        kind: MailKind::RevocationNotice,
+        to: email.as_str().to_owned(),
+        subject: rendered.subject,
+        body: rendered.body,
+        created_at: ctx.state.now(),
+    }))
+}
+
+async fn revoke(ctx: XbCtx, body: Bytes) -> Result<Response, XbError> {
+    let company = ctx.company(&[Scope::WriteInterviews])?;
+    let input: Body = ctx.body(&body)?;
+    let id = response_id(&input.response_id)?;
+    let notify = input.notify_candidate.unwrap_or(false);
+    let failed = || {
+        status(
+            StatusCode::SERVICE_UNAVAILABLE,
+            json!({ "status": "FAILED", "message": "Error in revoking the invite. Please contact support" }),
+        )
+    };
+    let mail = if notify {
+        match notice(&ctx, company, id).await {
+            Ok(mail) => mail,
+            Err(XbError::Core(crate::error::CoreError::Unavailable)) => return Ok(failed()),
+            Err(e) => return Err(e),
+        }
+    } else {
+        None
+    };
+    let request = RevokeRequest {
+        company,
+        actor: Some(ctx.principal.key.id),
+        response_id: id,
+        notify,
+        now: ctx.state.now(),
+    };
+    let outcome = match ctx.state.store.revoke_invite(&request, mail.as_ref()).await {
+        Ok(outcome) => outcome,
+        Err(err) => {
+            tracing::error!(error = %err, "revoke failed; nothing was changed");
+            return Ok(failed());
+        }
+    };
+    Ok(match outcome {
+        RevokeOutcome::NotFound => return Err(XbError::not_found("Response", id)),
+        RevokeOutcome::AlreadyRevoked => status(
+            StatusCode::OK,
+            json!({ "status": "ALREADY_REVOKED", "message": "Invite already revoked" }),
+        ),
+        RevokeOutcome::NotAllowedPlanChange(at) => status(
+            StatusCode::OK,
+            json!({
+                "status": "NOT_ALLOWED",
+                "message": "Invite was sent before the latest plan change",
+                "timestamp": at.format("%Y-%m-%d %H:%M:%S").to_string(),
+            }),
+        ),
+        RevokeOutcome::NotAllowedStarted => status(
+            StatusCode::OK,
+            json!({ "status": "NOT_ALLOWED", "message": "Invite cannot be revoked: the interview has already started or finished" }),
+        ),
+        RevokeOutcome::Revoked => status(
+            StatusCode::OK,
+            json!({ "status": "REVOKED", "message": "Invite Revoked successfully." }),
+        ),
+    })
+}

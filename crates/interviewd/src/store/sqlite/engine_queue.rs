@@ -1,0 +1,522 @@
+//! The call-attempt queue on SQLite: claims, slots, leases, fencing and the end of a session.
+//!
+//! Claims run inside `BEGIN IMMEDIATE`, so the claiming transaction holds the database's
+//! single write lock from its first read: the free-slot count it reads cannot change before
+//! it takes the slot. The statement that takes a slot re-checks the company's count of held
+//! slots against its limit, so "held slots ≤ limit" holds by construction, whatever the
+//! caller computed. Every write after the claim is conditioned on `id = ? AND fence = ?`.
+
+use super::SqliteStore;
+use super::engine_snapshot::{event_ids, insert_transcript, snapshot};
+use super::events;
+use crate::engine::payload;
+use crate::store::engine::{
+    AttemptEnd, CallDetails, ClaimRequest, ClaimedAttempt, EndResult, ExpiredAttempt, JOB_ANALYSE,
+    Lease, NextStep, Touch,
+};
+use crate::store::{StoreError, StoreResult};
+use chrono::{DateTime, Utc};
+use interviewd_domain::time::to_millis;
+use interviewd_domain::{AttemptId, CompanyId};
+use sqlx::SqliteConnection;
+use uuid::Uuid;
+
+/// Creates slot rows `1..=limit` that do not exist yet.
+pub(super) async fn provision_slots(
+    conn: &mut SqliteConnection,
+    company: Uuid,
+    limit: i64,
+    provisioned: i64,
+) -> StoreResult<()> {
+    for slot_no in (provisioned + 1)..=limit {
+        sqlx::query(
+            "INSERT INTO company_slots (company_id, slot_no) VALUES ($1, $2) \
+             ON CONFLICT (company_id, slot_no) DO NOTHING",
+        )
+        .bind(company)
+        .bind(slot_no)
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
+}
+
+/// Takes the lowest free usable slot of `company` for `lease`; false when none is free.
+pub(super) async fn take_slot(
+    conn: &mut SqliteConnection,
+    company: Uuid,
+    limit: i64,
+    lease: Lease,
+    owner: &str,
+    kind: &str,
+    until: DateTime<Utc>,
+) -> StoreResult<bool> {
+    let taken = sqlx::query(
+        "UPDATE company_slots SET holder_attempt_id = $1, holder_fence = $2, owner = $3, kind = $4, \
+         lease_until = $5 \
+         WHERE company_id = $6 AND slot_no = (SELECT MIN(slot_no) FROM company_slots \
+           WHERE company_id = $6 AND holder_attempt_id IS NULL AND slot_no <= $7) \
+         AND (SELECT COUNT(*) FROM company_slots WHERE company_id = $6 \
+           AND holder_attempt_id IS NOT NULL) < $7",
+    )
+    .bind(lease.attempt_id.uuid())
+    .bind(lease.fence)
+    .bind(owner)
+    .bind(kind)
+    .bind(to_millis(until))
+    .bind(company)
+    .bind(limit)
+    .execute(conn)
+    .await?;
+    Ok(taken.rows_affected() == 1)
+}
+
+/// Frees the slot this claim holds.
+pub(super) async fn free_slot(conn: &mut SqliteConnection, lease: Lease) -> StoreResult<bool> {
+    let freed = sqlx::query(
+        "UPDATE company_slots SET holder_attempt_id = NULL, holder_fence = NULL, owner = NULL, \
+         kind = NULL, lease_until = NULL WHERE holder_attempt_id = $1 AND holder_fence = $2",
+    )
+    .bind(lease.attempt_id.uuid())
+    .bind(lease.fence)
+    .execute(conn)
+    .await?;
+    Ok(freed.rows_affected() > 0)
+}
+
+#[derive(sqlx::FromRow)]
+struct CompanyDue {
+    id: Uuid,
+    concurrency_limit: i64,
+    used: i64,
+    provisioned: i64,
+}
+
+#[derive(sqlx::FromRow)]
+struct DueAttempt {
+    id: Uuid,
+    interview_id: Uuid,
+    company_id: Uuid,
+    fence: i64,
+    retry_number: i64,
+    direction: String,
+    is_test: bool,
+}
+
+pub async fn claim(store: &SqliteStore, req: &ClaimRequest) -> StoreResult<Vec<ClaimedAttempt>> {
+    let now = to_millis(req.now);
+    let mut tx = store.write_tx().await?;
+    if let Some(interview) = req.only_test_interview {
+        let due: Vec<DueAttempt> = sqlx::query_as(
+            "SELECT a.id, a.interview_id, a.company_id, a.fence, a.retry_number, a.direction, i.is_test \
+             FROM call_attempts a JOIN interviews i ON i.id = a.interview_id \
+             WHERE a.interview_id = $1 AND a.status = 'SCHEDULED' AND a.scheduled_at <= $2 \
+             AND i.is_test = 1 LIMIT 1",
+        )
+        .bind(interview.uuid())
+        .bind(now)
+        .fetch_all(&mut *tx)
+        .await?;
+        let mut claimed = Vec::new();
+        for a in due {
+            claimed.push(move_to_in_progress(&mut tx, req, a).await?);
+        }
+        tx.commit().await?;
+        return Ok(claimed);
+    }
+    // Companies with due work and a free slot, the longest-waiting first.
+    let companies: Vec<CompanyDue> = sqlx::query_as(
+        "SELECT id, concurrency_limit, used, provisioned FROM (SELECT c.id, c.concurrency_limit, \
+           (SELECT MIN(a.scheduled_at) FROM call_attempts a WHERE a.company_id = c.id \
+             AND a.status = 'SCHEDULED' AND a.scheduled_at <= $1) AS oldest, \
+           (SELECT COUNT(*) FROM company_slots s WHERE s.company_id = c.id \
+             AND s.holder_attempt_id IS NOT NULL) AS used, \
+           (SELECT COUNT(*) FROM company_slots s WHERE s.company_id = c.id) AS provisioned \
+         FROM companies c) WHERE oldest IS NOT NULL AND used < concurrency_limit ORDER BY oldest",
+    )
+    .bind(now)
+    .fetch_all(&mut *tx)
+    .await?;
+    let mut claimed = Vec::new();
+    for company in companies {
+        if claimed.len() >= req.max {
+            break;
+        }
+        let free = (company.concurrency_limit - company.used).max(0);
+        let want = free.min(i64::try_from(req.max - claimed.len()).unwrap_or(i64::MAX));
+        provision_slots(
+            &mut tx,
+            company.id,
+            company.concurrency_limit,
+            company.provisioned,
+        )
+        .await?;
+        let due: Vec<DueAttempt> = sqlx::query_as(
+            "SELECT a.id, a.interview_id, a.company_id, a.fence, a.retry_number, a.direction, \
+             i.is_test FROM call_attempts a JOIN interviews i ON i.id = a.interview_id \
+             WHERE a.company_id = $1 AND a.status = 'SCHEDULED' AND a.scheduled_at <= $2 \
+             ORDER BY a.scheduled_at, a.id LIMIT $3",
+        )
+        .bind(company.id)
+        .bind(now)
+        .bind(want)
+        .fetch_all(&mut *tx)
+        .await?;
+        for a in due {
+            let lease = Lease {
+                attempt_id: a.id.into(),
+                fence: a.fence + 1,
+            };
+            if !a.is_test {
+                let slot = take_slot(
+                    &mut tx,
+                    company.id,
+                    company.concurrency_limit,
+                    lease,
+                    &req.owner,
+                    "call",
+                    req.lease_until,
+                )
+                .await?;
+                if !slot {
+                    break;
+                }
+            }
+            claimed.push(move_to_in_progress(&mut tx, req, a).await?);
+        }
+    }
+    tx.commit().await?;
+    Ok(claimed)
+}
+
+/// Moves a due attempt to IN_PROGRESS under a new fence and this worker's lease.
+async fn move_to_in_progress(
+    conn: &mut SqliteConnection,
+    req: &ClaimRequest,
+    a: DueAttempt,
+) -> StoreResult<ClaimedAttempt> {
+    let now = to_millis(req.now);
+    let moved = sqlx::query(
+        "UPDATE call_attempts SET status = 'IN_PROGRESS', fence = $1, lease_owner = $2, \
+         lease_until = $3, called_at = $4, updated_at = $4 \
+         WHERE id = $5 AND status = 'SCHEDULED' AND fence = $6",
+    )
+    .bind(a.fence + 1)
+    .bind(&req.owner)
+    .bind(to_millis(req.lease_until))
+    .bind(now)
+    .bind(a.id)
+    .bind(a.fence)
+    .execute(conn)
+    .await?;
+    if moved.rows_affected() != 1 {
+        return Err(StoreError::Internal(
+            "a due attempt changed inside the claim transaction".into(),
+        ));
+    }
+    Ok(ClaimedAttempt {
+        lease: Lease {
+            attempt_id: a.id.into(),
+            fence: a.fence + 1,
+        },
+        interview_id: a.interview_id.into(),
+        company_id: CompanyId::from(a.company_id),
+        retry_number: u32::try_from(a.retry_number).unwrap_or(0),
+        is_test: a.is_test,
+        direction: a.direction,
+    })
+}
+
+#[derive(sqlx::FromRow)]
+struct DetailsRow {
+    phone: Option<String>,
+    first_name: Option<String>,
+    last_name: Option<String>,
+    language: String,
+    questions: String,
+    duration_minutes: i64,
+    required_skills: Option<String>,
+}
+
+pub async fn call_details(
+    store: &SqliteStore,
+    attempt: AttemptId,
+) -> StoreResult<Option<CallDetails>> {
+    let row: Option<DetailsRow> = sqlx::query_as(
+        "SELECT c.phone, c.first_name, c.last_name, g.language, g.questions, g.duration_minutes, \
+         j.required_skills \
+         FROM call_attempts a JOIN interviews i ON i.id = a.interview_id \
+         JOIN candidates c ON c.id = i.candidate_id JOIN agents g ON g.id = i.agent_id \
+         LEFT JOIN jobs j ON j.id = i.job_id WHERE a.id = $1",
+    )
+    .bind(attempt.uuid())
+    .fetch_optional(store.pool())
+    .await?;
+    Ok(row.map(|r| {
+        let name = [r.first_name, r.last_name]
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>()
+            .join(" ");
+        CallDetails {
+            phone: r.phone,
+            candidate_name: (!name.trim().is_empty()).then_some(name),
+            language: r.language,
+            questions: serde_json::from_str(&r.questions).unwrap_or_default(),
+            skills: r
+                .required_skills
+                .and_then(|s| serde_json::from_str(&s).ok())
+                .unwrap_or_default(),
+            duration_minutes: u32::try_from(r.duration_minutes).unwrap_or(0),
+        }
+    }))
+}
+
+/// Whether a fenced write that matched nothing hit a deleted attempt or a stale claim.
+pub(super) async fn miss(conn: &mut SqliteConnection, attempt: AttemptId) -> StoreResult<Touch> {
+    let exists: Option<i64> = sqlx::query_scalar("SELECT fence FROM call_attempts WHERE id = $1")
+        .bind(attempt.uuid())
+        .fetch_optional(conn)
+        .await?;
+    Ok(if exists.is_some() {
+        Touch::Stale
+    } else {
+        Touch::Gone
+    })
+}
+
+pub async fn start(store: &SqliteStore, lease: Lease, at: DateTime<Utc>) -> StoreResult<Touch> {
+    let at_ms = to_millis(at);
+    let mut tx = store.write_tx().await?;
+    let interview: Option<Uuid> = sqlx::query_scalar(
+        "UPDATE call_attempts SET answered_at = $1, updated_at = $1 \
+         WHERE id = $2 AND fence = $3 AND status = 'IN_PROGRESS' RETURNING interview_id",
+    )
+    .bind(at_ms)
+    .bind(lease.attempt_id.uuid())
+    .bind(lease.fence)
+    .fetch_optional(&mut *tx)
+    .await?;
+    let Some(interview) = interview else {
+        return miss(&mut tx, lease.attempt_id).await;
+    };
+    let status: Option<String> = sqlx::query_scalar("SELECT status FROM interviews WHERE id = $1")
+        .bind(interview)
+        .fetch_optional(&mut *tx)
+        .await?;
+    match status.as_deref() {
+        Some("SCHEDULED") => {}
+        Some("IN_PROGRESS") => {
+            tx.commit().await?;
+            return Ok(Touch::Applied);
+        }
+        // Closed (canceled) while ringing: the call must not go on.
+        _ => return Ok(Touch::Stale),
+    }
+    sqlx::query(
+        "UPDATE interviews SET status = 'IN_PROGRESS', started_at = COALESCE(started_at, $1), \
+         updated_at = $1 WHERE id = $2",
+    )
+    .bind(at_ms)
+    .bind(interview)
+    .execute(&mut *tx)
+    .await?;
+    if let Some(snap) = snapshot(&mut tx, interview.into()).await? {
+        events::insert(&mut tx, &payload::started(&snap, lease.attempt_id, at)).await?;
+    }
+    tx.commit().await?;
+    Ok(Touch::Applied)
+}
+
+pub async fn extend(
+    store: &SqliteStore,
+    owner: &str,
+    until: DateTime<Utc>,
+) -> StoreResult<Vec<AttemptId>> {
+    let mut tx = store.write_tx().await?;
+    sqlx::query(
+        "UPDATE call_attempts SET lease_until = $1 WHERE lease_owner = $2 AND status = 'IN_PROGRESS'",
+    )
+    .bind(to_millis(until))
+    .bind(owner)
+    .execute(&mut *tx)
+    .await?;
+    let held: Vec<Option<Uuid>> = sqlx::query_scalar(
+        "UPDATE company_slots SET lease_until = $1 WHERE owner = $2 RETURNING holder_attempt_id",
+    )
+    .bind(to_millis(until))
+    .bind(owner)
+    .fetch_all(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(held.into_iter().flatten().map(Into::into).collect())
+}
+
+#[derive(sqlx::FromRow)]
+struct Ended {
+    interview_id: Uuid,
+    company_id: Uuid,
+    retry_number: i64,
+    direction: String,
+}
+
+pub async fn end(store: &SqliteStore, e: &AttemptEnd) -> StoreResult<EndResult> {
+    let at = to_millis(e.at);
+    let mut tx = store.write_tx().await?;
+    let ended: Option<Ended> = sqlx::query_as(
+        "UPDATE call_attempts SET status = $1, reason_code = $2, ended_at = $3, duration_ms = $4, \
+         recording_key = COALESCE($5, recording_key), lease_owner = NULL, lease_until = NULL, \
+         fence = fence + 1, updated_at = $3 \
+         WHERE id = $6 AND fence = $7 AND status = 'IN_PROGRESS' AND ($8 IS NULL OR lease_until < $8) \
+         RETURNING interview_id, company_id, retry_number, direction",
+    )
+    .bind(e.status.as_str())
+    .bind(&e.reason_code)
+    .bind(at)
+    .bind(e.duration_ms)
+    .bind(&e.recording_key)
+    .bind(e.lease.attempt_id.uuid())
+    .bind(e.lease.fence)
+    .bind(e.only_if_expired_at.map(to_millis))
+    .fetch_optional(&mut *tx)
+    .await?;
+    let Some(ended) = ended else {
+        let touch = miss(&mut tx, e.lease.attempt_id).await?;
+        // The reaper leaves a renewed lease alone; anyone else gives back its own slot.
+        if e.only_if_expired_at.is_none() || touch == Touch::Gone {
+            free_slot(&mut tx, e.lease).await?;
+        }
+        tx.commit().await?;
+        return Ok(match touch {
+            Touch::Gone => EndResult::Gone,
+            _ => EndResult::Stale,
+        });
+    };
+    free_slot(&mut tx, e.lease).await?;
+    insert_transcript(&mut tx, ended.interview_id, e.lease.attempt_id, &e.transcript).await?;
+    let job = follow_up(&mut tx, e, &ended).await?;
+    tx.commit().await?;
+    Ok(EndResult::Applied { job })
+}
+
+/// Applies the [`NextStep`] of an ended attempt; returns the queued job, if any.
+async fn follow_up(
+    conn: &mut SqliteConnection,
+    e: &AttemptEnd,
+    ended: &Ended,
+) -> StoreResult<Option<Uuid>> {
+    let at = to_millis(e.at);
+    let status: Option<String> = sqlx::query_scalar("SELECT status FROM interviews WHERE id = $1")
+        .bind(ended.interview_id)
+        .fetch_optional(&mut *conn)
+        .await?;
+    let open = matches!(status.as_deref(), Some("SCHEDULED" | "IN_PROGRESS"));
+    match e.next {
+        NextStep::Analyse if open => {
+            let id = Uuid::now_v7();
+            sqlx::query(
+                "INSERT INTO pipeline_jobs (id, kind, interview_id, attempt_id, company_id, run_at, \
+                 created_at) VALUES ($1, $2, $3, $4, $5, $6, $6)",
+            )
+            .bind(id)
+            .bind(JOB_ANALYSE)
+            .bind(ended.interview_id)
+            .bind(e.lease.attempt_id.uuid())
+            .bind(ended.company_id)
+            .bind(at)
+            .execute(&mut *conn)
+            .await?;
+            Ok(Some(id))
+        }
+        NextStep::Retry { at: retry_at } if open => {
+            sqlx::query(
+                "INSERT INTO call_attempts (id, interview_id, company_id, status, direction, \
+                 retry_number, scheduled_at, created_at, updated_at) \
+                 VALUES ($1, $2, $3, 'SCHEDULED', $4, $5, $6, $7, $7)",
+            )
+            .bind(Uuid::now_v7())
+            .bind(ended.interview_id)
+            .bind(ended.company_id)
+            .bind(&ended.direction)
+            .bind(ended.retry_number + 1)
+            .bind(to_millis(retry_at))
+            .bind(at)
+            .execute(&mut *conn)
+            .await?;
+            sqlx::query(
+                "UPDATE interviews SET status = 'SCHEDULED', updated_at = $1 \
+                 WHERE id = $2 AND status = 'IN_PROGRESS'",
+            )
+            .bind(at)
+            .bind(ended.interview_id)
+            .execute(&mut *conn)
+            .await?;
+            Ok(None)
+        }
+        NextStep::FailInterview if open => {
+            sqlx::query(
+                "UPDATE interviews SET status = 'FAILED', finished_at = $1, updated_at = $1 WHERE id = $2",
+            )
+            .bind(at)
+            .bind(ended.interview_id)
+            .execute(&mut *conn)
+            .await?;
+            if let Some(ids) = event_ids(&mut *conn, ended.interview_id.into()).await? {
+                let reason = e.reason_code.as_deref().unwrap_or("FAILED");
+                let event = payload::failed(&ids, e.lease.attempt_id, reason, e.at);
+                events::insert(&mut *conn, &event).await?;
+            }
+            Ok(None)
+        }
+        _ => Ok(None),
+    }
+}
+
+pub async fn release(store: &SqliteStore, lease: Lease) -> StoreResult<bool> {
+    let mut tx = store.write_tx().await?;
+    let freed = free_slot(&mut tx, lease).await?;
+    tx.commit().await?;
+    Ok(freed)
+}
+
+pub async fn expired(
+    store: &SqliteStore,
+    now: DateTime<Utc>,
+    max: usize,
+) -> StoreResult<Vec<ExpiredAttempt>> {
+    let rows: Vec<(Uuid, i64, i64, String)> = sqlx::query_as(
+        "SELECT id, fence, retry_number, direction FROM call_attempts \
+         WHERE status = 'IN_PROGRESS' AND lease_until < $1 ORDER BY lease_until LIMIT $2",
+    )
+    .bind(to_millis(now))
+    .bind(i64::try_from(max).unwrap_or(i64::MAX))
+    .fetch_all(store.pool())
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, fence, retry, direction)| ExpiredAttempt {
+            lease: Lease {
+                attempt_id: id.into(),
+                fence,
+            },
+            retry_number: u32::try_from(retry).unwrap_or(0),
+            direction,
+        })
+        .collect())
+}
+
+pub async fn reap_slots(store: &SqliteStore, now: DateTime<Utc>) -> StoreResult<u64> {
+    let mut tx = store.write_tx().await?;
+    let freed = sqlx::query(
+        "UPDATE company_slots SET holder_attempt_id = NULL, holder_fence = NULL, owner = NULL, \
+         kind = NULL, lease_until = NULL \
+         WHERE holder_attempt_id IS NOT NULL AND (lease_until < $1 OR (kind = 'web' AND NOT EXISTS \
+           (SELECT 1 FROM call_attempts a WHERE a.id = company_slots.holder_attempt_id \
+            AND a.status = 'IN_PROGRESS')))",
+    )
+    .bind(to_millis(now))
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(freed.rows_affected())
+}

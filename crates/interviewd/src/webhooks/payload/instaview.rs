@@ -1,0 +1,90 @@
+//! The default format, InstaView's: `{event, timestamp, deliveryId, data}` with thin data
+//! (ids and status). `analysis.completed` also carries the analysis; failure events carry
+//! an `error` text.
+
+use super::EventView;
+use crate::store::events::kinds;
+use interviewd_domain::time::rfc3339;
+use serde_json::{Value, json};
+
+pub fn render(event: &EventView<'_>) -> Value {
+    let mut data = event.data.as_object().cloned().unwrap_or_default();
+    let snapshot = data.remove("snapshot");
+    if event.event_type == kinds::ANALYSIS_COMPLETED
+        && let Some(analysis) = snapshot.as_ref().and_then(|s| s.get("analysis"))
+    {
+        data.insert("analysis".into(), analysis.clone());
+    }
+    if event.event_type == kinds::INTERVIEW_FAILED && !data.contains_key("error") {
+        let reason = data
+            .get("reasonCode")
+            .and_then(Value::as_str)
+            .unwrap_or("UNKNOWN");
+        data.insert(
+            "error".into(),
+            Value::String(format!("The interview failed ({reason})")),
+        );
+    }
+    json!({
+        "event": event.event_type,
+        "timestamp": rfc3339(event.occurred_at),
+        "deliveryId": event.delivery_id.to_string(),
+        "data": data,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::fixtures;
+    use super::*;
+    use chrono::TimeZone;
+    use uuid::Uuid;
+
+    fn view<'a>(event_type: &'a str, data: &'a Value) -> EventView<'a> {
+        EventView {
+            event_type,
+            data,
+            occurred_at: chrono::Utc.with_ymd_and_hms(2025, 7, 5, 4, 42, 45).unwrap(),
+            delivery_id: Uuid::nil(),
+        }
+    }
+
+    #[test]
+    fn completed_is_thin() {
+        let data = fixtures::completed();
+        let body = render(&view(kinds::INTERVIEW_COMPLETED, &data));
+        assert_eq!(body["event"], "interview.completed");
+        assert_eq!(body["timestamp"], "2025-07-05T04:42:45.000Z");
+        assert_eq!(body["deliveryId"], Uuid::nil().to_string());
+        let keys: Vec<_> = body["data"].as_object().unwrap().keys().cloned().collect();
+        assert_eq!(
+            keys,
+            [
+                "callAttemptId",
+                "candidateId",
+                "interviewId",
+                "jobId",
+                "status"
+            ]
+        );
+        assert!(!body.to_string().contains("ann@example.com"));
+    }
+
+    #[test]
+    fn analysis_completed_carries_the_analysis() {
+        let data = fixtures::completed();
+        let body = render(&view(kinds::ANALYSIS_COMPLETED, &data));
+        assert_eq!(body["data"]["analysis"]["score"], 4);
+        assert_eq!(body["data"]["analysis"]["criteria"][0]["name"], "Rust");
+        assert!(body["data"].get("snapshot").is_none());
+        assert!(!body.to_string().contains("ann@example.com"));
+    }
+
+    #[test]
+    fn failed_carries_an_error() {
+        let data = json!({"interviewId": "x", "status": "FAILED", "reasonCode": "NO_ANSWER"});
+        let body = render(&view(kinds::INTERVIEW_FAILED, &data));
+        assert_eq!(body["data"]["reasonCode"], "NO_ANSWER");
+        assert_eq!(body["data"]["error"], "The interview failed (NO_ANSWER)");
+    }
+}

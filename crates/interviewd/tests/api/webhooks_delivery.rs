@@ -1,0 +1,476 @@
+//! Delivery that loses nothing: retries with a stable `webhook-id`, `Retry-After`, the
+//! circuit breaker, 410, deleted interviews, and a restart with messages pending.
+
+use crate::support::{Client, TestServer};
+use crate::webhooks_support::{
+    WAIT, assert_signed, body, create_webhook, db, fast, insert_event, online_interview,
+    wait_for_webhook,
+};
+use interviewd::store::events::kinds;
+use interviewd::store::sqlite::SqliteStore;
+use interviewd_domain::InterviewId;
+use interviewd_notify::testing::{ScriptedResponse, TestWebhookReceiver};
+use serde_json::{Value, json};
+use std::collections::HashSet;
+use std::time::{Duration, Instant};
+
+/// Polls the delivery log until it holds `count` entries or [`WAIT`] passes.
+pub async fn wait_for_log(client: &Client, id: &str, count: u64) -> Value {
+    let deadline = Instant::now() + WAIT;
+    loop {
+        let log = client
+            .get(&format!("/v1/webhooks/{id}/deliveries?limit=100"))
+            .await
+            .expect(200)
+            .body;
+        if log["total"].as_u64() >= Some(count) || Instant::now() > deadline {
+            return log;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// Status of one message, read from the database.
+async fn message_status(db: &SqliteStore, webhook_msg_id: &str) -> Option<String> {
+    let id = uuid::Uuid::parse_str(webhook_msg_id.trim_start_matches("msg_")).unwrap();
+    sqlx::query_scalar("SELECT status FROM webhook_messages WHERE id = $1")
+        .bind(id)
+        .fetch_optional(db.pool())
+        .await
+        .unwrap()
+}
+
+fn ping_data() -> Value {
+    json!({ "candidateId": "c", "jobId": "j" })
+}
+
+#[tokio::test]
+async fn a_failing_receiver_gets_the_same_message_until_it_succeeds() {
+    let server = TestServer::start_with(fast).await;
+    let receiver = TestWebhookReceiver::start().await.unwrap();
+    receiver.respond_with([500, 503, 302].map(ScriptedResponse::status));
+    let acme = server.company("Acme").await;
+    let client = server.client(&acme.key);
+    let hook = create_webhook(
+        &client,
+        &receiver.url("/r"),
+        json!(["candidate.removed_from_job"]),
+        json!({}),
+    )
+    .await;
+    let id = hook["id"].as_str().unwrap();
+    let db = db(&server).await;
+    insert_event(
+        &db,
+        &acme.id,
+        None,
+        kinds::CANDIDATE_REMOVED_FROM_JOB,
+        ping_data(),
+    )
+    .await;
+
+    let got = receiver.wait_for(4, WAIT).await;
+    assert_eq!(got.len(), 4);
+    let ids: HashSet<_> = got
+        .iter()
+        .map(|r| r.header("webhook-id").unwrap())
+        .collect();
+    assert_eq!(ids.len(), 1, "one message, four attempts");
+    let bodies: HashSet<_> = got.iter().map(|r| r.body.clone()).collect();
+    assert_eq!(bodies.len(), 1, "every attempt sends the same body");
+    for request in &got {
+        assert_signed(request, hook["signingSecret"].as_str().unwrap());
+    }
+    let log = wait_for_log(&client, id, 4).await;
+    let attempts: Vec<_> = log["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["attemptNumber"].as_u64().unwrap(),
+                e["statusCode"].as_u64().unwrap(),
+                e["success"].as_bool().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        attempts,
+        [
+            (4, 200, true),
+            (3, 302, false),
+            (2, 503, false),
+            (1, 500, false)
+        ]
+    );
+    assert!(
+        log["data"][1]["error"]
+            .as_str()
+            .unwrap()
+            .contains("redirect")
+    );
+    assert_eq!(log["data"][0]["event"], "candidate.removed_from_job");
+    let w = wait_for_webhook(&client, id, |w| w["consecutiveFailures"] == 0).await;
+    assert_eq!(w["consecutiveFailures"], 0);
+    assert_eq!(w["isActive"], true);
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert_eq!(receiver.requests().len(), 4, "nothing after the success");
+}
+
+#[tokio::test]
+async fn retry_after_is_honoured_and_max_retries_bounds_the_attempts() {
+    let server = TestServer::start_with(fast).await;
+    let receiver = TestWebhookReceiver::start().await.unwrap();
+    receiver.respond_with([ScriptedResponse::status(429).with_retry_after("1")]);
+    let acme = server.company("Acme").await;
+    let client = server.client(&acme.key);
+    create_webhook(
+        &client,
+        &receiver.url("/slow"),
+        json!(["candidate.removed_from_job"]),
+        json!({}),
+    )
+    .await;
+    let db = db(&server).await;
+    insert_event(
+        &db,
+        &acme.id,
+        None,
+        kinds::CANDIDATE_REMOVED_FROM_JOB,
+        ping_data(),
+    )
+    .await;
+    assert_eq!(receiver.wait_for(1, WAIT).await.len(), 1);
+    let first = Instant::now();
+    assert_eq!(receiver.wait_for(2, WAIT).await.len(), 2);
+    assert!(
+        first.elapsed() >= Duration::from_millis(800),
+        "{:?}",
+        first.elapsed()
+    );
+
+    let dead = TestWebhookReceiver::start().await.unwrap();
+    dead.set_default(ScriptedResponse::status(500));
+    let hook = create_webhook(
+        &client,
+        &dead.url("/dead"),
+        json!(["invite.revoked"]),
+        json!({ "maxRetries": 2 }),
+    )
+    .await;
+    insert_event(&db, &acme.id, None, kinds::INVITE_REVOKED, ping_data()).await;
+    let log = wait_for_log(&client, hook["id"].as_str().unwrap(), 3).await;
+    assert_eq!(log["total"], 3);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(dead.requests().len(), 3, "one attempt and two retries");
+    assert_eq!(
+        message_status(&db, dead.requests()[0].header("webhook-id").unwrap())
+            .await
+            .as_deref(),
+        Some("FAILED")
+    );
+}
+
+#[tokio::test]
+async fn the_circuit_opens_holds_messages_and_resets() {
+    let server = TestServer::start_with(|c| {
+        fast(c);
+        c.webhook_circuit_threshold = 3;
+    })
+    .await;
+    let receiver = TestWebhookReceiver::start().await.unwrap();
+    receiver.set_default(ScriptedResponse::status(500));
+    let acme = server.company("Acme").await;
+    let client = server.client(&acme.key);
+    let hook = create_webhook(
+        &client,
+        &receiver.url("/cb"),
+        json!(["candidate.removed_from_job"]),
+        json!({}),
+    )
+    .await;
+    let id = hook["id"].as_str().unwrap();
+    let db = db(&server).await;
+    insert_event(
+        &db,
+        &acme.id,
+        None,
+        kinds::CANDIDATE_REMOVED_FROM_JOB,
+        json!({ "n": 1 }),
+    )
+    .await;
+
+    let open = wait_for_webhook(&client, id, |w| w["isActive"] == false).await;
+    assert_eq!(open["isActive"], false);
+    assert_eq!(open["consecutiveFailures"], 3);
+    assert!(open["circuitOpenedAt"].is_string());
+    // While open: nothing is sent, and a new event waits too.
+    insert_event(
+        &db,
+        &acme.id,
+        None,
+        kinds::CANDIDATE_REMOVED_FROM_JOB,
+        json!({ "n": 2 }),
+    )
+    .await;
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    assert_eq!(receiver.requests().len(), 3);
+
+    receiver.set_default(ScriptedResponse::status(204));
+    let reset = client
+        .post(&format!("/v1/webhooks/{id}/reset-circuit"), json!({}))
+        .await
+        .expect(200)
+        .body;
+    assert_eq!(reset["isActive"], true);
+    assert_eq!(reset["consecutiveFailures"], 0);
+    assert_eq!(reset["circuitOpenedAt"], Value::Null);
+    let got = receiver.wait_for(5, WAIT).await;
+    assert_eq!(got.len(), 5);
+    let first_id = got[0].header("webhook-id").unwrap();
+    let delivered: Vec<_> = got[3..]
+        .iter()
+        .map(|r| {
+            (
+                r.header("webhook-id").unwrap(),
+                body(r)["data"]["n"].clone(),
+            )
+        })
+        .collect();
+    assert!(
+        delivered.contains(&(first_id, json!(1))),
+        "the held message, same webhook-id"
+    );
+    assert!(
+        delivered.iter().any(|(_, n)| *n == json!(2)),
+        "the event that arrived while open"
+    );
+}
+
+#[tokio::test]
+async fn gone_disables_the_endpoint() {
+    let server = TestServer::start_with(fast).await;
+    let receiver = TestWebhookReceiver::start().await.unwrap();
+    receiver.respond_with([ScriptedResponse::status(410)]);
+    let acme = server.company("Acme").await;
+    let client = server.client(&acme.key);
+    let hook = create_webhook(
+        &client,
+        &receiver.url("/gone"),
+        json!(["candidate.removed_from_job"]),
+        json!({}),
+    )
+    .await;
+    let id = hook["id"].as_str().unwrap();
+    let db = db(&server).await;
+    insert_event(
+        &db,
+        &acme.id,
+        None,
+        kinds::CANDIDATE_REMOVED_FROM_JOB,
+        ping_data(),
+    )
+    .await;
+    let w = wait_for_webhook(&client, id, |w| w["isActive"] == false).await;
+    assert_eq!(w["isActive"], false);
+    assert_eq!(w["circuitOpenedAt"], Value::Null);
+    let log = wait_for_log(&client, id, 1).await;
+    assert_eq!(log["data"][0]["statusCode"], 410);
+    assert_eq!(log["data"][0]["outcome"], "GONE");
+    insert_event(
+        &db,
+        &acme.id,
+        None,
+        kinds::CANDIDATE_REMOVED_FROM_JOB,
+        ping_data(),
+    )
+    .await;
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    assert_eq!(
+        receiver.requests().len(),
+        1,
+        "a disabled endpoint gets nothing"
+    );
+}
+
+/// Deletes an interview row as the deletion path does, optionally purging first.
+async fn delete_interview(db: &SqliteStore, id: &str, purge: bool) -> u64 {
+    let id: InterviewId = id.parse().unwrap();
+    let mut tx = db.write_tx().await.unwrap();
+    let purged = if purge {
+        interviewd::store::sqlite::delivery::purge_interview(&mut tx, id)
+            .await
+            .unwrap()
+    } else {
+        0
+    };
+    sqlx::query("DELETE FROM interviews WHERE id = $1")
+        .bind(id.uuid())
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    purged
+}
+
+#[tokio::test]
+async fn nothing_about_a_deleted_interview_but_its_deletion() {
+    let server = TestServer::start_with(fast).await;
+    let receiver = TestWebhookReceiver::start().await.unwrap();
+    receiver.set_default(ScriptedResponse::status(503));
+    let acme = server.company("Acme").await;
+    let client = server.client(&acme.key);
+    let events = json!([
+        "interview.scheduled",
+        "analysis.completed",
+        "interview.deleted"
+    ]);
+    let hook = create_webhook(&client, &receiver.url("/del"), events, json!({})).await;
+    let db = db(&server).await;
+
+    // Purged by the deletion path: the pending `interview.scheduled` message is dropped.
+    let (first, _) = online_interview(&client, "a@example.com").await;
+    assert!(!receiver.wait_for(1, WAIT).await.is_empty());
+    assert!(delete_interview(&db, &first, true).await >= 1);
+    insert_event(
+        &db,
+        &acme.id,
+        Some(&first),
+        kinds::INTERVIEW_DELETED,
+        json!({ "interviewId": first }),
+    )
+    .await;
+    // A late event about it (written after the deletion) is not fanned out.
+    insert_event(
+        &db,
+        &acme.id,
+        Some(&first),
+        kinds::ANALYSIS_COMPLETED,
+        json!({ "interviewId": first }),
+    )
+    .await;
+
+    // Not purged: the worker's own check drops the message before sending.
+    let (second, _) = online_interview(&client, "b@example.com").await;
+    let deadline = Instant::now() + WAIT;
+    while !receiver
+        .requests()
+        .iter()
+        .any(|r| body(r)["data"]["interviewId"] == second.as_str())
+    {
+        assert!(
+            Instant::now() < deadline,
+            "second interview never attempted"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    delete_interview(&db, &second, false).await;
+    // An attempt already past its check when the row went is allowed to land.
+    tokio::time::sleep(Duration::from_millis(200)).await;
+
+    let cut = receiver.requests().len();
+    receiver.set_default(ScriptedResponse::status(200));
+    let deadline = Instant::now() + WAIT;
+    while !receiver.requests()[cut..]
+        .iter()
+        .any(|r| body(r)["event"] == "interview.deleted")
+    {
+        assert!(Instant::now() < deadline, "interview.deleted never arrived");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let after: Vec<Value> = receiver.requests()[cut..].iter().map(body).collect();
+    for payload in &after {
+        assert_eq!(payload["event"], "interview.deleted", "{payload}");
+    }
+    assert_eq!(after[0]["data"]["interviewId"], first.as_str());
+    let log = wait_for_log(&client, hook["id"].as_str().unwrap(), 1).await;
+    assert!(
+        log["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|e| e["event"] != "analysis.completed")
+    );
+    let second_msg: Vec<String> =
+        sqlx::query_scalar("SELECT status FROM webhook_messages WHERE interview_id = $1")
+            .bind(second.parse::<uuid::Uuid>().unwrap())
+            .fetch_all(db.pool())
+            .await
+            .unwrap();
+    assert_eq!(second_msg, ["DROPPED"]);
+}
+
+#[tokio::test]
+async fn a_restart_delivers_every_pending_message() {
+    let server = TestServer::start_with(fast).await;
+    let receiver = TestWebhookReceiver::start().await.unwrap();
+    receiver.set_default(ScriptedResponse::status(503));
+    let acme = server.company("Acme").await;
+    let client = server.client(&acme.key);
+    create_webhook(
+        &client,
+        &receiver.url("/restart"),
+        json!(["invite.revoked"]),
+        json!({}),
+    )
+    .await;
+    let db = db(&server).await;
+    for n in 0..3 {
+        insert_event(
+            &db,
+            &acme.id,
+            None,
+            kinds::INVITE_REVOKED,
+            json!({ "n": n }),
+        )
+        .await;
+    }
+    let deadline = Instant::now() + WAIT;
+    let pending = loop {
+        let ids: HashSet<String> = receiver
+            .requests()
+            .iter()
+            .map(|r| r.header("webhook-id").unwrap().to_owned())
+            .collect();
+        if ids.len() == 3 {
+            break ids;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "only {} messages attempted",
+            ids.len()
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    };
+    drop(db);
+    let (config, dir) = server.stop().await;
+
+    let cut = receiver.requests().len();
+    receiver.set_default(ScriptedResponse::status(200));
+    let server = TestServer::boot(config, dir).await;
+    let deadline = Instant::now() + WAIT;
+    loop {
+        let after: HashSet<String> = receiver.requests()[cut..]
+            .iter()
+            .map(|r| r.header("webhook-id").unwrap().to_owned())
+            .collect();
+        if pending.is_subset(&after) {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "missing after restart: {:?}",
+            pending.difference(&after)
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let db = crate::webhooks_support::db(&server).await;
+    for id in &pending {
+        let deadline = Instant::now() + WAIT;
+        while message_status(&db, id).await.as_deref() != Some("DELIVERED") {
+            assert!(Instant::now() < deadline, "{id} not recorded as delivered");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+}

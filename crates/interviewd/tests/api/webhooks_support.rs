@@ -1,0 +1,157 @@
+//! Helpers shared by the webhook and mail tests: configuration, direct event writes (for
+//! events no API produces yet), endpoint creation and two independent signature checks.
+
+use crate::support::{Client, TestServer};
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD as BASE64;
+use chrono::Utc;
+use hmac::{Hmac, Mac};
+use interviewd::config::Config;
+use interviewd::store::events::NewEvent;
+use interviewd::store::sqlite::SqliteStore;
+use interviewd_notify::testing::ReceivedRequest;
+use serde_json::{Value, json};
+use std::time::{Duration, Instant};
+
+/// Generous bound for anything the workers do.
+pub const WAIT: Duration = Duration::from_secs(10);
+
+/// Loopback receivers allowed, a compressed retry schedule, fast polling.
+pub fn fast(config: &mut Config) {
+    config.webhook_allow_private = true;
+    config.webhook_retry_scale = 0.0001;
+    config.delivery_poll_ms = 20;
+    config.mail_retry_scale = 0.0001;
+}
+
+/// A second connection to the server's database, for what no API does yet.
+pub async fn db(server: &TestServer) -> SqliteStore {
+    SqliteStore::connect(&server.config.database_url())
+        .await
+        .unwrap()
+}
+
+/// Writes an event as a state change would, and wakes the workers.
+pub async fn insert_event(
+    db: &SqliteStore,
+    company: &str,
+    interview: Option<&str>,
+    kind: &'static str,
+    data: Value,
+) {
+    let event = NewEvent::new(
+        company.parse().unwrap(),
+        interview.map(|i| i.parse().unwrap()),
+        kind,
+        data,
+        Utc::now(),
+    );
+    let mut tx = db.write_tx().await.unwrap();
+    interviewd::store::sqlite::events::insert(&mut tx, &event)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    interviewd::webhooks::wake();
+}
+
+/// An interview with an ONLINE agent (the engine places no call for it).
+pub async fn online_interview(client: &Client, email: &str) -> (String, String) {
+    let job = client
+        .post("/v1/jobs", json!({ "title": "Backend Engineer" }))
+        .await
+        .expect(201)
+        .str("/data/id");
+    let agent = client
+        .post(
+            "/v1/agents",
+            json!({ "name": "Web screener", "type": "ONLINE", "questions": ["Why Rust?"] }),
+        )
+        .await
+        .expect(201)
+        .str("/id");
+    let candidate = client
+        .post(
+            "/v1/candidates",
+            json!({ "firstName": "Ann", "lastName": "Lee", "email": email, "jobId": job }),
+        )
+        .await
+        .expect(201)
+        .str("/id");
+    let interview = client
+        .post(
+            "/v1/interviews",
+            json!({ "candidateId": candidate, "agentId": agent, "jobId": job }),
+        )
+        .await
+        .expect(201)
+        .str("/id");
+    (interview, job)
+}
+
+/// Creates an endpoint and returns its object (with `signingSecret`).
+pub async fn create_webhook(client: &Client, url: &str, events: Value, extra: Value) -> Value {
+    let mut body = json!({ "url": url, "events": events, "name": "test hook" });
+    if let (Some(body), Some(extra)) = (body.as_object_mut(), extra.as_object()) {
+        body.extend(extra.clone());
+    }
+    client.post("/v1/webhooks", body).await.expect(201).body
+}
+
+/// Polls the endpoint object until `done` holds or [`WAIT`] passes.
+pub async fn wait_for_webhook(client: &Client, id: &str, done: impl Fn(&Value) -> bool) -> Value {
+    let deadline = Instant::now() + WAIT;
+    loop {
+        let w = client
+            .get(&format!("/v1/webhooks/{id}"))
+            .await
+            .expect(200)
+            .body;
+        if done(&w) || Instant::now() > deadline {
+            return w;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// The JSON body of a delivery.
+pub fn body(request: &ReceivedRequest) -> Value {
+    serde_json::from_slice(&request.body).unwrap()
+}
+
+/// A Standard Webhooks signature computed here, independently of the server's signer.
+pub fn hand_signature(secret: &str, id: &str, timestamp: &str, body: &[u8]) -> String {
+    let key = BASE64
+        .decode(secret.strip_prefix("whsec_").unwrap())
+        .unwrap();
+    let mut mac = Hmac::<sha2::Sha256>::new_from_slice(&key).unwrap();
+    mac.update(format!("{id}.{timestamp}.").as_bytes());
+    mac.update(body);
+    format!("v1,{}", BASE64.encode(mac.finalize().into_bytes()))
+}
+
+/// Asserts a delivery verifies with two independent implementations.
+pub fn assert_signed(request: &ReceivedRequest, secret: &str) {
+    let mut headers = reqwest::header::HeaderMap::new();
+    for (name, value) in &request.headers {
+        headers.append(
+            reqwest::header::HeaderName::from_bytes(name.as_bytes()).unwrap(),
+            value.parse().unwrap(),
+        );
+    }
+    standardwebhooks::Webhook::new(secret)
+        .unwrap()
+        .verify(&request.body, &headers)
+        .expect("the reference implementation verifies the signature");
+    let expected = hand_signature(
+        secret,
+        request.header("webhook-id").unwrap(),
+        request.header("webhook-timestamp").unwrap(),
+        &request.body,
+    );
+    let signatures: Vec<&str> = request
+        .header("webhook-signature")
+        .unwrap()
+        .split(' ')
+        .collect();
+    assert!(signatures.contains(&expected.as_str()), "{signatures:?}");
+}

@@ -57,11 +57,10 @@ pub fn decide_revoke(interview: &Interview, plan_changed_at: Option<DateTime<Utc
     if interview.invite.revoked_at.is_some() {
         return RevokeDecision::AlreadyRevoked;
     }
-    if let Some(changed) = plan_changed_at {
-        if interview.invite.sent_at < changed {
+    if let Some(changed) = plan_changed_at
+        && interview.invite.sent_at < changed {
             return RevokeDecision::NotAllowedPlanChange(changed);
         }
-    }
     if interview.status != InterviewStatus::Scheduled {
         return RevokeDecision::NotAllowedStarted;
     }

@@ -116,11 +116,10 @@ impl Config {
         let file = std::env::var("INTERVIEWD_CONFIG").unwrap_or_else(|_| "interviewd.toml".into());
         let mut figment =
             Figment::from(Serialized::defaults(Config::default())).merge(Toml::file(file));
-        if std::env::var_os("INTERVIEWD_DATABASE_URL").is_none() {
-            if let Ok(url) = std::env::var("DATABASE_URL") {
+        if std::env::var_os("INTERVIEWD_DATABASE_URL").is_none()
+            && let Ok(url) = std::env::var("DATABASE_URL") {
                 figment = figment.merge(Serialized::default("database_url", url));
             }
-        }
         figment
             .merge(Env::prefixed("INTERVIEWD_").only(&[
                 "listen",

@@ -57,6 +57,21 @@ pub fn hashes_equal(a: &[u8], b: &[u8]) -> bool {
     a.ct_eq(b).into()
 }
 
+/// A random base62 token of `len` characters (invite links, webhook message ids).
+pub fn random_token(len: usize) -> Result<String, getrandom::Error> {
+    let mut out = String::with_capacity(len);
+    let mut buf = [0u8; 64];
+    while out.len() < len {
+        getrandom::fill(&mut buf)?;
+        for b in buf {
+            if b < 248 && out.len() < len {
+                out.push(char::from(BASE62[usize::from(b % 62)]));
+            }
+        }
+    }
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -73,19 +88,4 @@ mod tests {
         // 43 base62 characters carry 43·log2(62) ≈ 256.03 bits.
         assert!(43.0 * 62f64.log2() >= 256.0);
     }
-}
-
-/// A random base62 token of `len` characters (invite links, webhook message ids).
-pub fn random_token(len: usize) -> Result<String, getrandom::Error> {
-    let mut out = String::with_capacity(len);
-    let mut buf = [0u8; 64];
-    while out.len() < len {
-        getrandom::fill(&mut buf)?;
-        for b in buf {
-            if b < 248 && out.len() < len {
-                out.push(char::from(BASE62[usize::from(b % 62)]));
-            }
-        }
-    }
-    Ok(out)
 }

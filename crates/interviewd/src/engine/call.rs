@@ -83,23 +83,42 @@ async fn drive(
     let mut gone = false;
     loop {
         tokio::select! {
-            outcome = &mut call => return (outcome, gone),
+            outcome = &mut call => {
+                // A fast provider can answer and finish within one poll.
+                if !answered && answered_rx.try_recv().is_ok() {
+                    gone |= mark_answered(engine, claimed, live).await;
+                }
+                return (outcome, gone);
+            }
             picked_up = &mut answered_rx, if !answered => {
                 answered = true;
                 if picked_up.is_ok() {
-                    match engine.store.start_attempt(claimed.lease, Utc::now()).await {
-                        Ok(Touch::Applied) => {}
-                        Ok(Touch::Gone) => {
-                            gone = true;
-                            live.stop(Cause::Closed);
-                        }
-                        Ok(Touch::Stale) => live.stop(Cause::Closed),
-                        Err(e) => tracing::warn!(error = %e, "marking a call answered failed"),
-                    }
+                    gone |= mark_answered(engine, claimed, live).await;
                 }
             }
             () = &mut watchdog, if !live.token.is_cancelled() => live.stop(Cause::Watchdog),
             () = shutdown.cancelled(), if !live.token.is_cancelled() => live.stop(Cause::Shutdown),
+        }
+    }
+}
+
+/// The candidate answered: starts the interview. Hangs up when the attempt is gone (the
+/// interview was deleted while the line rang) or the interview was closed; returns whether
+/// the attempt is gone.
+async fn mark_answered(engine: &Engine, claimed: &ClaimedAttempt, live: &LiveCall) -> bool {
+    match engine.store.start_attempt(claimed.lease, Utc::now()).await {
+        Ok(Touch::Applied) => false,
+        Ok(Touch::Gone) => {
+            live.stop(Cause::Closed);
+            true
+        }
+        Ok(Touch::Stale) => {
+            live.stop(Cause::Closed);
+            false
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "marking a call answered failed");
+            false
         }
     }
 }

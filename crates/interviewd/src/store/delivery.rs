@@ -92,8 +92,18 @@ pub struct Webhook {
     pub updated_at: DateTime<Utc>,
 }
 
-/// An event row not yet fanned out.
-#[derive(Clone, Debug)]
+/// A change of an endpoint's state asked for by its owner.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EndpointState {
+    /// Active, circuit closed, failure streak reset; held messages become due at once
+    /// (`reset-circuit`, or re-enabling).
+    Resume,
+    /// Inactive by hand, not an open circuit: nothing is queued or sent until resumed.
+    Pause,
+}
+
+/// An event row not yet fanned out. `Debug` leaves out the data (it may hold personal data).
+#[derive(Clone)]
 pub struct StoredEvent {
     pub id: Uuid,
     pub company_id: CompanyId,
@@ -104,7 +114,8 @@ pub struct StoredEvent {
 }
 
 /// A message to create: one event (or ping) for one endpoint, payload already rendered.
-#[derive(Clone, Debug)]
+/// `Debug` leaves out the payload.
+#[derive(Clone)]
 pub struct NewMessage {
     pub id: Uuid,
     pub webhook_id: WebhookId,
@@ -117,8 +128,9 @@ pub struct NewMessage {
     pub created_at: DateTime<Utc>,
 }
 
-/// A message claimed for one attempt, with its endpoint as it is now.
-#[derive(Clone, Debug)]
+/// A message claimed for one attempt, with its endpoint as it is now. `Debug` leaves out
+/// the payload.
+#[derive(Clone)]
 pub struct ClaimedMessage {
     pub id: Uuid,
     /// The lease token; completions must present it.
@@ -129,6 +141,37 @@ pub struct ClaimedMessage {
     pub payload: String,
     /// Attempts made before this one.
     pub attempts: u32,
+}
+
+impl fmt::Debug for StoredEvent {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("StoredEvent")
+            .field("id", &self.id)
+            .field("event_type", &self.event_type)
+            .field("interview_id", &self.interview_id)
+            .finish_non_exhaustive()
+    }
+}
+
+impl fmt::Debug for NewMessage {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("NewMessage")
+            .field("id", &self.id)
+            .field("webhook_id", &self.webhook_id)
+            .field("event_type", &self.event_type)
+            .finish_non_exhaustive()
+    }
+}
+
+impl fmt::Debug for ClaimedMessage {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ClaimedMessage")
+            .field("id", &self.id)
+            .field("webhook_id", &self.webhook.id)
+            .field("event_type", &self.event_type)
+            .field("attempts", &self.attempts)
+            .finish_non_exhaustive()
+    }
 }
 
 /// What happens to a message after an attempt.
@@ -320,9 +363,14 @@ pub trait DeliveryStore: Send + Sync {
         page: PageRequest,
     ) -> StoreResult<Page<Webhook>>;
 
-    /// Replaces the mutable fields (including counters and circuit). When the endpoint
-    /// becomes active, its held messages become due at `webhook.updated_at`.
-    async fn update_webhook(&self, webhook: &Webhook) -> StoreResult<bool>;
+    /// Replaces the settings (url, name, description, headers, events, format, retries,
+    /// timeout, `updated_at`) and, in the same transaction, applies `state`. The counters
+    /// and the circuit change only through `state`. False when unknown.
+    async fn update_webhook(
+        &self,
+        webhook: &Webhook,
+        state: Option<EndpointState>,
+    ) -> StoreResult<bool>;
 
     /// Deletes an endpoint with its messages and log. False when unknown.
     async fn delete_webhook(&self, company: CompanyId, id: WebhookId) -> StoreResult<bool>;

@@ -316,8 +316,8 @@ impl TryFrom<AttemptRow> for CallAttempt {
     }
 }
 
-/// Column lists, kept next to the row structs they must match (macros, so that SQL built
-/// with `concat!` stays a `&'static str`).
+// Column lists, kept next to the row structs they must match (macros, so that SQL built
+// with `concat!` stays a `&'static str`).
 
 #[macro_export]
 #[doc(hidden)]

@@ -5,10 +5,18 @@
 mod support;
 
 mod alpharun;
+mod engine;
+mod engine_crash;
+mod engine_fencing;
+mod engine_online;
+mod engine_routes;
+mod engine_slots;
 mod foundation;
 mod isolation;
 mod mail;
 mod removal;
+mod removal_engine;
+mod revoke;
 mod webhooks;
 mod webhooks_crash;
 mod webhooks_delivery;

@@ -68,11 +68,10 @@ impl JobTypeInput {
         match self.name {
             Patch::Value(n) => {
                 let name = validate::text("name", &n, 3, 150)?;
-                if let Some(other) = ctx.state.store.agent_by_name(company, &name).await? {
-                    if other.id != agent.id {
+                if let Some(other) = ctx.state.store.agent_by_name(company, &name).await?
+                    && other.id != agent.id {
                         return Err(CoreError::invalid("name", "a job type with this name already exists"));
                     }
-                }
                 agent.name = name;
             }
             Patch::Null => return Err(CoreError::invalid("name", "name cannot be null")),

@@ -177,11 +177,10 @@ async fn create(ctx: Ctx, body: Bytes) -> Result<(StatusCode, Json<InterviewDto>
             }
             let mut candidate = inline.into_new(store, company, now).await?;
             let job = explicit_job.or_else(|| candidate.job_ids.first().copied());
-            if let Some(job) = job {
-                if !candidate.job_ids.contains(&job) {
+            if let Some(job) = job
+                && !candidate.job_ids.contains(&job) {
                     candidate.job_ids.push(job);
                 }
-            }
             if job.is_none() && agent.focus != "GENERIC" {
                 return Err(CoreError::invalid("jobId", "a job is required (jobId, job or candidate.jobId) unless the agent's focus is GENERIC").into());
             }

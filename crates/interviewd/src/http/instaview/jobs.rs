@@ -126,14 +126,13 @@ fn check_location(l: &Location) -> Result<(), CoreError> {
     ] {
         validate::opt_text(field, value.as_deref(), max)?;
     }
-    if let Some(c) = &l.country_code {
-        if c.len() != 2 || !c.chars().all(|c| c.is_ascii_alphabetic()) {
+    if let Some(c) = &l.country_code
+        && (c.len() != 2 || !c.chars().all(|c| c.is_ascii_alphabetic())) {
             return Err(CoreError::invalid(
                 "location.countryCode",
                 "location.countryCode must be an ISO 3166-1 alpha-2 code",
             ));
         }
-    }
     Ok(())
 }
 
@@ -146,22 +145,20 @@ fn check_salary(s: &Salary) -> Result<(), CoreError> {
             "salary amounts must be non-negative numbers",
         ));
     }
-    if let (Some(min), Some(max)) = (s.min, s.max) {
-        if min > max {
+    if let (Some(min), Some(max)) = (s.min, s.max)
+        && min > max {
             return Err(CoreError::invalid(
                 "salary",
                 "salary.min must not exceed salary.max",
             ));
         }
-    }
-    if let Some(c) = &s.currency {
-        if c.len() != 3 || !c.chars().all(|c| c.is_ascii_alphabetic()) {
+    if let Some(c) = &s.currency
+        && (c.len() != 3 || !c.chars().all(|c| c.is_ascii_alphabetic())) {
             return Err(CoreError::invalid(
                 "salary.currency",
                 "salary.currency must be an ISO 4217 code",
             ));
         }
-    }
     if let Some(p) = &s.period {
         validate::one_of("salary.period", p, PERIODS)?;
     }

@@ -11,7 +11,7 @@ use super::{Ctx, IvError, IvPath, list_body, page_of, path_uuid};
 use crate::error::CoreError;
 use crate::http::AppState;
 use crate::store::ResourceKind;
-use crate::store::delivery::{DeliveryLogEntry, NewMessage, PayloadFormat, Webhook};
+use crate::store::delivery::{DeliveryLogEntry, EndpointState, NewMessage, PayloadFormat, Webhook};
 use crate::store::events::kinds;
 use crate::validate::{self, Patch};
 use crate::webhooks::deliver::webhook_id;
@@ -203,11 +203,23 @@ struct UpdateWebhook {
     format: Option<String>,
 }
 
-/// Turns the endpoint on with a closed circuit (what `reset-circuit` does).
-fn close_circuit(w: &mut Webhook) {
-    w.is_active = true;
-    w.consecutive_failures = 0;
-    w.circuit_opened_at = None;
+/// Saves `w`'s settings and `state`, and answers with the endpoint as stored.
+async fn save(
+    ctx: &Ctx,
+    mut w: Webhook,
+    state: Option<EndpointState>,
+) -> Result<Json<Value>, IvError> {
+    w.updated_at = ctx.state.now();
+    let store = &ctx.state.store;
+    if !store.update_webhook(&w, state).await? {
+        return Err(CoreError::not_found("webhook", w.id).into());
+    }
+    webhooks::wake();
+    let saved = store
+        .get_webhook(w.company_id, w.id)
+        .await?
+        .ok_or_else(|| CoreError::not_found("webhook", w.id))?;
+    Ok(Json(webhook_json(&saved)))
 }
 
 async fn update(ctx: Ctx, IvPath(id): IvPath<String>, body: Bytes) -> Result<Json<Value>, IvError> {
@@ -238,21 +250,14 @@ async fn update(ctx: Ctx, IvPath(id): IvPath<String>, body: Bytes) -> Result<Jso
     if let Some(f) = input.format {
         w.format = parse_format(&f)?;
     }
-    match input.is_active {
-        Some(true) if !w.is_active => close_circuit(&mut w),
-        // Paused by hand: no longer an open circuit, so nothing new is queued for it.
-        Some(false) => {
-            w.is_active = false;
-            w.circuit_opened_at = None;
-        }
-        _ => {}
-    }
-    w.updated_at = ctx.state.now();
-    if !ctx.state.store.update_webhook(&w).await? {
-        return Err(CoreError::not_found("webhook", w.id).into());
-    }
-    webhooks::wake();
-    Ok(Json(webhook_json(&w)))
+    let state = match input.is_active {
+        // Re-enabling closes the circuit, as reset-circuit does.
+        Some(true) if !w.is_active => Some(EndpointState::Resume),
+        // Paused by hand: not an open circuit, so nothing new is queued for it.
+        Some(false) => Some(EndpointState::Pause),
+        _ => None,
+    };
+    save(&ctx, w, state).await
 }
 
 async fn remove(ctx: Ctx, IvPath(id): IvPath<String>) -> Result<Json<bool>, IvError> {
@@ -308,14 +313,8 @@ async fn test(ctx: Ctx, IvPath(id): IvPath<String>) -> Result<(StatusCode, Json<
 
 async fn reset_circuit(ctx: Ctx, IvPath(id): IvPath<String>) -> Result<Json<Value>, IvError> {
     let company = ctx.company(&[Scope::WriteWebhooks])?;
-    let mut w = load(&ctx, company, &id).await?;
-    close_circuit(&mut w);
-    w.updated_at = ctx.state.now();
-    if !ctx.state.store.update_webhook(&w).await? {
-        return Err(CoreError::not_found("webhook", w.id).into());
-    }
-    webhooks::wake();
-    Ok(Json(webhook_json(&w)))
+    let w = load(&ctx, company, &id).await?;
+    save(&ctx, w, Some(EndpointState::Resume)).await
 }
 
 async fn deliveries(ctx: Ctx, IvPath(id): IvPath<String>) -> Result<Json<Value>, IvError> {

@@ -104,6 +104,10 @@ async fn notice(ctx: &XbCtx, company: CompanyId, number: i64) -> Result<Option<N
 
 async fn revoke(ctx: XbCtx, body: Bytes) -> Result<Response, XbError> {
     let company = ctx.company(&[Scope::WriteInterviews])?;
+    let raw: Value = ctx.body(&body)?;
+    if !raw.is_object() {
+        return Err(XbError::bad_request("the body must be a JSON object"));
+    }
     let input: Body = ctx.body(&body)?;
     let id = response_id(&input.response_id)?;
     let notify = input.notify_candidate.unwrap_or(false);

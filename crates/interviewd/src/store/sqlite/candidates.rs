@@ -67,7 +67,7 @@ pub async fn insert(conn: &mut SqliteConnection, c: &Candidate) -> StoreResult<C
     })
 }
 
-pub async fn get<'c>(
+pub async fn get(
     pool: &SqlitePool,
     company: CompanyId,
     id: CandidateId,

@@ -14,8 +14,8 @@ pub use queue::purge_interview;
 
 use super::SqliteStore;
 use crate::store::delivery::{
-    AttemptRecord, ClaimedMessage, DeliveryLogEntry, DeliveryStore, MailFate, MailStatus, NewMail,
-    NewMessage, QueuedMail, StoredEvent, Webhook,
+    AttemptRecord, ClaimedMessage, DeliveryLogEntry, DeliveryStore, EndpointState, MailFate,
+    MailStatus, NewMail, NewMessage, QueuedMail, StoredEvent, Webhook,
 };
 use crate::store::{Page, StoreResult};
 use async_trait::async_trait;
@@ -41,9 +41,13 @@ impl DeliveryStore for SqliteStore {
         webhooks::list(self.pool(), company, page).await
     }
 
-    async fn update_webhook(&self, webhook: &Webhook) -> StoreResult<bool> {
+    async fn update_webhook(
+        &self,
+        webhook: &Webhook,
+        state: Option<EndpointState>,
+    ) -> StoreResult<bool> {
         let mut tx = self.write_tx().await?;
-        let found = webhooks::update(&mut tx, webhook).await?;
+        let found = webhooks::update(&mut tx, webhook, state).await?;
         tx.commit().await?;
         Ok(found)
     }

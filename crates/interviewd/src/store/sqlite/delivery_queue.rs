@@ -6,11 +6,11 @@
 //! message another worker took over) changes nothing when it finally reports.
 
 use super::webhooks::get_any;
+use crate::store::StoreResult;
 use crate::store::delivery::{
     AttemptRecord, ClaimedMessage, EndpointEffect, MessageFate, NewMessage, StoredEvent,
 };
 use crate::store::events::kinds;
-use crate::store::{StoreError, StoreResult};
 use chrono::{DateTime, Utc};
 use interviewd_domain::InterviewId;
 use interviewd_domain::time::{from_millis, to_millis};
@@ -37,19 +37,21 @@ pub async fn undispatched(pool: &SqlitePool, limit: u32) -> StoreResult<Vec<Stor
     .bind(i64::from(limit))
     .fetch_all(pool)
     .await?;
-    rows.into_iter()
-        .map(|r| {
-            Ok(StoredEvent {
-                id: r.id,
-                company_id: r.company_id.into(),
-                interview_id: r.interview_id.map(Into::into),
-                event_type: r.event_type,
-                data: serde_json::from_str(&r.data)
-                    .map_err(|_| StoreError::Internal("bad JSON in events.data".into()))?,
-                created_at: from_millis(r.created_at),
-            })
+    // One unreadable row must not hold up every later event: its data becomes null.
+    Ok(rows
+        .into_iter()
+        .map(|r| StoredEvent {
+            data: serde_json::from_str(&r.data).unwrap_or_else(|_| {
+                tracing::error!(event_id = %r.id, "unreadable events.data; sent as null");
+                serde_json::Value::Null
+            }),
+            id: r.id,
+            company_id: r.company_id.into(),
+            interview_id: r.interview_id.map(Into::into),
+            event_type: r.event_type,
+            created_at: from_millis(r.created_at),
         })
-        .collect()
+        .collect())
 }
 
 /// Inserts `m` if its endpoint exists and (unless `any_state`) takes new messages.

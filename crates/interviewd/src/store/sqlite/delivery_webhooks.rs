@@ -1,6 +1,8 @@
 //! Webhook endpoints and their delivery log (SQLite).
 
-use crate::store::delivery::{DeliveryLogEntry, PayloadFormat, Webhook, WebhookHeader};
+use crate::store::delivery::{
+    DeliveryLogEntry, EndpointState, PayloadFormat, Webhook, WebhookHeader,
+};
 use crate::store::rows::to_json;
 use crate::store::{Page, StoreError, StoreResult};
 use interviewd_domain::time::{from_millis, to_millis};
@@ -177,21 +179,17 @@ pub async fn receiving(pool: &SqlitePool, company: CompanyId) -> StoreResult<Vec
     rows.into_iter().map(Webhook::try_from).collect()
 }
 
-/// Replaces the mutable fields; held messages become due when the endpoint turns active.
-pub async fn update(conn: &mut SqliteConnection, w: &Webhook) -> StoreResult<bool> {
-    let was_active: Option<bool> =
-        sqlx::query_scalar("SELECT is_active FROM webhooks WHERE id = $1 AND company_id = $2")
-            .bind(w.id.uuid())
-            .bind(w.company_id.uuid())
-            .fetch_optional(&mut *conn)
-            .await?;
-    let Some(was_active) = was_active else {
-        return Ok(false);
-    };
-    sqlx::query(
+/// Replaces the settings, then applies `state`. Counters and the circuit are only ever
+/// changed by a state transition, so an update never undoes a concurrent attempt's record.
+pub async fn update(
+    conn: &mut SqliteConnection,
+    w: &Webhook,
+    state: Option<EndpointState>,
+) -> StoreResult<bool> {
+    let at = to_millis(w.updated_at);
+    let done = sqlx::query(
         "UPDATE webhooks SET url = $3, name = $4, description = $5, headers = $6, events = $7, \
-         format = $8, is_active = $9, max_retries = $10, timeout_ms = $11, \
-         consecutive_failures = $12, circuit_opened_at = $13, updated_at = $14 \
+         format = $8, max_retries = $9, timeout_ms = $10, updated_at = $11 \
          WHERE id = $1 AND company_id = $2",
     )
     .bind(w.id.uuid())
@@ -202,23 +200,44 @@ pub async fn update(conn: &mut SqliteConnection, w: &Webhook) -> StoreResult<boo
     .bind(headers_json(&w.headers))
     .bind(to_json(&w.events))
     .bind(w.format.as_str())
-    .bind(w.is_active)
     .bind(i64::from(w.max_retries))
     .bind(i64::from(w.timeout_ms))
-    .bind(i64::from(w.consecutive_failures))
-    .bind(w.circuit_opened_at.map(to_millis))
-    .bind(to_millis(w.updated_at))
+    .bind(at)
     .execute(&mut *conn)
     .await?;
-    if w.is_active && !was_active {
-        sqlx::query(
-            "UPDATE webhook_messages SET next_attempt_at = $2, updated_at = $2 \
-             WHERE webhook_id = $1 AND status = 'PENDING' AND next_attempt_at > $2",
-        )
-        .bind(w.id.uuid())
-        .bind(to_millis(w.updated_at))
-        .execute(&mut *conn)
-        .await?;
+    if done.rows_affected() == 0 {
+        return Ok(false);
+    }
+    match state {
+        None => {}
+        Some(EndpointState::Resume) => {
+            sqlx::query(
+                "UPDATE webhooks SET is_active = $2, consecutive_failures = 0, \
+                 circuit_opened_at = NULL WHERE id = $1",
+            )
+            .bind(w.id.uuid())
+            .bind(true)
+            .execute(&mut *conn)
+            .await?;
+            // Held messages (and retries waiting on the schedule) go out now.
+            sqlx::query(
+                "UPDATE webhook_messages SET next_attempt_at = $2, updated_at = $2 \
+                 WHERE webhook_id = $1 AND status = 'PENDING' AND next_attempt_at > $2",
+            )
+            .bind(w.id.uuid())
+            .bind(at)
+            .execute(&mut *conn)
+            .await?;
+        }
+        Some(EndpointState::Pause) => {
+            sqlx::query(
+                "UPDATE webhooks SET is_active = $2, circuit_opened_at = NULL WHERE id = $1",
+            )
+            .bind(w.id.uuid())
+            .bind(false)
+            .execute(&mut *conn)
+            .await?;
+        }
     }
     Ok(true)
 }

@@ -5,6 +5,7 @@
 mod support;
 
 mod alpharun;
+mod contract;
 mod engine;
 mod engine_crash;
 mod engine_fencing;

@@ -66,20 +66,51 @@ pub struct Report {
 
 impl fmt::Display for Report {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let secs = |d: Option<Duration>| d.map_or("-".to_owned(), |d| format!("{:.2} s", d.as_secs_f64()));
+        let secs =
+            |d: Option<Duration>| d.map_or("-".to_owned(), |d| format!("{:.2} s", d.as_secs_f64()));
         let rate = |d: Option<Duration>| {
-            d.map_or("-".to_owned(), |d| format!("{:.0}/s", self.interviews as f64 / d.as_secs_f64()))
+            d.map_or("-".to_owned(), |d| {
+                format!("{:.0}/s", self.interviews as f64 / d.as_secs_f64())
+            })
         };
-        writeln!(f, "engine benchmark: {} interviews due at once, {} companies, limit {} each, zero-length calls, {} CPUs",
-            self.interviews, self.companies, self.limit, self.cpus)?;
-        writeln!(f, "  seeding (one transaction)      {:.2} s", self.seed.as_secs_f64())?;
-        writeln!(f, "  all attempts started after     {}  ({} attempts started)", secs(self.all_started), rate(self.all_started))?;
-        writeln!(f, "  queue drained (all COMPLETED)  {}  ({} interviews completed)", secs(self.drain), rate(self.drain))?;
-        writeln!(f, "  highest in-use per company     {} (limit {}; {} of {} companies reached it)",
-            self.max_in_use, self.limit, self.companies_at_limit, self.companies)?;
-        writeln!(f, "  samples above the limit        {} of {}", self.violations, self.samples)?;
+        writeln!(
+            f,
+            "engine benchmark: {} interviews due at once, {} companies, limit {} each, zero-length calls, {} CPUs",
+            self.interviews, self.companies, self.limit, self.cpus
+        )?;
+        writeln!(
+            f,
+            "  seeding (one transaction)      {:.2} s",
+            self.seed.as_secs_f64()
+        )?;
+        writeln!(
+            f,
+            "  all attempts started after     {}  ({} attempts started)",
+            secs(self.all_started),
+            rate(self.all_started)
+        )?;
+        writeln!(
+            f,
+            "  queue drained (all COMPLETED)  {}  ({} interviews completed)",
+            secs(self.drain),
+            rate(self.drain)
+        )?;
+        writeln!(
+            f,
+            "  highest in-use per company     {} (limit {}; {} of {} companies reached it)",
+            self.max_in_use, self.limit, self.companies_at_limit, self.companies
+        )?;
+        writeln!(
+            f,
+            "  samples above the limit        {} of {}",
+            self.violations, self.samples
+        )?;
         match self.peak_rss_kib {
-            Some(kib) => write!(f, "  peak memory (VmHWM)            {:.1} MiB", kib as f64 / 1024.0),
+            Some(kib) => write!(
+                f,
+                "  peak memory (VmHWM)            {:.1} MiB",
+                kib as f64 / 1024.0
+            ),
             None => write!(f, "  peak memory (VmHWM)            unavailable"),
         }
     }
@@ -116,7 +147,9 @@ pub async fn run(p: &Params) -> anyhow::Result<Report> {
     };
     config.database_url = Some(sqlite_url(&config.data_dir.join("interviewd.db")));
     config.engine_poll_ms = 50;
-    config.engine_max_live_calls = u32::try_from(p.companies * p.limit).unwrap_or(u32::MAX).max(1);
+    config.engine_max_live_calls = u32::try_from(p.companies * p.limit)
+        .unwrap_or(u32::MAX)
+        .max(1);
     let store = interviewd::open_store(&config).await?;
     let seeded = Instant::now();
     let companies = seed(&config, &store, p).await?;
@@ -152,16 +185,18 @@ pub async fn run(p: &Params) -> anyhow::Result<Report> {
             *p = (*p).max(n);
         }
         if all_started.is_none() {
-            let waiting: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM call_attempts WHERE status = 'SCHEDULED'")
-                .fetch_one(db.pool())
-                .await?;
+            let waiting: i64 =
+                sqlx::query_scalar("SELECT COUNT(*) FROM call_attempts WHERE status = 'SCHEDULED'")
+                    .fetch_one(db.pool())
+                    .await?;
             if waiting == 0 {
                 all_started = Some(started.elapsed());
             }
         }
-        let done: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM interviews WHERE status = 'COMPLETED'")
-            .fetch_one(db.pool())
-            .await?;
+        let done: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM interviews WHERE status = 'COMPLETED'")
+                .fetch_one(db.pool())
+                .await?;
         if u64::try_from(done).unwrap_or(0) >= total {
             drain = Some(started.elapsed());
             break;
@@ -182,7 +217,10 @@ pub async fn run(p: &Params) -> anyhow::Result<Report> {
         drain,
         drained: drain.is_some(),
         max_in_use,
-        companies_at_limit: companies.iter().filter(|c| peak.get(&c.uuid()) == Some(&limit)).count(),
+        companies_at_limit: companies
+            .iter()
+            .filter(|c| peak.get(&c.uuid()) == Some(&limit))
+            .count(),
         violations,
         samples,
         peak_rss_kib: peak_rss_kib(),
@@ -192,15 +230,27 @@ pub async fn run(p: &Params) -> anyhow::Result<Report> {
 
 /// Creates the companies, one job, agent and candidate each, and every interview with its
 /// due attempt.
-async fn seed(config: &Config, store: &interviewd::store::DynStore, p: &Params) -> anyhow::Result<Vec<CompanyId>> {
+async fn seed(
+    config: &Config,
+    store: &interviewd::store::DynStore,
+    p: &Params,
+) -> anyhow::Result<Vec<CompanyId>> {
     let now = Utc::now();
     let limit = u32::try_from(p.limit).context("--limit")?;
     let mut plans = Vec::new();
     for n in 0..p.companies {
-        let company = interviewd::admin::create_company(store, &format!("Company {n}"), Plan::Business, Some(limit)).await?;
+        let company = interviewd::admin::create_company(
+            store,
+            &format!("Company {n}"),
+            Plan::Business,
+            Some(limit),
+        )
+        .await?;
         let job = store.insert_job(&job(company.id, now)).await?;
         let agent = store.insert_agent(&agent(company.id, now)).await?;
-        let candidate = store.insert_candidate(&candidate(company.id, job.id, n, now)?).await?;
+        let candidate = store
+            .insert_candidate(&candidate(company.id, job.id, n, now)?)
+            .await?;
         plans.push((company.id, job.id, agent.id, candidate.id));
     }
     let db = SqliteStore::connect(&config.database_url()).await?;
@@ -250,7 +300,12 @@ fn agent(company: CompanyId, now: chrono::DateTime<Utc>) -> Agent {
     }
 }
 
-fn candidate(company: CompanyId, job: JobId, n: u64, now: chrono::DateTime<Utc>) -> anyhow::Result<Candidate> {
+fn candidate(
+    company: CompanyId,
+    job: JobId,
+    n: u64,
+    now: chrono::DateTime<Utc>,
+) -> anyhow::Result<Candidate> {
     let phone = interviewd_domain::PhoneNumber::parse(&format!("+1415555{:04}", n % 9_000))
         .map_err(|e| anyhow::anyhow!("phone: {}", e.0))?;
     Ok(Candidate {
@@ -272,7 +327,13 @@ fn candidate(company: CompanyId, job: JobId, n: u64, now: chrono::DateTime<Utc>)
     })
 }
 
-fn interview(company: CompanyId, candidate: CandidateId, job: JobId, agent: AgentId, now: chrono::DateTime<Utc>) -> Interview {
+fn interview(
+    company: CompanyId,
+    candidate: CandidateId,
+    job: JobId,
+    agent: AgentId,
+    now: chrono::DateTime<Utc>,
+) -> Interview {
     let id = InterviewId::new();
     Interview {
         id,

@@ -64,6 +64,15 @@ pub struct Config {
     pub smtp_password: Option<crate::mail::Secret>,
     /// Multiplies the mail retry schedule; 1.0 is the real one.
     pub mail_retry_scale: f64,
+    // ---- limits and operations ----
+    /// Longest a request may take before it is answered 503, in ms.
+    pub request_timeout_ms: u64,
+    /// Requests per minute per API key for every key; 0 = the key's plan default.
+    pub rate_limit_per_minute: u32,
+    /// Requests per hour per API key for every key; 0 = the key's plan default.
+    pub rate_limit_per_hour: u32,
+    /// When set, `GET /metrics` requires `Authorization: Bearer <token>`; never printed.
+    pub metrics_token: Option<crate::mail::Secret>,
 }
 
 impl Default for Config {
@@ -95,6 +104,11 @@ impl Default for Config {
             smtp_username: None,
             smtp_password: None,
             mail_retry_scale: 1.0,
+            // ---- limits and operations defaults ----
+            request_timeout_ms: 30_000,
+            rate_limit_per_minute: 0,
+            rate_limit_per_hour: 0,
+            metrics_token: None,
         }
     }
 }
@@ -148,6 +162,11 @@ impl Config {
                 "smtp_username",
                 "smtp_password",
                 "mail_retry_scale",
+                // limits and operations
+                "request_timeout_ms",
+                "rate_limit_per_minute",
+                "rate_limit_per_hour",
+                "metrics_token",
             ]))
             .merge(Serialized::defaults(overrides))
             .extract()

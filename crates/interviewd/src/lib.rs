@@ -99,5 +99,6 @@ fn spawn_workers(
     workers.extend(webhooks::spawn(state, shutdown.clone()));
     workers.extend(mail::spawn(state, shutdown.clone()));
     workers.extend(http::xobin::spawn(state, shutdown.clone()));
+    workers.extend(http::idempotency::spawn(state, shutdown.clone()));
     workers
 }

@@ -164,7 +164,8 @@ async fn record(
             company: claimed.company_id,
             turns: conversation.turns,
             recording_wav: conversation.recording_wav,
-            duration_ms: billed.then(|| i64::try_from(conversation.duration_ms).unwrap_or(i64::MAX)),
+            duration_ms: billed
+                .then(|| i64::try_from(conversation.duration_ms).unwrap_or(i64::MAX)),
         })
         .await;
 }
@@ -181,7 +182,9 @@ async fn fail(engine: &Engine, claimed: &ClaimedAttempt, reason: &EndReason) {
         Ok(EndResult::Applied { .. }) => {
             tracing::info!(attempt = %claimed.lease.attempt_id, reason = reason.code(), "call ended")
         }
-        Ok(other) => tracing::info!(attempt = %claimed.lease.attempt_id, ?other, "call end not applied"),
+        Ok(other) => {
+            tracing::info!(attempt = %claimed.lease.attempt_id, ?other, "call end not applied")
+        }
         Err(e) => tracing::error!(error = %e, "ending an attempt failed; its lease will expire"),
     }
     engine.wake();

@@ -32,7 +32,8 @@ const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 /// The dispatcher loop (with the reaper on its own cadence).
 pub async fn run(engine: Arc<Engine>, shutdown: CancellationToken) {
     let mut calls = JoinSet::new();
-    let reap_every = (engine.settings.lease / 4).clamp(Duration::from_millis(50), engine.settings.poll * 4);
+    let reap_every =
+        (engine.settings.lease / 4).clamp(Duration::from_millis(50), engine.settings.poll * 4);
     let mut last_reap: Option<Instant> = None;
     loop {
         if last_reap.is_none_or(|at| at.elapsed() >= reap_every) {
@@ -69,7 +70,8 @@ async fn dispatch(engine: &Arc<Engine>, calls: &mut JoinSet<()>, shutdown: &Canc
         let req = ClaimRequest {
             owner: engine.owner.clone(),
             now,
-            lease_until: now + chrono::Duration::from_std(engine.settings.lease).unwrap_or_default(),
+            lease_until: now
+                + chrono::Duration::from_std(engine.settings.lease).unwrap_or_default(),
             max: room,
             only_test_interview: None,
         };
@@ -127,7 +129,11 @@ pub async fn reap(engine: &Engine) {
     }
 }
 
-async fn reap_attempt(engine: &Engine, attempt: &ExpiredAttempt, now: chrono::DateTime<Utc>) -> bool {
+async fn reap_attempt(
+    engine: &Engine,
+    attempt: &ExpiredAttempt,
+    now: chrono::DateTime<Utc>,
+) -> bool {
     let reason = if attempt.direction == "WEB" {
         EndReason::IdleTimeout
     } else {
@@ -164,7 +170,8 @@ pub async fn heartbeat(engine: Arc<Engine>, shutdown: CancellationToken) {
         }
         // Only calls registered before the renewal are judged by it.
         let live = engine.slot_holders();
-        let until = Utc::now() + chrono::Duration::from_std(engine.settings.lease).unwrap_or_default();
+        let until =
+            Utc::now() + chrono::Duration::from_std(engine.settings.lease).unwrap_or_default();
         match engine.store.extend_leases(&engine.owner, until).await {
             Ok(held) => {
                 for (attempt, call) in live {

@@ -194,7 +194,9 @@ impl Engine {
 
     fn live_calls(&self) -> std::sync::MutexGuard<'_, HashMap<AttemptId, LiveCall>> {
         // A poisoned map is still a consistent map: every critical section is one call.
-        self.live.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+        self.live
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     fn register(&self, attempt: AttemptId, holds_slot: bool) -> LiveCall {

@@ -97,9 +97,10 @@ impl InterviewSnapshot {
         );
         out.insert(
             "job".into(),
-            self.job.as_ref().map_or(Value::Null, |j| {
-                json!({ "id": j.id.to_string(), "number": j.number, "title": j.title })
-            }),
+            self.job.as_ref().map_or(
+                Value::Null,
+                |j| json!({ "id": j.id.to_string(), "number": j.number, "title": j.title }),
+            ),
         );
         out.insert("startedAt".into(), self.started_at.map(rfc3339).into());
         out
@@ -139,7 +140,15 @@ pub fn completed(s: &InterviewSnapshot, attempt: AttemptId, c: &Completion<'_>) 
     let mut data = base(&s.ids(), attempt, "COMPLETED");
     data.insert("snapshot".into(), Value::Object(snapshot));
     let data = Value::Object(data);
-    let event = |kind| NewEvent::new(s.company_id, Some(s.interview_id), kind, data.clone(), c.completed_at);
+    let event = |kind| {
+        NewEvent::new(
+            s.company_id,
+            Some(s.interview_id),
+            kind,
+            data.clone(),
+            c.completed_at,
+        )
+    };
     [
         event(kinds::INTERVIEW_COMPLETED),
         event(kinds::ANALYSIS_COMPLETED),

@@ -13,10 +13,10 @@
 //! deleted, so the step is idempotent).
 
 use super::Engine;
+use crate::store::StoreError;
 use crate::store::engine::{
     AttemptEnd, BlobDeletion, EndResult, JOB_ANALYSE, Lease, NextStep, PipelineJob, Touch,
 };
-use crate::store::StoreError;
 use chrono::Utc;
 use interviewd_domain::{AttemptStatus, CompanyId};
 use interviewd_voice::Turn;
@@ -243,7 +243,11 @@ pub async fn run_blob_deletions(engine: Arc<Engine>, shutdown: CancellationToken
 
 async fn delete_one(engine: &Engine, deletion: BlobDeletion) {
     let result = match engine.delete_blob(&deletion.key).await {
-        Ok(()) => engine.store.finish_blob_deletion(&deletion).await.map(|_| ()),
+        Ok(()) => engine
+            .store
+            .finish_blob_deletion(&deletion)
+            .await
+            .map(|_| ()),
         Err(e) => {
             let run_at = Utc::now()
                 + chrono::Duration::from_std(backoff(deletion.tries)).unwrap_or_default();

@@ -88,10 +88,9 @@ pub fn failure(
 ) -> AttemptEnd {
     let (status, next) = match reason.retry_delay(settings) {
         _ if *reason == EndReason::InterviewClosed => (AttemptStatus::Cancelled, NextStep::Nothing),
-        Some(delay) if retry_number < settings.max_retries => (
-            AttemptStatus::Failed,
-            NextStep::Retry { at: at + delay },
-        ),
+        Some(delay) if retry_number < settings.max_retries => {
+            (AttemptStatus::Failed, NextStep::Retry { at: at + delay })
+        }
         _ => (AttemptStatus::Failed, NextStep::FailInterview),
     };
     AttemptEnd {
@@ -183,7 +182,12 @@ mod tests {
             EndReason::of_outcome(&failed, Cause::None).unwrap().code(),
             "PROVIDER_ERROR"
         );
-        assert_eq!(EndReason::of_outcome(&CallOutcome::NoAnswer, Cause::None).unwrap().code(), "NO_ANSWER");
+        assert_eq!(
+            EndReason::of_outcome(&CallOutcome::NoAnswer, Cause::None)
+                .unwrap()
+                .code(),
+            "NO_ANSWER"
+        );
     }
 
     #[test]

@@ -116,7 +116,11 @@ fn questions_of(view: &SessionView) -> Vec<String> {
 }
 
 /// Loads the interview behind `token` and checks that its link is usable now.
-async fn open(engine: &Engine, token: &str, now: DateTime<Utc>) -> Result<SessionView, SessionError> {
+async fn open(
+    engine: &Engine,
+    token: &str,
+    now: DateTime<Utc>,
+) -> Result<SessionView, SessionError> {
     let view = engine
         .store
         .session_by_token(token)
@@ -165,7 +169,8 @@ pub async fn start(engine: &Engine, token: &str) -> Result<Progress, SessionErro
         return Err(SessionError::Finished);
     }
     let questions = questions_of(&view);
-    let idle_until = now + chrono::Duration::from_std(engine.settings.idle_timeout).unwrap_or_default();
+    let idle_until =
+        now + chrono::Duration::from_std(engine.settings.idle_timeout).unwrap_or_default();
     let attempt = CallAttempt {
         id: AttemptId::new(),
         interview_id: interview.id,
@@ -224,7 +229,9 @@ pub async fn answer(
         return Err(SessionError::InvalidAnswer("answer must not be empty"));
     }
     if text.chars().count() > MAX_ANSWER_CHARS {
-        return Err(SessionError::InvalidAnswer("answer is longer than 10000 characters"));
+        return Err(SessionError::InvalidAnswer(
+            "answer is longer than 10000 characters",
+        ));
     }
     let now = Utc::now();
     let view = open(engine, token, now).await?;
@@ -244,7 +251,8 @@ pub async fn answer(
             expected: current.index,
         });
     }
-    let idle_until = now + chrono::Duration::from_std(engine.settings.idle_timeout).unwrap_or_default();
+    let idle_until =
+        now + chrono::Duration::from_std(engine.settings.idle_timeout).unwrap_or_default();
     match engine
         .store
         .record_answer(live.lease, current.index, text, now, idle_until)

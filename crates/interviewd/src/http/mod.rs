@@ -1,10 +1,15 @@
 //! The HTTP layer: one folder per dialect, merged here, with the operational routes
-//! (`/healthz`) and the middleware every response shares (request id, tracing, panic
-//! catching, body limit).
+//! (`/healthz`, `/metrics`) and the middleware every response shares (request id, tracing,
+//! metrics, timeout, panic catching, rate limits, idempotency, body limit).
 
 pub mod alpharun;
+pub mod dialect;
 pub mod extract;
+pub mod hardening;
+pub mod idempotency;
 pub mod instaview;
+pub mod metrics;
+pub mod ratelimit;
 pub mod session;
 pub mod xobin;
 
@@ -12,12 +17,12 @@ use crate::config::Config;
 use crate::store::DynStore;
 use axum::Router;
 use axum::http::{HeaderName, StatusCode};
+use axum::middleware::from_fn_with_state;
 use axum::response::IntoResponse;
 use axum::routing::get;
 use chrono::{DateTime, Utc};
 use std::sync::Arc;
 use tower::ServiceBuilder;
-use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
@@ -52,19 +57,46 @@ pub fn router(state: AppState) -> Router {
         .nest("/api/v1", alpharun::router())
         .nest("/api/v2", xobin::router())
         .fallback(instaview::not_found);
-    api.with_state(state).layer(
-        ServiceBuilder::new()
-            .layer(SetRequestIdLayer::new(request_id.clone(), MakeRequestUuid))
-            .layer(
-                TraceLayer::new_for_http().make_span_with(|req: &axum::http::Request<_>| {
-                    let id = req.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("-");
-                    tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), request_id = %id)
-                }),
-            )
-            .layer(PropagateRequestIdLayer::new(request_id))
-            .layer(CatchPanicLayer::custom(instaview::panic_response))
-            .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES)),
-    )
+    let timeout = std::time::Duration::from_millis(state.config.request_timeout_ms);
+    let limits = ratelimit::RateLimitState {
+        store: state.store.clone(),
+        limiter: Arc::new(ratelimit::RateLimiter::new(
+            state.config.rate_limit_per_minute,
+            state.config.rate_limit_per_hour,
+        )),
+    };
+    let idempotent = idempotency::IdempotencyState {
+        store: state.store.clone(),
+        lock: chrono::Duration::from_std(timeout).unwrap_or_default() + chrono::Duration::minutes(1),
+    };
+    let scrape = metrics::MetricsState {
+        metrics: Arc::new(metrics::Metrics::default()),
+        store: state.store.clone(),
+        token: state.config.metrics_token.clone(),
+    };
+    let recorder = scrape.metrics.clone();
+    // `Router::layer` runs after routing (so `MatchedPath` is known); each call wraps the
+    // ones before it: body limit innermost, request id outermost.
+    let api = api
+        .with_state(state)
+        .route("/metrics", get(metrics::serve).with_state(scrape))
+        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+        .layer(from_fn_with_state(idempotent, idempotency::enforce))
+        .layer(from_fn_with_state(limits, ratelimit::enforce));
+    hardening::apply(api, timeout)
+        .layer(from_fn_with_state(recorder, metrics::track))
+        .layer(
+            ServiceBuilder::new()
+                .layer(SetRequestIdLayer::new(request_id.clone(), MakeRequestUuid))
+                .layer(
+                    TraceLayer::new_for_http().make_span_with(|req: &axum::http::Request<_>| {
+                        let id = req.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("-");
+                        let path = hardening::log_path(req);
+                        tracing::info_span!("request", method = %req.method(), path = %path, request_id = %id)
+                    }),
+                )
+                .layer(PropagateRequestIdLayer::new(request_id)),
+        )
 }
 
 async fn healthz(axum::extract::State(state): axum::extract::State<AppState>) -> impl IntoResponse {

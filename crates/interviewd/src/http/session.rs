@@ -124,8 +124,8 @@ async fn answer(
     Path(token): Path<String>,
     body: Bytes,
 ) -> Result<Json<Value>, SessionError> {
-    let input: AnswerBody =
-        json_body(&body).map_err(|_| SessionError::InvalidAnswer("body must be {\"answer\": string}"))?;
+    let input: AnswerBody = json_body(&body)
+        .map_err(|_| SessionError::InvalidAnswer("body must be {\"answer\": string}"))?;
     match session::answer(&state.engine, &token, &input.answer, input.question_index).await? {
         Step::Next(progress) => Ok(Json(progress_json(&progress))),
         Step::Finished { session_id } => Ok(Json(json!({

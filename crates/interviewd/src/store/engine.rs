@@ -112,7 +112,9 @@ pub struct AttemptEnd {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum EndResult {
     /// Applied; `job` is the analysis job when one was queued.
-    Applied { job: Option<Uuid> },
+    Applied {
+        job: Option<Uuid>,
+    },
     /// Nothing was produced (see [`Touch`]); the attempt's slot, if any, was released.
     Gone,
     Stale,

@@ -10,6 +10,8 @@ pub mod delivery;
 pub mod engine;
 mod error;
 pub mod events;
+pub mod idempotency;
+pub mod metrics;
 pub mod model;
 pub mod removal;
 mod rows;
@@ -34,7 +36,14 @@ pub type DynStore = Arc<dyn Store>;
 /// Everything the server persists.
 #[async_trait]
 pub trait Store:
-    engine::EngineStore + delivery::DeliveryStore + xobin::XobinStore + Send + Sync + 'static
+    engine::EngineStore
+    + delivery::DeliveryStore
+    + xobin::XobinStore
+    + idempotency::IdempotencyStore
+    + metrics::MetricsStore
+    + Send
+    + Sync
+    + 'static
 {
     /// Applies pending migrations.
     async fn migrate(&self) -> StoreResult<()>;

@@ -49,7 +49,8 @@ pub struct Deliverer {
     pub policy: Policy,
 }
 
-/// Runs until `shutdown`; in-flight attempts are then abandoned to their leases.
+/// Runs until `shutdown`. While attempts are free, claims due messages; then waits for an
+/// attempt to end, a wake-up or the poll interval.
 pub async fn run(
     deliverer: Arc<Deliverer>,
     fanned_out: Arc<Notify>,
@@ -60,7 +61,6 @@ pub async fn run(
     let leases: Leases = Arc::default();
     loop {
         let free = MAX_IN_FLIGHT.saturating_sub(in_flight.len());
-        let mut saturated = false;
         if free > 0 {
             let limit = u32::try_from(free).unwrap_or(1);
             match deliverer
@@ -69,7 +69,6 @@ pub async fn run(
                 .await
             {
                 Ok(batch) => {
-                    saturated = batch.len() == free;
                     for message in batch {
                         held(&leases).insert(message.id, message.lease.clone());
                         let deliverer = Arc::clone(&deliverer);
@@ -83,9 +82,6 @@ pub async fn run(
                 }
                 Err(error) => tracing::warn!(%error, "could not claim webhook messages"),
             }
-        }
-        if saturated && in_flight.len() < MAX_IN_FLIGHT {
-            continue;
         }
         tokio::select! {
             _ = shutdown.cancelled() => break,

@@ -37,7 +37,10 @@ where
         if let Some(value) = probe().await {
             return value;
         }
-        assert!(tokio::time::Instant::now() < deadline, "timed out waiting for {what}");
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "timed out waiting for {what}"
+        );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }
@@ -45,7 +48,11 @@ where
 /// Waits until the interview has `status`; returns its body.
 pub async fn wait_status(client: &Client, id: &str, status: &str) -> Value {
     eventually(&format!("interview {id} to be {status}"), || async {
-        let body = client.get(&format!("/v1/interviews/{id}")).await.expect(200).body;
+        let body = client
+            .get(&format!("/v1/interviews/{id}"))
+            .await
+            .expect(200)
+            .body;
         (body["status"] == status).then_some(body)
     })
     .await
@@ -110,7 +117,10 @@ async fn a_completed_call_has_transcript_recording_and_analysis() {
         .iter()
         .map(|c| c["name"].as_str().unwrap())
         .collect();
-    assert!(names.contains(&"Rust") && names.contains(&"SQL"), "{names:?}");
+    assert!(
+        names.contains(&"Rust") && names.contains(&"SQL"),
+        "{names:?}"
+    );
     assert_eq!(analysis["general"]["overallRating"], score * 20);
 
     // The recording: a valid, non-silent WAV as long as the call, to this company only.
@@ -194,7 +204,11 @@ async fn fails_after_retries(phone: &str, reason: &str) {
         .collect();
     assert_eq!(
         seen,
-        [(0, "FAILED", reason), (1, "FAILED", reason), (2, "FAILED", reason)]
+        [
+            (0, "FAILED", reason),
+            (1, "FAILED", reason),
+            (2, "FAILED", reason)
+        ]
     );
     assert!(attempts.iter().all(|a| a["recordingUrl"].is_null()));
     assert!(body["transcript"].is_null() && body["analysis"].is_null());
@@ -238,7 +252,11 @@ async fn the_watchdog_ends_a_call_at_its_maximum_duration() {
     let body = wait_status(&client, &f.interview, "FAILED").await;
     wait_slots_free(&client).await;
     let attempts = body["callAttempts"].as_array().unwrap();
-    assert_eq!(attempts.len(), 1, "a call cut by the watchdog is not retried");
+    assert_eq!(
+        attempts.len(),
+        1,
+        "a call cut by the watchdog is not retried"
+    );
     assert_eq!(attempts[0]["reasonCode"], "MAX_DURATION");
 }
 
@@ -248,10 +266,12 @@ async fn a_test_interview_completes_at_once_without_a_slot_or_billed_minutes() {
     let acme = server.company("Acme").await;
     let client = server.client(&acme.key);
     let f = fixture(&client, "+14155550111", "bo@example.com").await;
-    let test = |agent: &str| {
-        json!({ "candidateId": f.candidate, "agentId": agent, "isTest": true })
-    };
-    let created = client.post("/v1/interviews", test(&f.agent)).await.expect(201);
+    let test =
+        |agent: &str| json!({ "candidateId": f.candidate, "agentId": agent, "isTest": true });
+    let created = client
+        .post("/v1/interviews", test(&f.agent))
+        .await
+        .expect(201);
     assert_eq!(created.body["status"], "COMPLETED");
     assert!(created.body["durationMinutes"].is_null());
     let attempt = &created.body["callAttempts"][0];
@@ -261,24 +281,40 @@ async fn a_test_interview_completes_at_once_without_a_slot_or_billed_minutes() {
     assert!(created.body["transcript"].as_array().unwrap().len() >= 4);
     assert!(created.body["analysis"]["score"].is_u64());
     // Deterministic: a second test interview says the same.
-    let again = client.post("/v1/interviews", test(&f.agent)).await.expect(201);
+    let again = client
+        .post("/v1/interviews", test(&f.agent))
+        .await
+        .expect(201);
     assert_eq!(again.body["transcript"], created.body["transcript"]);
-    assert_eq!(again.body["analysis"]["score"], created.body["analysis"]["score"]);
+    assert_eq!(
+        again.body["analysis"]["score"],
+        created.body["analysis"]["score"]
+    );
     // An online test interview completes too.
     let online = client
         .post("/v1/agents", json!({ "name": "Web", "type": "ONLINE" }))
         .await
         .expect(201)
         .str("/id");
-    let web = client.post("/v1/interviews", test(&online)).await.expect(201);
+    let web = client
+        .post("/v1/interviews", test(&online))
+        .await
+        .expect(201);
     assert_eq!(web.body["status"], "COMPLETED");
     assert_eq!(web.body["callAttempts"][0]["direction"], "WEB");
     let db = db(&server).await;
-    let held: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM company_slots WHERE holder_attempt_id = $1")
-        .bind(attempt["id"].as_str().unwrap().parse::<uuid::Uuid>().unwrap())
-        .fetch_one(db.pool())
-        .await
-        .unwrap();
+    let held: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM company_slots WHERE holder_attempt_id = $1")
+            .bind(
+                attempt["id"]
+                    .as_str()
+                    .unwrap()
+                    .parse::<uuid::Uuid>()
+                    .unwrap(),
+            )
+            .fetch_one(db.pool())
+            .await
+            .unwrap();
     assert_eq!(held, 0);
 }
 
@@ -293,7 +329,11 @@ async fn a_call_whose_interview_is_deleted_produces_nothing_and_frees_its_slot()
     let client = server.client(&acme.key);
     let f = fixture(&client, "+14155550122", "cy@example.com").await;
     let live = wait_status(&client, &f.interview, "IN_PROGRESS").await;
-    let attempt: uuid::Uuid = live["callAttempts"][0]["id"].as_str().unwrap().parse().unwrap();
+    let attempt: uuid::Uuid = live["callAttempts"][0]["id"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
     assert_eq!(concurrency(&client).await["inUse"], 1);
     client
         .delete(&format!("/v1/interviews/{}", f.interview))
@@ -327,9 +367,16 @@ async fn a_call_whose_interview_is_deleted_produces_nothing_and_frees_its_slot()
         .into_iter()
         .map(|(k, _)| k)
         .collect();
-    assert!(!kinds.iter().any(|k| k == "interview.completed" || k == "analysis.completed"), "{kinds:?}");
+    assert!(
+        !kinds
+            .iter()
+            .any(|k| k == "interview.completed" || k == "analysis.completed"),
+        "{kinds:?}"
+    );
     // No recording was left behind.
     let company_dir = server.config.data_dir.join("recordings").join(&acme.id);
-    let files = std::fs::read_dir(&company_dir).map(|d| d.count()).unwrap_or(0);
+    let files = std::fs::read_dir(&company_dir)
+        .map(|d| d.count())
+        .unwrap_or(0);
     assert_eq!(files, 0);
 }

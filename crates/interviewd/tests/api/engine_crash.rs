@@ -47,7 +47,10 @@ fn spawn(data_dir: &Path, args: &[&str], turn_ms: u64) -> Proc {
 
 async fn counts(db: &SqliteStore) -> (i64, i64, i64) {
     let one = |sql: &'static str| async move {
-        sqlx::query_scalar::<_, i64>(sql).fetch_one(db.pool()).await.unwrap()
+        sqlx::query_scalar::<_, i64>(sql)
+            .fetch_one(db.pool())
+            .await
+            .unwrap()
     };
     (
         one("SELECT COUNT(*) FROM call_attempts WHERE status = 'IN_PROGRESS'").await,
@@ -56,14 +59,21 @@ async fn counts(db: &SqliteStore) -> (i64, i64, i64) {
     )
 }
 
-async fn wait_db(db: &SqliteStore, what: &str, done: impl Fn((i64, i64, i64)) -> bool) -> (i64, i64, i64) {
+async fn wait_db(
+    db: &SqliteStore,
+    what: &str,
+    done: impl Fn((i64, i64, i64)) -> bool,
+) -> (i64, i64, i64) {
     let deadline = Instant::now() + WAIT;
     loop {
         let now = counts(db).await;
         if done(now) {
             return now;
         }
-        assert!(Instant::now() < deadline, "timed out waiting for {what}: {now:?}");
+        assert!(
+            Instant::now() < deadline,
+            "timed out waiting for {what}: {now:?}"
+        );
         tokio::time::sleep(Duration::from_millis(25)).await;
     }
 }
@@ -92,7 +102,11 @@ async fn a_killed_process_leaves_nothing_stuck() {
         };
         keys.push(interviewd::admin::create_key(&store, args).await.unwrap().1);
     }
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     let listen = format!("127.0.0.1:{port}");
     let base = format!("http://{listen}");
     // Slow calls: about 2.4 s each (ring + 5 turns of 400 ms).
@@ -105,10 +119,23 @@ async fn a_killed_process_leaves_nothing_stuck() {
     }
     for (n, key) in keys.iter().enumerate() {
         let post = |path: &str, body: Value| {
-            http.post(format!("{base}{path}")).bearer_auth(key).json(&body).send()
+            http.post(format!("{base}{path}"))
+                .bearer_auth(key)
+                .json(&body)
+                .send()
         };
-        let job: Value = post("/v1/jobs", json!({ "title": "Engineer" })).await.unwrap().json().await.unwrap();
-        let agent: Value = post("/v1/agents", json!({ "name": "Screener" })).await.unwrap().json().await.unwrap();
+        let job: Value = post("/v1/jobs", json!({ "title": "Engineer" }))
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let agent: Value = post("/v1/agents", json!({ "name": "Screener" }))
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
         let candidate: Value = post(
             "/v1/candidates",
             json!({ "firstName": "Kai", "phoneNumber": format!("+1415555030{n}"), "jobId": job["data"]["id"] }),
@@ -119,27 +146,38 @@ async fn a_killed_process_leaves_nothing_stuck() {
         .await
         .unwrap();
         for _ in 0..4 {
-            let r = post("/v1/interviews", json!({ "candidateId": candidate["id"], "agentId": agent["id"] }))
-                .await
-                .unwrap();
+            let r = post(
+                "/v1/interviews",
+                json!({ "candidateId": candidate["id"], "agentId": agent["id"] }),
+            )
+            .await
+            .unwrap();
             assert_eq!(r.status(), 201);
         }
     }
     let db = SqliteStore::connect(&config.database_url()).await.unwrap();
     // Every slot (2 + 3) is live, then the process dies without a word.
-    wait_db(&db, "five live calls", |(live, held, _)| live == 5 && held == 5).await;
+    wait_db(&db, "five live calls", |(live, held, _)| {
+        live == 5 && held == 5
+    })
+    .await;
     drop(server);
     let killed: Vec<uuid::Uuid> =
         sqlx::query_scalar("SELECT id FROM call_attempts WHERE status = 'IN_PROGRESS'")
             .fetch_all(db.pool())
             .await
             .unwrap();
-    assert_eq!(counts(&db).await.0, 5, "the dead process's attempts are still IN_PROGRESS");
-    let lease_end: i64 =
-        sqlx::query_scalar("SELECT MIN(lease_until) FROM call_attempts WHERE status = 'IN_PROGRESS'")
-            .fetch_one(db.pool())
-            .await
-            .unwrap();
+    assert_eq!(
+        counts(&db).await.0,
+        5,
+        "the dead process's attempts are still IN_PROGRESS"
+    );
+    let lease_end: i64 = sqlx::query_scalar(
+        "SELECT MIN(lease_until) FROM call_attempts WHERE status = 'IN_PROGRESS'",
+    )
+    .fetch_one(db.pool())
+    .await
+    .unwrap();
 
     // A worker alone (no HTTP) takes over once the leases have run out.
     let _worker = spawn(&data, &["worker"], 0);
@@ -155,7 +193,10 @@ async fn a_killed_process_leaves_nothing_stuck() {
                 .fetch_one(db.pool())
                 .await
                 .unwrap();
-        assert_eq!((status.as_str(), reason.as_deref()), ("FAILED", Some("LEASE_EXPIRED")));
+        assert_eq!(
+            (status.as_str(), reason.as_deref()),
+            ("FAILED", Some("LEASE_EXPIRED"))
+        );
         assert!(ended > lease_end, "reaped only after its lease ran out");
     }
     let statuses: Vec<String> = sqlx::query_scalar("SELECT status FROM interviews")

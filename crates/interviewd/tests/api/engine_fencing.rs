@@ -9,9 +9,7 @@ use crate::support::{TestServer, fixture};
 use chrono::{Duration, Utc};
 use interviewd::engine::Settings;
 use interviewd::engine::policy::{self, EndReason};
-use interviewd::store::engine::{
-    AttemptEnd, ClaimRequest, EndResult, Lease, NextStep, Touch,
-};
+use interviewd::store::engine::{AttemptEnd, ClaimRequest, EndResult, Lease, NextStep, Touch};
 use interviewd_domain::AttemptStatus;
 use interviewd_voice::analysis::{AnalysisInput, analyse};
 use interviewd_voice::{Role, Turn};
@@ -36,8 +34,18 @@ fn completed(lease: Lease, at: chrono::DateTime<Utc>) -> AttemptEnd {
         duration_ms: Some(1_000),
         recording_key: None,
         transcript: vec![
-            Turn { role: Role::Agent, text: "Tell me about Rust.".into(), start_ms: 0, end_ms: 800 },
-            Turn { role: Role::Participant, text: "I use Rust and SQL daily.".into(), start_ms: 1_100, end_ms: 2_000 },
+            Turn {
+                role: Role::Agent,
+                text: "Tell me about Rust.".into(),
+                start_ms: 0,
+                end_ms: 800,
+            },
+            Turn {
+                role: Role::Participant,
+                text: "I use Rust and SQL daily.".into(),
+                start_ms: 1_100,
+                end_ms: 2_000,
+            },
         ],
         next: NextStep::Analyse,
         only_if_expired_at: None,
@@ -53,7 +61,10 @@ async fn a_stale_worker_can_no_longer_start_complete_or_release() {
     wait_status(&client, &f.interview, "COMPLETED").await;
     let at = (Utc::now() + Duration::days(1)).to_rfc3339();
     let id = client
-        .post("/v1/interviews", json!({ "candidateId": f.candidate, "agentId": f.agent, "scheduledAt": at }))
+        .post(
+            "/v1/interviews",
+            json!({ "candidateId": f.candidate, "agentId": f.agent, "scheduledAt": at }),
+        )
         .await
         .expect(201)
         .str("/id");
@@ -73,7 +84,10 @@ async fn a_stale_worker_can_no_longer_start_complete_or_release() {
     assert_eq!(expired.len(), 1);
     let mut reaped = policy::failure(a, &EndReason::LeaseExpired, 0, &settings, t1);
     reaped.only_if_expired_at = Some(t1);
-    assert!(matches!(store.end_attempt(&reaped).await.unwrap(), EndResult::Applied { .. }));
+    assert!(matches!(
+        store.end_attempt(&reaped).await.unwrap(),
+        EndResult::Applied { .. }
+    ));
     assert_eq!(concurrency(&client).await["inUse"], 0);
 
     // Worker B claims the retry.
@@ -85,37 +99,63 @@ async fn a_stale_worker_can_no_longer_start_complete_or_release() {
 
     // A wakes up: every write it tries is refused, and B's slot stays held.
     assert_eq!(store.start_attempt(a, t1).await.unwrap(), Touch::Stale);
-    assert_eq!(store.end_attempt(&completed(a, t1)).await.unwrap(), EndResult::Stale);
-    assert!(store.extend_leases("A", t1 + Duration::seconds(5)).await.unwrap().is_empty());
+    assert_eq!(
+        store.end_attempt(&completed(a, t1)).await.unwrap(),
+        EndResult::Stale
+    );
+    assert!(
+        store
+            .extend_leases("A", t1 + Duration::seconds(5))
+            .await
+            .unwrap()
+            .is_empty()
+    );
     assert!(!store.release_slot(a).await.unwrap());
     assert_eq!(concurrency(&client).await["inUse"], 1);
     let db = db(&server).await;
-    let turns: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM transcript_turns WHERE attempt_id = $1")
-        .bind(a.attempt_id.uuid())
-        .fetch_one(db.pool())
-        .await
-        .unwrap();
+    let turns: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM transcript_turns WHERE attempt_id = $1")
+            .bind(a.attempt_id.uuid())
+            .fetch_one(db.pool())
+            .await
+            .unwrap();
     assert_eq!(turns, 0, "the stale completion wrote nothing");
     // A renewal by B keeps its slot; a stale end by the reaper does not free it.
-    let held = store.extend_leases("B", t1 + Duration::seconds(5)).await.unwrap();
+    let held = store
+        .extend_leases("B", t1 + Duration::seconds(5))
+        .await
+        .unwrap();
     assert_eq!(held, vec![b.attempt_id]);
     let mut late_reap = policy::failure(b, &EndReason::LeaseExpired, 1, &settings, t1);
     late_reap.only_if_expired_at = Some(t1);
-    assert_eq!(store.end_attempt(&late_reap).await.unwrap(), EndResult::Stale);
+    assert_eq!(
+        store.end_attempt(&late_reap).await.unwrap(),
+        EndResult::Stale
+    );
     assert_eq!(concurrency(&client).await["inUse"], 1);
 
     // B completes once; a second completion with the same lease is stale.
-    let EndResult::Applied { job: Some(job) } = store.end_attempt(&completed(b, t1)).await.unwrap() else {
+    let EndResult::Applied { job: Some(job) } = store.end_attempt(&completed(b, t1)).await.unwrap()
+    else {
         panic!("B's completion must apply and queue the analysis");
     };
-    assert_eq!(store.end_attempt(&completed(b, t1)).await.unwrap(), EndResult::Stale);
+    assert_eq!(
+        store.end_attempt(&completed(b, t1)).await.unwrap(),
+        EndResult::Stale
+    );
     assert_eq!(concurrency(&client).await["inUse"], 0);
 
     // The analysis job is fenced too: a claim whose lease ran out cannot finish it.
     let t2 = t1 + Duration::seconds(1);
-    let first = store.claim_pipeline_jobs("X", t2, t2 + Duration::seconds(1), 1, Some(job)).await.unwrap();
+    let first = store
+        .claim_pipeline_jobs("X", t2, t2 + Duration::seconds(1), 1, Some(job))
+        .await
+        .unwrap();
     let t3 = t2 + Duration::seconds(2);
-    let second = store.claim_pipeline_jobs("Y", t3, t3 + Duration::seconds(1), 1, Some(job)).await.unwrap();
+    let second = store
+        .claim_pipeline_jobs("Y", t3, t3 + Duration::seconds(1), 1, Some(job))
+        .await
+        .unwrap();
     assert_eq!((first.len(), second.len()), (1, 1));
     let source = store.analysis_source(&second[0]).await.unwrap().unwrap();
     let analysis = analyse(&AnalysisInput {
@@ -125,10 +165,32 @@ async fn a_stale_worker_can_no_longer_start_complete_or_release() {
         turns: source.turns,
     });
     let url = "http://example.test";
-    assert_eq!(store.complete_interview(&first[0], &analysis, t3, url).await.unwrap(), Touch::Stale);
-    assert_eq!(store.complete_interview(&second[0], &analysis, t3, url).await.unwrap(), Touch::Applied);
-    assert_eq!(store.complete_interview(&second[0], &analysis, t3, url).await.unwrap(), Touch::Stale);
-    let body = client.get(&format!("/v1/interviews/{id}")).await.expect(200).body;
+    assert_eq!(
+        store
+            .complete_interview(&first[0], &analysis, t3, url)
+            .await
+            .unwrap(),
+        Touch::Stale
+    );
+    assert_eq!(
+        store
+            .complete_interview(&second[0], &analysis, t3, url)
+            .await
+            .unwrap(),
+        Touch::Applied
+    );
+    assert_eq!(
+        store
+            .complete_interview(&second[0], &analysis, t3, url)
+            .await
+            .unwrap(),
+        Touch::Stale
+    );
+    let body = client
+        .get(&format!("/v1/interviews/{id}"))
+        .await
+        .expect(200)
+        .body;
     assert_eq!(body["status"], "COMPLETED");
     assert_eq!(body["transcript"].as_array().unwrap().len(), 2);
     let reasons: Vec<&str> = body["callAttempts"]
@@ -156,7 +218,9 @@ async fn a_live_call_can_be_cancelled_in_process() {
         ..Default::default()
     };
     fast(&mut config);
-    config.database_url = Some(interviewd::config::sqlite_url(&config.data_dir.join("interviewd.db")));
+    config.database_url = Some(interviewd::config::sqlite_url(
+        &config.data_dir.join("interviewd.db"),
+    ));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     config.public_url = Some(base.clone());
@@ -171,9 +235,14 @@ async fn a_live_call_can_be_cancelled_in_process() {
             .with_graceful_shutdown(async move { stop.cancelled().await })
             .await
     });
-    let company = interviewd::admin::create_company(&store, "Acme", interviewd_domain::Plan::Business, Some(2))
-        .await
-        .unwrap();
+    let company = interviewd::admin::create_company(
+        &store,
+        "Acme",
+        interviewd_domain::Plan::Business,
+        Some(2),
+    )
+    .await
+    .unwrap();
     let args = interviewd::admin::NewKeyArgs {
         company: vec![company.id.to_string()],
         ats: false,
@@ -184,10 +253,23 @@ async fn a_live_call_can_be_cancelled_in_process() {
     let key = interviewd::admin::create_key(&store, args).await.unwrap().1;
     let http = reqwest::Client::new();
     let post = |path: &str, body: serde_json::Value| {
-        http.post(format!("{base}{path}")).bearer_auth(&key).json(&body).send()
+        http.post(format!("{base}{path}"))
+            .bearer_auth(&key)
+            .json(&body)
+            .send()
     };
-    let job = post("/v1/jobs", json!({ "title": "Engineer" })).await.unwrap().json::<serde_json::Value>().await.unwrap();
-    let agent = post("/v1/agents", json!({ "name": "Screener" })).await.unwrap().json::<serde_json::Value>().await.unwrap();
+    let job = post("/v1/jobs", json!({ "title": "Engineer" }))
+        .await
+        .unwrap()
+        .json::<serde_json::Value>()
+        .await
+        .unwrap();
+    let agent = post("/v1/agents", json!({ "name": "Screener" }))
+        .await
+        .unwrap()
+        .json::<serde_json::Value>()
+        .await
+        .unwrap();
     let candidate = post(
         "/v1/candidates",
         json!({ "firstName": "Hal", "phoneNumber": "+14155559993", "jobId": job["data"]["id"] }),
@@ -197,29 +279,48 @@ async fn a_live_call_can_be_cancelled_in_process() {
     .json::<serde_json::Value>()
     .await
     .unwrap();
-    let interview = post("/v1/interviews", json!({ "candidateId": candidate["id"], "agentId": agent["id"] }))
-        .await
-        .unwrap()
-        .json::<serde_json::Value>()
-        .await
-        .unwrap();
+    let interview = post(
+        "/v1/interviews",
+        json!({ "candidateId": candidate["id"], "agentId": agent["id"] }),
+    )
+    .await
+    .unwrap()
+    .json::<serde_json::Value>()
+    .await
+    .unwrap();
     let id = interview["id"].as_str().unwrap().to_owned();
     let get = |path: String| http.get(format!("{base}{path}")).bearer_auth(&key).send();
     let attempt = eventually("the call to be live", || async {
-        let body: serde_json::Value = get(format!("/v1/interviews/{id}")).await.ok()?.json().await.ok()?;
-        (body["status"] == "IN_PROGRESS").then(|| body["callAttempts"][0]["id"].as_str().unwrap().to_owned())
+        let body: serde_json::Value = get(format!("/v1/interviews/{id}"))
+            .await
+            .ok()?
+            .json()
+            .await
+            .ok()?;
+        (body["status"] == "IN_PROGRESS")
+            .then(|| body["callAttempts"][0]["id"].as_str().unwrap().to_owned())
     })
     .await;
     assert_eq!(state.engine.live_count(), 1);
     assert!(state.engine.cancel_live(attempt.parse().unwrap()));
     let body = eventually("the call to end", || async {
-        let body: serde_json::Value = get(format!("/v1/interviews/{id}")).await.ok()?.json().await.ok()?;
+        let body: serde_json::Value = get(format!("/v1/interviews/{id}"))
+            .await
+            .ok()?
+            .json()
+            .await
+            .ok()?;
         (body["status"] == "FAILED").then_some(body)
     })
     .await;
     assert_eq!(body["callAttempts"][0]["reasonCode"], "CANCELED");
     eventually("the slot to be free", || async {
-        let c: serde_json::Value = get("/v1/concurrency".into()).await.ok()?.json().await.ok()?;
+        let c: serde_json::Value = get("/v1/concurrency".into())
+            .await
+            .ok()?
+            .json()
+            .await
+            .ok()?;
         (c["inUse"] == 0).then_some(())
     })
     .await;
@@ -243,7 +344,11 @@ async fn queued_blob_deletions_remove_files_and_treat_missing_ones_as_done() {
     std::fs::create_dir_all(root.join("x")).unwrap();
     std::fs::write(root.join("x/a.wav"), b"RIFF").unwrap();
     let keys = vec!["x/a.wav".to_owned(), "x/missing.wav".to_owned()];
-    server.store.enqueue_blob_deletions(&keys, Utc::now()).await.unwrap();
+    server
+        .store
+        .enqueue_blob_deletions(&keys, Utc::now())
+        .await
+        .unwrap();
     let db = db(&server).await;
     eventually("the outbox to drain", || async {
         let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM blob_deletions")

@@ -17,7 +17,10 @@ async fn online_interview(client: &Client, email: &str) -> (String, String) {
         .expect(201)
         .str("/id");
     let job = client
-        .post("/v1/jobs", json!({ "title": "Engineer", "requiredSkills": ["Rust", "SQL"] }))
+        .post(
+            "/v1/jobs",
+            json!({ "title": "Engineer", "requiredSkills": ["Rust", "SQL"] }),
+        )
         .await
         .expect(201)
         .str("/data/id");
@@ -30,7 +33,10 @@ async fn online_interview(client: &Client, email: &str) -> (String, String) {
         .expect(201)
         .str("/id");
     let created = client
-        .post("/v1/interviews", json!({ "candidateId": candidate, "agentId": agent }))
+        .post(
+            "/v1/interviews",
+            json!({ "candidateId": candidate, "agentId": agent }),
+        )
         .await
         .expect(201);
     let url = created.str("/inviteUrl");
@@ -53,19 +59,33 @@ async fn an_online_session_runs_question_by_question_to_a_completed_interview() 
     assert_eq!(status["questionCount"], 2);
     assert!(status["session"].is_null());
 
-    let first = link.post(&format!("{base}/start"), json!({})).await.expect(200).body;
+    let first = link
+        .post(&format!("{base}/start"), json!({}))
+        .await
+        .expect(200)
+        .body;
     assert_eq!(first["questionIndex"], 0);
     assert_eq!(first["question"], "How do you test Rust code?");
     assert!(first["greeting"].is_string());
     assert_eq!(concurrency(&client).await["inUse"], 1);
-    assert_eq!(wait_status(&client, &id, "IN_PROGRESS").await["status"], "IN_PROGRESS");
+    assert_eq!(
+        wait_status(&client, &id, "IN_PROGRESS").await["status"],
+        "IN_PROGRESS"
+    );
     // Starting again resumes the same session.
-    let resumed = link.post(&format!("{base}/start"), json!({})).await.expect(200).body;
+    let resumed = link
+        .post(&format!("{base}/start"), json!({}))
+        .await
+        .expect(200)
+        .body;
     assert_eq!(resumed["sessionId"], first["sessionId"]);
     assert_eq!(resumed["questionIndex"], 0);
 
     let answer = format!("{base}/answer");
-    let empty = link.post(&answer, json!({ "answer": "  " })).await.expect(400);
+    let empty = link
+        .post(&answer, json!({ "answer": "  " }))
+        .await
+        .expect(400);
     assert_eq!(empty.body["error"], "INVALID_ANSWER");
     let second = link
         .post(&answer, json!({ "answer": "I write unit tests with cargo test and use Rust property tests.", "questionIndex": 0 }))
@@ -74,11 +94,17 @@ async fn an_online_session_runs_question_by_question_to_a_completed_interview() 
         .body;
     assert_eq!(second["questionIndex"], 1);
     assert_eq!(second["question"], "Tell me about SQL indexes.");
-    let stale = link.post(&answer, json!({ "answer": "again", "questionIndex": 0 })).await.expect(409);
+    let stale = link
+        .post(&answer, json!({ "answer": "again", "questionIndex": 0 }))
+        .await
+        .expect(409);
     assert_eq!(stale.body["error"], "OUT_OF_ORDER");
     assert_eq!(stale.body["questionIndex"], 1);
     let done = link
-        .post(&answer, json!({ "answer": "A B-tree index on SQL columns speeds up lookups." }))
+        .post(
+            &answer,
+            json!({ "answer": "A B-tree index on SQL columns speeds up lookups." }),
+        )
         .await
         .expect(200)
         .body;
@@ -87,7 +113,10 @@ async fn an_online_session_runs_question_by_question_to_a_completed_interview() 
     let body = wait_status(&client, &id, "COMPLETED").await;
     wait_slots_free(&client).await;
     let transcript = body["transcript"].as_array().unwrap();
-    let texts: Vec<&str> = transcript.iter().map(|t| t["text"].as_str().unwrap()).collect();
+    let texts: Vec<&str> = transcript
+        .iter()
+        .map(|t| t["text"].as_str().unwrap())
+        .collect();
     assert_eq!(texts.len(), 6);
     assert_eq!(texts[1], "How do you test Rust code?");
     assert!(texts[2].starts_with("I write unit tests"));
@@ -97,12 +126,21 @@ async fn an_online_session_runs_question_by_question_to_a_completed_interview() 
     assert_eq!(attempt["direction"], "WEB");
     assert_eq!(attempt["status"], "COMPLETED");
     let recording = client
-        .get(attempt["recordingUrl"].as_str().unwrap().strip_prefix(&server.base).unwrap())
+        .get(
+            attempt["recordingUrl"]
+                .as_str()
+                .unwrap()
+                .strip_prefix(&server.base)
+                .unwrap(),
+        )
         .await;
     assert_eq!(recording.status, 200);
     let after = link.get(&base).await.expect(200).body;
     assert_eq!(after["status"], "COMPLETED");
-    let again = link.post(&format!("{base}/start"), json!({})).await.expect(409);
+    let again = link
+        .post(&format!("{base}/start"), json!({}))
+        .await
+        .expect(409);
     assert_eq!(again.body["error"], "FINISHED");
 }
 
@@ -118,12 +156,20 @@ async fn an_idle_session_ends_and_returns_its_slot() {
     let (id, token) = online_interview(&client, "vi@example.com").await;
     let (other, other_token) = online_interview(&client, "wu@example.com").await;
     let link = server.anonymous();
-    link.post(&format!("/i/{token}/start"), json!({})).await.expect(200);
+    link.post(&format!("/i/{token}/start"), json!({}))
+        .await
+        .expect(200);
     // The only slot is taken: the second candidate is asked to come back.
-    let full = link.post(&format!("/i/{other_token}/start"), json!({})).await.expect(429);
+    let full = link
+        .post(&format!("/i/{other_token}/start"), json!({}))
+        .await
+        .expect(429);
     assert_eq!(full.body["error"], "NO_FREE_SLOT");
     assert!(full.headers.contains_key("retry-after"));
-    assert_eq!(wait_status(&client, &other, "SCHEDULED").await["callAttempts"], json!([]));
+    assert_eq!(
+        wait_status(&client, &other, "SCHEDULED").await["callAttempts"],
+        json!([])
+    );
 
     let failed = wait_status(&client, &id, "FAILED").await;
     assert_eq!(failed["callAttempts"][0]["reasonCode"], "IDLE_TIMEOUT");
@@ -135,9 +181,14 @@ async fn an_idle_session_ends_and_returns_its_slot() {
     assert_eq!(late.body["error"], "FINISHED");
     let events = crate::engine::events_of(&db(&server).await, &id).await;
     let (kind, data) = events.last().unwrap();
-    assert_eq!((kind.as_str(), &data["reasonCode"]), ("interview.failed", &Value::from("IDLE_TIMEOUT")));
+    assert_eq!(
+        (kind.as_str(), &data["reasonCode"]),
+        ("interview.failed", &Value::from("IDLE_TIMEOUT"))
+    );
     // The freed slot serves the second candidate now.
-    link.post(&format!("/i/{other_token}/start"), json!({})).await.expect(200);
+    link.post(&format!("/i/{other_token}/start"), json!({}))
+        .await
+        .expect(200);
 }
 
 #[tokio::test]
@@ -147,7 +198,9 @@ async fn revoked_deleted_unknown_and_phone_links() {
     let client = server.client(&acme.key);
     let link = server.anonymous();
     link.get("/i/no-such-token").await.expect(404);
-    link.post("/i/no-such-token/start", json!({})).await.expect(404);
+    link.post("/i/no-such-token/start", json!({}))
+        .await
+        .expect(404);
 
     let (_, revoked) = online_interview(&client, "xi@example.com").await;
     let db = db(&server).await;
@@ -156,24 +209,52 @@ async fn revoked_deleted_unknown_and_phone_links() {
         .execute(db.pool())
         .await
         .unwrap();
-    let gone = link.post(&format!("/i/{revoked}/start"), json!({})).await.expect(410);
+    let gone = link
+        .post(&format!("/i/{revoked}/start"), json!({}))
+        .await
+        .expect(410);
     assert_eq!(gone.body["error"], "INVITE_REVOKED");
     link.get(&format!("/i/{revoked}")).await.expect(410);
 
     // Deleted during a live session: the link is dead and the slot comes back.
     let (id, token) = online_interview(&client, "yo@example.com").await;
-    link.post(&format!("/i/{token}/start"), json!({})).await.expect(200);
+    link.post(&format!("/i/{token}/start"), json!({}))
+        .await
+        .expect(200);
     assert_eq!(concurrency(&client).await["inUse"], 1);
-    client.delete(&format!("/v1/interviews/{id}")).await.expect(200);
+    client
+        .delete(&format!("/v1/interviews/{id}"))
+        .await
+        .expect(200);
     link.get(&format!("/i/{token}")).await.expect(404);
-    link.post(&format!("/i/{token}/answer"), json!({ "answer": "hi" })).await.expect(404);
+    link.post(&format!("/i/{token}/answer"), json!({ "answer": "hi" }))
+        .await
+        .expect(404);
     wait_slots_free(&client).await;
 
     // A phone interview's link shows its status but cannot be taken online.
     let f = crate::support::fixture(&client, "+14155550155", "zed@example.com").await;
-    let phone = client.get(&format!("/v1/interviews/{}", f.interview)).await.body;
-    let phone_token = phone["inviteUrl"].as_str().unwrap().rsplit('/').next().unwrap().to_owned();
-    let r = link.post(&format!("/i/{phone_token}/start"), json!({})).await.expect(409);
+    let phone = client
+        .get(&format!("/v1/interviews/{}", f.interview))
+        .await
+        .body;
+    let phone_token = phone["inviteUrl"]
+        .as_str()
+        .unwrap()
+        .rsplit('/')
+        .next()
+        .unwrap()
+        .to_owned();
+    let r = link
+        .post(&format!("/i/{phone_token}/start"), json!({}))
+        .await
+        .expect(409);
     assert_eq!(r.body["error"], "NOT_ONLINE");
-    assert_eq!(link.get(&format!("/i/{phone_token}")).await.expect(200).body["type"], "PHONE");
+    assert_eq!(
+        link.get(&format!("/i/{phone_token}"))
+            .await
+            .expect(200)
+            .body["type"],
+        "PHONE"
+    );
 }

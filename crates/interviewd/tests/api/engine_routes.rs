@@ -21,7 +21,11 @@ async fn interview_at(client: &Client, candidate: &str, agent: &str, at: &str) -
 }
 
 async fn attempts(client: &Client, id: &str) -> Vec<Value> {
-    let body = client.get(&format!("/v1/interviews/{id}")).await.expect(200).body;
+    let body = client
+        .get(&format!("/v1/interviews/{id}"))
+        .await
+        .expect(200)
+        .body;
     body["callAttempts"].as_array().unwrap().clone()
 }
 
@@ -42,7 +46,11 @@ async fn invoking_replaces_scheduled_attempts_and_rescheduling_moves_them() {
         .await
         .expect(201);
     assert_eq!(invoked.body["success"], true);
-    assert!(invoked.str("/message").contains("1 scheduled attempt(s) replaced"));
+    assert!(
+        invoked
+            .str("/message")
+            .contains("1 scheduled attempt(s) replaced")
+    );
     let list = attempts(&client, &id).await;
     assert_eq!(list.len(), 2);
     assert_eq!(list[0]["status"], "CANCELLED");
@@ -52,30 +60,57 @@ async fn invoking_replaces_scheduled_attempts_and_rescheduling_moves_them() {
     let second = list[1]["id"].as_str().unwrap().to_owned();
 
     let one = format!("{path}/{second}");
-    let later = (Utc::now() + Duration::hours(3)).with_timezone(&chrono::FixedOffset::east_opt(3600).unwrap());
-    let moved = client.patch(&one, json!({ "scheduledAt": later.to_rfc3339() })).await.expect(204);
+    let later = (Utc::now() + Duration::hours(3))
+        .with_timezone(&chrono::FixedOffset::east_opt(3600).unwrap());
+    let moved = client
+        .patch(&one, json!({ "scheduledAt": later.to_rfc3339() }))
+        .await
+        .expect(204);
     assert!(moved.text.is_empty());
     let list = attempts(&client, &id).await;
-    let stored = chrono::DateTime::parse_from_rfc3339(list[1]["scheduledAt"].as_str().unwrap()).unwrap();
+    let stored =
+        chrono::DateTime::parse_from_rfc3339(list[1]["scheduledAt"].as_str().unwrap()).unwrap();
     assert_eq!(stored.timestamp(), later.timestamp());
-    for bad in [json!({ "scheduledAt": in_hours(-1) }), json!({}), json!({ "scheduledAt": "tomorrow" })] {
+    for bad in [
+        json!({ "scheduledAt": in_hours(-1) }),
+        json!({}),
+        json!({ "scheduledAt": "tomorrow" }),
+    ] {
         let r = client.patch(&one, bad).await.expect(400);
         assert_eq!(r.code(), "VALIDATION_ERROR");
     }
     let first = list[0]["id"].as_str().unwrap();
     let cancelled = client
-        .patch(&format!("{path}/{first}"), json!({ "scheduledAt": in_hours(4) }))
+        .patch(
+            &format!("{path}/{first}"),
+            json!({ "scheduledAt": in_hours(4) }),
+        )
         .await
         .expect(400);
     assert!(cancelled.text.contains("CANCELLED"));
     let unknown = format!("{path}/{}", uuid::Uuid::now_v7());
-    client.patch(&unknown, json!({ "scheduledAt": in_hours(4) })).await.expect(404);
-    client.patch(&format!("{path}/nope"), json!({ "scheduledAt": in_hours(4) })).await.expect(400);
+    client
+        .patch(&unknown, json!({ "scheduledAt": in_hours(4) }))
+        .await
+        .expect(404);
+    client
+        .patch(
+            &format!("{path}/nope"),
+            json!({ "scheduledAt": in_hours(4) }),
+        )
+        .await
+        .expect(400);
 
     // As soon as possible: the call happens; a completed interview takes no more calls.
-    client.post(&path, json!({ "scheduledAt": null })).await.expect(201);
+    client
+        .post(&path, json!({ "scheduledAt": null }))
+        .await
+        .expect(201);
     wait_status(&client, &id, "COMPLETED").await;
-    let done = client.post(&path, json!({ "scheduledAt": null })).await.expect(409);
+    let done = client
+        .post(&path, json!({ "scheduledAt": null }))
+        .await
+        .expect(409);
     assert_eq!(done.code(), "INVALID_STATE_TRANSITION");
     assert_eq!(attempts(&client, &id).await.len(), 3);
     wait_slots_free(&client).await;
@@ -94,10 +129,16 @@ async fn a_call_in_progress_refuses_invoking_and_rescheduling() {
     let live = wait_status(&client, &f.interview, "IN_PROGRESS").await;
     let attempt = live["callAttempts"][0]["id"].as_str().unwrap();
     let path = format!("/v1/interviews/{}/call-attempts", f.interview);
-    let busy = client.post(&path, json!({ "scheduledAt": null })).await.expect(409);
+    let busy = client
+        .post(&path, json!({ "scheduledAt": null }))
+        .await
+        .expect(409);
     assert!(busy.text.contains("in progress"));
     let moving = client
-        .patch(&format!("{path}/{attempt}"), json!({ "scheduledAt": in_hours(1) }))
+        .patch(
+            &format!("{path}/{attempt}"),
+            json!({ "scheduledAt": in_hours(1) }),
+        )
         .await
         .expect(400);
     assert!(moving.text.contains("in progress"));
@@ -108,7 +149,10 @@ async fn a_call_in_progress_refuses_invoking_and_rescheduling() {
     assert_eq!(again.len(), 2);
     assert_eq!(again[1]["retryNumber"], 0);
     assert_ne!(
-        client.get(&format!("/v1/interviews/{}", f.interview)).await.body["status"],
+        client
+            .get(&format!("/v1/interviews/{}", f.interview))
+            .await
+            .body["status"],
         "FAILED"
     );
 }
@@ -124,22 +168,42 @@ async fn call_attempt_routes_follow_the_access_rules() {
     let path = format!("/v1/interviews/{id}/call-attempts");
     let body = json!({ "scheduledAt": null });
 
-    server.anonymous().post(&path, body.clone()).await.expect(401);
+    server
+        .anonymous()
+        .post(&path, body.clone())
+        .await
+        .expect(401);
     let reader = server.key(&acme.id, "read:interviews").await;
-    let denied = server.client(&reader).post(&path, body.clone()).await.expect(403);
+    let denied = server
+        .client(&reader)
+        .post(&path, body.clone())
+        .await
+        .expect(403);
     assert_eq!(denied.code(), "INSUFFICIENT_PERMISSIONS");
-    let foreign = server.client(&other.key).post(&path, body.clone()).await.expect(403);
+    let foreign = server
+        .client(&other.key)
+        .post(&path, body.clone())
+        .await
+        .expect(403);
     assert_eq!(foreign.code(), "COMPANY_MISMATCH");
     let unknown = format!("/v1/interviews/{}/call-attempts", uuid::Uuid::now_v7());
     client.post(&unknown, body.clone()).await.expect(404);
-    client.post("/v1/interviews/x/call-attempts", body.clone()).await.expect(400);
+    client
+        .post("/v1/interviews/x/call-attempts", body.clone())
+        .await
+        .expect(400);
     client
         .post(&path, json!({ "scheduledAt": in_hours(-2) }))
         .await
         .expect(400);
     // Un-prefixed mount and an empty body (= as soon as possible).
     let r = client
-        .send(reqwest::Method::POST, &format!("/interviews/{id}/call-attempts"), None, &[])
+        .send(
+            reqwest::Method::POST,
+            &format!("/interviews/{id}/call-attempts"),
+            None,
+            &[],
+        )
         .await
         .expect(201);
     assert_eq!(r.body["success"], true);
@@ -151,7 +215,10 @@ async fn call_attempt_routes_follow_the_access_rules() {
         .str("/id");
     let online = interview_at(&client, &f.candidate, &web, &in_hours(1)).await;
     let refused = client
-        .post(&format!("/v1/interviews/{online}/call-attempts"), body.clone())
+        .post(
+            &format!("/v1/interviews/{online}/call-attempts"),
+            body.clone(),
+        )
         .await
         .expect(400);
     assert!(refused.text.contains("ONLINE"));
@@ -166,8 +233,17 @@ async fn call_attempt_routes_follow_the_access_rules() {
 
     // `GET /concurrency` needs read:interviews; answers for the acting company.
     let jobs_only = server.key(&acme.id, "read:jobs").await;
-    server.client(&jobs_only).get("/concurrency").await.expect(403);
-    let c = server.client(&reader).get("/concurrency").await.expect(200).body;
+    server
+        .client(&jobs_only)
+        .get("/concurrency")
+        .await
+        .expect(403);
+    let c = server
+        .client(&reader)
+        .get("/concurrency")
+        .await
+        .expect(200)
+        .body;
     assert_eq!(c["limit"], 10);
     assert!(c["inUse"].is_u64() && c["queued"].is_u64());
     server.anonymous().get("/v1/concurrency").await.expect(401);

@@ -13,7 +13,9 @@ use std::time::Duration;
 const PER_COMPANY: usize = 8;
 
 /// Live sessions per company, as the database sees them: IN_PROGRESS attempts and held slots.
-async fn sample(db: &interviewd::store::sqlite::SqliteStore) -> (HashMap<String, i64>, HashMap<String, i64>) {
+async fn sample(
+    db: &interviewd::store::sqlite::SqliteStore,
+) -> (HashMap<String, i64>, HashMap<String, i64>) {
     let live: Vec<(uuid::Uuid, i64)> = sqlx::query_as(
         "SELECT company_id, COUNT(*) FROM call_attempts WHERE status = 'IN_PROGRESS' GROUP BY company_id",
     )
@@ -26,12 +28,17 @@ async fn sample(db: &interviewd::store::sqlite::SqliteStore) -> (HashMap<String,
     .fetch_all(db.pool())
     .await
     .unwrap();
-    let map = |rows: Vec<(uuid::Uuid, i64)>| rows.into_iter().map(|(c, n)| (c.to_string(), n)).collect();
+    let map =
+        |rows: Vec<(uuid::Uuid, i64)>| rows.into_iter().map(|(c, n)| (c.to_string(), n)).collect();
     (map(live), map(held))
 }
 
 async fn statuses(client: &Client) -> Vec<String> {
-    let body = client.get("/v1/interviews?limit=100").await.expect(200).body;
+    let body = client
+        .get("/v1/interviews?limit=100")
+        .await
+        .expect(200)
+        .body;
     body["data"]
         .as_array()
         .unwrap()
@@ -49,7 +56,9 @@ async fn no_company_is_ever_above_its_limit() {
     .await;
     let mut companies = Vec::new();
     for (n, limit) in [1_u32, 2, 3].into_iter().enumerate() {
-        let company = server.company_on(&format!("Co {n}"), Plan::Business, Some(limit)).await;
+        let company = server
+            .company_on(&format!("Co {n}"), Plan::Business, Some(limit))
+            .await;
         companies.push((company, i64::from(limit)));
     }
     let db = Arc::new(db(&server).await);
@@ -75,10 +84,18 @@ async fn no_company_is_ever_above_its_limit() {
     let mut clients = Vec::new();
     for (n, (company, _)) in companies.iter().enumerate() {
         let client = server.client(&company.key);
-        let f = fixture(&client, &format!("+1415555020{n}"), &format!("c{n}@example.com")).await;
+        let f = fixture(
+            &client,
+            &format!("+1415555020{n}"),
+            &format!("c{n}@example.com"),
+        )
+        .await;
         for _ in 1..PER_COMPANY {
             client
-                .post("/v1/interviews", json!({ "candidateId": f.candidate, "agentId": f.agent }))
+                .post(
+                    "/v1/interviews",
+                    json!({ "candidateId": f.candidate, "agentId": f.agent }),
+                )
                 .await
                 .expect(201);
         }
@@ -106,7 +123,10 @@ async fn no_company_is_ever_above_its_limit() {
     assert!(samples > 20, "the sampler ran {samples} times");
     for (company, limit) in &companies {
         let seen = peak.get(&company.id).copied().unwrap_or(0);
-        assert!(seen <= *limit, "company with limit {limit} had {seen} live sessions");
+        assert!(
+            seen <= *limit,
+            "company with limit {limit} had {seen} live sessions"
+        );
         assert_eq!(seen, *limit, "the queue should have filled every slot");
     }
 }

@@ -153,6 +153,7 @@ async fn import_one(ctx: &ArCtx, company: CompanyId, raw: Value) -> Result<(), A
             events: vec![planned.event],
         })
         .await?;
+    ctx.state.engine.wake();
     Ok(())
 }
 

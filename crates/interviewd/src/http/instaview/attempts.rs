@@ -25,14 +25,19 @@ use axum::routing::{get, patch, post};
 use chrono::{DateTime, Duration, Utc};
 use interviewd_domain::model::CallAttempt;
 use interviewd_domain::time::rfc3339;
-use interviewd_domain::{AgentChannel, AttemptId, AttemptStatus, CompanyId, InterviewStatus, Scope};
+use interviewd_domain::{
+    AgentChannel, AttemptId, AttemptStatus, CompanyId, InterviewStatus, Scope,
+};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/interviews/{id}/call-attempts", post(invoke))
-        .route("/interviews/{id}/call-attempts/{attempt_id}", patch(reschedule))
+        .route(
+            "/interviews/{id}/call-attempts/{attempt_id}",
+            patch(reschedule),
+        )
         .route(
             "/interviews/{id}/call-attempts/{attempt_id}/recording",
             get(recording),
@@ -68,7 +73,11 @@ fn parse_time(raw: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>, CoreError>
 }
 
 /// The interview of the acting company, or the 403/404 for `id`.
-async fn interview_of(ctx: &Ctx, company: CompanyId, id: uuid::Uuid) -> Result<InterviewDetail, IvError> {
+async fn interview_of(
+    ctx: &Ctx,
+    company: CompanyId,
+    id: uuid::Uuid,
+) -> Result<InterviewDetail, IvError> {
     match ctx.state.store.get_interview(company, id.into()).await? {
         Some(detail) => Ok(detail),
         None => Err(ctx
@@ -106,7 +115,11 @@ async fn invoke(
         Some(raw) => {
             let at = parse_time(raw, now)?;
             if at < now - Duration::minutes(5) {
-                return Err(CoreError::invalid("scheduledAt", "scheduledAt must not be in the past").into());
+                return Err(CoreError::invalid(
+                    "scheduledAt",
+                    "scheduledAt must not be in the past",
+                )
+                .into());
             }
             at.max(now)
         }
@@ -114,7 +127,11 @@ async fn invoke(
     };
     let detail = interview_of(&ctx, company, id).await?;
     refuse_online(&detail)?;
-    if detail.attempts.iter().any(|a| a.status == AttemptStatus::InProgress) {
+    if detail
+        .attempts
+        .iter()
+        .any(|a| a.status == AttemptStatus::InProgress)
+    {
         return Err(in_progress());
     }
     let status = detail.interview.status;

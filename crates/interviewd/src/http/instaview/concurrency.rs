@@ -16,7 +16,11 @@ pub fn routes() -> Router<AppState> {
 
 async fn show(ctx: Ctx) -> Result<Json<Value>, IvError> {
     let company = ctx.company(&[Scope::ReadInterviews])?;
-    let c = ctx.state.store.concurrency(company, ctx.state.now()).await?;
+    let c = ctx
+        .state
+        .store
+        .concurrency(company, ctx.state.now())
+        .await?;
     Ok(Json(json!({
         "limit": c.limit,
         "inUse": c.in_use,

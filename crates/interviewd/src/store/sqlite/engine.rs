@@ -4,6 +4,8 @@
 
 #[path = "engine_api.rs"]
 mod api;
+#[path = "engine_end.rs"]
+mod end;
 #[path = "engine_jobs.rs"]
 mod jobs;
 #[path = "engine_queue.rs"]
@@ -27,6 +29,7 @@ use uuid::Uuid;
 
 // The submodules refer to each other as `super::engine_*`.
 use api as engine_api;
+use end as engine_end;
 use jobs as engine_jobs;
 use queue as engine_queue;
 use sessions as engine_sessions;
@@ -36,7 +39,6 @@ use snapshot as engine_snapshot;
 /// that no call is placed for them. Returns how many were cancelled. A call already IN_PROGRESS
 /// is not touched: it runs to its end, and the engine then finds its attempt gone and only
 /// releases its slot.
-#[allow(dead_code)] // For the deletion path's transaction.
 pub async fn cancel_scheduled_attempts(
     conn: &mut SqliteConnection,
     interview: InterviewId,
@@ -55,27 +57,12 @@ pub async fn cancel_scheduled_attempts(
 
 /// Queues a blob for deletion inside the caller's transaction (idempotent per key). The blob
 /// worker deletes it after the transaction commits; a missing blob counts as deleted.
-#[allow(dead_code)] // For the deletion path's transaction.
 pub async fn enqueue_blob_deletion(
     conn: &mut SqliteConnection,
     key: &str,
     at: DateTime<Utc>,
 ) -> StoreResult<()> {
     engine_jobs::enqueue_blob(conn, key, at).await
-}
-
-/// The recording keys of an interview's attempts (to queue their deletion).
-#[allow(dead_code)] // For the deletion path's transaction.
-pub async fn recording_keys(
-    conn: &mut SqliteConnection,
-    interview: InterviewId,
-) -> StoreResult<Vec<String>> {
-    Ok(sqlx::query_scalar(
-        "SELECT recording_key FROM call_attempts WHERE interview_id = $1 AND recording_key IS NOT NULL",
-    )
-    .bind(interview.uuid())
-    .fetch_all(conn)
-    .await?)
 }
 
 #[async_trait]
@@ -97,20 +84,20 @@ impl EngineStore for SqliteStore {
         engine_queue::extend(self, owner, until).await
     }
     async fn end_attempt(&self, end: &AttemptEnd) -> StoreResult<EndResult> {
-        engine_queue::end(self, end).await
+        engine_end::end(self, end).await
     }
     async fn release_slot(&self, lease: Lease) -> StoreResult<bool> {
-        engine_queue::release(self, lease).await
+        engine_end::release(self, lease).await
     }
     async fn expired_attempts(
         &self,
         now: DateTime<Utc>,
         max: usize,
     ) -> StoreResult<Vec<ExpiredAttempt>> {
-        engine_queue::expired(self, now, max).await
+        engine_end::expired(self, now, max).await
     }
     async fn reap_slots(&self, now: DateTime<Utc>) -> StoreResult<u64> {
-        engine_queue::reap_slots(self, now).await
+        engine_end::reap_slots(self, now).await
     }
 
     async fn claim_pipeline_jobs(

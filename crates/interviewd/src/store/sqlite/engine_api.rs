@@ -141,7 +141,8 @@ struct AnalysisRow {
 }
 
 fn json<T: serde::de::DeserializeOwned>(text: &str, column: &str) -> StoreResult<T> {
-    serde_json::from_str(text).map_err(|e| StoreError::Internal(format!("bad JSON in {column}: {e}")))
+    serde_json::from_str(text)
+        .map_err(|e| StoreError::Internal(format!("bad JSON in {column}: {e}")))
 }
 
 pub async fn results(

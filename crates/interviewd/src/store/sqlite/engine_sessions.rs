@@ -7,9 +7,9 @@ use super::engine_snapshot::snapshot;
 use super::{SqliteStore, events, interviews};
 use crate::engine::payload;
 use crate::interview_cols;
+use crate::store::StoreResult;
 use crate::store::engine::{Lease, LiveSession, NewSession, SessionStart, SessionView, Touch};
 use crate::store::rows::{InterviewRow, to_json};
-use crate::store::StoreResult;
 use chrono::{DateTime, Utc};
 use interviewd_domain::model::Interview;
 use interviewd_domain::time::{from_millis, to_millis};
@@ -39,10 +39,11 @@ pub async fn by_token(store: &SqliteStore, token: &str) -> StoreResult<Option<Se
     .await?;
     let Some(row) = row else { return Ok(None) };
     let interview = Interview::try_from(row)?;
-    let questions: Option<String> = sqlx::query_scalar("SELECT questions FROM agents WHERE id = $1")
-        .bind(interview.agent_id.uuid())
-        .fetch_optional(store.pool())
-        .await?;
+    let questions: Option<String> =
+        sqlx::query_scalar("SELECT questions FROM agents WHERE id = $1")
+            .bind(interview.agent_id.uuid())
+            .fetch_optional(store.pool())
+            .await?;
     let live: Option<LiveRow> = sqlx::query_as(
         "SELECT a.id, a.fence, a.lease_until, s.questions, s.answers, s.started_at \
          FROM call_attempts a JOIN online_sessions s ON s.attempt_id = a.id \
@@ -100,7 +101,17 @@ pub async fn start(store: &SqliteStore, s: &NewSession) -> StoreResult<SessionSt
         attempt_id: s.attempt.id,
         fence: 1,
     };
-    if !take_slot(&mut tx, company, limit, lease, WEB_OWNER, "web", s.idle_until).await? {
+    if !take_slot(
+        &mut tx,
+        company,
+        limit,
+        lease,
+        WEB_OWNER,
+        "web",
+        s.idle_until,
+    )
+    .await?
+    {
         return Ok(SessionStart::NoSlot);
     }
     interviews::insert_attempt(&mut tx, &s.attempt).await?;

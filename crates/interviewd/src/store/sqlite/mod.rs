@@ -5,9 +5,11 @@
 mod candidates;
 mod catalog;
 pub mod delivery;
-mod engine;
+pub mod engine;
 pub mod events;
+mod idempotency;
 pub mod interviews;
+mod metrics;
 mod removal;
 mod tenants;
 mod xobin;

@@ -47,11 +47,7 @@ async fn remove_one(conn: &mut SqliteConnection, i: &Interview, now: chrono::Dat
     // Scheduled attempts leave the queue (and go with the row below); a live call keeps its
     // slot, keyed by attempt id, until the engine sees the call end and releases it. A live
     // web session cannot continue once its interview is gone, so its slot is freed now.
-    sqlx::query("UPDATE call_attempts SET status = 'CANCELLED', updated_at = $2 WHERE interview_id = $1 AND status = 'SCHEDULED'")
-        .bind(i.id.uuid())
-        .bind(to_millis(now))
-        .execute(&mut *conn)
-        .await?;
+    super::engine::cancel_scheduled_attempts(&mut *conn, i.id, now).await?;
     for attempt in attempts.iter().filter(|a| a.direction == "WEB") {
         sqlx::query(
             "UPDATE company_slots SET holder_attempt_id = NULL, holder_fence = NULL, owner = NULL, kind = NULL, \
@@ -62,11 +58,7 @@ async fn remove_one(conn: &mut SqliteConnection, i: &Interview, now: chrono::Dat
         .await?;
     }
     for key in &plan.recording_keys {
-        sqlx::query("INSERT INTO blob_deletions (key, run_at, created_at) VALUES ($1, $2, $2) ON CONFLICT (key) DO NOTHING")
-            .bind(key)
-            .bind(to_millis(now))
-            .execute(&mut *conn)
-            .await?;
+        super::engine::enqueue_blob_deletion(&mut *conn, key, now).await?;
     }
     report.dropped_deliveries += super::delivery::purge_interview(&mut *conn, i.id).await?;
     let deleted = NewEvent::new(

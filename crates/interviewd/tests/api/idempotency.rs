@@ -1,0 +1,438 @@
+//! `Idempotency-Key` on all three dialects: replay, mismatch (422), in flight (409),
+//! validation failures not stored, 24-hour expiry and per-company scoping.
+
+use crate::engine::db;
+use crate::support::{Client, Resp, TestServer};
+use interviewd::store::idempotency::{ClaimOutcome, IdempotencyClaim};
+use reqwest::Method;
+use serde_json::{Value, json};
+
+const JOB_TYPE_DESCRIPTION: &str = "We are hiring a store manager to lead a team of twelve, own the \
+    weekly schedule, keep inventory accurate and make every customer visit a good one.";
+
+async fn with_key(client: &Client, method: Method, path: &str, body: Value, key: &str) -> Resp {
+    client
+        .send(
+            method,
+            path,
+            Some(body.to_string()),
+            &[("Idempotency-Key", key)],
+        )
+        .await
+}
+
+async fn xobin(server: &TestServer, api_key: &str, path: &str, body: Value, key: &str) -> Resp {
+    let headers = [("apiKey", api_key), ("Idempotency-Key", key)];
+    server
+        .anonymous()
+        .send(Method::POST, path, Some(body.to_string()), &headers)
+        .await
+}
+
+fn replayed(res: &Resp) -> bool {
+    res.headers
+        .get("idempotent-replayed")
+        .is_some_and(|v| v == "true")
+}
+
+async fn job_count(client: &Client) -> i64 {
+    client.get("/v1/jobs").await.expect(200).body["total"]
+        .as_i64()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_retry_replays_the_first_response_on_every_dialect() {
+    let server = TestServer::start().await;
+    let acme = server.company("Acme").await;
+    let c = server.client(&acme.key);
+
+    // InstaView: the same status and bytes, the replay header, exactly one job.
+    let job = json!({ "title": "Backend Engineer" });
+    let first = with_key(&c, Method::POST, "/v1/jobs", job.clone(), "iv-1")
+        .await
+        .expect(201);
+    assert!(!replayed(&first));
+    let again = with_key(&c, Method::POST, "/v1/jobs", job, "iv-1")
+        .await
+        .expect(201);
+    assert!(replayed(&again));
+    assert_eq!(again.text, first.text);
+    assert_eq!(again.headers["content-type"], first.headers["content-type"]);
+    assert!(again.headers.contains_key("x-request-id"));
+    assert_ne!(again.headers["x-request-id"], first.headers["x-request-id"]);
+    assert_eq!(job_count(&c).await, 1);
+
+    // Alpharun: key order and whitespace of the body do not matter.
+    let a = r#"{"name":"Store Manager","job_description":"D"}"#.replace('D', JOB_TYPE_DESCRIPTION);
+    let b =
+        r#"{ "job_description": "D", "name": "Store Manager" }"#.replace('D', JOB_TYPE_DESCRIPTION);
+    let h = [("Idempotency-Key", "ar-1")];
+    let first = c
+        .send(Method::POST, "/api/v1/job-types", Some(a), &h)
+        .await
+        .expect(200);
+    let again = c
+        .send(Method::POST, "/api/v1/job-types", Some(b), &h)
+        .await
+        .expect(200);
+    assert!(replayed(&again));
+    assert_eq!(again.body, first.body);
+
+    // Xobin: the queued generation is not queued twice.
+    let gen_body =
+        json!({ "job_role": "Data Analyst", "job_description": "- SQL and dashboards." });
+    let path = "/api/v2/ai-interviews/generate-interview";
+    let first = xobin(&server, &acme.key, path, gen_body.clone(), "xb-1")
+        .await
+        .expect(202);
+    let again = xobin(&server, &acme.key, path, gen_body, "xb-1")
+        .await
+        .expect(202);
+    assert!(replayed(&again));
+    assert_eq!(again.str("/job_id"), first.str("/job_id"));
+
+    // Without a key, or on a GET, nothing is replayed.
+    let plain = c
+        .post("/v1/jobs", json!({ "title": "Backend Engineer" }))
+        .await
+        .expect(201);
+    assert!(!replayed(&plain));
+    let get = c
+        .send(
+            Method::GET,
+            "/v1/jobs",
+            None,
+            &[("Idempotency-Key", "iv-1")],
+        )
+        .await
+        .expect(200);
+    assert!(!replayed(&get));
+    let generations: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM xobin_generations")
+        .fetch_one(db(&server).await.pool())
+        .await
+        .unwrap();
+    assert_eq!(generations, 1);
+}
+
+#[tokio::test]
+async fn the_same_key_for_a_different_request_is_422_in_the_dialects_shape() {
+    let server = TestServer::start().await;
+    let acme = server.company("Acme").await;
+    let c = server.client(&acme.key);
+    with_key(&c, Method::POST, "/v1/jobs", json!({ "title": "Alpha job" }), "k")
+        .await
+        .expect(201);
+    let other_body = with_key(&c, Method::POST, "/v1/jobs", json!({ "title": "Bravo job" }), "k")
+        .await
+        .expect(422);
+    assert_eq!(other_body.code(), "IDEMPOTENCY_KEY_REUSED");
+    assert_eq!(other_body.body["success"], false);
+    assert_eq!(other_body.body["statusCode"], 422);
+    let other_path = with_key(&c, Method::POST, "/v1/agents", json!({ "title": "Alpha job" }), "k")
+        .await
+        .expect(422);
+    assert_eq!(other_path.code(), "IDEMPOTENCY_KEY_REUSED");
+    assert_eq!(job_count(&c).await, 1, "no side effect");
+
+    let ar = with_key(
+        &c,
+        Method::POST,
+        "/api/v1/job-openings",
+        json!({ "name": "X" }),
+        "k",
+    )
+    .await
+    .expect(422);
+    assert_eq!(ar.body["error"], 422);
+    assert!(
+        ar.body["message"]
+            .as_str()
+            .unwrap()
+            .contains("Idempotency-Key"),
+        "{}",
+        ar.text
+    );
+    let xb = xobin(
+        &server,
+        &acme.key,
+        "/api/v2/ai-interviews/invite",
+        json!({}),
+        "k",
+    )
+    .await
+    .expect(422);
+    assert!(
+        xb.body["error"]
+            .as_str()
+            .unwrap()
+            .contains("Idempotency-Key"),
+        "{}",
+        xb.text
+    );
+}
+
+#[tokio::test]
+async fn a_duplicate_while_the_first_is_in_flight_is_409() {
+    let server = TestServer::start().await;
+    let acme = server.company("Acme").await;
+    let c = server.client(&acme.key);
+    // Hold the key as a running request would.
+    let now = chrono::Utc::now();
+    let claim = IdempotencyClaim {
+        scope: format!("company:{}", acme.id),
+        key: "busy".into(),
+        token: "someone-else".into(),
+        method: "POST".into(),
+        path: "/v1/jobs".into(),
+        fingerprint: "running".into(),
+        now,
+        locked_until: now + chrono::Duration::minutes(5),
+        expires_at: now + chrono::Duration::hours(24),
+    };
+    assert_eq!(
+        server.store.claim_idempotency_key(&claim).await.unwrap(),
+        ClaimOutcome::Claimed
+    );
+    let iv = with_key(
+        &c,
+        Method::POST,
+        "/v1/jobs",
+        json!({ "title": "Alpha job" }),
+        "busy",
+    )
+    .await
+    .expect(409);
+    assert_eq!(iv.code(), "IDEMPOTENCY_KEY_IN_USE");
+    let ar = with_key(&c, Method::POST, "/api/v1/job-types", json!({}), "busy")
+        .await
+        .expect(409);
+    assert_eq!(ar.body["error"], 409);
+    let xb = xobin(
+        &server,
+        &acme.key,
+        "/api/v2/ai-interviews/invite",
+        json!({}),
+        "busy",
+    )
+    .await
+    .expect(409);
+    assert!(xb.body["error"].is_string(), "{}", xb.text);
+    assert_eq!(job_count(&c).await, 0);
+
+    // A burst of identical requests: one runs; the others get 409 or its replay.
+    let sends = (0..6).map(|_| {
+        let c = c.clone();
+        async move {
+            with_key(
+                &c,
+                Method::POST,
+                "/v1/jobs",
+                json!({ "title": "Burst" }),
+                "burst",
+            )
+            .await
+        }
+    });
+    let answers = futures_join(sends).await;
+    let ids: Vec<String> = answers
+        .iter()
+        .filter(|r| r.status == 201)
+        .map(|r| r.str("/data/id"))
+        .collect();
+    assert!(!ids.is_empty());
+    assert!(ids.iter().all(|id| *id == ids[0]), "{ids:?}");
+    assert!(
+        answers
+            .iter()
+            .all(|r| r.status == 201 || r.code() == "IDEMPOTENCY_KEY_IN_USE")
+    );
+    assert_eq!(job_count(&c).await, 1);
+}
+
+/// Runs the requests concurrently on the test's runtime.
+async fn futures_join<F: std::future::Future<Output = Resp> + Send + 'static>(
+    futs: impl Iterator<Item = F>,
+) -> Vec<Resp> {
+    let handles: Vec<_> = futs.map(tokio::spawn).collect();
+    let mut out = Vec::new();
+    for h in handles {
+        out.push(h.await.unwrap());
+    }
+    out
+}
+
+#[tokio::test]
+async fn a_request_rejected_by_validation_is_not_stored() {
+    let server = TestServer::start().await;
+    let acme = server.company("Acme").await;
+    let c = server.client(&acme.key);
+    with_key(
+        &c,
+        Method::POST,
+        "/v1/jobs",
+        json!({ "description": "no title" }),
+        "fix-me",
+    )
+    .await
+    .expect(400);
+    let fixed = with_key(
+        &c,
+        Method::POST,
+        "/v1/jobs",
+        json!({ "title": "Fixed" }),
+        "fix-me",
+    )
+    .await
+    .expect(201);
+    assert!(!replayed(&fixed));
+    assert_eq!(fixed.body["data"]["title"], "Fixed");
+
+    with_key(
+        &c,
+        Method::POST,
+        "/api/v1/job-types",
+        json!({ "name": "Only a name" }),
+        "ar-fix",
+    )
+    .await
+    .expect(400);
+    let body = json!({ "name": "Store Manager", "job_description": JOB_TYPE_DESCRIPTION });
+    with_key(&c, Method::POST, "/api/v1/job-types", body, "ar-fix")
+        .await
+        .expect(200);
+
+    // A 404 is the outcome of running the request: it is kept and replayed.
+    let missing = format!("/v1/jobs/{}", uuid::Uuid::now_v7());
+    with_key(&c, Method::PATCH, &missing, json!({ "title": "X-ray job" }), "gone")
+        .await
+        .expect(404);
+    let again = with_key(&c, Method::PATCH, &missing, json!({ "title": "X-ray job" }), "gone")
+        .await
+        .expect(404);
+    assert!(replayed(&again));
+
+    // A malformed key is a 400; an unauthenticated request is a 401 whatever its key.
+    let long = "k".repeat(256);
+    let bad = with_key(&c, Method::POST, "/v1/jobs", json!({ "title": "Alpha job" }), &long)
+        .await
+        .expect(400);
+    assert_eq!(bad.body["error"]["details"]["field"], "Idempotency-Key");
+    let anon = server.anonymous();
+    with_key(
+        &anon,
+        Method::POST,
+        "/v1/jobs",
+        json!({ "title": "Alpha job" }),
+        &long,
+    )
+    .await
+    .expect(401);
+}
+
+#[tokio::test]
+async fn records_expire_after_24_hours() {
+    let server = TestServer::start().await;
+    let acme = server.company("Acme").await;
+    let c = server.client(&acme.key);
+    let job = json!({ "title": "Backend Engineer" });
+    let first = with_key(&c, Method::POST, "/v1/jobs", job.clone(), "daily")
+        .await
+        .expect(201);
+    // 23 hours later it still replays.
+    let db = db(&server).await;
+    let age = |hours: i64| {
+        let created = chrono::Utc::now() - chrono::Duration::hours(hours);
+        (
+            created.timestamp_millis(),
+            (created + chrono::Duration::hours(24)).timestamp_millis(),
+        )
+    };
+    let set_age = |hours: i64| {
+        let (created, expires) = age(hours);
+        sqlx::query("UPDATE idempotency_keys SET created_at = $1, expires_at = $2")
+            .bind(created)
+            .bind(expires)
+            .execute(db.pool())
+    };
+    set_age(23).await.unwrap();
+    let again = with_key(&c, Method::POST, "/v1/jobs", job.clone(), "daily")
+        .await
+        .expect(201);
+    assert!(replayed(&again));
+    // After 24 hours the key starts a new request.
+    set_age(24).await.unwrap();
+    let fresh = with_key(&c, Method::POST, "/v1/jobs", job, "daily")
+        .await
+        .expect(201);
+    assert!(!replayed(&fresh));
+    assert_ne!(fresh.str("/data/id"), first.str("/data/id"));
+    assert_eq!(job_count(&c).await, 2);
+    // The sweep deletes expired records and only those.
+    set_age(25).await.unwrap();
+    with_key(
+        &c,
+        Method::POST,
+        "/v1/jobs",
+        json!({ "title": "Other" }),
+        "young",
+    )
+    .await
+    .expect(201);
+    assert_eq!(
+        server
+            .store
+            .sweep_idempotency_keys(chrono::Utc::now())
+            .await
+            .unwrap(),
+        1
+    );
+    let left: Vec<String> = sqlx::query_scalar("SELECT idem_key FROM idempotency_keys")
+        .fetch_all(db.pool())
+        .await
+        .unwrap();
+    assert_eq!(left, ["young"]);
+}
+
+#[tokio::test]
+async fn keys_are_scoped_per_company() {
+    let server = TestServer::start().await;
+    let acme = server.company("Acme").await;
+    let globex = server.company("Globex").await;
+    let (a, g) = (server.client(&acme.key), server.client(&globex.key));
+    let job = json!({ "title": "Backend Engineer" });
+    let ra = with_key(&a, Method::POST, "/v1/jobs", job.clone(), "shared")
+        .await
+        .expect(201);
+    let rg = with_key(&g, Method::POST, "/v1/jobs", job.clone(), "shared")
+        .await
+        .expect(201);
+    assert!(!replayed(&rg));
+    assert_ne!(ra.str("/data/id"), rg.str("/data/id"));
+    assert_eq!((job_count(&a).await, job_count(&g).await), (1, 1));
+
+    // An ATS key acting for Globex shares Globex's scope, but a record made by another key
+    // is not replayed to it (422), so no key reads another key's response.
+    let ats = server.ats_key(&[&acme.id, &globex.id], "all").await;
+    let ats = server.client(&ats);
+    let path = format!("/v1/jobs?companyId={}", globex.id);
+    let res = with_key(&ats, Method::POST, "/v1/jobs", job.clone(), "shared").await;
+    assert_eq!(res.status, 400, "companyId is required: {}", res.text);
+    with_key(&ats, Method::POST, &path, job.clone(), "ats-1")
+        .await
+        .expect(201);
+    with_key(&ats, Method::POST, &path, job, "ats-1")
+        .await
+        .expect(201);
+    assert_eq!(job_count(&g).await, 2);
+    let acme_path = format!("/v1/jobs?companyId={}", acme.id);
+    let other = with_key(
+        &ats,
+        Method::POST,
+        &acme_path,
+        json!({ "title": "Backend Engineer" }),
+        "shared",
+    )
+    .await;
+    assert_eq!(other.status, 422, "{}", other.text);
+}

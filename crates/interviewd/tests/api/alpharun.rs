@@ -190,3 +190,46 @@ async fn add_contacts_to_openings_creates_interviews() {
     server.client(&beta.key).get(&format!("/api/v1/job-openings/{op}/interviews/{interview}")).await.expect(404);
     c.post("/api/v1/contacts", json!([])).await.expect(400);
 }
+
+#[tokio::test]
+async fn a_completed_interview_has_transcript_insights_and_calls() {
+    let server = TestServer::start_with(crate::engine::fast).await;
+    let acme = server.company("Acme").await;
+    let c = server.client(&acme.key);
+    let jt = job_type(&c, "Store Manager").await;
+    let op = opening(&c, &jt).await;
+    c.post("/api/v1/contacts", json!([{ "job_opening_id": op, "email": "a@example.com", "first_name": "A" }])).await.expect(200);
+    let contact = c.get("/api/v1/contacts/alt:email:a@example.com").await.expect(200).str("/id");
+    let listed = c.get(&format!("/v1/interviews?candidateId={contact}")).await.expect(200);
+    let interview = listed.str("/data/0/id");
+    let link = listed.str("/data/0/inviteUrl").trim_start_matches(&server.base).to_owned();
+    let web = server.anonymous();
+    let mut step = web.post(&format!("{link}/start"), json!({})).await.expect(200);
+    for _ in 0..20 {
+        if step.body["status"] == "FINISHED" {
+            break;
+        }
+        let answer = json!({
+            "answer": "I ran retail operations for six years and led a team of twelve through two store openings.",
+            "questionIndex": step.body["questionIndex"],
+        });
+        step = web.post(&format!("{link}/answer"), answer).await.expect(200);
+    }
+    assert_eq!(step.body["status"], "FINISHED", "{}", step.text);
+    crate::engine::wait_status(&c, &interview, "COMPLETED").await;
+    let got = c.get(&format!("/api/v1/job-openings/{op}/interviews/{interview}")).await.expect(200);
+    let iv = &got.body["data"]["interview"];
+    assert_eq!(iv["status"], "completed");
+    assert!(iv["completed_at"].is_string());
+    let fragments = iv["transcript_fragments"].as_array().unwrap();
+    assert!(fragments.len() >= 2);
+    assert!(fragments.iter().any(|f| f["role"] == "participant" && f["transcript"].as_str().unwrap().contains("retail")));
+    let score = iv["insights"]["assessment_score"].as_u64().unwrap();
+    assert!((1..=5).contains(&score));
+    assert!(iv["insights"]["strengths"].is_array());
+    assert!(!iv["assessment_criteria"].as_array().unwrap().is_empty());
+    let url = iv["calls"][0]["recording_url"].as_str().unwrap().trim_start_matches(&server.base).to_owned();
+    let wav = c.get(&url).await;
+    assert_eq!(wav.status, 200);
+    assert_eq!(wav.headers["content-type"], "audio/wav");
+}

@@ -8,6 +8,7 @@ use super::job_openings;
 use crate::error::CoreError;
 use crate::http::AppState;
 use crate::store::InterviewDetail;
+use crate::store::engine::InterviewResults;
 use axum::Json;
 use axum::Router;
 use axum::routing::get;
@@ -32,7 +33,13 @@ pub fn status(s: InterviewStatus) -> &'static str {
 }
 
 /// The documented interview object.
-pub fn interview_json(d: &InterviewDetail, job: &Job, candidate: &Candidate) -> Value {
+pub fn interview_json(
+    d: &InterviewDetail,
+    results: &InterviewResults,
+    job: &Job,
+    candidate: &Candidate,
+    public_url: &str,
+) -> Value {
     let i = &d.interview;
     let contact = contact_json(candidate);
     let custom = i.metadata.get("customFields").cloned().unwrap_or_else(|| json!([]));
@@ -51,10 +58,40 @@ pub fn interview_json(d: &InterviewDetail, job: &Job, candidate: &Candidate) -> 
         },
         "started_at": i.started_at.map(rfc3339),
         "completed_at": i.finished_at.filter(|_| i.status == InterviewStatus::Completed).map(rfc3339),
-        "transcript_fragments": [],
-        "insights": null,
-        "calls": d.attempts.iter().filter(|a| a.called_at.is_some()).map(|a| json!({ "id": a.id.to_string(), "recording_url": null })).collect::<Vec<_>>(),
-        "assessment_criteria": [],
+        "transcript_fragments": results
+            .transcript
+            .iter()
+            .map(|t| json!({ "role": t.role, "transcript": t.text }))
+            .collect::<Vec<_>>(),
+        // Insights exist only once the interview is completed.
+        "insights": results.analysis.as_ref().filter(|_| i.status == InterviewStatus::Completed).map(|a| json!({
+            "assessment_score": a.analysis.score,
+            "summary": a.analysis.summary,
+            "strengths": a.analysis.strengths,
+            "weaknesses": a.analysis.weaknesses,
+        })),
+        "calls": d
+            .attempts
+            .iter()
+            .filter(|a| a.called_at.is_some())
+            .map(|a| {
+                let url = a.recording_key.as_ref().map(|_| {
+                    format!("{public_url}/v1/interviews/{}/call-attempts/{}/recording", i.id, a.id)
+                });
+                json!({ "id": a.id.to_string(), "recording_url": url })
+            })
+            .collect::<Vec<_>>(),
+        "assessment_criteria": results
+            .analysis
+            .as_ref()
+            .map(|a| {
+                a.analysis
+                    .criteria
+                    .iter()
+                    .map(|c| json!({ "name": c.name, "value": c.value, "commentary": c.commentary }))
+                    .collect::<Vec<_>>()
+            })
+            .unwrap_or_default(),
         "data_extraction_fields": [],
         "custom_fields": custom,
     })
@@ -74,5 +111,8 @@ async fn show(ctx: ArCtx, ArPath((opening, interview)): ArPath<(String, String)>
         .get_candidate(company, detail.interview.candidate_id)
         .await?
         .ok_or_else(|| CoreError::Internal("interview without candidate".into()))?;
-    Ok(Json(json!({ "data": { "interview": interview_json(&detail, &job, &candidate) } })))
+    let results = store.interview_results(company, detail.interview.id).await?;
+    let public_url = ctx.state.config.public_url();
+    let interview = interview_json(&detail, &results, &job, &candidate, &public_url);
+    Ok(Json(json!({ "data": { "interview": interview } })))
 }

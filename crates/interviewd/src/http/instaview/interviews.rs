@@ -12,8 +12,7 @@ use super::jobs::JobInput;
 use super::{Ctx, IvError, IvPath, list_body, page_of, path_uuid};
 use crate::error::CoreError;
 use crate::http::AppState;
-use crate::keys;
-use crate::store::events::{NewEvent, kinds};
+use crate::scheduling::{self, InterviewSpec};
 use crate::store::{InterviewFilter, NewInterview, ResourceKind};
 use axum::Json;
 use axum::Router;
@@ -21,11 +20,8 @@ use axum::body::Bytes;
 use axum::http::StatusCode;
 use axum::routing::get;
 use chrono::{DateTime, Duration, Utc};
-use interviewd_domain::model::{Agent, CallAttempt, Candidate, Interview, Invite};
-use interviewd_domain::{
-    AgentChannel, AgentId, AttemptId, AttemptStatus, CandidateId, InterviewId, InterviewStatus,
-    JobId, Scope,
-};
+use interviewd_domain::model::{Agent, Candidate};
+use interviewd_domain::{AgentChannel, AgentId, CandidateId, InterviewStatus, JobId, Scope};
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
@@ -178,9 +174,10 @@ async fn create(ctx: Ctx, body: Bytes) -> Result<(StatusCode, Json<InterviewDto>
             let mut candidate = inline.into_new(store, company, now).await?;
             let job = explicit_job.or_else(|| candidate.job_ids.first().copied());
             if let Some(job) = job
-                && !candidate.job_ids.contains(&job) {
-                    candidate.job_ids.push(job);
-                }
+                && !candidate.job_ids.contains(&job)
+            {
+                candidate.job_ids.push(job);
+            }
             if job.is_none() && agent.focus != "GENERIC" {
                 return Err(CoreError::invalid("jobId", "a job is required (jobId, job or candidate.jobId) unless the agent's focus is GENERIC").into());
             }
@@ -198,75 +195,31 @@ async fn create(ctx: Ctx, body: Bytes) -> Result<(StatusCode, Json<InterviewDto>
         .into());
     }
 
-    let interview = Interview {
-        id: InterviewId::new(),
-        number: 0,
-        company_id: company,
-        candidate_id: candidate.id,
-        job_id,
-        agent_id: agent.id,
-        channel: agent.channel,
-        status: InterviewStatus::Scheduled,
+    let planned = scheduling::plan(InterviewSpec {
+        company,
+        candidate: candidate.id,
+        job: job_id,
+        agent: &agent,
         scheduled_at,
-        started_at: None,
-        finished_at: None,
         is_test: input.is_test,
         metadata: input.metadata,
-        invite: Invite {
-            token: keys::random_token(24).map_err(|e| CoreError::Internal(e.to_string()))?,
-            sent_at: now,
-            starts_at: None,
-            expires_at: None,
-            revoked_at: None,
-            custom_field_id: None,
-        },
-        created_at: now,
-        updated_at: now,
-    };
-    // A test interview gets an attempt on either channel; the engine completes it at once.
-    let is_phone = agent.channel == AgentChannel::Phone;
-    let first_attempt = (is_phone || interview.is_test).then(|| CallAttempt {
-        id: AttemptId::new(),
-        interview_id: interview.id,
-        company_id: company,
-        status: AttemptStatus::Scheduled,
-        direction: if is_phone { "OUTBOUND" } else { "WEB" }.into(),
-        reason_code: None,
-        notes: None,
-        retry_number: 0,
-        scheduled_at: if interview.is_test { now } else { scheduled_at },
-        called_at: None,
-        ended_at: None,
-        duration_ms: None,
-        recording_key: None,
-        created_at: now,
-        updated_at: now,
-    });
+        invite_starts_at: None,
+        invite_expires_at: None,
+        custom_field_id: None,
+        now,
+    })?;
     let link = match (new_candidate.is_some(), job_id) {
         (false, Some(job)) if !candidate.job_ids.contains(&job) => Some((candidate.id, job)),
         _ => None,
     };
-    let scheduled = NewEvent::new(
-        company,
-        Some(interview.id),
-        kinds::INTERVIEW_SCHEDULED,
-        serde_json::json!({
-            "interviewId": interview.id.to_string(),
-            "candidateId": interview.candidate_id.to_string(),
-            "jobId": interview.job_id.map(|j| j.to_string()),
-            "status": interview.status.as_str(),
-            "scheduledAt": interviewd_domain::time::rfc3339(interview.scheduled_at),
-        }),
-        now,
-    );
     let plan = NewInterview {
         new_job,
         new_agent,
         new_candidate,
         link_candidate_to_job: link,
-        interview,
-        first_attempt,
-        events: vec![scheduled],
+        interview: planned.interview,
+        first_attempt: planned.first_attempt,
+        events: vec![planned.event],
     };
     let created = store.create_interview(&plan).await?;
     if created.is_test {

@@ -31,7 +31,8 @@ pub struct Planned {
     pub event: NewEvent,
 }
 
-/// Builds the interview; a phone interview gets its first attempt at `scheduled_at`.
+/// Builds the interview; a phone interview gets its first attempt at `scheduled_at`, a test
+/// interview one at once.
 pub fn plan(spec: InterviewSpec<'_>) -> Result<Planned, CoreError> {
     let token = keys::random_token(24).map_err(|e| CoreError::Internal(format!("random token: {e}")))?;
     let interview = Interview {
@@ -59,16 +60,19 @@ pub fn plan(spec: InterviewSpec<'_>) -> Result<Planned, CoreError> {
         created_at: spec.now,
         updated_at: spec.now,
     };
-    let first_attempt = (spec.agent.channel == AgentChannel::Phone).then(|| CallAttempt {
+    // A test interview gets an attempt on either channel (the engine completes it at once,
+    // holding its results); otherwise only phone interviews start with one.
+    let is_phone = spec.agent.channel == AgentChannel::Phone;
+    let first_attempt = (is_phone || spec.is_test).then(|| CallAttempt {
         id: AttemptId::new(),
         interview_id: interview.id,
         company_id: spec.company,
         status: AttemptStatus::Scheduled,
-        direction: "OUTBOUND".into(),
+        direction: if is_phone { "OUTBOUND" } else { "WEB" }.into(),
         reason_code: None,
         notes: None,
         retry_number: 0,
-        scheduled_at: spec.scheduled_at,
+        scheduled_at: if spec.is_test { spec.now } else { spec.scheduled_at },
         called_at: None,
         ended_at: None,
         duration_ms: None,

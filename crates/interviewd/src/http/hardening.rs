@@ -67,11 +67,18 @@ pub async fn shape(State(timeout): State<Duration>, req: Request, next: Next) ->
         return internal_error(dialect);
     }
     if res.status() == StatusCode::PAYLOAD_TOO_LARGE {
-        return dialect.error(
+        let mut shaped = dialect.error(
             StatusCode::PAYLOAD_TOO_LARGE,
             "PAYLOAD_TOO_LARGE",
             "Request body is too large (the limit is 1 MiB)",
         );
+        // Keep the rate-limit headers the inner layers added.
+        for (name, value) in res.headers() {
+            if name.as_str().starts_with("x-ratelimit-") {
+                shaped.headers_mut().insert(name.clone(), value.clone());
+            }
+        }
+        return shaped;
     }
     res
 }

@@ -32,7 +32,7 @@ use crate::store::idempotency::{
 };
 use axum::body::{Body, HttpBody};
 use axum::extract::{OriginalUri, Request, State};
-use axum::http::{HeaderName, HeaderValue, Method, StatusCode, header};
+use axum::http::{HeaderName, HeaderValue, Method, StatusCode, Uri, header};
 use axum::middleware::Next;
 use axum::response::Response;
 use chrono::{Duration, Utc};
@@ -174,24 +174,7 @@ pub async fn enforce(State(state): State<IdempotencyState>, req: Request, next: 
             "Request body is too large",
         );
     };
-    let now = Utc::now();
-    let claim = IdempotencyClaim {
-        scope: scope_of(&principal, uri.query()),
-        key,
-        token: uuid::Uuid::new_v4().to_string(),
-        method: parts.method.to_string(),
-        path: uri.path().to_owned(),
-        fingerprint: fingerprint(
-            principal.key.id,
-            &parts.method,
-            uri.path(),
-            uri.query(),
-            &bytes,
-        ),
-        now,
-        locked_until: now + state.lock,
-        expires_at: now + Duration::hours(TTL_HOURS),
-    };
+    let claim = new_claim(&state, &principal, &parts.method, &uri, key, &bytes);
     match state.store.claim_idempotency_key(&claim).await {
         Ok(ClaimOutcome::Claimed) => {}
         Ok(ClaimOutcome::Existing(record)) => {
@@ -214,6 +197,29 @@ pub async fn enforce(State(state): State<IdempotencyState>, req: Request, next: 
         .run(Request::from_parts(parts, Body::from(bytes)))
         .await;
     guard.finish(res).await
+}
+
+/// The claim a request makes on its key, now.
+fn new_claim(
+    state: &IdempotencyState,
+    principal: &Principal,
+    method: &Method,
+    uri: &Uri,
+    key: String,
+    body: &[u8],
+) -> IdempotencyClaim {
+    let now = Utc::now();
+    IdempotencyClaim {
+        scope: scope_of(principal, uri.query()),
+        key,
+        token: uuid::Uuid::new_v4().to_string(),
+        method: method.to_string(),
+        path: uri.path().to_owned(),
+        fingerprint: fingerprint(principal.key.id, method, uri.path(), uri.query(), body),
+        now,
+        locked_until: now + state.lock,
+        expires_at: now + Duration::hours(TTL_HOURS),
+    }
 }
 
 /// The answer to a request whose key already has a live record.

@@ -67,7 +67,8 @@ pub fn router(state: AppState) -> Router {
     };
     let idempotent = idempotency::IdempotencyState {
         store: state.store.clone(),
-        lock: chrono::Duration::from_std(timeout).unwrap_or_default() + chrono::Duration::minutes(1),
+        lock: chrono::Duration::from_std(timeout).unwrap_or_default()
+            + chrono::Duration::minutes(1),
     };
     let scrape = metrics::MetricsState {
         metrics: Arc::new(metrics::Metrics::default()),

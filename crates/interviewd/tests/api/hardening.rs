@@ -4,11 +4,14 @@
 use crate::support::TestServer;
 use axum::Router;
 use axum::routing::get;
+use interviewd::admin;
+use interviewd::config::{Config, sqlite_url};
+use interviewd_domain::Plan;
 use reqwest::Method;
-use serde_json::json;
-use std::io::Write;
-use std::sync::{Arc, Mutex};
+use serde_json::{Value, json};
+use std::process::Stdio;
 use std::time::Duration;
+use tokio::io::{AsyncBufReadExt, BufReader};
 
 #[tokio::test]
 async fn a_body_over_one_mib_is_413_in_the_dialects_shape() {
@@ -22,6 +25,7 @@ async fn a_body_over_one_mib_is_413_in_the_dialects_shape() {
     assert_eq!(iv.body["success"], false);
     assert_eq!(iv.body["statusCode"], 413);
     assert!(iv.headers.contains_key("x-request-id"));
+    assert!(iv.headers.contains_key("x-ratelimit-remaining-minute"));
     let ar = c
         .raw(Method::POST, "/api/v1/job-types", &big)
         .await
@@ -150,67 +154,124 @@ async fn panics_and_timeouts_answer_in_the_dialects_shape() {
     );
 }
 
-/// A log sink shared with the subscriber.
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-/// Every log line of the server (down to TRACE) while requests carry an e-mail and a
-/// phone number in bodies, paths and errors: neither appears, and lines written inside a
-/// handler carry the request id.
+/// Runs the real binary with JSON logs down to TRACE and sends requests that carry an
+/// e-mail and a phone number in bodies, paths and errors: neither appears on stderr, and a
+/// line written inside a handler carries the request id of its response.
 #[tokio::test]
 async fn logs_carry_the_request_id_and_no_personal_data() {
-    let sink = Captured::default();
-    let writer = sink.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::new(
-            "trace,hyper=off,hyper_util=off,reqwest=off,h2=off",
-        ))
-        .with_ansi(false)
-        .with_writer(move || writer.clone())
-        .finish();
-    // The test runtime has one thread: the server's tasks log through this subscriber too.
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = Config {
+        data_dir: dir.path().join("data"),
+        ..Config::default()
+    };
+    config.database_url = Some(sqlite_url(&config.data_dir.join("interviewd.db")));
+    let store = interviewd::open_store(&config).await.unwrap();
+    let company = admin::create_company(&store, "Acme", Plan::Business, None)
+        .await
+        .unwrap();
+    let args = admin::NewKeyArgs {
+        company: vec![company.id.to_string()],
+        ats: false,
+        scopes: "all".into(),
+        name: None,
+        expires_at: None,
+    };
+    let key = admin::create_key(&store, args).await.unwrap().1;
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_interviewd"))
+        .arg("serve")
+        .env("INTERVIEWD_CONFIG", dir.path().join("none.toml"))
+        .env("INTERVIEWD_LISTEN", "127.0.0.1:0")
+        .env("INTERVIEWD_DATA_DIR", &config.data_dir)
+        .env("INTERVIEWD_DATABASE_URL", config.database_url())
+        .env("INTERVIEWD_LOG_FORMAT", "json")
+        .env("RUST_LOG", "trace,hyper=off,hyper_util=off,h2=off")
+        .kill_on_drop(true)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = BufReader::new(child.stderr.take().unwrap()).lines();
+    let mut lines = Vec::new();
+    let addr = tokio::time::timeout(Duration::from_secs(20), async {
+        loop {
+            let line = stderr.next_line().await.unwrap().expect("server exited");
+            let parsed: Value = serde_json::from_str(&line).unwrap_or_default();
+            lines.push(line);
+            if parsed["fields"]["message"] == "listening" {
+                return parsed["fields"]["addr"].as_str().unwrap().to_owned();
+            }
+        }
+    })
+    .await
+    .expect("the server to listen");
 
+    let http = reqwest::Client::new();
+    let base = format!("http://{addr}");
+    let send = |method: Method, path: String, body: Option<Value>| {
+        let mut req = http
+            .request(method, format!("{base}{path}"))
+            .bearer_auth(&key);
+        if let Some(body) = body {
+            req = req.json(&body);
+        }
+        async move { req.send().await.unwrap() }
+    };
     let (email, phone) = ("dee.pii@example.com", "14155550177");
-    let server = TestServer::start().await;
-    let acme = server.company("Acme").await;
-    let c = server.client(&acme.key);
     let contact = json!({ "email": email, "phone_number": 14155550177u64, "first_name": "Dee" });
-    c.post("/api/v1/contacts", contact.clone())
+    assert_eq!(
+        send(
+            Method::POST,
+            "/api/v1/contacts".into(),
+            Some(contact.clone())
+        )
         .await
-        .expect(200);
-    c.post("/api/v1/contacts", contact).await.expect(400);
-    c.get(&format!("/api/v1/contacts/alt:email:{email}"))
-        .await
-        .expect(200);
-    c.get(&format!("/api/v1/contacts/alt:phone_number:%2B{phone}"))
-        .await
-        .expect(200);
-    c.get(&format!("/no/route/{email}/{phone}"))
-        .await
-        .expect(404);
+        .status(),
+        200
+    );
+    assert_eq!(
+        send(Method::POST, "/api/v1/contacts".into(), Some(contact))
+            .await
+            .status(),
+        400
+    );
+    let by_email = send(
+        Method::GET,
+        format!("/api/v1/contacts/alt:email:{email}"),
+        None,
+    )
+    .await;
+    assert_eq!(by_email.status(), 200);
+    let by_phone = send(
+        Method::GET,
+        format!("/api/v1/contacts/alt:phone_number:%2B{phone}"),
+        None,
+    )
+    .await;
+    assert_eq!(by_phone.status(), 200);
+    let unknown = send(Method::GET, format!("/no/route/{email}/{phone}"), None).await;
+    assert_eq!(unknown.status(), 404);
     let candidate = json!({ "firstName": "Dee", "lastName": "P", "email": "dee.two@example.com", "phoneNumber": "+14155550178" });
-    let id = c
-        .post("/v1/candidates", candidate)
+    let created: Value = send(Method::POST, "/v1/candidates".into(), Some(candidate))
         .await
-        .expect(201)
-        .str("/id");
-    let erased = c.delete(&format!("/v1/candidates/{id}")).await.expect(200);
-    let request_id = erased.headers["x-request-id"].to_str().unwrap().to_owned();
-    drop(server);
+        .json()
+        .await
+        .unwrap();
+    let id = created["id"].as_str().unwrap();
+    let erased = send(Method::DELETE, format!("/v1/candidates/{id}"), None).await;
+    assert_eq!(erased.status(), 200);
+    let request_id = erased.headers()["x-request-id"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    // Stop the server (our own child) and read everything it wrote.
+    child.start_kill().unwrap();
+    while let Ok(Some(line)) = stderr.next_line().await {
+        lines.push(line);
+    }
+    let _ = child.wait().await;
 
-    let logs = String::from_utf8(sink.0.lock().unwrap().clone()).unwrap();
-    assert!(logs.lines().count() > 10, "the capture works: {logs}");
+    assert!(lines.len() > 20, "the capture works: {lines:?}");
+    let logs = lines.join("\n");
     for secret in [
         email,
         phone,
@@ -220,13 +281,27 @@ async fn logs_carry_the_request_id_and_no_personal_data() {
     ] {
         assert!(!logs.contains(secret), "{secret} was logged:\n{logs}");
     }
-    let removed = logs
-        .lines()
-        .find(|l| l.contains(" removed"))
+    let parsed: Vec<Value> = lines
+        .iter()
+        .filter_map(|l| serde_json::from_str(l).ok())
+        .collect();
+    let removed = parsed
+        .iter()
+        .find(|l| l["fields"]["message"] == "removed")
         .expect("the handler's log line");
-    assert!(
-        removed.contains(&format!("request_id={request_id}")),
+    assert_eq!(
+        removed["span"]["request_id"],
+        request_id.as_str(),
         "{removed}"
     );
-    assert!(removed.contains("path=/v1/candidates/{id}"), "{removed}");
+    assert_eq!(removed["span"]["path"], "/v1/candidates/{id}", "{removed}");
+    let in_requests: Vec<&Value> = parsed
+        .iter()
+        .filter(|l| l["span"]["name"] == "request")
+        .collect();
+    assert!(in_requests.len() > 10);
+    for line in in_requests {
+        let id = line["span"]["request_id"].as_str().unwrap_or("-");
+        assert!(uuid::Uuid::parse_str(id).is_ok(), "{line}");
+    }
 }

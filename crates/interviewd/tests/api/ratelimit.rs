@@ -29,7 +29,12 @@ async fn away_from_boundary(period: i64) {
 
 #[tokio::test]
 async fn every_authenticated_response_carries_the_plan_budget() {
-    let server = TestServer::start().await;
+    // Plan defaults, whatever the harness's default configuration says.
+    let server = TestServer::start_with(|c| {
+        c.rate_limit_per_minute = 0;
+        c.rate_limit_per_hour = 0;
+    })
+    .await;
     let trial = server.company_on("Trial Co", Plan::Trial, None).await;
     let business = server.company("Business Co").await;
     away_from_boundary(60).await;
@@ -108,7 +113,11 @@ async fn every_authenticated_response_carries_the_plan_budget() {
 
 #[tokio::test]
 async fn over_the_minute_budget_is_429_with_the_documented_body() {
-    let server = TestServer::start_with(|c| c.rate_limit_per_minute = 3).await;
+    let server = TestServer::start_with(|c| {
+        c.rate_limit_per_minute = 3;
+        c.rate_limit_per_hour = 0;
+    })
+    .await;
     let acme = server.company("Acme").await;
     let c = server.client(&acme.key);
     away_from_boundary(60).await;
@@ -171,7 +180,11 @@ async fn over_the_minute_budget_is_429_with_the_documented_body() {
 
 #[tokio::test]
 async fn over_the_hour_budget_is_429_until_the_hour_ends() {
-    let server = TestServer::start_with(|c| c.rate_limit_per_hour = 2).await;
+    let server = TestServer::start_with(|c| {
+        c.rate_limit_per_minute = 0;
+        c.rate_limit_per_hour = 2;
+    })
+    .await;
     let acme = server.company_on("Acme", Plan::Starter, None).await;
     let c = server.client(&acme.key);
     away_from_boundary(3_600).await;

@@ -98,6 +98,24 @@ async fn audit(conn: &mut SqliteConnection, req: &RemovalRequest, target: serde_
     Ok(())
 }
 
+/// Stored idempotent responses that mention what was removed go too: a replayed response must
+/// not bring erased data back, and they may hold a candidate's contact details.
+async fn forget_stored_responses(conn: &mut SqliteConnection, req: &RemovalRequest, report: &RemovalReport) -> StoreResult<()> {
+    let mut ids: Vec<String> = report.interviews.iter().map(ToString::to_string).collect();
+    if let RemovalScope::Candidate(id) = &req.scope {
+        ids.push(id.to_string());
+    }
+    let scope = format!("company:{}", req.company);
+    for id in ids {
+        sqlx::query("DELETE FROM idempotency_keys WHERE scope = $1 AND response_body LIKE $2")
+            .bind(&scope)
+            .bind(format!("%{id}%"))
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
+}
+
 pub async fn remove(store: &SqliteStore, req: &RemovalRequest) -> StoreResult<RemovalReport> {
     let mut tx = store.write_tx().await?;
     let mut report = RemovalReport::default();
@@ -153,6 +171,7 @@ pub async fn remove(store: &SqliteStore, req: &RemovalRequest) -> StoreResult<Re
         "recordings": report.recordings,
         "droppedDeliveries": report.dropped_deliveries,
     });
+    forget_stored_responses(&mut tx, req, &report).await?;
     audit(&mut tx, req, target, counts).await?;
     store.faults.check("remove.before_commit")?;
     tx.commit().await?;

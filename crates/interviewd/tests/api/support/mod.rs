@@ -39,6 +39,9 @@ impl TestServer {
             ..Config::default()
         };
         config.database_url = Some(sqlite_url(&config.data_dir.join("interviewd.db")));
+        // Tests poll; the plan limits are exercised by the rate-limit tests, which set their own.
+        config.rate_limit_per_minute = 1_000_000;
+        config.rate_limit_per_hour = 10_000_000;
         adjust(&mut config);
         Self::boot(config, dir).await
     }

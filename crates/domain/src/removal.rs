@@ -32,9 +32,17 @@ pub struct DeletionPlan {
 pub fn plan_deletion(interview: &Interview, attempts: &[CallAttempt]) -> DeletionPlan {
     DeletionPlan {
         status: interview.status,
-        cancelled_attempts: attempts.iter().filter(|a| a.status == AttemptStatus::Scheduled).count(),
-        live: attempts.iter().any(|a| a.status == AttemptStatus::InProgress),
-        recording_keys: attempts.iter().filter_map(|a| a.recording_key.clone()).collect(),
+        cancelled_attempts: attempts
+            .iter()
+            .filter(|a| a.status == AttemptStatus::Scheduled)
+            .count(),
+        live: attempts
+            .iter()
+            .any(|a| a.status == AttemptStatus::InProgress),
+        recording_keys: attempts
+            .iter()
+            .filter_map(|a| a.recording_key.clone())
+            .collect(),
         attempts: attempts.len(),
     }
 }
@@ -53,14 +61,18 @@ pub enum RevokeDecision {
 }
 
 /// Decides a revoke. `plan_changed_at` is the company's latest plan change.
-pub fn decide_revoke(interview: &Interview, plan_changed_at: Option<DateTime<Utc>>) -> RevokeDecision {
+pub fn decide_revoke(
+    interview: &Interview,
+    plan_changed_at: Option<DateTime<Utc>>,
+) -> RevokeDecision {
     if interview.invite.revoked_at.is_some() {
         return RevokeDecision::AlreadyRevoked;
     }
     if let Some(changed) = plan_changed_at
-        && interview.invite.sent_at < changed {
-            return RevokeDecision::NotAllowedPlanChange(changed);
-        }
+        && interview.invite.sent_at < changed
+    {
+        return RevokeDecision::NotAllowedPlanChange(changed);
+    }
     if interview.status != InterviewStatus::Scheduled {
         return RevokeDecision::NotAllowedStarted;
     }
@@ -90,7 +102,14 @@ mod tests {
             finished_at: None,
             is_test: false,
             metadata: Default::default(),
-            invite: Invite { token: "t".into(), sent_at, starts_at: None, expires_at: None, revoked_at: None, custom_field_id: None },
+            invite: Invite {
+                token: "t".into(),
+                sent_at,
+                starts_at: None,
+                expires_at: None,
+                revoked_at: None,
+                custom_field_id: None,
+            },
             created_at: sent_at,
             updated_at: sent_at,
         }
@@ -120,15 +139,24 @@ mod tests {
     #[test]
     fn deletion_plans_by_status() {
         let now = Utc::now();
-        let scheduled = plan_deletion(&interview(InterviewStatus::Scheduled, now), &[attempt(AttemptStatus::Scheduled, None)]);
+        let scheduled = plan_deletion(
+            &interview(InterviewStatus::Scheduled, now),
+            &[attempt(AttemptStatus::Scheduled, None)],
+        );
         assert_eq!((scheduled.cancelled_attempts, scheduled.live), (1, false));
         let live = plan_deletion(
             &interview(InterviewStatus::InProgress, now),
-            &[attempt(AttemptStatus::Failed, None), attempt(AttemptStatus::InProgress, None)],
+            &[
+                attempt(AttemptStatus::Failed, None),
+                attempt(AttemptStatus::InProgress, None),
+            ],
         );
         assert!(live.live);
         assert_eq!(live.attempts, 2);
-        let done = plan_deletion(&interview(InterviewStatus::Completed, now), &[attempt(AttemptStatus::Completed, Some("rec/a.wav"))]);
+        let done = plan_deletion(
+            &interview(InterviewStatus::Completed, now),
+            &[attempt(AttemptStatus::Completed, Some("rec/a.wav"))],
+        );
         assert_eq!(done.recording_keys, vec!["rec/a.wav".to_owned()]);
         assert!(!done.live);
     }
@@ -138,14 +166,32 @@ mod tests {
         let now = Utc::now();
         let mut revoked = interview(InterviewStatus::Canceled, now);
         revoked.invite.revoked_at = Some(now);
-        assert_eq!(decide_revoke(&revoked, Some(now + Duration::hours(1))), RevokeDecision::AlreadyRevoked);
+        assert_eq!(
+            decide_revoke(&revoked, Some(now + Duration::hours(1))),
+            RevokeDecision::AlreadyRevoked
+        );
         let before_change = interview(InterviewStatus::Scheduled, now - Duration::days(1));
-        assert_eq!(decide_revoke(&before_change, Some(now)), RevokeDecision::NotAllowedPlanChange(now));
+        assert_eq!(
+            decide_revoke(&before_change, Some(now)),
+            RevokeDecision::NotAllowedPlanChange(now)
+        );
         let after_change = interview(InterviewStatus::Scheduled, now);
-        assert_eq!(decide_revoke(&after_change, Some(now - Duration::days(1))), RevokeDecision::Revoke);
+        assert_eq!(
+            decide_revoke(&after_change, Some(now - Duration::days(1))),
+            RevokeDecision::Revoke
+        );
         assert_eq!(decide_revoke(&after_change, None), RevokeDecision::Revoke);
-        for status in [InterviewStatus::InProgress, InterviewStatus::Completed, InterviewStatus::Failed, InterviewStatus::Canceled] {
-            assert_eq!(decide_revoke(&interview(status, now), None), RevokeDecision::NotAllowedStarted, "{status}");
+        for status in [
+            InterviewStatus::InProgress,
+            InterviewStatus::Completed,
+            InterviewStatus::Failed,
+            InterviewStatus::Canceled,
+        ] {
+            assert_eq!(
+                decide_revoke(&interview(status, now), None),
+                RevokeDecision::NotAllowedStarted,
+                "{status}"
+            );
         }
     }
 }

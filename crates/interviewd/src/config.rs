@@ -131,9 +131,10 @@ impl Config {
         let mut figment =
             Figment::from(Serialized::defaults(Config::default())).merge(Toml::file(file));
         if std::env::var_os("INTERVIEWD_DATABASE_URL").is_none()
-            && let Ok(url) = std::env::var("DATABASE_URL") {
-                figment = figment.merge(Serialized::default("database_url", url));
-            }
+            && let Ok(url) = std::env::var("DATABASE_URL")
+        {
+            figment = figment.merge(Serialized::default("database_url", url));
+        }
         figment
             .merge(Env::prefixed("INTERVIEWD_").only(&[
                 "listen",

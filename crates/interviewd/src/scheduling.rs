@@ -7,7 +7,10 @@ use crate::keys;
 use crate::store::events::{NewEvent, kinds};
 use chrono::{DateTime, Utc};
 use interviewd_domain::model::{Agent, Attrs, CallAttempt, Interview, Invite};
-use interviewd_domain::{AgentChannel, AttemptId, AttemptStatus, CandidateId, CompanyId, InterviewId, InterviewStatus, JobId};
+use interviewd_domain::{
+    AgentChannel, AttemptId, AttemptStatus, CandidateId, CompanyId, InterviewId, InterviewStatus,
+    JobId,
+};
 
 /// What the caller decided about a new interview.
 pub struct InterviewSpec<'a> {
@@ -34,7 +37,8 @@ pub struct Planned {
 /// Builds the interview; a phone interview gets its first attempt at `scheduled_at`, a test
 /// interview one at once.
 pub fn plan(spec: InterviewSpec<'_>) -> Result<Planned, CoreError> {
-    let token = keys::random_token(24).map_err(|e| CoreError::Internal(format!("random token: {e}")))?;
+    let token =
+        keys::random_token(24).map_err(|e| CoreError::Internal(format!("random token: {e}")))?;
     let interview = Interview {
         id: InterviewId::new(),
         number: 0,
@@ -72,7 +76,11 @@ pub fn plan(spec: InterviewSpec<'_>) -> Result<Planned, CoreError> {
         reason_code: None,
         notes: None,
         retry_number: 0,
-        scheduled_at: if spec.is_test { spec.now } else { spec.scheduled_at },
+        scheduled_at: if spec.is_test {
+            spec.now
+        } else {
+            spec.scheduled_at
+        },
         called_at: None,
         ended_at: None,
         duration_ms: None,
@@ -93,5 +101,9 @@ pub fn plan(spec: InterviewSpec<'_>) -> Result<Planned, CoreError> {
         }),
         spec.now,
     );
-    Ok(Planned { interview, first_attempt, event })
+    Ok(Planned {
+        interview,
+        first_attempt,
+        event,
+    })
 }

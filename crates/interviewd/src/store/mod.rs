@@ -53,7 +53,10 @@ pub trait Store:
 
     /// Removes interviews (and what the scope says goes with them) in one transaction: the
     /// single deletion path of every dialect.
-    async fn remove_interviews(&self, req: &removal::RemovalRequest) -> StoreResult<removal::RemovalReport>;
+    async fn remove_interviews(
+        &self,
+        req: &removal::RemovalRequest,
+    ) -> StoreResult<removal::RemovalReport>;
 
     /// Decides and applies a revoke in one transaction; `notice` is queued with it when the
     /// outcome is `Revoked` and the request asks to notify.

@@ -91,7 +91,15 @@ impl FaultInjector {
 
     /// Fails when `point` is armed.
     pub fn check(&self, point: &'static str) -> Result<(), super::StoreError> {
-        let armed = self.0.lock().map(|set| set.contains(point)).unwrap_or(false);
-        if armed { Err(super::StoreError::Injected(point)) } else { Ok(()) }
+        let armed = self
+            .0
+            .lock()
+            .map(|set| set.contains(point))
+            .unwrap_or(false);
+        if armed {
+            Err(super::StoreError::Injected(point))
+        } else {
+            Ok(())
+        }
     }
 }

@@ -37,10 +37,17 @@ async fn full_flow_with_both_mounts() {
 
     // A future interview stays SCHEDULED (the fixture's own interview is due now, so the
     // engine may already be calling).
-    let agent = c.post("/v1/agents", json!({ "name": "Later" })).await.expect(201).str("/id");
+    let agent = c
+        .post("/v1/agents", json!({ "name": "Later" }))
+        .await
+        .expect(201)
+        .str("/id");
     let at = (chrono::Utc::now() + chrono::Duration::days(1)).to_rfc3339();
     let later = c
-        .post("/interviews", json!({ "candidateId": f.candidate, "agentId": agent, "scheduledAt": at }))
+        .post(
+            "/interviews",
+            json!({ "candidateId": f.candidate, "agentId": agent, "scheduledAt": at }),
+        )
         .await
         .expect(201)
         .str("/id");
@@ -53,15 +60,24 @@ async fn full_flow_with_both_mounts() {
     assert_eq!(attempts[0]["status"], "SCHEDULED");
     assert_eq!(attempts[0]["retryNumber"], 0);
 
-    let list = c.get(&format!("/v1/interviews?candidateId={}", f.candidate)).await.expect(200);
+    let list = c
+        .get(&format!("/v1/interviews?candidateId={}", f.candidate))
+        .await
+        .expect(200);
     assert_eq!(list.body["total"], 2);
-    let list = c.get(&format!("/interviews?agentId={agent}&status=SCHEDULED")).await.expect(200);
+    let list = c
+        .get(&format!("/interviews?agentId={agent}&status=SCHEDULED"))
+        .await
+        .expect(200);
     assert_eq!(list.body["total"], 1);
     assert_eq!(list.body["page"], 1);
     assert_eq!(list.body["limit"], 20);
     assert_eq!(list.body["totalPages"], 1);
     assert_eq!(list.body["data"][0]["id"], later.as_str());
-    let none = c.get(&format!("/interviews?agentId={agent}&status=COMPLETED")).await.expect(200);
+    let none = c
+        .get(&format!("/interviews?agentId={agent}&status=COMPLETED"))
+        .await
+        .expect(200);
     assert_eq!(none.body["total"], 0);
     assert_eq!(none.body["data"], json!([]));
 }

@@ -120,18 +120,36 @@ async fn the_same_key_for_a_different_request_is_422_in_the_dialects_shape() {
     let server = TestServer::start().await;
     let acme = server.company("Acme").await;
     let c = server.client(&acme.key);
-    with_key(&c, Method::POST, "/v1/jobs", json!({ "title": "Alpha job" }), "k")
-        .await
-        .expect(201);
-    let other_body = with_key(&c, Method::POST, "/v1/jobs", json!({ "title": "Bravo job" }), "k")
-        .await
-        .expect(422);
+    with_key(
+        &c,
+        Method::POST,
+        "/v1/jobs",
+        json!({ "title": "Alpha job" }),
+        "k",
+    )
+    .await
+    .expect(201);
+    let other_body = with_key(
+        &c,
+        Method::POST,
+        "/v1/jobs",
+        json!({ "title": "Bravo job" }),
+        "k",
+    )
+    .await
+    .expect(422);
     assert_eq!(other_body.code(), "IDEMPOTENCY_KEY_REUSED");
     assert_eq!(other_body.body["success"], false);
     assert_eq!(other_body.body["statusCode"], 422);
-    let other_path = with_key(&c, Method::POST, "/v1/agents", json!({ "title": "Alpha job" }), "k")
-        .await
-        .expect(422);
+    let other_path = with_key(
+        &c,
+        Method::POST,
+        "/v1/agents",
+        json!({ "title": "Alpha job" }),
+        "k",
+    )
+    .await
+    .expect(422);
     assert_eq!(other_path.code(), "IDEMPOTENCY_KEY_REUSED");
     assert_eq!(job_count(&c).await, 1, "no side effect");
 
@@ -304,19 +322,37 @@ async fn a_request_rejected_by_validation_is_not_stored() {
 
     // A 404 is the outcome of running the request: it is kept and replayed.
     let missing = format!("/v1/jobs/{}", uuid::Uuid::now_v7());
-    with_key(&c, Method::PATCH, &missing, json!({ "title": "X-ray job" }), "gone")
-        .await
-        .expect(404);
-    let again = with_key(&c, Method::PATCH, &missing, json!({ "title": "X-ray job" }), "gone")
-        .await
-        .expect(404);
+    with_key(
+        &c,
+        Method::PATCH,
+        &missing,
+        json!({ "title": "X-ray job" }),
+        "gone",
+    )
+    .await
+    .expect(404);
+    let again = with_key(
+        &c,
+        Method::PATCH,
+        &missing,
+        json!({ "title": "X-ray job" }),
+        "gone",
+    )
+    .await
+    .expect(404);
     assert!(replayed(&again));
 
     // A malformed key is a 400; an unauthenticated request is a 401 whatever its key.
     let long = "k".repeat(256);
-    let bad = with_key(&c, Method::POST, "/v1/jobs", json!({ "title": "Alpha job" }), &long)
-        .await
-        .expect(400);
+    let bad = with_key(
+        &c,
+        Method::POST,
+        "/v1/jobs",
+        json!({ "title": "Alpha job" }),
+        &long,
+    )
+    .await
+    .expect(400);
     assert_eq!(bad.body["error"]["details"]["field"], "Idempotency-Key");
     let anon = server.anonymous();
     with_key(

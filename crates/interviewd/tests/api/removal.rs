@@ -6,16 +6,30 @@ use serde_json::{Value, json};
 
 /// A future-scheduled phone interview (so the engine does not dial it during the test).
 async fn scheduled(c: &Client, phone: &str, email: &str) -> (String, String, String) {
-    let job = c.post("/v1/jobs", json!({ "title": "Backend Engineer" })).await.expect(201).str("/data/id");
-    let agent = c.post("/v1/agents", json!({ "name": "Screener" })).await.expect(201).str("/id");
+    let job = c
+        .post("/v1/jobs", json!({ "title": "Backend Engineer" }))
+        .await
+        .expect(201)
+        .str("/data/id");
+    let agent = c
+        .post("/v1/agents", json!({ "name": "Screener" }))
+        .await
+        .expect(201)
+        .str("/id");
     let candidate = c
-        .post("/v1/candidates", json!({ "firstName": "Ann", "email": email, "phoneNumber": phone, "jobId": job }))
+        .post(
+            "/v1/candidates",
+            json!({ "firstName": "Ann", "email": email, "phoneNumber": phone, "jobId": job }),
+        )
         .await
         .expect(201)
         .str("/id");
     let at = (chrono::Utc::now() + chrono::Duration::days(1)).to_rfc3339();
     let interview = c
-        .post("/v1/interviews", json!({ "candidateId": candidate, "agentId": agent, "scheduledAt": at }))
+        .post(
+            "/v1/interviews",
+            json!({ "candidateId": candidate, "agentId": agent, "scheduledAt": at }),
+        )
         .await
         .expect(201)
         .str("/id");
@@ -24,9 +38,14 @@ async fn scheduled(c: &Client, phone: &str, email: &str) -> (String, String, Str
 
 async fn audit_rows(server: &TestServer) -> Vec<(String, String, String)> {
     let path = server.config.data_dir.join("interviewd.db");
-    let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", path.display())).await.unwrap();
+    let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", path.display()))
+        .await
+        .unwrap();
     let rows: Vec<(String, String, String)> =
-        sqlx::query_as("SELECT action, target, counts FROM audit_log ORDER BY created_at").fetch_all(&pool).await.unwrap();
+        sqlx::query_as("SELECT action, target, counts FROM audit_log ORDER BY created_at")
+            .fetch_all(&pool)
+            .await
+            .unwrap();
     pool.close().await;
     rows
 }
@@ -37,15 +56,30 @@ async fn delete_scheduled_interview_then_everything_is_404() {
     let acme = server.company("Acme").await;
     let c = server.client(&acme.key);
     let (_, candidate, interview) = scheduled(&c, "+14155550140", "ann@example.com").await;
-    let res = c.delete(&format!("/v1/interviews/{interview}")).await.expect(200);
+    let res = c
+        .delete(&format!("/v1/interviews/{interview}"))
+        .await
+        .expect(200);
     assert_eq!(res.body, json!(true));
-    for path in [format!("/v1/interviews/{interview}"), format!("/interviews/{interview}")] {
+    for path in [
+        format!("/v1/interviews/{interview}"),
+        format!("/interviews/{interview}"),
+    ] {
         assert_eq!(c.get(&path).await.expect(404).code(), "RESOURCE_NOT_FOUND");
     }
-    c.delete(&format!("/interviews/{interview}")).await.expect(404);
-    assert_eq!(c.get(&format!("/v1/interviews?candidateId={candidate}")).await.body["total"], 0);
+    c.delete(&format!("/interviews/{interview}"))
+        .await
+        .expect(404);
+    assert_eq!(
+        c.get(&format!("/v1/interviews?candidateId={candidate}"))
+            .await
+            .body["total"],
+        0
+    );
     // The candidate stays; only the interview went.
-    c.get(&format!("/v1/candidates/{candidate}")).await.expect(200);
+    c.get(&format!("/v1/candidates/{candidate}"))
+        .await
+        .expect(200);
     let audit = audit_rows(&server).await;
     assert_eq!(audit.len(), 1);
     assert_eq!(audit[0].0, "interview.delete");
@@ -55,7 +89,12 @@ async fn delete_scheduled_interview_then_everything_is_404() {
     assert_eq!(counts["cancelledAttempts"], 1);
     for row in &audit {
         let text = format!("{} {} {}", row.0, row.1, row.2);
-        assert!(!text.contains("ann@example.com") && !text.contains("4155550140") && !text.contains("Ann"), "personal data in audit: {text}");
+        assert!(
+            !text.contains("ann@example.com")
+                && !text.contains("4155550140")
+                && !text.contains("Ann"),
+            "personal data in audit: {text}"
+        );
     }
 }
 
@@ -67,21 +106,49 @@ async fn delete_interview_errors() {
     let c = server.client(&acme.key);
     let (_, _, interview) = scheduled(&c, "+14155550141", "ann@example.com").await;
     c.delete("/v1/interviews/not-a-uuid").await.expect(400);
-    server.anonymous().delete(&format!("/v1/interviews/{interview}")).await.expect(401);
-    server.client("sk_notakey0000000000000000000000000000000000000").delete(&format!("/v1/interviews/{interview}")).await.expect(401);
-    let no_scope = server.key(&acme.id, "read:interviews,write:interviews").await;
-    let res = server.client(&no_scope).delete(&format!("/v1/interviews/{interview}")).await.expect(403);
+    server
+        .anonymous()
+        .delete(&format!("/v1/interviews/{interview}"))
+        .await
+        .expect(401);
+    server
+        .client("sk_notakey0000000000000000000000000000000000000")
+        .delete(&format!("/v1/interviews/{interview}"))
+        .await
+        .expect(401);
+    let no_scope = server
+        .key(&acme.id, "read:interviews,write:interviews")
+        .await;
+    let res = server
+        .client(&no_scope)
+        .delete(&format!("/v1/interviews/{interview}"))
+        .await
+        .expect(403);
     assert_eq!(res.code(), "INSUFFICIENT_PERMISSIONS");
-    let res = server.client(&beta.key).delete(&format!("/v1/interviews/{interview}")).await.expect(403);
+    let res = server
+        .client(&beta.key)
+        .delete(&format!("/v1/interviews/{interview}"))
+        .await
+        .expect(403);
     assert_eq!(res.code(), "COMPANY_MISMATCH");
-    c.delete(&format!("/v1/interviews/{}", uuid::Uuid::now_v7())).await.expect(404);
+    c.delete(&format!("/v1/interviews/{}", uuid::Uuid::now_v7()))
+        .await
+        .expect(404);
     // ATS keys name the company.
     let ats = server.ats_key(&[&acme.id], "delete:interviews").await;
     let a = server.client(&ats);
-    a.delete(&format!("/v1/interviews/{interview}")).await.expect(400);
-    a.delete(&format!("/v1/interviews/{interview}?companyId={}", beta.id)).await.expect(403);
-    a.delete(&format!("/v1/interviews/{interview}?companyId={}", acme.id)).await.expect(200);
-    c.get(&format!("/v1/interviews/{interview}")).await.expect(404);
+    a.delete(&format!("/v1/interviews/{interview}"))
+        .await
+        .expect(400);
+    a.delete(&format!("/v1/interviews/{interview}?companyId={}", beta.id))
+        .await
+        .expect(403);
+    a.delete(&format!("/v1/interviews/{interview}?companyId={}", acme.id))
+        .await
+        .expect(200);
+    c.get(&format!("/v1/interviews/{interview}"))
+        .await
+        .expect(404);
 }
 
 #[tokio::test]
@@ -90,19 +157,48 @@ async fn delete_candidate_erases_them_and_their_interviews() {
     let acme = server.company("Acme").await;
     let c = server.client(&acme.key);
     let (job, candidate, interview) = scheduled(&c, "+14155550142", "ann@example.com").await;
-    let agent = c.post("/v1/agents", json!({ "name": "Second" })).await.expect(201).str("/id");
+    let agent = c
+        .post("/v1/agents", json!({ "name": "Second" }))
+        .await
+        .expect(201)
+        .str("/id");
     let second = c.post("/v1/interviews", json!({ "candidateId": candidate, "agentId": agent, "scheduledAt": (chrono::Utc::now() + chrono::Duration::days(2)).to_rfc3339() })).await.expect(201).str("/id");
     let beta = server.company("Beta").await;
-    server.client(&beta.key).delete(&format!("/v1/candidates/{candidate}")).await.expect(403);
+    server
+        .client(&beta.key)
+        .delete(&format!("/v1/candidates/{candidate}"))
+        .await
+        .expect(403);
     let weak = server.key(&acme.id, "delete:interviews").await;
-    server.client(&weak).delete(&format!("/v1/candidates/{candidate}")).await.expect(403);
-    assert_eq!(c.delete(&format!("/v1/candidates/{candidate}")).await.expect(200).body, json!(true));
-    c.get(&format!("/v1/candidates/{candidate}")).await.expect(404);
-    c.get(&format!("/v1/interviews/{interview}")).await.expect(404);
+    server
+        .client(&weak)
+        .delete(&format!("/v1/candidates/{candidate}"))
+        .await
+        .expect(403);
+    assert_eq!(
+        c.delete(&format!("/v1/candidates/{candidate}"))
+            .await
+            .expect(200)
+            .body,
+        json!(true)
+    );
+    c.get(&format!("/v1/candidates/{candidate}"))
+        .await
+        .expect(404);
+    c.get(&format!("/v1/interviews/{interview}"))
+        .await
+        .expect(404);
     c.get(&format!("/v1/interviews/{second}")).await.expect(404);
-    c.delete(&format!("/v1/candidates/{candidate}")).await.expect(404);
+    c.delete(&format!("/v1/candidates/{candidate}"))
+        .await
+        .expect(404);
     // The same person can be added again (nothing of them remains).
-    c.post("/v1/candidates", json!({ "email": "ann@example.com", "phoneNumber": "+14155550142", "jobId": job })).await.expect(201);
+    c.post(
+        "/v1/candidates",
+        json!({ "email": "ann@example.com", "phoneNumber": "+14155550142", "jobId": job }),
+    )
+    .await
+    .expect(201);
 }
 
 #[tokio::test]
@@ -111,12 +207,26 @@ async fn delete_job_cascades_through_the_deletion_path() {
     let acme = server.company("Acme").await;
     let c = server.client(&acme.key);
     let (job, candidate, interview) = scheduled(&c, "+14155550143", "ann@example.com").await;
-    c.delete(&format!("/v1/jobs/{}", uuid::Uuid::now_v7())).await.expect(404);
-    assert_eq!(c.delete(&format!("/v1/jobs/{job}")).await.expect(200).body, json!(true));
+    c.delete(&format!("/v1/jobs/{}", uuid::Uuid::now_v7()))
+        .await
+        .expect(404);
+    assert_eq!(
+        c.delete(&format!("/v1/jobs/{job}")).await.expect(200).body,
+        json!(true)
+    );
     c.get(&format!("/v1/jobs/{job}")).await.expect(404);
-    c.get(&format!("/v1/interviews/{interview}")).await.expect(404);
-    let cand = c.get(&format!("/v1/candidates/{candidate}")).await.expect(200);
-    assert_eq!(cand.body["jobIds"], json!([]), "the candidate stays, unlinked");
+    c.get(&format!("/v1/interviews/{interview}"))
+        .await
+        .expect(404);
+    let cand = c
+        .get(&format!("/v1/candidates/{candidate}"))
+        .await
+        .expect(200);
+    assert_eq!(
+        cand.body["jobIds"],
+        json!([]),
+        "the candidate stays, unlinked"
+    );
 }
 
 async fn opening_with_interview(c: &Client, email: &str, phone: &str) -> (String, String) {
@@ -125,15 +235,37 @@ async fn opening_with_interview(c: &Client, email: &str, phone: &str) -> (String
         .await
         .expect(200)
         .str("/data/job_type/id");
-    let op = c.post("/api/v1/job-openings", json!({ "name": "Opening", "job_type_id": jt })).await.expect(200).str("/data/job_opening/id");
-    let res = c.post("/api/v1/contacts", json!([{ "job_opening_id": op, "email": email, "phone_number": phone }])).await.expect(200);
+    let op = c
+        .post(
+            "/api/v1/job-openings",
+            json!({ "name": "Opening", "job_type_id": jt }),
+        )
+        .await
+        .expect(200)
+        .str("/data/job_opening/id");
+    let res = c
+        .post(
+            "/api/v1/contacts",
+            json!([{ "job_opening_id": op, "email": email, "phone_number": phone }]),
+        )
+        .await
+        .expect(200);
     assert_eq!(res.body["successful_imports_count"], 1, "{}", res.text);
-    let contact = c.get(&format!("/api/v1/contacts/alt:email:{email}")).await.expect(200).str("/id");
+    let contact = c
+        .get(&format!("/api/v1/contacts/alt:email:{email}"))
+        .await
+        .expect(200)
+        .str("/id");
     (op, contact)
 }
 
 async fn interviews_of(c: &Client, contact: &str) -> i64 {
-    c.get(&format!("/v1/interviews?candidateId={contact}")).await.expect(200).body["total"].as_i64().unwrap()
+    c.get(&format!("/v1/interviews?candidateId={contact}"))
+        .await
+        .expect(200)
+        .body["total"]
+        .as_i64()
+        .unwrap()
 }
 
 #[tokio::test]
@@ -142,16 +274,46 @@ async fn alpharun_removal_by_each_identifier() {
     let acme = server.company("Acme").await;
     let c = server.client(&acme.key);
     let bodies = [
-        ("a@example.com", "+14155550150", json!({ "contact_id": "ID" })),
-        ("b@example.com", "+14155550151", json!({ "email": "B@EXAMPLE.COM" })),
-        ("c@example.com", "+14155550152", json!({ "phone_number": "+1 (415) 555-0152" })),
-        ("d@example.com", "+14155550153", json!({ "contact_id": "alt:ext_id:none", "email": "d@example.com" })),
-        ("e@example.com", "+14155550154", json!({ "contact_id": "ID", "email": "e@example.com", "phone_number": 14155550154u64 })),
+        (
+            "a@example.com",
+            "+14155550150",
+            json!({ "contact_id": "ID" }),
+        ),
+        (
+            "b@example.com",
+            "+14155550151",
+            json!({ "email": "B@EXAMPLE.COM" }),
+        ),
+        (
+            "c@example.com",
+            "+14155550152",
+            json!({ "phone_number": "+1 (415) 555-0152" }),
+        ),
+        (
+            "d@example.com",
+            "+14155550153",
+            json!({ "contact_id": "alt:ext_id:none", "email": "d@example.com" }),
+        ),
+        (
+            "e@example.com",
+            "+14155550154",
+            json!({ "contact_id": "ID", "email": "e@example.com", "phone_number": 14155550154u64 }),
+        ),
     ];
     for (i, (email, phone, body)) in bodies.into_iter().enumerate() {
         let (op, contact) = opening_with_interview(&c, email, phone).await;
-        let body: Value = serde_json::from_str(&body.to_string().replace("\"ID\"", &format!("\"{contact}\""))).unwrap();
-        let res = c.delete_json(&format!("/api/v1/job-openings/{op}/interviews"), body.clone()).await;
+        let body: Value = serde_json::from_str(
+            &body
+                .to_string()
+                .replace("\"ID\"", &format!("\"{contact}\"")),
+        )
+        .unwrap();
+        let res = c
+            .delete_json(
+                &format!("/api/v1/job-openings/{op}/interviews"),
+                body.clone(),
+            )
+            .await;
         if i == 3 {
             // An identifier that names nobody is a 404, even next to one that resolves.
             res.expect(404);
@@ -160,9 +322,14 @@ async fn alpharun_removal_by_each_identifier() {
         assert_eq!(res.expect(200).body, json!({ "success": true }), "{body}");
         assert_eq!(interviews_of(&c, &contact).await, 0);
         // The contact stays, unlinked from the opening; a second removal finds nothing.
-        let cand = c.get(&format!("/v1/candidates/{contact}")).await.expect(200);
+        let cand = c
+            .get(&format!("/v1/candidates/{contact}"))
+            .await
+            .expect(200);
         assert_eq!(cand.body["jobIds"], json!([]));
-        c.delete_json(&format!("/api/v1/job-openings/{op}/interviews"), body).await.expect(404);
+        c.delete_json(&format!("/api/v1/job-openings/{op}/interviews"), body)
+            .await
+            .expect(404);
     }
 }
 
@@ -178,25 +345,77 @@ async fn alpharun_removal_errors() {
         let res = c.delete_json(&path, body).await.expect(400);
         assert_eq!(res.body["error"], 400);
     }
-    c.send(reqwest::Method::DELETE, &path, None, &[]).await.expect(400);
-    c.send(reqwest::Method::DELETE, &path, Some("{oops".into()), &[]).await.expect(400);
-    c.delete_json(&path, json!({ "email": "not-an-email" })).await.expect(400);
-    c.delete_json(&path, json!({ "phone_number": "12" })).await.expect(400);
-    c.delete_json(&path, json!({ "unknown_field": 1 })).await.expect(400);
+    c.send(reqwest::Method::DELETE, &path, None, &[])
+        .await
+        .expect(400);
+    c.send(reqwest::Method::DELETE, &path, Some("{oops".into()), &[])
+        .await
+        .expect(400);
+    c.delete_json(&path, json!({ "email": "not-an-email" }))
+        .await
+        .expect(400);
+    c.delete_json(&path, json!({ "phone_number": "12" }))
+        .await
+        .expect(400);
+    c.delete_json(&path, json!({ "unknown_field": 1 }))
+        .await
+        .expect(400);
     // Identifiers that name different contacts.
-    let res = c.delete_json(&path, json!({ "contact_id": contact, "email": "b@example.com" })).await.expect(400);
-    assert!(res.body["message"].as_str().unwrap().contains("different contacts"));
+    let res = c
+        .delete_json(
+            &path,
+            json!({ "contact_id": contact, "email": "b@example.com" }),
+        )
+        .await
+        .expect(400);
+    assert!(
+        res.body["message"]
+            .as_str()
+            .unwrap()
+            .contains("different contacts")
+    );
     // Unknown opening, unknown contact, contact without interviews on this opening.
-    c.delete_json(&format!("/api/v1/job-openings/{}/interviews", uuid::Uuid::now_v7()), json!({ "contact_id": contact })).await.expect(404);
-    c.delete_json("/api/v1/job-openings/not-a-uuid/interviews", json!({ "contact_id": contact })).await.expect(400);
-    c.delete_json(&path, json!({ "email": "nobody@example.com" })).await.expect(404);
-    let res = c.delete_json(&path, json!({ "contact_id": other_contact })).await.expect(404);
+    c.delete_json(
+        &format!("/api/v1/job-openings/{}/interviews", uuid::Uuid::now_v7()),
+        json!({ "contact_id": contact }),
+    )
+    .await
+    .expect(404);
+    c.delete_json(
+        "/api/v1/job-openings/not-a-uuid/interviews",
+        json!({ "contact_id": contact }),
+    )
+    .await
+    .expect(400);
+    c.delete_json(&path, json!({ "email": "nobody@example.com" }))
+        .await
+        .expect(404);
+    let res = c
+        .delete_json(&path, json!({ "contact_id": other_contact }))
+        .await
+        .expect(404);
     assert_eq!(res.body["error"], 404);
     // Another company's opening is not found; no key is 401; a key without the scope is 403.
     let beta = server.company("Beta").await;
-    server.client(&beta.key).delete_json(&path, json!({ "contact_id": contact })).await.expect(404);
-    server.anonymous().delete_json(&path, json!({ "contact_id": contact })).await.expect(401);
+    server
+        .client(&beta.key)
+        .delete_json(&path, json!({ "contact_id": contact }))
+        .await
+        .expect(404);
+    server
+        .anonymous()
+        .delete_json(&path, json!({ "contact_id": contact }))
+        .await
+        .expect(401);
     let weak = server.key(&acme.id, "read:interviews").await;
-    server.client(&weak).delete_json(&path, json!({ "contact_id": contact })).await.expect(403);
-    assert_eq!(interviews_of(&c, &contact).await, 1, "nothing was removed by the failed attempts");
+    server
+        .client(&weak)
+        .delete_json(&path, json!({ "contact_id": contact }))
+        .await
+        .expect(403);
+    assert_eq!(
+        interviews_of(&c, &contact).await,
+        1,
+        "nothing was removed by the failed attempts"
+    );
 }

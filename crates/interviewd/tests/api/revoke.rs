@@ -10,12 +10,21 @@ use serde_json::{Value, json};
 use std::time::{Duration, Instant};
 
 async fn revoke(server: &TestServer, key: &str, body: Value) -> Resp {
-    xb(server, key, Method::PATCH, "/ai-interviews/invite/revoke", Some(body)).await
+    xb(
+        server,
+        key,
+        Method::PATCH,
+        "/ai-interviews/invite/revoke",
+        Some(body),
+    )
+    .await
 }
 
 fn outbox_files(server: &TestServer) -> Vec<String> {
     let dir = server.config.data_dir.join("outbox");
-    let Ok(entries) = std::fs::read_dir(dir) else { return Vec::new() };
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
     entries
         .filter_map(Result::ok)
         .filter(|e| e.file_name().to_string_lossy().ends_with(".eml"))
@@ -34,7 +43,16 @@ async fn outbox_settles(server: &TestServer, n: usize) -> Vec<String> {
 }
 
 async fn invite_status(server: &TestServer, key: &str, response_id: i64) -> String {
-    xb(server, key, Method::GET, &format!("/ai-interviews/report/{response_id}"), None).await.expect(200).str("/invite_status")
+    xb(
+        server,
+        key,
+        Method::GET,
+        &format!("/ai-interviews/report/{response_id}"),
+        None,
+    )
+    .await
+    .expect(200)
+    .str("/invite_status")
 }
 
 #[tokio::test]
@@ -42,23 +60,53 @@ async fn revoked_then_already_revoked_and_the_link_is_gone() {
     let server = TestServer::start().await;
     let acme = server.company("Acme").await;
     let ai = ai_interview(&server, &acme.key, "Backend Engineer").await;
-    let inv = invite(&server, &acme.key, invite_body("ann@example.com", ai)).await.expect(200);
+    let inv = invite(&server, &acme.key, invite_body("ann@example.com", ai))
+        .await
+        .expect(200);
     let response_id = inv.body["response_id"].as_i64().unwrap();
     let link = inv.str("/invite_link");
     let link_path = link.trim_start_matches(&server.base).to_owned();
     server.anonymous().get(&link_path).await.expect(200);
 
-    let res = revoke(&server, &acme.key, json!({ "response_id": response_id, "notify_candidate": false })).await.expect(200);
-    assert_eq!(res.body, json!({ "status": "REVOKED", "message": "Invite Revoked successfully." }));
+    let res = revoke(
+        &server,
+        &acme.key,
+        json!({ "response_id": response_id, "notify_candidate": false }),
+    )
+    .await
+    .expect(200);
+    assert_eq!(
+        res.body,
+        json!({ "status": "REVOKED", "message": "Invite Revoked successfully." })
+    );
     server.anonymous().get(&link_path).await.expect(410);
-    server.anonymous().post(&format!("{link_path}/start"), json!({})).await.expect(410);
-    assert_eq!(invite_status(&server, &acme.key, response_id).await, "Revoked");
-    let listed = server.client(&acme.key).get("/v1/interviews?status=CANCELED").await.expect(200);
+    server
+        .anonymous()
+        .post(&format!("{link_path}/start"), json!({}))
+        .await
+        .expect(410);
+    assert_eq!(
+        invite_status(&server, &acme.key, response_id).await,
+        "Revoked"
+    );
+    let listed = server
+        .client(&acme.key)
+        .get("/v1/interviews?status=CANCELED")
+        .await
+        .expect(200);
     assert_eq!(listed.body["total"], 1);
 
-    let again = revoke(&server, &acme.key, json!({ "response_id": response_id })).await.expect(200);
-    assert_eq!(again.body, json!({ "status": "ALREADY_REVOKED", "message": "Invite already revoked" }));
-    assert!(outbox_settles(&server, 0).await.is_empty(), "notify false sends nothing");
+    let again = revoke(&server, &acme.key, json!({ "response_id": response_id }))
+        .await
+        .expect(200);
+    assert_eq!(
+        again.body,
+        json!({ "status": "ALREADY_REVOKED", "message": "Invite already revoked" })
+    );
+    assert!(
+        outbox_settles(&server, 0).await.is_empty(),
+        "notify false sends nothing"
+    );
 }
 
 #[tokio::test]
@@ -66,18 +114,40 @@ async fn notify_candidate_queues_exactly_one_notice() {
     let server = TestServer::start().await;
     let acme = server.company("Acme").await;
     let ai = ai_interview(&server, &acme.key, "Backend Engineer").await;
-    let first = invite(&server, &acme.key, invite_body("ann@example.com", ai)).await.expect(200);
-    let second = invite(&server, &acme.key, invite_body("bob@example.com", ai)).await.expect(200);
-    revoke(&server, &acme.key, json!({ "response_id": first.body["response_id"], "notify_candidate": true })).await.expect(200);
+    let first = invite(&server, &acme.key, invite_body("ann@example.com", ai))
+        .await
+        .expect(200);
+    let second = invite(&server, &acme.key, invite_body("bob@example.com", ai))
+        .await
+        .expect(200);
+    revoke(
+        &server,
+        &acme.key,
+        json!({ "response_id": first.body["response_id"], "notify_candidate": true }),
+    )
+    .await
+    .expect(200);
     // Absent means false.
-    revoke(&server, &acme.key, json!({ "response_id": second.body["response_id"] })).await.expect(200);
+    revoke(
+        &server,
+        &acme.key,
+        json!({ "response_id": second.body["response_id"] }),
+    )
+    .await
+    .expect(200);
     let mails = outbox_settles(&server, 1).await;
     assert_eq!(mails.len(), 1, "exactly one notice: {mails:?}");
     assert!(mails[0].contains("ann@example.com"));
     assert!(mails[0].contains("withdrawn"));
     assert!(!mails[0].contains("bob@example.com"));
     // Revoking again sends nothing more.
-    revoke(&server, &acme.key, json!({ "response_id": first.body["response_id"], "notify_candidate": true })).await.expect(200);
+    revoke(
+        &server,
+        &acme.key,
+        json!({ "response_id": first.body["response_id"], "notify_candidate": true }),
+    )
+    .await
+    .expect(200);
     assert_eq!(outbox_settles(&server, 1).await.len(), 1);
 }
 
@@ -86,21 +156,56 @@ async fn invites_sent_before_the_latest_plan_change_are_not_allowed() {
     let server = TestServer::start().await;
     let acme = server.company("Acme").await;
     let ai = ai_interview(&server, &acme.key, "Backend Engineer").await;
-    let old = invite(&server, &acme.key, invite_body("ann@example.com", ai)).await.expect(200);
+    let old = invite(&server, &acme.key, invite_body("ann@example.com", ai))
+        .await
+        .expect(200);
     tokio::time::sleep(Duration::from_millis(20)).await;
-    let company = interviewd::admin::set_plan(&server.store, &acme.id, Plan::Scale).await.unwrap();
+    let company = interviewd::admin::set_plan(&server.store, &acme.id, Plan::Scale)
+        .await
+        .unwrap();
     let changed = company.plan_changed_at.unwrap();
     tokio::time::sleep(Duration::from_millis(20)).await;
-    let fresh = invite(&server, &acme.key, invite_body("bob@example.com", ai)).await.expect(200);
+    let fresh = invite(&server, &acme.key, invite_body("bob@example.com", ai))
+        .await
+        .expect(200);
 
-    let res = revoke(&server, &acme.key, json!({ "response_id": old.body["response_id"], "notify_candidate": true })).await.expect(200);
+    let res = revoke(
+        &server,
+        &acme.key,
+        json!({ "response_id": old.body["response_id"], "notify_candidate": true }),
+    )
+    .await
+    .expect(200);
     assert_eq!(res.body["status"], "NOT_ALLOWED");
-    assert_eq!(res.body["message"], "Invite was sent before the latest plan change");
-    assert_eq!(res.str("/timestamp"), changed.format("%Y-%m-%d %H:%M:%S").to_string());
-    assert_eq!(invite_status(&server, &acme.key, old.body["response_id"].as_i64().unwrap()).await, "Pending");
-    let res = revoke(&server, &acme.key, json!({ "response_id": fresh.body["response_id"] })).await.expect(200);
+    assert_eq!(
+        res.body["message"],
+        "Invite was sent before the latest plan change"
+    );
+    assert_eq!(
+        res.str("/timestamp"),
+        changed.format("%Y-%m-%d %H:%M:%S").to_string()
+    );
+    assert_eq!(
+        invite_status(
+            &server,
+            &acme.key,
+            old.body["response_id"].as_i64().unwrap()
+        )
+        .await,
+        "Pending"
+    );
+    let res = revoke(
+        &server,
+        &acme.key,
+        json!({ "response_id": fresh.body["response_id"] }),
+    )
+    .await
+    .expect(200);
     assert_eq!(res.body["status"], "REVOKED");
-    assert!(outbox_settles(&server, 0).await.is_empty(), "NOT_ALLOWED sends no notice");
+    assert!(
+        outbox_settles(&server, 0).await.is_empty(),
+        "NOT_ALLOWED sends no notice"
+    );
 }
 
 #[tokio::test]
@@ -108,14 +213,34 @@ async fn a_started_interview_cannot_be_revoked() {
     let server = TestServer::start().await;
     let acme = server.company("Acme").await;
     let ai = ai_interview(&server, &acme.key, "Backend Engineer").await;
-    let inv = invite(&server, &acme.key, invite_body("ann@example.com", ai)).await.expect(200);
+    let inv = invite(&server, &acme.key, invite_body("ann@example.com", ai))
+        .await
+        .expect(200);
     let link = inv.str("/invite_link");
     let path = link.trim_start_matches(&server.base).to_owned();
-    server.anonymous().post(&format!("{path}/start"), json!({})).await.expect(200);
-    let res = revoke(&server, &acme.key, json!({ "response_id": inv.body["response_id"] })).await.expect(200);
+    server
+        .anonymous()
+        .post(&format!("{path}/start"), json!({}))
+        .await
+        .expect(200);
+    let res = revoke(
+        &server,
+        &acme.key,
+        json!({ "response_id": inv.body["response_id"] }),
+    )
+    .await
+    .expect(200);
     assert_eq!(res.body["status"], "NOT_ALLOWED");
     assert!(res.body.get("timestamp").is_none());
-    assert_eq!(invite_status(&server, &acme.key, inv.body["response_id"].as_i64().unwrap()).await, "Started");
+    assert_eq!(
+        invite_status(
+            &server,
+            &acme.key,
+            inv.body["response_id"].as_i64().unwrap()
+        )
+        .await,
+        "Started"
+    );
 }
 
 #[tokio::test]
@@ -125,13 +250,25 @@ async fn revoking_returns_the_invite_to_the_quota() {
     let ai = ai_interview(&server, &acme.key, "Backend Engineer").await;
     let mut first = None;
     for i in 0..Plan::Trial.invite_quota() {
-        let res = invite(&server, &acme.key, invite_body(&format!("c{i}@example.com"), ai)).await.expect(200);
+        let res = invite(
+            &server,
+            &acme.key,
+            invite_body(&format!("c{i}@example.com"), ai),
+        )
+        .await
+        .expect(200);
         first.get_or_insert(res.body["response_id"].clone());
     }
-    let full = invite(&server, &acme.key, invite_body("extra@example.com", ai)).await.expect(403);
+    let full = invite(&server, &acme.key, invite_body("extra@example.com", ai))
+        .await
+        .expect(403);
     assert_eq!(full.body["error"], "limit_exceed");
-    revoke(&server, &acme.key, json!({ "response_id": first.unwrap() })).await.expect(200);
-    invite(&server, &acme.key, invite_body("extra@example.com", ai)).await.expect(200);
+    revoke(&server, &acme.key, json!({ "response_id": first.unwrap() }))
+        .await
+        .expect(200);
+    invite(&server, &acme.key, invite_body("extra@example.com", ai))
+        .await
+        .expect(200);
 }
 
 #[tokio::test]
@@ -139,20 +276,47 @@ async fn a_storage_failure_is_failed_503_with_nothing_half_done() {
     let server = TestServer::start().await;
     let acme = server.company("Acme").await;
     let ai = ai_interview(&server, &acme.key, "Backend Engineer").await;
-    let inv = invite(&server, &acme.key, invite_body("ann@example.com", ai)).await.expect(200);
+    let inv = invite(&server, &acme.key, invite_body("ann@example.com", ai))
+        .await
+        .expect(200);
     let response_id = inv.body["response_id"].as_i64().unwrap();
-    let link_path = inv.str("/invite_link").trim_start_matches(&server.base).to_owned();
+    let link_path = inv
+        .str("/invite_link")
+        .trim_start_matches(&server.base)
+        .to_owned();
     for point in ["revoke.before_mail", "revoke.before_commit"] {
         server.store.faults().arm(point);
-        let res = revoke(&server, &acme.key, json!({ "response_id": response_id, "notify_candidate": true })).await.expect(503);
-        assert_eq!(res.body, json!({ "status": "FAILED", "message": "Error in revoking the invite. Please contact support" }));
+        let res = revoke(
+            &server,
+            &acme.key,
+            json!({ "response_id": response_id, "notify_candidate": true }),
+        )
+        .await
+        .expect(503);
+        assert_eq!(
+            res.body,
+            json!({ "status": "FAILED", "message": "Error in revoking the invite. Please contact support" })
+        );
         server.store.faults().disarm(point);
-        assert_eq!(invite_status(&server, &acme.key, response_id).await, "Pending", "no partial change after {point}");
+        assert_eq!(
+            invite_status(&server, &acme.key, response_id).await,
+            "Pending",
+            "no partial change after {point}"
+        );
         server.anonymous().get(&link_path).await.expect(200);
     }
-    assert!(outbox_settles(&server, 0).await.is_empty(), "no notice was queued by the failed attempts");
+    assert!(
+        outbox_settles(&server, 0).await.is_empty(),
+        "no notice was queued by the failed attempts"
+    );
     // Safe to retry.
-    let res = revoke(&server, &acme.key, json!({ "response_id": response_id, "notify_candidate": true })).await.expect(200);
+    let res = revoke(
+        &server,
+        &acme.key,
+        json!({ "response_id": response_id, "notify_candidate": true }),
+    )
+    .await
+    .expect(200);
     assert_eq!(res.body["status"], "REVOKED");
     assert_eq!(outbox_settles(&server, 1).await.len(), 1);
 }
@@ -163,18 +327,49 @@ async fn revoke_request_errors() {
     let acme = server.company("Acme").await;
     let beta = server.company("Beta").await;
     let ai = ai_interview(&server, &acme.key, "Backend Engineer").await;
-    let inv = invite(&server, &acme.key, invite_body("ann@example.com", ai)).await.expect(200);
+    let inv = invite(&server, &acme.key, invite_body("ann@example.com", ai))
+        .await
+        .expect(200);
     let id = inv.body["response_id"].clone();
-    for body in [json!({}), json!({ "response_id": "abc" }), json!({ "response_id": -1 }), json!({ "response_id": id, "notify_candidate": "yes" }), json!([1])] {
+    for body in [
+        json!({}),
+        json!({ "response_id": "abc" }),
+        json!({ "response_id": -1 }),
+        json!({ "response_id": id, "notify_candidate": "yes" }),
+        json!([1]),
+    ] {
         let res = revoke(&server, &acme.key, body.clone()).await.expect(400);
         assert!(res.body["error"].is_string(), "{body}: {}", res.text);
     }
-    xb(&server, &acme.key, Method::PATCH, "/ai-interviews/invite/revoke", None).await.expect(400);
-    revoke(&server, &acme.key, json!({ "response_id": 999_999 })).await.expect(404);
-    revoke(&server, &beta.key, json!({ "response_id": id })).await.expect(404);
-    revoke(&server, "sk_notakey0000000000000000000000000000000000000", json!({ "response_id": id })).await.expect(401);
+    xb(
+        &server,
+        &acme.key,
+        Method::PATCH,
+        "/ai-interviews/invite/revoke",
+        None,
+    )
+    .await
+    .expect(400);
+    revoke(&server, &acme.key, json!({ "response_id": 999_999 }))
+        .await
+        .expect(404);
+    revoke(&server, &beta.key, json!({ "response_id": id }))
+        .await
+        .expect(404);
+    revoke(
+        &server,
+        "sk_notakey0000000000000000000000000000000000000",
+        json!({ "response_id": id }),
+    )
+    .await
+    .expect(401);
     let weak = server.key(&acme.id, "read:interviews").await;
-    revoke(&server, &weak, json!({ "response_id": id })).await.expect(403);
+    revoke(&server, &weak, json!({ "response_id": id }))
+        .await
+        .expect(403);
     // None of that changed anything.
-    assert_eq!(invite_status(&server, &acme.key, id.as_i64().unwrap()).await, "Pending");
+    assert_eq!(
+        invite_status(&server, &acme.key, id.as_i64().unwrap()).await,
+        "Pending"
+    );
 }

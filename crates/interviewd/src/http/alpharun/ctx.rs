@@ -22,16 +22,27 @@ pub struct ArCtx {
 impl FromRequestParts<AppState> for ArCtx {
     type Rejection = ArError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        let principal = Principal::authenticate(state.store.as_ref(), bearer(&parts.headers), state.now()).await?;
-        Ok(Self { principal, query: QueryParams::parse(parts.uri.query()), state: state.clone() })
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let principal =
+            Principal::authenticate(state.store.as_ref(), bearer(&parts.headers), state.now())
+                .await?;
+        Ok(Self {
+            principal,
+            query: QueryParams::parse(parts.uri.query()),
+            state: state.clone(),
+        })
     }
 }
 
 impl ArCtx {
     /// Checks `scopes`, then resolves the acting company.
     pub fn company(&self, scopes: &[Scope]) -> Result<CompanyId, ArError> {
-        Ok(self.principal.acting(scopes, self.query.non_empty("companyId"))?)
+        Ok(self
+            .principal
+            .acting(scopes, self.query.non_empty("companyId"))?)
     }
 
     /// Parses a JSON body.
@@ -46,7 +57,10 @@ pub struct ArPath<T>(pub T);
 impl<T: DeserializeOwned + Send> FromRequestParts<AppState> for ArPath<T> {
     type Rejection = ArError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         Path::<T>::from_request_parts(parts, state)
             .await
             .map(|Path(v)| ArPath(v))
@@ -63,18 +77,23 @@ pub fn contact_key(raw: &str) -> Result<Option<ContactKey>, CoreError> {
         return Ok(ExtId::parse(v).ok().map(ContactKey::ExtId));
     }
     if let Some(v) = raw.strip_prefix("alt:email:") {
-        return Email::parse(v).map(|e| Some(ContactKey::Email(e))).map_err(|e| CoreError::invalid_value("email", e));
+        return Email::parse(v)
+            .map(|e| Some(ContactKey::Email(e)))
+            .map_err(|e| CoreError::invalid_value("email", e));
     }
     if let Some(v) = raw.strip_prefix("alt:phone_number:") {
         return PhoneNumber::parse(v)
             .map(|p| Some(ContactKey::Phone(p)))
             .map_err(|e| CoreError::invalid_value("phone_number", e));
     }
-    Ok(interviewd_domain::ids::parse_uuid(raw).ok().map(|u| ContactKey::Id(u.into())))
+    Ok(interviewd_domain::ids::parse_uuid(raw)
+        .ok()
+        .map(|u| ContactKey::Id(u.into())))
 }
 
 /// Parses a job-opening or job-type path id, which the vendor declares `format: uuid`: a value
 /// that is not a UUID is a bad request.
 pub fn path_uuid(raw: &str, field: &str) -> Result<uuid::Uuid, CoreError> {
-    interviewd_domain::ids::parse_uuid(raw).map_err(|_| CoreError::invalid(field, format!("{field} must be a UUID")))
+    interviewd_domain::ids::parse_uuid(raw)
+        .map_err(|_| CoreError::invalid(field, format!("{field} must be a UUID")))
 }

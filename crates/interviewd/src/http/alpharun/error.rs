@@ -29,9 +29,9 @@ impl IntoResponse for ArError {
             CoreError::MissingScope(_) | CoreError::Forbidden(_) => StatusCode::FORBIDDEN,
             CoreError::NotFound { .. } => StatusCode::NOT_FOUND,
             // Alpharun documents 400 for every invalid payload, duplicates included.
-            CoreError::Validation { .. } | CoreError::Conflict { .. } | CoreError::InvalidState(_) => {
-                StatusCode::BAD_REQUEST
-            }
+            CoreError::Validation { .. }
+            | CoreError::Conflict { .. }
+            | CoreError::InvalidState(_) => StatusCode::BAD_REQUEST,
             CoreError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             CoreError::Internal(detail) => {
                 tracing::error!(error = %detail, "internal error");
@@ -42,6 +42,10 @@ impl IntoResponse for ArError {
             CoreError::Unauthorized(_) => "Unauthorized - Invalid or missing API key".to_owned(),
             other => other.to_string(),
         };
-        (status, axum::Json(json!({ "error": status.as_u16(), "message": message }))).into_response()
+        (
+            status,
+            axum::Json(json!({ "error": status.as_u16(), "message": message })),
+        )
+            .into_response()
     }
 }

@@ -43,7 +43,11 @@ struct Resume {
 }
 
 pub async fn add_contacts(ctx: ArCtx, body: Value) -> Result<Json<Value>, ArError> {
-    let company = ctx.company(&[Scope::WriteCandidates, Scope::WriteInterviews, Scope::ReadJobs])?;
+    let company = ctx.company(&[
+        Scope::WriteCandidates,
+        Scope::WriteInterviews,
+        Scope::ReadJobs,
+    ])?;
     let items = body.as_array().cloned().unwrap_or_default();
     if items.is_empty() || items.len() > MAX_ITEMS {
         return Err(CoreError::invalid("body", format!("send 1 to {MAX_ITEMS} candidates")).into());
@@ -65,27 +69,45 @@ pub async fn add_contacts(ctx: ArCtx, body: Value) -> Result<Json<Value>, ArErro
 }
 
 async fn import_one(ctx: &ArCtx, company: CompanyId, raw: Value) -> Result<(), ArError> {
-    let item: Item = serde_json::from_value(raw).map_err(|e| CoreError::invalid("body", e.to_string()))?;
+    let item: Item =
+        serde_json::from_value(raw).map_err(|e| CoreError::invalid("body", e.to_string()))?;
     let email = Email::parse(&item.email).map_err(|e| CoreError::invalid_value("email", e))?;
     let phone = phone_value(&item.phone_number)?;
     if let Some(r) = &item.resume {
         validate::text("resume.mimetype", &r.mimetype, 3, 100)?;
         if r.content.len() > 10 * 1024 * 1024 {
-            return Err(CoreError::invalid("resume.content", "resume must be at most 10 MB").into());
+            return Err(
+                CoreError::invalid("resume.content", "resume must be at most 10 MB").into(),
+            );
         }
     }
-    let job_id: JobId = item.job_opening_id.trim().parse().map_err(|_| CoreError::not_found("job opening", &item.job_opening_id))?;
+    let job_id: JobId = item
+        .job_opening_id
+        .trim()
+        .parse()
+        .map_err(|_| CoreError::not_found("job opening", &item.job_opening_id))?;
     let store = &ctx.state.store;
-    let job = store.get_job(company, job_id).await?.ok_or_else(|| CoreError::not_found("job opening", job_id))?;
-    let agent_id = agent_of(&job).ok_or_else(|| CoreError::invalid("job_opening_id", "the opening has no job type"))?;
-    let agent = store.get_agent(company, agent_id).await?.ok_or_else(|| CoreError::not_found("job type", agent_id))?;
+    let job = store
+        .get_job(company, job_id)
+        .await?
+        .ok_or_else(|| CoreError::not_found("job opening", job_id))?;
+    let agent_id = agent_of(&job)
+        .ok_or_else(|| CoreError::invalid("job_opening_id", "the opening has no job type"))?;
+    let agent = store
+        .get_agent(company, agent_id)
+        .await?
+        .ok_or_else(|| CoreError::not_found("job type", agent_id))?;
     let now = ctx.state.now();
     let fields = custom_fields(&item.custom_fields)?;
-    let existing = store.find_candidate(company, &ContactKey::Email(email.clone())).await?;
+    let existing = store
+        .find_candidate(company, &ContactKey::Email(email.clone()))
+        .await?;
     let mut candidate = match existing {
         Some(mut c) => {
-            c.first_name = validate::opt_text("first_name", item.first_name.as_deref(), 100)?.or(c.first_name);
-            c.last_name = validate::opt_text("last_name", item.last_name.as_deref(), 100)?.or(c.last_name);
+            c.first_name =
+                validate::opt_text("first_name", item.first_name.as_deref(), 100)?.or(c.first_name);
+            c.last_name =
+                validate::opt_text("last_name", item.last_name.as_deref(), 100)?.or(c.last_name);
             c.phone = phone.or(c.phone);
             merge_fields(&mut c.custom_fields, fields);
             c.updated_at = now;
@@ -117,8 +139,21 @@ async fn import_one(ctx: &ArCtx, company: CompanyId, raw: Value) -> Result<(), A
     } else {
         store.update_candidate(&candidate).await?;
     }
-    let filter = InterviewFilter { candidate_id: Some(candidate.id), job_id: Some(job.id), ..Default::default() };
-    let open = store.list_interviews(company, &filter, PageRequest { page: 1, limit: 100 }).await?;
+    let filter = InterviewFilter {
+        candidate_id: Some(candidate.id),
+        job_id: Some(job.id),
+        ..Default::default()
+    };
+    let open = store
+        .list_interviews(
+            company,
+            &filter,
+            PageRequest {
+                page: 1,
+                limit: 100,
+            },
+        )
+        .await?;
     if open.items.iter().any(|d| !d.interview.status.is_terminal()) {
         return Ok(());
     }
@@ -127,7 +162,10 @@ async fn import_one(ctx: &ArCtx, company: CompanyId, raw: Value) -> Result<(), A
     }
     let mut metadata = Map::new();
     if !item.interview_custom_fields.is_empty() {
-        metadata.insert("customFields".into(), Value::Array(custom_fields(&item.interview_custom_fields)?));
+        metadata.insert(
+            "customFields".into(),
+            Value::Array(custom_fields(&item.interview_custom_fields)?),
+        );
     }
     let planned = plan(InterviewSpec {
         company,

@@ -42,7 +42,11 @@ pub fn interview_json(
 ) -> Value {
     let i = &d.interview;
     let contact = contact_json(candidate);
-    let custom = i.metadata.get("customFields").cloned().unwrap_or_else(|| json!([]));
+    let custom = i
+        .metadata
+        .get("customFields")
+        .cloned()
+        .unwrap_or_else(|| json!([]));
     json!({
         "id": i.id.to_string(),
         "job_opening_id": job.id.to_string(),
@@ -97,7 +101,10 @@ pub fn interview_json(
     })
 }
 
-async fn show(ctx: ArCtx, ArPath((opening, interview)): ArPath<(String, String)>) -> Result<Json<Value>, ArError> {
+async fn show(
+    ctx: ArCtx,
+    ArPath((opening, interview)): ArPath<(String, String)>,
+) -> Result<Json<Value>, ArError> {
     let company = ctx.company(&[Scope::ReadInterviews, Scope::ReadCandidates])?;
     let job = job_openings::load(&ctx, company, &opening).await?;
     let id = path_uuid(&interview, "INTERVIEW_ID")?;
@@ -111,7 +118,9 @@ async fn show(ctx: ArCtx, ArPath((opening, interview)): ArPath<(String, String)>
         .get_candidate(company, detail.interview.candidate_id)
         .await?
         .ok_or_else(|| CoreError::Internal("interview without candidate".into()))?;
-    let results = store.interview_results(company, detail.interview.id).await?;
+    let results = store
+        .interview_results(company, detail.interview.id)
+        .await?;
     let public_url = ctx.state.config.public_url();
     let interview = interview_json(&detail, &results, &job, &candidate, &public_url);
     Ok(Json(json!({ "data": { "interview": interview } })))

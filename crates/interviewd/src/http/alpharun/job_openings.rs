@@ -18,7 +18,9 @@ use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
 pub fn routes() -> Router<AppState> {
-    Router::new().route("/job-openings", post(create)).route("/job-openings/{id}", get(show))
+    Router::new()
+        .route("/job-openings", post(create))
+        .route("/job-openings/{id}", get(show))
 }
 
 #[derive(Deserialize)]
@@ -42,23 +44,38 @@ struct CreateOpening {
 
 /// The agent (job type) of an opening.
 pub fn agent_of(job: &Job) -> Option<AgentId> {
-    job.attrs.get("agentId").and_then(Value::as_str).and_then(|s| s.parse().ok())
+    job.attrs
+        .get("agentId")
+        .and_then(Value::as_str)
+        .and_then(|s| s.parse().ok())
 }
 
 fn opening_attrs(job: &Job) -> Map<String, Value> {
-    job.attrs.get("opening").and_then(Value::as_object).cloned().unwrap_or_default()
+    job.attrs
+        .get("opening")
+        .and_then(Value::as_object)
+        .cloned()
+        .unwrap_or_default()
 }
 
 /// The opening's shared link.
 pub fn interview_link(ctx: &ArCtx, job: &Job) -> String {
-    let slug = opening_attrs(job).get("linkSlug").and_then(Value::as_str).unwrap_or_default().to_owned();
+    let slug = opening_attrs(job)
+        .get("linkSlug")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_owned();
     format!("{}/i/{slug}", ctx.state.config.public_url())
 }
 
 /// Loads an opening of the acting company; another company's is not found.
 pub async fn load(ctx: &ArCtx, company: CompanyId, raw: &str) -> Result<Job, ArError> {
     let id = JobId::from(path_uuid(raw, "JOB_OPENING_ID")?);
-    ctx.state.store.get_job(company, id).await?.ok_or_else(|| CoreError::not_found("job opening", id).into())
+    ctx.state
+        .store
+        .get_job(company, id)
+        .await?
+        .ok_or_else(|| CoreError::not_found("job opening", id).into())
 }
 
 async fn create(ctx: ArCtx, body: Bytes) -> Result<Json<Value>, ArError> {
@@ -66,7 +83,11 @@ async fn create(ctx: ArCtx, body: Bytes) -> Result<Json<Value>, ArError> {
     let input: CreateOpening = ctx.body(&body)?;
     let name = validate::text("name", &input.name, 3, 150)?;
     let mut opening = Map::new();
-    for (field, value) in [("location", &input.location), ("pay", &input.pay), ("hours", &input.hours)] {
+    for (field, value) in [
+        ("location", &input.location),
+        ("pay", &input.pay),
+        ("hours", &input.hours),
+    ] {
         if let Some(v) = validate::opt_text(field, value.as_deref(), 200)? {
             opening.insert(field.into(), v.into());
         }
@@ -78,14 +99,38 @@ async fn create(ctx: ArCtx, body: Bytes) -> Result<Json<Value>, ArError> {
         .collect::<Result<Vec<_>, _>>()
         .map_err(|e| CoreError::invalid_value("owner_emails", e))?;
     opening.insert("ownerEmails".into(), json!(owners));
-    opening.insert("linkAccess".into(), json!({ "restricted": input.link_access.is_some_and(|l| l.restricted) }));
-    opening.insert("linkSlug".into(), keys::random_token(12).map_err(|e| CoreError::Internal(e.to_string()))?.into());
+    opening.insert(
+        "linkAccess".into(),
+        json!({ "restricted": input.link_access.is_some_and(|l| l.restricted) }),
+    );
+    opening.insert(
+        "linkSlug".into(),
+        keys::random_token(12)
+            .map_err(|e| CoreError::Internal(e.to_string()))?
+            .into(),
+    );
     let (agent, new_agent): (Agent, bool) = match (input.job_type_id, input.job_type) {
-        (Some(_), Some(_)) => return Err(CoreError::invalid("job_type_id", "send job_type_id or job_type, not both").into()),
-        (None, None) => return Err(CoreError::invalid("job_type_id", "job_type_id or job_type is required").into()),
+        (Some(_), Some(_)) => {
+            return Err(
+                CoreError::invalid("job_type_id", "send job_type_id or job_type, not both").into(),
+            );
+        }
+        (None, None) => {
+            return Err(
+                CoreError::invalid("job_type_id", "job_type_id or job_type is required").into(),
+            );
+        }
         (Some(raw), None) => {
-            let id: AgentId = raw.trim().parse().map_err(|_| CoreError::not_found("job type", &raw))?;
-            let agent = ctx.state.store.get_agent(company, id).await?.ok_or_else(|| CoreError::not_found("job type", id))?;
+            let id: AgentId = raw
+                .trim()
+                .parse()
+                .map_err(|_| CoreError::not_found("job type", &raw))?;
+            let agent = ctx
+                .state
+                .store
+                .get_agent(company, id)
+                .await?
+                .ok_or_else(|| CoreError::not_found("job type", id))?;
             (agent, false)
         }
         (None, Some(inline)) => (inline.create(&ctx, company).await?, true),
@@ -99,7 +144,11 @@ async fn create(ctx: ArCtx, body: Bytes) -> Result<Json<Value>, ArError> {
         number: 0,
         company_id: company,
         title: name,
-        description: agent.attrs.get("jobDescription").and_then(Value::as_str).map(str::to_owned),
+        description: agent
+            .attrs
+            .get("jobDescription")
+            .and_then(Value::as_str)
+            .map(str::to_owned),
         status: "OPEN".into(),
         required_skills: Vec::new(),
         nice_to_have_skills: Vec::new(),

@@ -17,7 +17,9 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 pub fn routes() -> Router<AppState> {
-    Router::new().route("/job-types", post(create)).route("/job-types/{id}", get(show).patch(update))
+    Router::new()
+        .route("/job-types", post(create))
+        .route("/job-types/{id}", get(show).patch(update))
 }
 
 const RESUME: &[&str] = &["after_interview", "before_interview"];
@@ -46,7 +48,9 @@ fn qualifications(description: &str) -> Vec<String> {
         .lines()
         .filter_map(|l| {
             let l = l.trim();
-            l.strip_prefix("- ").or_else(|| l.strip_prefix("* ")).or_else(|| l.strip_prefix("• "))
+            l.strip_prefix("- ")
+                .or_else(|| l.strip_prefix("* "))
+                .or_else(|| l.strip_prefix("• "))
         })
         .map(|q| q.trim().to_owned())
         .filter(|q| !q.is_empty())
@@ -56,22 +60,34 @@ fn qualifications(description: &str) -> Vec<String> {
 
 /// The interviewer's questions for a job type: one per qualification, then general ones.
 fn questions(name: &str, description: &str) -> Vec<String> {
-    let mut out: Vec<String> =
-        qualifications(description).iter().take(5).map(|q| format!("Can you describe your experience with {q}?")).collect();
+    let mut out: Vec<String> = qualifications(description)
+        .iter()
+        .take(5)
+        .map(|q| format!("Can you describe your experience with {q}?"))
+        .collect();
     out.push(format!("What draws you to the {name} role?"));
     out.push("Tell me about a situation at work you are proud of handling well.".into());
     out
 }
 
 impl JobTypeInput {
-    async fn apply(self, ctx: &ArCtx, company: CompanyId, agent: &mut Agent) -> Result<(), CoreError> {
+    async fn apply(
+        self,
+        ctx: &ArCtx,
+        company: CompanyId,
+        agent: &mut Agent,
+    ) -> Result<(), CoreError> {
         match self.name {
             Patch::Value(n) => {
                 let name = validate::text("name", &n, 3, 150)?;
                 if let Some(other) = ctx.state.store.agent_by_name(company, &name).await?
-                    && other.id != agent.id {
-                        return Err(CoreError::invalid("name", "a job type with this name already exists"));
-                    }
+                    && other.id != agent.id
+                {
+                    return Err(CoreError::invalid(
+                        "name",
+                        "a job type with this name already exists",
+                    ));
+                }
                 agent.name = name;
             }
             Patch::Null => return Err(CoreError::invalid("name", "name cannot be null")),
@@ -80,25 +96,41 @@ impl JobTypeInput {
         let attrs = &mut agent.attrs;
         match self.job_description {
             Patch::Value(d) => {
-                attrs.insert("jobDescription".into(), validate::text("job_description", &d, 20, 15_000)?.into());
+                attrs.insert(
+                    "jobDescription".into(),
+                    validate::text("job_description", &d, 20, 15_000)?.into(),
+                );
             }
-            Patch::Null => return Err(CoreError::invalid("job_description", "job_description cannot be null")),
+            Patch::Null => {
+                return Err(CoreError::invalid(
+                    "job_description",
+                    "job_description cannot be null",
+                ));
+            }
             Patch::Missing => {}
         }
         if let Some(g) = self.ai_interviewer_guidance.into_update() {
-            agent.instructions = g.map(|g| validate::text("ai_interviewer_guidance", &g, 15, 3000)).transpose()?;
+            agent.instructions = g
+                .map(|g| validate::text("ai_interviewer_guidance", &g, 15, 3000))
+                .transpose()?;
         }
         if let Some(r) = self.resume_collection_type.into_update() {
             let value = match r {
                 Some(r) if RESUME.contains(&r.as_str()) => Value::from(r),
                 Some(_) => {
-                    return Err(CoreError::invalid("resume_collection_type", "resume_collection_type must be after_interview or before_interview"));
+                    return Err(CoreError::invalid(
+                        "resume_collection_type",
+                        "resume_collection_type must be after_interview or before_interview",
+                    ));
                 }
                 None => Value::Null,
             };
             attrs.insert("resumeCollectionType".into(), value);
         }
-        for (key, patch) in [("shouldForceFullscreen", self.should_force_fullscreen), ("shouldRecordVideo", self.should_record_video)] {
+        for (key, patch) in [
+            ("shouldForceFullscreen", self.should_force_fullscreen),
+            ("shouldRecordVideo", self.should_record_video),
+        ] {
             match patch {
                 Patch::Value(b) => {
                     attrs.insert(key.into(), b.into());
@@ -107,14 +139,19 @@ impl JobTypeInput {
                 Patch::Missing => {}
             }
         }
-        let description = attrs.get("jobDescription").and_then(Value::as_str).unwrap_or_default().to_owned();
+        let description = attrs
+            .get("jobDescription")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned();
         agent.questions = questions(&agent.name, &description);
         Ok(())
     }
 
     /// Creates a job type (name and job_description required).
     pub async fn create(self, ctx: &ArCtx, company: CompanyId) -> Result<Agent, ArError> {
-        if !matches!(self.name, Patch::Value(_)) || !matches!(self.job_description, Patch::Value(_)) {
+        if !matches!(self.name, Patch::Value(_)) || !matches!(self.job_description, Patch::Value(_))
+        {
             return Err(CoreError::invalid("name", "name and job_description are required").into());
         }
         let now = ctx.state.now();
@@ -141,7 +178,11 @@ impl JobTypeInput {
 /// The `JobTypeResponse` object.
 pub fn job_type_json(a: &Agent) -> Value {
     let attr = |k: &str| a.attrs.get(k).cloned().unwrap_or(Value::Null);
-    let description = a.attrs.get("jobDescription").and_then(Value::as_str).unwrap_or_default();
+    let description = a
+        .attrs
+        .get("jobDescription")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
     json!({
         "id": a.id.to_string(),
         "name": a.name,
@@ -156,7 +197,11 @@ pub fn job_type_json(a: &Agent) -> Value {
 
 async fn load(ctx: &ArCtx, company: CompanyId, raw: &str) -> Result<Agent, ArError> {
     let id = path_uuid(raw, "JOB_TYPE_ID")?;
-    ctx.state.store.get_agent(company, id.into()).await?.ok_or_else(|| CoreError::not_found("job type", id).into())
+    ctx.state
+        .store
+        .get_agent(company, id.into())
+        .await?
+        .ok_or_else(|| CoreError::not_found("job type", id).into())
 }
 
 async fn create(ctx: ArCtx, body: Bytes) -> Result<Json<Value>, ArError> {
@@ -164,21 +209,31 @@ async fn create(ctx: ArCtx, body: Bytes) -> Result<Json<Value>, ArError> {
     let input: JobTypeInput = ctx.body(&body)?;
     let agent = input.create(&ctx, company).await?;
     let agent = ctx.state.store.insert_agent(&agent).await?;
-    Ok(Json(json!({ "data": { "job_type": job_type_json(&agent) } })))
+    Ok(Json(
+        json!({ "data": { "job_type": job_type_json(&agent) } }),
+    ))
 }
 
 async fn show(ctx: ArCtx, ArPath(id): ArPath<String>) -> Result<Json<Value>, ArError> {
     let company = ctx.company(&[Scope::ReadAgents])?;
     let agent = load(&ctx, company, &id).await?;
-    Ok(Json(json!({ "data": { "job_type": job_type_json(&agent) } })))
+    Ok(Json(
+        json!({ "data": { "job_type": job_type_json(&agent) } }),
+    ))
 }
 
-async fn update(ctx: ArCtx, ArPath(id): ArPath<String>, body: Bytes) -> Result<Json<Value>, ArError> {
+async fn update(
+    ctx: ArCtx,
+    ArPath(id): ArPath<String>,
+    body: Bytes,
+) -> Result<Json<Value>, ArError> {
     let company = ctx.company(&[Scope::WriteAgents])?;
     let mut agent = load(&ctx, company, &id).await?;
     let input: JobTypeInput = ctx.body(&body)?;
     input.apply(&ctx, company, &mut agent).await?;
     agent.updated_at = ctx.state.now();
     ctx.state.store.update_agent(&agent).await?;
-    Ok(Json(json!({ "data": { "job_type": job_type_json(&agent) } })))
+    Ok(Json(
+        json!({ "data": { "job_type": job_type_json(&agent) } }),
+    ))
 }

@@ -40,7 +40,12 @@ struct Payload {
 /// The contact keys the payload names (validated; at least one).
 fn keys(p: &Payload) -> Result<Vec<(&'static str, Option<ContactKey>)>, CoreError> {
     let mut keys = Vec::new();
-    if let Some(raw) = p.contact_id.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+    if let Some(raw) = p
+        .contact_id
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
         keys.push(("contact_id", contact_key(raw)?));
     }
     if let Some(raw) = p.email.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
@@ -51,12 +56,19 @@ fn keys(p: &Payload) -> Result<Vec<(&'static str, Option<ContactKey>)>, CoreErro
         keys.push(("phone_number", Some(ContactKey::Phone(phone))));
     }
     if keys.is_empty() {
-        return Err(CoreError::invalid("contact_id", "at least one of contact_id, email or phone_number is required"));
+        return Err(CoreError::invalid(
+            "contact_id",
+            "at least one of contact_id, email or phone_number is required",
+        ));
     }
     Ok(keys)
 }
 
-async fn remove(ctx: ArCtx, ArPath(opening): ArPath<String>, body: Bytes) -> Result<Json<Value>, ArError> {
+async fn remove(
+    ctx: ArCtx,
+    ArPath(opening): ArPath<String>,
+    body: Bytes,
+) -> Result<Json<Value>, ArError> {
     let company: CompanyId = ctx.company(&[Scope::DeleteInterviews])?;
     let payload: Payload = json_body(&body)?;
     let keys = keys(&payload)?;
@@ -73,13 +85,24 @@ async fn remove(ctx: ArCtx, ArPath(opening): ArPath<String>, body: Bytes) -> Res
             None => contact = Some(found),
             Some(c) if c.id == found.id => {}
             Some(_) => {
-                return Err(CoreError::invalid(field, "the identifiers given name different contacts").into());
+                return Err(CoreError::invalid(
+                    field,
+                    "the identifiers given name different contacts",
+                )
+                .into());
             }
         }
     }
-    let contact = contact.ok_or_else(|| CoreError::Internal("no contact after resolution".into()))?;
-    let filter = InterviewFilter { candidate_id: Some(contact.id), job_id: Some(job.id), ..Default::default() };
-    let interviews = store.list_interviews(company, &filter, PageRequest { page: 1, limit: 1 }).await?;
+    let contact =
+        contact.ok_or_else(|| CoreError::Internal("no contact after resolution".into()))?;
+    let filter = InterviewFilter {
+        candidate_id: Some(contact.id),
+        job_id: Some(job.id),
+        ..Default::default()
+    };
+    let interviews = store
+        .list_interviews(company, &filter, PageRequest { page: 1, limit: 1 })
+        .await?;
     if interviews.total == 0 {
         return Err(CoreError::not_found("interview", contact.id).into());
     }
@@ -87,7 +110,10 @@ async fn remove(ctx: ArCtx, ArPath(opening): ArPath<String>, body: Bytes) -> Res
         company,
         actor: Some(ctx.principal.key.id),
         action: "candidate.remove_from_job",
-        scope: RemovalScope::CandidateOnJob { candidate: contact.id, job: job.id },
+        scope: RemovalScope::CandidateOnJob {
+            candidate: contact.id,
+            job: job.id,
+        },
         now: ctx.state.now(),
     };
     let report = store.remove_interviews(&request).await?;

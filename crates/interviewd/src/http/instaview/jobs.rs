@@ -127,12 +127,13 @@ fn check_location(l: &Location) -> Result<(), CoreError> {
         validate::opt_text(field, value.as_deref(), max)?;
     }
     if let Some(c) = &l.country_code
-        && (c.len() != 2 || !c.chars().all(|c| c.is_ascii_alphabetic())) {
-            return Err(CoreError::invalid(
-                "location.countryCode",
-                "location.countryCode must be an ISO 3166-1 alpha-2 code",
-            ));
-        }
+        && (c.len() != 2 || !c.chars().all(|c| c.is_ascii_alphabetic()))
+    {
+        return Err(CoreError::invalid(
+            "location.countryCode",
+            "location.countryCode must be an ISO 3166-1 alpha-2 code",
+        ));
+    }
     Ok(())
 }
 
@@ -146,19 +147,21 @@ fn check_salary(s: &Salary) -> Result<(), CoreError> {
         ));
     }
     if let (Some(min), Some(max)) = (s.min, s.max)
-        && min > max {
-            return Err(CoreError::invalid(
-                "salary",
-                "salary.min must not exceed salary.max",
-            ));
-        }
+        && min > max
+    {
+        return Err(CoreError::invalid(
+            "salary",
+            "salary.min must not exceed salary.max",
+        ));
+    }
     if let Some(c) = &s.currency
-        && (c.len() != 3 || !c.chars().all(|c| c.is_ascii_alphabetic())) {
-            return Err(CoreError::invalid(
-                "salary.currency",
-                "salary.currency must be an ISO 4217 code",
-            ));
-        }
+        && (c.len() != 3 || !c.chars().all(|c| c.is_ascii_alphabetic()))
+    {
+        return Err(CoreError::invalid(
+            "salary.currency",
+            "salary.currency must be an ISO 4217 code",
+        ));
+    }
     if let Some(p) = &s.period {
         validate::one_of("salary.period", p, PERIODS)?;
     }

@@ -34,21 +34,42 @@ async fn remove(
     scope: RemovalScope,
 ) -> Result<Json<bool>, IvError> {
     let exists = match kind {
-        ResourceKind::Interview => ctx.state.store.get_interview(company, id.into()).await?.is_some(),
-        ResourceKind::Candidate => ctx.state.store.get_candidate(company, id.into()).await?.is_some(),
+        ResourceKind::Interview => ctx
+            .state
+            .store
+            .get_interview(company, id.into())
+            .await?
+            .is_some(),
+        ResourceKind::Candidate => ctx
+            .state
+            .store
+            .get_candidate(company, id.into())
+            .await?
+            .is_some(),
         ResourceKind::Job => ctx.state.store.get_job(company, id.into()).await?.is_some(),
         _ => false,
     };
     if !exists {
         return Err(ctx.missing(kind, resource, id, company).await);
     }
-    let request = RemovalRequest { company, actor: Some(ctx.principal.key.id), action, scope, now: ctx.state.now() };
+    let request = RemovalRequest {
+        company,
+        actor: Some(ctx.principal.key.id),
+        action,
+        scope,
+        now: ctx.state.now(),
+    };
     let report = ctx.state.store.remove_interviews(&request).await?;
     if kind == ResourceKind::Interview && report.interviews.is_empty() {
         // Deleted by a concurrent request between the check and the transaction.
         return Err(CoreError::not_found(resource, id).into());
     }
-    tracing::info!(action, interviews = report.interviews.len(), live = report.live_sessions, "removed");
+    tracing::info!(
+        action,
+        interviews = report.interviews.len(),
+        live = report.live_sessions,
+        "removed"
+    );
     Ok(Json(true))
 }
 
@@ -56,19 +77,46 @@ async fn delete_interview(ctx: Ctx, IvPath(raw): IvPath<String>) -> Result<Json<
     let company = ctx.company(&[Scope::DeleteInterviews])?;
     let id = path_uuid(&raw, "id")?;
     let scope = RemovalScope::Interview(id.into());
-    remove(&ctx, company, ResourceKind::Interview, "interview", id, "interview.delete", scope).await
+    remove(
+        &ctx,
+        company,
+        ResourceKind::Interview,
+        "interview",
+        id,
+        "interview.delete",
+        scope,
+    )
+    .await
 }
 
 async fn delete_candidate(ctx: Ctx, IvPath(raw): IvPath<String>) -> Result<Json<bool>, IvError> {
     let company = ctx.company(&[Scope::DeleteCandidates])?;
     let id = path_uuid(&raw, "id")?;
     let scope = RemovalScope::Candidate(id.into());
-    remove(&ctx, company, ResourceKind::Candidate, "candidate", id, "candidate.delete", scope).await
+    remove(
+        &ctx,
+        company,
+        ResourceKind::Candidate,
+        "candidate",
+        id,
+        "candidate.delete",
+        scope,
+    )
+    .await
 }
 
 async fn delete_job(ctx: Ctx, IvPath(raw): IvPath<String>) -> Result<Json<bool>, IvError> {
     let company = ctx.company(&[Scope::DeleteJobs])?;
     let id = path_uuid(&raw, "id")?;
     let scope = RemovalScope::Job(id.into());
-    remove(&ctx, company, ResourceKind::Job, "job", id, "job.delete", scope).await
+    remove(
+        &ctx,
+        company,
+        ResourceKind::Job,
+        "job",
+        id,
+        "job.delete",
+        scope,
+    )
+    .await
 }

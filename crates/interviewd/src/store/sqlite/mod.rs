@@ -54,7 +54,10 @@ impl SqliteStore {
             .acquire_timeout(Duration::from_secs(15))
             .connect_with(options)
             .await?;
-        Ok(Self { pool, faults: Default::default() })
+        Ok(Self {
+            pool,
+            faults: Default::default(),
+        })
     }
 
     /// The pool, for backend-specific engine code.

@@ -7,7 +7,9 @@ use super::interviews::attempts_of;
 use crate::interview_cols;
 use crate::store::delivery::NewMail;
 use crate::store::events::{NewEvent, kinds};
-use crate::store::removal::{RemovalReport, RemovalRequest, RemovalScope, RevokeOutcome, RevokeRequest};
+use crate::store::removal::{
+    RemovalReport, RemovalRequest, RemovalScope, RevokeOutcome, RevokeRequest,
+};
 use crate::store::rows::{InterviewRow, to_json};
 use crate::store::{StoreError, StoreResult};
 use interviewd_domain::model::Interview;
@@ -19,29 +21,65 @@ use sqlx::SqliteConnection;
 use uuid::Uuid;
 
 /// The interviews a scope covers, in the company.
-async fn targets(conn: &mut SqliteConnection, company: CompanyId, scope: &RemovalScope) -> StoreResult<Vec<Interview>> {
+async fn targets(
+    conn: &mut SqliteConnection,
+    company: CompanyId,
+    scope: &RemovalScope,
+) -> StoreResult<Vec<Interview>> {
     let (sql, a, b): (&'static str, Uuid, Option<Uuid>) = match scope {
-        RemovalScope::Interview(id) => {
-            (concat!("SELECT ", interview_cols!(), " FROM interviews WHERE company_id = $1 AND id = $2"), id.uuid(), None)
-        }
+        RemovalScope::Interview(id) => (
+            concat!(
+                "SELECT ",
+                interview_cols!(),
+                " FROM interviews WHERE company_id = $1 AND id = $2"
+            ),
+            id.uuid(),
+            None,
+        ),
         RemovalScope::CandidateOnJob { candidate, job } => (
-            concat!("SELECT ", interview_cols!(), " FROM interviews WHERE company_id = $1 AND candidate_id = $2 AND job_id = $3"),
+            concat!(
+                "SELECT ",
+                interview_cols!(),
+                " FROM interviews WHERE company_id = $1 AND candidate_id = $2 AND job_id = $3"
+            ),
             candidate.uuid(),
             Some(job.uuid()),
         ),
-        RemovalScope::Candidate(id) => {
-            (concat!("SELECT ", interview_cols!(), " FROM interviews WHERE company_id = $1 AND candidate_id = $2"), id.uuid(), None)
-        }
-        RemovalScope::Job(id) => {
-            (concat!("SELECT ", interview_cols!(), " FROM interviews WHERE company_id = $1 AND job_id = $2"), id.uuid(), None)
-        }
+        RemovalScope::Candidate(id) => (
+            concat!(
+                "SELECT ",
+                interview_cols!(),
+                " FROM interviews WHERE company_id = $1 AND candidate_id = $2"
+            ),
+            id.uuid(),
+            None,
+        ),
+        RemovalScope::Job(id) => (
+            concat!(
+                "SELECT ",
+                interview_cols!(),
+                " FROM interviews WHERE company_id = $1 AND job_id = $2"
+            ),
+            id.uuid(),
+            None,
+        ),
     };
-    let rows: Vec<InterviewRow> = sqlx::query_as(sql).bind(company.uuid()).bind(a).bind(b).fetch_all(&mut *conn).await?;
+    let rows: Vec<InterviewRow> = sqlx::query_as(sql)
+        .bind(company.uuid())
+        .bind(a)
+        .bind(b)
+        .fetch_all(&mut *conn)
+        .await?;
     rows.into_iter().map(Interview::try_from).collect()
 }
 
 /// Deletes one interview inside the caller's transaction.
-async fn remove_one(conn: &mut SqliteConnection, i: &Interview, now: chrono::DateTime<chrono::Utc>, report: &mut RemovalReport) -> StoreResult<()> {
+async fn remove_one(
+    conn: &mut SqliteConnection,
+    i: &Interview,
+    now: chrono::DateTime<chrono::Utc>,
+    report: &mut RemovalReport,
+) -> StoreResult<()> {
     let attempts = attempts_of(&mut *conn, i.id.uuid()).await?;
     let plan = plan_deletion(i, &attempts);
     // Scheduled attempts leave the queue (and go with the row below); a live call keeps its
@@ -76,7 +114,10 @@ async fn remove_one(conn: &mut SqliteConnection, i: &Interview, now: chrono::Dat
     );
     super::events::insert(&mut *conn, &deleted).await?;
     // Transcript turns, analyses, pipeline jobs, sessions and attempts cascade.
-    sqlx::query("DELETE FROM interviews WHERE id = $1").bind(i.id.uuid()).execute(&mut *conn).await?;
+    sqlx::query("DELETE FROM interviews WHERE id = $1")
+        .bind(i.id.uuid())
+        .execute(&mut *conn)
+        .await?;
     report.interviews.push(i.id);
     report.cancelled_attempts += plan.cancelled_attempts;
     report.live_sessions += usize::from(plan.live);
@@ -84,7 +125,12 @@ async fn remove_one(conn: &mut SqliteConnection, i: &Interview, now: chrono::Dat
     Ok(())
 }
 
-async fn audit(conn: &mut SqliteConnection, req: &RemovalRequest, target: serde_json::Value, counts: serde_json::Value) -> StoreResult<()> {
+async fn audit(
+    conn: &mut SqliteConnection,
+    req: &RemovalRequest,
+    target: serde_json::Value,
+    counts: serde_json::Value,
+) -> StoreResult<()> {
     sqlx::query("INSERT INTO audit_log (id, company_id, key_id, action, target, counts, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)")
         .bind(Uuid::now_v7())
         .bind(req.company.uuid())
@@ -100,7 +146,11 @@ async fn audit(conn: &mut SqliteConnection, req: &RemovalRequest, target: serde_
 
 /// Stored idempotent responses that mention what was removed go too: a replayed response must
 /// not bring erased data back, and they may hold a candidate's contact details.
-async fn forget_stored_responses(conn: &mut SqliteConnection, req: &RemovalRequest, report: &RemovalReport) -> StoreResult<()> {
+async fn forget_stored_responses(
+    conn: &mut SqliteConnection,
+    req: &RemovalRequest,
+    report: &RemovalReport,
+) -> StoreResult<()> {
     let mut ids: Vec<String> = report.interviews.iter().map(ToString::to_string).collect();
     if let RemovalScope::Candidate(id) = &req.scope {
         ids.push(id.to_string());
@@ -153,7 +203,10 @@ pub async fn remove(store: &SqliteStore, req: &RemovalRequest) -> StoreResult<Re
             json!({ "candidateId": id.to_string() })
         }
         RemovalScope::Job(id) => {
-            sqlx::query("DELETE FROM candidate_jobs WHERE job_id = $1").bind(id.uuid()).execute(&mut *tx).await?;
+            sqlx::query("DELETE FROM candidate_jobs WHERE job_id = $1")
+                .bind(id.uuid())
+                .execute(&mut *tx)
+                .await?;
             sqlx::query("DELETE FROM jobs WHERE id = $1 AND company_id = $2")
                 .bind(id.uuid())
                 .bind(req.company.uuid())
@@ -163,7 +216,13 @@ pub async fn remove(store: &SqliteStore, req: &RemovalRequest) -> StoreResult<Re
         }
     };
     let mut target = target;
-    target["interviewIds"] = json!(report.interviews.iter().map(ToString::to_string).collect::<Vec<_>>());
+    target["interviewIds"] = json!(
+        report
+            .interviews
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+    );
     let counts = json!({
         "interviews": report.interviews.len(),
         "cancelledAttempts": report.cancelled_attempts,
@@ -178,19 +237,30 @@ pub async fn remove(store: &SqliteStore, req: &RemovalRequest) -> StoreResult<Re
     Ok(report)
 }
 
-pub async fn revoke(store: &SqliteStore, req: &RevokeRequest, notice: Option<&NewMail>) -> StoreResult<RevokeOutcome> {
+pub async fn revoke(
+    store: &SqliteStore,
+    req: &RevokeRequest,
+    notice: Option<&NewMail>,
+) -> StoreResult<RevokeOutcome> {
     let mut tx = store.write_tx().await?;
-    let row: Option<InterviewRow> = sqlx::query_as(concat!("SELECT ", interview_cols!(), " FROM interviews WHERE company_id = $1 AND number = $2"))
-        .bind(req.company.uuid())
-        .bind(req.response_id)
-        .fetch_optional(&mut *tx)
-        .await?;
-    let Some(row) = row else { return Ok(RevokeOutcome::NotFound) };
+    let row: Option<InterviewRow> = sqlx::query_as(concat!(
+        "SELECT ",
+        interview_cols!(),
+        " FROM interviews WHERE company_id = $1 AND number = $2"
+    ))
+    .bind(req.company.uuid())
+    .bind(req.response_id)
+    .fetch_optional(&mut *tx)
+    .await?;
+    let Some(row) = row else {
+        return Ok(RevokeOutcome::NotFound);
+    };
     let interview = Interview::try_from(row)?;
-    let plan_changed: Option<i64> = sqlx::query_scalar("SELECT plan_changed_at FROM companies WHERE id = $1")
-        .bind(req.company.uuid())
-        .fetch_one(&mut *tx)
-        .await?;
+    let plan_changed: Option<i64> =
+        sqlx::query_scalar("SELECT plan_changed_at FROM companies WHERE id = $1")
+            .bind(req.company.uuid())
+            .fetch_one(&mut *tx)
+            .await?;
     let outcome = match decide_revoke(&interview, plan_changed.map(from_millis)) {
         RevokeDecision::AlreadyRevoked => RevokeOutcome::AlreadyRevoked,
         RevokeDecision::NotAllowedPlanChange(at) => RevokeOutcome::NotAllowedPlanChange(at),
@@ -214,7 +284,9 @@ pub async fn revoke(store: &SqliteStore, req: &RevokeRequest, notice: Option<&Ne
     .await?
     .rows_affected();
     if changed != 1 {
-        return Err(StoreError::Internal("interview changed during revoke".into()));
+        return Err(StoreError::Internal(
+            "interview changed during revoke".into(),
+        ));
     }
     sqlx::query("UPDATE call_attempts SET status = 'CANCELLED', reason_code = 'REVOKED', updated_at = $2 WHERE interview_id = $1 AND status = 'SCHEDULED'")
         .bind(interview.id.uuid())
@@ -230,7 +302,11 @@ pub async fn revoke(store: &SqliteStore, req: &RevokeRequest, notice: Option<&Ne
         "notifyCandidate": req.notify,
     });
     for kind in [kinds::INVITE_REVOKED, kinds::INTERVIEW_CANCELED] {
-        super::events::insert(&mut tx, &NewEvent::new(req.company, Some(interview.id), kind, data.clone(), req.now)).await?;
+        super::events::insert(
+            &mut tx,
+            &NewEvent::new(req.company, Some(interview.id), kind, data.clone(), req.now),
+        )
+        .await?;
     }
     store.faults.check("revoke.before_mail")?;
     if let (true, Some(mail)) = (req.notify, notice) {

@@ -111,9 +111,11 @@ async fn create(ctx: ArCtx, body: Bytes) -> Result<Json<Value>, ArError> {
     );
     let (agent, new_agent): (Agent, bool) = match (input.job_type_id, input.job_type) {
         (Some(_), Some(_)) => {
-            return Err(
-                CoreError::invalid("job_type_id", "send job_type_id or job_type, not both").into(),
-            );
+            return Err(CoreError::invalid(
+                "job_type_id",
+                "send job_type_id or job_type, not both",
+            )
+            .into());
         }
         (None, None) => {
             return Err(

@@ -20,24 +20,31 @@ pub mod webhooks;
 
 use crate::config::Config;
 use crate::store::DynStore;
+use crate::store::postgres::{PgStore, is_postgres_url};
 use crate::store::sqlite::SqliteStore;
 use anyhow::Context;
 use std::sync::Arc;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
-/// Opens the configured database (creating the data directory for SQLite) and migrates it.
+/// Opens the configured database and migrates it. The URL's scheme picks the backend:
+/// `postgres://` or `postgresql://` for PostgreSQL, anything else for SQLite. The data
+/// directory is created either way (recordings and the mail outbox live there).
 pub async fn open_store(config: &Config) -> anyhow::Result<DynStore> {
     let url = config.database_url();
-    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-        anyhow::bail!("PostgreSQL is not supported by this build yet; use a sqlite:// URL");
-    }
     std::fs::create_dir_all(&config.data_dir)
         .with_context(|| format!("creating data directory {}", config.data_dir.display()))?;
-    let store = SqliteStore::connect(&url)
-        .await
-        .context("opening the SQLite database")?;
-    let store: DynStore = Arc::new(store);
+    let store: DynStore = if is_postgres_url(&url) {
+        let store = PgStore::connect(&url, store::postgres::DEFAULT_MAX_CONNECTIONS)
+            .await
+            .context("connecting to the PostgreSQL database")?;
+        Arc::new(store)
+    } else {
+        let store = SqliteStore::connect(&url)
+            .await
+            .context("opening the SQLite database")?;
+        Arc::new(store)
+    };
     store.migrate().await.context("migrating the database")?;
     Ok(store)
 }

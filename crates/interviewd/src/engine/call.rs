@@ -20,7 +20,11 @@ use tokio_util::sync::CancellationToken;
 /// Holds the call of `claimed` and records how it ended.
 pub async fn run(engine: Arc<Engine>, claimed: ClaimedAttempt, shutdown: CancellationToken) {
     let lease = claimed.lease;
-    let details = match engine.store.call_details(lease.attempt_id).await {
+    let (details, _) = super::until_available("loading a call", || {
+        engine.store.call_details(lease.attempt_id)
+    })
+    .await;
+    let details = match details {
         Ok(Some(details)) => details,
         Ok(None) => return release(&engine, &claimed).await,
         Err(e) => {
@@ -178,7 +182,9 @@ async fn fail(engine: &Engine, claimed: &ClaimedAttempt, reason: &EndReason) {
         &engine.settings,
         Utc::now(),
     );
-    match engine.store.end_attempt(&end).await {
+    let (ended, _) =
+        super::until_available("ending an attempt", || engine.store.end_attempt(&end)).await;
+    match ended {
         Ok(EndResult::Applied { .. }) => {
             tracing::info!(attempt = %claimed.lease.attempt_id, reason = reason.code(), "call ended")
         }
@@ -191,7 +197,11 @@ async fn fail(engine: &Engine, claimed: &ClaimedAttempt, reason: &EndReason) {
 }
 
 async fn release(engine: &Engine, claimed: &ClaimedAttempt) {
-    if let Err(e) = engine.store.release_slot(claimed.lease).await {
+    let (released, _) = super::until_available("releasing a slot", || {
+        engine.store.release_slot(claimed.lease)
+    })
+    .await;
+    if let Err(e) = released {
         tracing::warn!(error = %e, "releasing a slot failed; its lease will expire");
     }
     engine.wake();
@@ -204,7 +214,11 @@ async fn run_test(engine: &Arc<Engine>, claimed: &ClaimedAttempt, details: &Call
     let max = engine.settings.call_limit(details.duration_minutes);
     let req = request(claimed, details, phone, max, None);
     let conversation = Simulator::conversation(&req);
-    match engine.store.start_attempt(claimed.lease, Utc::now()).await {
+    let (started, _) = super::until_available("starting a test interview", || {
+        engine.store.start_attempt(claimed.lease, Utc::now())
+    })
+    .await;
+    match started {
         Ok(Touch::Applied) => record(engine, claimed, conversation, false).await,
         Ok(Touch::Gone) => release(engine, claimed).await,
         Ok(Touch::Stale) => fail(engine, claimed, &EndReason::InterviewClosed).await,

@@ -7,6 +7,8 @@
 //! - [`pipeline`] turns a finished conversation into a completed interview (analysis jobs),
 //!   and deletes blobs queued for deletion.
 //! - [`policy`] decides, without I/O, what follows each way a session can end.
+//! - [`wakeups`] wakes the local workers when another process on the same database
+//!   announces work.
 //!
 //! Everything here talks to the database only through [`crate::store::engine::EngineStore`].
 //! The workers run inside `interviewd serve` and alone in `interviewd worker`.
@@ -17,10 +19,11 @@ pub mod payload;
 pub mod pipeline;
 pub mod policy;
 pub mod session;
+pub mod wakeups;
 
 use crate::config::Config;
 use crate::http::AppState;
-use crate::store::DynStore;
+use crate::store::{DynStore, StoreError};
 use anyhow::Context;
 use interviewd_domain::AttemptId;
 use interviewd_voice::{Simulator, VoiceProvider};
@@ -224,15 +227,46 @@ impl Engine {
 }
 
 /// Starts the engine's workers: the dispatcher (with heartbeat and reaper), the pipeline
-/// worker and the blob-deletion worker. Each stops when `shutdown` fires.
+/// worker, the blob-deletion worker and the wake-up forwarder. Each stops when `shutdown`
+/// fires.
 pub fn spawn(state: &AppState, shutdown: CancellationToken) -> Vec<JoinHandle<()>> {
     let engine = state.engine.clone();
     vec![
         tokio::spawn(dispatcher::run(engine.clone(), shutdown.clone())),
         tokio::spawn(dispatcher::heartbeat(engine.clone(), shutdown.clone())),
         tokio::spawn(pipeline::run(engine.clone(), shutdown.clone())),
-        tokio::spawn(pipeline::run_blob_deletions(engine, shutdown)),
+        tokio::spawn(pipeline::run_blob_deletions(
+            engine.clone(),
+            shutdown.clone(),
+        )),
+        tokio::spawn(wakeups::run(engine, shutdown)),
     ]
+}
+
+/// Runs `write` — one the end of a claimed session depends on — until it succeeds or fails
+/// for a reason other than an unreachable database. While the database is down (restarting,
+/// failing over) the write waits for it, so a call that ended meanwhile is recorded when it
+/// is back, instead of leaving its attempt IN_PROGRESS under leases this process keeps
+/// renewing. Also returns whether a try failed on the way: its outcome is unknown (the
+/// connection may have dropped after the commit).
+pub async fn until_available<T, F, Fut>(what: &str, mut write: F) -> (Result<T, StoreError>, bool)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T, StoreError>>,
+{
+    let mut backoff = Duration::from_millis(100);
+    let mut interrupted = false;
+    loop {
+        match write().await {
+            Err(StoreError::Unavailable(e)) => {
+                tracing::warn!(error = %e, what, "the database is unavailable; retrying");
+                interrupted = true;
+                tokio::time::sleep(backoff).await;
+                backoff = (backoff * 2).min(Duration::from_secs(5));
+            }
+            done => return (done, interrupted),
+        }
+    }
 }
 
 /// Runs a test interview (`isTest: true`) to completion now, without a slot: a deterministic

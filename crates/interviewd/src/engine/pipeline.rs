@@ -100,13 +100,20 @@ impl Engine {
             next: NextStep::Analyse,
             only_if_expired_at: None,
         };
-        match self.store.end_attempt(&end).await {
+        let (ended, interrupted) = super::until_available("ending a completed attempt", || {
+            self.store.end_attempt(&end)
+        })
+        .await;
+        match ended {
             Ok(EndResult::Applied { job }) => {
                 self.wake();
                 if let Some(job) = job {
                     self.run_job_now(job).await;
                 }
             }
+            // An interrupted try may have committed (then the row points to the blob): an
+            // orphan at worst is the safe side.
+            Ok(EndResult::Stale) if interrupted => self.wake(),
             Ok(EndResult::Gone | EndResult::Stale) => {
                 if let Some(key) = key {
                     self.discard_blob(key).await;

@@ -43,12 +43,27 @@ impl QueryParams {
     }
 }
 
-/// Parses a JSON body into `T`, describing what was wrong without echoing values.
+/// Parses a JSON object body into `T`, describing what was wrong without echoing values.
+///
+/// Anything but an object is refused, even where serde would accept it: a derived struct
+/// also deserializes from a JSON array of its fields in order (`[null, null]`), which no
+/// documented body is.
 pub fn json_body<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, CoreError> {
+    let not_object = || CoreError::invalid("body", "request body must be a JSON object");
+    match bytes.iter().find(|b| !b.is_ascii_whitespace()) {
+        None => Err(not_object()),
+        Some(b'{') => json_value(bytes),
+        // Not an object: say where it breaks if it is malformed, else that it is no object.
+        Some(_) => json_value::<serde::de::IgnoredAny>(bytes).and(Err(not_object())),
+    }
+}
+
+/// Parses a JSON body of any shape into `T` (for bodies that may be arrays).
+pub fn json_value<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, CoreError> {
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Err(CoreError::invalid(
             "body",
-            "request body must be a JSON object",
+            "request body must be a JSON object or array",
         ));
     }
     let mut de = serde_json::Deserializer::from_slice(bytes);
@@ -74,9 +89,80 @@ pub fn json_body<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, CoreError> {
     })
 }
 
+/// An integer in a JSON body, also when written as an integral float (`5.0`): JSON Schema's
+/// `integer`, which the OpenAPI documents promise, counts both as the same integer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Int<T>(pub T);
+
+impl<'de, T: TryFrom<i64> + TryFrom<u64>> serde::Deserialize<'de> for Int<T> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        use serde::de::{Error, Unexpected};
+        let n = serde_json::Number::deserialize(d)?;
+        let out_of_range =
+            || D::Error::invalid_value(Unexpected::Other(&n.to_string()), &"an integer in range");
+        if let Some(u) = n.as_u64() {
+            return T::try_from(u).map(Int).map_err(|_| out_of_range());
+        }
+        if let Some(i) = n.as_i64() {
+            return T::try_from(i).map(Int).map_err(|_| out_of_range());
+        }
+        match n.as_f64() {
+            // Integral floats below 2^63 convert exactly to i64.
+            Some(f) if f.fract() == 0.0 && f.abs() < 9_223_372_036_854_775_808.0 => {
+                T::try_from(f as i64).map(Int).map_err(|_| out_of_range())
+            }
+            _ => Err(D::Error::invalid_type(
+                Unexpected::Other("a fractional number"),
+                &"an integer",
+            )),
+        }
+    }
+}
+
 fn strip_location(message: &str) -> String {
     match message.find(" at line ") {
         Some(i) => message[..i].to_owned(),
         None => message.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{json_body, json_value};
+    use serde::Deserialize;
+
+    #[derive(Deserialize, Debug)]
+    #[allow(dead_code)]
+    struct Body {
+        name: Option<String>,
+        age: Option<u32>,
+    }
+
+    #[test]
+    fn integers_may_be_written_as_integral_floats() {
+        use super::Int;
+        let int = |json: &str| serde_json::from_str::<Int<u32>>(json).map(|i| i.0).ok();
+        assert_eq!(int("107"), Some(107));
+        assert_eq!(int("107.0"), Some(107));
+        assert_eq!(int("1e2"), Some(100));
+        assert_eq!(int("107.5"), None);
+        assert_eq!(int("-1"), None);
+        assert_eq!(int("4294967296"), None);
+        assert_eq!(int("\"7\""), None);
+        let signed = serde_json::from_str::<Int<i64>>("-3.0").map(|i| i.0).ok();
+        assert_eq!(signed, Some(-3));
+    }
+
+    #[test]
+    fn only_objects_are_bodies() {
+        assert!(json_body::<Body>(br#" {"name": "x"} "#).is_ok());
+        for refused in [&b"[null, null]"[..], b"[]", b"null", b"\"x\"", b"1", b"   "] {
+            let err = json_body::<Body>(refused).unwrap_err().to_string();
+            assert_eq!(err, "request body must be a JSON object", "{refused:?}");
+        }
+        // Malformed JSON still says where it broke.
+        let err = json_body::<Body>(b"[1,").unwrap_err().to_string();
+        assert!(err.starts_with("malformed JSON"), "{err}");
+        assert!(json_value::<serde_json::Value>(b"[1, 2]").is_ok());
     }
 }

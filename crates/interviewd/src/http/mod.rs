@@ -9,6 +9,7 @@ pub mod hardening;
 pub mod idempotency;
 pub mod instaview;
 pub mod metrics;
+pub mod openapi;
 pub mod ratelimit;
 pub mod session;
 pub mod xobin;
@@ -51,6 +52,7 @@ pub fn router(state: AppState) -> Router {
     let request_id = HeaderName::from_static("x-request-id");
     let api = Router::new()
         .route("/healthz", get(healthz))
+        .merge(openapi::routes())
         .merge(session::routes())
         .merge(instaview::router())
         .nest("/v1", instaview::router())

@@ -13,26 +13,47 @@
 
 use crate::engine::session::{self, Progress, SessionError, Status, Step};
 use crate::http::AppState;
-use crate::http::extract::json_body;
+use crate::http::extract::{Int, json_body};
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
 use axum::{Json, Router};
 use interviewd_domain::time::rfc3339;
-use serde::Deserialize;
-use serde_json::{Value, json};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 /// Seconds a candidate is asked to wait when no slot is free.
 const RETRY_AFTER_SECS: u64 = 5;
 
+/// The `/i/{token}` routes with their OpenAPI description.
+pub fn api() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(show))
+        .routes(routes!(start))
+        .routes(routes!(answer))
+}
+
 /// The `/i/{token}` routes.
 pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/i/{token}", get(show))
-        .route("/i/{token}/start", post(start))
-        .route("/i/{token}/answer", post(answer))
+    api().into()
+}
+
+/// The error body of the protocol.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+#[schema(as = SessionError)]
+struct ErrorBody {
+    /// `NOT_FOUND`, `INVITE_REVOKED`, `INVITE_EXPIRED`, `NOT_OPEN_YET`, `NOT_ONLINE`,
+    /// `FINISHED`, `NO_SESSION`, `SESSION_EXPIRED`, `OUT_OF_ORDER`, `NO_FREE_SLOT`,
+    /// `INVALID_ANSWER` or `UNAVAILABLE`.
+    error: &'static str,
+    message: String,
+    /// With `OUT_OF_ORDER`: the question to answer.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    question_index: Option<usize>,
 }
 
 impl IntoResponse for SessionError {
@@ -58,10 +79,15 @@ impl IntoResponse for SessionError {
             SessionError::Store(_) => "the service is temporarily unavailable".to_owned(),
             other => other.to_string(),
         };
-        let mut body = json!({ "error": code, "message": message });
-        if let SessionError::OutOfOrder { expected } = self {
-            body["questionIndex"] = expected.into();
-        }
+        let question_index = match self {
+            SessionError::OutOfOrder { expected } => Some(expected),
+            _ => None,
+        };
+        let body = ErrorBody {
+            error: code,
+            message,
+            question_index,
+        };
         let mut response = (status, Json(body)).into_response();
         if status == StatusCode::TOO_MANY_REQUESTS {
             response
@@ -72,66 +98,225 @@ impl IntoResponse for SessionError {
     }
 }
 
-fn progress_json(p: &Progress) -> Value {
-    json!({
-        "sessionId": p.session_id.to_string(),
-        "status": "IN_PROGRESS",
-        "questionIndex": p.index,
-        "questionCount": p.count,
-        "question": p.question,
-        "expiresAt": rfc3339(p.expires_at),
-    })
+/// A live session: the question to answer next.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+#[schema(as = SessionProgress)]
+struct ProgressBody {
+    #[schema(format = "uuid")]
+    session_id: String,
+    /// Always `IN_PROGRESS`.
+    status: &'static str,
+    /// The index of the question to answer next.
+    question_index: usize,
+    question_count: usize,
+    /// `null` while the session is being recorded.
+    #[schema(required = true)]
+    question: Option<String>,
+    /// When the session ends without another answer.
+    #[schema(format = DateTime)]
+    expires_at: String,
 }
 
-fn status_json(s: &Status) -> Value {
-    json!({
-        "interviewId": s.interview_id.to_string(),
-        "status": s.status.as_str(),
-        "type": s.channel.as_str(),
-        "questionCount": s.question_count,
-        "session": s.session.as_ref().map(progress_json),
-    })
+impl From<&Progress> for ProgressBody {
+    fn from(p: &Progress) -> Self {
+        Self {
+            session_id: p.session_id.to_string(),
+            status: "IN_PROGRESS",
+            question_index: p.index,
+            question_count: p.count,
+            question: p.question.clone(),
+            expires_at: rfc3339(p.expires_at),
+        }
+    }
 }
 
+/// An interview as its candidate sees it.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+#[schema(as = SessionStatus)]
+struct StatusBody {
+    #[schema(format = "uuid")]
+    interview_id: String,
+    /// SCHEDULED, IN_PROGRESS, COMPLETED, FAILED or CANCELED.
+    status: &'static str,
+    /// PHONE or ONLINE.
+    #[serde(rename = "type")]
+    channel: &'static str,
+    question_count: usize,
+    /// The live session, if any.
+    #[schema(required = true)]
+    session: Option<ProgressBody>,
+}
+
+impl From<&Status> for StatusBody {
+    fn from(s: &Status) -> Self {
+        Self {
+            interview_id: s.interview_id.to_string(),
+            status: s.status.as_str(),
+            channel: s.channel.as_str(),
+            question_count: s.question_count,
+            session: s.session.as_ref().map(ProgressBody::from),
+        }
+    }
+}
+
+/// A session just opened (or resumed).
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+#[schema(as = SessionStart)]
+struct StartBody {
+    #[serde(flatten)]
+    progress: ProgressBody,
+    greeting: &'static str,
+    /// Seconds without an answer after which the session ends.
+    idle_timeout_seconds: u64,
+}
+
+/// The session after the last answer.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+#[schema(as = SessionFinished)]
+struct FinishedBody {
+    #[schema(format = "uuid")]
+    session_id: String,
+    /// Always `FINISHED`.
+    status: &'static str,
+    closing: &'static str,
+}
+
+/// The next question, or the end.
+#[derive(Serialize, ToSchema)]
+#[serde(untagged)]
+#[schema(as = SessionStep)]
+enum StepBody {
+    Next(ProgressBody),
+    Finished(FinishedBody),
+}
+
+/// What an error may carry on these routes: the protocol's body, or the generic InstaView
+/// error of the layers in front (timeouts, panics, the body limit).
+#[derive(Serialize, ToSchema)]
+#[serde(untagged)]
+#[allow(dead_code)] // Schema only.
+enum AnyError {
+    Session(ErrorBody),
+    Layer(crate::http::instaview::error::ErrorBody),
+}
+
+/// The invite link's interview and its live session.
+#[utoipa::path(
+    get,
+    path = "/i/{token}",
+    operation_id = "getSession",
+    tag = "Online interview",
+    params(("token" = String, Path, description = "The invite token.")),
+    responses(
+        (status = 200, description = "The interview.", body = StatusBody),
+        (status = 404, description = "`NOT_FOUND`: unknown link or deleted interview.", body = ErrorBody),
+        (status = 410, description = "`INVITE_REVOKED` or `INVITE_EXPIRED`.", body = ErrorBody),
+        (status = 503, description = "Unavailable or timed out; retry later.", body = AnyError),
+    )
+)]
 async fn show(
     State(state): State<AppState>,
     Path(token): Path<String>,
-) -> Result<Json<Value>, SessionError> {
+) -> Result<Json<StatusBody>, SessionError> {
     let status = session::status(&state.engine, &token).await?;
-    Ok(Json(status_json(&status)))
+    Ok(Json(StatusBody::from(&status)))
 }
 
+/// Open the session (or resume the live one): the first (current) question.
+#[utoipa::path(
+    post,
+    path = "/i/{token}/start",
+    operation_id = "startSession",
+    tag = "Online interview",
+    params(("token" = String, Path, description = "The invite token.")),
+    responses(
+        (status = 200, description = "The session.", body = StartBody),
+        (status = 404, description = "`NOT_FOUND`.", body = ErrorBody),
+        (status = 409, description = "`NOT_OPEN_YET`, `NOT_ONLINE` or `FINISHED`.", body = ErrorBody),
+        (status = 410, description = "`INVITE_REVOKED` or `INVITE_EXPIRED`.", body = ErrorBody),
+        (status = 429, description = "`NO_FREE_SLOT`: every slot of the company is in use.", body = AnyRateLimit),
+        (status = 503, description = "Unavailable or timed out; retry later.", body = AnyError),
+    )
+)]
 async fn start(
     State(state): State<AppState>,
     Path(token): Path<String>,
-) -> Result<Json<Value>, SessionError> {
+) -> Result<Json<StartBody>, SessionError> {
     let progress = session::start(&state.engine, &token).await?;
-    let mut body = progress_json(&progress);
-    body["greeting"] = session::greeting().into();
-    body["idleTimeoutSeconds"] = state.engine.settings.idle_timeout.as_secs().into();
-    Ok(Json(body))
+    Ok(Json(StartBody {
+        progress: ProgressBody::from(&progress),
+        greeting: session::greeting(),
+        idle_timeout_seconds: state.engine.settings.idle_timeout.as_secs(),
+    }))
 }
 
-#[derive(Deserialize)]
+/// A 429 here: no free slot, or (when an API key is sent along) that key's rate limit.
+#[derive(Serialize, ToSchema)]
+#[serde(untagged)]
+#[allow(dead_code)] // Schema only.
+enum AnyRateLimit {
+    Session(ErrorBody),
+    Key(crate::http::openapi::IvRateLimitedBody),
+}
+
+/// An answer.
+#[derive(Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(as = SessionAnswer)]
 struct AnswerBody {
+    /// 1–10000 characters after trimming.
+    #[schema(schema_with = answer_schema)]
     answer: String,
-    question_index: Option<usize>,
+    /// The question answered; a mismatch is `OUT_OF_ORDER`.
+    #[schema(value_type = Option<u64>, nullable, minimum = 0)]
+    question_index: Option<Int<usize>>,
 }
 
+fn answer_schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+    crate::http::openapi::trimmed_any::<1, { session::MAX_ANSWER_CHARS }>()
+}
+
+/// Answer the current question: the next one, or `FINISHED` after the last.
+#[utoipa::path(
+    post,
+    path = "/i/{token}/answer",
+    operation_id = "answerSession",
+    tag = "Online interview",
+    params(("token" = String, Path, description = "The invite token.")),
+    request_body = AnswerBody,
+    responses(
+        (status = 200, description = "The next step.", body = StepBody),
+        (status = 400, description = "`INVALID_ANSWER`: not `{\"answer\": string}`, or an empty answer.", body = ErrorBody),
+        (status = 404, description = "`NOT_FOUND`.", body = ErrorBody),
+        (status = 409, description = "`NO_SESSION`, `SESSION_EXPIRED`, `OUT_OF_ORDER` (with `questionIndex`) or `FINISHED`.", body = ErrorBody),
+        (status = 410, description = "`INVITE_REVOKED` or `INVITE_EXPIRED`.", body = ErrorBody),
+        (status = 503, description = "Unavailable or timed out; retry later.", body = AnyError),
+    )
+)]
 async fn answer(
     State(state): State<AppState>,
     Path(token): Path<String>,
     body: Bytes,
-) -> Result<Json<Value>, SessionError> {
+) -> Result<Json<StepBody>, SessionError> {
     let input: AnswerBody = json_body(&body)
         .map_err(|_| SessionError::InvalidAnswer("body must be {\"answer\": string}"))?;
-    match session::answer(&state.engine, &token, &input.answer, input.question_index).await? {
-        Step::Next(progress) => Ok(Json(progress_json(&progress))),
-        Step::Finished { session_id } => Ok(Json(json!({
-            "sessionId": session_id.to_string(),
-            "status": "FINISHED",
-            "closing": session::closing(),
+    match session::answer(
+        &state.engine,
+        &token,
+        &input.answer,
+        input.question_index.map(|Int(i)| i),
+    )
+    .await?
+    {
+        Step::Next(progress) => Ok(Json(StepBody::Next(ProgressBody::from(&progress)))),
+        Step::Finished { session_id } => Ok(Json(StepBody::Finished(FinishedBody {
+            session_id: session_id.to_string(),
+            status: "FINISHED",
+            closing: session::closing(),
         }))),
     }
 }

@@ -30,6 +30,10 @@ impl StoreError {
                     field: conflict_field(db.constraint(), db.message()),
                 };
             }
+            let postgres = db.try_downcast_ref::<sqlx::postgres::PgDatabaseError>();
+            if postgres.is_some_and(|pg| is_transient_sqlstate(pg.code())) {
+                return StoreError::Unavailable(err);
+            }
             return StoreError::Internal(db.message().to_owned());
         }
         match err {
@@ -47,6 +51,19 @@ impl From<sqlx::Error> for StoreError {
     fn from(err: sqlx::Error) -> Self {
         Self::from_sqlx(err)
     }
+}
+
+/// PostgreSQL SQLSTATEs that mean "the database is not serving right now; retrying may
+/// succeed": connection exceptions (class 08), insufficient resources such as too many
+/// connections (53), operator intervention — an administrator shutdown or a server that is
+/// starting up or shutting down (57) — and a transaction aborted as a deadlock or
+/// serialization victim (40001, 40P01).
+fn is_transient_sqlstate(code: &str) -> bool {
+    ["08", "53", "57"]
+        .iter()
+        .any(|class| code.starts_with(class))
+        || code == "40001"
+        || code == "40P01"
 }
 
 /// PostgreSQL names the constraint; SQLite names the columns in its message

@@ -13,6 +13,7 @@ pub mod events;
 pub mod idempotency;
 pub mod metrics;
 pub mod model;
+pub mod postgres;
 pub mod removal;
 mod rows;
 pub mod sqlite;
@@ -32,6 +33,19 @@ pub type StoreResult<T> = Result<T, StoreError>;
 
 /// A shared handle to the configured backend.
 pub type DynStore = Arc<dyn Store>;
+
+/// Which worker should look for work now (see [`Store::wake_ups`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WakeUp {
+    /// The call dispatcher: an attempt is due or a slot was given back.
+    Engine,
+    /// The webhook fan-out and delivery workers.
+    Webhooks,
+    /// The mail worker.
+    Mail,
+    /// Everyone: notifications may have been missed (the listening connection was lost).
+    All,
+}
 
 /// Everything the server persists.
 #[async_trait]
@@ -68,6 +82,13 @@ pub trait Store:
 
     /// Cheap liveness check of the database.
     async fn ping(&self) -> StoreResult<()>;
+
+    /// Work announced by other processes sharing this database, as it commits (PostgreSQL's
+    /// `LISTEN/NOTIFY`). `None` when the backend has no such signal: SQLite serves one
+    /// machine, and the workers' polling covers everything.
+    fn wake_ups(&self) -> Option<tokio::sync::broadcast::Receiver<WakeUp>> {
+        None
+    }
 
     /// Which company owns the resource with this id, if any.
     async fn owner_of(&self, kind: ResourceKind, id: uuid::Uuid) -> StoreResult<Option<CompanyId>>;

@@ -1,8 +1,8 @@
 //! The storage contract: behaviour every backend must show, written against the `Store`
-//! trait only. Each check takes a fresh, migrated store; `backends()` lists the backends this
-//! run can reach (SQLite always).
+//! trait only. Each check takes a fresh, migrated store of every backend (`backends()`).
 
 use chrono::{Duration, Utc};
+use interviewd::store::postgres::PgStore;
 use interviewd::store::removal::{RemovalRequest, RemovalScope, RevokeOutcome, RevokeRequest};
 use interviewd::store::sqlite::SqliteStore;
 use interviewd::store::{
@@ -15,13 +15,28 @@ use serde_json::Map;
 use std::sync::Arc;
 use tempfile::TempDir;
 
-/// A fresh store of each reachable backend (the temp dir keeps SQLite's file alive).
-async fn backends() -> Vec<(&'static str, DynStore, TempDir)> {
+/// What keeps a backend's database alive for a check: SQLite's temp dir, or the PostgreSQL
+/// test database (dropped with it).
+enum Keep {
+    #[allow(dead_code)]
+    Dir(TempDir),
+    #[allow(dead_code)]
+    Database(crate::pg_cluster::TestDatabase),
+}
+
+/// A fresh, migrated store of each backend: SQLite and PostgreSQL.
+async fn backends() -> Vec<(&'static str, DynStore, Keep)> {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}", dir.path().join("contract.db").display());
     let sqlite: DynStore = Arc::new(SqliteStore::connect(&url).await.unwrap());
     sqlite.migrate().await.unwrap();
-    vec![("sqlite", sqlite, dir)]
+    let database = crate::pg_cluster::database().await;
+    let postgres: DynStore = Arc::new(PgStore::connect(&database.url, 4).await.unwrap());
+    postgres.migrate().await.unwrap();
+    vec![
+        ("sqlite", sqlite, Keep::Dir(dir)),
+        ("postgres", postgres, Keep::Database(database)),
+    ]
 }
 
 fn company(name: &str) -> Company {

@@ -1,9 +1,9 @@
 //! The interview engine through the API: a completed call's results, every way a call ends
 //! and that each returns its slot, test interviews, and deletion during a live call.
 
-use crate::support::{Client, TestServer, fixture};
+pub use crate::support::db;
+use crate::support::{Client, Db, TestServer, fixture, on_db};
 use interviewd::config::Config;
-use interviewd::store::sqlite::SqliteStore;
 use serde_json::{Value, json};
 use std::future::Future;
 use std::time::Duration;
@@ -17,13 +17,6 @@ pub fn fast(config: &mut Config) {
     config.call_retry_delay_ms = 20;
     config.engine_poll_ms = 20;
     config.engine_lease_ms = 3_000;
-}
-
-/// A second connection to the server's database.
-pub async fn db(server: &TestServer) -> SqliteStore {
-    SqliteStore::connect(&server.config.database_url())
-        .await
-        .unwrap()
 }
 
 /// Polls `probe` until it yields a value, failing the test after `WAIT`.
@@ -72,14 +65,14 @@ pub async fn wait_slots_free(client: &Client) {
 }
 
 /// Event types recorded for an interview, in order.
-pub async fn events_of(db: &SqliteStore, interview: &str) -> Vec<(String, Value)> {
-    let rows: Vec<(String, String)> = sqlx::query_as(
+pub async fn events_of(db: &Db, interview: &str) -> Vec<(String, Value)> {
+    let rows: Vec<(String, String)> = on_db!(db, |s| sqlx::query_as(
         "SELECT event_type, data FROM events WHERE interview_id = $1 ORDER BY created_at, id",
     )
     .bind(interview.parse::<uuid::Uuid>().unwrap())
-    .fetch_all(db.pool())
+    .fetch_all(s.pool())
     .await
-    .unwrap();
+    .unwrap());
     rows.into_iter()
         .map(|(kind, data)| (kind, serde_json::from_str(&data).unwrap()))
         .collect()
@@ -303,18 +296,19 @@ async fn a_test_interview_completes_at_once_without_a_slot_or_billed_minutes() {
     assert_eq!(web.body["status"], "COMPLETED");
     assert_eq!(web.body["callAttempts"][0]["direction"], "WEB");
     let db = db(&server).await;
-    let held: i64 =
-        sqlx::query_scalar("SELECT COUNT(*) FROM company_slots WHERE holder_attempt_id = $1")
-            .bind(
-                attempt["id"]
-                    .as_str()
-                    .unwrap()
-                    .parse::<uuid::Uuid>()
-                    .unwrap(),
-            )
-            .fetch_one(db.pool())
-            .await
-            .unwrap();
+    let held: i64 = on_db!(&db, |s| sqlx::query_scalar(
+        "SELECT COUNT(*) FROM company_slots WHERE holder_attempt_id = $1"
+    )
+    .bind(
+        attempt["id"]
+            .as_str()
+            .unwrap()
+            .parse::<uuid::Uuid>()
+            .unwrap(),
+    )
+    .fetch_one(s.pool())
+    .await
+    .unwrap());
     assert_eq!(held, 0);
 }
 
@@ -349,18 +343,20 @@ async fn a_call_whose_interview_is_deleted_produces_nothing_and_frees_its_slot()
     let db = db(&server).await;
     for table in ["transcript_turns", "pipeline_jobs"] {
         let sql = format!("SELECT COUNT(*) FROM {table} WHERE attempt_id = $1");
-        let n: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
+        let n: i64 = on_db!(&db, |s| sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
             .bind(attempt)
-            .fetch_one(db.pool())
+            .fetch_one(s.pool())
             .await
-            .unwrap();
+            .unwrap());
         assert_eq!(n, 0, "{table}");
     }
-    let analyses: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM analyses WHERE attempt_id = $1")
-        .bind(attempt)
-        .fetch_one(db.pool())
-        .await
-        .unwrap();
+    let analyses: i64 = on_db!(&db, |s| sqlx::query_scalar(
+        "SELECT COUNT(*) FROM analyses WHERE attempt_id = $1"
+    )
+    .bind(attempt)
+    .fetch_one(s.pool())
+    .await
+    .unwrap());
     assert_eq!(analyses, 0);
     let kinds: Vec<String> = events_of(&db, &f.interview)
         .await

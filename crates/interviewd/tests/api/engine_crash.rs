@@ -3,8 +3,8 @@
 //! nothing stays IN_PROGRESS.
 
 use crate::engine::WAIT;
-use interviewd::config::{Config, sqlite_url};
-use interviewd::store::sqlite::SqliteStore;
+use crate::support::{Db, on_db};
+use interviewd::config::Config;
 use interviewd_domain::Plan;
 use serde_json::{Value, json};
 use std::path::Path;
@@ -23,8 +23,7 @@ impl Drop for Proc {
 
 const LEASE_MS: u64 = 1_500;
 
-fn spawn(data_dir: &Path, args: &[&str], turn_ms: u64) -> Proc {
-    let db = sqlite_url(&data_dir.join("interviewd.db"));
+fn spawn(data_dir: &Path, db: &str, args: &[&str], turn_ms: u64) -> Proc {
     let log = std::fs::File::create(data_dir.join(format!("{}.log", args[0]))).unwrap();
     let child = Command::new(env!("CARGO_BIN_EXE_interviewd"))
         .args(args)
@@ -45,12 +44,12 @@ fn spawn(data_dir: &Path, args: &[&str], turn_ms: u64) -> Proc {
     Proc(child)
 }
 
-async fn counts(db: &SqliteStore) -> (i64, i64, i64) {
+async fn counts(db: &Db) -> (i64, i64, i64) {
     let one = |sql: &'static str| async move {
-        sqlx::query_scalar::<_, i64>(sql)
-            .fetch_one(db.pool())
+        on_db!(db, |s| sqlx::query_scalar::<_, i64>(sql)
+            .fetch_one(s.pool())
             .await
-            .unwrap()
+            .unwrap())
     };
     (
         one("SELECT COUNT(*) FROM call_attempts WHERE status = 'IN_PROGRESS'").await,
@@ -59,11 +58,7 @@ async fn counts(db: &SqliteStore) -> (i64, i64, i64) {
     )
 }
 
-async fn wait_db(
-    db: &SqliteStore,
-    what: &str,
-    done: impl Fn((i64, i64, i64)) -> bool,
-) -> (i64, i64, i64) {
+async fn wait_db(db: &Db, what: &str, done: impl Fn((i64, i64, i64)) -> bool) -> (i64, i64, i64) {
     let deadline = Instant::now() + WAIT;
     loop {
         let now = counts(db).await;
@@ -82,9 +77,10 @@ async fn wait_db(
 async fn a_killed_process_leaves_nothing_stuck() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
+    let database = crate::support::database(&data).await;
     let config = Config {
         data_dir: data.clone(),
-        database_url: Some(sqlite_url(&data.join("interviewd.db"))),
+        database_url: Some(database.url.clone()),
         ..Config::default()
     };
     let store = interviewd::open_store(&config).await.unwrap();
@@ -110,7 +106,7 @@ async fn a_killed_process_leaves_nothing_stuck() {
     let listen = format!("127.0.0.1:{port}");
     let base = format!("http://{listen}");
     // Slow calls: about 2.4 s each (ring + 5 turns of 400 ms).
-    let server = spawn(&data, &["serve", "--listen", &listen], 400);
+    let server = spawn(&data, &database.url, &["serve", "--listen", &listen], 400);
     let http = reqwest::Client::new();
     let deadline = Instant::now() + WAIT;
     while http.get(format!("{base}/healthz")).send().await.is_err() {
@@ -155,61 +151,64 @@ async fn a_killed_process_leaves_nothing_stuck() {
             assert_eq!(r.status(), 201);
         }
     }
-    let db = SqliteStore::connect(&config.database_url()).await.unwrap();
+    let db = crate::support::connect_db(&config.database_url()).await;
     // Every slot (2 + 3) is live, then the process dies without a word.
     wait_db(&db, "five live calls", |(live, held, _)| {
         live == 5 && held == 5
     })
     .await;
     drop(server);
-    let killed: Vec<uuid::Uuid> =
-        sqlx::query_scalar("SELECT id FROM call_attempts WHERE status = 'IN_PROGRESS'")
-            .fetch_all(db.pool())
-            .await
-            .unwrap();
+    let killed: Vec<uuid::Uuid> = on_db!(&db, |s| sqlx::query_scalar(
+        "SELECT id FROM call_attempts WHERE status = 'IN_PROGRESS'"
+    )
+    .fetch_all(s.pool())
+    .await
+    .unwrap());
     assert_eq!(
         counts(&db).await.0,
         5,
         "the dead process's attempts are still IN_PROGRESS"
     );
-    let lease_end: i64 = sqlx::query_scalar(
+    let lease_end: i64 = on_db!(&db, |s| sqlx::query_scalar(
         "SELECT MIN(lease_until) FROM call_attempts WHERE status = 'IN_PROGRESS'",
     )
-    .fetch_one(db.pool())
+    .fetch_one(s.pool())
     .await
-    .unwrap();
+    .unwrap());
 
     // A worker alone (no HTTP) takes over once the leases have run out.
-    let _worker = spawn(&data, &["worker"], 0);
+    let _worker = spawn(&data, &database.url, &["worker"], 0);
     let (live, held, open) = wait_db(&db, "the queue to drain", |(live, held, open)| {
         live == 0 && held == 0 && open == 0
     })
     .await;
     assert_eq!((live, held, open), (0, 0, 0));
     for attempt in killed {
-        let (status, reason, ended): (String, Option<String>, i64) =
+        let (status, reason, ended): (String, Option<String>, i64) = on_db!(&db, |s| {
             sqlx::query_as("SELECT status, reason_code, ended_at FROM call_attempts WHERE id = $1")
                 .bind(attempt)
-                .fetch_one(db.pool())
+                .fetch_one(s.pool())
                 .await
-                .unwrap();
+                .unwrap()
+        });
         assert_eq!(
             (status.as_str(), reason.as_deref()),
             ("FAILED", Some("LEASE_EXPIRED"))
         );
         assert!(ended > lease_end, "reaped only after its lease ran out");
     }
-    let statuses: Vec<String> = sqlx::query_scalar("SELECT status FROM interviews")
-        .fetch_all(db.pool())
-        .await
-        .unwrap();
+    let statuses: Vec<String> =
+        on_db!(&db, |s| sqlx::query_scalar("SELECT status FROM interviews")
+            .fetch_all(s.pool())
+            .await
+            .unwrap());
     assert_eq!(statuses.len(), 8);
     assert!(statuses.iter().all(|s| s == "COMPLETED"), "{statuses:?}");
-    let retried: i64 = sqlx::query_scalar(
+    let retried: i64 = on_db!(&db, |s| sqlx::query_scalar(
         "SELECT COUNT(*) FROM call_attempts WHERE retry_number = 1 AND status = 'COMPLETED'",
     )
-    .fetch_one(db.pool())
+    .fetch_one(s.pool())
     .await
-    .unwrap();
+    .unwrap());
     assert_eq!(retried, 5);
 }

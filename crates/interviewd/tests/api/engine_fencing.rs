@@ -5,7 +5,7 @@
 //! own engine (which runs on the real clock) never sees the attempts it plays with.
 
 use crate::engine::{WAIT, concurrency, db, eventually, fast, wait_slots_free, wait_status};
-use crate::support::{TestServer, fixture};
+use crate::support::{TestServer, fixture, on_db};
 use chrono::{Duration, Utc};
 use interviewd::engine::Settings;
 use interviewd::engine::policy::{self, EndReason};
@@ -113,12 +113,13 @@ async fn a_stale_worker_can_no_longer_start_complete_or_release() {
     assert!(!store.release_slot(a).await.unwrap());
     assert_eq!(concurrency(&client).await["inUse"], 1);
     let db = db(&server).await;
-    let turns: i64 =
-        sqlx::query_scalar("SELECT COUNT(*) FROM transcript_turns WHERE attempt_id = $1")
-            .bind(a.attempt_id.uuid())
-            .fetch_one(db.pool())
-            .await
-            .unwrap();
+    let turns: i64 = on_db!(&db, |s| sqlx::query_scalar(
+        "SELECT COUNT(*) FROM transcript_turns WHERE attempt_id = $1"
+    )
+    .bind(a.attempt_id.uuid())
+    .fetch_one(s.pool())
+    .await
+    .unwrap());
     assert_eq!(turns, 0, "the stale completion wrote nothing");
     // A renewal by B keeps its slot; a stale end by the reaper does not free it.
     let held = store
@@ -200,13 +201,15 @@ async fn a_stale_worker_can_no_longer_start_complete_or_release() {
         .map(|a| a["reasonCode"].as_str().unwrap_or("-"))
         .collect();
     assert_eq!(reasons, ["LEASE_EXPIRED", "-"]);
-    let completions: i64 = sqlx::query_scalar(
+    let completions: i64 = on_db!(&db, |s| {
+        sqlx::query_scalar(
         "SELECT COUNT(*) FROM events WHERE interview_id = $1 AND event_type = 'interview.completed'",
     )
     .bind(id.parse::<uuid::Uuid>().unwrap())
-    .fetch_one(db.pool())
+    .fetch_one(s.pool())
     .await
-    .unwrap();
+    .unwrap()
+    });
     assert_eq!(completions, 1);
 }
 
@@ -218,9 +221,8 @@ async fn a_live_call_can_be_cancelled_in_process() {
         ..Default::default()
     };
     fast(&mut config);
-    config.database_url = Some(interviewd::config::sqlite_url(
-        &config.data_dir.join("interviewd.db"),
-    ));
+    let database = crate::support::database(&config.data_dir).await;
+    config.database_url = Some(database.url.clone());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     config.public_url = Some(base.clone());
@@ -351,10 +353,12 @@ async fn queued_blob_deletions_remove_files_and_treat_missing_ones_as_done() {
         .unwrap();
     let db = db(&server).await;
     eventually("the outbox to drain", || async {
-        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM blob_deletions")
-            .fetch_one(db.pool())
-            .await
-            .unwrap();
+        let n: i64 = on_db!(&db, |s| sqlx::query_scalar(
+            "SELECT COUNT(*) FROM blob_deletions"
+        )
+        .fetch_one(s.pool())
+        .await
+        .unwrap());
         (n == 0).then_some(())
     })
     .await;

@@ -1,7 +1,7 @@
 //! Online interviews through the invite link (`/i/{token}`).
 
 use crate::engine::{concurrency, db, fast, wait_slots_free, wait_status};
-use crate::support::{Client, TestServer};
+use crate::support::{Client, TestServer, on_db};
 use interviewd_domain::Plan;
 use serde_json::{Value, json};
 
@@ -204,11 +204,14 @@ async fn revoked_deleted_unknown_and_phone_links() {
 
     let (_, revoked) = online_interview(&client, "xi@example.com").await;
     let db = db(&server).await;
-    sqlx::query("UPDATE interviews SET invite_revoked_at = 1 WHERE invite_token = $1")
-        .bind(&revoked)
-        .execute(db.pool())
-        .await
-        .unwrap();
+    on_db!(&db, |s| sqlx::query(
+        "UPDATE interviews SET invite_revoked_at = 1 WHERE invite_token = $1"
+    )
+    .bind(&revoked)
+    .execute(s.pool())
+    .await
+    .map(|_| ())
+    .unwrap());
     let gone = link
         .post(&format!("/i/{revoked}/start"), json!({}))
         .await

@@ -2,7 +2,7 @@
 //! sampled continuously; no company may ever be seen above its limit.
 
 use crate::engine::{concurrency, db, eventually, fast, wait_slots_free};
-use crate::support::{Client, TestServer, fixture};
+use crate::support::{Client, Db, TestServer, fixture, on_db};
 use interviewd_domain::Plan;
 use serde_json::json;
 use std::collections::HashMap;
@@ -13,21 +13,23 @@ use std::time::Duration;
 const PER_COMPANY: usize = 8;
 
 /// Live sessions per company, as the database sees them: IN_PROGRESS attempts and held slots.
-async fn sample(
-    db: &interviewd::store::sqlite::SqliteStore,
-) -> (HashMap<String, i64>, HashMap<String, i64>) {
-    let live: Vec<(uuid::Uuid, i64)> = sqlx::query_as(
+async fn sample(db: &Db) -> (HashMap<String, i64>, HashMap<String, i64>) {
+    let live: Vec<(uuid::Uuid, i64)> = on_db!(db, |s| {
+        sqlx::query_as(
         "SELECT company_id, COUNT(*) FROM call_attempts WHERE status = 'IN_PROGRESS' GROUP BY company_id",
     )
-    .fetch_all(db.pool())
+    .fetch_all(s.pool())
     .await
-    .unwrap();
-    let held: Vec<(uuid::Uuid, i64)> = sqlx::query_as(
+    .unwrap()
+    });
+    let held: Vec<(uuid::Uuid, i64)> = on_db!(db, |s| {
+        sqlx::query_as(
         "SELECT company_id, COUNT(*) FROM company_slots WHERE holder_attempt_id IS NOT NULL GROUP BY company_id",
     )
-    .fetch_all(db.pool())
+    .fetch_all(s.pool())
     .await
-    .unwrap();
+    .unwrap()
+    });
     let map =
         |rows: Vec<(uuid::Uuid, i64)>| rows.into_iter().map(|(c, n)| (c.to_string(), n)).collect();
     (map(live), map(held))

@@ -5,7 +5,7 @@ use crate::support::TestServer;
 use axum::Router;
 use axum::routing::get;
 use interviewd::admin;
-use interviewd::config::{Config, sqlite_url};
+use interviewd::config::Config;
 use interviewd_domain::Plan;
 use reqwest::Method;
 use serde_json::{Value, json};
@@ -164,7 +164,8 @@ async fn logs_carry_the_request_id_and_no_personal_data() {
         data_dir: dir.path().join("data"),
         ..Config::default()
     };
-    config.database_url = Some(sqlite_url(&config.data_dir.join("interviewd.db")));
+    let database = crate::support::database(&config.data_dir).await;
+    config.database_url = Some(database.url.clone());
     let store = interviewd::open_store(&config).await.unwrap();
     let company = admin::create_company(&store, "Acme", Plan::Business, None)
         .await

@@ -2,7 +2,7 @@
 //! validation failures not stored, 24-hour expiry and per-company scoping.
 
 use crate::engine::db;
-use crate::support::{Client, Resp, TestServer};
+use crate::support::{Client, Resp, TestServer, on_db};
 use interviewd::store::idempotency::{ClaimOutcome, IdempotencyClaim};
 use reqwest::Method;
 use serde_json::{Value, json};
@@ -108,10 +108,12 @@ async fn a_retry_replays_the_first_response_on_every_dialect() {
         .await
         .expect(200);
     assert!(!replayed(&get));
-    let generations: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM xobin_generations")
-        .fetch_one(db(&server).await.pool())
-        .await
-        .unwrap();
+    let generations: i64 = on_db!(&db(&server).await, |s| sqlx::query_scalar(
+        "SELECT COUNT(*) FROM xobin_generations"
+    )
+    .fetch_one(s.pool())
+    .await
+    .unwrap());
     assert_eq!(generations, 1);
 }
 
@@ -386,10 +388,17 @@ async fn records_expire_after_24_hours() {
     };
     let set_age = |hours: i64| {
         let (created, expires) = age(hours);
-        sqlx::query("UPDATE idempotency_keys SET created_at = $1, expires_at = $2")
+        let db = &db;
+        async move {
+            on_db!(db, |s| sqlx::query(
+                "UPDATE idempotency_keys SET created_at = $1, expires_at = $2"
+            )
             .bind(created)
             .bind(expires)
-            .execute(db.pool())
+            .execute(s.pool())
+            .await
+            .map(|_| ()))
+        }
     };
     set_age(23).await.unwrap();
     let again = with_key(&c, Method::POST, "/v1/jobs", job.clone(), "daily")
@@ -423,10 +432,12 @@ async fn records_expire_after_24_hours() {
             .unwrap(),
         1
     );
-    let left: Vec<String> = sqlx::query_scalar("SELECT idem_key FROM idempotency_keys")
-        .fetch_all(db.pool())
-        .await
-        .unwrap();
+    let left: Vec<String> = on_db!(&db, |s| sqlx::query_scalar(
+        "SELECT idem_key FROM idempotency_keys"
+    )
+    .fetch_all(s.pool())
+    .await
+    .unwrap());
     assert_eq!(left, ["young"]);
 }
 

@@ -1,13 +1,12 @@
 //! Candidate e-mail: a real SMTP conversation on loopback, the outbox when no SMTP server is
 //! configured, retries after a 451, and what happens to mail of a deleted interview.
 
-use crate::support::TestServer;
+use crate::support::{Db, TestServer, on_db};
 use crate::webhooks_support::{WAIT, db, fast, online_interview};
 use chrono::Utc;
 use interviewd::config::Config;
 use interviewd::mail::{invite_mail, revocation_mail, templates};
 use interviewd::store::delivery::NewMail;
-use interviewd::store::sqlite::SqliteStore;
 use interviewd_domain::{CompanyId, InterviewId};
 use interviewd_notify::testing::TestSmtpServer;
 use std::time::{Duration, Instant};
@@ -54,14 +53,16 @@ fn notice(company: &str, interview: &str, to: &str) -> NewMail {
 }
 
 /// Queues mail inside a transaction, as a write path does.
-async fn enqueue(db: &SqliteStore, mails: &[&NewMail]) {
-    let mut tx = db.write_tx().await.unwrap();
-    for mail in mails {
-        interviewd::store::sqlite::delivery::enqueue_mail(&mut tx, mail)
-            .await
-            .unwrap();
-    }
-    tx.commit().await.unwrap();
+async fn enqueue(db: &Db, mails: &[&NewMail]) {
+    on_db!(db, |store, backend| {
+        let mut tx = store.write_tx().await.unwrap();
+        for mail in mails {
+            backend::delivery::enqueue_mail(&mut tx, mail)
+                .await
+                .unwrap();
+        }
+        tx.commit().await.unwrap();
+    });
     interviewd::mail::wake();
 }
 
@@ -170,20 +171,23 @@ async fn a_deleted_interview_drops_its_invite_but_not_its_revocation_notice() {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
 
-    let mut tx = db.write_tx().await.unwrap();
     let id: InterviewId = purged.parse().unwrap();
-    let dropped = interviewd::store::sqlite::delivery::purge_interview(&mut tx, id)
-        .await
-        .unwrap();
-    assert!(dropped >= 1);
-    for interview in [&purged, &unpurged] {
-        sqlx::query("DELETE FROM interviews WHERE id = $1")
-            .bind(interview.parse::<uuid::Uuid>().unwrap())
-            .execute(&mut *tx)
+    let dropped = on_db!(&db, |store, backend| {
+        let mut tx = store.write_tx().await.unwrap();
+        let dropped = backend::delivery::purge_interview(&mut tx, id)
             .await
             .unwrap();
-    }
-    tx.commit().await.unwrap();
+        for interview in [&purged, &unpurged] {
+            sqlx::query("DELETE FROM interviews WHERE id = $1")
+                .bind(interview.parse::<uuid::Uuid>().unwrap())
+                .execute(&mut *tx)
+                .await
+                .unwrap();
+        }
+        tx.commit().await.unwrap();
+        dropped
+    });
+    assert!(dropped >= 1);
     assert!(
         server
             .store

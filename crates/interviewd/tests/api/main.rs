@@ -1,33 +1,37 @@
 //! The integration-test binary: every test boots the real server on port 0 against its own
-//! fresh database and talks HTTP to it.
+//! fresh database and talks HTTP to it. This is the SQLite run; `tests/api_pg.rs` compiles the
+//! same modules again as the PostgreSQL run (`support::backend`). Modules are `pub(crate)` so
+//! that it can re-export them at its root, where `crate::support` and the like then resolve.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // A panic is how a test reports failure.
 
-mod support;
+pub(crate) mod pg_cluster;
+pub(crate) mod support;
 
-mod alpharun;
-mod contract;
-mod engine;
-mod engine_crash;
-mod engine_fencing;
-mod engine_online;
-mod engine_routes;
-mod engine_slots;
-mod foundation;
-mod hardening;
-mod idempotency;
-mod isolation;
-mod mail;
-mod metrics;
-mod ratelimit;
-mod removal;
-mod removal_engine;
-mod revoke;
-mod webhooks;
-mod webhooks_crash;
-mod webhooks_delivery;
-mod webhooks_formats;
-mod webhooks_support;
-mod xobin;
-mod xobin_access;
-mod xobin_generate;
-mod xobin_report;
+pub(crate) mod alpharun;
+pub(crate) mod contract;
+pub(crate) mod engine;
+pub(crate) mod engine_crash;
+pub(crate) mod engine_fencing;
+pub(crate) mod engine_online;
+pub(crate) mod engine_routes;
+pub(crate) mod engine_slots;
+pub(crate) mod foundation;
+pub(crate) mod hardening;
+pub(crate) mod idempotency;
+pub(crate) mod isolation;
+pub(crate) mod mail;
+pub(crate) mod metrics;
+pub(crate) mod openapi;
+pub(crate) mod ratelimit;
+pub(crate) mod removal;
+pub(crate) mod removal_engine;
+pub(crate) mod revoke;
+pub(crate) mod webhooks;
+pub(crate) mod webhooks_crash;
+pub(crate) mod webhooks_delivery;
+pub(crate) mod webhooks_formats;
+pub(crate) mod webhooks_support;
+pub(crate) mod xobin;
+pub(crate) mod xobin_access;
+pub(crate) mod xobin_generate;
+pub(crate) mod xobin_report;

@@ -1,7 +1,7 @@
 //! The removal operations through the InstaView and Alpharun dialects: the one deletion path,
 //! its errors, and what remains afterwards (nothing but an audit record without personal data).
 
-use crate::support::{Client, TestServer};
+use crate::support::{Client, TestServer, on_db};
 use serde_json::{Value, json};
 
 /// A future-scheduled phone interview (so the engine does not dial it during the test).
@@ -37,17 +37,13 @@ async fn scheduled(c: &Client, phone: &str, email: &str) -> (String, String, Str
 }
 
 async fn audit_rows(server: &TestServer) -> Vec<(String, String, String)> {
-    let path = server.config.data_dir.join("interviewd.db");
-    let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", path.display()))
-        .await
-        .unwrap();
-    let rows: Vec<(String, String, String)> =
-        sqlx::query_as("SELECT action, target, counts FROM audit_log ORDER BY created_at")
-            .fetch_all(&pool)
-            .await
-            .unwrap();
-    pool.close().await;
-    rows
+    let db = crate::support::db(server).await;
+    on_db!(&db, |s| sqlx::query_as(
+        "SELECT action, target, counts FROM audit_log ORDER BY created_at, id"
+    )
+    .fetch_all(s.pool())
+    .await
+    .unwrap())
 }
 
 #[tokio::test]

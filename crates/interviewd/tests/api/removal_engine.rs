@@ -2,7 +2,7 @@
 //! COMPLETED, FAILED or CANCELED interview leaves no row, no recording file and no read.
 
 use crate::engine::{concurrency, db, events_of, eventually, fast, wait_status};
-use crate::support::{Client, TestServer, fixture};
+use crate::support::{Client, TestServer, fixture, on_db};
 use crate::xobin::{ai_interview, invite, invite_body, xb};
 use reqwest::Method;
 use serde_json::json;
@@ -104,10 +104,12 @@ async fn deleting_a_completed_interview_removes_its_recording_files() {
     .await;
     let db = db(&server).await;
     eventually("the blob-deletion queue to drain", || async {
-        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM blob_deletions")
-            .fetch_one(db.pool())
-            .await
-            .unwrap();
+        let n: i64 = on_db!(&db, |s| sqlx::query_scalar(
+            "SELECT COUNT(*) FROM blob_deletions"
+        )
+        .fetch_one(s.pool())
+        .await
+        .unwrap());
         (n == 0).then_some(())
     })
     .await;
@@ -118,11 +120,11 @@ async fn deleting_a_completed_interview_removes_its_recording_files() {
         "pipeline_jobs",
     ] {
         let sql = format!("SELECT COUNT(*) FROM {table} WHERE interview_id = $1");
-        let n: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
+        let n: i64 = on_db!(&db, |s| sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
             .bind(f.interview.parse::<uuid::Uuid>().unwrap())
-            .fetch_one(db.pool())
+            .fetch_one(s.pool())
             .await
-            .unwrap();
+            .unwrap());
         assert_eq!(n, 0, "{table} still has rows of the deleted interview");
     }
     let recording = done["callAttempts"][0]["recordingUrl"]

@@ -4,10 +4,9 @@
 use crate::support::TestServer;
 use crate::webhooks_support::{WAIT, fast, insert_event};
 use chrono::Utc;
-use interviewd::config::{Config, sqlite_url};
+use interviewd::config::Config;
 use interviewd::store::delivery::{PayloadFormat, Webhook};
 use interviewd::store::events::kinds;
-use interviewd::store::sqlite::SqliteStore;
 use interviewd_domain::{Plan, WebhookId};
 use interviewd_notify::SigningSecret;
 use interviewd_notify::testing::{ScriptedResponse, TestWebhookReceiver};
@@ -22,7 +21,8 @@ async fn kill_minus_nine_then_restart_delivers_every_message() {
         data_dir: dir.path().join("data"),
         ..Config::default()
     };
-    config.database_url = Some(sqlite_url(&config.data_dir.join("interviewd.db")));
+    let database = crate::support::database(&config.data_dir).await;
+    config.database_url = Some(database.url.clone());
     fast(&mut config);
 
     // The receiver holds each request long enough for the kill to land mid-attempt.
@@ -56,7 +56,7 @@ async fn kill_minus_nine_then_restart_delivers_every_message() {
         })
         .await
         .unwrap();
-    let db = SqliteStore::connect(&config.database_url()).await.unwrap();
+    let db = crate::support::connect_db(&config.database_url()).await;
     for n in 0..3 {
         insert_event(
             &db,

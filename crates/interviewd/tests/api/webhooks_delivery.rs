@@ -1,13 +1,12 @@
 //! Delivery that loses nothing: retries with a stable `webhook-id`, `Retry-After`, the
 //! circuit breaker, 410, deleted interviews, and a restart with messages pending.
 
-use crate::support::{Client, TestServer};
+use crate::support::{Client, Db, TestServer, on_db};
 use crate::webhooks_support::{
     WAIT, assert_signed, body, create_webhook, db, fast, insert_event, online_interview,
     wait_for_webhook,
 };
 use interviewd::store::events::kinds;
-use interviewd::store::sqlite::SqliteStore;
 use interviewd_domain::InterviewId;
 use interviewd_notify::testing::{ScriptedResponse, TestWebhookReceiver};
 use serde_json::{Value, json};
@@ -31,13 +30,15 @@ pub async fn wait_for_log(client: &Client, id: &str, count: u64) -> Value {
 }
 
 /// Status of one message, read from the database.
-async fn message_status(db: &SqliteStore, webhook_msg_id: &str) -> Option<String> {
+async fn message_status(db: &Db, webhook_msg_id: &str) -> Option<String> {
     let id = uuid::Uuid::parse_str(webhook_msg_id.trim_start_matches("msg_")).unwrap();
-    sqlx::query_scalar("SELECT status FROM webhook_messages WHERE id = $1")
-        .bind(id)
-        .fetch_optional(db.pool())
-        .await
-        .unwrap()
+    on_db!(db, |s| sqlx::query_scalar(
+        "SELECT status FROM webhook_messages WHERE id = $1"
+    )
+    .bind(id)
+    .fetch_optional(s.pool())
+    .await
+    .unwrap())
 }
 
 fn ping_data() -> Value {
@@ -294,23 +295,25 @@ async fn gone_disables_the_endpoint() {
 }
 
 /// Deletes an interview row as the deletion path does, optionally purging first.
-async fn delete_interview(db: &SqliteStore, id: &str, purge: bool) -> u64 {
+async fn delete_interview(db: &Db, id: &str, purge: bool) -> u64 {
     let id: InterviewId = id.parse().unwrap();
-    let mut tx = db.write_tx().await.unwrap();
-    let purged = if purge {
-        interviewd::store::sqlite::delivery::purge_interview(&mut tx, id)
+    on_db!(db, |store, backend| {
+        let mut tx = store.write_tx().await.unwrap();
+        let purged = if purge {
+            backend::delivery::purge_interview(&mut tx, id)
+                .await
+                .unwrap()
+        } else {
+            0
+        };
+        sqlx::query("DELETE FROM interviews WHERE id = $1")
+            .bind(id.uuid())
+            .execute(&mut *tx)
             .await
-            .unwrap()
-    } else {
-        0
-    };
-    sqlx::query("DELETE FROM interviews WHERE id = $1")
-        .bind(id.uuid())
-        .execute(&mut *tx)
-        .await
-        .unwrap();
-    tx.commit().await.unwrap();
-    purged
+            .unwrap();
+        tx.commit().await.unwrap();
+        purged
+    })
 }
 
 #[tokio::test]
@@ -392,12 +395,13 @@ async fn nothing_about_a_deleted_interview_but_its_deletion() {
             .iter()
             .all(|e| e["event"] != "analysis.completed")
     );
-    let second_msg: Vec<String> =
-        sqlx::query_scalar("SELECT status FROM webhook_messages WHERE interview_id = $1")
-            .bind(second.parse::<uuid::Uuid>().unwrap())
-            .fetch_all(db.pool())
-            .await
-            .unwrap();
+    let second_msg: Vec<String> = on_db!(&db, |s| sqlx::query_scalar(
+        "SELECT status FROM webhook_messages WHERE interview_id = $1"
+    )
+    .bind(second.parse::<uuid::Uuid>().unwrap())
+    .fetch_all(s.pool())
+    .await
+    .unwrap());
     assert_eq!(second_msg, ["DROPPED"]);
 }
 

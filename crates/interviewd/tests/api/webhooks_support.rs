@@ -1,14 +1,14 @@
 //! Helpers shared by the webhook and mail tests: configuration, direct event writes (for
 //! events no API produces yet), endpoint creation and two independent signature checks.
 
-use crate::support::{Client, TestServer};
+pub use crate::support::db;
+use crate::support::{Client, Db, on_db};
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use chrono::Utc;
 use hmac::{Hmac, Mac};
 use interviewd::config::Config;
 use interviewd::store::events::NewEvent;
-use interviewd::store::sqlite::SqliteStore;
 use interviewd_notify::testing::ReceivedRequest;
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
@@ -24,16 +24,9 @@ pub fn fast(config: &mut Config) {
     config.mail_retry_scale = 0.0001;
 }
 
-/// A second connection to the server's database, for what no API does yet.
-pub async fn db(server: &TestServer) -> SqliteStore {
-    SqliteStore::connect(&server.config.database_url())
-        .await
-        .unwrap()
-}
-
 /// Writes an event as a state change would, and wakes the workers.
 pub async fn insert_event(
-    db: &SqliteStore,
+    db: &Db,
     company: &str,
     interview: Option<&str>,
     kind: &'static str,
@@ -46,11 +39,11 @@ pub async fn insert_event(
         data,
         Utc::now(),
     );
-    let mut tx = db.write_tx().await.unwrap();
-    interviewd::store::sqlite::events::insert(&mut tx, &event)
-        .await
-        .unwrap();
-    tx.commit().await.unwrap();
+    on_db!(db, |store, backend| {
+        let mut tx = store.write_tx().await.unwrap();
+        backend::events::insert(&mut tx, &event).await.unwrap();
+        tx.commit().await.unwrap();
+    });
     interviewd::webhooks::wake();
 }
 

@@ -8,19 +8,20 @@ use crate::error::CoreError;
 use crate::http::AppState;
 use crate::validate;
 use axum::Json;
-use axum::Router;
 use axum::body::Bytes;
-use axum::routing::get;
 use base64::Engine;
 use interviewd_domain::model::Candidate;
 use interviewd_domain::{CandidateId, CompanyId, Email, ExtId, PhoneNumber, Scope};
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/contacts", get(list).post(create).patch(update_by_body))
-        .route("/contacts/{id}", get(show).patch(update_by_path))
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list, create, update_by_body))
+        .routes(routes!(show, update_by_path))
 }
 
 /// The flat `ContactResponse`.
@@ -80,29 +81,104 @@ pub fn custom_fields(v: &[KeyValue]) -> Result<Vec<Value>, CoreError> {
         .collect()
 }
 
-#[derive(Deserialize, Clone, serde::Serialize)]
+/// A custom field: any key (1–100 characters), a value of at most 5000.
+#[derive(Deserialize, Clone, serde::Serialize, ToSchema)]
+#[schema(as = CustomField)]
 pub struct KeyValue {
+    #[schema(schema_with = crate::http::openapi::text::<1, 100>)]
     pub key: String,
+    #[schema(schema_with = crate::http::openapi::opt_text::<5000>)]
     pub value: String,
 }
 
-#[derive(Deserialize)]
+/// A new contact: at least one of `email`, `phone_number` and `ext_id`, each unique in the
+/// company (a duplicate is 400).
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = NewContact)]
 struct CreateContact {
+    #[schema(nullable, format = Email)]
     email: Option<String>,
     #[serde(default)]
+    #[schema(schema_with = crate::http::openapi::ar_phone)]
     phone_number: Value,
+    #[schema(schema_with = crate::http::openapi::ar_ext_id)]
     ext_id: Option<String>,
+    #[schema(schema_with = crate::http::openapi::opt_text::<100>)]
     first_name: Option<String>,
+    #[schema(schema_with = crate::http::openapi::opt_text::<100>)]
     last_name: Option<String>,
     #[serde(default)]
+    #[schema(max_items = 100)]
     custom_fields: Vec<KeyValue>,
+}
+
+/// The body of `POST /contacts`: one contact, or 1–500 candidates to add to job openings.
+struct CreateBody;
+
+impl utoipa::PartialSchema for CreateBody {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::Ref;
+        use utoipa::openapi::schema::{ArrayBuilder, OneOfBuilder};
+        // Any item is accepted: those that are not a valid `ImportItem` are reported in
+        // `failed_contacts` (the import is partial-success).
+        let item = utoipa::openapi::schema::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::SchemaType::AnyValue)
+            .description(Some("An `ImportItem`; other items are reported as failed."));
+        let many = ArrayBuilder::new()
+            .items(item)
+            .min_items(Some(1))
+            .max_items(Some(500));
+        OneOfBuilder::new()
+            .item(Ref::from_schema_name(CreateContact::name()))
+            .item(many)
+            .into()
+    }
+}
+
+impl ToSchema for CreateBody {
+    fn schemas(
+        schemas: &mut Vec<(
+            String,
+            utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>,
+        )>,
+    ) {
+        use utoipa::PartialSchema;
+        schemas.push((CreateContact::name().into_owned(), CreateContact::schema()));
+        <CreateContact as ToSchema>::schemas(schemas);
+        schemas.push((import::Item::name().into_owned(), import::Item::schema()));
+        <import::Item as ToSchema>::schemas(schemas);
+    }
 }
 
 fn name(field: &str, v: Option<&str>) -> Result<Option<String>, CoreError> {
     validate::opt_text(field, v, 100)
 }
 
+/// `limit` and `cursor` of `GET /contacts`.
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)] // Schema only: the handler reads the raw query.
+struct ListParams {
+    /// 1–100 (default 20).
+    #[param(minimum = 1, maximum = 100)]
+    limit: Option<u32>,
+    /// The `next_cursor` of the previous page.
+    cursor: Option<String>,
+}
+
+/// The company's contacts, in creation order.
+#[utoipa::path(
+    get,
+    path = "/contacts",
+    operation_id = "listContacts",
+    tag = "Contacts",
+    params(ListParams),
+    responses(
+        (status = 200, description = "A page of contacts.", body = crate::http::openapi::ContactList),
+        (status = 400, description = "`limit` out of range, or a `cursor` this API did not return."),
+    )
+)]
 async fn list(ctx: ArCtx) -> Result<Json<Value>, ArError> {
     let company = ctx.company(&[Scope::ReadCandidates])?;
     let limit = match ctx.query.get("limit") {
@@ -155,8 +231,22 @@ fn decode_cursor(raw: &str) -> Option<i64> {
         .filter(|n| *n >= 0)
 }
 
+/// Create a contact (object body), or add candidates to job openings (array body).
+#[utoipa::path(
+    post,
+    path = "/contacts",
+    operation_id = "createContacts",
+    tag = "Contacts",
+    request_body = CreateBody,
+    responses(
+        (status = 200, description = "The contact, or the outcome of the import (items that failed are echoed).",
+            body = crate::http::openapi::ContactOrImport),
+        (status = 400, description = "An invalid field, no identifier, or an identifier taken in the company."),
+    )
+)]
 async fn create(ctx: ArCtx, body: Bytes) -> Result<Json<Value>, ArError> {
-    let value: Value = ctx.body(&body)?;
+    // The one body that may be an array (the bulk import).
+    let value: Value = crate::http::extract::json_value(&body)?;
     if value.is_array() {
         return import::add_contacts(ctx, value).await;
     }
@@ -217,36 +307,76 @@ pub async fn resolve(ctx: &ArCtx, company: CompanyId, raw: &str) -> Result<Candi
         .ok_or_else(not_found)
 }
 
+/// A contact by id or `alt:` identifier.
+#[utoipa::path(
+    get,
+    path = "/contacts/{id}",
+    operation_id = "getContact",
+    tag = "Contacts",
+    params(("id" = String, Path, description = "A UUID, or `alt:ext_id:…`, `alt:email:…`, `alt:phone_number:…`.")),
+    responses(
+        (status = 200, description = "The contact.", body = crate::http::openapi::ArContact),
+        (status = 400, description = "A malformed e-mail or phone in an `alt:` form."),
+        (status = 404, description = "No such contact in the company."),
+    )
+)]
 async fn show(ctx: ArCtx, ArPath(id): ArPath<String>) -> Result<Json<Value>, ArError> {
     let company = ctx.company(&[Scope::ReadCandidates])?;
     Ok(Json(contact_json(&resolve(&ctx, company, &id).await?)))
 }
 
-#[derive(Deserialize)]
+/// Custom fields to set (by key) and to remove.
+#[derive(Deserialize, ToSchema)]
 struct CustomFieldChanges {
     #[serde(default)]
+    #[schema(max_items = 100)]
     set: Vec<KeyValue>,
     #[serde(default)]
     remove: Vec<String>,
 }
 
-#[derive(Deserialize)]
+/// Changes to a contact; absent fields are kept and `null` clears one. At least one of
+/// `email`, `phone_number` and `ext_id` must remain.
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = ContactPatch)]
 struct UpdateContact {
+    /// The contact (`PATCH /contacts`; ignored on `PATCH /contacts/{id}`).
+    #[schema(nullable)]
     id: Option<String>,
     #[serde(default)]
+    #[schema(value_type = Option<String>, format = Email)]
     email: validate::Patch<String>,
     #[serde(default)]
+    #[schema(schema_with = crate::http::openapi::ar_phone)]
     phone_number: validate::Patch<Value>,
     #[serde(default)]
+    #[schema(schema_with = crate::http::openapi::ar_ext_id)]
     ext_id: validate::Patch<String>,
     #[serde(default)]
+    #[schema(schema_with = crate::http::openapi::opt_text::<100>)]
     first_name: validate::Patch<String>,
     #[serde(default)]
+    #[schema(schema_with = crate::http::openapi::opt_text::<100>)]
     last_name: validate::Patch<String>,
+    #[schema(nullable)]
     custom_fields: Option<CustomFieldChanges>,
 }
 
+/// Change a contact named in the path.
+#[utoipa::path(
+    patch,
+    path = "/contacts/{id}",
+    operation_id = "updateContact",
+    tag = "Contacts",
+    params(("id" = String, Path, description = "A UUID, or `alt:ext_id:…`, `alt:email:…`, `alt:phone_number:…`.")),
+    request_body = UpdateContact,
+    responses(
+        (status = 200, description = "The contact as changed.", body = crate::http::openapi::ArContact),
+        (status = 400, description = "An invalid field, no identifier left, or an identifier taken in the company."),
+        (status = 404, description = "No such contact in the company."),
+    )
+)]
 async fn update_by_path(
     ctx: ArCtx,
     ArPath(id): ArPath<String>,
@@ -256,6 +386,19 @@ async fn update_by_path(
     update(ctx, &id, input).await
 }
 
+/// Change the contact named by `id` in the body.
+#[utoipa::path(
+    patch,
+    path = "/contacts",
+    operation_id = "updateContactByBody",
+    tag = "Contacts",
+    request_body = UpdateContact,
+    responses(
+        (status = 200, description = "The contact as changed.", body = crate::http::openapi::ArContact),
+        (status = 400, description = "No `id`, an invalid field, no identifier left, or an identifier taken in the company."),
+        (status = 404, description = "No such contact in the company."),
+    )
+)]
 async fn update_by_body(ctx: ArCtx, body: Bytes) -> Result<Json<Value>, ArError> {
     let input: UpdateContact = ctx.body(&body)?;
     let id = input

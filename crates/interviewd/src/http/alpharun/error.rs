@@ -4,7 +4,18 @@
 use crate::error::CoreError;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use serde_json::json;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+/// The body of every Alpharun error (the OpenAPI `Error` schema).
+#[derive(Serialize, ToSchema)]
+#[schema(as = Error)]
+pub struct ErrorBody {
+    /// The HTTP status, repeated.
+    #[schema(minimum = 400, maximum = 599)]
+    pub error: u16,
+    pub message: String,
+}
 
 /// A core error rendered as Alpharun renders errors.
 #[derive(Debug)]
@@ -44,7 +55,10 @@ impl IntoResponse for ArError {
         };
         (
             status,
-            axum::Json(json!({ "error": status.as_u16(), "message": message })),
+            axum::Json(ErrorBody {
+                error: status.as_u16(),
+                message,
+            }),
         )
             .into_response()
     }

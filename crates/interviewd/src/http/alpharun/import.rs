@@ -20,24 +20,32 @@ use serde_json::{Map, Value, json};
 /// Most items one request may import.
 const MAX_ITEMS: usize = 500;
 
-#[derive(Deserialize)]
+/// A candidate to add to a job opening. Items that fail are echoed in `failed_contacts`.
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-struct Item {
+#[schema(as = ImportItem)]
+pub struct Item {
     job_opening_id: String,
+    /// The contact is matched by e-mail, or created.
     email: String,
     first_name: Option<String>,
     last_name: Option<String>,
     #[serde(default)]
+    #[schema(schema_with = crate::http::openapi::ar_phone)]
     phone_number: Value,
+    #[schema(nullable)]
     resume: Option<Resume>,
     #[serde(default)]
     custom_fields: Vec<KeyValue>,
+    /// Stored on the interview.
     #[serde(default)]
     interview_custom_fields: Vec<KeyValue>,
 }
 
-#[derive(Deserialize)]
+/// A resume (validated, not stored in this version).
+#[derive(Deserialize, utoipa::ToSchema)]
 struct Resume {
+    /// At most 10 MB.
     content: String,
     mimetype: String,
 }
@@ -69,6 +77,10 @@ pub async fn add_contacts(ctx: ArCtx, body: Value) -> Result<Json<Value>, ArErro
 }
 
 async fn import_one(ctx: &ArCtx, company: CompanyId, raw: Value) -> Result<(), ArError> {
+    // serde would read a struct from an array of its fields too.
+    if !raw.is_object() {
+        return Err(CoreError::invalid("body", "each item must be a JSON object").into());
+    }
     let item: Item =
         serde_json::from_value(raw).map_err(|e| CoreError::invalid("body", e.to_string()))?;
     let email = Email::parse(&item.email).map_err(|e| CoreError::invalid_value("email", e))?;

@@ -10,15 +10,13 @@ use crate::http::AppState;
 use crate::store::InterviewDetail;
 use crate::store::engine::InterviewResults;
 use axum::Json;
-use axum::Router;
-use axum::routing::get;
 use interviewd_domain::model::{Candidate, Job};
 use interviewd_domain::time::rfc3339;
 use interviewd_domain::{InterviewStatus, Scope};
 use serde_json::{Value, json};
 
-pub fn routes() -> Router<AppState> {
-    Router::new().route("/job-openings/{id}/interviews/{interview_id}", get(show))
+pub fn routes() -> utoipa_axum::router::OpenApiRouter<AppState> {
+    utoipa_axum::router::OpenApiRouter::new().routes(utoipa_axum::routes!(show))
 }
 
 /// Alpharun's interview status: `completed` once finished, `in_progress` until then;
@@ -101,6 +99,19 @@ pub fn interview_json(
     })
 }
 
+/// An interview of a job opening.
+#[utoipa::path(
+    get,
+    path = "/job-openings/{id}/interviews/{interview_id}",
+    operation_id = "getOpeningInterview",
+    tag = "Job openings",
+    params(("id" = String, Path, format = "uuid"), ("interview_id" = String, Path, format = "uuid")),
+    responses(
+        (status = 200, description = "The interview.", body = crate::http::openapi::ArInterviewEnvelope),
+        (status = 400, description = "An id is not a UUID."),
+        (status = 404, description = "No such job opening, or no such interview on it."),
+    )
+)]
 async fn show(
     ctx: ArCtx,
     ArPath((opening, interview)): ArPath<(String, String)>,

@@ -9,36 +9,49 @@ use crate::http::AppState;
 use crate::keys;
 use crate::validate;
 use axum::Json;
-use axum::Router;
 use axum::body::Bytes;
-use axum::routing::{get, post};
 use interviewd_domain::model::{Agent, Job};
 use interviewd_domain::{AgentId, CompanyId, Email, JobId, Scope};
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/job-openings", post(create))
-        .route("/job-openings/{id}", get(show))
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(create))
+        .routes(routes!(show))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
+#[schema(as = LinkAccessInput)]
 struct LinkAccess {
     restricted: bool,
 }
 
-#[derive(Deserialize)]
+/// A new job opening: exactly one of `job_type_id` (variant A) and `job_type` (variant B).
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = NewJobOpening)]
 struct CreateOpening {
+    #[schema(schema_with = crate::http::openapi::text::<3, 150>)]
     name: String,
+    /// An existing job type of the company (unknown: 404).
+    #[schema(nullable)]
     job_type_id: Option<String>,
+    /// A new job type.
+    #[schema(value_type = Option<super::job_types::NewJobType>)]
     job_type: Option<JobTypeInput>,
+    #[schema(schema_with = crate::http::openapi::opt_text::<200>)]
     location: Option<String>,
+    #[schema(schema_with = crate::http::openapi::opt_text::<200>)]
     pay: Option<String>,
+    #[schema(schema_with = crate::http::openapi::opt_text::<200>)]
     hours: Option<String>,
     #[serde(default)]
     owner_emails: Vec<String>,
+    #[schema(nullable)]
     link_access: Option<LinkAccess>,
 }
 
@@ -78,6 +91,22 @@ pub async fn load(ctx: &ArCtx, company: CompanyId, raw: &str) -> Result<Job, ArE
         .ok_or_else(|| CoreError::not_found("job opening", id).into())
 }
 
+/// Create a job opening.
+#[utoipa::path(
+    post,
+    path = "/job-openings",
+    operation_id = "createJobOpening",
+    tag = "Job openings",
+    request_body = CreateOpening,
+    responses(
+        (status = 200, description = "Created: `{data: {job_opening: {id, interview_link, job_type: {id}}}}`.",
+            body = crate::http::openapi::JobOpeningEnvelope, links(
+            ("GetJobOpening" = (operation_id = "getJobOpening", parameters(("id" = "$response.body#/data/job_opening/id")))),
+        )),
+        (status = 400, description = "An invalid field, both or neither job-type variant, or a job-type name taken."),
+        (status = 404, description = "`job_type_id` is not a job type of the company."),
+    )
+)]
 async fn create(ctx: ArCtx, body: Bytes) -> Result<Json<Value>, ArError> {
     let company = ctx.company(&[Scope::WriteJobs, Scope::ReadAgents])?;
     let input: CreateOpening = ctx.body(&body)?;
@@ -169,6 +198,19 @@ async fn create(ctx: ArCtx, body: Bytes) -> Result<Json<Value>, ArError> {
     } } })))
 }
 
+/// A job opening.
+#[utoipa::path(
+    get,
+    path = "/job-openings/{id}",
+    operation_id = "getJobOpening",
+    tag = "Job openings",
+    params(("id" = String, Path, format = "uuid")),
+    responses(
+        (status = 200, description = "The job opening.", body = crate::http::openapi::JobOpeningEnvelope),
+        (status = 400, description = "`id` is not a UUID."),
+        (status = 404, description = "No such job opening in the company."),
+    )
+)]
 async fn show(ctx: ArCtx, ArPath(id): ArPath<String>) -> Result<Json<Value>, ArError> {
     let company = ctx.company(&[Scope::ReadJobs])?;
     let job = load(&ctx, company, &id).await?;

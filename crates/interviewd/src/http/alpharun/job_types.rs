@@ -8,39 +8,53 @@ use crate::error::CoreError;
 use crate::http::AppState;
 use crate::validate::{self, Patch};
 use axum::Json;
-use axum::Router;
 use axum::body::Bytes;
-use axum::routing::{get, post};
 use interviewd_domain::model::Agent;
 use interviewd_domain::{AgentChannel, AgentId, CompanyId, Scope};
 use serde::Deserialize;
 use serde_json::{Value, json};
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/job-types", post(create))
-        .route("/job-types/{id}", get(show).patch(update))
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(create))
+        .routes(routes!(show, update))
 }
 
 const RESUME: &[&str] = &["after_interview", "before_interview"];
 
 /// Job-type fields (create and patch; `null` clears the nullable ones).
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct JobTypeInput {
+    /// 3–150 characters, unique among the company's job types (a duplicate is 400).
     #[serde(default)]
+    #[schema(schema_with = crate::http::openapi::text::<3, 150>)]
     name: Patch<String>,
+    /// 20–15000 characters; its bullet lines are the qualifications.
     #[serde(default)]
+    #[schema(schema_with = crate::http::openapi::text::<20, 15000>)]
     job_description: Patch<String>,
     #[serde(default)]
+    #[schema(schema_with = crate::http::openapi::nullable_text::<15, 3000>)]
     ai_interviewer_guidance: Patch<String>,
     #[serde(default)]
+    #[schema(schema_with = crate::http::openapi::ar_resume_collection)]
     resume_collection_type: Patch<String>,
     #[serde(default)]
+    #[schema(value_type = bool)]
     should_force_fullscreen: Patch<bool>,
     #[serde(default)]
+    #[schema(value_type = bool)]
     should_record_video: Patch<bool>,
 }
+
+crate::requiring!(
+    /// A new job type: [`JobTypeInput`] with `name` and `job_description`.
+    NewJobType = JobTypeInput, ["name", "job_description"]
+);
 
 /// Qualifications are read-only: the bullet lines of the job description (at most 10).
 fn qualifications(description: &str) -> Vec<String> {
@@ -204,6 +218,21 @@ async fn load(ctx: &ArCtx, company: CompanyId, raw: &str) -> Result<Agent, ArErr
         .ok_or_else(|| CoreError::not_found("job type", id).into())
 }
 
+/// Create a job type (an extension).
+#[utoipa::path(
+    post,
+    path = "/job-types",
+    operation_id = "createJobType",
+    tag = "Job types",
+    request_body = NewJobType,
+    responses(
+        (status = 200, description = "Created.", body = crate::http::openapi::JobTypeEnvelope, links(
+            ("GetJobType" = (operation_id = "getJobType", parameters(("id" = "$response.body#/data/job_type/id")))),
+            ("UpdateJobType" = (operation_id = "updateJobType", parameters(("id" = "$response.body#/data/job_type/id")))),
+        )),
+        (status = 400, description = "An invalid field, or a name taken in the company."),
+    )
+)]
 async fn create(ctx: ArCtx, body: Bytes) -> Result<Json<Value>, ArError> {
     let company = ctx.company(&[Scope::WriteAgents])?;
     let input: JobTypeInput = ctx.body(&body)?;
@@ -214,6 +243,19 @@ async fn create(ctx: ArCtx, body: Bytes) -> Result<Json<Value>, ArError> {
     ))
 }
 
+/// A job type (an extension).
+#[utoipa::path(
+    get,
+    path = "/job-types/{id}",
+    operation_id = "getJobType",
+    tag = "Job types",
+    params(("id" = String, Path, format = "uuid")),
+    responses(
+        (status = 200, description = "The job type.", body = crate::http::openapi::JobTypeEnvelope),
+        (status = 400, description = "`id` is not a UUID."),
+        (status = 404, description = "No such job type in the company."),
+    )
+)]
 async fn show(ctx: ArCtx, ArPath(id): ArPath<String>) -> Result<Json<Value>, ArError> {
     let company = ctx.company(&[Scope::ReadAgents])?;
     let agent = load(&ctx, company, &id).await?;
@@ -222,6 +264,20 @@ async fn show(ctx: ArCtx, ArPath(id): ArPath<String>) -> Result<Json<Value>, ArE
     ))
 }
 
+/// Change a job type.
+#[utoipa::path(
+    patch,
+    path = "/job-types/{id}",
+    operation_id = "updateJobType",
+    tag = "Job types",
+    params(("id" = String, Path, format = "uuid")),
+    request_body = JobTypeInput,
+    responses(
+        (status = 200, description = "The job type as changed.", body = crate::http::openapi::JobTypeEnvelope),
+        (status = 400, description = "`id` is not a UUID, an invalid field, or a name taken in the company."),
+        (status = 404, description = "No such job type in the company."),
+    )
+)]
 async fn update(
     ctx: ArCtx,
     ArPath(id): ArPath<String>,

@@ -16,16 +16,21 @@ use crate::http::AppState;
 use axum::Router;
 use axum::response::{IntoResponse, Response};
 pub use error::ArError;
+use utoipa_axum::router::OpenApiRouter;
 
-/// Every Alpharun route.
-pub fn router() -> Router<AppState> {
-    Router::new()
+/// Every Alpharun route with its OpenAPI description (paths relative to `/api/v1`).
+pub fn api() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
         .merge(job_types::routes())
         .merge(job_openings::routes())
         .merge(contacts::routes())
         .merge(interviews::routes())
         .merge(removal::routes())
-        .fallback(not_found)
+}
+
+/// Every Alpharun route.
+pub fn router() -> Router<AppState> {
+    Router::from(api()).fallback(not_found)
 }
 
 async fn not_found(uri: axum::http::Uri) -> Response {

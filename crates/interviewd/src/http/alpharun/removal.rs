@@ -17,23 +17,28 @@ use crate::http::extract::json_body;
 use crate::store::removal::{RemovalRequest, RemovalScope};
 use crate::store::{ContactKey, InterviewFilter};
 use axum::Json;
-use axum::Router;
 use axum::body::Bytes;
-use axum::routing::delete;
 use interviewd_domain::{CompanyId, Email, PageRequest, Scope};
 use serde::Deserialize;
 use serde_json::{Value, json};
+use utoipa::ToSchema;
 
-pub fn routes() -> Router<AppState> {
-    Router::new().route("/job-openings/{id}/interviews", delete(remove))
+pub fn routes() -> utoipa_axum::router::OpenApiRouter<AppState> {
+    utoipa_axum::router::OpenApiRouter::new().routes(utoipa_axum::routes!(remove))
 }
 
-#[derive(Deserialize)]
+/// The contact to remove: at least one of the three; all given must name the same contact.
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = RemoveFromOpening)]
 struct Payload {
+    /// A UUID, or an `alt:` form.
+    #[schema(nullable)]
     contact_id: Option<String>,
+    #[schema(nullable)]
     email: Option<String>,
     #[serde(default)]
+    #[schema(schema_with = crate::http::openapi::ar_phone)]
     phone_number: Value,
 }
 
@@ -64,6 +69,20 @@ fn keys(p: &Payload) -> Result<Vec<(&'static str, Option<ContactKey>)>, CoreErro
     Ok(keys)
 }
 
+/// Remove a contact and all their interviews from a job opening (the contact stays).
+#[utoipa::path(
+    delete,
+    path = "/job-openings/{id}/interviews",
+    operation_id = "removeFromOpening",
+    tag = "Job openings",
+    params(("id" = String, Path, format = "uuid")),
+    request_body = Payload,
+    responses(
+        (status = 200, description = "Removed: `{\"success\": true}`.", body = crate::http::openapi::Success),
+        (status = 400, description = "An invalid body, no identifier, or identifiers naming different contacts."),
+        (status = 404, description = "No such opening or contact, or the contact has no interview on the opening."),
+    )
+)]
 async fn remove(
     ctx: ArCtx,
     ArPath(opening): ArPath<String>,

@@ -6,17 +6,21 @@ use super::dto::AgentDto;
 use super::{Ctx, IvError, IvPath, list_body, page_of, path_uuid};
 use crate::error::CoreError;
 use crate::http::AppState;
+use crate::http::extract::Int;
 use crate::store::ResourceKind;
 use crate::validate::{self, Patch};
 use axum::Json;
-use axum::Router;
 use axum::body::Bytes;
 use axum::http::StatusCode;
-use axum::routing::get;
 use interviewd_domain::model::Agent;
 use interviewd_domain::{AgentChannel, AgentId, CompanyId, Scope};
 use serde::Deserialize;
 use serde_json::{Map, Value};
+use utoipa::ToSchema;
+use utoipa::openapi::RefOr;
+use utoipa::openapi::schema::Schema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 const FOCUSES: &[&str] = &[
     "SCREENING",
@@ -31,37 +35,73 @@ const LANGUAGES: &[&str] = &[
 ];
 const CEFR: &[&str] = &["A1", "A2", "B1", "B2", "C1", "C2"];
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/agents", get(list).post(create))
-        .route("/agents/{id}", get(show).patch(update).delete(remove))
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list, create))
+        .routes(routes!(show, update, remove))
 }
 
-/// Agent fields as sent by clients (create, patch and inline `agent` objects).
-#[derive(Deserialize, Default)]
+fn channel_schema() -> RefOr<Schema> {
+    crate::http::openapi::words(&["PHONE", "ONLINE"], true)
+}
+
+fn focus_schema() -> RefOr<Schema> {
+    crate::http::openapi::words(FOCUSES, true)
+}
+
+fn language_schema() -> RefOr<Schema> {
+    crate::http::openapi::words(LANGUAGES, true)
+}
+
+fn cefr_schema() -> RefOr<Schema> {
+    crate::http::openapi::words(CEFR, true)
+}
+
+/// Agent fields as sent by clients (create, patch and inline `agent` objects). On a patch,
+/// absent fields are kept; `null` clears the clearable ones and leaves `type`, `focus`,
+/// `language` and `duration` as they are.
+#[derive(Deserialize, Default, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct AgentInput {
+    /// 1–255 characters. Required on create; never `null`.
     #[serde(default)]
+    #[schema(schema_with = crate::http::openapi::text::<1, 255>)]
     name: Patch<String>,
+    /// PHONE (default) or ONLINE.
     #[serde(default, rename = "type")]
+    #[schema(schema_with = channel_schema)]
     kind: Patch<String>,
     #[serde(default)]
+    #[schema(schema_with = focus_schema)]
     focus: Patch<String>,
     #[serde(default)]
+    #[schema(schema_with = language_schema)]
     language: Patch<String>,
+    /// Minutes, 1–120 (default 15).
     #[serde(default)]
-    duration: Patch<u32>,
+    #[schema(value_type = Option<u32>, minimum = 1, maximum = 120)]
+    duration: Patch<Int<u32>>,
     #[serde(default)]
+    #[schema(schema_with = crate::http::openapi::iv_text_list::<50, 1000>)]
     questions: Patch<Vec<String>>,
     #[serde(default)]
+    #[schema(schema_with = crate::http::openapi::opt_text::<10000>)]
     instructions: Patch<String>,
     #[serde(default)]
+    #[schema(schema_with = crate::http::openapi::opt_text::<64>)]
     voice_id: Patch<String>,
     #[serde(default)]
+    #[schema(schema_with = crate::http::openapi::opt_text::<64>)]
     company_phone_number_id: Patch<String>,
     #[serde(default)]
+    #[schema(schema_with = cefr_schema)]
     cefr_level: Patch<String>,
 }
+
+crate::requiring!(
+    /// A new agent: [`AgentInput`] with `name`.
+    NewAgent = AgentInput, ["name"]
+);
 
 impl AgentInput {
     /// Applies the input to `agent`, validating every field it touches.
@@ -82,7 +122,7 @@ impl AgentInput {
         if let Patch::Value(l) = self.language {
             agent.language = validate::one_of("language", &l, LANGUAGES)?;
         }
-        if let Patch::Value(d) = self.duration {
+        if let Patch::Value(Int(d)) = self.duration {
             if !(1..=120).contains(&d) {
                 return Err(CoreError::invalid(
                     "duration",
@@ -151,6 +191,18 @@ impl AgentInput {
     }
 }
 
+/// The company's agents.
+#[utoipa::path(
+    get,
+    path = "/agents",
+    operation_id = "listAgents",
+    tag = "Agents",
+    params(crate::http::openapi::PageParams),
+    responses(
+        (status = 200, description = "A page of agents.", body = crate::http::openapi::Page<AgentDto>),
+        (status = 400, description = "`page` or `limit` out of range."),
+    )
+)]
 async fn list(ctx: Ctx) -> Result<Json<Value>, IvError> {
     let company = ctx.company(&[Scope::ReadAgents])?;
     let page = page_of(&ctx)?;
@@ -159,12 +211,45 @@ async fn list(ctx: Ctx) -> Result<Json<Value>, IvError> {
     Ok(Json(list_body(items, found.total, page)))
 }
 
-async fn create(ctx: Ctx, body: Bytes) -> Result<(StatusCode, Json<AgentDto>), IvError> {
+/// Create an agent.
+#[utoipa::path(
+    post,
+    path = "/agents",
+    operation_id = "createAgent",
+    tag = "Agents",
+    request_body = NewAgent,
+    responses(
+        (status = 201, description = "Created.", body = AgentDto,
+            headers(("Location" = String, description = "The new agent.")),
+            links(
+                ("GetAgent" = (operation_id = "getAgent", parameters(("id" = "$response.body#/id")))),
+                ("UpdateAgent" = (operation_id = "updateAgent", parameters(("id" = "$response.body#/id")))),
+                ("DeleteAgent" = (operation_id = "deleteAgent", parameters(("id" = "$response.body#/id")))),
+            )),
+        (status = 400, description = "An invalid field."),
+    )
+)]
+async fn create(
+    ctx: Ctx,
+    body: Bytes,
+) -> Result<
+    (
+        StatusCode,
+        [(axum::http::HeaderName, axum::http::HeaderValue); 1],
+        Json<AgentDto>,
+    ),
+    IvError,
+> {
     let company = ctx.company(&[Scope::WriteAgents])?;
     let input: AgentInput = ctx.body(&body)?;
     let agent = input.into_new_agent(company, ctx.state.now())?;
     let agent = ctx.state.store.insert_agent(&agent).await?;
-    Ok((StatusCode::CREATED, Json(AgentDto::from(&agent))))
+    let location = super::location(&format!("/v1/agents/{}", agent.id));
+    Ok((
+        StatusCode::CREATED,
+        [location],
+        Json(AgentDto::from(&agent)),
+    ))
 }
 
 async fn load(ctx: &Ctx, company: CompanyId, raw: &str) -> Result<Agent, IvError> {
@@ -175,11 +260,40 @@ async fn load(ctx: &Ctx, company: CompanyId, raw: &str) -> Result<Agent, IvError
     }
 }
 
+/// An agent.
+#[utoipa::path(
+    get,
+    path = "/agents/{id}",
+    operation_id = "getAgent",
+    tag = "Agents",
+    params(("id" = String, Path, format = "uuid")),
+    responses(
+        (status = 200, description = "The agent.", body = AgentDto),
+        (status = 400, description = "`id` is not a UUID."),
+        (status = 403, description = "The agent belongs to another company."),
+        (status = 404, description = "No such agent (or it was deleted)."),
+    )
+)]
 async fn show(ctx: Ctx, IvPath(id): IvPath<String>) -> Result<Json<AgentDto>, IvError> {
     let company = ctx.company(&[Scope::ReadAgents])?;
     Ok(Json(AgentDto::from(&load(&ctx, company, &id).await?)))
 }
 
+/// Change an agent (interviews already created keep the questions they had).
+#[utoipa::path(
+    patch,
+    path = "/agents/{id}",
+    operation_id = "updateAgent",
+    tag = "Agents",
+    params(("id" = String, Path, format = "uuid")),
+    request_body = AgentInput,
+    responses(
+        (status = 200, description = "The agent as changed.", body = AgentDto),
+        (status = 400, description = "`id` is not a UUID, or an invalid field."),
+        (status = 403, description = "The agent belongs to another company."),
+        (status = 404, description = "No such agent."),
+    )
+)]
 async fn update(
     ctx: Ctx,
     IvPath(id): IvPath<String>,
@@ -194,6 +308,20 @@ async fn update(
     Ok(Json(AgentDto::from(&agent)))
 }
 
+/// Delete an agent: it disappears from reads; interviews created with it keep working.
+#[utoipa::path(
+    delete,
+    path = "/agents/{id}",
+    operation_id = "deleteAgent",
+    tag = "Agents",
+    params(("id" = String, Path, format = "uuid")),
+    responses(
+        (status = 200, description = "Deleted: `true`.", body = bool, content_type = "application/json"),
+        (status = 400, description = "`id` is not a UUID."),
+        (status = 403, description = "The agent belongs to another company."),
+        (status = 404, description = "No such agent."),
+    )
+)]
 async fn remove(ctx: Ctx, IvPath(id): IvPath<String>) -> Result<Json<bool>, IvError> {
     let company = ctx.company(&[Scope::DeleteAgents])?;
     let agent = load(&ctx, company, &id).await?;

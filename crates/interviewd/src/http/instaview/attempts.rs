@@ -17,11 +17,9 @@ use crate::http::AppState;
 use crate::store::engine::{InvokeResult, RescheduleResult};
 use crate::store::{InterviewDetail, ResourceKind};
 use axum::Json;
-use axum::Router;
 use axum::body::Bytes;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, patch, post};
 use chrono::{DateTime, Duration, Utc};
 use interviewd_domain::model::CallAttempt;
 use interviewd_domain::time::rfc3339;
@@ -30,24 +28,26 @@ use interviewd_domain::{
 };
 use serde::Deserialize;
 use serde_json::{Value, json};
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/interviews/{id}/call-attempts", post(invoke))
-        .route(
-            "/interviews/{id}/call-attempts/{attempt_id}",
-            patch(reschedule),
-        )
-        .route(
-            "/interviews/{id}/call-attempts/{attempt_id}/recording",
-            get(recording),
-        )
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(invoke))
+        .routes(routes!(reschedule))
+        .routes(routes!(recording))
 }
 
-#[derive(Deserialize, Default)]
+/// When to call.
+#[derive(Deserialize, Default, ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(as = CallSchedule)]
 struct ScheduleBody {
+    /// ISO 8601 with an offset, at most 30 days ahead. Placing a call: `null` or absent means
+    /// now, at most 5 minutes past. Rescheduling: required, in the future.
     #[serde(default)]
+    #[schema(nullable, format = DateTime)]
     scheduled_at: Option<String>,
 }
 
@@ -97,6 +97,22 @@ fn refuse_online(detail: &InterviewDetail) -> Result<(), IvError> {
     Ok(())
 }
 
+/// Place a call: a new attempt replacing the scheduled ones (PHONE interviews).
+#[utoipa::path(
+    post,
+    path = "/interviews/{id}/call-attempts",
+    operation_id = "placeCall",
+    tag = "Interviews",
+    params(("id" = String, Path, format = "uuid")),
+    request_body(content = Option<ScheduleBody>, description = "Optional; an empty body means now."),
+    responses(
+        (status = 201, description = "Scheduled.", body = crate::http::openapi::SuccessMessage),
+        (status = 400, description = "`id` is not a UUID, an invalid `scheduledAt`, or an ONLINE interview."),
+        (status = 403, description = "The interview belongs to another company."),
+        (status = 404, description = "No such interview."),
+        (status = 409, description = "A call is in progress, or the interview is completed or canceled."),
+    )
+)]
 async fn invoke(
     ctx: Ctx,
     IvPath(id): IvPath<String>,
@@ -182,6 +198,24 @@ fn not_allowed(status: InterviewStatus) -> IvError {
     CoreError::InvalidState(format!("a call cannot be placed for a {status} interview")).into()
 }
 
+/// Move a SCHEDULED call attempt to a future time.
+#[utoipa::path(
+    patch,
+    path = "/interviews/{id}/call-attempts/{attempt_id}",
+    operation_id = "rescheduleCall",
+    tag = "Interviews",
+    params(
+        ("id" = String, Path, format = "uuid"),
+        ("attempt_id" = String, Path, format = "uuid"),
+    ),
+    request_body = ScheduleBody,
+    responses(
+        (status = 204, description = "Rescheduled."),
+        (status = 400, description = "An invalid id or `scheduledAt`, an attempt not SCHEDULED, or an ONLINE interview."),
+        (status = 403, description = "The interview belongs to another company."),
+        (status = 404, description = "No such interview or call attempt."),
+    )
+)]
 async fn reschedule(
     ctx: Ctx,
     IvPath((id, attempt_id)): IvPath<(String, String)>,
@@ -225,6 +259,23 @@ async fn reschedule(
     }
 }
 
+/// The recording of a call attempt.
+#[utoipa::path(
+    get,
+    path = "/interviews/{id}/call-attempts/{attempt_id}/recording",
+    operation_id = "getRecording",
+    tag = "Interviews",
+    params(
+        ("id" = String, Path, format = "uuid"),
+        ("attempt_id" = String, Path, format = "uuid"),
+    ),
+    responses(
+        (status = 200, description = "The recording.", content_type = "audio/wav", body = Vec<u8>),
+        (status = 400, description = "An id is not a UUID."),
+        (status = 403, description = "The interview belongs to another company."),
+        (status = 404, description = "No such interview, call attempt or recording."),
+    )
+)]
 async fn recording(
     ctx: Ctx,
     IvPath((id, attempt_id)): IvPath<(String, String)>,

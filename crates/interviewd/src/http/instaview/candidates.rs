@@ -9,14 +9,17 @@ use crate::http::AppState;
 use crate::store::{CandidateFilter, DynStore, ResourceKind};
 use crate::validate::{self, Patch};
 use axum::Json;
-use axum::Router;
 use axum::body::Bytes;
 use axum::http::StatusCode;
-use axum::routing::get;
 use interviewd_domain::model::Candidate;
 use interviewd_domain::{CandidateId, CompanyId, Email, ExtId, JobId, PhoneNumber, Scope};
 use serde::Deserialize;
 use serde_json::{Map, Value};
+use utoipa::ToSchema;
+use utoipa::openapi::RefOr;
+use utoipa::openapi::schema::Schema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 /// Candidate pipeline statuses.
 pub const STATUSES: &[&str] = &[
@@ -29,33 +32,51 @@ pub const STATUSES: &[&str] = &[
     "WITHDRAWN",
 ];
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/candidates", get(list).post(create))
-        .route("/candidates/{id}", get(show).patch(update))
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list, create))
+        .routes(routes!(show, update))
 }
 
-/// Candidate fields as sent by clients (create, patch and inline `candidate` objects).
-#[derive(Deserialize, Default)]
+/// Candidate fields as sent by clients (create, patch and inline `candidate` objects). On a
+/// patch, absent fields are kept and `null` clears a field (`status` back to APPLIED). E-mail,
+/// phone and `metadata.externalId` are each unique in the company (409).
+#[derive(Deserialize, Default, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct CandidateInput {
     #[serde(default)]
+    #[schema(schema_with = crate::http::openapi::opt_text::<100>)]
     first_name: Patch<String>,
     #[serde(default)]
+    #[schema(schema_with = crate::http::openapi::opt_text::<100>)]
     last_name: Patch<String>,
     #[serde(default)]
+    #[schema(value_type = Option<String>, format = Email)]
     email: Patch<String>,
+    /// An international number (a leading `+`, digits, spaces, `-`, `.`, parentheses), valid
+    /// for its country; stored in E.164.
     #[serde(default)]
+    #[schema(value_type = Option<String>, min_length = 1, max_length = 40)]
     phone_number: Patch<String>,
+    /// `YYYY-MM-DD` (or an RFC 3339 date-time, whose date is kept). Required for an inline
+    /// candidate of `POST /interviews`.
     #[serde(default)]
+    #[schema(value_type = Option<String>)]
     gdpr_expiry_date: Patch<String>,
     #[serde(default)]
+    #[schema(schema_with = crate::http::openapi::iv_candidate_status)]
     status: Patch<String>,
+    /// A job of the company (put first in `jobIds`).
     #[serde(default)]
+    #[schema(nullable, format = "uuid")]
     pub job_id: Option<String>,
+    /// Jobs of the company, at most 50.
     #[serde(default)]
+    #[schema(nullable, max_items = 50)]
     job_ids: Option<Vec<String>>,
+    /// Free-form; `externalId` (a string) is the candidate's external id.
     #[serde(default)]
+    #[schema(schema_with = crate::http::openapi::iv_opt_metadata)]
     metadata: Patch<Map<String, Value>>,
 }
 
@@ -200,6 +221,36 @@ pub async fn render(ctx: &Ctx, c: &Candidate) -> Result<CandidateDto, IvError> {
     Ok(CandidateDto::new(c, counts))
 }
 
+fn status_filter_schema() -> RefOr<Schema> {
+    crate::http::openapi::words_filter(STATUSES)
+}
+
+/// The filters of `GET /candidates` (blank values mean none).
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Query, rename_all = "camelCase")]
+#[allow(dead_code)] // Schema only: the handler reads the raw query.
+struct ListFilter {
+    #[param(schema_with = crate::http::openapi::iv_uuid_filter)]
+    job_id: Option<String>,
+    #[param(schema_with = status_filter_schema)]
+    status: Option<String>,
+    /// Name or e-mail contains this (1–200 characters).
+    #[param(schema_with = crate::http::openapi::opt_text::<200>)]
+    search: Option<String>,
+}
+
+/// The company's candidates.
+#[utoipa::path(
+    get,
+    path = "/candidates",
+    operation_id = "listCandidates",
+    tag = "Candidates",
+    params(crate::http::openapi::PageParams, ListFilter),
+    responses(
+        (status = 200, description = "A page of candidates.", body = crate::http::openapi::Page<CandidateDto>),
+        (status = 400, description = "An invalid filter, `page` or `limit`."),
+    )
+)]
 async fn list(ctx: Ctx) -> Result<Json<Value>, IvError> {
     let company = ctx.company(&[Scope::ReadCandidates, Scope::ReadJobs])?;
     let page = page_of(&ctx)?;
@@ -234,14 +285,49 @@ async fn list(ctx: Ctx) -> Result<Json<Value>, IvError> {
     Ok(Json(list_body(items, found.total, page)))
 }
 
-async fn create(ctx: Ctx, body: Bytes) -> Result<(StatusCode, Json<CandidateDto>), IvError> {
+/// Create a candidate.
+#[utoipa::path(
+    post,
+    path = "/candidates",
+    operation_id = "createCandidate",
+    tag = "Candidates",
+    request_body = CandidateInput,
+    responses(
+        (status = 201, description = "Created.", body = CandidateDto,
+            headers(("Location" = String, description = "The new candidate.")),
+            links(
+                ("GetCandidate" = (operation_id = "getCandidate", parameters(("id" = "$response.body#/id")))),
+                ("UpdateCandidate" = (operation_id = "updateCandidate", parameters(("id" = "$response.body#/id")))),
+                ("DeleteCandidate" = (operation_id = "deleteCandidate", parameters(("id" = "$response.body#/id")))),
+            )),
+        (status = 400, description = "An invalid field."),
+        (status = 404, description = "A `jobId`/`jobIds` entry is not a job of the company."),
+        (status = 409, description = "The e-mail, phone or external id is taken in the company."),
+    )
+)]
+async fn create(
+    ctx: Ctx,
+    body: Bytes,
+) -> Result<
+    (
+        StatusCode,
+        [(axum::http::HeaderName, axum::http::HeaderValue); 1],
+        Json<CandidateDto>,
+    ),
+    IvError,
+> {
     let company = ctx.company(&[Scope::WriteCandidates, Scope::ReadJobs])?;
     let input: CandidateInput = ctx.body(&body)?;
     let candidate = input
         .into_new(&ctx.state.store, company, ctx.state.now())
         .await?;
     let candidate = ctx.state.store.insert_candidate(&candidate).await?;
-    Ok((StatusCode::CREATED, Json(render(&ctx, &candidate).await?)))
+    let location = super::location(&format!("/v1/candidates/{}", candidate.id));
+    Ok((
+        StatusCode::CREATED,
+        [location],
+        Json(render(&ctx, &candidate).await?),
+    ))
 }
 
 async fn load(ctx: &Ctx, company: CompanyId, raw: &str) -> Result<Candidate, IvError> {
@@ -254,12 +340,42 @@ async fn load(ctx: &Ctx, company: CompanyId, raw: &str) -> Result<Candidate, IvE
     }
 }
 
+/// A candidate.
+#[utoipa::path(
+    get,
+    path = "/candidates/{id}",
+    operation_id = "getCandidate",
+    tag = "Candidates",
+    params(("id" = String, Path, format = "uuid")),
+    responses(
+        (status = 200, description = "The candidate.", body = CandidateDto),
+        (status = 400, description = "`id` is not a UUID."),
+        (status = 403, description = "The candidate belongs to another company."),
+        (status = 404, description = "No such candidate."),
+    )
+)]
 async fn show(ctx: Ctx, IvPath(id): IvPath<String>) -> Result<Json<CandidateDto>, IvError> {
     let company = ctx.company(&[Scope::ReadCandidates])?;
     let c = load(&ctx, company, &id).await?;
     Ok(Json(render(&ctx, &c).await?))
 }
 
+/// Change a candidate.
+#[utoipa::path(
+    patch,
+    path = "/candidates/{id}",
+    operation_id = "updateCandidate",
+    tag = "Candidates",
+    params(("id" = String, Path, format = "uuid")),
+    request_body = CandidateInput,
+    responses(
+        (status = 200, description = "The candidate as changed.", body = CandidateDto),
+        (status = 400, description = "`id` is not a UUID, or an invalid field."),
+        (status = 403, description = "The candidate belongs to another company."),
+        (status = 404, description = "No such candidate, or a `jobId`/`jobIds` entry is not a job of the company."),
+        (status = 409, description = "The e-mail, phone or external id is taken in the company."),
+    )
+)]
 async fn update(
     ctx: Ctx,
     IvPath(id): IvPath<String>,

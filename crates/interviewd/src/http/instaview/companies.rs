@@ -5,26 +5,42 @@ use super::dto::CompanyDto;
 use super::{Ctx, IvError, IvPath, list_body, page_of, path_uuid};
 use crate::error::CoreError;
 use crate::http::AppState;
+use crate::http::extract::Int;
 use crate::store::CompanyScope;
 use crate::validate::{self, Patch};
 use axum::Json;
-use axum::Router;
 use axum::body::Bytes;
-use axum::http::StatusCode;
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::routing::get;
 use interviewd_domain::model::Company;
 use interviewd_domain::{CompanyId, Email, Plan, Scope};
 use serde::Deserialize;
 use serde_json::{Map, Value};
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/company", get(list).post(create))
+/// `/company` is documented; `/companies` is the same resource under the plural name.
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list, create))
+        .routes(routes!(show, update))
         .route("/companies", get(list).post(create))
-        .route("/company/{id}", get(show).patch(update))
         .route("/companies/{id}", get(show).patch(update))
 }
 
+/// The companies the key may see: its own (company keys) or those it manages (ATS keys).
+#[utoipa::path(
+    get,
+    path = "/company",
+    operation_id = "listCompanies",
+    tag = "Companies",
+    params(crate::http::openapi::PageParams),
+    responses(
+        (status = 200, description = "A page of companies.", body = crate::http::openapi::Page<CompanyDto>),
+        (status = 400, description = "`page` or `limit` out of range."),
+    )
+)]
 async fn list(ctx: Ctx) -> Result<Json<Value>, IvError> {
     ctx.principal.require(&[Scope::ReadCompanies])?;
     let page = page_of(&ctx)?;
@@ -38,16 +54,28 @@ async fn list(ctx: Ctx) -> Result<Json<Value>, IvError> {
     Ok(Json(list_body(items, found.total, page)))
 }
 
-#[derive(Deserialize)]
+/// A new company.
+#[derive(Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(as = NewCompany)]
 struct CreateCompany {
+    /// 2–100 characters.
+    #[schema(schema_with = crate::http::openapi::text::<2, 100>)]
     name: String,
+    /// 1–1000 characters.
+    #[schema(schema_with = crate::http::openapi::nullable_text::<1, 1000>)]
     description: Option<String>,
     #[serde(default)]
+    #[schema(schema_with = crate::http::openapi::iv_metadata)]
     metadata: Map<String, Value>,
+    #[schema(nullable, format = Email)]
     owner_email: Option<String>,
+    /// TRIAL (default), STARTER, BUSINESS, SCALE or ENTERPRISE (an extension).
+    #[schema(schema_with = crate::http::openapi::iv_plan)]
     plan: Option<String>,
-    concurrency_limit: Option<u32>,
+    /// Simultaneous live sessions, 1–1000 (default by plan; an extension).
+    #[schema(value_type = Option<u32>, nullable, minimum = 1, maximum = 1000)]
+    concurrency_limit: Option<Int<u32>>,
 }
 
 fn check_metadata(metadata: &Map<String, Value>) -> Result<(), CoreError> {
@@ -70,7 +98,35 @@ fn parse_limit(n: u32) -> Result<u32, CoreError> {
     }
 }
 
-async fn create(ctx: Ctx, body: Bytes) -> Result<(StatusCode, Json<CompanyDto>), IvError> {
+/// Create a company (ATS keys only).
+#[utoipa::path(
+    post,
+    path = "/company",
+    operation_id = "createCompany",
+    tag = "Companies",
+    request_body = CreateCompany,
+    responses(
+        (status = 201, description = "Created.", body = CompanyDto,
+            headers(("Location" = String, description = "The new company.")),
+            links(
+                ("GetCompany" = (operation_id = "getCompany", parameters(("id" = "$response.body#/id")))),
+                ("UpdateCompany" = (operation_id = "updateCompany", parameters(("id" = "$response.body#/id")))),
+            )),
+        (status = 400, description = "An invalid field."),
+        (status = 403, description = "Only ATS integration keys may create companies."),
+    )
+)]
+async fn create(
+    ctx: Ctx,
+    body: Bytes,
+) -> Result<
+    (
+        StatusCode,
+        [(header::HeaderName, HeaderValue); 1],
+        Json<CompanyDto>,
+    ),
+    IvError,
+> {
     ctx.principal.require(&[Scope::WriteCompanies])?;
     if !ctx.principal.is_ats() {
         return Err(
@@ -98,7 +154,7 @@ async fn create(ctx: Ctx, body: Bytes) -> Result<(StatusCode, Json<CompanyDto>),
         .unwrap_or(Plan::Trial);
     let limit = input
         .concurrency_limit
-        .map(parse_limit)
+        .map(|Int(n)| parse_limit(n))
         .transpose()?
         .unwrap_or_else(|| plan.default_concurrency());
     let now = ctx.state.now();
@@ -120,7 +176,11 @@ async fn create(ctx: Ctx, body: Bytes) -> Result<(StatusCode, Json<CompanyDto>),
         .store
         .create_company(&company, Some(ctx.principal.key.id))
         .await?;
-    Ok((StatusCode::CREATED, Json(CompanyDto::from(&created))))
+    Ok((
+        StatusCode::CREATED,
+        [super::location(&format!("/v1/company/{}", created.id))],
+        Json(CompanyDto::from(&created)),
+    ))
 }
 
 /// Loads a company the key may see: 403 when it exists but is not the caller's.
@@ -137,25 +197,63 @@ async fn accessible(ctx: &Ctx, raw_id: &str) -> Result<Company, IvError> {
     }
 }
 
+/// A company the key may see.
+#[utoipa::path(
+    get,
+    path = "/company/{id}",
+    operation_id = "getCompany",
+    tag = "Companies",
+    params(("id" = String, Path, format = "uuid")),
+    responses(
+        (status = 200, description = "The company.", body = CompanyDto),
+        (status = 400, description = "`id` is not a UUID."),
+        (status = 403, description = "The company is not the key's."),
+        (status = 404, description = "No such company."),
+    )
+)]
 async fn show(ctx: Ctx, IvPath(id): IvPath<String>) -> Result<Json<CompanyDto>, IvError> {
     ctx.principal.require(&[Scope::ReadCompanies])?;
     let company = accessible(&ctx, &id).await?;
     Ok(Json(CompanyDto::from(&company)))
 }
 
-#[derive(Deserialize)]
+/// Changes to a company; absent fields are kept, `null` clears `description` and `ownerEmail`.
+#[derive(Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(as = CompanyPatch)]
 struct UpdateCompany {
+    #[schema(schema_with = crate::http::openapi::nullable_text::<2, 100>)]
     name: Option<String>,
     #[serde(default)]
+    #[schema(schema_with = crate::http::openapi::nullable_text::<1, 1000>)]
     description: Patch<String>,
+    #[schema(schema_with = crate::http::openapi::iv_opt_metadata)]
     metadata: Option<Map<String, Value>>,
     #[serde(default)]
+    #[schema(value_type = Option<String>, format = Email)]
     owner_email: Patch<String>,
+    /// A change records `planChangedAt` (re-sending the current plan is not a change).
+    #[schema(schema_with = crate::http::openapi::iv_plan)]
     plan: Option<String>,
-    concurrency_limit: Option<u32>,
+    #[schema(value_type = Option<u32>, nullable, minimum = 1, maximum = 1000)]
+    concurrency_limit: Option<Int<u32>>,
 }
 
+/// Change a company.
+#[utoipa::path(
+    patch,
+    path = "/company/{id}",
+    operation_id = "updateCompany",
+    tag = "Companies",
+    params(("id" = String, Path, format = "uuid")),
+    request_body = UpdateCompany,
+    responses(
+        (status = 200, description = "The company as changed.", body = CompanyDto),
+        (status = 400, description = "`id` is not a UUID, or an invalid field."),
+        (status = 403, description = "The company is not the key's."),
+        (status = 404, description = "No such company."),
+    )
+)]
 async fn update(
     ctx: Ctx,
     IvPath(id): IvPath<String>,
@@ -183,7 +281,7 @@ async fn update(
             .transpose()
             .map_err(|e| CoreError::invalid_value("ownerEmail", e))?;
     }
-    if let Some(limit) = input.concurrency_limit {
+    if let Some(Int(limit)) = input.concurrency_limit {
         company.concurrency_limit = parse_limit(limit)?;
     }
     let now = ctx.state.now();

@@ -5,25 +5,46 @@
 use super::{Ctx, IvError};
 use crate::http::AppState;
 use axum::Json;
-use axum::Router;
-use axum::routing::get;
 use interviewd_domain::Scope;
-use serde_json::{Value, json};
+use serde::Serialize;
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-pub fn routes() -> Router<AppState> {
-    Router::new().route("/concurrency", get(show))
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(show))
 }
 
-async fn show(ctx: Ctx) -> Result<Json<Value>, IvError> {
+/// The acting company's live-session slots.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+struct Concurrency {
+    /// Simultaneous live sessions allowed.
+    limit: u32,
+    /// Sessions live now.
+    in_use: u32,
+    /// Attempts due and waiting for a slot.
+    queued: u32,
+}
+
+/// The company's slots: limit, in use, queued.
+#[utoipa::path(
+    get,
+    path = "/concurrency",
+    operation_id = "getConcurrency",
+    tag = "Interviews",
+    responses((status = 200, description = "The slots.", body = Concurrency))
+)]
+async fn show(ctx: Ctx) -> Result<Json<Concurrency>, IvError> {
     let company = ctx.company(&[Scope::ReadInterviews])?;
     let c = ctx
         .state
         .store
         .concurrency(company, ctx.state.now())
         .await?;
-    Ok(Json(json!({
-        "limit": c.limit,
-        "inUse": c.in_use,
-        "queued": c.queued,
-    })))
+    Ok(Json(Concurrency {
+        limit: c.limit,
+        in_use: c.in_use,
+        queued: c.queued,
+    }))
 }

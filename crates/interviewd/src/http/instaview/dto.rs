@@ -6,23 +6,36 @@ use interviewd_domain::model::{Agent, Attrs, CallAttempt, Candidate, Company, Jo
 use interviewd_domain::time::rfc3339;
 use serde::Serialize;
 use serde_json::Value;
+use utoipa::ToSchema;
 
 fn ts(t: chrono::DateTime<chrono::Utc>) -> String {
     rfc3339(t)
 }
 
-#[derive(Serialize)]
+/// A company.
+#[derive(Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(as = Company)]
 pub struct CompanyDto {
+    #[schema(format = "uuid")]
     id: String,
     name: String,
+    #[schema(required = true)]
     description: Option<String>,
+    #[schema(value_type = Object)]
     metadata: Attrs,
+    #[schema(required = true)]
     owner_email: Option<String>,
+    /// TRIAL, STARTER, BUSINESS, SCALE or ENTERPRISE.
     plan: &'static str,
+    /// When the plan last changed (what Xobin's revoke compares invites against).
+    #[schema(required = true, format = DateTime)]
     plan_changed_at: Option<String>,
+    /// Simultaneous live sessions.
     concurrency_limit: u32,
+    #[schema(format = DateTime)]
     created_at: String,
+    #[schema(format = DateTime)]
     updated_at: String,
 }
 
@@ -70,23 +83,35 @@ pub fn job(j: &Job) -> Value {
     Value::Object(out)
 }
 
-#[derive(Serialize)]
+/// An agent: who interviews, how, and with which questions.
+#[derive(Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(as = Agent)]
 pub struct AgentDto {
+    #[schema(format = "uuid")]
     id: String,
+    #[schema(format = "uuid")]
     company_id: String,
     name: String,
+    /// PHONE or ONLINE.
     #[serde(rename = "type")]
     kind: &'static str,
     focus: String,
     language: String,
+    /// Minutes.
     duration: u32,
     questions: Vec<String>,
+    #[schema(required = true)]
     instructions: Option<String>,
+    #[schema(value_type = Option<String>, required = true)]
     voice_id: Value,
+    #[schema(value_type = Option<String>, required = true)]
     company_phone_number_id: Value,
+    #[schema(value_type = Option<String>, required = true)]
     cefr_level: Value,
+    #[schema(format = DateTime)]
     created_at: String,
+    #[schema(format = DateTime)]
     updated_at: String,
 }
 
@@ -112,26 +137,52 @@ impl From<&Agent> for AgentDto {
     }
 }
 
-#[derive(Serialize)]
+/// A candidate.
+#[derive(Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(as = Candidate)]
 pub struct CandidateDto {
+    #[schema(format = "uuid")]
     id: String,
+    #[schema(format = "uuid")]
     company_id: String,
+    #[schema(required = true)]
     first_name: Option<String>,
+    #[schema(required = true)]
     last_name: Option<String>,
+    #[schema(required = true)]
     email: Option<String>,
+    /// E.164.
+    #[schema(required = true)]
     phone_number: Option<String>,
     status: String,
+    /// The first of `jobIds`.
+    #[schema(required = true, format = "uuid")]
     job_id: Option<String>,
     job_ids: Vec<String>,
+    #[schema(required = true, format = Date)]
     gdpr_expiry_date: Option<String>,
+    #[schema(required = true)]
     overall_rating: Option<f64>,
+    /// The metadata, with the external id as `externalId`.
+    #[schema(value_type = Object)]
     metadata: Attrs,
     analysis_count: i64,
     interview_count: i64,
+    #[schema(value_type = CandidateLinks)]
     links: Value,
+    #[schema(format = DateTime)]
     created_at: String,
+    #[schema(format = DateTime)]
     updated_at: String,
+}
+
+/// Where a candidate's analyses and interviews are listed.
+#[derive(ToSchema)]
+#[allow(dead_code)] // Schema only: `links` is built with `json!`.
+pub struct CandidateLinks {
+    analyses: String,
+    interviews: String,
 }
 
 impl CandidateDto {
@@ -166,19 +217,33 @@ impl CandidateDto {
     }
 }
 
-#[derive(Serialize)]
+/// A call attempt (or, with `direction: "WEB"`, an online session).
+#[derive(Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(as = CallAttempt)]
 pub struct AttemptDto {
+    #[schema(format = "uuid")]
     id: String,
+    /// OUTBOUND or WEB.
     direction: String,
+    /// SCHEDULED, IN_PROGRESS, COMPLETED, FAILED or CANCELLED.
     status: &'static str,
+    #[schema(required = true)]
     reason_code: Option<String>,
+    #[schema(required = true)]
     notes: Option<String>,
     retry_number: u32,
+    /// The recording (needs a key of the interview's company).
+    #[schema(required = true)]
     recording_url: Option<String>,
+    /// Seconds.
+    #[schema(required = true)]
     duration: Option<i64>,
+    #[schema(format = DateTime)]
     scheduled_at: String,
+    #[schema(required = true, format = DateTime)]
     called_at: Option<String>,
+    #[schema(required = true, format = DateTime)]
     ended_at: Option<String>,
 }
 
@@ -205,28 +270,49 @@ impl AttemptDto {
     }
 }
 
-#[derive(Serialize)]
+/// An interview.
+#[derive(Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(as = Interview)]
 pub struct InterviewDto {
+    #[schema(format = "uuid")]
     id: String,
+    #[schema(format = "uuid")]
     company_id: String,
+    #[schema(format = "uuid")]
     candidate_id: String,
+    #[schema(format = "uuid")]
     agent_id: String,
+    #[schema(required = true, format = "uuid")]
     job_id: Option<String>,
+    /// PHONE or ONLINE.
     #[serde(rename = "type")]
     kind: &'static str,
+    /// SCHEDULED, IN_PROGRESS, COMPLETED, FAILED or CANCELED.
     status: &'static str,
     is_test: bool,
+    #[schema(format = DateTime)]
     scheduled_at: String,
+    #[schema(required = true, format = DateTime)]
     started_at: Option<String>,
+    #[schema(required = true, format = DateTime)]
     finished_date: Option<String>,
+    #[schema(required = true)]
     duration_minutes: Option<i64>,
+    /// The candidate's link (ONLINE interviews are taken there).
     invite_url: String,
+    #[schema(value_type = Object)]
     metadata: Attrs,
     call_attempts: Vec<AttemptDto>,
+    /// The scorer's analysis, with InstaView's `general` block; `null` until there is one.
+    #[schema(value_type = Option<Object>, required = true)]
     analysis: Value,
+    /// `[{role, text, startMs, endMs}]`; `null` until there is one.
+    #[schema(value_type = Option<Vec<Object>>, required = true)]
     transcript: Value,
+    #[schema(format = DateTime)]
     created_at: String,
+    #[schema(format = DateTime)]
     updated_at: String,
 }
 

@@ -15,36 +15,59 @@ use crate::http::AppState;
 use crate::scheduling::{self, InterviewSpec};
 use crate::store::{InterviewFilter, NewInterview, ResourceKind};
 use axum::Json;
-use axum::Router;
 use axum::body::Bytes;
 use axum::http::StatusCode;
-use axum::routing::get;
 use chrono::{DateTime, Duration, Utc};
 use interviewd_domain::model::{Agent, Candidate};
 use interviewd_domain::{AgentChannel, AgentId, CandidateId, InterviewStatus, JobId, Scope};
 use serde::Deserialize;
 use serde_json::{Map, Value};
+use utoipa::ToSchema;
+use utoipa::openapi::RefOr;
+use utoipa::openapi::schema::Schema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/interviews", get(list).post(create))
-        .route("/interviews/{id}", get(show))
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list, create))
+        .routes(routes!(show))
 }
 
-#[derive(Deserialize)]
+/// A new interview: `candidateId` XOR `candidate`, `agentId` XOR `agent`, at most one of
+/// `jobId` and `job` (and `candidate.jobId` with neither). See `docs/api-instaview.md`.
+#[derive(Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(as = NewInterview)]
 struct CreateInterview {
+    /// An existing candidate of the company.
+    #[schema(nullable, format = "uuid")]
     candidate_id: Option<String>,
+    /// A new candidate (with `gdprExpiryDate`).
     candidate: Option<CandidateInput>,
+    /// An existing agent of the company.
+    #[schema(nullable, format = "uuid")]
     agent_id: Option<String>,
+    /// A new agent.
+    #[schema(value_type = Option<super::agents::NewAgent>)]
     agent: Option<AgentInput>,
+    /// A job of the company (one of an existing candidate's jobs).
+    #[schema(nullable, format = "uuid")]
     job_id: Option<String>,
+    /// A new job.
+    #[schema(value_type = Option<super::jobs::NewJob>)]
     job: Option<JobInput>,
+    /// ISO 8601 with an offset; at most 30 days ahead, at most 5 minutes past; default now.
+    #[schema(nullable, format = DateTime)]
     scheduled_at: Option<String>,
+    /// An alias of `scheduledAt`.
+    #[schema(nullable, format = DateTime)]
     schedule_time: Option<String>,
+    /// A test interview completes inside the request, without a slot.
     #[serde(default)]
     is_test: bool,
     #[serde(default)]
+    #[schema(schema_with = crate::http::openapi::iv_metadata)]
     metadata: Map<String, Value>,
 }
 
@@ -106,7 +129,37 @@ fn xor<A, B>(
     }
 }
 
-async fn create(ctx: Ctx, body: Bytes) -> Result<(StatusCode, Json<InterviewDto>), IvError> {
+/// Create an interview (and, inline, its candidate, agent and job).
+#[utoipa::path(
+    post,
+    path = "/interviews",
+    operation_id = "createInterview",
+    tag = "Interviews",
+    request_body = CreateInterview,
+    responses(
+        (status = 201, description = "Created (a test interview is already completed).", body = InterviewDto,
+            headers(("Location" = String, description = "The new interview.")),
+            links(
+                ("GetInterview" = (operation_id = "getInterview", parameters(("id" = "$response.body#/id")))),
+                ("DeleteInterview" = (operation_id = "deleteInterview", parameters(("id" = "$response.body#/id")))),
+                ("PlaceCall" = (operation_id = "placeCall", parameters(("id" = "$response.body#/id")))),
+            )),
+        (status = 400, description = "An invalid field or combination of fields."),
+        (status = 404, description = "`candidateId`, `agentId` or `jobId` is not the company's."),
+        (status = 409, description = "An inline candidate's e-mail, phone or external id is taken."),
+    )
+)]
+async fn create(
+    ctx: Ctx,
+    body: Bytes,
+) -> Result<
+    (
+        StatusCode,
+        [(axum::http::HeaderName, axum::http::HeaderValue); 1],
+        Json<InterviewDto>,
+    ),
+    IvError,
+> {
     let company = ctx.company(&[
         Scope::WriteInterviews,
         Scope::ReadCandidates,
@@ -237,6 +290,7 @@ async fn create(ctx: Ctx, body: Bytes) -> Result<(StatusCode, Json<InterviewDto>
     let results = store.interview_results(company, created.id).await?;
     Ok((
         StatusCode::CREATED,
+        [super::location(&format!("/v1/interviews/{}", created.id))],
         Json(InterviewDto::new(&detail, &ctx.state.config.public_url()).with_results(&results)),
     ))
 }
@@ -309,6 +363,44 @@ async fn existing_candidate(
         .ok_or_else(|| CoreError::not_found("candidate", id).into())
 }
 
+fn status_filter_schema() -> RefOr<Schema> {
+    crate::http::openapi::words_filter(&[
+        "SCHEDULED",
+        "IN_PROGRESS",
+        "COMPLETED",
+        "FAILED",
+        "CANCELED",
+        "CANCELLED",
+    ])
+}
+
+/// The filters of `GET /interviews` (blank values mean none).
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Query, rename_all = "camelCase")]
+#[allow(dead_code)] // Schema only: the handler reads the raw query.
+struct ListFilter {
+    #[param(schema_with = crate::http::openapi::iv_uuid_filter)]
+    candidate_id: Option<String>,
+    #[param(schema_with = crate::http::openapi::iv_uuid_filter)]
+    agent_id: Option<String>,
+    #[param(schema_with = crate::http::openapi::iv_uuid_filter)]
+    job_id: Option<String>,
+    #[param(schema_with = status_filter_schema)]
+    status: Option<String>,
+}
+
+/// The company's interviews.
+#[utoipa::path(
+    get,
+    path = "/interviews",
+    operation_id = "listInterviews",
+    tag = "Interviews",
+    params(crate::http::openapi::PageParams, ListFilter),
+    responses(
+        (status = 200, description = "A page of interviews.", body = crate::http::openapi::Page<InterviewDto>),
+        (status = 400, description = "An invalid filter, `page` or `limit`."),
+    )
+)]
 async fn list(ctx: Ctx) -> Result<Json<Value>, IvError> {
     let company = ctx.company(&[
         Scope::ReadInterviews,
@@ -349,6 +441,20 @@ async fn list(ctx: Ctx) -> Result<Json<Value>, IvError> {
     Ok(Json(list_body(items, found.total, page)))
 }
 
+/// An interview, with its call attempts, transcript and analysis.
+#[utoipa::path(
+    get,
+    path = "/interviews/{id}",
+    operation_id = "getInterview",
+    tag = "Interviews",
+    params(("id" = String, Path, format = "uuid")),
+    responses(
+        (status = 200, description = "The interview.", body = InterviewDto),
+        (status = 400, description = "`id` is not a UUID."),
+        (status = 403, description = "The interview belongs to another company."),
+        (status = 404, description = "No such interview."),
+    )
+)]
 async fn show(ctx: Ctx, IvPath(id): IvPath<String>) -> Result<Json<InterviewDto>, IvError> {
     let company = ctx.company(&[Scope::ReadInterviews])?;
     let id = path_uuid(&id, "id")?;

@@ -7,14 +7,17 @@ use crate::http::AppState;
 use crate::store::{JobFilter, ResourceKind};
 use crate::validate::{self, Patch};
 use axum::Json;
-use axum::Router;
 use axum::body::Bytes;
 use axum::http::StatusCode;
-use axum::routing::get;
 use interviewd_domain::model::Job;
 use interviewd_domain::{CompanyId, JobId, Scope};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
+use utoipa::ToSchema;
+use utoipa::openapi::RefOr;
+use utoipa::openapi::schema::Schema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 /// InstaView job fields kept in `attrs` (no rule reads them).
 pub const ATTR_FIELDS: &[&str] = &[
@@ -29,7 +32,7 @@ pub const ATTR_FIELDS: &[&str] = &[
     "metadata",
 ];
 
-const STATUSES: &[&str] = &["OPEN", "CLOSED", "DRAFT", "PAUSED", "ARCHIVED"];
+pub const STATUSES: &[&str] = &["OPEN", "CLOSED", "DRAFT", "PAUSED", "ARCHIVED"];
 const WORK_MODES: &[&str] = &["ONSITE", "HYBRID", "REMOTE"];
 const PERIODS: &[&str] = &["HOURLY", "DAILY", "WEEKLY", "MONTHLY", "YEARLY"];
 const CONTRACTS: &[&str] = &[
@@ -42,71 +45,123 @@ const CONTRACTS: &[&str] = &[
 ];
 const CEFR: &[&str] = &["A1", "A2", "B1", "B2", "C1", "C2", "NATIVE"];
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/jobs", get(list).post(create))
-        .route("/jobs/{id}", get(show).patch(update))
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list, create))
+        .routes(routes!(show, update))
 }
 
-#[derive(Deserialize, Serialize, Clone)]
+fn work_mode_schema() -> RefOr<Schema> {
+    crate::http::openapi::words(WORK_MODES, true)
+}
+
+fn period_schema() -> RefOr<Schema> {
+    crate::http::openapi::words(PERIODS, true)
+}
+
+fn contract_schema() -> RefOr<Schema> {
+    crate::http::openapi::words(CONTRACTS, true)
+}
+
+fn cefr_schema() -> RefOr<Schema> {
+    crate::http::openapi::words(CEFR, false)
+}
+
+#[derive(Deserialize, Serialize, Clone, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 struct Location {
+    #[schema(schema_with = work_mode_schema)]
     work_mode: Option<String>,
+    #[schema(schema_with = crate::http::openapi::opt_text::<200>)]
     street: Option<String>,
+    #[schema(schema_with = crate::http::openapi::opt_text::<100>)]
     city: Option<String>,
+    #[schema(schema_with = crate::http::openapi::opt_text::<20>)]
     postal_code: Option<String>,
+    /// ISO 3166-1 alpha-2.
+    #[schema(nullable, pattern = "^[A-Za-z]{2}$")]
     country_code: Option<String>,
 }
 
-#[derive(Deserialize, Serialize, Clone)]
+/// `min` must not exceed `max`.
+#[derive(Deserialize, Serialize, Clone, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 struct Salary {
+    #[schema(nullable, minimum = 0)]
     min: Option<f64>,
+    #[schema(nullable, minimum = 0)]
     max: Option<f64>,
+    /// ISO 4217.
+    #[schema(nullable, pattern = "^[A-Za-z]{3}$")]
     currency: Option<String>,
+    #[schema(schema_with = period_schema)]
     period: Option<String>,
 }
 
-#[derive(Deserialize, Serialize, Clone)]
+#[derive(Deserialize, Serialize, Clone, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 struct LanguageRequirement {
+    #[schema(schema_with = crate::http::openapi::text::<2, 8>)]
     language: String,
+    #[schema(schema_with = cefr_schema)]
     proficiency: String,
 }
 
 /// Job fields as sent by clients (create and patch), also used for inline `job` objects.
-#[derive(Deserialize, Default)]
+/// On a patch, absent fields are kept and `null` clears a field (`status` back to OPEN).
+/// `requiredSkills` and `niceToHaveSkills` hold at most 10 skills in total.
+#[derive(Deserialize, Default, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct JobInput {
+    /// 5–200 characters (`jobTitle` is accepted too). Required on create; never `null`.
     #[serde(default, alias = "jobTitle")]
+    #[schema(schema_with = crate::http::openapi::text::<5, 200>)]
     title: Patch<String>,
     #[serde(default)]
+    #[schema(schema_with = crate::http::openapi::opt_text::<15000>)]
     description: Patch<String>,
     #[serde(default)]
+    #[schema(schema_with = crate::http::openapi::iv_job_status)]
     status: Patch<String>,
     #[serde(default)]
+    #[schema(schema_with = crate::http::openapi::iv_text_list::<10, 128>)]
     required_skills: Patch<Vec<String>>,
     #[serde(default)]
+    #[schema(schema_with = crate::http::openapi::iv_text_list::<10, 128>)]
     nice_to_have_skills: Patch<Vec<String>>,
     #[serde(default)]
+    #[schema(schema_with = crate::http::openapi::iv_opt_url::<2048>)]
     job_url: Patch<String>,
     #[serde(default)]
+    #[schema(schema_with = crate::http::openapi::opt_text::<5000>)]
     benefits: Patch<String>,
     #[serde(default)]
+    #[schema(value_type = Option<Vec<LanguageRequirement>>, max_items = 10)]
     language_requirements: Patch<Vec<LanguageRequirement>>,
     #[serde(default)]
+    #[schema(schema_with = crate::http::openapi::iv_text_list::<10, 64>)]
     education: Patch<Vec<String>>,
     #[serde(default)]
+    #[schema(schema_with = crate::http::openapi::opt_text::<200>)]
     experience: Patch<String>,
     #[serde(default)]
+    #[schema(schema_with = contract_schema)]
     contract_type: Patch<String>,
     #[serde(default)]
+    #[schema(value_type = Option<Location>)]
     location: Patch<Location>,
     #[serde(default)]
+    #[schema(value_type = Option<Salary>)]
     salary: Patch<Salary>,
     #[serde(default)]
+    #[schema(schema_with = crate::http::openapi::iv_opt_metadata)]
     metadata: Patch<Map<String, Value>>,
 }
+
+crate::requiring!(
+    /// A new job: [`JobInput`] with `title`.
+    NewJob = JobInput, ["title"]
+);
 
 fn set_attr(attrs: &mut Map<String, Value>, key: &str, value: Option<Value>) {
     match value {
@@ -298,6 +353,35 @@ impl JobInput {
     }
 }
 
+fn status_filter_schema() -> RefOr<Schema> {
+    crate::http::openapi::words_filter(STATUSES)
+}
+
+/// The filter of `GET /jobs`.
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)] // Schema only: the handler reads the raw query.
+struct ListFilter {
+    /// Only jobs in this status (any case; blank means all).
+    #[param(schema_with = status_filter_schema)]
+    status: Option<String>,
+}
+
+/// The company's jobs.
+#[utoipa::path(
+    get,
+    path = "/jobs",
+    operation_id = "listJobs",
+    tag = "Jobs",
+    params(
+        crate::http::openapi::PageParams,
+        ListFilter,
+    ),
+    responses(
+        (status = 200, description = "A page of jobs.", body = crate::http::openapi::Page<crate::http::openapi::IvJob>),
+        (status = 400, description = "`page`, `limit` or `status` is invalid."),
+    )
+)]
 async fn list(ctx: Ctx) -> Result<Json<Value>, IvError> {
     let company = ctx.company(&[Scope::ReadJobs])?;
     let page = page_of(&ctx)?;
@@ -315,8 +399,35 @@ async fn list(ctx: Ctx) -> Result<Json<Value>, IvError> {
     Ok(Json(list_body(items, found.total, page)))
 }
 
-/// The create-job response is wrapped in the success envelope, as InstaView's quickstart shows.
-async fn create(ctx: Ctx, body: Bytes) -> Result<(StatusCode, Json<Value>), IvError> {
+/// Create a job. The answer is wrapped in the success envelope, as InstaView's quickstart shows.
+#[utoipa::path(
+    post,
+    path = "/jobs",
+    operation_id = "createJob",
+    tag = "Jobs",
+    request_body = NewJob,
+    responses(
+        (status = 201, description = "Created.", body = crate::http::openapi::IvJobCreated,
+            headers(("Location" = String, description = "The new job.")),
+            links(
+                ("GetJob" = (operation_id = "getJob", parameters(("id" = "$response.body#/data/id")))),
+                ("UpdateJob" = (operation_id = "updateJob", parameters(("id" = "$response.body#/data/id")))),
+                ("DeleteJob" = (operation_id = "deleteJob", parameters(("id" = "$response.body#/data/id")))),
+            )),
+        (status = 400, description = "An invalid field."),
+    )
+)]
+async fn create(
+    ctx: Ctx,
+    body: Bytes,
+) -> Result<
+    (
+        StatusCode,
+        [(axum::http::HeaderName, axum::http::HeaderValue); 1],
+        Json<Value>,
+    ),
+    IvError,
+> {
     let company = ctx.company(&[Scope::WriteJobs])?;
     let input: JobInput = ctx.body(&body)?;
     let job = input.into_new_job(company, ctx.state.now())?;
@@ -327,7 +438,8 @@ async fn create(ctx: Ctx, body: Bytes) -> Result<(StatusCode, Json<Value>), IvEr
         "error": null,
         "timestamp": interviewd_domain::time::rfc3339(ctx.state.now()),
     });
-    Ok((StatusCode::CREATED, Json(body)))
+    let location = super::location(&format!("/v1/jobs/{}", job.id));
+    Ok((StatusCode::CREATED, [location], Json(body)))
 }
 
 async fn load(ctx: &Ctx, company: CompanyId, raw: &str) -> Result<Job, IvError> {
@@ -338,12 +450,41 @@ async fn load(ctx: &Ctx, company: CompanyId, raw: &str) -> Result<Job, IvError> 
     }
 }
 
+/// A job.
+#[utoipa::path(
+    get,
+    path = "/jobs/{id}",
+    operation_id = "getJob",
+    tag = "Jobs",
+    params(("id" = String, Path, format = "uuid")),
+    responses(
+        (status = 200, description = "The job.", body = crate::http::openapi::IvJob),
+        (status = 400, description = "`id` is not a UUID."),
+        (status = 403, description = "The job belongs to another company."),
+        (status = 404, description = "No such job."),
+    )
+)]
 async fn show(ctx: Ctx, IvPath(id): IvPath<String>) -> Result<Json<Value>, IvError> {
     let company = ctx.company(&[Scope::ReadJobs])?;
     let job = load(&ctx, company, &id).await?;
     Ok(Json(dto::job(&job)))
 }
 
+/// Change a job.
+#[utoipa::path(
+    patch,
+    path = "/jobs/{id}",
+    operation_id = "updateJob",
+    tag = "Jobs",
+    params(("id" = String, Path, format = "uuid")),
+    request_body = JobInput,
+    responses(
+        (status = 200, description = "The job as changed.", body = crate::http::openapi::IvJob),
+        (status = 400, description = "`id` is not a UUID, or an invalid field."),
+        (status = 403, description = "The job belongs to another company."),
+        (status = 404, description = "No such job."),
+    )
+)]
 async fn update(ctx: Ctx, IvPath(id): IvPath<String>, body: Bytes) -> Result<Json<Value>, IvError> {
     let company = ctx.company(&[Scope::WriteJobs])?;
     let mut job = load(&ctx, company, &id).await?;

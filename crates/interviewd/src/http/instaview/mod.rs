@@ -18,12 +18,15 @@ use crate::error::CoreError;
 use crate::http::AppState;
 use axum::Router;
 use axum::response::{IntoResponse, Response};
+pub use candidates::STATUSES as CANDIDATE_STATUSES;
 pub use ctx::{Ctx, IvPath, path_uuid};
 pub use error::IvError;
+pub use jobs::STATUSES as JOB_STATUSES;
+use utoipa_axum::router::OpenApiRouter;
 
-/// Every InstaView route (mounted twice by the caller).
-pub fn router() -> Router<AppState> {
-    Router::new()
+/// Every InstaView route with its OpenAPI description.
+pub fn api() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
         .merge(companies::routes())
         .merge(jobs::routes())
         .merge(agents::routes())
@@ -33,6 +36,18 @@ pub fn router() -> Router<AppState> {
         .merge(concurrency::routes())
         .merge(removal::routes())
         .merge(webhooks::routes())
+}
+
+/// Every InstaView route (mounted twice by the caller).
+pub fn router() -> Router<AppState> {
+    api().into()
+}
+
+/// The `Location` header of a 201: the new resource under `/v1`.
+pub fn location(path: &str) -> (axum::http::header::HeaderName, axum::http::HeaderValue) {
+    let value = axum::http::HeaderValue::from_str(path)
+        .unwrap_or_else(|_| axum::http::HeaderValue::from_static("/v1"));
+    (axum::http::header::LOCATION, value)
 }
 
 /// Unknown paths answer 404 in InstaView's shape.

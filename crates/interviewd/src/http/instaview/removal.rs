@@ -13,15 +13,15 @@ use crate::http::AppState;
 use crate::store::ResourceKind;
 use crate::store::removal::{RemovalRequest, RemovalScope};
 use axum::Json;
-use axum::Router;
-use axum::routing::delete;
 use interviewd_domain::{CompanyId, Scope};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/interviews/{id}", delete(delete_interview))
-        .route("/candidates/{id}", delete(delete_candidate))
-        .route("/jobs/{id}", delete(delete_job))
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(delete_interview))
+        .routes(routes!(delete_candidate))
+        .routes(routes!(delete_job))
 }
 
 async fn remove(
@@ -73,6 +73,20 @@ async fn remove(
     Ok(Json(true))
 }
 
+/// Delete an interview: its recordings, transcript and analysis go with it.
+#[utoipa::path(
+    delete,
+    path = "/interviews/{id}",
+    operation_id = "deleteInterview",
+    tag = "Interviews",
+    params(("id" = String, Path, format = "uuid")),
+    responses(
+        (status = 200, description = "Deleted: `true`.", body = bool, content_type = "application/json"),
+        (status = 400, description = "`id` is not a UUID."),
+        (status = 403, description = "The interview belongs to another company."),
+        (status = 404, description = "No such interview."),
+    )
+)]
 async fn delete_interview(ctx: Ctx, IvPath(raw): IvPath<String>) -> Result<Json<bool>, IvError> {
     let company = ctx.company(&[Scope::DeleteInterviews])?;
     let id = path_uuid(&raw, "id")?;
@@ -89,6 +103,20 @@ async fn delete_interview(ctx: Ctx, IvPath(raw): IvPath<String>) -> Result<Json<
     .await
 }
 
+/// Erase a candidate and every interview of theirs (a data-subject erasure request).
+#[utoipa::path(
+    delete,
+    path = "/candidates/{id}",
+    operation_id = "deleteCandidate",
+    tag = "Candidates",
+    params(("id" = String, Path, format = "uuid")),
+    responses(
+        (status = 200, description = "Deleted: `true`.", body = bool, content_type = "application/json"),
+        (status = 400, description = "`id` is not a UUID."),
+        (status = 403, description = "The candidate belongs to another company."),
+        (status = 404, description = "No such candidate."),
+    )
+)]
 async fn delete_candidate(ctx: Ctx, IvPath(raw): IvPath<String>) -> Result<Json<bool>, IvError> {
     let company = ctx.company(&[Scope::DeleteCandidates])?;
     let id = path_uuid(&raw, "id")?;
@@ -105,6 +133,20 @@ async fn delete_candidate(ctx: Ctx, IvPath(raw): IvPath<String>) -> Result<Json<
     .await
 }
 
+/// Delete a job and every interview on it; its candidates stay, unlinked from it.
+#[utoipa::path(
+    delete,
+    path = "/jobs/{id}",
+    operation_id = "deleteJob",
+    tag = "Jobs",
+    params(("id" = String, Path, format = "uuid")),
+    responses(
+        (status = 200, description = "Deleted: `true`.", body = bool, content_type = "application/json"),
+        (status = 400, description = "`id` is not a UUID."),
+        (status = 403, description = "The job belongs to another company."),
+        (status = 404, description = "No such job."),
+    )
+)]
 async fn delete_job(ctx: Ctx, IvPath(raw): IvPath<String>) -> Result<Json<bool>, IvError> {
     let company = ctx.company(&[Scope::DeleteJobs])?;
     let id = path_uuid(&raw, "id")?;

@@ -5,83 +5,66 @@
 //! the query or the body); there are no global endpoints. The signing secret is shown once,
 //! in the create response; header values are never shown.
 
+mod dto;
 mod input;
 
 use super::{Ctx, IvError, IvPath, list_body, page_of, path_uuid};
 use crate::error::CoreError;
 use crate::http::AppState;
+use crate::http::extract::Int;
 use crate::store::ResourceKind;
-use crate::store::delivery::{DeliveryLogEntry, EndpointState, NewMessage, PayloadFormat, Webhook};
+use crate::store::delivery::{EndpointState, NewMessage, PayloadFormat, Webhook};
 use crate::store::events::kinds;
 use crate::validate::{self, Patch};
 use crate::webhooks::deliver::webhook_id;
 use crate::webhooks::payload::{EventView, render};
 use crate::webhooks::{self, DEFAULT_TIMEOUT_MS, circuit::MAX_RETRIES};
 use axum::Json;
-use axum::Router;
 use axum::body::Bytes;
 use axum::http::StatusCode;
-use axum::routing::{get, post};
+use dto::{CreatedDto, DeliveryDto, TestDto, WebhookDto};
 use input::timeout_ms;
 use input::{HeaderInput, check_url, max_retries, parse_events, parse_format, parse_headers};
-use interviewd_domain::time::rfc3339;
 use interviewd_domain::{CompanyId, Scope, WebhookId};
 use interviewd_notify::SigningSecret;
 use serde::Deserialize;
 use serde_json::{Value, json};
+use utoipa::ToSchema;
+use utoipa::openapi::RefOr;
+use utoipa::openapi::schema::Schema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 use uuid::Uuid;
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/webhooks", get(list).post(create))
-        .route("/webhooks/{id}", get(show).patch(update).delete(remove))
-        .route("/webhooks/{id}/test", post(test))
-        .route("/webhooks/{id}/reset-circuit", post(reset_circuit))
-        .route("/webhooks/{id}/deliveries", get(deliveries))
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list, create))
+        .routes(routes!(show, update, remove))
+        .routes(routes!(test))
+        .routes(routes!(reset_circuit))
+        .routes(routes!(deliveries))
 }
 
-/// The InstaView webhook object (plus the `format` extension).
-fn webhook_json(w: &Webhook) -> Value {
-    let headers: Vec<Value> = w
-        .headers
-        .iter()
-        .map(|h| json!({ "name": h.name, "isMasked": true }))
-        .collect();
-    json!({
-        "id": w.id.to_string(),
-        "apiKeyId": w.api_key_id.map(|k| k.to_string()),
-        "companyId": w.company_id.to_string(),
-        "url": w.url,
-        "name": w.name,
-        "description": w.description,
-        "headers": headers,
-        "events": w.events,
-        "isActive": w.is_active,
-        "maxRetries": w.max_retries,
-        "timeoutMs": w.timeout_ms,
-        "consecutiveFailures": w.consecutive_failures,
-        "circuitOpenedAt": w.circuit_opened_at.map(rfc3339),
-        "format": w.format.as_str(),
-        "createdAt": rfc3339(w.created_at),
-        "updatedAt": rfc3339(w.updated_at),
-    })
+fn events_schema() -> RefOr<Schema> {
+    use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, SchemaType, Type};
+    ArrayBuilder::new()
+        .items(
+            ObjectBuilder::new().schema_type(SchemaType::Array(vec![Type::String, Type::Integer])),
+        )
+        .min_items(Some(1))
+        .description(Some(
+            "Event names in any of the three forms: dotted (`interview.completed`), constant \
+             (`INTERVIEW_COMPLETED`) or numeric code.",
+        ))
+        .into()
 }
 
-fn log_json(e: &DeliveryLogEntry) -> Value {
-    json!({
-        "id": e.id.to_string(),
-        "deliveryId": e.message_id.to_string(),
-        "webhookMessageId": webhook_id(e.message_id),
-        "event": e.event_type,
-        "attemptNumber": e.attempt_number,
-        "attemptedAt": rfc3339(e.attempted_at),
-        "statusCode": e.status_code,
-        "durationMs": e.duration_ms,
-        "success": e.outcome == "DELIVERED",
-        "outcome": e.outcome,
-        "error": e.error,
-    })
+fn format_schema() -> RefOr<Schema> {
+    crate::http::openapi::words(&["instaview", "alpharun", "xobin"], true)
 }
+
+/// The `{id}` of a webhook.
+const ID: &str = "The endpoint.";
 
 /// The acting company, taking `companyId` from the query or, for creation, the body.
 fn acting(ctx: &Ctx, scopes: &[Scope], body_company: Option<&str>) -> Result<CompanyId, IvError> {
@@ -112,31 +95,93 @@ async fn load(ctx: &Ctx, company: CompanyId, raw_id: &str) -> Result<Webhook, Iv
     }
 }
 
+/// The company's webhook endpoints.
+#[utoipa::path(
+    get,
+    path = "/webhooks",
+    operation_id = "listWebhooks",
+    tag = "Webhooks",
+    params(crate::http::openapi::PageParams),
+    responses(
+        (status = 200, description = "A page of endpoints.", body = crate::http::openapi::Page<WebhookDto>),
+        (status = 400, description = "`page` or `limit` out of range."),
+    )
+)]
 async fn list(ctx: Ctx) -> Result<Json<Value>, IvError> {
     let company = ctx.company(&[Scope::ReadWebhooks])?;
     let page = page_of(&ctx)?;
     let found = ctx.state.store.list_webhooks(company, page).await?;
-    let items: Vec<Value> = found.items.iter().map(webhook_json).collect();
+    let items: Vec<WebhookDto> = found.items.iter().map(WebhookDto::from).collect();
     Ok(Json(list_body(items, found.total, page)))
 }
 
-#[derive(Deserialize)]
+/// A new endpoint.
+#[derive(Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(as = NewWebhook)]
 struct CreateWebhook {
+    /// An `http(s)` URL of at most 2048 characters; no loopback or private hosts unless
+    /// the server allows them.
+    #[schema(max_length = 2048)]
     url: String,
+    #[schema(schema_with = events_schema)]
     events: Vec<Value>,
+    #[schema(schema_with = crate::http::openapi::opt_text::<255>)]
     name: Option<String>,
+    #[schema(schema_with = crate::http::openapi::opt_text::<2000>)]
     description: Option<String>,
+    /// ATS keys may name the company here instead of in the query; it must be the acting one.
+    #[schema(nullable)]
     company_id: Option<String>,
     #[serde(default)]
+    #[schema(max_items = 50)]
     headers: Vec<HeaderInput>,
+    /// Default `true`.
+    #[schema(nullable)]
     is_active: Option<bool>,
-    max_retries: Option<i64>,
-    timeout_ms: Option<i64>,
+    /// 0–9 (default 9).
+    #[schema(value_type = Option<i64>, nullable, minimum = 0, maximum = 9)]
+    max_retries: Option<Int<i64>>,
+    /// 1000–30000 (default 10000).
+    #[schema(value_type = Option<i64>, nullable, minimum = 1000, maximum = 30000)]
+    timeout_ms: Option<Int<i64>>,
+    /// The payload shape: `instaview` (default), `alpharun` or `xobin`.
+    #[schema(schema_with = format_schema)]
     format: Option<String>,
 }
 
-async fn create(ctx: Ctx, body: Bytes) -> Result<(StatusCode, Json<Value>), IvError> {
+/// Create an endpoint; its signing secret is shown once, here.
+#[utoipa::path(
+    post,
+    path = "/webhooks",
+    operation_id = "createWebhook",
+    tag = "Webhooks",
+    request_body = CreateWebhook,
+    responses(
+        (status = 201, description = "Created.", body = CreatedDto,
+            headers(("Location" = String, description = "The new endpoint.")),
+            links(
+                ("GetWebhook" = (operation_id = "getWebhook", parameters(("id" = "$response.body#/id")))),
+                ("UpdateWebhook" = (operation_id = "updateWebhook", parameters(("id" = "$response.body#/id")))),
+                ("DeleteWebhook" = (operation_id = "deleteWebhook", parameters(("id" = "$response.body#/id")))),
+                ("TestWebhook" = (operation_id = "testWebhook", parameters(("id" = "$response.body#/id")))),
+                ("ListDeliveries" = (operation_id = "listDeliveries", parameters(("id" = "$response.body#/id")))),
+            )),
+        (status = 400, description = "An invalid field."),
+        (status = 403, description = "`companyId` in the body is not the acting company."),
+    )
+)]
+async fn create(
+    ctx: Ctx,
+    body: Bytes,
+) -> Result<
+    (
+        StatusCode,
+        [(axum::http::HeaderName, axum::http::HeaderValue); 1],
+        Json<CreatedDto>,
+    ),
+    IvError,
+> {
     ctx.principal.require(&[Scope::WriteWebhooks])?;
     let input: CreateWebhook = ctx.body(&body)?;
     let company = acting(&ctx, &[Scope::WriteWebhooks], input.company_id.as_deref())?;
@@ -162,12 +207,12 @@ async fn create(ctx: Ctx, body: Bytes) -> Result<(StatusCode, Json<Value>), IvEr
         is_active: input.is_active.unwrap_or(true),
         max_retries: input
             .max_retries
-            .map(max_retries)
+            .map(|Int(n)| max_retries(n))
             .transpose()?
             .unwrap_or(MAX_RETRIES),
         timeout_ms: input
             .timeout_ms
-            .map(timeout_ms)
+            .map(|Int(n)| timeout_ms(n))
             .transpose()?
             .unwrap_or(DEFAULT_TIMEOUT_MS),
         consecutive_failures: 0,
@@ -176,30 +221,59 @@ async fn create(ctx: Ctx, body: Bytes) -> Result<(StatusCode, Json<Value>), IvEr
         updated_at: now,
     };
     ctx.state.store.insert_webhook(&webhook).await?;
-    let mut out = webhook_json(&webhook);
-    out["signingSecret"] = Value::String(webhook.secret.to_string());
-    Ok((StatusCode::CREATED, Json(out)))
+    let location = super::location(&format!("/v1/webhooks/{}", webhook.id));
+    let out = CreatedDto {
+        webhook: WebhookDto::from(&webhook),
+        signing_secret: webhook.secret.to_string(),
+    };
+    Ok((StatusCode::CREATED, [location], Json(out)))
 }
 
-async fn show(ctx: Ctx, IvPath(id): IvPath<String>) -> Result<Json<Value>, IvError> {
+/// An endpoint.
+#[utoipa::path(
+    get,
+    path = "/webhooks/{id}",
+    operation_id = "getWebhook",
+    tag = "Webhooks",
+    params(("id" = String, Path, format = "uuid", description = ID)),
+    responses(
+        (status = 200, description = "The endpoint.", body = WebhookDto),
+        (status = 400, description = "`id` is not a UUID."),
+        (status = 403, description = "The endpoint belongs to another company."),
+        (status = 404, description = "No such endpoint."),
+    )
+)]
+async fn show(ctx: Ctx, IvPath(id): IvPath<String>) -> Result<Json<WebhookDto>, IvError> {
     let company = ctx.company(&[Scope::ReadWebhooks])?;
     let webhook = load(&ctx, company, &id).await?;
-    Ok(Json(webhook_json(&webhook)))
+    Ok(Json(WebhookDto::from(&webhook)))
 }
 
-#[derive(Deserialize)]
+/// Changes to an endpoint; absent fields are kept, `null` clears `name` and `description`.
+/// `isActive: true` on a paused endpoint closes its circuit; `false` pauses it.
+#[derive(Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(as = WebhookPatch)]
 struct UpdateWebhook {
+    #[schema(nullable, max_length = 2048)]
     url: Option<String>,
+    #[schema(value_type = Option<Vec<Value>>, min_items = 1)]
     events: Option<Vec<Value>>,
     #[serde(default)]
+    #[schema(schema_with = crate::http::openapi::opt_text::<255>)]
     name: Patch<String>,
     #[serde(default)]
+    #[schema(schema_with = crate::http::openapi::opt_text::<2000>)]
     description: Patch<String>,
+    #[schema(nullable, max_items = 50)]
     headers: Option<Vec<HeaderInput>>,
+    #[schema(nullable)]
     is_active: Option<bool>,
-    max_retries: Option<i64>,
-    timeout_ms: Option<i64>,
+    #[schema(value_type = Option<i64>, nullable, minimum = 0, maximum = 9)]
+    max_retries: Option<Int<i64>>,
+    #[schema(value_type = Option<i64>, nullable, minimum = 1000, maximum = 30000)]
+    timeout_ms: Option<Int<i64>>,
+    #[schema(schema_with = format_schema)]
     format: Option<String>,
 }
 
@@ -208,7 +282,7 @@ async fn save(
     ctx: &Ctx,
     mut w: Webhook,
     state: Option<EndpointState>,
-) -> Result<Json<Value>, IvError> {
+) -> Result<Json<WebhookDto>, IvError> {
     w.updated_at = ctx.state.now();
     let store = &ctx.state.store;
     if !store.update_webhook(&w, state).await? {
@@ -219,10 +293,29 @@ async fn save(
         .get_webhook(w.company_id, w.id)
         .await?
         .ok_or_else(|| CoreError::not_found("webhook", w.id))?;
-    Ok(Json(webhook_json(&saved)))
+    Ok(Json(WebhookDto::from(&saved)))
 }
 
-async fn update(ctx: Ctx, IvPath(id): IvPath<String>, body: Bytes) -> Result<Json<Value>, IvError> {
+/// Change an endpoint.
+#[utoipa::path(
+    patch,
+    path = "/webhooks/{id}",
+    operation_id = "updateWebhook",
+    tag = "Webhooks",
+    params(("id" = String, Path, format = "uuid", description = ID)),
+    request_body = UpdateWebhook,
+    responses(
+        (status = 200, description = "The endpoint as changed.", body = WebhookDto),
+        (status = 400, description = "`id` is not a UUID, or an invalid field."),
+        (status = 403, description = "The endpoint belongs to another company."),
+        (status = 404, description = "No such endpoint."),
+    )
+)]
+async fn update(
+    ctx: Ctx,
+    IvPath(id): IvPath<String>,
+    body: Bytes,
+) -> Result<Json<WebhookDto>, IvError> {
     let company = ctx.company(&[Scope::WriteWebhooks])?;
     let mut w = load(&ctx, company, &id).await?;
     let input: UpdateWebhook = ctx.body(&body)?;
@@ -241,10 +334,10 @@ async fn update(ctx: Ctx, IvPath(id): IvPath<String>, body: Bytes) -> Result<Jso
     if let Some(headers) = input.headers {
         w.headers = parse_headers(&headers)?;
     }
-    if let Some(n) = input.max_retries {
+    if let Some(Int(n)) = input.max_retries {
         w.max_retries = max_retries(n)?;
     }
-    if let Some(n) = input.timeout_ms {
+    if let Some(Int(n)) = input.timeout_ms {
         w.timeout_ms = timeout_ms(n)?;
     }
     if let Some(f) = input.format {
@@ -260,6 +353,20 @@ async fn update(ctx: Ctx, IvPath(id): IvPath<String>, body: Bytes) -> Result<Jso
     save(&ctx, w, state).await
 }
 
+/// Delete an endpoint (pending deliveries are dropped).
+#[utoipa::path(
+    delete,
+    path = "/webhooks/{id}",
+    operation_id = "deleteWebhook",
+    tag = "Webhooks",
+    params(("id" = String, Path, format = "uuid", description = ID)),
+    responses(
+        (status = 200, description = "Deleted: `true`.", body = bool, content_type = "application/json"),
+        (status = 400, description = "`id` is not a UUID."),
+        (status = 403, description = "The endpoint belongs to another company."),
+        (status = 404, description = "No such endpoint."),
+    )
+)]
 async fn remove(ctx: Ctx, IvPath(id): IvPath<String>) -> Result<Json<bool>, IvError> {
     let company = ctx.company(&[Scope::WriteWebhooks])?;
     let w = load(&ctx, company, &id).await?;
@@ -269,7 +376,24 @@ async fn remove(ctx: Ctx, IvPath(id): IvPath<String>) -> Result<Json<bool>, IvEr
     Ok(Json(true))
 }
 
-async fn test(ctx: Ctx, IvPath(id): IvPath<String>) -> Result<(StatusCode, Json<Value>), IvError> {
+/// Queue a `ping` delivery to the endpoint.
+#[utoipa::path(
+    post,
+    path = "/webhooks/{id}/test",
+    operation_id = "testWebhook",
+    tag = "Webhooks",
+    params(("id" = String, Path, format = "uuid", description = ID)),
+    responses(
+        (status = 202, description = "Queued; see the deliveries.", body = TestDto),
+        (status = 400, description = "`id` is not a UUID."),
+        (status = 403, description = "The endpoint belongs to another company."),
+        (status = 404, description = "No such endpoint."),
+    )
+)]
+async fn test(
+    ctx: Ctx,
+    IvPath(id): IvPath<String>,
+) -> Result<(StatusCode, Json<TestDto>), IvError> {
     let company = ctx.company(&[Scope::WriteWebhooks])?;
     let w = load(&ctx, company, &id).await?;
     let now = ctx.state.now();
@@ -302,26 +426,54 @@ async fn test(ctx: Ctx, IvPath(id): IvPath<String>) -> Result<(StatusCode, Json<
     webhooks::wake();
     Ok((
         StatusCode::ACCEPTED,
-        Json(json!({
-            "success": true,
-            "event": kinds::PING,
-            "deliveryId": message_id.to_string(),
-            "webhookMessageId": webhook_id(message_id),
-        })),
+        Json(TestDto {
+            success: true,
+            event: kinds::PING,
+            delivery_id: message_id.to_string(),
+            webhook_message_id: webhook_id(message_id),
+        }),
     ))
 }
 
-async fn reset_circuit(ctx: Ctx, IvPath(id): IvPath<String>) -> Result<Json<Value>, IvError> {
+/// Close the endpoint's circuit and resume deliveries.
+#[utoipa::path(
+    post,
+    path = "/webhooks/{id}/reset-circuit",
+    operation_id = "resetWebhookCircuit",
+    tag = "Webhooks",
+    params(("id" = String, Path, format = "uuid", description = ID)),
+    responses(
+        (status = 200, description = "The endpoint, active again.", body = WebhookDto),
+        (status = 400, description = "`id` is not a UUID."),
+        (status = 403, description = "The endpoint belongs to another company."),
+        (status = 404, description = "No such endpoint."),
+    )
+)]
+async fn reset_circuit(ctx: Ctx, IvPath(id): IvPath<String>) -> Result<Json<WebhookDto>, IvError> {
     let company = ctx.company(&[Scope::WriteWebhooks])?;
     let w = load(&ctx, company, &id).await?;
     save(&ctx, w, Some(EndpointState::Resume)).await
 }
 
+/// The endpoint's delivery attempts, newest first.
+#[utoipa::path(
+    get,
+    path = "/webhooks/{id}/deliveries",
+    operation_id = "listDeliveries",
+    tag = "Webhooks",
+    params(("id" = String, Path, format = "uuid", description = ID), crate::http::openapi::PageParams),
+    responses(
+        (status = 200, description = "A page of delivery attempts.", body = crate::http::openapi::Page<DeliveryDto>),
+        (status = 400, description = "`id` is not a UUID, or `page`/`limit` out of range."),
+        (status = 403, description = "The endpoint belongs to another company."),
+        (status = 404, description = "No such endpoint."),
+    )
+)]
 async fn deliveries(ctx: Ctx, IvPath(id): IvPath<String>) -> Result<Json<Value>, IvError> {
     let company = ctx.company(&[Scope::ReadWebhooks])?;
     let page = page_of(&ctx)?;
     let w = load(&ctx, company, &id).await?;
     let found = ctx.state.store.list_deliveries(company, w.id, page).await?;
-    let items: Vec<Value> = found.items.iter().map(log_json).collect();
+    let items: Vec<DeliveryDto> = found.items.iter().map(DeliveryDto::from).collect();
     Ok(Json(list_body(items, found.total, page)))
 }

@@ -7,7 +7,19 @@ use crate::error::CoreError;
 use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use serde::Serialize;
 use serde_json::{Value, json};
+use utoipa::ToSchema;
+
+/// The body of Xobin errors (the OpenAPI `Error` schema): `{"error": message}`, and the
+/// documented `{"message": …, "error": "limit_exceed"}` of the invite quota.
+#[derive(Serialize, ToSchema)]
+#[schema(as = Error)]
+pub struct ErrorBody {
+    pub error: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+}
 
 /// An error rendered as the Xobin dialect renders errors.
 #[derive(Debug)]
@@ -83,7 +95,14 @@ impl IntoResponse for XbError {
                     tracing::error!(error = %detail, "internal error");
                 }
                 let (status, message) = classify(&err);
-                (status, Json(json!({ "error": message }))).into_response()
+                (
+                    status,
+                    Json(ErrorBody {
+                        error: message,
+                        message: None,
+                    }),
+                )
+                    .into_response()
             }
         }
     }

@@ -6,29 +6,65 @@ use super::ctx::{XbCtx, XbPath};
 use super::error::XbError;
 use super::worker;
 use crate::http::AppState;
-use crate::store::xobin::{Generation, GenerationStatus};
+use crate::store::xobin::{Generation, GenerationStatus as Status};
 use crate::validate;
 use axum::Json;
-use axum::Router;
 use axum::body::Bytes;
 use axum::http::StatusCode;
-use axum::routing::{get, post};
 use interviewd_domain::Scope;
-use serde::Deserialize;
-use serde_json::{Value, json};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 use uuid::Uuid;
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/ai-interviews/generate-interview", post(generate))
-        .route("/ai-interviews/generate-interview/{job_id}", get(status))
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(generate))
+        .routes(routes!(status))
 }
 
-#[derive(Deserialize)]
+/// A plan-generation request.
+#[derive(Deserialize, ToSchema)]
 struct GenerateBody {
+    /// The role (1–200 characters after trimming).
+    #[schema(required = true, schema_with = crate::http::openapi::text::<1, 200>)]
     job_role: Option<String>,
+    /// The job description the plan is derived from (1–15,000 characters after trimming).
+    #[schema(required = true, schema_with = crate::http::openapi::text::<1, 15000>)]
     job_description: Option<String>,
+    /// An `http(s)` URL that receives the status object when the generation ends; it must
+    /// pass the webhook egress guard. Blank means none.
+    #[schema(nullable, max_length = 2048)]
     notification_url: Option<String>,
+}
+
+/// The answer to a queued generation.
+#[derive(Serialize, ToSchema)]
+struct GenerationQueued {
+    /// The generation's id.
+    #[schema(format = "uuid")]
+    job_id: String,
+    /// Always `pending`.
+    status: &'static str,
+    message: &'static str,
+}
+
+/// A generation's progress (also the body of the `notification_url` callback).
+#[derive(Serialize, ToSchema)]
+pub struct GenerationStatus {
+    #[schema(format = "uuid")]
+    job_id: String,
+    #[schema(value_type = String, pattern = "^(pending|processing|completed|failed)$")]
+    status: &'static str,
+    /// The new AI interview, once completed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    ai_interview_id: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    ai_interview_name: Option<String>,
+    /// Set when the generation failed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    message: Option<&'static str>,
 }
 
 const REQUIRED: &str = "Job role and job description are required";
@@ -37,7 +73,23 @@ fn non_empty(value: Option<&str>) -> Option<&str> {
     value.map(str::trim).filter(|v| !v.is_empty())
 }
 
-async fn generate(ctx: XbCtx, body: Bytes) -> Result<(StatusCode, Json<Value>), XbError> {
+/// Queue the generation of an AI-interview plan from a job description.
+#[utoipa::path(
+    post,
+    path = "/ai-interviews/generate-interview",
+    operation_id = "generateInterview",
+    tag = "AI interviews",
+    request_body = GenerateBody,
+    responses(
+        (status = 202, description = "Queued; follow it with the status operation.", body = GenerationQueued,
+            links(("GetGeneration" = (operation_id = "getGeneration", parameters(("job_id" = "$response.body#/job_id")))))),
+        (status = 400, description = "A missing or blank `job_role` or `job_description` (`{\"error\": \"Job role and job description are required\"}`), a value too long, or a refused `notification_url`."),
+    )
+)]
+async fn generate(
+    ctx: XbCtx,
+    body: Bytes,
+) -> Result<(StatusCode, Json<GenerationQueued>), XbError> {
     let company = ctx.company(&[Scope::WriteJobs, Scope::WriteAgents])?;
     if body.iter().all(u8::is_ascii_whitespace) {
         return Err(XbError::bad_request(REQUIRED));
@@ -66,7 +118,7 @@ async fn generate(ctx: XbCtx, body: Bytes) -> Result<(StatusCode, Json<Value>), 
         job_role,
         job_description,
         notification_url,
-        status: GenerationStatus::Pending,
+        status: Status::Pending,
         attempts: 0,
         ai_interview_id: None,
         ai_interview_name: None,
@@ -79,15 +131,28 @@ async fn generate(ctx: XbCtx, body: Bytes) -> Result<(StatusCode, Json<Value>), 
     worker::wake();
     Ok((
         StatusCode::ACCEPTED,
-        Json(json!({
-            "job_id": generation.id.to_string(),
-            "status": GenerationStatus::Pending.as_str(),
-            "message": "AI interview plan generation job has been queued successfully",
-        })),
+        Json(GenerationQueued {
+            job_id: generation.id.to_string(),
+            status: Status::Pending.as_str(),
+            message: "AI interview plan generation job has been queued successfully",
+        }),
     ))
 }
 
-async fn status(ctx: XbCtx, XbPath(raw): XbPath) -> Result<Json<Value>, XbError> {
+/// The progress of a plan generation (an extension).
+#[utoipa::path(
+    get,
+    path = "/ai-interviews/generate-interview/{job_id}",
+    operation_id = "getGeneration",
+    tag = "AI interviews",
+    params(("job_id" = String, Path, format = "uuid", description = "The generation's id.")),
+    responses(
+        (status = 200, description = "The generation's status.", body = GenerationStatus),
+        (status = 400, description = "`job_id` is not a UUID."),
+        (status = 404, description = "No such generation in the company."),
+    )
+)]
+async fn status(ctx: XbCtx, XbPath(raw): XbPath) -> Result<Json<GenerationStatus>, XbError> {
     let company = ctx.company(&[Scope::ReadJobs])?;
     let id = interviewd_domain::ids::parse_uuid(&raw)
         .map_err(|_| XbError::bad_request("job_id must be a valid UUID"))?;
@@ -101,16 +166,13 @@ async fn status(ctx: XbCtx, XbPath(raw): XbPath) -> Result<Json<Value>, XbError>
 }
 
 /// The status object, also the body of the `notification_url` callback.
-pub fn status_body(g: &Generation) -> Value {
-    let mut body = json!({ "job_id": g.id.to_string(), "status": g.status.as_str() });
-    if let Some(id) = g.ai_interview_id {
-        body["ai_interview_id"] = json!(id);
+pub fn status_body(g: &Generation) -> GenerationStatus {
+    GenerationStatus {
+        job_id: g.id.to_string(),
+        status: g.status.as_str(),
+        ai_interview_id: g.ai_interview_id,
+        ai_interview_name: g.ai_interview_name.clone(),
+        message: (g.status == Status::Failed)
+            .then_some("AI interview plan generation failed. Please try again."),
     }
-    if let Some(name) = &g.ai_interview_name {
-        body["ai_interview_name"] = json!(name);
-    }
-    if g.status == GenerationStatus::Failed {
-        body["message"] = json!("AI interview plan generation failed. Please try again.");
-    }
-    body
 }

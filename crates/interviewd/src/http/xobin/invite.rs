@@ -15,30 +15,61 @@ use crate::store::events::{NewEvent, kinds};
 use crate::store::{ContactKey, DynStore, NewInterview, StoreError};
 use crate::validate;
 use axum::Json;
-use axum::Router;
 use axum::body::Bytes;
-use axum::routing::post;
 use chrono::{DateTime, Utc};
 use interviewd_domain::model::{Agent, Candidate, Company, Interview, Invite, Job};
 use interviewd_domain::{
     AgentChannel, AgentId, CandidateId, CompanyId, Email, InterviewId, InterviewStatus, Scope,
 };
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-pub fn routes() -> Router<AppState> {
-    Router::new().route("/ai-interviews/invite", post(invite))
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(invite))
 }
 
-#[derive(Deserialize)]
+/// An invite request.
+#[derive(Deserialize, ToSchema)]
 struct InviteBody {
+    /// 1–200 characters after trimming; split into first and last name for a new candidate.
+    #[schema(required = true, schema_with = crate::http::openapi::text::<1, 200>)]
     candidate_name: Option<String>,
+    /// The candidate is found by this address (case-insensitively) or created.
+    #[schema(value_type = String, required = true, format = Email)]
     candidate_email: Option<String>,
+    /// The AI interview (a positive integer, or a string of its digits).
+    #[schema(required = true, schema_with = crate::http::openapi::positive_int_or_digits)]
     ai_interview_id: Option<Value>,
+    /// `getlink` (answer the link) or `sendlink` (also e-mail it), in any case.
+    #[schema(required = true, schema_with = crate::http::openapi::xobin_invite_format)]
     invite_format: Option<String>,
+    /// `YYYY-MM-DD HH:MM` in GMT (`:SS` and a `T` separator accepted); blank or absent: now.
+    #[schema(schema_with = crate::http::openapi::xobin_gmt_date)]
     start_date: Option<String>,
+    /// Like `start_date`; after it and in the future. Blank or absent: never expires.
+    #[schema(schema_with = crate::http::openapi::xobin_gmt_date)]
     expiry_date: Option<String>,
+    /// A string (at most 255 characters) or a number, stored and returned as a string.
+    #[schema(schema_with = crate::http::openapi::custom_field_id_schema)]
     custom_field_id: Option<Value>,
+}
+
+/// The answer to an invite.
+#[derive(Serialize, ToSchema)]
+struct InviteResponse {
+    email: String,
+    ai_interview_id: i64,
+    ai_interview_name: String,
+    response_id: i64,
+    #[schema(format = "uri")]
+    invite_link: String,
+    name: String,
+    /// `Pending` (or `Expired` when `expiry_date` has passed already).
+    status: &'static str,
+    custom_field_id: Option<String>,
 }
 
 /// A checked invite request.
@@ -71,15 +102,6 @@ fn date(value: &Option<String>, field: &str) -> Result<Option<DateTime<Utc>>, Xb
     }
 }
 
-fn positive_int(value: &Value) -> Option<i64> {
-    match value {
-        Value::Number(n) => n.as_i64(),
-        Value::String(s) => s.trim().parse().ok(),
-        _ => None,
-    }
-    .filter(|n| *n > 0)
-}
-
 fn custom_field(value: Option<&Value>) -> Result<Option<String>, XbError> {
     match value {
         None | Some(Value::Null) => Ok(None),
@@ -105,7 +127,7 @@ fn check(input: &InviteBody, now: DateTime<Utc>) -> Result<InviteRequest, XbErro
         .as_ref()
         .ok_or_else(|| XbError::bad_request("ai_interview_id is required"))
         .and_then(|v| {
-            positive_int(v)
+            super::ctx::json_id(v)
                 .ok_or_else(|| XbError::bad_request("ai_interview_id must be an integer"))
         })?;
     let send_mail = match required(&input.invite_format, "invite_format")?
@@ -166,7 +188,26 @@ pub async fn ai_interview(
     Ok((job, agent))
 }
 
-async fn invite(ctx: XbCtx, body: Bytes) -> Result<Json<Value>, XbError> {
+/// Invite a candidate to an AI interview.
+#[utoipa::path(
+    post,
+    path = "/ai-interviews/invite",
+    operation_id = "inviteCandidate",
+    tag = "AI interviews",
+    request_body = InviteBody,
+    responses(
+        (status = 200, description = "The invite.", body = InviteResponse, links(
+            ("GetReport" = (operation_id = "getReport", parameters(("response_id" = "$response.body#/response_id")))),
+            ("GetInvited" = (operation_id = "getInvited", parameters(("ai_interview_id" = "$response.body#/ai_interview_id")))),
+            ("RevokeInvite" = (operation_id = "revokeInvite", request_body = json!({ "response_id": "$response.body#/response_id" }))),
+        )),
+        (status = 400, description = "A missing or invalid field."),
+        (status = 403, description = "The invite quota of the company's plan is used up: `{\"message\": \"Invites Exhausted. Please contact support.\", \"error\": \"limit_exceed\"}`."),
+        (status = 404, description = "No such AI interview in the company."),
+        (status = 409, description = "A concurrent request created the same candidate; retry."),
+    )
+)]
+async fn invite(ctx: XbCtx, body: Bytes) -> Result<Json<InviteResponse>, XbError> {
     let company_id = ctx.company(&[Scope::WriteInterviews, Scope::WriteCandidates])?;
     let input: InviteBody = ctx.body(&body)?;
     let now = ctx.state.now();
@@ -200,16 +241,16 @@ async fn invite(ctx: XbCtx, body: Bytes) -> Result<Json<Value>, XbError> {
             Err(e) => return Err(e.into()),
         }
     };
-    Ok(Json(json!({
-        "email": request.email.as_str(),
-        "ai_interview_id": job.number,
-        "ai_interview_name": job.title,
-        "response_id": interview.number,
-        "invite_link": format!("{public_url}/i/{}", interview.invite.token),
-        "name": request.name,
-        "status": status_of(interview.status, &interview.invite, now),
-        "custom_field_id": request.custom_field_id,
-    })))
+    Ok(Json(InviteResponse {
+        email: request.email.as_str().to_owned(),
+        ai_interview_id: job.number,
+        ai_interview_name: job.title,
+        response_id: interview.number,
+        invite_link: format!("{public_url}/i/{}", interview.invite.token),
+        name: request.name,
+        status: status_of(interview.status, &interview.invite, now),
+        custom_field_id: request.custom_field_id,
+    }))
 }
 
 /// The writes of one invite: the candidate (new, or linked to the job when not yet), the

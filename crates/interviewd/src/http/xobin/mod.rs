@@ -20,17 +20,22 @@ use crate::http::AppState;
 use axum::Router;
 use axum::response::{IntoResponse, Response};
 pub use error::XbError;
+use utoipa_axum::router::OpenApiRouter;
 pub use worker::spawn;
 
-/// Every Xobin route.
-pub fn router() -> Router<AppState> {
-    Router::new()
+/// Every Xobin route with its OpenAPI description (paths relative to `/api/v2`).
+pub fn api() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
         .merge(generate::routes())
         .merge(invite::routes())
         .merge(report::routes())
         .merge(invited::routes())
         .merge(revoke::routes())
-        .fallback(not_found)
+}
+
+/// Every Xobin route.
+pub fn router() -> Router<AppState> {
+    Router::from(api()).fallback(not_found)
 }
 
 /// Unknown paths under `/api/v2` answer 404 in Xobin's shape.

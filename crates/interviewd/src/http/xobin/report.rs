@@ -9,18 +9,18 @@ use super::error::XbError;
 use crate::http::AppState;
 use crate::store::{InterviewDetail, StoreResult};
 use axum::Json;
-use axum::Router;
-use axum::routing::get;
 use interviewd_domain::model::Job;
 use interviewd_domain::{AgentChannel, CompanyId, InterviewStatus, Scope};
 use interviewd_voice::Role;
 use interviewd_voice::analysis::Analysis;
 use serde_json::{Map, Value, json};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/ai-interviews/report", get(by_custom_field))
-        .route("/ai-interviews/report/{response_id}", get(by_response))
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(by_custom_field))
+        .routes(routes!(by_response))
 }
 
 /// `is_downloadable` is accepted (`true`/`false`); recording URLs are always included.
@@ -34,6 +34,22 @@ fn check_downloadable(ctx: &XbCtx) -> Result<(), XbError> {
     }
 }
 
+/// The report of one response.
+#[utoipa::path(
+    get,
+    path = "/ai-interviews/report/{response_id}",
+    operation_id = "getReport",
+    tag = "AI interviews",
+    params(
+        ("response_id" = i64, Path, minimum = 1, description = "The response (invite)."),
+        ("is_downloadable" = Option<bool>, Query, description = "Accepted; recording URLs are always included."),
+    ),
+    responses(
+        (status = 200, description = "The short form until the interview is completed, then the full report.", body = crate::http::openapi::XobinReport),
+        (status = 400, description = "`response_id` is not a positive integer, or `is_downloadable` is not `true`/`false`."),
+        (status = 404, description = "No such response in the company."),
+    )
+)]
 async fn by_response(ctx: XbCtx, XbPath(raw): XbPath) -> Result<Json<Value>, XbError> {
     let company = ctx.company(&[Scope::ReadInterviews])?;
     check_downloadable(&ctx)?;
@@ -47,6 +63,22 @@ async fn by_response(ctx: XbCtx, XbPath(raw): XbPath) -> Result<Json<Value>, XbE
     Ok(Json(report(&ctx, company, &detail).await?))
 }
 
+/// The report of the newest response carrying a `custom_field_id`.
+#[utoipa::path(
+    get,
+    path = "/ai-interviews/report",
+    operation_id = "getReportByCustomField",
+    tag = "AI interviews",
+    params(
+        ("custom_field_id" = String, Query, min_length = 1, pattern = "\\S", description = "The `custom_field_id` given at invite time."),
+        ("is_downloadable" = Option<bool>, Query, description = "Accepted; recording URLs are always included."),
+    ),
+    responses(
+        (status = 200, description = "As for `getReport`.", body = crate::http::openapi::XobinReport),
+        (status = 400, description = "No `custom_field_id`, or `is_downloadable` is not `true`/`false`."),
+        (status = 404, description = "No response carries this `custom_field_id` in the company."),
+    )
+)]
 async fn by_custom_field(ctx: XbCtx) -> Result<Json<Value>, XbError> {
     let company = ctx.company(&[Scope::ReadInterviews])?;
     check_downloadable(&ctx)?;

@@ -20,39 +20,66 @@ use crate::mail::templates::{Revocation, revocation};
 use crate::store::delivery::{MailKind, NewMail};
 use crate::store::removal::{RevokeOutcome, RevokeRequest};
 use axum::Json;
-use axum::Router;
 use axum::body::Bytes;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::patch;
 use interviewd_domain::{CompanyId, Scope};
-use serde::Deserialize;
-use serde_json::{Value, json};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-pub fn routes() -> Router<AppState> {
-    Router::new().route("/ai-interviews/invite/revoke", patch(revoke))
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(revoke))
 }
 
-#[derive(Deserialize)]
+/// A revoke request.
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = RevokeRequest)]
 struct Body {
+    /// The response (invite) to revoke: a positive integer, or a string of its digits.
+    #[schema(schema_with = crate::http::openapi::positive_int_or_digits)]
     response_id: Value,
+    /// Whether to e-mail the candidate a notice (default `false`).
     #[serde(default)]
     notify_candidate: Option<bool>,
 }
 
+/// The outcome of a revoke.
+#[derive(Serialize, ToSchema)]
+struct RevokeStatus {
+    /// `REVOKED`, `ALREADY_REVOKED` or `NOT_ALLOWED` (200), `FAILED` (503).
+    #[schema(value_type = String, pattern = "^(REVOKED|ALREADY_REVOKED|NOT_ALLOWED|FAILED)$")]
+    status: &'static str,
+    message: &'static str,
+    /// With `NOT_ALLOWED` after a plan change: the change time (`YYYY-MM-DD HH:MM:SS`, UTC).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    timestamp: Option<String>,
+}
+
+/// A 503 of revoke: the `FAILED` status object, or the generic error of the layers in front.
+#[derive(Serialize, ToSchema)]
+#[serde(untagged)]
+#[allow(dead_code)] // Schema only: the two bodies a 503 may carry.
+enum RevokeUnavailable {
+    Status(RevokeStatus),
+    Error(super::error::ErrorBody),
+}
+
 fn response_id(v: &Value) -> Result<i64, XbError> {
-    let id = match v {
-        Value::Number(n) => n.as_i64(),
-        Value::String(s) => s.trim().parse().ok(),
-        _ => None,
-    };
-    id.filter(|n| *n > 0)
+    super::ctx::json_id(v)
         .ok_or_else(|| XbError::bad_request("response_id must be a positive integer"))
 }
 
-fn status(status: StatusCode, body: Value) -> Response {
-    (status, Json(body)).into_response()
+fn status(code: StatusCode, status: &'static str, message: &'static str) -> Response {
+    let body = RevokeStatus {
+        status,
+        message,
+        timestamp: None,
+    };
+    (code, Json(body)).into_response()
 }
 
 /// The notice for the candidate of interview `number`, if they have an e-mail address.
@@ -102,6 +129,20 @@ async fn notice(ctx: &XbCtx, company: CompanyId, number: i64) -> Result<Option<N
     }))
 }
 
+/// Revoke an invite.
+#[utoipa::path(
+    patch,
+    path = "/ai-interviews/invite/revoke",
+    operation_id = "revokeInvite",
+    tag = "AI interviews",
+    request_body = Body,
+    responses(
+        (status = 200, description = "`REVOKED`, `ALREADY_REVOKED`, or `NOT_ALLOWED` (with `timestamp` when the invite predates the latest plan change).", body = RevokeStatus),
+        (status = 400, description = "A malformed body or `response_id`."),
+        (status = 404, description = "No such response in the company."),
+        (status = 503, description = "`FAILED`: nothing was changed; safe to retry.", body = RevokeUnavailable),
+    )
+)]
 async fn revoke(ctx: XbCtx, body: Bytes) -> Result<Response, XbError> {
     let company = ctx.company(&[Scope::WriteInterviews])?;
     let raw: Value = ctx.body(&body)?;
@@ -114,7 +155,8 @@ async fn revoke(ctx: XbCtx, body: Bytes) -> Result<Response, XbError> {
     let failed = || {
         status(
             StatusCode::SERVICE_UNAVAILABLE,
-            json!({ "status": "FAILED", "message": "Error in revoking the invite. Please contact support" }),
+            "FAILED",
+            "Error in revoking the invite. Please contact support",
         )
     };
     let mail = if notify {
@@ -142,25 +184,22 @@ async fn revoke(ctx: XbCtx, body: Bytes) -> Result<Response, XbError> {
     };
     Ok(match outcome {
         RevokeOutcome::NotFound => return Err(XbError::not_found("Response", id)),
-        RevokeOutcome::AlreadyRevoked => status(
-            StatusCode::OK,
-            json!({ "status": "ALREADY_REVOKED", "message": "Invite already revoked" }),
-        ),
-        RevokeOutcome::NotAllowedPlanChange(at) => status(
-            StatusCode::OK,
-            json!({
-                "status": "NOT_ALLOWED",
-                "message": "Invite was sent before the latest plan change",
-                "timestamp": at.format("%Y-%m-%d %H:%M:%S").to_string(),
-            }),
-        ),
+        RevokeOutcome::AlreadyRevoked => {
+            status(StatusCode::OK, "ALREADY_REVOKED", "Invite already revoked")
+        }
+        RevokeOutcome::NotAllowedPlanChange(at) => {
+            let body = RevokeStatus {
+                status: "NOT_ALLOWED",
+                message: "Invite was sent before the latest plan change",
+                timestamp: Some(at.format("%Y-%m-%d %H:%M:%S").to_string()),
+            };
+            (StatusCode::OK, Json(body)).into_response()
+        }
         RevokeOutcome::NotAllowedStarted => status(
             StatusCode::OK,
-            json!({ "status": "NOT_ALLOWED", "message": "Invite cannot be revoked: the interview has already started or finished" }),
+            "NOT_ALLOWED",
+            "Invite cannot be revoked: the interview has already started or finished",
         ),
-        RevokeOutcome::Revoked => status(
-            StatusCode::OK,
-            json!({ "status": "REVOKED", "message": "Invite Revoked successfully." }),
-        ),
+        RevokeOutcome::Revoked => status(StatusCode::OK, "REVOKED", "Invite Revoked successfully."),
     })
 }

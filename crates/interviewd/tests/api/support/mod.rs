@@ -1,10 +1,17 @@
-//! Test support: a real server on an ephemeral loopback port and a small HTTP client.
+//! Test support: a real server on an ephemeral loopback port and a small HTTP client, on the
+//! backend this test binary exercises (see [`backend`]).
 
+use crate::pg_cluster::TestDatabase;
 use interviewd::config::{Config, sqlite_url};
 use interviewd::store::DynStore;
+use interviewd::store::postgres::PgStore;
+use interviewd::store::sqlite::SqliteStore;
 use interviewd_domain::Plan;
 use reqwest::Method;
 use serde_json::Value;
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::{LazyLock, Mutex};
 use tempfile::TempDir;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
@@ -17,6 +24,8 @@ pub struct TestServer {
     pub dir: TempDir,
     shutdown: CancellationToken,
     handle: Option<JoinHandle<anyhow::Result<()>>>,
+    /// The test's database, when this server made it.
+    db: Option<TestDb>,
 }
 
 /// A company with a key holding every scope.
@@ -38,12 +47,15 @@ impl TestServer {
             data_dir: dir.path().join("data"),
             ..Config::default()
         };
-        config.database_url = Some(sqlite_url(&config.data_dir.join("interviewd.db")));
+        let db = database(&config.data_dir).await;
+        config.database_url = Some(db.url.clone());
         // Tests poll; the plan limits are exercised by the rate-limit tests, which set their own.
         config.rate_limit_per_minute = 1_000_000;
         config.rate_limit_per_hour = 10_000_000;
         adjust(&mut config);
-        Self::boot(config, dir).await
+        let mut server = Self::boot(config, dir).await;
+        server.db.get_or_insert(db);
+        server
     }
 
     /// Boots (or reboots) a server on `config` with data in `dir`.
@@ -62,6 +74,7 @@ impl TestServer {
             listener,
             shutdown.clone(),
         ));
+        let db = parked().remove(&config.database_url());
         Self {
             base: format!("http://{addr}"),
             store,
@@ -69,6 +82,7 @@ impl TestServer {
             dir,
             shutdown,
             handle: Some(handle),
+            db,
         }
     }
 
@@ -80,6 +94,10 @@ impl TestServer {
         }
         let dir = tempfile::tempdir().expect("temp dir");
         let dir = std::mem::replace(&mut self.dir, dir);
+        // The database outlives this server: a reboot on the same configuration takes it back.
+        if let Some(db) = self.db.take() {
+            parked().insert(db.url.clone(), db);
+        }
         (self.config.clone(), dir)
     }
 
@@ -217,6 +235,17 @@ pub struct Client {
 }
 
 impl Client {
+    /// A client of the server at `base` (for example another process) sending `key` as a
+    /// bearer token.
+    #[allow(dead_code)] // Used by the PostgreSQL run's multi-process tests.
+    pub fn bearer(base: &str, key: &str) -> Self {
+        Client {
+            http: reqwest::Client::new(),
+            base: base.to_owned(),
+            auth: Some(format!("Bearer {key}")),
+        }
+    }
+
     /// Uses a custom header instead of `Authorization` (e.g. Xobin's `apiKey`).
     pub fn with_header_auth(mut self, value: Option<String>) -> Self {
         self.auth = value;
@@ -331,3 +360,104 @@ pub async fn fixture(client: &Client, phone: &str, email: &str) -> Fixture {
         interview,
     }
 }
+
+// ---- backends -------------------------------------------------------------------------------
+
+/// The database backend a test runs on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// The backend of this test binary: the suite is compiled twice, as `api` (SQLite) and as
+/// `api_pg` (PostgreSQL, `tests/api_pg.rs`).
+pub fn backend() -> Backend {
+    if env!("CARGO_CRATE_NAME") == "api_pg" {
+        Backend::Postgres
+    } else {
+        Backend::Sqlite
+    }
+}
+
+/// A test's own database: a SQLite file in its data directory, or a fresh PostgreSQL
+/// database (dropped when this is).
+pub struct TestDb {
+    pub url: String,
+    _postgres: Option<TestDatabase>,
+}
+
+/// A new database for one test on this binary's backend.
+pub async fn database(data_dir: &Path) -> TestDb {
+    match backend() {
+        Backend::Sqlite => TestDb {
+            url: sqlite_url(&data_dir.join("interviewd.db")),
+            _postgres: None,
+        },
+        Backend::Postgres => {
+            let db = crate::pg_cluster::database().await;
+            TestDb {
+                url: db.url.clone(),
+                _postgres: Some(db),
+            }
+        }
+    }
+}
+
+/// Databases of stopped servers, by URL, until a server boots on them again.
+fn parked() -> std::sync::MutexGuard<'static, HashMap<String, TestDb>> {
+    static PARKED: LazyLock<Mutex<HashMap<String, TestDb>>> = LazyLock::new(Default::default);
+    PARKED
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// A second connection to a database, for what no API does: direct reads, and writes done
+/// the way a backend's write path does them. Use it through [`on_db!`].
+pub enum Db {
+    Sqlite(SqliteStore),
+    Pg(PgStore),
+}
+
+/// Connects to the database at `url` (either backend).
+pub async fn connect_db(url: &str) -> Db {
+    if interviewd::store::postgres::is_postgres_url(url) {
+        Db::Pg(
+            PgStore::connect(url, 4)
+                .await
+                .expect("connecting to PostgreSQL"),
+        )
+    } else {
+        Db::Sqlite(SqliteStore::connect(url).await.expect("opening SQLite"))
+    }
+}
+
+/// A second connection to the server's database.
+pub async fn db(server: &TestServer) -> Db {
+    connect_db(&server.config.database_url()).await
+}
+
+/// Runs `$body` with `$store` bound to the backend's store (`&SqliteStore` or `&PgStore`),
+/// and optionally `$backend` to its module (`interviewd::store::sqlite` or `…::postgres`):
+/// the same code, compiled once per backend.
+macro_rules! on_db {
+    ($db:expr, |$store:ident| $body:expr) => {
+        match $db {
+            crate::support::Db::Sqlite($store) => $body,
+            crate::support::Db::Pg($store) => $body,
+        }
+    };
+    ($db:expr, |$store:ident, $backend:ident| $body:expr) => {
+        match $db {
+            crate::support::Db::Sqlite($store) => {
+                use interviewd::store::sqlite as $backend;
+                $body
+            }
+            crate::support::Db::Pg($store) => {
+                use interviewd::store::postgres as $backend;
+                $body
+            }
+        }
+    };
+}
+pub(crate) use on_db;

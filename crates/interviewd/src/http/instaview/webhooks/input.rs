@@ -21,9 +21,15 @@ const RESERVED: &[&str] = &[
     "connection",
 ];
 
-#[derive(Deserialize)]
+/// A custom header sent with every delivery.
+#[derive(Deserialize, utoipa::ToSchema)]
+#[schema(as = WebhookHeaderInput)]
 pub struct HeaderInput {
+    /// A header name of 1–255 characters; not `webhook-*` nor one the server sets.
+    #[schema(min_length = 1, max_length = 255)]
     name: String,
+    /// 1–4096 visible characters; never shown back.
+    #[schema(min_length = 1, max_length = 4096)]
     value: String,
 }
 

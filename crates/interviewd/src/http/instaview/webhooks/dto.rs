@@ -1,0 +1,154 @@
+//! The webhook endpoint and delivery-log objects of the InstaView dialect (plus the `format`
+//! extension). Header values and the signing secret are never shown, except the secret once,
+//! in the create response.
+
+use crate::store::delivery::{DeliveryLogEntry, Webhook};
+use crate::webhooks::deliver::webhook_id;
+use interviewd_domain::time::rfc3339;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+/// A custom header of an endpoint; its value is never shown.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+#[schema(as = WebhookHeader)]
+pub struct HeaderDto {
+    name: String,
+    /// Always `true`.
+    is_masked: bool,
+}
+
+/// A webhook endpoint.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+#[schema(as = Webhook)]
+pub struct WebhookDto {
+    #[schema(format = "uuid")]
+    id: String,
+    /// The key that created it.
+    #[schema(required = true, format = "uuid")]
+    api_key_id: Option<String>,
+    #[schema(format = "uuid")]
+    company_id: String,
+    url: String,
+    #[schema(required = true)]
+    name: Option<String>,
+    #[schema(required = true)]
+    description: Option<String>,
+    headers: Vec<HeaderDto>,
+    /// Dotted event names.
+    events: Vec<String>,
+    is_active: bool,
+    max_retries: u32,
+    timeout_ms: u32,
+    /// Failed attempts since the last success.
+    consecutive_failures: u32,
+    /// Set while the circuit is open (deliveries paused).
+    #[schema(required = true, format = DateTime)]
+    circuit_opened_at: Option<String>,
+    /// `instaview`, `alpharun` or `xobin`: the payload shape.
+    format: &'static str,
+    #[schema(format = DateTime)]
+    created_at: String,
+    #[schema(format = DateTime)]
+    updated_at: String,
+}
+
+impl From<&Webhook> for WebhookDto {
+    fn from(w: &Webhook) -> Self {
+        Self {
+            id: w.id.to_string(),
+            api_key_id: w.api_key_id.map(|k| k.to_string()),
+            company_id: w.company_id.to_string(),
+            url: w.url.clone(),
+            name: w.name.clone(),
+            description: w.description.clone(),
+            headers: w
+                .headers
+                .iter()
+                .map(|h| HeaderDto {
+                    name: h.name.clone(),
+                    is_masked: true,
+                })
+                .collect(),
+            events: w.events.clone(),
+            is_active: w.is_active,
+            max_retries: w.max_retries,
+            timeout_ms: w.timeout_ms,
+            consecutive_failures: w.consecutive_failures,
+            circuit_opened_at: w.circuit_opened_at.map(rfc3339),
+            format: w.format.as_str(),
+            created_at: rfc3339(w.created_at),
+            updated_at: rfc3339(w.updated_at),
+        }
+    }
+}
+
+/// A new endpoint: the endpoint and, this once, its signing secret.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+#[schema(as = CreatedWebhook)]
+pub struct CreatedDto {
+    #[serde(flatten)]
+    pub webhook: WebhookDto,
+    /// `whsec_…`: verifies the `webhook-signature` of deliveries. Shown only here.
+    pub signing_secret: String,
+}
+
+/// One delivery attempt.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+#[schema(as = Delivery)]
+pub struct DeliveryDto {
+    #[schema(format = "uuid")]
+    id: String,
+    #[schema(format = "uuid")]
+    delivery_id: String,
+    /// The `webhook-id` header of the delivery.
+    webhook_message_id: String,
+    event: String,
+    attempt_number: u32,
+    #[schema(format = DateTime)]
+    attempted_at: String,
+    /// The receiver's status, if it answered.
+    #[schema(required = true)]
+    status_code: Option<u16>,
+    duration_ms: u64,
+    success: bool,
+    /// DELIVERED, FAILED, …
+    outcome: String,
+    #[schema(required = true)]
+    error: Option<String>,
+}
+
+impl From<&DeliveryLogEntry> for DeliveryDto {
+    fn from(e: &DeliveryLogEntry) -> Self {
+        Self {
+            id: e.id.to_string(),
+            delivery_id: e.message_id.to_string(),
+            webhook_message_id: webhook_id(e.message_id),
+            event: e.event_type.clone(),
+            attempt_number: e.attempt_number,
+            attempted_at: rfc3339(e.attempted_at),
+            status_code: e.status_code,
+            duration_ms: e.duration_ms,
+            success: e.outcome == "DELIVERED",
+            outcome: e.outcome.clone(),
+            error: e.error.clone(),
+        }
+    }
+}
+
+/// The answer to a test delivery.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+#[schema(as = TestDelivery)]
+pub struct TestDto {
+    /// Always `true`.
+    pub success: bool,
+    /// `ping`.
+    pub event: &'static str,
+    #[schema(format = "uuid")]
+    pub delivery_id: String,
+    pub webhook_message_id: String,
+}

@@ -1,0 +1,264 @@
+//! Candidates and their job links.
+
+use crate::candidate_cols;
+use crate::store::rows::{CandidateRow, to_json};
+use crate::store::{CandidateCounts, CandidateFilter, ContactKey, StoreResult};
+use interviewd_domain::model::Candidate;
+use interviewd_domain::time::to_millis;
+use interviewd_domain::{CandidateId, CompanyId, PageRequest};
+use sqlx::{PgConnection, PgPool, Postgres};
+use uuid::Uuid;
+
+async fn job_links<'e, E: sqlx::Executor<'e, Database = Postgres>>(
+    exec: E,
+    id: Uuid,
+) -> StoreResult<Vec<Uuid>> {
+    Ok(sqlx::query_scalar(
+        "SELECT job_id FROM candidate_jobs WHERE candidate_id = $1 ORDER BY created_at, job_id",
+    )
+    .bind(id)
+    .fetch_all(exec)
+    .await?)
+}
+
+async fn write_links(conn: &mut PgConnection, c: &Candidate) -> StoreResult<()> {
+    sqlx::query("DELETE FROM candidate_jobs WHERE candidate_id = $1")
+        .bind(c.id.uuid())
+        .execute(&mut *conn)
+        .await?;
+    for (i, job) in c.job_ids.iter().enumerate() {
+        sqlx::query("INSERT INTO candidate_jobs (candidate_id, job_id, company_id, created_at) VALUES ($1, $2, $3, $4)")
+            .bind(c.id.uuid())
+            .bind(job.uuid())
+            .bind(c.company_id.uuid())
+            // Keep the caller's order stable: links are read back ordered by created_at.
+            .bind(to_millis(c.updated_at) + i as i64)
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
+}
+
+pub async fn insert(conn: &mut PgConnection, c: &Candidate) -> StoreResult<Candidate> {
+    let number: i64 = sqlx::query_scalar(
+        "INSERT INTO candidates (id, company_id, first_name, last_name, email, phone, ext_id, status, gdpr_expiry_date, \
+         metadata, custom_fields, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING number",
+    )
+    .bind(c.id.uuid())
+    .bind(c.company_id.uuid())
+    .bind(&c.first_name)
+    .bind(&c.last_name)
+    .bind(c.email.as_ref().map(|e| e.as_str().to_owned()))
+    .bind(c.phone.as_ref().map(|p| p.as_str().to_owned()))
+    .bind(c.ext_id.as_ref().map(|e| e.as_str().to_owned()))
+    .bind(&c.status)
+    .bind(c.gdpr_expiry_date.map(|d| d.format("%Y-%m-%d").to_string()))
+    .bind(to_json(&c.metadata))
+    .bind(to_json(&c.custom_fields))
+    .bind(to_millis(c.created_at))
+    .bind(to_millis(c.updated_at))
+    .fetch_one(&mut *conn)
+    .await?;
+    write_links(conn, c).await?;
+    Ok(Candidate {
+        number,
+        ..c.clone()
+    })
+}
+
+pub async fn get(
+    pool: &PgPool,
+    company: CompanyId,
+    id: CandidateId,
+) -> StoreResult<Option<Candidate>> {
+    let row: Option<CandidateRow> = sqlx::query_as(concat!(
+        "SELECT ",
+        candidate_cols!(),
+        " FROM candidates WHERE id = $1 AND company_id = $2"
+    ))
+    .bind(id.uuid())
+    .bind(company.uuid())
+    .fetch_optional(pool)
+    .await?;
+    match row {
+        None => Ok(None),
+        Some(row) => {
+            let links = job_links(pool, row.id).await?;
+            row.into_candidate(links).map(Some)
+        }
+    }
+}
+
+/// Escapes LIKE wildcards so a search for `50%` matches literally.
+fn like_pattern(term: &str) -> String {
+    let escaped = term
+        .to_lowercase()
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
+    format!("%{escaped}%")
+}
+
+pub async fn list(
+    pool: &PgPool,
+    company: CompanyId,
+    f: &CandidateFilter,
+    p: PageRequest,
+) -> StoreResult<(Vec<Candidate>, i64)> {
+    const FILTER: &str = " FROM candidates c WHERE c.company_id = $1 \
+        AND ($2 IS NULL OR EXISTS (SELECT 1 FROM candidate_jobs cj WHERE cj.candidate_id = c.id AND cj.job_id = $2)) \
+        AND ($3 IS NULL OR c.status = $3) \
+        AND ($4 IS NULL OR lower(coalesce(c.first_name, '')) LIKE $4 ESCAPE '\\' \
+             OR lower(coalesce(c.last_name, '')) LIKE $4 ESCAPE '\\' \
+             OR lower(coalesce(c.first_name, '') || ' ' || coalesce(c.last_name, '')) LIKE $4 ESCAPE '\\' \
+             OR coalesce(c.email, '') LIKE $4 ESCAPE '\\')";
+    let search = f.search.as_deref().map(like_pattern);
+    let select = sqlx::AssertSqlSafe(format!(
+        "SELECT {} {FILTER} ORDER BY c.number LIMIT $5 OFFSET $6",
+        candidate_cols!()
+            .split(", ")
+            .map(|c| format!("c.{c}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    ));
+    let rows: Vec<CandidateRow> = sqlx::query_as(select)
+        .bind(company.uuid())
+        .bind(f.job_id.map(|j| j.uuid()))
+        .bind(&f.status)
+        .bind(&search)
+        .bind(i64::from(p.limit))
+        .bind(p.offset())
+        .fetch_all(pool)
+        .await?;
+    let total: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) {FILTER}")))
+        .bind(company.uuid())
+        .bind(f.job_id.map(|j| j.uuid()))
+        .bind(&f.status)
+        .bind(&search)
+        .fetch_one(pool)
+        .await?;
+    let mut items = Vec::with_capacity(rows.len());
+    for row in rows {
+        let links = job_links(pool, row.id).await?;
+        items.push(row.into_candidate(links)?);
+    }
+    Ok((items, total))
+}
+
+pub async fn update(conn: &mut PgConnection, c: &Candidate) -> StoreResult<()> {
+    sqlx::query(
+        "UPDATE candidates SET first_name = $3, last_name = $4, email = $5, phone = $6, ext_id = $7, status = $8, \
+         gdpr_expiry_date = $9, metadata = $10, custom_fields = $11, updated_at = $12 WHERE id = $1 AND company_id = $2",
+    )
+    .bind(c.id.uuid())
+    .bind(c.company_id.uuid())
+    .bind(&c.first_name)
+    .bind(&c.last_name)
+    .bind(c.email.as_ref().map(|e| e.as_str().to_owned()))
+    .bind(c.phone.as_ref().map(|p| p.as_str().to_owned()))
+    .bind(c.ext_id.as_ref().map(|e| e.as_str().to_owned()))
+    .bind(&c.status)
+    .bind(c.gdpr_expiry_date.map(|d| d.format("%Y-%m-%d").to_string()))
+    .bind(to_json(&c.metadata))
+    .bind(to_json(&c.custom_fields))
+    .bind(to_millis(c.updated_at))
+    .execute(&mut *conn)
+    .await?;
+    write_links(conn, c).await
+}
+
+pub async fn counts(
+    pool: &PgPool,
+    company: CompanyId,
+    id: CandidateId,
+) -> StoreResult<CandidateCounts> {
+    let interviews: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM interviews WHERE candidate_id = $1 AND company_id = $2",
+    )
+    .bind(id.uuid())
+    .bind(company.uuid())
+    .fetch_one(pool)
+    .await?;
+    let analyses: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM interviews WHERE candidate_id = $1 AND company_id = $2 AND status = 'COMPLETED'",
+    )
+    .bind(id.uuid())
+    .bind(company.uuid())
+    .fetch_one(pool)
+    .await?;
+    Ok(CandidateCounts {
+        interviews,
+        analyses,
+    })
+}
+
+pub async fn find(
+    pool: &PgPool,
+    company: CompanyId,
+    key: &ContactKey,
+) -> StoreResult<Option<Candidate>> {
+    let (sql, value): (&'static str, String) = match key {
+        ContactKey::Id(id) => return get(pool, company, *id).await,
+        ContactKey::ExtId(v) => (
+            concat!(
+                "SELECT ",
+                candidate_cols!(),
+                " FROM candidates WHERE company_id = $1 AND ext_id = $2"
+            ),
+            v.as_str().to_owned(),
+        ),
+        ContactKey::Email(v) => (
+            concat!(
+                "SELECT ",
+                candidate_cols!(),
+                " FROM candidates WHERE company_id = $1 AND email = $2"
+            ),
+            v.as_str().to_owned(),
+        ),
+        ContactKey::Phone(v) => (
+            concat!(
+                "SELECT ",
+                candidate_cols!(),
+                " FROM candidates WHERE company_id = $1 AND phone = $2"
+            ),
+            v.as_str().to_owned(),
+        ),
+    };
+    let row: Option<CandidateRow> = sqlx::query_as(sql)
+        .bind(company.uuid())
+        .bind(value)
+        .fetch_optional(pool)
+        .await?;
+    match row {
+        None => Ok(None),
+        Some(row) => {
+            let links = job_links(pool, row.id).await?;
+            row.into_candidate(links).map(Some)
+        }
+    }
+}
+
+pub async fn after(
+    pool: &PgPool,
+    company: CompanyId,
+    after: i64,
+    limit: u32,
+) -> StoreResult<Vec<Candidate>> {
+    let rows: Vec<CandidateRow> = sqlx::query_as(concat!(
+        "SELECT ",
+        candidate_cols!(),
+        " FROM candidates WHERE company_id = $1 AND number > $2 ORDER BY number LIMIT $3"
+    ))
+    .bind(company.uuid())
+    .bind(after)
+    .bind(i64::from(limit))
+    .fetch_all(pool)
+    .await?;
+    let mut items = Vec::with_capacity(rows.len());
+    for row in rows {
+        let links = job_links(pool, row.id).await?;
+        items.push(row.into_candidate(links)?);
+    }
+    Ok(items)
+}

@@ -1,0 +1,240 @@
+//! Jobs and agents.
+
+use crate::store::rows::{AgentRow, JobRow, to_json};
+use crate::store::{JobFilter, StoreResult};
+use crate::{agent_cols, job_cols};
+use chrono::{DateTime, Utc};
+use interviewd_domain::model::{Agent, Job};
+use interviewd_domain::time::to_millis;
+use interviewd_domain::{AgentId, CompanyId, JobId, PageRequest};
+use sqlx::{PgConnection, PgPool, Postgres};
+
+pub async fn insert_job(conn: &mut PgConnection, j: &Job) -> StoreResult<Job> {
+    let number: i64 = sqlx::query_scalar(
+        "INSERT INTO jobs (id, company_id, title, description, status, required_skills, nice_to_have_skills, attrs, \
+         created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING number",
+    )
+    .bind(j.id.uuid())
+    .bind(j.company_id.uuid())
+    .bind(&j.title)
+    .bind(&j.description)
+    .bind(&j.status)
+    .bind(to_json(&j.required_skills))
+    .bind(to_json(&j.nice_to_have_skills))
+    .bind(to_json(&j.attrs))
+    .bind(to_millis(j.created_at))
+    .bind(to_millis(j.updated_at))
+    .fetch_one(conn)
+    .await?;
+    Ok(Job {
+        number,
+        ..j.clone()
+    })
+}
+
+pub async fn get_job<'e, E: sqlx::Executor<'e, Database = Postgres>>(
+    exec: E,
+    company: CompanyId,
+    id: JobId,
+) -> StoreResult<Option<Job>> {
+    let row: Option<JobRow> = sqlx::query_as(concat!(
+        "SELECT ",
+        job_cols!(),
+        " FROM jobs WHERE id = $1 AND company_id = $2"
+    ))
+    .bind(id.uuid())
+    .bind(company.uuid())
+    .fetch_optional(exec)
+    .await?;
+    row.map(Job::try_from).transpose()
+}
+
+pub async fn list_jobs(
+    pool: &PgPool,
+    company: CompanyId,
+    filter: &JobFilter,
+    p: PageRequest,
+) -> StoreResult<(Vec<Job>, i64)> {
+    let rows: Vec<JobRow> = sqlx::query_as(concat!(
+        "SELECT ",
+        job_cols!(),
+        " FROM jobs WHERE company_id = $1 AND ($2 IS NULL OR status = $2) ORDER BY number LIMIT $3 OFFSET $4"
+    ))
+    .bind(company.uuid())
+    .bind(&filter.status)
+    .bind(i64::from(p.limit))
+    .bind(p.offset())
+    .fetch_all(pool)
+    .await?;
+    let total: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM jobs WHERE company_id = $1 AND ($2 IS NULL OR status = $2)",
+    )
+    .bind(company.uuid())
+    .bind(&filter.status)
+    .fetch_one(pool)
+    .await?;
+    let items = rows
+        .into_iter()
+        .map(Job::try_from)
+        .collect::<StoreResult<Vec<_>>>()?;
+    Ok((items, total))
+}
+
+pub async fn update_job(pool: &PgPool, j: &Job) -> StoreResult<()> {
+    sqlx::query(
+        "UPDATE jobs SET title = $3, description = $4, status = $5, required_skills = $6, nice_to_have_skills = $7, \
+         attrs = $8, updated_at = $9 WHERE id = $1 AND company_id = $2",
+    )
+    .bind(j.id.uuid())
+    .bind(j.company_id.uuid())
+    .bind(&j.title)
+    .bind(&j.description)
+    .bind(&j.status)
+    .bind(to_json(&j.required_skills))
+    .bind(to_json(&j.nice_to_have_skills))
+    .bind(to_json(&j.attrs))
+    .bind(to_millis(j.updated_at))
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+pub async fn insert_agent(conn: &mut PgConnection, a: &Agent) -> StoreResult<Agent> {
+    let number: i64 = sqlx::query_scalar(
+        "INSERT INTO agents (id, company_id, name, channel, focus, language, duration_minutes, questions, instructions, \
+         attrs, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING number",
+    )
+    .bind(a.id.uuid())
+    .bind(a.company_id.uuid())
+    .bind(&a.name)
+    .bind(a.channel.as_str())
+    .bind(&a.focus)
+    .bind(&a.language)
+    .bind(i64::from(a.duration_minutes))
+    .bind(to_json(&a.questions))
+    .bind(&a.instructions)
+    .bind(to_json(&a.attrs))
+    .bind(to_millis(a.created_at))
+    .bind(to_millis(a.updated_at))
+    .fetch_one(conn)
+    .await?;
+    Ok(Agent {
+        number,
+        ..a.clone()
+    })
+}
+
+pub async fn get_agent<'e, E: sqlx::Executor<'e, Database = Postgres>>(
+    exec: E,
+    company: CompanyId,
+    id: AgentId,
+) -> StoreResult<Option<Agent>> {
+    let row: Option<AgentRow> = sqlx::query_as(concat!(
+        "SELECT ",
+        agent_cols!(),
+        " FROM agents WHERE id = $1 AND company_id = $2 AND deleted_at IS NULL"
+    ))
+    .bind(id.uuid())
+    .bind(company.uuid())
+    .fetch_optional(exec)
+    .await?;
+    row.map(Agent::try_from).transpose()
+}
+
+pub async fn list_agents(
+    pool: &PgPool,
+    company: CompanyId,
+    p: PageRequest,
+) -> StoreResult<(Vec<Agent>, i64)> {
+    let rows: Vec<AgentRow> = sqlx::query_as(concat!(
+        "SELECT ",
+        agent_cols!(),
+        " FROM agents WHERE company_id = $1 AND deleted_at IS NULL ORDER BY number LIMIT $2 OFFSET $3"
+    ))
+    .bind(company.uuid())
+    .bind(i64::from(p.limit))
+    .bind(p.offset())
+    .fetch_all(pool)
+    .await?;
+    let total: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM agents WHERE company_id = $1 AND deleted_at IS NULL",
+    )
+    .bind(company.uuid())
+    .fetch_one(pool)
+    .await?;
+    let items = rows
+        .into_iter()
+        .map(Agent::try_from)
+        .collect::<StoreResult<Vec<_>>>()?;
+    Ok((items, total))
+}
+
+pub async fn update_agent(pool: &PgPool, a: &Agent) -> StoreResult<()> {
+    sqlx::query(
+        "UPDATE agents SET name = $3, channel = $4, focus = $5, language = $6, duration_minutes = $7, questions = $8, \
+         instructions = $9, attrs = $10, updated_at = $11 WHERE id = $1 AND company_id = $2 AND deleted_at IS NULL",
+    )
+    .bind(a.id.uuid())
+    .bind(a.company_id.uuid())
+    .bind(&a.name)
+    .bind(a.channel.as_str())
+    .bind(&a.focus)
+    .bind(&a.language)
+    .bind(i64::from(a.duration_minutes))
+    .bind(to_json(&a.questions))
+    .bind(&a.instructions)
+    .bind(to_json(&a.attrs))
+    .bind(to_millis(a.updated_at))
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+pub async fn delete_agent(
+    pool: &PgPool,
+    company: CompanyId,
+    id: AgentId,
+    at: DateTime<Utc>,
+) -> StoreResult<bool> {
+    let done = sqlx::query("UPDATE agents SET deleted_at = $3 WHERE id = $1 AND company_id = $2 AND deleted_at IS NULL")
+        .bind(id.uuid())
+        .bind(company.uuid())
+        .bind(to_millis(at))
+        .execute(pool)
+        .await?;
+    Ok(done.rows_affected() > 0)
+}
+
+pub async fn job_by_number(
+    pool: &PgPool,
+    company: CompanyId,
+    number: i64,
+) -> StoreResult<Option<Job>> {
+    let row: Option<JobRow> = sqlx::query_as(concat!(
+        "SELECT ",
+        job_cols!(),
+        " FROM jobs WHERE number = $1 AND company_id = $2"
+    ))
+    .bind(number)
+    .bind(company.uuid())
+    .fetch_optional(pool)
+    .await?;
+    row.map(Job::try_from).transpose()
+}
+
+pub async fn agent_by_name(
+    pool: &PgPool,
+    company: CompanyId,
+    name: &str,
+) -> StoreResult<Option<Agent>> {
+    let row: Option<AgentRow> = sqlx::query_as(concat!(
+        "SELECT ",
+        agent_cols!(),
+        " FROM agents WHERE company_id = $1 AND name = $2 AND deleted_at IS NULL ORDER BY number LIMIT 1"
+    ))
+    .bind(company.uuid())
+    .bind(name)
+    .fetch_optional(pool)
+    .await?;
+    row.map(Agent::try_from).transpose()
+}

@@ -1,0 +1,175 @@
+//! PostgreSQL side of [`crate::store::delivery::DeliveryStore`], plus the two functions other
+//! write paths call inside their own transactions: [`purge_interview`] (the deletion path)
+//! and [`enqueue_mail`] (invites and the revocation path).
+
+#[path = "delivery_mail.rs"]
+mod mail;
+#[path = "delivery_queue.rs"]
+mod queue;
+#[path = "delivery_webhooks.rs"]
+mod webhooks;
+
+pub use mail::enqueue_mail;
+pub use queue::purge_interview;
+
+use super::PgStore;
+use crate::store::delivery::{
+    AttemptRecord, ClaimedMessage, DeliveryLogEntry, DeliveryStore, EndpointState, MailFate,
+    MailStatus, NewMail, NewMessage, QueuedMail, StoredEvent, Webhook,
+};
+use crate::store::{Page, StoreResult};
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use interviewd_domain::{CompanyId, InterviewId, PageRequest, WebhookId};
+use uuid::Uuid;
+
+#[async_trait]
+impl DeliveryStore for PgStore {
+    async fn insert_webhook(&self, webhook: &Webhook) -> StoreResult<()> {
+        webhooks::insert(self.pool(), webhook).await
+    }
+
+    async fn get_webhook(&self, company: CompanyId, id: WebhookId) -> StoreResult<Option<Webhook>> {
+        webhooks::get(self.pool(), company, id).await
+    }
+
+    async fn list_webhooks(
+        &self,
+        company: CompanyId,
+        page: PageRequest,
+    ) -> StoreResult<Page<Webhook>> {
+        webhooks::list(self.pool(), company, page).await
+    }
+
+    async fn update_webhook(
+        &self,
+        webhook: &Webhook,
+        state: Option<EndpointState>,
+    ) -> StoreResult<bool> {
+        let mut tx = self.write_tx().await?;
+        let found = webhooks::update(&mut tx, webhook, state).await?;
+        tx.commit().await?;
+        Ok(found)
+    }
+
+    async fn delete_webhook(&self, company: CompanyId, id: WebhookId) -> StoreResult<bool> {
+        let mut tx = self.write_tx().await?;
+        let found = webhooks::delete(&mut tx, company, id).await?;
+        tx.commit().await?;
+        Ok(found)
+    }
+
+    async fn enqueue_message(&self, message: &NewMessage) -> StoreResult<bool> {
+        let mut tx = self.write_tx().await?;
+        let queued = queue::insert_message(&mut tx, message, true).await?;
+        tx.commit().await?;
+        Ok(queued)
+    }
+
+    async fn list_deliveries(
+        &self,
+        company: CompanyId,
+        id: WebhookId,
+        page: PageRequest,
+    ) -> StoreResult<Page<DeliveryLogEntry>> {
+        webhooks::deliveries(self.pool(), company, id, page).await
+    }
+
+    async fn undispatched_events(&self, limit: u32) -> StoreResult<Vec<StoredEvent>> {
+        queue::undispatched(self.pool(), limit).await
+    }
+
+    async fn receiving_webhooks(&self, company: CompanyId) -> StoreResult<Vec<Webhook>> {
+        webhooks::receiving(self.pool(), company).await
+    }
+
+    async fn dispatch_event(
+        &self,
+        event_id: Uuid,
+        messages: &[NewMessage],
+        at: DateTime<Utc>,
+    ) -> StoreResult<bool> {
+        let mut tx = self.write_tx().await?;
+        let dispatched = queue::dispatch(&mut tx, event_id, messages, at).await?;
+        tx.commit().await?;
+        Ok(dispatched)
+    }
+
+    async fn claim_messages(
+        &self,
+        now: DateTime<Utc>,
+        limit: u32,
+        lease_margin_ms: i64,
+    ) -> StoreResult<Vec<ClaimedMessage>> {
+        let mut tx = self.write_tx().await?;
+        let claimed = queue::claim(&mut tx, now, limit, lease_margin_ms).await?;
+        tx.commit().await?;
+        Ok(claimed)
+    }
+
+    async fn record_attempt(&self, record: &AttemptRecord) -> StoreResult<bool> {
+        let mut tx = self.write_tx().await?;
+        let recorded = queue::record(&mut tx, record).await?;
+        tx.commit().await?;
+        Ok(recorded)
+    }
+
+    async fn release_messages(&self, leases: &[(Uuid, String)]) -> StoreResult<()> {
+        let mut tx = self.write_tx().await?;
+        for (id, lease) in leases {
+            queue::release(&mut tx, *id, lease).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn drop_message(&self, id: Uuid, lease: &str, at: DateTime<Utc>) -> StoreResult<()> {
+        queue::drop_message(self.pool(), id, lease, at).await
+    }
+
+    async fn interview_exists(&self, id: InterviewId) -> StoreResult<bool> {
+        queue::interview_exists(self.pool(), id).await
+    }
+
+    async fn enqueue_mail(&self, mail: &NewMail) -> StoreResult<()> {
+        let mut tx = self.write_tx().await?;
+        enqueue_mail(&mut tx, mail).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn claim_mail(
+        &self,
+        now: DateTime<Utc>,
+        limit: u32,
+        lease_ms: i64,
+    ) -> StoreResult<Vec<QueuedMail>> {
+        let mut tx = self.write_tx().await?;
+        let claimed = mail::claim(&mut tx, now, limit, lease_ms).await?;
+        tx.commit().await?;
+        Ok(claimed)
+    }
+
+    async fn finish_mail(
+        &self,
+        id: Uuid,
+        lease: &str,
+        fate: &MailFate,
+        at: DateTime<Utc>,
+    ) -> StoreResult<bool> {
+        mail::finish(self.pool(), id, lease, fate, at).await
+    }
+
+    async fn release_mail(&self, leases: &[(Uuid, String)]) -> StoreResult<()> {
+        let mut tx = self.write_tx().await?;
+        for (id, lease) in leases {
+            mail::release(&mut tx, *id, lease).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn mail_status(&self, id: Uuid) -> StoreResult<Option<MailStatus>> {
+        mail::status(self.pool(), id).await
+    }
+}

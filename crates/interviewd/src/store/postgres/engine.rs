@@ -1,0 +1,216 @@
+//! PostgreSQL side of [`crate::store::engine::EngineStore`], plus the statements the deletion
+//! path runs inside its own transaction ([`cancel_scheduled_attempts`],
+//! [`enqueue_blob_deletion`], [`recording_keys`]).
+
+#[path = "engine_api.rs"]
+mod api;
+#[path = "engine_end.rs"]
+mod end;
+#[path = "engine_jobs.rs"]
+mod jobs;
+#[path = "engine_queue.rs"]
+mod queue;
+#[path = "engine_sessions.rs"]
+mod sessions;
+#[path = "engine_snapshot.rs"]
+mod snapshot;
+
+use super::{PgStore, events, interviews};
+use crate::store::StoreResult;
+use crate::store::engine::*;
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use interviewd_domain::model::CallAttempt;
+use interviewd_domain::time::to_millis;
+use interviewd_domain::{AttemptId, CompanyId, InterviewId};
+use interviewd_voice::analysis::Analysis;
+use sqlx::PgConnection;
+use uuid::Uuid;
+
+// The submodules refer to each other as `super::engine_*`.
+use api as engine_api;
+use end as engine_end;
+use jobs as engine_jobs;
+use queue as engine_queue;
+use sessions as engine_sessions;
+use snapshot as engine_snapshot;
+
+/// Marks the interview's SCHEDULED attempts CANCELLED, inside the caller's transaction, so
+/// that no call is placed for them. Returns how many were cancelled. A call already IN_PROGRESS
+/// is not touched: it runs to its end, and the engine then finds its attempt gone and only
+/// releases its slot.
+pub async fn cancel_scheduled_attempts(
+    conn: &mut PgConnection,
+    interview: InterviewId,
+    at: DateTime<Utc>,
+) -> StoreResult<u64> {
+    let done = sqlx::query(
+        "UPDATE call_attempts SET status = 'CANCELLED', ended_at = $1, updated_at = $1 \
+         WHERE interview_id = $2 AND status = 'SCHEDULED'",
+    )
+    .bind(to_millis(at))
+    .bind(interview.uuid())
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected())
+}
+
+/// Queues a blob for deletion inside the caller's transaction (idempotent per key). The blob
+/// worker deletes it after the transaction commits; a missing blob counts as deleted.
+pub async fn enqueue_blob_deletion(
+    conn: &mut PgConnection,
+    key: &str,
+    at: DateTime<Utc>,
+) -> StoreResult<()> {
+    engine_jobs::enqueue_blob(conn, key, at).await
+}
+
+#[async_trait]
+impl EngineStore for PgStore {
+    async fn claim_due_attempts(&self, req: &ClaimRequest) -> StoreResult<Vec<ClaimedAttempt>> {
+        engine_queue::claim(self, req).await
+    }
+    async fn call_details(&self, attempt: AttemptId) -> StoreResult<Option<CallDetails>> {
+        engine_queue::call_details(self, attempt).await
+    }
+    async fn start_attempt(&self, lease: Lease, at: DateTime<Utc>) -> StoreResult<Touch> {
+        engine_queue::start(self, lease, at).await
+    }
+    async fn extend_leases(
+        &self,
+        owner: &str,
+        until: DateTime<Utc>,
+    ) -> StoreResult<Vec<AttemptId>> {
+        engine_queue::extend(self, owner, until).await
+    }
+    async fn end_attempt(&self, end: &AttemptEnd) -> StoreResult<EndResult> {
+        engine_end::end(self, end).await
+    }
+    async fn release_slot(&self, lease: Lease) -> StoreResult<bool> {
+        engine_end::release(self, lease).await
+    }
+    async fn expired_attempts(
+        &self,
+        now: DateTime<Utc>,
+        max: usize,
+    ) -> StoreResult<Vec<ExpiredAttempt>> {
+        engine_end::expired(self, now, max).await
+    }
+    async fn reap_slots(&self, now: DateTime<Utc>) -> StoreResult<u64> {
+        engine_end::reap_slots(self, now).await
+    }
+
+    async fn claim_pipeline_jobs(
+        &self,
+        owner: &str,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+        max: usize,
+        only: Option<Uuid>,
+    ) -> StoreResult<Vec<PipelineJob>> {
+        engine_jobs::claim_jobs(self, owner, now, lease_until, max, only).await
+    }
+    async fn analysis_source(&self, job: &PipelineJob) -> StoreResult<Option<AnalysisSource>> {
+        engine_jobs::analysis_source(self, job).await
+    }
+    async fn complete_interview(
+        &self,
+        job: &PipelineJob,
+        analysis: &Analysis,
+        at: DateTime<Utc>,
+        public_url: &str,
+    ) -> StoreResult<Touch> {
+        engine_jobs::complete(self, job, analysis, at, public_url).await
+    }
+    async fn defer_pipeline_job(
+        &self,
+        job: &PipelineJob,
+        run_at: DateTime<Utc>,
+        error: &str,
+    ) -> StoreResult<()> {
+        engine_jobs::defer_job(self, job, run_at, error).await
+    }
+    async fn drop_pipeline_job(&self, job: &PipelineJob) -> StoreResult<()> {
+        engine_jobs::drop_job(self, job).await
+    }
+
+    async fn enqueue_blob_deletions(&self, keys: &[String], at: DateTime<Utc>) -> StoreResult<()> {
+        engine_jobs::enqueue_blobs(self, keys, at).await
+    }
+    async fn claim_blob_deletions(
+        &self,
+        owner: &str,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+        max: usize,
+    ) -> StoreResult<Vec<BlobDeletion>> {
+        engine_jobs::claim_blobs(self, owner, now, lease_until, max).await
+    }
+    async fn finish_blob_deletion(&self, deletion: &BlobDeletion) -> StoreResult<bool> {
+        engine_jobs::finish_blob(self, deletion).await
+    }
+    async fn defer_blob_deletion(
+        &self,
+        deletion: &BlobDeletion,
+        run_at: DateTime<Utc>,
+        error: &str,
+    ) -> StoreResult<()> {
+        engine_jobs::defer_blob(self, deletion, run_at, error).await
+    }
+
+    async fn session_by_token(&self, token: &str) -> StoreResult<Option<SessionView>> {
+        engine_sessions::by_token(self, token).await
+    }
+    async fn start_session(&self, session: &NewSession) -> StoreResult<SessionStart> {
+        engine_sessions::start(self, session).await
+    }
+    async fn record_answer(
+        &self,
+        lease: Lease,
+        index: usize,
+        answer: &str,
+        now: DateTime<Utc>,
+        idle_until: DateTime<Utc>,
+    ) -> StoreResult<Touch> {
+        engine_sessions::answer(self, lease, index, answer, now, idle_until).await
+    }
+
+    async fn concurrency(
+        &self,
+        company: CompanyId,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Concurrency> {
+        engine_api::concurrency(self, company, now).await
+    }
+    async fn invoke_attempt(
+        &self,
+        company: CompanyId,
+        attempt: &CallAttempt,
+    ) -> StoreResult<InvokeResult> {
+        engine_api::invoke(self, company, attempt).await
+    }
+    async fn reschedule_attempt(
+        &self,
+        company: CompanyId,
+        interview: InterviewId,
+        attempt: AttemptId,
+        at: DateTime<Utc>,
+    ) -> StoreResult<RescheduleResult> {
+        engine_api::reschedule(self, company, interview, attempt, at).await
+    }
+    async fn interview_results(
+        &self,
+        company: CompanyId,
+        interview: InterviewId,
+    ) -> StoreResult<InterviewResults> {
+        engine_api::results(self, company, interview).await
+    }
+    async fn recording_key(
+        &self,
+        company: CompanyId,
+        interview: InterviewId,
+        attempt: AttemptId,
+    ) -> StoreResult<Option<String>> {
+        engine_api::recording_key(self, company, interview, attempt).await
+    }
+}

@@ -1,0 +1,215 @@
+//! The engine's API-facing reads and writes on PostgreSQL: slot usage, invoking and rescheduling
+//! call attempts, and the results of an interview. Every statement is scoped by company; the
+//! writes lock what they decide on.
+
+use super::engine_snapshot::interview_transcript;
+use super::{PgStore, interviews};
+use crate::store::engine::{
+    Concurrency, InterviewResults, InvokeResult, RescheduleResult, StoredAnalysis,
+};
+use crate::store::{StoreError, StoreResult};
+use chrono::{DateTime, Utc};
+use interviewd_domain::model::CallAttempt;
+use interviewd_domain::time::{from_millis, to_millis};
+use interviewd_domain::{AttemptId, AttemptStatus, CompanyId, InterviewId};
+use interviewd_voice::analysis::Analysis;
+use uuid::Uuid;
+
+fn count(n: i64) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX)
+}
+
+pub async fn concurrency(
+    store: &PgStore,
+    company: CompanyId,
+    now: DateTime<Utc>,
+) -> StoreResult<Concurrency> {
+    let row: Option<(i64, i64, i64)> = sqlx::query_as(
+        "SELECT c.concurrency_limit, \
+           (SELECT COUNT(*) FROM company_slots s WHERE s.company_id = c.id \
+             AND s.holder_attempt_id IS NOT NULL), \
+           (SELECT COUNT(*) FROM call_attempts a WHERE a.company_id = c.id \
+             AND a.status = 'SCHEDULED' AND a.scheduled_at <= $2) \
+         FROM companies c WHERE c.id = $1",
+    )
+    .bind(company.uuid())
+    .bind(to_millis(now))
+    .fetch_optional(store.pool())
+    .await?;
+    let (limit, in_use, queued) = row.unwrap_or_default();
+    Ok(Concurrency {
+        limit: count(limit),
+        in_use: count(in_use),
+        queued: count(queued),
+    })
+}
+
+pub async fn invoke(
+    store: &PgStore,
+    company: CompanyId,
+    attempt: &CallAttempt,
+) -> StoreResult<InvokeResult> {
+    let now = to_millis(attempt.created_at);
+    let interview = attempt.interview_id.uuid();
+    let mut tx = store.write_tx().await?;
+    let owned: Option<i64> =
+        sqlx::query_scalar("SELECT number FROM interviews WHERE id = $1 AND company_id = $2")
+            .bind(interview)
+            .bind(company.uuid())
+            .fetch_optional(&mut *tx)
+            .await?;
+    if owned.is_none() {
+        return Ok(InvokeResult::Missing);
+    }
+    // Under the lock a dispatcher cannot start one of its calls between the check for a live
+    // call and the write (it skips locked attempts; one it holds is waited for).
+    let Some(locked) = interviews::lock(&mut tx, interview).await? else {
+        return Ok(InvokeResult::Missing);
+    };
+    let status = locked.status.as_str();
+    let live: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM call_attempts WHERE interview_id = $1 AND status = 'IN_PROGRESS'",
+    )
+    .bind(interview)
+    .fetch_one(&mut *tx)
+    .await?;
+    if live > 0 {
+        return Ok(InvokeResult::InProgress);
+    }
+    if !matches!(status, "SCHEDULED" | "FAILED") {
+        return Ok(InvokeResult::NotAllowed);
+    }
+    let replaced = sqlx::query(
+        "UPDATE call_attempts SET status = 'CANCELLED', reason_code = 'REPLACED', ended_at = $1, \
+         updated_at = $1 WHERE interview_id = $2 AND status = 'SCHEDULED'",
+    )
+    .bind(now)
+    .bind(interview)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    interviews::insert_attempt(&mut tx, attempt).await?;
+    sqlx::query(
+        "UPDATE interviews SET status = 'SCHEDULED', finished_at = NULL, updated_at = $1 WHERE id = $2",
+    )
+    .bind(now)
+    .bind(interview)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(InvokeResult::Scheduled { replaced })
+}
+
+pub async fn reschedule(
+    store: &PgStore,
+    company: CompanyId,
+    interview: InterviewId,
+    attempt: AttemptId,
+    at: DateTime<Utc>,
+) -> StoreResult<RescheduleResult> {
+    let mut tx = store.write_tx().await?;
+    let status: Option<String> = sqlx::query_scalar(
+        "SELECT status FROM call_attempts WHERE id = $1 AND interview_id = $2 AND company_id = $3 \
+         FOR UPDATE",
+    )
+    .bind(attempt.uuid())
+    .bind(interview.uuid())
+    .bind(company.uuid())
+    .fetch_optional(&mut *tx)
+    .await?;
+    let Some(status) = status else {
+        return Ok(RescheduleResult::Missing);
+    };
+    let status: AttemptStatus = status.parse().map_err(StoreError::Internal)?;
+    if status != AttemptStatus::Scheduled {
+        return Ok(RescheduleResult::NotScheduled(status));
+    }
+    sqlx::query(
+        "UPDATE call_attempts SET scheduled_at = $1, updated_at = $2 WHERE id = $3 AND status = 'SCHEDULED'",
+    )
+    .bind(to_millis(at))
+    .bind(to_millis(Utc::now()))
+    .bind(attempt.uuid())
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(RescheduleResult::Done)
+}
+
+#[derive(sqlx::FromRow)]
+struct AnalysisRow {
+    id: Uuid,
+    attempt_id: Uuid,
+    score: i64,
+    summary: String,
+    strengths: String,
+    weaknesses: String,
+    criteria: String,
+    created_at: i64,
+}
+
+fn json<T: serde::de::DeserializeOwned>(text: &str, column: &str) -> StoreResult<T> {
+    serde_json::from_str(text)
+        .map_err(|e| StoreError::Internal(format!("bad JSON in {column}: {e}")))
+}
+
+pub async fn results(
+    store: &PgStore,
+    company: CompanyId,
+    interview: InterviewId,
+) -> StoreResult<InterviewResults> {
+    let mut conn = store.pool().acquire().await?;
+    let owned: Option<i64> =
+        sqlx::query_scalar("SELECT number FROM interviews WHERE id = $1 AND company_id = $2")
+            .bind(interview.uuid())
+            .bind(company.uuid())
+            .fetch_optional(&mut *conn)
+            .await?;
+    if owned.is_none() {
+        return Ok(InterviewResults::default());
+    }
+    let row: Option<AnalysisRow> = sqlx::query_as(
+        "SELECT id, attempt_id, score, summary, strengths, weaknesses, criteria, created_at \
+         FROM analyses WHERE interview_id = $1",
+    )
+    .bind(interview.uuid())
+    .fetch_optional(&mut *conn)
+    .await?;
+    let analysis = match row {
+        None => None,
+        Some(r) => Some(StoredAnalysis {
+            id: r.id,
+            attempt_id: r.attempt_id.into(),
+            analysis: Analysis {
+                score: u8::try_from(r.score).unwrap_or(1),
+                summary: r.summary,
+                strengths: json(&r.strengths, "analyses.strengths")?,
+                weaknesses: json(&r.weaknesses, "analyses.weaknesses")?,
+                criteria: json(&r.criteria, "analyses.criteria")?,
+            },
+            created_at: from_millis(r.created_at),
+        }),
+    };
+    Ok(InterviewResults {
+        transcript: interview_transcript(&mut conn, interview).await?,
+        analysis,
+    })
+}
+
+pub async fn recording_key(
+    store: &PgStore,
+    company: CompanyId,
+    interview: InterviewId,
+    attempt: AttemptId,
+) -> StoreResult<Option<String>> {
+    let key: Option<Option<String>> = sqlx::query_scalar(
+        "SELECT a.recording_key FROM call_attempts a JOIN interviews i ON i.id = a.interview_id \
+         WHERE a.id = $1 AND a.interview_id = $2 AND i.company_id = $3",
+    )
+    .bind(attempt.uuid())
+    .bind(interview.uuid())
+    .bind(company.uuid())
+    .fetch_optional(store.pool())
+    .await?;
+    Ok(key.flatten())
+}

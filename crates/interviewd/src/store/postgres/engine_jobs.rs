@@ -1,0 +1,303 @@
+//! The post-call pipeline jobs and the blob-deletion outbox on PostgreSQL. Both are claimed with
+//! a lease and a fence (`UPDATE … RETURNING` over rows selected `FOR UPDATE SKIP LOCKED`, so
+//! processes claiming at the same time take different rows); a job is finished by deleting its
+//! row under the fence, so a worker whose lease ran out cannot finish it twice.
+
+use super::PgStore;
+use super::engine_snapshot::{attempt_transcript, snapshot};
+use super::events;
+use crate::engine::payload::{self, Completion};
+use crate::store::StoreResult;
+use crate::store::engine::{AnalysisSource, BlobDeletion, PipelineJob, Touch};
+use crate::store::rows::to_json;
+use chrono::{DateTime, Utc};
+use interviewd_domain::AttemptId;
+use interviewd_domain::time::to_millis;
+use interviewd_voice::DEFAULT_QUESTIONS;
+use interviewd_voice::analysis::Analysis;
+use sqlx::PgConnection;
+use uuid::Uuid;
+
+fn limit(max: usize) -> i64 {
+    i64::try_from(max).unwrap_or(i64::MAX)
+}
+
+#[derive(sqlx::FromRow)]
+struct JobRow {
+    id: Uuid,
+    kind: String,
+    interview_id: Uuid,
+    attempt_id: Uuid,
+    company_id: Uuid,
+    fence: i64,
+    tries: i64,
+}
+
+pub async fn claim_jobs(
+    store: &PgStore,
+    owner: &str,
+    now: DateTime<Utc>,
+    lease_until: DateTime<Utc>,
+    max: usize,
+    only: Option<Uuid>,
+) -> StoreResult<Vec<PipelineJob>> {
+    let rows: Vec<JobRow> = sqlx::query_as(
+        "WITH due AS MATERIALIZED (SELECT id FROM pipeline_jobs WHERE run_at <= $3 \
+           AND (lease_until IS NULL OR lease_until < $3) AND ($4::uuid IS NULL OR id = $4) \
+           ORDER BY run_at LIMIT $5 FOR UPDATE SKIP LOCKED) \
+         UPDATE pipeline_jobs j SET lease_owner = $1, lease_until = $2, fence = j.fence + 1, \
+         tries = j.tries + 1 FROM due WHERE j.id = due.id \
+         RETURNING j.id, j.kind, j.interview_id, j.attempt_id, j.company_id, j.fence, j.tries",
+    )
+    .bind(owner)
+    .bind(to_millis(lease_until))
+    .bind(to_millis(now))
+    .bind(only)
+    .bind(limit(max))
+    .fetch_all(store.pool())
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| PipelineJob {
+            id: r.id,
+            kind: r.kind,
+            interview_id: r.interview_id.into(),
+            attempt_id: r.attempt_id.into(),
+            company_id: r.company_id.into(),
+            fence: r.fence,
+            tries: r.tries,
+        })
+        .collect())
+}
+
+#[derive(sqlx::FromRow)]
+struct SourceRow {
+    questions: String,
+    required_skills: Option<String>,
+    nice_to_have_skills: Option<String>,
+}
+
+fn list(text: Option<&str>) -> Vec<String> {
+    text.and_then(|t| serde_json::from_str(t).ok())
+        .unwrap_or_default()
+}
+
+pub async fn analysis_source(
+    store: &PgStore,
+    job: &PipelineJob,
+) -> StoreResult<Option<AnalysisSource>> {
+    let mut conn = store.pool().acquire().await?;
+    let row: Option<SourceRow> = sqlx::query_as(
+        "SELECT g.questions, j.required_skills, j.nice_to_have_skills \
+         FROM interviews i JOIN agents g ON g.id = i.agent_id LEFT JOIN jobs j ON j.id = i.job_id \
+         WHERE i.id = $1",
+    )
+    .bind(job.interview_id.uuid())
+    .fetch_optional(&mut *conn)
+    .await?;
+    let Some(row) = row else { return Ok(None) };
+    let mut questions = list(Some(&row.questions));
+    if questions.is_empty() {
+        questions = DEFAULT_QUESTIONS.iter().map(|q| (*q).to_owned()).collect();
+    }
+    Ok(Some(AnalysisSource {
+        skills: list(row.required_skills.as_deref()),
+        nice_to_have: list(row.nice_to_have_skills.as_deref()),
+        questions,
+        turns: attempt_transcript(&mut conn, job.attempt_id).await?,
+    }))
+}
+
+async fn recorded_attempts(
+    conn: &mut PgConnection,
+    interview: Uuid,
+) -> StoreResult<Vec<AttemptId>> {
+    let ids: Vec<Uuid> = sqlx::query_scalar(
+        "SELECT id FROM call_attempts WHERE interview_id = $1 AND recording_key IS NOT NULL \
+         ORDER BY created_at, id",
+    )
+    .bind(interview)
+    .fetch_all(conn)
+    .await?;
+    Ok(ids.into_iter().map(Into::into).collect())
+}
+
+pub async fn complete(
+    store: &PgStore,
+    job: &PipelineJob,
+    analysis: &Analysis,
+    at: DateTime<Utc>,
+    public_url: &str,
+) -> StoreResult<Touch> {
+    let at_ms = to_millis(at);
+    let interview = job.interview_id.uuid();
+    let mut tx = store.write_tx().await?;
+    // The interview first: the deletion path locks it before its jobs go with it.
+    let exists: Option<i64> =
+        sqlx::query_scalar("SELECT number FROM interviews WHERE id = $1 FOR UPDATE")
+            .bind(interview)
+            .fetch_optional(&mut *tx)
+            .await?;
+    if exists.is_none() {
+        return Ok(Touch::Gone);
+    }
+    let removed = sqlx::query("DELETE FROM pipeline_jobs WHERE id = $1 AND fence = $2")
+        .bind(job.id)
+        .bind(job.fence)
+        .execute(&mut *tx)
+        .await?;
+    if removed.rows_affected() != 1 {
+        return Ok(Touch::Stale);
+    }
+    let completed = sqlx::query(
+        "UPDATE interviews SET status = 'COMPLETED', finished_at = $1, updated_at = $1 \
+         WHERE id = $2 AND status IN ('SCHEDULED', 'IN_PROGRESS')",
+    )
+    .bind(at_ms)
+    .bind(interview)
+    .execute(&mut *tx)
+    .await?;
+    if completed.rows_affected() == 1 {
+        sqlx::query(
+            "INSERT INTO analyses (interview_id, id, attempt_id, company_id, score, summary, \
+             strengths, weaknesses, criteria, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
+             ON CONFLICT (interview_id) DO NOTHING",
+        )
+        .bind(interview)
+        .bind(Uuid::now_v7())
+        .bind(job.attempt_id.uuid())
+        .bind(job.company_id.uuid())
+        .bind(i64::from(analysis.score))
+        .bind(&analysis.summary)
+        .bind(to_json(&analysis.strengths))
+        .bind(to_json(&analysis.weaknesses))
+        .bind(to_json(&analysis.criteria))
+        .bind(at_ms)
+        .execute(&mut *tx)
+        .await?;
+        if let Some(snap) = snapshot(&mut tx, job.interview_id).await? {
+            let transcript = attempt_transcript(&mut tx, job.attempt_id).await?;
+            let recordings = recorded_attempts(&mut tx, interview).await?;
+            let completion = Completion {
+                completed_at: at,
+                transcript: &transcript,
+                analysis,
+                recordings: &recordings,
+                public_url,
+            };
+            for event in payload::completed(&snap, job.attempt_id, &completion) {
+                events::insert(&mut tx, &event).await?;
+            }
+        }
+    }
+    tx.commit().await?;
+    Ok(Touch::Applied)
+}
+
+pub async fn defer_job(
+    store: &PgStore,
+    job: &PipelineJob,
+    run_at: DateTime<Utc>,
+    error: &str,
+) -> StoreResult<()> {
+    sqlx::query(
+        "UPDATE pipeline_jobs SET run_at = $1, lease_owner = NULL, lease_until = NULL, last_error = $2 \
+         WHERE id = $3 AND fence = $4",
+    )
+    .bind(to_millis(run_at))
+    .bind(error)
+    .bind(job.id)
+    .bind(job.fence)
+    .execute(store.pool())
+    .await?;
+    Ok(())
+}
+
+pub async fn drop_job(store: &PgStore, job: &PipelineJob) -> StoreResult<()> {
+    sqlx::query("DELETE FROM pipeline_jobs WHERE id = $1")
+        .bind(job.id)
+        .execute(store.pool())
+        .await?;
+    Ok(())
+}
+
+/// Queues one blob key for deletion inside the caller's transaction (idempotent).
+pub async fn enqueue_blob(
+    conn: &mut PgConnection,
+    key: &str,
+    at: DateTime<Utc>,
+) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO blob_deletions (key, run_at, created_at) VALUES ($1, $2, $2) \
+         ON CONFLICT (key) DO NOTHING",
+    )
+    .bind(key)
+    .bind(to_millis(at))
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn enqueue_blobs(store: &PgStore, keys: &[String], at: DateTime<Utc>) -> StoreResult<()> {
+    let mut tx = store.write_tx().await?;
+    for key in keys {
+        enqueue_blob(&mut tx, key, at).await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+pub async fn claim_blobs(
+    store: &PgStore,
+    owner: &str,
+    now: DateTime<Utc>,
+    lease_until: DateTime<Utc>,
+    max: usize,
+) -> StoreResult<Vec<BlobDeletion>> {
+    let rows: Vec<(String, i64, i64)> = sqlx::query_as(
+        "WITH due AS MATERIALIZED (SELECT key FROM blob_deletions WHERE run_at <= $3 \
+           AND (lease_until IS NULL OR lease_until < $3) ORDER BY run_at LIMIT $4 \
+           FOR UPDATE SKIP LOCKED) \
+         UPDATE blob_deletions b SET lease_owner = $1, lease_until = $2, fence = b.fence + 1, \
+         tries = b.tries + 1 FROM due WHERE b.key = due.key \
+         RETURNING b.key, b.fence, b.tries",
+    )
+    .bind(owner)
+    .bind(to_millis(lease_until))
+    .bind(to_millis(now))
+    .bind(limit(max))
+    .fetch_all(store.pool())
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(key, fence, tries)| BlobDeletion { key, fence, tries })
+        .collect())
+}
+
+pub async fn finish_blob(store: &PgStore, d: &BlobDeletion) -> StoreResult<bool> {
+    let done = sqlx::query("DELETE FROM blob_deletions WHERE key = $1 AND fence = $2")
+        .bind(&d.key)
+        .bind(d.fence)
+        .execute(store.pool())
+        .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+pub async fn defer_blob(
+    store: &PgStore,
+    d: &BlobDeletion,
+    run_at: DateTime<Utc>,
+    error: &str,
+) -> StoreResult<()> {
+    sqlx::query(
+        "UPDATE blob_deletions SET run_at = $1, lease_owner = NULL, lease_until = NULL, \
+         last_error = $2 WHERE key = $3 AND fence = $4",
+    )
+    .bind(to_millis(run_at))
+    .bind(error)
+    .bind(&d.key)
+    .bind(d.fence)
+    .execute(store.pool())
+    .await?;
+    Ok(())
+}

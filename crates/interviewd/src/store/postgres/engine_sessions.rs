@@ -1,0 +1,210 @@
+//! Online (web) sessions on PostgreSQL. A session is an attempt with direction `WEB` plus an
+//! `online_sessions` row holding its questions and the answers so far. It takes a slot like a
+//! call (kind `web`, owner `web`); its lease is the idle deadline, pushed back by every answer.
+
+use super::engine_queue::{miss, provision_slots, take_slot};
+use super::engine_snapshot::snapshot;
+use super::{PgStore, events, interviews};
+use crate::engine::payload;
+use crate::interview_cols;
+use crate::store::StoreResult;
+use crate::store::engine::{Lease, LiveSession, NewSession, SessionStart, SessionView, Touch};
+use crate::store::rows::{InterviewRow, to_json};
+use chrono::{DateTime, Utc};
+use interviewd_domain::model::Interview;
+use interviewd_domain::time::{from_millis, to_millis};
+use uuid::Uuid;
+
+/// The slot owner of web sessions (no worker heartbeats them).
+pub const WEB_OWNER: &str = "web";
+
+#[derive(sqlx::FromRow)]
+struct LiveRow {
+    id: Uuid,
+    fence: i64,
+    lease_until: Option<i64>,
+    questions: String,
+    answers: String,
+    started_at: i64,
+}
+
+pub async fn by_token(store: &PgStore, token: &str) -> StoreResult<Option<SessionView>> {
+    let row: Option<InterviewRow> = sqlx::query_as(concat!(
+        "SELECT ",
+        interview_cols!(),
+        " FROM interviews WHERE invite_token = $1"
+    ))
+    .bind(token)
+    .fetch_optional(store.pool())
+    .await?;
+    let Some(row) = row else { return Ok(None) };
+    let interview = Interview::try_from(row)?;
+    let questions: Option<String> =
+        sqlx::query_scalar("SELECT questions FROM agents WHERE id = $1")
+            .bind(interview.agent_id.uuid())
+            .fetch_optional(store.pool())
+            .await?;
+    let live: Option<LiveRow> = sqlx::query_as(
+        "SELECT a.id, a.fence, a.lease_until, s.questions, s.answers, s.started_at \
+         FROM call_attempts a JOIN online_sessions s ON s.attempt_id = a.id \
+         WHERE a.interview_id = $1 AND a.status = 'IN_PROGRESS' AND a.direction = 'WEB'",
+    )
+    .bind(interview.id.uuid())
+    .fetch_optional(store.pool())
+    .await?;
+    Ok(Some(SessionView {
+        questions: questions
+            .and_then(|q| serde_json::from_str(&q).ok())
+            .unwrap_or_default(),
+        live: live.map(|l| LiveSession {
+            lease: Lease {
+                attempt_id: l.id.into(),
+                fence: l.fence,
+            },
+            questions: serde_json::from_str(&l.questions).unwrap_or_default(),
+            answers: serde_json::from_str(&l.answers).unwrap_or_default(),
+            started_at: from_millis(l.started_at),
+            lease_until: from_millis(l.lease_until.unwrap_or(0)),
+        }),
+        interview,
+    }))
+}
+
+pub async fn start(store: &PgStore, s: &NewSession) -> StoreResult<SessionStart> {
+    let now = to_millis(s.now);
+    let interview = s.attempt.interview_id.uuid();
+    let mut tx = store.write_tx().await?;
+    // The interview and its attempts stay as read until commit (two tabs opening the same
+    // link at once: one session starts, the other finds it live).
+    let state = interviews::lock(&mut tx, interview)
+        .await?
+        .map(|i| (i.status.as_str().to_owned(), i.invite.revoked_at));
+    let live: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM call_attempts WHERE interview_id = $1 AND status = 'IN_PROGRESS'",
+    )
+    .bind(interview)
+    .fetch_one(&mut *tx)
+    .await?;
+    if !matches!(state, Some((ref status, None)) if status == "SCHEDULED") || live > 0 {
+        return Ok(SessionStart::NotStartable);
+    }
+    let company = s.attempt.company_id.uuid();
+    // Every taker of the company's slots holds this row lock (claims skip it meanwhile).
+    let (limit, provisioned): (i64, i64) = sqlx::query_as(
+        "SELECT c.concurrency_limit, (SELECT COUNT(*) FROM company_slots s WHERE s.company_id = c.id) \
+         FROM companies c WHERE c.id = $1 FOR NO KEY UPDATE OF c",
+    )
+    .bind(company)
+    .fetch_one(&mut *tx)
+    .await?;
+    provision_slots(&mut tx, company, limit, provisioned).await?;
+    let lease = Lease {
+        attempt_id: s.attempt.id,
+        fence: 1,
+    };
+    if !take_slot(
+        &mut tx,
+        company,
+        limit,
+        lease,
+        WEB_OWNER,
+        "web",
+        s.idle_until,
+    )
+    .await?
+    {
+        return Ok(SessionStart::NoSlot);
+    }
+    interviews::insert_attempt(&mut tx, &s.attempt).await?;
+    sqlx::query(
+        "UPDATE call_attempts SET fence = $1, lease_owner = $2, lease_until = $3, answered_at = $4 \
+         WHERE id = $5",
+    )
+    .bind(lease.fence)
+    .bind(WEB_OWNER)
+    .bind(to_millis(s.idle_until))
+    .bind(now)
+    .bind(s.attempt.id.uuid())
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query(
+        "INSERT INTO online_sessions (attempt_id, interview_id, questions, answers, started_at, \
+         updated_at) VALUES ($1, $2, $3, '[]', $4, $4)",
+    )
+    .bind(s.attempt.id.uuid())
+    .bind(interview)
+    .bind(to_json(&s.questions))
+    .bind(now)
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query(
+        "UPDATE interviews SET status = 'IN_PROGRESS', started_at = COALESCE(started_at, $1), \
+         updated_at = $1 WHERE id = $2",
+    )
+    .bind(now)
+    .bind(interview)
+    .execute(&mut *tx)
+    .await?;
+    if let Some(snap) = snapshot(&mut tx, s.attempt.interview_id).await? {
+        events::insert(&mut tx, &payload::started(&snap, s.attempt.id, s.now)).await?;
+    }
+    tx.commit().await?;
+    Ok(SessionStart::Started(lease))
+}
+
+pub async fn answer(
+    store: &PgStore,
+    lease: Lease,
+    index: usize,
+    text: &str,
+    now: DateTime<Utc>,
+    idle_until: DateTime<Utc>,
+) -> StoreResult<Touch> {
+    let mut tx = store.write_tx().await?;
+    // The attempt, then its session row, stay as read until commit (attempts are locked
+    // first everywhere): two answers sent at once cannot both be appended.
+    sqlx::query("SELECT id FROM call_attempts WHERE id = $1 FOR UPDATE")
+        .bind(lease.attempt_id.uuid())
+        .execute(&mut *tx)
+        .await?;
+    let answers: Option<String> = sqlx::query_scalar(
+        "SELECT s.answers FROM call_attempts a JOIN online_sessions s ON s.attempt_id = a.id \
+         WHERE a.id = $1 AND a.fence = $2 AND a.status = 'IN_PROGRESS' AND a.lease_until >= $3 \
+         FOR UPDATE OF s",
+    )
+    .bind(lease.attempt_id.uuid())
+    .bind(lease.fence)
+    .bind(to_millis(now))
+    .fetch_optional(&mut *tx)
+    .await?;
+    let Some(answers) = answers else {
+        return miss(&mut tx, lease.attempt_id).await;
+    };
+    let mut answers: Vec<String> = serde_json::from_str(&answers).unwrap_or_default();
+    if answers.len() != index {
+        return Ok(Touch::Stale);
+    }
+    answers.push(text.to_owned());
+    let until = to_millis(idle_until);
+    sqlx::query("UPDATE online_sessions SET answers = $1, updated_at = $2 WHERE attempt_id = $3")
+        .bind(to_json(&answers))
+        .bind(to_millis(now))
+        .bind(lease.attempt_id.uuid())
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query("UPDATE call_attempts SET lease_until = $1 WHERE id = $2")
+        .bind(until)
+        .bind(lease.attempt_id.uuid())
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query(
+        "UPDATE company_slots SET lease_until = $1 WHERE holder_attempt_id = $2 AND holder_fence = $3",
+    )
+    .bind(until)
+    .bind(lease.attempt_id.uuid())
+    .bind(lease.fence)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(Touch::Applied)
+}

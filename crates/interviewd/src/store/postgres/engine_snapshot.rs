@@ -1,0 +1,159 @@
+//! Reads shared by the engine's PostgreSQL statements: the event snapshot of an interview and
+//! transcripts.
+
+use crate::engine::payload::{CandidateSnapshot, EventIds, InterviewSnapshot, JobSnapshot};
+use crate::store::StoreResult;
+use interviewd_domain::time::from_millis;
+use interviewd_domain::{AttemptId, InterviewId};
+use interviewd_voice::{Role, Turn};
+use sqlx::PgConnection;
+use uuid::Uuid;
+
+#[derive(sqlx::FromRow)]
+struct SnapshotRow {
+    id: Uuid,
+    company_id: Uuid,
+    candidate_id: Uuid,
+    job_id: Option<Uuid>,
+    number: i64,
+    started_at: Option<i64>,
+    c_number: i64,
+    first_name: Option<String>,
+    last_name: Option<String>,
+    email: Option<String>,
+    phone: Option<String>,
+    j_number: Option<i64>,
+    j_title: Option<String>,
+}
+
+/// The snapshot of an interview; `None` when it is gone.
+pub async fn snapshot(
+    conn: &mut PgConnection,
+    interview: InterviewId,
+) -> StoreResult<Option<InterviewSnapshot>> {
+    let row: Option<SnapshotRow> = sqlx::query_as(
+        "SELECT i.id, i.company_id, i.candidate_id, i.job_id, i.number, i.started_at, \
+         c.number AS c_number, c.first_name, c.last_name, c.email, c.phone, \
+         j.number AS j_number, j.title AS j_title \
+         FROM interviews i JOIN candidates c ON c.id = i.candidate_id \
+         LEFT JOIN jobs j ON j.id = i.job_id WHERE i.id = $1",
+    )
+    .bind(interview.uuid())
+    .fetch_optional(conn)
+    .await?;
+    Ok(row.map(|r| InterviewSnapshot {
+        interview_id: r.id.into(),
+        company_id: r.company_id.into(),
+        candidate_id: r.candidate_id.into(),
+        job_id: r.job_id.map(Into::into),
+        interview_number: r.number,
+        candidate: CandidateSnapshot {
+            number: r.c_number,
+            first_name: r.first_name,
+            last_name: r.last_name,
+            email: r.email,
+            phone: r.phone,
+        },
+        job: match (r.job_id, r.j_number, r.j_title) {
+            (Some(id), Some(number), Some(title)) => Some(JobSnapshot {
+                id: id.into(),
+                number,
+                title,
+            }),
+            _ => None,
+        },
+        started_at: r.started_at.map(from_millis),
+    }))
+}
+
+/// The ids events carry; `None` when the interview is gone.
+pub async fn event_ids(
+    conn: &mut PgConnection,
+    interview: InterviewId,
+) -> StoreResult<Option<EventIds>> {
+    let row: Option<(Uuid, Uuid, Option<Uuid>)> =
+        sqlx::query_as("SELECT company_id, candidate_id, job_id FROM interviews WHERE id = $1")
+            .bind(interview.uuid())
+            .fetch_optional(conn)
+            .await?;
+    Ok(row.map(|(company, candidate, job)| EventIds {
+        company_id: company.into(),
+        interview_id: interview,
+        candidate_id: candidate.into(),
+        job_id: job.map(Into::into),
+    }))
+}
+
+type TurnRow = (String, String, i64, i64);
+
+fn turn(row: TurnRow) -> Turn {
+    let (role, text, start, end) = row;
+    Turn {
+        role: if role == "agent" {
+            Role::Agent
+        } else {
+            Role::Participant
+        },
+        text,
+        start_ms: u64::try_from(start).unwrap_or(0),
+        end_ms: u64::try_from(end).unwrap_or(0),
+    }
+}
+
+/// The transcript of one attempt.
+pub async fn attempt_transcript(
+    conn: &mut PgConnection,
+    attempt: AttemptId,
+) -> StoreResult<Vec<Turn>> {
+    let rows: Vec<TurnRow> = sqlx::query_as(
+        "SELECT role, text, start_ms, end_ms FROM transcript_turns WHERE attempt_id = $1 ORDER BY seq",
+    )
+    .bind(attempt.uuid())
+    .fetch_all(conn)
+    .await?;
+    Ok(rows.into_iter().map(turn).collect())
+}
+
+/// The transcript of an interview (its attempts in creation order).
+pub async fn interview_transcript(
+    conn: &mut PgConnection,
+    interview: InterviewId,
+) -> StoreResult<Vec<Turn>> {
+    let rows: Vec<TurnRow> = sqlx::query_as(
+        "SELECT role, text, start_ms, end_ms FROM transcript_turns WHERE interview_id = $1 \
+         ORDER BY attempt_id, seq",
+    )
+    .bind(interview.uuid())
+    .fetch_all(conn)
+    .await?;
+    Ok(rows.into_iter().map(turn).collect())
+}
+
+/// Writes an attempt's transcript (idempotent).
+pub async fn insert_transcript(
+    conn: &mut PgConnection,
+    interview: Uuid,
+    attempt: AttemptId,
+    turns: &[Turn],
+) -> StoreResult<()> {
+    for (seq, t) in turns.iter().enumerate() {
+        let role = match t.role {
+            Role::Agent => "agent",
+            Role::Participant => "participant",
+        };
+        sqlx::query(
+            "INSERT INTO transcript_turns (attempt_id, seq, interview_id, role, text, start_ms, end_ms) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (attempt_id, seq) DO NOTHING",
+        )
+        .bind(attempt.uuid())
+        .bind(i64::try_from(seq).unwrap_or(i64::MAX))
+        .bind(interview)
+        .bind(role)
+        .bind(&t.text)
+        .bind(i64::try_from(t.start_ms).unwrap_or(i64::MAX))
+        .bind(i64::try_from(t.end_ms).unwrap_or(i64::MAX))
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
+}

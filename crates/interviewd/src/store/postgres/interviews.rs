@@ -1,0 +1,266 @@
+//! Interviews and their call attempts, and [`lock`], the lock order of this backend.
+
+use super::{PgStore, candidates, catalog};
+use crate::store::rows::{AttemptRow, InterviewRow, to_json};
+use crate::store::{InterviewDetail, InterviewFilter, NewInterview, StoreResult};
+use crate::{attempt_cols, interview_cols};
+use interviewd_domain::model::{CallAttempt, Interview};
+use interviewd_domain::time::to_millis;
+use interviewd_domain::{CompanyId, InterviewId, PageRequest};
+use sqlx::{PgConnection, PgPool, Postgres};
+use uuid::Uuid;
+
+pub async fn insert_attempt(conn: &mut PgConnection, a: &CallAttempt) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO call_attempts (id, interview_id, company_id, status, direction, reason_code, notes, retry_number, \
+         scheduled_at, called_at, ended_at, duration_ms, recording_key, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
+    )
+    .bind(a.id.uuid())
+    .bind(a.interview_id.uuid())
+    .bind(a.company_id.uuid())
+    .bind(a.status.as_str())
+    .bind(&a.direction)
+    .bind(&a.reason_code)
+    .bind(&a.notes)
+    .bind(i64::from(a.retry_number))
+    .bind(to_millis(a.scheduled_at))
+    .bind(a.called_at.map(to_millis))
+    .bind(a.ended_at.map(to_millis))
+    .bind(a.duration_ms)
+    .bind(&a.recording_key)
+    .bind(to_millis(a.created_at))
+    .bind(to_millis(a.updated_at))
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn insert_interview(conn: &mut PgConnection, i: &Interview) -> StoreResult<i64> {
+    Ok(sqlx::query_scalar(
+        "INSERT INTO interviews (id, company_id, candidate_id, job_id, agent_id, channel, status, scheduled_at, \
+         started_at, finished_at, is_test, metadata, invite_token, invite_sent_at, invite_starts_at, invite_expires_at, \
+         invite_revoked_at, custom_field_id, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20) \
+         RETURNING number",
+    )
+    .bind(i.id.uuid())
+    .bind(i.company_id.uuid())
+    .bind(i.candidate_id.uuid())
+    .bind(i.job_id.map(|j| j.uuid()))
+    .bind(i.agent_id.uuid())
+    .bind(i.channel.as_str())
+    .bind(i.status.as_str())
+    .bind(to_millis(i.scheduled_at))
+    .bind(i.started_at.map(to_millis))
+    .bind(i.finished_at.map(to_millis))
+    .bind(i.is_test)
+    .bind(to_json(&i.metadata))
+    .bind(&i.invite.token)
+    .bind(to_millis(i.invite.sent_at))
+    .bind(i.invite.starts_at.map(to_millis))
+    .bind(i.invite.expires_at.map(to_millis))
+    .bind(i.invite.revoked_at.map(to_millis))
+    .bind(&i.invite.custom_field_id)
+    .bind(to_millis(i.created_at))
+    .bind(to_millis(i.updated_at))
+    .fetch_one(conn)
+    .await?)
+}
+
+pub async fn create(store: &PgStore, plan: &NewInterview) -> StoreResult<Interview> {
+    let mut tx = store.write_tx().await?;
+    if let Some(job) = &plan.new_job {
+        catalog::insert_job(&mut tx, job).await?;
+    }
+    if let Some(agent) = &plan.new_agent {
+        catalog::insert_agent(&mut tx, agent).await?;
+    }
+    if let Some(candidate) = &plan.new_candidate {
+        candidates::insert(&mut tx, candidate).await?;
+    }
+    if let Some((candidate, job)) = plan.link_candidate_to_job {
+        sqlx::query(
+            "INSERT INTO candidate_jobs (candidate_id, job_id, company_id, created_at) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (candidate_id, job_id) DO NOTHING",
+        )
+        .bind(candidate.uuid())
+        .bind(job.uuid())
+        .bind(plan.interview.company_id.uuid())
+        .bind(to_millis(plan.interview.created_at))
+        .execute(&mut *tx)
+        .await?;
+    }
+    let number = insert_interview(&mut tx, &plan.interview).await?;
+    if let Some(attempt) = &plan.first_attempt {
+        insert_attempt(&mut tx, attempt).await?;
+    }
+    for event in &plan.events {
+        super::events::insert(&mut tx, event).await?;
+    }
+    tx.commit().await?;
+    Ok(Interview {
+        number,
+        ..plan.interview.clone()
+    })
+}
+
+pub async fn attempts_of<'e, E: sqlx::Executor<'e, Database = Postgres>>(
+    exec: E,
+    id: Uuid,
+) -> StoreResult<Vec<CallAttempt>> {
+    let rows: Vec<AttemptRow> = sqlx::query_as(concat!(
+        "SELECT ",
+        attempt_cols!(),
+        " FROM call_attempts WHERE interview_id = $1 ORDER BY created_at, id"
+    ))
+    .bind(id)
+    .fetch_all(exec)
+    .await?;
+    rows.into_iter().map(CallAttempt::try_from).collect()
+}
+
+/// Locks an interview for the rest of the caller's transaction and reads it: its attempts
+/// first, then its row — the order every transaction here takes them in, so two that touch
+/// the same interview cannot deadlock. `None` when it is gone.
+pub async fn lock(conn: &mut PgConnection, id: Uuid) -> StoreResult<Option<Interview>> {
+    sqlx::query("SELECT id FROM call_attempts WHERE interview_id = $1 ORDER BY id FOR UPDATE")
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+    let row: Option<InterviewRow> = sqlx::query_as(concat!(
+        "SELECT ",
+        interview_cols!(),
+        " FROM interviews WHERE id = $1 FOR UPDATE"
+    ))
+    .bind(id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    row.map(Interview::try_from).transpose()
+}
+
+pub async fn get(
+    pool: &PgPool,
+    company: CompanyId,
+    id: InterviewId,
+) -> StoreResult<Option<InterviewDetail>> {
+    let row: Option<InterviewRow> = sqlx::query_as(concat!(
+        "SELECT ",
+        interview_cols!(),
+        " FROM interviews WHERE id = $1 AND company_id = $2"
+    ))
+    .bind(id.uuid())
+    .bind(company.uuid())
+    .fetch_optional(pool)
+    .await?;
+    match row {
+        None => Ok(None),
+        Some(row) => {
+            let attempts = attempts_of(pool, row.id).await?;
+            Ok(Some(InterviewDetail {
+                interview: Interview::try_from(row)?,
+                attempts,
+            }))
+        }
+    }
+}
+
+pub async fn list(
+    pool: &PgPool,
+    company: CompanyId,
+    f: &InterviewFilter,
+    p: PageRequest,
+) -> StoreResult<(Vec<InterviewDetail>, i64)> {
+    const FILTER: &str = " FROM interviews WHERE company_id = $1 AND ($2 IS NULL OR candidate_id = $2) \
+        AND ($3 IS NULL OR agent_id = $3) AND ($4 IS NULL OR job_id = $4) AND ($5 IS NULL OR status = $5)";
+    let rows: Vec<InterviewRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT {} {FILTER} ORDER BY number LIMIT $6 OFFSET $7",
+        interview_cols!()
+    )))
+    .bind(company.uuid())
+    .bind(f.candidate_id.map(|c| c.uuid()))
+    .bind(f.agent_id.map(|a| a.uuid()))
+    .bind(f.job_id.map(|j| j.uuid()))
+    .bind(f.status.map(|s| s.as_str()))
+    .bind(i64::from(p.limit))
+    .bind(p.offset())
+    .fetch_all(pool)
+    .await?;
+    let total: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) {FILTER}")))
+        .bind(company.uuid())
+        .bind(f.candidate_id.map(|c| c.uuid()))
+        .bind(f.agent_id.map(|a| a.uuid()))
+        .bind(f.job_id.map(|j| j.uuid()))
+        .bind(f.status.map(|s| s.as_str()))
+        .fetch_one(pool)
+        .await?;
+    let mut items = Vec::with_capacity(rows.len());
+    for row in rows {
+        let attempts = attempts_of(pool, row.id).await?;
+        items.push(InterviewDetail {
+            interview: Interview::try_from(row)?,
+            attempts,
+        });
+    }
+    Ok((items, total))
+}
+
+async fn detail_of(
+    pool: &PgPool,
+    row: Option<InterviewRow>,
+) -> StoreResult<Option<InterviewDetail>> {
+    match row {
+        None => Ok(None),
+        Some(row) => {
+            let attempts = attempts_of(pool, row.id).await?;
+            Ok(Some(InterviewDetail {
+                interview: Interview::try_from(row)?,
+                attempts,
+            }))
+        }
+    }
+}
+
+pub async fn by_number(
+    pool: &PgPool,
+    company: CompanyId,
+    number: i64,
+) -> StoreResult<Option<InterviewDetail>> {
+    let row: Option<InterviewRow> = sqlx::query_as(concat!(
+        "SELECT ",
+        interview_cols!(),
+        " FROM interviews WHERE number = $1 AND company_id = $2"
+    ))
+    .bind(number)
+    .bind(company.uuid())
+    .fetch_optional(pool)
+    .await?;
+    detail_of(pool, row).await
+}
+
+pub async fn by_custom_field(
+    pool: &PgPool,
+    company: CompanyId,
+    cf: &str,
+) -> StoreResult<Option<InterviewDetail>> {
+    let row: Option<InterviewRow> = sqlx::query_as(concat!(
+        "SELECT ",
+        interview_cols!(),
+        " FROM interviews WHERE custom_field_id = $1 AND company_id = $2 ORDER BY number DESC LIMIT 1"
+    ))
+    .bind(cf)
+    .bind(company.uuid())
+    .fetch_optional(pool)
+    .await?;
+    detail_of(pool, row).await
+}
+
+pub async fn open_invites(pool: &PgPool, company: CompanyId) -> StoreResult<i64> {
+    Ok(sqlx::query_scalar(
+        "SELECT COUNT(*) FROM interviews WHERE company_id = $1 AND invite_revoked_at IS NULL \
+         AND status IN ('SCHEDULED', 'IN_PROGRESS')",
+    )
+    .bind(company.uuid())
+    .fetch_one(pool)
+    .await?)
+}

@@ -1,0 +1,325 @@
+//! The single deletion path and the revoke transaction on PostgreSQL. Each request is one
+//! transaction: load, let the domain decide, apply, commit — so a crash or an error at any
+//! point leaves either everything or nothing.
+//!
+//! Another process may be claiming, answering or ending the same interview's calls at the
+//! same moment. Each interview is therefore locked (its attempts first, then its row, the
+//! order every transaction of this backend follows) and read again under the lock before the
+//! domain decides; a claim skips attempts locked here, and a call that ends meanwhile waits
+//! for this transaction.
+
+use super::PgStore;
+use super::interviews::{attempts_of, lock};
+use crate::store::delivery::NewMail;
+use crate::store::events::{NewEvent, kinds};
+use crate::store::removal::{
+    RemovalReport, RemovalRequest, RemovalScope, RevokeOutcome, RevokeRequest,
+};
+use crate::store::rows::to_json;
+use crate::store::{StoreError, StoreResult};
+use interviewd_domain::model::Interview;
+use interviewd_domain::removal::{RevokeDecision, decide_revoke, plan_deletion};
+use interviewd_domain::time::{from_millis, to_millis};
+use interviewd_domain::{CompanyId, InterviewStatus};
+use serde_json::json;
+use sqlx::PgConnection;
+use uuid::Uuid;
+
+/// The ids of the interviews a scope covers, in the company.
+async fn targets(
+    conn: &mut PgConnection,
+    company: CompanyId,
+    scope: &RemovalScope,
+) -> StoreResult<Vec<Uuid>> {
+    let (sql, a, b): (&'static str, Uuid, Option<Uuid>) = match scope {
+        RemovalScope::Interview(id) => (
+            "SELECT id FROM interviews WHERE company_id = $1 AND id = $2",
+            id.uuid(),
+            None,
+        ),
+        RemovalScope::CandidateOnJob { candidate, job } => (
+            "SELECT id FROM interviews WHERE company_id = $1 AND candidate_id = $2 AND job_id = $3",
+            candidate.uuid(),
+            Some(job.uuid()),
+        ),
+        RemovalScope::Candidate(id) => (
+            "SELECT id FROM interviews WHERE company_id = $1 AND candidate_id = $2",
+            id.uuid(),
+            None,
+        ),
+        RemovalScope::Job(id) => (
+            "SELECT id FROM interviews WHERE company_id = $1 AND job_id = $2",
+            id.uuid(),
+            None,
+        ),
+    };
+    let mut query = sqlx::query_scalar(sql).bind(company.uuid()).bind(a);
+    if let Some(b) = b {
+        query = query.bind(b);
+    }
+    Ok(query.fetch_all(&mut *conn).await?)
+}
+
+/// Deletes one (locked) interview inside the caller's transaction.
+async fn remove_one(
+    conn: &mut PgConnection,
+    i: &Interview,
+    now: chrono::DateTime<chrono::Utc>,
+    report: &mut RemovalReport,
+) -> StoreResult<()> {
+    let attempts = attempts_of(&mut *conn, i.id.uuid()).await?;
+    let plan = plan_deletion(i, &attempts);
+    // Scheduled attempts leave the queue (and go with the row below); a live call keeps its
+    // slot, keyed by attempt id, until the engine sees the call end and releases it. A live
+    // web session cannot continue once its interview is gone, so its slot is freed now.
+    super::engine::cancel_scheduled_attempts(&mut *conn, i.id, now).await?;
+    for attempt in attempts.iter().filter(|a| a.direction == "WEB") {
+        sqlx::query(
+            "UPDATE company_slots SET holder_attempt_id = NULL, holder_fence = NULL, owner = NULL, \
+             kind = NULL, lease_until = NULL WHERE holder_attempt_id = $1",
+        )
+        .bind(attempt.id.uuid())
+        .execute(&mut *conn)
+        .await?;
+    }
+    for key in &plan.recording_keys {
+        super::engine::enqueue_blob_deletion(&mut *conn, key, now).await?;
+    }
+    report.dropped_deliveries += super::delivery::purge_interview(&mut *conn, i.id).await?;
+    let deleted = NewEvent::new(
+        i.company_id,
+        Some(i.id),
+        kinds::INTERVIEW_DELETED,
+        json!({
+            "interviewId": i.id.to_string(),
+            "candidateId": i.candidate_id.to_string(),
+            "jobId": i.job_id.map(|j| j.to_string()),
+            "status": plan.status.as_str(),
+            "deletedAt": interviewd_domain::time::rfc3339(now),
+        }),
+        now,
+    );
+    super::events::insert(&mut *conn, &deleted).await?;
+    // Transcript turns, analyses, pipeline jobs, sessions and attempts cascade.
+    sqlx::query("DELETE FROM interviews WHERE id = $1")
+        .bind(i.id.uuid())
+        .execute(&mut *conn)
+        .await?;
+    report.interviews.push(i.id);
+    report.cancelled_attempts += plan.cancelled_attempts;
+    report.live_sessions += usize::from(plan.live);
+    report.recordings += plan.recording_keys.len();
+    Ok(())
+}
+
+async fn audit(
+    conn: &mut PgConnection,
+    req: &RemovalRequest,
+    target: serde_json::Value,
+    counts: serde_json::Value,
+) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO audit_log (id, company_id, key_id, action, target, counts, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(Uuid::now_v7())
+    .bind(req.company.uuid())
+    .bind(req.actor.map(|k| k.uuid()))
+    .bind(req.action)
+    .bind(to_json(&target))
+    .bind(to_json(&counts))
+    .bind(to_millis(req.now))
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Stored idempotent responses that mention what was removed go too: a replayed response must
+/// not bring erased data back, and they may hold a candidate's contact details.
+async fn forget_stored_responses(
+    conn: &mut PgConnection,
+    req: &RemovalRequest,
+    report: &RemovalReport,
+) -> StoreResult<()> {
+    let mut ids: Vec<String> = report.interviews.iter().map(ToString::to_string).collect();
+    if let RemovalScope::Candidate(id) = &req.scope {
+        ids.push(id.to_string());
+    }
+    let scope = format!("company:{}", req.company);
+    for id in ids {
+        sqlx::query("DELETE FROM idempotency_keys WHERE scope = $1 AND response_body LIKE $2")
+            .bind(&scope)
+            .bind(format!("%{id}%"))
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
+}
+
+pub async fn remove(store: &PgStore, req: &RemovalRequest) -> StoreResult<RemovalReport> {
+    let mut tx = store.write_tx().await?;
+    let mut report = RemovalReport::default();
+    for id in targets(&mut tx, req.company, &req.scope).await? {
+        // Gone meanwhile (another removal took it): nothing left to do for it.
+        if let Some(interview) = lock(&mut tx, id).await? {
+            remove_one(&mut tx, &interview, req.now, &mut report).await?;
+        }
+    }
+    let target = match &req.scope {
+        RemovalScope::Interview(id) => json!({ "interviewId": id.to_string() }),
+        RemovalScope::CandidateOnJob { candidate, job } => {
+            sqlx::query("DELETE FROM candidate_jobs WHERE candidate_id = $1 AND job_id = $2")
+                .bind(candidate.uuid())
+                .bind(job.uuid())
+                .execute(&mut *tx)
+                .await?;
+            let event = NewEvent::new(
+                req.company,
+                None,
+                kinds::CANDIDATE_REMOVED_FROM_JOB,
+                json!({
+                    "candidateId": candidate.to_string(),
+                    "jobId": job.to_string(),
+                    "interviewIds": report.interviews.iter().map(ToString::to_string).collect::<Vec<_>>(),
+                }),
+                req.now,
+            );
+            super::events::insert(&mut tx, &event).await?;
+            json!({ "candidateId": candidate.to_string(), "jobId": job.to_string() })
+        }
+        RemovalScope::Candidate(id) => {
+            sqlx::query("DELETE FROM candidates WHERE id = $1 AND company_id = $2")
+                .bind(id.uuid())
+                .bind(req.company.uuid())
+                .execute(&mut *tx)
+                .await?;
+            json!({ "candidateId": id.to_string() })
+        }
+        RemovalScope::Job(id) => {
+            sqlx::query("DELETE FROM candidate_jobs WHERE job_id = $1")
+                .bind(id.uuid())
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query("DELETE FROM jobs WHERE id = $1 AND company_id = $2")
+                .bind(id.uuid())
+                .bind(req.company.uuid())
+                .execute(&mut *tx)
+                .await?;
+            json!({ "jobId": id.to_string() })
+        }
+    };
+    let mut target = target;
+    target["interviewIds"] = json!(
+        report
+            .interviews
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+    );
+    let counts = json!({
+        "interviews": report.interviews.len(),
+        "cancelledAttempts": report.cancelled_attempts,
+        "liveSessions": report.live_sessions,
+        "recordings": report.recordings,
+        "droppedDeliveries": report.dropped_deliveries,
+    });
+    forget_stored_responses(&mut tx, req, &report).await?;
+    audit(&mut tx, req, target, counts).await?;
+    store.faults.check("remove.before_commit")?;
+    tx.commit().await?;
+    Ok(report)
+}
+
+pub async fn revoke(
+    store: &PgStore,
+    req: &RevokeRequest,
+    notice: Option<&NewMail>,
+) -> StoreResult<RevokeOutcome> {
+    let mut tx = store.write_tx().await?;
+    let id: Option<Uuid> =
+        sqlx::query_scalar("SELECT id FROM interviews WHERE company_id = $1 AND number = $2")
+            .bind(req.company.uuid())
+            .bind(req.response_id)
+            .fetch_optional(&mut *tx)
+            .await?;
+    let Some(id) = id else {
+        return Ok(RevokeOutcome::NotFound);
+    };
+    // Decided on the state under the lock: a dispatcher cannot start it in between.
+    let Some(interview) = lock(&mut tx, id).await? else {
+        return Ok(RevokeOutcome::NotFound);
+    };
+    let plan_changed: Option<i64> =
+        sqlx::query_scalar("SELECT plan_changed_at FROM companies WHERE id = $1")
+            .bind(req.company.uuid())
+            .fetch_one(&mut *tx)
+            .await?;
+    let outcome = match decide_revoke(&interview, plan_changed.map(from_millis)) {
+        RevokeDecision::AlreadyRevoked => RevokeOutcome::AlreadyRevoked,
+        RevokeDecision::NotAllowedPlanChange(at) => RevokeOutcome::NotAllowedPlanChange(at),
+        RevokeDecision::NotAllowedStarted => RevokeOutcome::NotAllowedStarted,
+        RevokeDecision::Revoke => RevokeOutcome::Revoked,
+    };
+    if outcome != RevokeOutcome::Revoked {
+        return Ok(outcome);
+    }
+    let now = to_millis(req.now);
+    let changed = sqlx::query(
+        "UPDATE interviews SET status = $2, invite_revoked_at = $3, finished_at = $3, updated_at = $3 \
+         WHERE id = $1 AND status = 'SCHEDULED' AND invite_revoked_at IS NULL",
+    )
+    .bind(interview.id.uuid())
+    .bind(InterviewStatus::Canceled.as_str())
+    .bind(now)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    if changed != 1 {
+        return Err(StoreError::Internal(
+            "interview changed during revoke".into(),
+        ));
+    }
+    sqlx::query(
+        "UPDATE call_attempts SET status = 'CANCELLED', reason_code = 'REVOKED', updated_at = $2 \
+         WHERE interview_id = $1 AND status = 'SCHEDULED'",
+    )
+    .bind(interview.id.uuid())
+    .bind(now)
+    .execute(&mut *tx)
+    .await?;
+    let data = json!({
+        "interviewId": interview.id.to_string(),
+        "candidateId": interview.candidate_id.to_string(),
+        "jobId": interview.job_id.map(|j| j.to_string()),
+        "status": InterviewStatus::Canceled.as_str(),
+        "responseId": interview.number,
+        "notifyCandidate": req.notify,
+    });
+    for kind in [kinds::INVITE_REVOKED, kinds::INTERVIEW_CANCELED] {
+        let event = NewEvent::new(req.company, Some(interview.id), kind, data.clone(), req.now);
+        super::events::insert(&mut tx, &event).await?;
+    }
+    store.faults.check("revoke.before_mail")?;
+    if let (true, Some(mail)) = (req.notify, notice) {
+        super::delivery::enqueue_mail(&mut tx, mail).await?;
+    }
+    sqlx::query(
+        "INSERT INTO audit_log (id, company_id, key_id, action, target, counts, created_at) \
+         VALUES ($1, $2, $3, 'invite.revoke', $4, $5, $6)",
+    )
+    .bind(Uuid::now_v7())
+    .bind(req.company.uuid())
+    .bind(req.actor.map(|k| k.uuid()))
+    .bind(to_json(
+        &json!({ "interviewId": interview.id.to_string(), "responseId": interview.number }),
+    ))
+    .bind(to_json(
+        &json!({ "notices": usize::from(req.notify && notice.is_some()) }),
+    ))
+    .bind(now)
+    .execute(&mut *tx)
+    .await?;
+    store.faults.check("revoke.before_commit")?;
+    tx.commit().await?;
+    Ok(RevokeOutcome::Revoked)
+}

@@ -13,7 +13,8 @@
 # only loopback exists there, so nothing the fuzzer makes the server do (webhook deliveries,
 # callbacks, DNS look-ups) can leave the machine.
 #
-# Environment: INTERVIEWD_BIN (default: target/debug/interviewd, built if missing),
+# Environment: INTERVIEWD_BIN (default: $CARGO_TARGET_DIR or target, then debug/interviewd,
+# built if missing),
 # ST_VENV (default: target/schemathesis-venv), ST_DIALECTS (default: all three),
 # ST_MAX_EXAMPLES (default 10), ST_SEED (default 20261122).
 set -euo pipefail
@@ -21,8 +22,9 @@ cd "$(dirname "$0")/.."
 root=$(pwd)
 
 ST_VERSION=4.32.5
-venv=${ST_VENV:-$root/target/schemathesis-venv}
-bin=${INTERVIEWD_BIN:-$root/target/debug/interviewd}
+target_dir=${CARGO_TARGET_DIR:-$root/target}
+venv=${ST_VENV:-$target_dir/schemathesis-venv}
+bin=${INTERVIEWD_BIN:-$target_dir/debug/interviewd}
 
 if [ -z "${INTERVIEWD_FUZZ_NETNS:-}" ]; then
     if [ ! -x "$bin" ]; then

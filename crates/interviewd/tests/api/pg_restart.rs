@@ -31,9 +31,8 @@ fn clean(dialect: Dialect, res: &Resp) -> bool {
         && match dialect {
             Dialect::InstaView => res.body["error"]["code"] == "SERVICE_UNAVAILABLE",
             Dialect::Alpharun => res.body["error"] == 503 && res.body["message"].is_string(),
-            // `FAILED` when the revoke itself fails; the dialect's error object when the key
-            // cannot even be checked (both are documented for a 503 of revoke).
-            Dialect::XobinRevoke => res.body["status"] == "FAILED" || res.body["error"].is_string(),
+            // `FAILED`, whether the revoke's transaction or the key check met the outage.
+            Dialect::XobinRevoke => res.body["status"] == "FAILED",
         }
 }
 

@@ -130,6 +130,15 @@ async fn notice(ctx: &XbCtx, company: CompanyId, number: i64) -> Result<Option<N
 }
 
 /// Revoke an invite.
+/// `FAILED` (HTTP 503): nothing was changed; safe to retry.
+fn unavailable() -> Response {
+    status(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "FAILED",
+        "Error in revoking the invite. Please contact support",
+    )
+}
+
 #[utoipa::path(
     patch,
     path = "/ai-interviews/invite/revoke",
@@ -143,7 +152,14 @@ async fn notice(ctx: &XbCtx, company: CompanyId, number: i64) -> Result<Option<N
         (status = 503, description = "`FAILED`: nothing was changed; safe to retry.", body = RevokeUnavailable),
     )
 )]
-async fn revoke(ctx: XbCtx, body: Bytes) -> Result<Response, XbError> {
+async fn revoke(ctx: Result<XbCtx, XbError>, body: Bytes) -> Result<Response, XbError> {
+    // The key is checked against the database too: when the database is unreachable the
+    // revoke could not be completed, so the answer is FAILED rather than a generic 503.
+    let ctx = match ctx {
+        Ok(ctx) => ctx,
+        Err(XbError::Core(crate::error::CoreError::Unavailable)) => return Ok(unavailable()),
+        Err(e) => return Err(e),
+    };
     let company = ctx.company(&[Scope::WriteInterviews])?;
     let raw: Value = ctx.body(&body)?;
     if !raw.is_object() {
@@ -152,13 +168,7 @@ async fn revoke(ctx: XbCtx, body: Bytes) -> Result<Response, XbError> {
     let input: Body = ctx.body(&body)?;
     let id = response_id(&input.response_id)?;
     let notify = input.notify_candidate.unwrap_or(false);
-    let failed = || {
-        status(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "FAILED",
-            "Error in revoking the invite. Please contact support",
-        )
-    };
+    let failed = unavailable;
     let mail = if notify {
         match notice(&ctx, company, id).await {
             Ok(mail) => mail,

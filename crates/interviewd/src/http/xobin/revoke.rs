@@ -129,7 +129,6 @@ async fn notice(ctx: &XbCtx, company: CompanyId, number: i64) -> Result<Option<N
     }))
 }
 
-/// Revoke an invite.
 /// `FAILED` (HTTP 503): nothing was changed; safe to retry.
 fn unavailable() -> Response {
     status(
@@ -139,6 +138,7 @@ fn unavailable() -> Response {
     )
 }
 
+/// Revoke an invite.
 #[utoipa::path(
     patch,
     path = "/ai-interviews/invite/revoke",

@@ -103,3 +103,130 @@ impl FaultInjector {
         }
     }
 }
+
+// ---- What every backend records for a removal or a revoke -------------------------------
+// The backends hold only SQL; the events, audit records and outcome mapping are built here,
+// once, from the domain's decisions.
+
+impl From<interviewd_domain::removal::RevokeDecision> for RevokeOutcome {
+    fn from(d: interviewd_domain::removal::RevokeDecision) -> Self {
+        use interviewd_domain::removal::RevokeDecision as D;
+        match d {
+            D::AlreadyRevoked => RevokeOutcome::AlreadyRevoked,
+            D::NotAllowedPlanChange(at) => RevokeOutcome::NotAllowedPlanChange(at),
+            D::NotAllowedStarted => RevokeOutcome::NotAllowedStarted,
+            D::Revoke => RevokeOutcome::Revoked,
+        }
+    }
+}
+
+fn id_list(report: &RemovalReport) -> Vec<String> {
+    report.interviews.iter().map(ToString::to_string).collect()
+}
+
+/// The `interview.deleted` event of one removed interview.
+pub fn deleted_event(
+    i: &interviewd_domain::model::Interview,
+    plan: &interviewd_domain::removal::DeletionPlan,
+    now: DateTime<Utc>,
+) -> super::events::NewEvent {
+    super::events::NewEvent::new(
+        i.company_id,
+        Some(i.id),
+        super::events::kinds::INTERVIEW_DELETED,
+        serde_json::json!({
+            "interviewId": i.id.to_string(),
+            "candidateId": i.candidate_id.to_string(),
+            "jobId": i.job_id.map(|j| j.to_string()),
+            "status": plan.status.as_str(),
+            "deletedAt": interviewd_domain::time::rfc3339(now),
+        }),
+        now,
+    )
+}
+
+/// The `candidate.removed_from_job` event of an Alpharun removal.
+pub fn removed_from_job_event(
+    req: &RemovalRequest,
+    candidate: CandidateId,
+    job: JobId,
+    report: &RemovalReport,
+) -> super::events::NewEvent {
+    super::events::NewEvent::new(
+        req.company,
+        None,
+        super::events::kinds::CANDIDATE_REMOVED_FROM_JOB,
+        serde_json::json!({
+            "candidateId": candidate.to_string(),
+            "jobId": job.to_string(),
+            "interviewIds": id_list(report),
+        }),
+        req.now,
+    )
+}
+
+/// The audit record of a removal: target ids and counts, never personal data.
+pub fn removal_audit(
+    req: &RemovalRequest,
+    report: &RemovalReport,
+) -> (serde_json::Value, serde_json::Value) {
+    let mut target = match &req.scope {
+        RemovalScope::Interview(id) => serde_json::json!({ "interviewId": id.to_string() }),
+        RemovalScope::CandidateOnJob { candidate, job } => {
+            serde_json::json!({ "candidateId": candidate.to_string(), "jobId": job.to_string() })
+        }
+        RemovalScope::Candidate(id) => serde_json::json!({ "candidateId": id.to_string() }),
+        RemovalScope::Job(id) => serde_json::json!({ "jobId": id.to_string() }),
+    };
+    target["interviewIds"] = serde_json::json!(id_list(report));
+    let counts = serde_json::json!({
+        "interviews": report.interviews.len(),
+        "cancelledAttempts": report.cancelled_attempts,
+        "liveSessions": report.live_sessions,
+        "recordings": report.recordings,
+        "droppedDeliveries": report.dropped_deliveries,
+    });
+    (target, counts)
+}
+
+/// Ids whose stored idempotent responses a removal forgets: the removed interviews and, for an
+/// erasure, the candidate.
+pub fn forgotten_ids(req: &RemovalRequest, report: &RemovalReport) -> Vec<String> {
+    let mut ids = id_list(report);
+    if let RemovalScope::Candidate(id) = &req.scope {
+        ids.push(id.to_string());
+    }
+    ids
+}
+
+/// The `invite.revoked` and `interview.canceled` events of a revoke.
+pub fn revoke_events(
+    req: &RevokeRequest,
+    i: &interviewd_domain::model::Interview,
+) -> [super::events::NewEvent; 2] {
+    let data = serde_json::json!({
+        "interviewId": i.id.to_string(),
+        "candidateId": i.candidate_id.to_string(),
+        "jobId": i.job_id.map(|j| j.to_string()),
+        "status": interviewd_domain::InterviewStatus::Canceled.as_str(),
+        "responseId": i.number,
+        "notifyCandidate": req.notify,
+    });
+    let event =
+        |kind| super::events::NewEvent::new(req.company, Some(i.id), kind, data.clone(), req.now);
+    [
+        event(super::events::kinds::INVITE_REVOKED),
+        event(super::events::kinds::INTERVIEW_CANCELED),
+    ]
+}
+
+/// The audit record of a revoke.
+pub fn revoke_audit(
+    i: &interviewd_domain::model::Interview,
+    notice_queued: bool,
+) -> (serde_json::Value, serde_json::Value) {
+    (
+        serde_json::json!({ "interviewId": i.id.to_string(), "responseId": i.number }),
+        serde_json::json!({ "notices": usize::from(notice_queued) }),
+    )
+}

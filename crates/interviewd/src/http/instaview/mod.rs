@@ -55,17 +55,6 @@ pub async fn not_found(uri: axum::http::Uri) -> Response {
     IvError(CoreError::not_found("route", uri.path())).into_response()
 }
 
-/// A panic in a handler becomes a 500 in InstaView's shape (the panic message is logged,
-/// not returned).
-pub fn panic_response(err: Box<dyn std::any::Any + Send + 'static>) -> Response {
-    let detail = err
-        .downcast_ref::<String>()
-        .cloned()
-        .or_else(|| err.downcast_ref::<&str>().map(|s| (*s).to_owned()))
-        .unwrap_or_else(|| "panic".to_owned());
-    IvError(CoreError::Internal(format!("handler panicked: {detail}"))).into_response()
-}
-
 /// A paginated list body.
 pub fn list_body<T: serde::Serialize>(
     items: Vec<T>,

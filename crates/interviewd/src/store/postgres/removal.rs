@@ -11,17 +11,15 @@
 use super::PgStore;
 use super::interviews::{attempts_of, lock};
 use crate::store::delivery::NewMail;
-use crate::store::events::{NewEvent, kinds};
 use crate::store::removal::{
-    RemovalReport, RemovalRequest, RemovalScope, RevokeOutcome, RevokeRequest,
+    self, RemovalReport, RemovalRequest, RemovalScope, RevokeOutcome, RevokeRequest,
 };
 use crate::store::rows::to_json;
 use crate::store::{StoreError, StoreResult};
 use interviewd_domain::model::Interview;
-use interviewd_domain::removal::{RevokeDecision, decide_revoke, plan_deletion};
+use interviewd_domain::removal::{decide_revoke, plan_deletion};
 use interviewd_domain::time::{from_millis, to_millis};
 use interviewd_domain::{CompanyId, InterviewStatus};
-use serde_json::json;
 use sqlx::PgConnection;
 use uuid::Uuid;
 
@@ -86,19 +84,7 @@ async fn remove_one(
         super::engine::enqueue_blob_deletion(&mut *conn, key, now).await?;
     }
     report.dropped_deliveries += super::delivery::purge_interview(&mut *conn, i.id).await?;
-    let deleted = NewEvent::new(
-        i.company_id,
-        Some(i.id),
-        kinds::INTERVIEW_DELETED,
-        json!({
-            "interviewId": i.id.to_string(),
-            "candidateId": i.candidate_id.to_string(),
-            "jobId": i.job_id.map(|j| j.to_string()),
-            "status": plan.status.as_str(),
-            "deletedAt": interviewd_domain::time::rfc3339(now),
-        }),
-        now,
-    );
+    let deleted = removal::deleted_event(i, &plan, now);
     super::events::insert(&mut *conn, &deleted).await?;
     // Transcript turns, analyses, pipeline jobs, sessions and attempts cascade.
     sqlx::query("DELETE FROM interviews WHERE id = $1")
@@ -141,10 +127,7 @@ async fn forget_stored_responses(
     req: &RemovalRequest,
     report: &RemovalReport,
 ) -> StoreResult<()> {
-    let mut ids: Vec<String> = report.interviews.iter().map(ToString::to_string).collect();
-    if let RemovalScope::Candidate(id) = &req.scope {
-        ids.push(id.to_string());
-    }
+    let ids = removal::forgotten_ids(req, report);
     let scope = format!("company:{}", req.company);
     for id in ids {
         sqlx::query("DELETE FROM idempotency_keys WHERE scope = $1 AND response_body LIKE $2")
@@ -165,27 +148,16 @@ pub async fn remove(store: &PgStore, req: &RemovalRequest) -> StoreResult<Remova
             remove_one(&mut tx, &interview, req.now, &mut report).await?;
         }
     }
-    let target = match &req.scope {
-        RemovalScope::Interview(id) => json!({ "interviewId": id.to_string() }),
+    match &req.scope {
+        RemovalScope::Interview(_) => {}
         RemovalScope::CandidateOnJob { candidate, job } => {
             sqlx::query("DELETE FROM candidate_jobs WHERE candidate_id = $1 AND job_id = $2")
                 .bind(candidate.uuid())
                 .bind(job.uuid())
                 .execute(&mut *tx)
                 .await?;
-            let event = NewEvent::new(
-                req.company,
-                None,
-                kinds::CANDIDATE_REMOVED_FROM_JOB,
-                json!({
-                    "candidateId": candidate.to_string(),
-                    "jobId": job.to_string(),
-                    "interviewIds": report.interviews.iter().map(ToString::to_string).collect::<Vec<_>>(),
-                }),
-                req.now,
-            );
+            let event = removal::removed_from_job_event(req, *candidate, *job, &report);
             super::events::insert(&mut tx, &event).await?;
-            json!({ "candidateId": candidate.to_string(), "jobId": job.to_string() })
         }
         RemovalScope::Candidate(id) => {
             sqlx::query("DELETE FROM candidates WHERE id = $1 AND company_id = $2")
@@ -193,7 +165,6 @@ pub async fn remove(store: &PgStore, req: &RemovalRequest) -> StoreResult<Remova
                 .bind(req.company.uuid())
                 .execute(&mut *tx)
                 .await?;
-            json!({ "candidateId": id.to_string() })
         }
         RemovalScope::Job(id) => {
             sqlx::query("DELETE FROM candidate_jobs WHERE job_id = $1")
@@ -205,24 +176,9 @@ pub async fn remove(store: &PgStore, req: &RemovalRequest) -> StoreResult<Remova
                 .bind(req.company.uuid())
                 .execute(&mut *tx)
                 .await?;
-            json!({ "jobId": id.to_string() })
         }
     };
-    let mut target = target;
-    target["interviewIds"] = json!(
-        report
-            .interviews
-            .iter()
-            .map(ToString::to_string)
-            .collect::<Vec<_>>()
-    );
-    let counts = json!({
-        "interviews": report.interviews.len(),
-        "cancelledAttempts": report.cancelled_attempts,
-        "liveSessions": report.live_sessions,
-        "recordings": report.recordings,
-        "droppedDeliveries": report.dropped_deliveries,
-    });
+    let (target, counts) = removal::removal_audit(req, &report);
     forget_stored_responses(&mut tx, req, &report).await?;
     audit(&mut tx, req, target, counts).await?;
     store.faults.check("remove.before_commit")?;
@@ -254,12 +210,7 @@ pub async fn revoke(
             .bind(req.company.uuid())
             .fetch_one(&mut *tx)
             .await?;
-    let outcome = match decide_revoke(&interview, plan_changed.map(from_millis)) {
-        RevokeDecision::AlreadyRevoked => RevokeOutcome::AlreadyRevoked,
-        RevokeDecision::NotAllowedPlanChange(at) => RevokeOutcome::NotAllowedPlanChange(at),
-        RevokeDecision::NotAllowedStarted => RevokeOutcome::NotAllowedStarted,
-        RevokeDecision::Revoke => RevokeOutcome::Revoked,
-    };
+    let outcome = RevokeOutcome::from(decide_revoke(&interview, plan_changed.map(from_millis)));
     if outcome != RevokeOutcome::Revoked {
         return Ok(outcome);
     }
@@ -287,22 +238,15 @@ pub async fn revoke(
     .bind(now)
     .execute(&mut *tx)
     .await?;
-    let data = json!({
-        "interviewId": interview.id.to_string(),
-        "candidateId": interview.candidate_id.to_string(),
-        "jobId": interview.job_id.map(|j| j.to_string()),
-        "status": InterviewStatus::Canceled.as_str(),
-        "responseId": interview.number,
-        "notifyCandidate": req.notify,
-    });
-    for kind in [kinds::INVITE_REVOKED, kinds::INTERVIEW_CANCELED] {
-        let event = NewEvent::new(req.company, Some(interview.id), kind, data.clone(), req.now);
+    for event in removal::revoke_events(req, &interview) {
         super::events::insert(&mut tx, &event).await?;
     }
     store.faults.check("revoke.before_mail")?;
     if let (true, Some(mail)) = (req.notify, notice) {
         super::delivery::enqueue_mail(&mut tx, mail).await?;
     }
+    let (audit_target, audit_counts) =
+        removal::revoke_audit(&interview, req.notify && notice.is_some());
     sqlx::query(
         "INSERT INTO audit_log (id, company_id, key_id, action, target, counts, created_at) \
          VALUES ($1, $2, $3, 'invite.revoke', $4, $5, $6)",
@@ -310,12 +254,8 @@ pub async fn revoke(
     .bind(Uuid::now_v7())
     .bind(req.company.uuid())
     .bind(req.actor.map(|k| k.uuid()))
-    .bind(to_json(
-        &json!({ "interviewId": interview.id.to_string(), "responseId": interview.number }),
-    ))
-    .bind(to_json(
-        &json!({ "notices": usize::from(req.notify && notice.is_some()) }),
-    ))
+    .bind(to_json(&audit_target))
+    .bind(to_json(&audit_counts))
     .bind(now)
     .execute(&mut *tx)
     .await?;

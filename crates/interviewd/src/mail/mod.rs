@@ -2,7 +2,7 @@
 //!
 //! A write path that must tell a candidate something (an invite created, an invite
 //! revoked) builds the mail with [`invite_mail`] or [`revocation_mail`] and queues it with
-//! [`crate::store::sqlite::delivery::enqueue_mail`] on its own transaction, so the mail
+//! `delivery::enqueue_mail` of the backend on its own transaction, so the mail
 //! exists exactly when its cause committed. The worker ([`worker`]) sends queued mail
 //! through [`interviewd_notify::Mailer`]: over SMTP when `smtp_host` is configured,
 //! otherwise as `.eml` files in `<data_dir>/outbox`. Transient failures (no connection, a

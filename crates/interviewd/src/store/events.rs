@@ -1,5 +1,5 @@
 //! The event outbox contract. A domain event is a row written **in the same transaction**
-//! as the state change it reports (`sqlite::events::insert`); the webhook worker later fans
+//! as the state change it reports (`events::insert` in `store/sql/events.rs`); the webhook worker later fans
 //! it out to the company's subscribed endpoints. Names are the dotted wire names.
 
 use chrono::{DateTime, Utc};

@@ -1,8 +1,10 @@
 //! The PostgreSQL backend: several `interviewd` processes share one database.
 //!
-//! Each module mirrors its SQLite counterpart statement for statement; only the SQL differs.
-//! Where SQLite serialises writers with `BEGIN IMMEDIATE`, transactions here are plain
-//! (READ COMMITTED) and take row locks instead:
+//! The statements live once, in `store/sql/`, and are compiled here against this backend's
+//! types; this module holds what differs: connecting, the server version check, wake-ups
+//! through `LISTEN/NOTIFY` ([`listen`]), and the row locks. Where SQLite serialises writers
+//! with `BEGIN IMMEDIATE`, transactions here are plain (READ COMMITTED) and take row locks
+//! instead:
 //! - every queue claim selects its rows `FOR UPDATE SKIP LOCKED`, so two processes never
 //!   claim the same row and never wait for each other;
 //! - a read that decides a later write in the same transaction locks what it read
@@ -11,37 +13,77 @@
 //!   transaction ([`interviews::lock`]), so two that touch the same interview cannot
 //!   deadlock; a company's row, which every taker of its slots holds, is only ever waited for
 //!   by transactions that lock no attempt after it (claims skip it instead).
-//!
-//! Other processes learn about new work through `LISTEN/NOTIFY` ([`listen`]).
 
+/// The row-lock clause a shared statement ends with: `for_update!()` locks the rows read
+/// (`of t`: only those of table alias `t`; `no_key`: without blocking foreign-key checks),
+/// `for_update!(skip_locked)` takes only rows no other transaction holds.
+macro_rules! for_update {
+    () => {
+        " FOR UPDATE"
+    };
+    (of $table:ident) => {
+        concat!(" FOR UPDATE OF ", stringify!($table))
+    };
+    (no_key of $table:ident) => {
+        concat!(" FOR NO KEY UPDATE OF ", stringify!($table))
+    };
+    (skip_locked) => {
+        " FOR UPDATE SKIP LOCKED"
+    };
+    (of $table:ident skip_locked) => {
+        concat!(" FOR UPDATE OF ", stringify!($table), " SKIP LOCKED")
+    };
+}
+
+/// A statement that differs between the backends, written side by side where it is used:
+/// this backend takes the `postgres` one.
+macro_rules! per_backend {
+    (sqlite: $sqlite:expr, postgres: $postgres:expr $(,)?) => {
+        $postgres
+    };
+}
+
+#[path = "../sql/candidates.rs"]
 mod candidates;
+#[path = "../sql/catalog.rs"]
 mod catalog;
+#[path = "../sql/delivery.rs"]
 pub mod delivery;
+#[path = "../sql/engine.rs"]
 pub mod engine;
+#[path = "../sql/events.rs"]
 pub mod events;
+#[path = "../sql/idempotency.rs"]
 mod idempotency;
+#[path = "../sql/interviews.rs"]
 pub mod interviews;
 mod listen;
+#[path = "../sql/metrics.rs"]
 mod metrics;
+#[path = "../sql/removal.rs"]
 mod removal;
+#[path = "../sql/store.rs"]
+mod store;
+#[path = "../sql/tenants.rs"]
 mod tenants;
+#[path = "../sql/xobin.rs"]
 mod xobin;
 
-use super::{
-    CandidateCounts, CandidateFilter, CompanyScope, ContactKey, InterviewDetail, InterviewFilter,
-    JobFilter, NewInterview, Page, ResourceKind, Store, StoreError, StoreResult, WakeUp,
-};
-use async_trait::async_trait;
-use chrono::{DateTime, Utc};
-use interviewd_domain::model::{Agent, ApiKey, Candidate, Company, Interview, Job};
-use interviewd_domain::{
-    AgentId, CandidateId, CompanyId, InterviewId, JobId, KeyId, PageRequest, Plan,
-};
+use super::{StoreError, StoreResult, WakeUp};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{PgPool, Postgres, Transaction};
 use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
+
+// The types the shared statements are written against.
+type Db = Postgres;
+type Conn = sqlx::PgConnection;
+type Pool = PgPool;
+type DbStore = PgStore;
+
+/// Whether a transaction locks rows it reads before writing them (see the module doc).
+const ROW_LOCKS: bool = true;
 
 /// The migrations of this backend, embedded in the binary.
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
@@ -101,6 +143,11 @@ impl PgStore {
     pub async fn write_tx(&self) -> StoreResult<Transaction<'static, Postgres>> {
         Ok(self.pool.begin().await?)
     }
+
+    /// Wake-ups from the other processes on this database.
+    fn subscribe_wake_ups(&self) -> Option<tokio::sync::broadcast::Receiver<WakeUp>> {
+        Some(self.wake_ups.subscribe())
+    }
 }
 
 /// Refuses servers older than [`MIN_SERVER_VERSION`], with a message that says so.
@@ -127,250 +174,6 @@ fn too_old(raw: &str) -> Option<String> {
             MIN_SERVER_VERSION / 10_000
         )
     })
-}
-
-fn page<T>(items: Vec<T>, total: i64) -> Page<T> {
-    Page { items, total }
-}
-
-#[async_trait]
-impl Store for PgStore {
-    async fn migrate(&self) -> StoreResult<()> {
-        // sqlx holds an advisory lock while migrating, so nodes starting together are safe.
-        MIGRATOR
-            .run(&self.pool)
-            .await
-            .map_err(|e| StoreError::Internal(format!("migration failed: {e}")))
-    }
-
-    fn faults(&self) -> &crate::store::removal::FaultInjector {
-        &self.faults
-    }
-
-    async fn remove_interviews(
-        &self,
-        req: &crate::store::removal::RemovalRequest,
-    ) -> StoreResult<crate::store::removal::RemovalReport> {
-        removal::remove(self, req).await
-    }
-
-    async fn revoke_invite(
-        &self,
-        req: &crate::store::removal::RevokeRequest,
-        notice: Option<&crate::store::delivery::NewMail>,
-    ) -> StoreResult<crate::store::removal::RevokeOutcome> {
-        removal::revoke(self, req, notice).await
-    }
-
-    async fn ping(&self) -> StoreResult<()> {
-        sqlx::query("SELECT 1").execute(&self.pool).await?;
-        Ok(())
-    }
-
-    fn wake_ups(&self) -> Option<tokio::sync::broadcast::Receiver<WakeUp>> {
-        Some(self.wake_ups.subscribe())
-    }
-
-    async fn owner_of(&self, kind: ResourceKind, id: uuid::Uuid) -> StoreResult<Option<CompanyId>> {
-        let sql = match kind {
-            ResourceKind::Job => "SELECT company_id FROM jobs WHERE id = $1",
-            ResourceKind::Agent => {
-                "SELECT company_id FROM agents WHERE id = $1 AND deleted_at IS NULL"
-            }
-            ResourceKind::Candidate => "SELECT company_id FROM candidates WHERE id = $1",
-            ResourceKind::Interview => "SELECT company_id FROM interviews WHERE id = $1",
-            ResourceKind::Webhook => "SELECT company_id FROM webhooks WHERE id = $1",
-        };
-        let owner: Option<uuid::Uuid> = sqlx::query_scalar(sql)
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await?;
-        Ok(owner.map(CompanyId::from))
-    }
-
-    async fn create_company(
-        &self,
-        company: &Company,
-        managed_by: Option<KeyId>,
-    ) -> StoreResult<Company> {
-        tenants::create_company(self, company, managed_by).await
-    }
-    async fn get_company(&self, id: CompanyId) -> StoreResult<Option<Company>> {
-        tenants::get_company(&self.pool, id).await
-    }
-    async fn list_companies(
-        &self,
-        scope: &CompanyScope,
-        p: PageRequest,
-    ) -> StoreResult<Page<Company>> {
-        tenants::list_companies(&self.pool, scope, p).await
-    }
-    async fn list_all_companies(&self, p: PageRequest) -> StoreResult<Page<Company>> {
-        tenants::list_all_companies(&self.pool, p).await
-    }
-    async fn update_company(&self, company: &Company) -> StoreResult<()> {
-        tenants::update_company(&self.pool, company).await
-    }
-    async fn set_plan(
-        &self,
-        id: CompanyId,
-        plan: Plan,
-        at: DateTime<Utc>,
-    ) -> StoreResult<Option<Company>> {
-        tenants::set_plan(&self.pool, id, plan, at).await
-    }
-    async fn create_key(&self, key: &ApiKey, secret_hash: &[u8]) -> StoreResult<()> {
-        tenants::create_key(self, key, secret_hash).await
-    }
-    async fn find_key(&self, secret_hash: &[u8]) -> StoreResult<Option<(ApiKey, Vec<u8>)>> {
-        tenants::find_key(&self.pool, secret_hash).await
-    }
-    async fn list_keys(&self) -> StoreResult<Vec<ApiKey>> {
-        tenants::list_keys(&self.pool).await
-    }
-    async fn revoke_key(&self, id: KeyId, at: DateTime<Utc>) -> StoreResult<bool> {
-        tenants::revoke_key(&self.pool, id, at).await
-    }
-
-    async fn insert_job(&self, job: &Job) -> StoreResult<Job> {
-        let mut tx = self.write_tx().await?;
-        let job = catalog::insert_job(&mut tx, job).await?;
-        tx.commit().await?;
-        Ok(job)
-    }
-    async fn get_job(&self, company: CompanyId, id: JobId) -> StoreResult<Option<Job>> {
-        catalog::get_job(&self.pool, company, id).await
-    }
-    async fn list_jobs(
-        &self,
-        company: CompanyId,
-        filter: &JobFilter,
-        p: PageRequest,
-    ) -> StoreResult<Page<Job>> {
-        let (items, total) = catalog::list_jobs(&self.pool, company, filter, p).await?;
-        Ok(page(items, total))
-    }
-    async fn update_job(&self, job: &Job) -> StoreResult<()> {
-        catalog::update_job(&self.pool, job).await
-    }
-    async fn job_by_number(&self, company: CompanyId, number: i64) -> StoreResult<Option<Job>> {
-        catalog::job_by_number(&self.pool, company, number).await
-    }
-    async fn agent_by_name(&self, company: CompanyId, name: &str) -> StoreResult<Option<Agent>> {
-        catalog::agent_by_name(&self.pool, company, name).await
-    }
-    async fn insert_agent(&self, agent: &Agent) -> StoreResult<Agent> {
-        let mut tx = self.write_tx().await?;
-        let agent = catalog::insert_agent(&mut tx, agent).await?;
-        tx.commit().await?;
-        Ok(agent)
-    }
-    async fn get_agent(&self, company: CompanyId, id: AgentId) -> StoreResult<Option<Agent>> {
-        catalog::get_agent(&self.pool, company, id).await
-    }
-    async fn list_agents(&self, company: CompanyId, p: PageRequest) -> StoreResult<Page<Agent>> {
-        let (items, total) = catalog::list_agents(&self.pool, company, p).await?;
-        Ok(page(items, total))
-    }
-    async fn update_agent(&self, agent: &Agent) -> StoreResult<()> {
-        catalog::update_agent(&self.pool, agent).await
-    }
-    async fn delete_agent(
-        &self,
-        company: CompanyId,
-        id: AgentId,
-        at: DateTime<Utc>,
-    ) -> StoreResult<bool> {
-        catalog::delete_agent(&self.pool, company, id, at).await
-    }
-
-    async fn insert_candidate(&self, candidate: &Candidate) -> StoreResult<Candidate> {
-        let mut tx = self.write_tx().await?;
-        let candidate = candidates::insert(&mut tx, candidate).await?;
-        tx.commit().await?;
-        Ok(candidate)
-    }
-    async fn get_candidate(
-        &self,
-        company: CompanyId,
-        id: CandidateId,
-    ) -> StoreResult<Option<Candidate>> {
-        candidates::get(&self.pool, company, id).await
-    }
-    async fn list_candidates(
-        &self,
-        company: CompanyId,
-        filter: &CandidateFilter,
-        p: PageRequest,
-    ) -> StoreResult<Page<Candidate>> {
-        let (items, total) = candidates::list(&self.pool, company, filter, p).await?;
-        Ok(page(items, total))
-    }
-    async fn update_candidate(&self, candidate: &Candidate) -> StoreResult<()> {
-        let mut tx = self.write_tx().await?;
-        candidates::update(&mut tx, candidate).await?;
-        tx.commit().await?;
-        Ok(())
-    }
-    async fn find_candidate(
-        &self,
-        company: CompanyId,
-        key: &ContactKey,
-    ) -> StoreResult<Option<Candidate>> {
-        candidates::find(&self.pool, company, key).await
-    }
-    async fn candidates_after(
-        &self,
-        company: CompanyId,
-        after: i64,
-        limit: u32,
-    ) -> StoreResult<Vec<Candidate>> {
-        candidates::after(&self.pool, company, after, limit).await
-    }
-    async fn candidate_counts(
-        &self,
-        company: CompanyId,
-        id: CandidateId,
-    ) -> StoreResult<CandidateCounts> {
-        candidates::counts(&self.pool, company, id).await
-    }
-
-    async fn create_interview(&self, plan: &NewInterview) -> StoreResult<Interview> {
-        interviews::create(self, plan).await
-    }
-    async fn get_interview(
-        &self,
-        company: CompanyId,
-        id: InterviewId,
-    ) -> StoreResult<Option<InterviewDetail>> {
-        interviews::get(&self.pool, company, id).await
-    }
-    async fn interview_by_number(
-        &self,
-        company: CompanyId,
-        number: i64,
-    ) -> StoreResult<Option<InterviewDetail>> {
-        interviews::by_number(&self.pool, company, number).await
-    }
-    async fn interview_by_custom_field(
-        &self,
-        company: CompanyId,
-        cf: &str,
-    ) -> StoreResult<Option<InterviewDetail>> {
-        interviews::by_custom_field(&self.pool, company, cf).await
-    }
-    async fn open_invites(&self, company: CompanyId) -> StoreResult<i64> {
-        interviews::open_invites(&self.pool, company).await
-    }
-    async fn list_interviews(
-        &self,
-        company: CompanyId,
-        filter: &InterviewFilter,
-        p: PageRequest,
-    ) -> StoreResult<Page<InterviewDetail>> {
-        let (items, total) = interviews::list(&self.pool, company, filter, p).await?;
-        Ok(page(items, total))
-    }
 }
 
 #[cfg(test)]

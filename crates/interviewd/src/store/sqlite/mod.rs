@@ -1,33 +1,68 @@
 //! The embedded SQLite backend: one file under the data directory, WAL, foreign keys on,
 //! a busy timeout, and write transactions that begin `IMMEDIATE` so two writers never
 //! deadlock upgrading a read lock.
+//!
+//! The statements live once, in `store/sql/`, and are compiled here against this backend's
+//! types; this module holds what differs: connecting, the write transaction, and the
+//! row-lock clauses, which are empty here — `BEGIN IMMEDIATE` already gives a write
+//! transaction the database's only write lock from its first statement, so nothing it reads
+//! can change before it commits.
 
+/// The row-lock clause a shared statement ends with: nothing on SQLite (see the module doc).
+macro_rules! for_update {
+    ($($clause:tt)*) => {
+        ""
+    };
+}
+
+/// A statement that differs between the backends, written side by side where it is used:
+/// this backend takes the `sqlite` one.
+macro_rules! per_backend {
+    (sqlite: $sqlite:expr, postgres: $postgres:expr $(,)?) => {
+        $sqlite
+    };
+}
+
+#[path = "../sql/candidates.rs"]
 mod candidates;
+#[path = "../sql/catalog.rs"]
 mod catalog;
+#[path = "../sql/delivery.rs"]
 pub mod delivery;
+#[path = "../sql/engine.rs"]
 pub mod engine;
+#[path = "../sql/events.rs"]
 pub mod events;
+#[path = "../sql/idempotency.rs"]
 mod idempotency;
+#[path = "../sql/interviews.rs"]
 pub mod interviews;
+#[path = "../sql/metrics.rs"]
 mod metrics;
+#[path = "../sql/removal.rs"]
 mod removal;
+#[path = "../sql/store.rs"]
+mod store;
+#[path = "../sql/tenants.rs"]
 mod tenants;
+#[path = "../sql/xobin.rs"]
 mod xobin;
 
-use super::{
-    CandidateCounts, CandidateFilter, CompanyScope, ContactKey, InterviewDetail, InterviewFilter,
-    JobFilter, NewInterview, Page, ResourceKind, Store, StoreError, StoreResult,
-};
-use async_trait::async_trait;
-use chrono::{DateTime, Utc};
-use interviewd_domain::model::{Agent, ApiKey, Candidate, Company, Interview, Job};
-use interviewd_domain::{
-    AgentId, CandidateId, CompanyId, InterviewId, JobId, KeyId, PageRequest, Plan,
-};
+use super::{StoreError, StoreResult, WakeUp};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{Sqlite, SqlitePool, Transaction};
 use std::str::FromStr;
 use std::time::Duration;
+
+// The types the shared statements are written against.
+type Db = Sqlite;
+type Conn = sqlx::SqliteConnection;
+type Pool = SqlitePool;
+type DbStore = SqliteStore;
+
+/// Whether a transaction locks rows it reads before writing them: not on SQLite (see the
+/// module doc).
+const ROW_LOCKS: bool = false;
 
 /// The migrations of this backend, embedded in the binary.
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
@@ -69,243 +104,9 @@ impl SqliteStore {
     pub async fn write_tx(&self) -> StoreResult<Transaction<'static, Sqlite>> {
         Ok(self.pool.begin_with("BEGIN IMMEDIATE").await?)
     }
-}
 
-fn page<T>(items: Vec<T>, total: i64) -> Page<T> {
-    Page { items, total }
-}
-
-#[async_trait]
-impl Store for SqliteStore {
-    async fn migrate(&self) -> StoreResult<()> {
-        MIGRATOR
-            .run(&self.pool)
-            .await
-            .map_err(|e| StoreError::Internal(format!("migration failed: {e}")))
-    }
-
-    fn faults(&self) -> &crate::store::removal::FaultInjector {
-        &self.faults
-    }
-
-    async fn remove_interviews(
-        &self,
-        req: &crate::store::removal::RemovalRequest,
-    ) -> StoreResult<crate::store::removal::RemovalReport> {
-        removal::remove(self, req).await
-    }
-
-    async fn revoke_invite(
-        &self,
-        req: &crate::store::removal::RevokeRequest,
-        notice: Option<&crate::store::delivery::NewMail>,
-    ) -> StoreResult<crate::store::removal::RevokeOutcome> {
-        removal::revoke(self, req, notice).await
-    }
-
-    async fn ping(&self) -> StoreResult<()> {
-        sqlx::query("SELECT 1").execute(&self.pool).await?;
-        Ok(())
-    }
-
-    async fn owner_of(&self, kind: ResourceKind, id: uuid::Uuid) -> StoreResult<Option<CompanyId>> {
-        let sql = match kind {
-            ResourceKind::Job => "SELECT company_id FROM jobs WHERE id = $1",
-            ResourceKind::Agent => {
-                "SELECT company_id FROM agents WHERE id = $1 AND deleted_at IS NULL"
-            }
-            ResourceKind::Candidate => "SELECT company_id FROM candidates WHERE id = $1",
-            ResourceKind::Interview => "SELECT company_id FROM interviews WHERE id = $1",
-            ResourceKind::Webhook => "SELECT company_id FROM webhooks WHERE id = $1",
-        };
-        let owner: Option<uuid::Uuid> = sqlx::query_scalar(sql)
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await?;
-        Ok(owner.map(CompanyId::from))
-    }
-
-    async fn create_company(
-        &self,
-        company: &Company,
-        managed_by: Option<KeyId>,
-    ) -> StoreResult<Company> {
-        tenants::create_company(self, company, managed_by).await
-    }
-    async fn get_company(&self, id: CompanyId) -> StoreResult<Option<Company>> {
-        tenants::get_company(&self.pool, id).await
-    }
-    async fn list_companies(
-        &self,
-        scope: &CompanyScope,
-        p: PageRequest,
-    ) -> StoreResult<Page<Company>> {
-        tenants::list_companies(&self.pool, scope, p).await
-    }
-    async fn list_all_companies(&self, p: PageRequest) -> StoreResult<Page<Company>> {
-        tenants::list_all_companies(&self.pool, p).await
-    }
-    async fn update_company(&self, company: &Company) -> StoreResult<()> {
-        tenants::update_company(&self.pool, company).await
-    }
-    async fn set_plan(
-        &self,
-        id: CompanyId,
-        plan: Plan,
-        at: DateTime<Utc>,
-    ) -> StoreResult<Option<Company>> {
-        tenants::set_plan(&self.pool, id, plan, at).await
-    }
-    async fn create_key(&self, key: &ApiKey, secret_hash: &[u8]) -> StoreResult<()> {
-        tenants::create_key(self, key, secret_hash).await
-    }
-    async fn find_key(&self, secret_hash: &[u8]) -> StoreResult<Option<(ApiKey, Vec<u8>)>> {
-        tenants::find_key(&self.pool, secret_hash).await
-    }
-    async fn list_keys(&self) -> StoreResult<Vec<ApiKey>> {
-        tenants::list_keys(&self.pool).await
-    }
-    async fn revoke_key(&self, id: KeyId, at: DateTime<Utc>) -> StoreResult<bool> {
-        tenants::revoke_key(&self.pool, id, at).await
-    }
-
-    async fn insert_job(&self, job: &Job) -> StoreResult<Job> {
-        let mut tx = self.write_tx().await?;
-        let job = catalog::insert_job(&mut tx, job).await?;
-        tx.commit().await?;
-        Ok(job)
-    }
-    async fn get_job(&self, company: CompanyId, id: JobId) -> StoreResult<Option<Job>> {
-        catalog::get_job(&self.pool, company, id).await
-    }
-    async fn list_jobs(
-        &self,
-        company: CompanyId,
-        filter: &JobFilter,
-        p: PageRequest,
-    ) -> StoreResult<Page<Job>> {
-        let (items, total) = catalog::list_jobs(&self.pool, company, filter, p).await?;
-        Ok(page(items, total))
-    }
-    async fn update_job(&self, job: &Job) -> StoreResult<()> {
-        catalog::update_job(&self.pool, job).await
-    }
-    async fn job_by_number(&self, company: CompanyId, number: i64) -> StoreResult<Option<Job>> {
-        catalog::job_by_number(&self.pool, company, number).await
-    }
-    async fn agent_by_name(&self, company: CompanyId, name: &str) -> StoreResult<Option<Agent>> {
-        catalog::agent_by_name(&self.pool, company, name).await
-    }
-    async fn insert_agent(&self, agent: &Agent) -> StoreResult<Agent> {
-        let mut tx = self.write_tx().await?;
-        let agent = catalog::insert_agent(&mut tx, agent).await?;
-        tx.commit().await?;
-        Ok(agent)
-    }
-    async fn get_agent(&self, company: CompanyId, id: AgentId) -> StoreResult<Option<Agent>> {
-        catalog::get_agent(&self.pool, company, id).await
-    }
-    async fn list_agents(&self, company: CompanyId, p: PageRequest) -> StoreResult<Page<Agent>> {
-        let (items, total) = catalog::list_agents(&self.pool, company, p).await?;
-        Ok(page(items, total))
-    }
-    async fn update_agent(&self, agent: &Agent) -> StoreResult<()> {
-        catalog::update_agent(&self.pool, agent).await
-    }
-    async fn delete_agent(
-        &self,
-        company: CompanyId,
-        id: AgentId,
-        at: DateTime<Utc>,
-    ) -> StoreResult<bool> {
-        catalog::delete_agent(&self.pool, company, id, at).await
-    }
-
-    async fn insert_candidate(&self, candidate: &Candidate) -> StoreResult<Candidate> {
-        let mut tx = self.write_tx().await?;
-        let candidate = candidates::insert(&mut tx, candidate).await?;
-        tx.commit().await?;
-        Ok(candidate)
-    }
-    async fn get_candidate(
-        &self,
-        company: CompanyId,
-        id: CandidateId,
-    ) -> StoreResult<Option<Candidate>> {
-        candidates::get(&self.pool, company, id).await
-    }
-    async fn list_candidates(
-        &self,
-        company: CompanyId,
-        filter: &CandidateFilter,
-        p: PageRequest,
-    ) -> StoreResult<Page<Candidate>> {
-        let (items, total) = candidates::list(&self.pool, company, filter, p).await?;
-        Ok(page(items, total))
-    }
-    async fn update_candidate(&self, candidate: &Candidate) -> StoreResult<()> {
-        let mut tx = self.write_tx().await?;
-        candidates::update(&mut tx, candidate).await?;
-        tx.commit().await?;
-        Ok(())
-    }
-    async fn find_candidate(
-        &self,
-        company: CompanyId,
-        key: &ContactKey,
-    ) -> StoreResult<Option<Candidate>> {
-        candidates::find(&self.pool, company, key).await
-    }
-    async fn candidates_after(
-        &self,
-        company: CompanyId,
-        after: i64,
-        limit: u32,
-    ) -> StoreResult<Vec<Candidate>> {
-        candidates::after(&self.pool, company, after, limit).await
-    }
-    async fn candidate_counts(
-        &self,
-        company: CompanyId,
-        id: CandidateId,
-    ) -> StoreResult<CandidateCounts> {
-        candidates::counts(&self.pool, company, id).await
-    }
-
-    async fn create_interview(&self, plan: &NewInterview) -> StoreResult<Interview> {
-        interviews::create(self, plan).await
-    }
-    async fn get_interview(
-        &self,
-        company: CompanyId,
-        id: InterviewId,
-    ) -> StoreResult<Option<InterviewDetail>> {
-        interviews::get(&self.pool, company, id).await
-    }
-    async fn interview_by_number(
-        &self,
-        company: CompanyId,
-        number: i64,
-    ) -> StoreResult<Option<InterviewDetail>> {
-        interviews::by_number(&self.pool, company, number).await
-    }
-    async fn interview_by_custom_field(
-        &self,
-        company: CompanyId,
-        cf: &str,
-    ) -> StoreResult<Option<InterviewDetail>> {
-        interviews::by_custom_field(&self.pool, company, cf).await
-    }
-    async fn open_invites(&self, company: CompanyId) -> StoreResult<i64> {
-        interviews::open_invites(&self.pool, company).await
-    }
-    async fn list_interviews(
-        &self,
-        company: CompanyId,
-        filter: &InterviewFilter,
-        p: PageRequest,
-    ) -> StoreResult<Page<InterviewDetail>> {
-        let (items, total) = interviews::list(&self.pool, company, filter, p).await?;
-        Ok(page(items, total))
+    /// Wake-ups from other processes: none, SQLite serves one process.
+    fn subscribe_wake_ups(&self) -> Option<tokio::sync::broadcast::Receiver<WakeUp>> {
+        None
     }
 }

@@ -1,6 +1,7 @@
-//! SQLite side of [`crate::store::xobin::XobinStore`].
+//! The SQL side of [`crate::store::xobin::XobinStore`].
 
-use super::{SqliteStore, candidates, catalog, delivery, events, interviews};
+use super::Conn;
+use super::{DbStore, candidates, catalog, delivery, events, interviews, tenants};
 use crate::store::delivery::NewMail;
 use crate::store::xobin::{
     Generation, GenerationOutcome, GenerationStatus, InviteSummary, XobinStore,
@@ -11,7 +12,6 @@ use chrono::{DateTime, Utc};
 use interviewd_domain::model::Interview;
 use interviewd_domain::time::{from_millis, to_millis};
 use interviewd_domain::{CompanyId, JobId};
-use sqlx::SqliteConnection;
 use uuid::Uuid;
 
 const GENERATION_COLS: &str = "id, company_id, job_role, job_description, notification_url, status, attempts, \
@@ -62,10 +62,7 @@ fn generation(row: Option<GenerationRow>) -> StoreResult<Option<Generation>> {
     row.map(Generation::try_from).transpose()
 }
 
-async fn generation_by_id(
-    conn: &mut SqliteConnection,
-    id: Uuid,
-) -> StoreResult<Option<Generation>> {
+async fn generation_by_id(conn: &mut Conn, id: Uuid) -> StoreResult<Option<Generation>> {
     let row: Option<GenerationRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "SELECT {GENERATION_COLS} FROM xobin_generations WHERE id = $1"
     )))
@@ -77,7 +74,7 @@ async fn generation_by_id(
 
 /// Invites that count against the plan quota: the rule of `interviews::open_invites`,
 /// evaluated inside the caller's transaction.
-async fn open_invites(conn: &mut SqliteConnection, company: CompanyId) -> StoreResult<i64> {
+async fn open_invites(conn: &mut Conn, company: CompanyId) -> StoreResult<i64> {
     Ok(sqlx::query_scalar(
         "SELECT COUNT(*) FROM interviews WHERE company_id = $1 AND invite_revoked_at IS NULL \
          AND status IN ('SCHEDULED', 'IN_PROGRESS')",
@@ -88,7 +85,7 @@ async fn open_invites(conn: &mut SqliteConnection, company: CompanyId) -> StoreR
 }
 
 /// The writes of `interviews::create`, on the caller's transaction.
-async fn write_interview(conn: &mut SqliteConnection, plan: &NewInterview) -> StoreResult<i64> {
+async fn write_interview(conn: &mut Conn, plan: &NewInterview) -> StoreResult<i64> {
     if let Some(job) = &plan.new_job {
         catalog::insert_job(conn, job).await?;
     }
@@ -121,7 +118,7 @@ async fn write_interview(conn: &mut SqliteConnection, plan: &NewInterview) -> St
 }
 
 #[async_trait]
-impl XobinStore for SqliteStore {
+impl XobinStore for DbStore {
     async fn insert_generation(&self, g: &Generation) -> StoreResult<()> {
         sqlx::query(
             "INSERT INTO xobin_generations (id, company_id, job_role, job_description, notification_url, status, \
@@ -163,8 +160,9 @@ impl XobinStore for SqliteStore {
         let row: Option<GenerationRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
             "UPDATE xobin_generations SET status = 'processing', attempts = attempts + 1, lease_until = $2, \
              updated_at = $1 WHERE id = (SELECT id FROM xobin_generations WHERE status = 'pending' \
-             OR (status = 'processing' AND (lease_until IS NULL OR lease_until <= $1)) ORDER BY created_at, id LIMIT 1) \
-             RETURNING {GENERATION_COLS}"
+             OR (status = 'processing' AND (lease_until IS NULL OR lease_until <= $1)) ORDER BY created_at, id LIMIT 1{lock}) \
+             RETURNING {GENERATION_COLS}",
+            lock = for_update!(skip_locked)
         )))
         .bind(to_millis(now))
         .bind(to_millis(lease_until))
@@ -225,7 +223,8 @@ impl XobinStore for SqliteStore {
         let row: Option<GenerationRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
             "UPDATE xobin_generations SET notify_due_at = $2, notify_attempts = notify_attempts + 1 \
              WHERE id = (SELECT id FROM xobin_generations WHERE notify_due_at IS NOT NULL AND notify_due_at <= $1 \
-             ORDER BY notify_due_at, id LIMIT 1) RETURNING {GENERATION_COLS}"
+             ORDER BY notify_due_at, id LIMIT 1{lock}) RETURNING {GENERATION_COLS}",
+            lock = for_update!(skip_locked)
         )))
         .bind(to_millis(now))
         .bind(to_millis(lease_until))
@@ -264,6 +263,9 @@ impl XobinStore for SqliteStore {
         mail: Option<&NewMail>,
     ) -> StoreResult<Option<Interview>> {
         let mut tx = self.write_tx().await?;
+        // Invites of one company are created one at a time (across processes), so two cannot
+        // both pass the quota check.
+        tenants::lock_company(&mut tx, plan.interview.company_id).await?;
         if open_invites(&mut tx, plan.interview.company_id).await? >= quota {
             return Ok(None);
         }

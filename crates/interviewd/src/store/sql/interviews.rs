@@ -1,16 +1,16 @@
-//! Interviews and their call attempts.
+//! Interviews and their call attempts, and [`lock`], the lock order every transaction follows.
 
-use super::{SqliteStore, candidates, catalog};
+use super::{Conn, Db, Pool, ROW_LOCKS};
+use super::{DbStore, candidates, catalog};
 use crate::store::rows::{AttemptRow, InterviewRow, to_json};
 use crate::store::{InterviewDetail, InterviewFilter, NewInterview, StoreResult};
 use crate::{attempt_cols, interview_cols};
 use interviewd_domain::model::{CallAttempt, Interview};
 use interviewd_domain::time::to_millis;
-use interviewd_domain::{CompanyId, InterviewId, PageRequest};
-use sqlx::{Sqlite, SqliteConnection, SqlitePool};
+use interviewd_domain::{AttemptId, CompanyId, InterviewId, PageRequest};
 use uuid::Uuid;
 
-pub async fn insert_attempt(conn: &mut SqliteConnection, a: &CallAttempt) -> StoreResult<()> {
+pub async fn insert_attempt(conn: &mut Conn, a: &CallAttempt) -> StoreResult<()> {
     sqlx::query(
         "INSERT INTO call_attempts (id, interview_id, company_id, status, direction, reason_code, notes, retry_number, \
          scheduled_at, called_at, ended_at, duration_ms, recording_key, created_at, updated_at) \
@@ -36,7 +36,7 @@ pub async fn insert_attempt(conn: &mut SqliteConnection, a: &CallAttempt) -> Sto
     Ok(())
 }
 
-pub async fn insert_interview(conn: &mut SqliteConnection, i: &Interview) -> StoreResult<i64> {
+pub async fn insert_interview(conn: &mut Conn, i: &Interview) -> StoreResult<i64> {
     Ok(sqlx::query_scalar(
         "INSERT INTO interviews (id, company_id, candidate_id, job_id, agent_id, channel, status, scheduled_at, \
          started_at, finished_at, is_test, metadata, invite_token, invite_sent_at, invite_starts_at, invite_expires_at, \
@@ -68,7 +68,7 @@ pub async fn insert_interview(conn: &mut SqliteConnection, i: &Interview) -> Sto
     .await?)
 }
 
-pub async fn create(store: &SqliteStore, plan: &NewInterview) -> StoreResult<Interview> {
+pub async fn create(store: &DbStore, plan: &NewInterview) -> StoreResult<Interview> {
     let mut tx = store.write_tx().await?;
     if let Some(job) = &plan.new_job {
         catalog::insert_job(&mut tx, job).await?;
@@ -105,7 +105,7 @@ pub async fn create(store: &SqliteStore, plan: &NewInterview) -> StoreResult<Int
     })
 }
 
-pub async fn attempts_of<'e, E: sqlx::Executor<'e, Database = Sqlite>>(
+pub async fn attempts_of<'e, E: sqlx::Executor<'e, Database = Db>>(
     exec: E,
     id: Uuid,
 ) -> StoreResult<Vec<CallAttempt>> {
@@ -120,8 +120,43 @@ pub async fn attempts_of<'e, E: sqlx::Executor<'e, Database = Sqlite>>(
     rows.into_iter().map(CallAttempt::try_from).collect()
 }
 
+/// Locks an interview for the rest of the caller's transaction and reads it: its attempts
+/// first, then its row — the order every transaction takes them in, so two that touch the
+/// same interview cannot deadlock. `None` when it is gone. On SQLite, where the write
+/// transaction excludes every other writer, this is the read alone.
+pub async fn lock(conn: &mut Conn, id: Uuid) -> StoreResult<Option<Interview>> {
+    if ROW_LOCKS {
+        sqlx::query("SELECT id FROM call_attempts WHERE interview_id = $1 ORDER BY id FOR UPDATE")
+            .bind(id)
+            .execute(&mut *conn)
+            .await?;
+    }
+    let row: Option<InterviewRow> = sqlx::query_as(concat!(
+        "SELECT ",
+        interview_cols!(),
+        " FROM interviews WHERE id = $1",
+        for_update!()
+    ))
+    .bind(id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    row.map(Interview::try_from).transpose()
+}
+
+/// Locks one call attempt for the rest of the caller's transaction (nothing to do on
+/// SQLite). Attempts are locked before their interview's row, as in [`lock`].
+pub async fn lock_attempt(conn: &mut Conn, id: AttemptId) -> StoreResult<()> {
+    if ROW_LOCKS {
+        sqlx::query("SELECT id FROM call_attempts WHERE id = $1 FOR UPDATE")
+            .bind(id.uuid())
+            .execute(conn)
+            .await?;
+    }
+    Ok(())
+}
+
 pub async fn get(
-    pool: &SqlitePool,
+    pool: &Pool,
     company: CompanyId,
     id: InterviewId,
 ) -> StoreResult<Option<InterviewDetail>> {
@@ -147,7 +182,7 @@ pub async fn get(
 }
 
 pub async fn list(
-    pool: &SqlitePool,
+    pool: &Pool,
     company: CompanyId,
     f: &InterviewFilter,
     p: PageRequest,
@@ -186,10 +221,7 @@ pub async fn list(
     Ok((items, total))
 }
 
-async fn detail_of(
-    pool: &SqlitePool,
-    row: Option<InterviewRow>,
-) -> StoreResult<Option<InterviewDetail>> {
+async fn detail_of(pool: &Pool, row: Option<InterviewRow>) -> StoreResult<Option<InterviewDetail>> {
     match row {
         None => Ok(None),
         Some(row) => {
@@ -203,7 +235,7 @@ async fn detail_of(
 }
 
 pub async fn by_number(
-    pool: &SqlitePool,
+    pool: &Pool,
     company: CompanyId,
     number: i64,
 ) -> StoreResult<Option<InterviewDetail>> {
@@ -220,7 +252,7 @@ pub async fn by_number(
 }
 
 pub async fn by_custom_field(
-    pool: &SqlitePool,
+    pool: &Pool,
     company: CompanyId,
     cf: &str,
 ) -> StoreResult<Option<InterviewDetail>> {
@@ -236,7 +268,7 @@ pub async fn by_custom_field(
     detail_of(pool, row).await
 }
 
-pub async fn open_invites(pool: &SqlitePool, company: CompanyId) -> StoreResult<i64> {
+pub async fn open_invites(pool: &Pool, company: CompanyId) -> StoreResult<i64> {
     Ok(sqlx::query_scalar(
         "SELECT COUNT(*) FROM interviews WHERE company_id = $1 AND invite_revoked_at IS NULL \
          AND status IN ('SCHEDULED', 'IN_PROGRESS')",

@@ -1,8 +1,10 @@
-//! The post-call pipeline jobs and the blob-deletion outbox on SQLite. Both are claimed with
-//! a lease and a fence (`UPDATE … RETURNING`); a job is finished by deleting its row under
-//! the fence, so a worker whose lease ran out cannot finish it twice.
+//! The post-call pipeline jobs and the blob-deletion outbox. Both are claimed with a lease and
+//! a fence (`UPDATE … RETURNING`; on PostgreSQL over rows selected `FOR UPDATE SKIP LOCKED`,
+//! so processes claiming at the same time take different rows); a job is finished by deleting
+//! its row under the fence, so a worker whose lease ran out cannot finish it twice.
 
-use super::SqliteStore;
+use super::Conn;
+use super::DbStore;
 use super::engine_snapshot::{attempt_transcript, snapshot};
 use super::events;
 use crate::engine::payload::{self, Completion};
@@ -14,7 +16,6 @@ use interviewd_domain::AttemptId;
 use interviewd_domain::time::to_millis;
 use interviewd_voice::DEFAULT_QUESTIONS;
 use interviewd_voice::analysis::Analysis;
-use sqlx::SqliteConnection;
 use uuid::Uuid;
 
 fn limit(max: usize) -> i64 {
@@ -33,20 +34,26 @@ struct JobRow {
 }
 
 pub async fn claim_jobs(
-    store: &SqliteStore,
+    store: &DbStore,
     owner: &str,
     now: DateTime<Utc>,
     lease_until: DateTime<Utc>,
     max: usize,
     only: Option<Uuid>,
 ) -> StoreResult<Vec<PipelineJob>> {
-    let rows: Vec<JobRow> = sqlx::query_as(
-        "UPDATE pipeline_jobs SET lease_owner = $1, lease_until = $2, fence = fence + 1, \
+    let rows: Vec<JobRow> = sqlx::query_as(per_backend!(
+        sqlite: "UPDATE pipeline_jobs SET lease_owner = $1, lease_until = $2, fence = fence + 1, \
          tries = tries + 1 WHERE id IN (SELECT id FROM pipeline_jobs WHERE run_at <= $3 \
            AND (lease_until IS NULL OR lease_until < $3) AND ($4 IS NULL OR id = $4) \
            ORDER BY run_at LIMIT $5) \
          RETURNING id, kind, interview_id, attempt_id, company_id, fence, tries",
-    )
+        postgres: "WITH due AS MATERIALIZED (SELECT id FROM pipeline_jobs WHERE run_at <= $3 \
+           AND (lease_until IS NULL OR lease_until < $3) AND ($4::uuid IS NULL OR id = $4) \
+           ORDER BY run_at LIMIT $5 FOR UPDATE SKIP LOCKED) \
+         UPDATE pipeline_jobs j SET lease_owner = $1, lease_until = $2, fence = j.fence + 1, \
+         tries = j.tries + 1 FROM due WHERE j.id = due.id \
+         RETURNING j.id, j.kind, j.interview_id, j.attempt_id, j.company_id, j.fence, j.tries",
+    ))
     .bind(owner)
     .bind(to_millis(lease_until))
     .bind(to_millis(now))
@@ -81,7 +88,7 @@ fn list(text: Option<&str>) -> Vec<String> {
 }
 
 pub async fn analysis_source(
-    store: &SqliteStore,
+    store: &DbStore,
     job: &PipelineJob,
 ) -> StoreResult<Option<AnalysisSource>> {
     let mut conn = store.pool().acquire().await?;
@@ -106,10 +113,7 @@ pub async fn analysis_source(
     }))
 }
 
-async fn recorded_attempts(
-    conn: &mut SqliteConnection,
-    interview: Uuid,
-) -> StoreResult<Vec<AttemptId>> {
+async fn recorded_attempts(conn: &mut Conn, interview: Uuid) -> StoreResult<Vec<AttemptId>> {
     let ids: Vec<Uuid> = sqlx::query_scalar(
         "SELECT id FROM call_attempts WHERE interview_id = $1 AND recording_key IS NOT NULL \
          ORDER BY created_at, id",
@@ -121,7 +125,7 @@ async fn recorded_attempts(
 }
 
 pub async fn complete(
-    store: &SqliteStore,
+    store: &DbStore,
     job: &PipelineJob,
     analysis: &Analysis,
     at: DateTime<Utc>,
@@ -130,21 +134,24 @@ pub async fn complete(
     let at_ms = to_millis(at);
     let interview = job.interview_id.uuid();
     let mut tx = store.write_tx().await?;
+    // The interview first: the deletion path locks it before its jobs go with it.
+    let exists: Option<i64> = sqlx::query_scalar(concat!(
+        "SELECT number FROM interviews WHERE id = $1",
+        for_update!()
+    ))
+    .bind(interview)
+    .fetch_optional(&mut *tx)
+    .await?;
+    if exists.is_none() {
+        return Ok(Touch::Gone);
+    }
     let removed = sqlx::query("DELETE FROM pipeline_jobs WHERE id = $1 AND fence = $2")
         .bind(job.id)
         .bind(job.fence)
         .execute(&mut *tx)
         .await?;
     if removed.rows_affected() != 1 {
-        let exists: Option<i64> = sqlx::query_scalar("SELECT number FROM interviews WHERE id = $1")
-            .bind(interview)
-            .fetch_optional(&mut *tx)
-            .await?;
-        return Ok(if exists.is_some() {
-            Touch::Stale
-        } else {
-            Touch::Gone
-        });
+        return Ok(Touch::Stale);
     }
     let completed = sqlx::query(
         "UPDATE interviews SET status = 'COMPLETED', finished_at = $1, updated_at = $1 \
@@ -192,7 +199,7 @@ pub async fn complete(
 }
 
 pub async fn defer_job(
-    store: &SqliteStore,
+    store: &DbStore,
     job: &PipelineJob,
     run_at: DateTime<Utc>,
     error: &str,
@@ -210,7 +217,7 @@ pub async fn defer_job(
     Ok(())
 }
 
-pub async fn drop_job(store: &SqliteStore, job: &PipelineJob) -> StoreResult<()> {
+pub async fn drop_job(store: &DbStore, job: &PipelineJob) -> StoreResult<()> {
     sqlx::query("DELETE FROM pipeline_jobs WHERE id = $1")
         .bind(job.id)
         .execute(store.pool())
@@ -219,11 +226,7 @@ pub async fn drop_job(store: &SqliteStore, job: &PipelineJob) -> StoreResult<()>
 }
 
 /// Queues one blob key for deletion inside the caller's transaction (idempotent).
-pub async fn enqueue_blob(
-    conn: &mut SqliteConnection,
-    key: &str,
-    at: DateTime<Utc>,
-) -> StoreResult<()> {
+pub async fn enqueue_blob(conn: &mut Conn, key: &str, at: DateTime<Utc>) -> StoreResult<()> {
     sqlx::query(
         "INSERT INTO blob_deletions (key, run_at, created_at) VALUES ($1, $2, $2) \
          ON CONFLICT (key) DO NOTHING",
@@ -235,11 +238,7 @@ pub async fn enqueue_blob(
     Ok(())
 }
 
-pub async fn enqueue_blobs(
-    store: &SqliteStore,
-    keys: &[String],
-    at: DateTime<Utc>,
-) -> StoreResult<()> {
+pub async fn enqueue_blobs(store: &DbStore, keys: &[String], at: DateTime<Utc>) -> StoreResult<()> {
     let mut tx = store.write_tx().await?;
     for key in keys {
         enqueue_blob(&mut tx, key, at).await?;
@@ -249,18 +248,24 @@ pub async fn enqueue_blobs(
 }
 
 pub async fn claim_blobs(
-    store: &SqliteStore,
+    store: &DbStore,
     owner: &str,
     now: DateTime<Utc>,
     lease_until: DateTime<Utc>,
     max: usize,
 ) -> StoreResult<Vec<BlobDeletion>> {
-    let rows: Vec<(String, i64, i64)> = sqlx::query_as(
-        "UPDATE blob_deletions SET lease_owner = $1, lease_until = $2, fence = fence + 1, \
+    let rows: Vec<(String, i64, i64)> = sqlx::query_as(per_backend!(
+        sqlite: "UPDATE blob_deletions SET lease_owner = $1, lease_until = $2, fence = fence + 1, \
          tries = tries + 1 WHERE key IN (SELECT key FROM blob_deletions WHERE run_at <= $3 \
            AND (lease_until IS NULL OR lease_until < $3) ORDER BY run_at LIMIT $4) \
          RETURNING key, fence, tries",
-    )
+        postgres: "WITH due AS MATERIALIZED (SELECT key FROM blob_deletions WHERE run_at <= $3 \
+           AND (lease_until IS NULL OR lease_until < $3) ORDER BY run_at LIMIT $4 \
+           FOR UPDATE SKIP LOCKED) \
+         UPDATE blob_deletions b SET lease_owner = $1, lease_until = $2, fence = b.fence + 1, \
+         tries = b.tries + 1 FROM due WHERE b.key = due.key \
+         RETURNING b.key, b.fence, b.tries",
+    ))
     .bind(owner)
     .bind(to_millis(lease_until))
     .bind(to_millis(now))
@@ -273,7 +278,7 @@ pub async fn claim_blobs(
         .collect())
 }
 
-pub async fn finish_blob(store: &SqliteStore, d: &BlobDeletion) -> StoreResult<bool> {
+pub async fn finish_blob(store: &DbStore, d: &BlobDeletion) -> StoreResult<bool> {
     let done = sqlx::query("DELETE FROM blob_deletions WHERE key = $1 AND fence = $2")
         .bind(&d.key)
         .bind(d.fence)
@@ -283,7 +288,7 @@ pub async fn finish_blob(store: &SqliteStore, d: &BlobDeletion) -> StoreResult<b
 }
 
 pub async fn defer_blob(
-    store: &SqliteStore,
+    store: &DbStore,
     d: &BlobDeletion,
     run_at: DateTime<Utc>,
     error: &str,

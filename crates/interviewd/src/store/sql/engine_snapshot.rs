@@ -1,12 +1,12 @@
-//! Reads shared by the engine's PostgreSQL statements: the event snapshot of an interview and
+//! Reads shared by the engine's statements: the event snapshot of an interview and
 //! transcripts.
 
+use super::Conn;
 use crate::engine::payload::{CandidateSnapshot, EventIds, InterviewSnapshot, JobSnapshot};
 use crate::store::StoreResult;
 use interviewd_domain::time::from_millis;
 use interviewd_domain::{AttemptId, InterviewId};
 use interviewd_voice::{Role, Turn};
-use sqlx::PgConnection;
 use uuid::Uuid;
 
 #[derive(sqlx::FromRow)]
@@ -28,7 +28,7 @@ struct SnapshotRow {
 
 /// The snapshot of an interview; `None` when it is gone.
 pub async fn snapshot(
-    conn: &mut PgConnection,
+    conn: &mut Conn,
     interview: InterviewId,
 ) -> StoreResult<Option<InterviewSnapshot>> {
     let row: Option<SnapshotRow> = sqlx::query_as(
@@ -67,10 +67,7 @@ pub async fn snapshot(
 }
 
 /// The ids events carry; `None` when the interview is gone.
-pub async fn event_ids(
-    conn: &mut PgConnection,
-    interview: InterviewId,
-) -> StoreResult<Option<EventIds>> {
+pub async fn event_ids(conn: &mut Conn, interview: InterviewId) -> StoreResult<Option<EventIds>> {
     let row: Option<(Uuid, Uuid, Option<Uuid>)> =
         sqlx::query_as("SELECT company_id, candidate_id, job_id FROM interviews WHERE id = $1")
             .bind(interview.uuid())
@@ -101,10 +98,7 @@ fn turn(row: TurnRow) -> Turn {
 }
 
 /// The transcript of one attempt.
-pub async fn attempt_transcript(
-    conn: &mut PgConnection,
-    attempt: AttemptId,
-) -> StoreResult<Vec<Turn>> {
+pub async fn attempt_transcript(conn: &mut Conn, attempt: AttemptId) -> StoreResult<Vec<Turn>> {
     let rows: Vec<TurnRow> = sqlx::query_as(
         "SELECT role, text, start_ms, end_ms FROM transcript_turns WHERE attempt_id = $1 ORDER BY seq",
     )
@@ -116,7 +110,7 @@ pub async fn attempt_transcript(
 
 /// The transcript of an interview (its attempts in creation order).
 pub async fn interview_transcript(
-    conn: &mut PgConnection,
+    conn: &mut Conn,
     interview: InterviewId,
 ) -> StoreResult<Vec<Turn>> {
     let rows: Vec<TurnRow> = sqlx::query_as(
@@ -131,7 +125,7 @@ pub async fn interview_transcript(
 
 /// Writes an attempt's transcript (idempotent).
 pub async fn insert_transcript(
-    conn: &mut PgConnection,
+    conn: &mut Conn,
     interview: Uuid,
     attempt: AttemptId,
     turns: &[Turn],

@@ -1,15 +1,15 @@
 //! Candidates and their job links.
 
+use super::{Conn, Db, Pool};
 use crate::candidate_cols;
 use crate::store::rows::{CandidateRow, to_json};
 use crate::store::{CandidateCounts, CandidateFilter, ContactKey, StoreResult};
 use interviewd_domain::model::Candidate;
 use interviewd_domain::time::to_millis;
 use interviewd_domain::{CandidateId, CompanyId, PageRequest};
-use sqlx::{PgConnection, PgPool, Postgres};
 use uuid::Uuid;
 
-async fn job_links<'e, E: sqlx::Executor<'e, Database = Postgres>>(
+async fn job_links<'e, E: sqlx::Executor<'e, Database = Db>>(
     exec: E,
     id: Uuid,
 ) -> StoreResult<Vec<Uuid>> {
@@ -21,7 +21,7 @@ async fn job_links<'e, E: sqlx::Executor<'e, Database = Postgres>>(
     .await?)
 }
 
-async fn write_links(conn: &mut PgConnection, c: &Candidate) -> StoreResult<()> {
+async fn write_links(conn: &mut Conn, c: &Candidate) -> StoreResult<()> {
     sqlx::query("DELETE FROM candidate_jobs WHERE candidate_id = $1")
         .bind(c.id.uuid())
         .execute(&mut *conn)
@@ -39,7 +39,7 @@ async fn write_links(conn: &mut PgConnection, c: &Candidate) -> StoreResult<()> 
     Ok(())
 }
 
-pub async fn insert(conn: &mut PgConnection, c: &Candidate) -> StoreResult<Candidate> {
+pub async fn insert(conn: &mut Conn, c: &Candidate) -> StoreResult<Candidate> {
     let number: i64 = sqlx::query_scalar(
         "INSERT INTO candidates (id, company_id, first_name, last_name, email, phone, ext_id, status, gdpr_expiry_date, \
          metadata, custom_fields, created_at, updated_at) \
@@ -68,7 +68,7 @@ pub async fn insert(conn: &mut PgConnection, c: &Candidate) -> StoreResult<Candi
 }
 
 pub async fn get(
-    pool: &PgPool,
+    pool: &Pool,
     company: CompanyId,
     id: CandidateId,
 ) -> StoreResult<Option<Candidate>> {
@@ -101,7 +101,7 @@ fn like_pattern(term: &str) -> String {
 }
 
 pub async fn list(
-    pool: &PgPool,
+    pool: &Pool,
     company: CompanyId,
     f: &CandidateFilter,
     p: PageRequest,
@@ -146,7 +146,7 @@ pub async fn list(
     Ok((items, total))
 }
 
-pub async fn update(conn: &mut PgConnection, c: &Candidate) -> StoreResult<()> {
+pub async fn update(conn: &mut Conn, c: &Candidate) -> StoreResult<()> {
     sqlx::query(
         "UPDATE candidates SET first_name = $3, last_name = $4, email = $5, phone = $6, ext_id = $7, status = $8, \
          gdpr_expiry_date = $9, metadata = $10, custom_fields = $11, updated_at = $12 WHERE id = $1 AND company_id = $2",
@@ -169,7 +169,7 @@ pub async fn update(conn: &mut PgConnection, c: &Candidate) -> StoreResult<()> {
 }
 
 pub async fn counts(
-    pool: &PgPool,
+    pool: &Pool,
     company: CompanyId,
     id: CandidateId,
 ) -> StoreResult<CandidateCounts> {
@@ -194,7 +194,7 @@ pub async fn counts(
 }
 
 pub async fn find(
-    pool: &PgPool,
+    pool: &Pool,
     company: CompanyId,
     key: &ContactKey,
 ) -> StoreResult<Option<Candidate>> {
@@ -240,7 +240,7 @@ pub async fn find(
 }
 
 pub async fn after(
-    pool: &PgPool,
+    pool: &Pool,
     company: CompanyId,
     after: i64,
     limit: u32,

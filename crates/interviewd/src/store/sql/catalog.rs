@@ -1,5 +1,6 @@
 //! Jobs and agents.
 
+use super::{Conn, Db, Pool};
 use crate::store::rows::{AgentRow, JobRow, to_json};
 use crate::store::{JobFilter, StoreResult};
 use crate::{agent_cols, job_cols};
@@ -7,9 +8,8 @@ use chrono::{DateTime, Utc};
 use interviewd_domain::model::{Agent, Job};
 use interviewd_domain::time::to_millis;
 use interviewd_domain::{AgentId, CompanyId, JobId, PageRequest};
-use sqlx::{Sqlite, SqliteConnection, SqlitePool};
 
-pub async fn insert_job(conn: &mut SqliteConnection, j: &Job) -> StoreResult<Job> {
+pub async fn insert_job(conn: &mut Conn, j: &Job) -> StoreResult<Job> {
     let number: i64 = sqlx::query_scalar(
         "INSERT INTO jobs (id, company_id, title, description, status, required_skills, nice_to_have_skills, attrs, \
          created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING number",
@@ -32,7 +32,7 @@ pub async fn insert_job(conn: &mut SqliteConnection, j: &Job) -> StoreResult<Job
     })
 }
 
-pub async fn get_job<'e, E: sqlx::Executor<'e, Database = Sqlite>>(
+pub async fn get_job<'e, E: sqlx::Executor<'e, Database = Db>>(
     exec: E,
     company: CompanyId,
     id: JobId,
@@ -50,7 +50,7 @@ pub async fn get_job<'e, E: sqlx::Executor<'e, Database = Sqlite>>(
 }
 
 pub async fn list_jobs(
-    pool: &SqlitePool,
+    pool: &Pool,
     company: CompanyId,
     filter: &JobFilter,
     p: PageRequest,
@@ -80,7 +80,7 @@ pub async fn list_jobs(
     Ok((items, total))
 }
 
-pub async fn update_job(pool: &SqlitePool, j: &Job) -> StoreResult<()> {
+pub async fn update_job(pool: &Pool, j: &Job) -> StoreResult<()> {
     sqlx::query(
         "UPDATE jobs SET title = $3, description = $4, status = $5, required_skills = $6, nice_to_have_skills = $7, \
          attrs = $8, updated_at = $9 WHERE id = $1 AND company_id = $2",
@@ -99,7 +99,7 @@ pub async fn update_job(pool: &SqlitePool, j: &Job) -> StoreResult<()> {
     Ok(())
 }
 
-pub async fn insert_agent(conn: &mut SqliteConnection, a: &Agent) -> StoreResult<Agent> {
+pub async fn insert_agent(conn: &mut Conn, a: &Agent) -> StoreResult<Agent> {
     let number: i64 = sqlx::query_scalar(
         "INSERT INTO agents (id, company_id, name, channel, focus, language, duration_minutes, questions, instructions, \
          attrs, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING number",
@@ -124,7 +124,7 @@ pub async fn insert_agent(conn: &mut SqliteConnection, a: &Agent) -> StoreResult
     })
 }
 
-pub async fn get_agent<'e, E: sqlx::Executor<'e, Database = Sqlite>>(
+pub async fn get_agent<'e, E: sqlx::Executor<'e, Database = Db>>(
     exec: E,
     company: CompanyId,
     id: AgentId,
@@ -142,7 +142,7 @@ pub async fn get_agent<'e, E: sqlx::Executor<'e, Database = Sqlite>>(
 }
 
 pub async fn list_agents(
-    pool: &SqlitePool,
+    pool: &Pool,
     company: CompanyId,
     p: PageRequest,
 ) -> StoreResult<(Vec<Agent>, i64)> {
@@ -169,7 +169,7 @@ pub async fn list_agents(
     Ok((items, total))
 }
 
-pub async fn update_agent(pool: &SqlitePool, a: &Agent) -> StoreResult<()> {
+pub async fn update_agent(pool: &Pool, a: &Agent) -> StoreResult<()> {
     sqlx::query(
         "UPDATE agents SET name = $3, channel = $4, focus = $5, language = $6, duration_minutes = $7, questions = $8, \
          instructions = $9, attrs = $10, updated_at = $11 WHERE id = $1 AND company_id = $2 AND deleted_at IS NULL",
@@ -191,7 +191,7 @@ pub async fn update_agent(pool: &SqlitePool, a: &Agent) -> StoreResult<()> {
 }
 
 pub async fn delete_agent(
-    pool: &SqlitePool,
+    pool: &Pool,
     company: CompanyId,
     id: AgentId,
     at: DateTime<Utc>,
@@ -206,7 +206,7 @@ pub async fn delete_agent(
 }
 
 pub async fn job_by_number(
-    pool: &SqlitePool,
+    pool: &Pool,
     company: CompanyId,
     number: i64,
 ) -> StoreResult<Option<Job>> {
@@ -223,7 +223,7 @@ pub async fn job_by_number(
 }
 
 pub async fn agent_by_name(
-    pool: &SqlitePool,
+    pool: &Pool,
     company: CompanyId,
     name: &str,
 ) -> StoreResult<Option<Agent>> {

@@ -1,7 +1,7 @@
-//! SQLite side of [`crate::store::idempotency::IdempotencyStore`]. Portable SQL: `$N`
+//! The SQL side of [`crate::store::idempotency::IdempotencyStore`]. Portable SQL: `$N`
 //! placeholders, millisecond integers, JSON as text, `INSERT … ON CONFLICT DO NOTHING`.
 
-use super::SqliteStore;
+use super::DbStore;
 use crate::store::idempotency::{
     ClaimOutcome, IdempotencyClaim, IdempotencyRecord, IdempotencyStore, StoredResponse,
 };
@@ -50,7 +50,7 @@ impl TryFrom<RecordRow> for IdempotencyRecord {
 }
 
 #[async_trait]
-impl IdempotencyStore for SqliteStore {
+impl IdempotencyStore for DbStore {
     async fn claim_idempotency_key(&self, claim: &IdempotencyClaim) -> StoreResult<ClaimOutcome> {
         let now = to_millis(claim.now);
         let mut tx = self.write_tx().await?;

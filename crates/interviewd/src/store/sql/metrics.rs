@@ -1,7 +1,7 @@
-//! PostgreSQL side of [`crate::store::metrics::MetricsStore`]: aggregate counts only, each
+//! The SQL side of [`crate::store::metrics::MetricsStore`]: aggregate counts only, each
 //! served by an existing index.
 
-use super::PgStore;
+use super::DbStore;
 use crate::store::StoreResult;
 use crate::store::metrics::{MetricsStore, OpsSnapshot};
 use async_trait::async_trait;
@@ -10,7 +10,7 @@ use interviewd_domain::time::to_millis;
 use uuid::Uuid;
 
 #[async_trait]
-impl MetricsStore for PgStore {
+impl MetricsStore for DbStore {
     async fn ops_snapshot(&self, now: DateTime<Utc>) -> StoreResult<OpsSnapshot> {
         let (calls_due, calls_later): (Option<i64>, Option<i64>) = sqlx::query_as(
             "SELECT SUM(CASE WHEN scheduled_at <= $1 THEN 1 ELSE 0 END), \

@@ -1,10 +1,10 @@
-//! Online (web) sessions on PostgreSQL. A session is an attempt with direction `WEB` plus an
+//! Online (web) sessions. A session is an attempt with direction `WEB` plus an
 //! `online_sessions` row holding its questions and the answers so far. It takes a slot like a
 //! call (kind `web`, owner `web`); its lease is the idle deadline, pushed back by every answer.
 
 use super::engine_queue::{miss, provision_slots, take_slot};
 use super::engine_snapshot::snapshot;
-use super::{PgStore, events, interviews};
+use super::{DbStore, events, interviews};
 use crate::engine::payload;
 use crate::interview_cols;
 use crate::store::StoreResult;
@@ -28,7 +28,7 @@ struct LiveRow {
     started_at: i64,
 }
 
-pub async fn by_token(store: &PgStore, token: &str) -> StoreResult<Option<SessionView>> {
+pub async fn by_token(store: &DbStore, token: &str) -> StoreResult<Option<SessionView>> {
     let row: Option<InterviewRow> = sqlx::query_as(concat!(
         "SELECT ",
         interview_cols!(),
@@ -70,7 +70,7 @@ pub async fn by_token(store: &PgStore, token: &str) -> StoreResult<Option<Sessio
     }))
 }
 
-pub async fn start(store: &PgStore, s: &NewSession) -> StoreResult<SessionStart> {
+pub async fn start(store: &DbStore, s: &NewSession) -> StoreResult<SessionStart> {
     let now = to_millis(s.now);
     let interview = s.attempt.interview_id.uuid();
     let mut tx = store.write_tx().await?;
@@ -90,10 +90,11 @@ pub async fn start(store: &PgStore, s: &NewSession) -> StoreResult<SessionStart>
     }
     let company = s.attempt.company_id.uuid();
     // Every taker of the company's slots holds this row lock (claims skip it meanwhile).
-    let (limit, provisioned): (i64, i64) = sqlx::query_as(
+    let (limit, provisioned): (i64, i64) = sqlx::query_as(concat!(
         "SELECT c.concurrency_limit, (SELECT COUNT(*) FROM company_slots s WHERE s.company_id = c.id) \
-         FROM companies c WHERE c.id = $1 FOR NO KEY UPDATE OF c",
-    )
+         FROM companies c WHERE c.id = $1",
+        for_update!(no_key of c)
+    ))
     .bind(company)
     .fetch_one(&mut *tx)
     .await?;
@@ -153,7 +154,7 @@ pub async fn start(store: &PgStore, s: &NewSession) -> StoreResult<SessionStart>
 }
 
 pub async fn answer(
-    store: &PgStore,
+    store: &DbStore,
     lease: Lease,
     index: usize,
     text: &str,
@@ -163,15 +164,12 @@ pub async fn answer(
     let mut tx = store.write_tx().await?;
     // The attempt, then its session row, stay as read until commit (attempts are locked
     // first everywhere): two answers sent at once cannot both be appended.
-    sqlx::query("SELECT id FROM call_attempts WHERE id = $1 FOR UPDATE")
-        .bind(lease.attempt_id.uuid())
-        .execute(&mut *tx)
-        .await?;
-    let answers: Option<String> = sqlx::query_scalar(
+    interviews::lock_attempt(&mut tx, lease.attempt_id).await?;
+    let answers: Option<String> = sqlx::query_scalar(concat!(
         "SELECT s.answers FROM call_attempts a JOIN online_sessions s ON s.attempt_id = a.id \
-         WHERE a.id = $1 AND a.fence = $2 AND a.status = 'IN_PROGRESS' AND a.lease_until >= $3 \
-         FOR UPDATE OF s",
-    )
+         WHERE a.id = $1 AND a.fence = $2 AND a.status = 'IN_PROGRESS' AND a.lease_until >= $3",
+        for_update!(of s)
+    ))
     .bind(lease.attempt_id.uuid())
     .bind(lease.fence)
     .bind(to_millis(now))

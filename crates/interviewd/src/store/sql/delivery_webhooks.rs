@@ -1,5 +1,6 @@
-//! Webhook endpoints and their delivery log (SQLite).
+//! Webhook endpoints and their delivery log.
 
+use super::{Conn, Db, Pool};
 use crate::store::delivery::{
     DeliveryLogEntry, EndpointState, PayloadFormat, Webhook, WebhookHeader,
 };
@@ -8,7 +9,6 @@ use crate::store::{Page, StoreError, StoreResult};
 use interviewd_domain::time::{from_millis, to_millis};
 use interviewd_domain::{CompanyId, PageRequest, WebhookId};
 use interviewd_notify::SigningSecret;
-use sqlx::{Sqlite, SqliteConnection, SqlitePool};
 use uuid::Uuid;
 
 /// The columns [`WebhookRow`] reads (a macro so that queries stay `&'static str`).
@@ -79,7 +79,7 @@ fn headers_json(headers: &[WebhookHeader]) -> String {
     to_json(&headers)
 }
 
-pub async fn insert(pool: &SqlitePool, w: &Webhook) -> StoreResult<()> {
+pub async fn insert(pool: &Pool, w: &Webhook) -> StoreResult<()> {
     sqlx::query(
         "INSERT INTO webhooks (id, company_id, api_key_id, url, name, description, headers, events, \
          secret, format, is_active, max_retries, timeout_ms, consecutive_failures, circuit_opened_at, \
@@ -108,7 +108,7 @@ pub async fn insert(pool: &SqlitePool, w: &Webhook) -> StoreResult<()> {
     Ok(())
 }
 
-pub async fn get<'e, E: sqlx::Executor<'e, Database = Sqlite>>(
+pub async fn get<'e, E: sqlx::Executor<'e, Database = Db>>(
     exec: E,
     company: CompanyId,
     id: WebhookId,
@@ -126,7 +126,7 @@ pub async fn get<'e, E: sqlx::Executor<'e, Database = Sqlite>>(
 }
 
 /// An endpoint by id alone, for the delivery worker (which acts for every company).
-pub async fn get_any(conn: &mut SqliteConnection, id: Uuid) -> StoreResult<Option<Webhook>> {
+pub async fn get_any(conn: &mut Conn, id: Uuid) -> StoreResult<Option<Webhook>> {
     let row: Option<WebhookRow> = sqlx::query_as(concat!(
         "SELECT ",
         webhook_cols!(),
@@ -138,11 +138,7 @@ pub async fn get_any(conn: &mut SqliteConnection, id: Uuid) -> StoreResult<Optio
     row.map(Webhook::try_from).transpose()
 }
 
-pub async fn list(
-    pool: &SqlitePool,
-    company: CompanyId,
-    p: PageRequest,
-) -> StoreResult<Page<Webhook>> {
+pub async fn list(pool: &Pool, company: CompanyId, p: PageRequest) -> StoreResult<Page<Webhook>> {
     let rows: Vec<WebhookRow> = sqlx::query_as(concat!(
         "SELECT ",
         webhook_cols!(),
@@ -165,7 +161,7 @@ pub async fn list(
 }
 
 /// Endpoints that take new messages: active, or with an open circuit.
-pub async fn receiving(pool: &SqlitePool, company: CompanyId) -> StoreResult<Vec<Webhook>> {
+pub async fn receiving(pool: &Pool, company: CompanyId) -> StoreResult<Vec<Webhook>> {
     let rows: Vec<WebhookRow> = sqlx::query_as(concat!(
         "SELECT ",
         webhook_cols!(),
@@ -182,7 +178,7 @@ pub async fn receiving(pool: &SqlitePool, company: CompanyId) -> StoreResult<Vec
 /// Replaces the settings, then applies `state`. Counters and the circuit are only ever
 /// changed by a state transition, so an update never undoes a concurrent attempt's record.
 pub async fn update(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     w: &Webhook,
     state: Option<EndpointState>,
 ) -> StoreResult<bool> {
@@ -242,11 +238,7 @@ pub async fn update(
     Ok(true)
 }
 
-pub async fn delete(
-    conn: &mut SqliteConnection,
-    company: CompanyId,
-    id: WebhookId,
-) -> StoreResult<bool> {
+pub async fn delete(conn: &mut Conn, company: CompanyId, id: WebhookId) -> StoreResult<bool> {
     // The log and messages would cascade; deleting them explicitly keeps the statement
     // portable to a schema without ON DELETE CASCADE.
     sqlx::query("DELETE FROM webhook_attempts WHERE webhook_id = $1 AND company_id = $2")
@@ -297,7 +289,7 @@ impl From<LogRow> for DeliveryLogEntry {
 }
 
 pub async fn deliveries(
-    pool: &SqlitePool,
+    pool: &Pool,
     company: CompanyId,
     id: WebhookId,
     p: PageRequest,

@@ -1,4 +1,4 @@
-//! SQLite side of [`crate::store::delivery::DeliveryStore`], plus the two functions other
+//! The SQL side of [`crate::store::delivery::DeliveryStore`], plus the two functions other
 //! write paths call inside their own transactions: [`purge_interview`] (the deletion path)
 //! and [`enqueue_mail`] (invites and the revocation path).
 
@@ -12,7 +12,7 @@ mod webhooks;
 pub use mail::enqueue_mail;
 pub use queue::purge_interview;
 
-use super::SqliteStore;
+use super::{Conn, Db, DbStore, Pool};
 use crate::store::delivery::{
     AttemptRecord, ClaimedMessage, DeliveryLogEntry, DeliveryStore, EndpointState, MailFate,
     MailStatus, NewMail, NewMessage, QueuedMail, StoredEvent, Webhook,
@@ -24,7 +24,7 @@ use interviewd_domain::{CompanyId, InterviewId, PageRequest, WebhookId};
 use uuid::Uuid;
 
 #[async_trait]
-impl DeliveryStore for SqliteStore {
+impl DeliveryStore for DbStore {
     async fn insert_webhook(&self, webhook: &Webhook) -> StoreResult<()> {
         webhooks::insert(self.pool(), webhook).await
     }

@@ -1,4 +1,4 @@
-//! SQLite side of [`crate::store::engine::EngineStore`], plus the statements the deletion
+//! The SQL side of [`crate::store::engine::EngineStore`], plus the statements the deletion
 //! path runs inside its own transaction ([`cancel_scheduled_attempts`],
 //! [`enqueue_blob_deletion`], [`recording_keys`]).
 
@@ -15,7 +15,8 @@ mod sessions;
 #[path = "engine_snapshot.rs"]
 mod snapshot;
 
-use super::{SqliteStore, events, interviews};
+use super::Conn;
+use super::{DbStore, events, interviews, tenants};
 use crate::store::StoreResult;
 use crate::store::engine::*;
 use async_trait::async_trait;
@@ -24,7 +25,6 @@ use interviewd_domain::model::CallAttempt;
 use interviewd_domain::time::to_millis;
 use interviewd_domain::{AttemptId, CompanyId, InterviewId};
 use interviewd_voice::analysis::Analysis;
-use sqlx::SqliteConnection;
 use uuid::Uuid;
 
 // The submodules refer to each other as `super::engine_*`.
@@ -40,7 +40,7 @@ use snapshot as engine_snapshot;
 /// is not touched: it runs to its end, and the engine then finds its attempt gone and only
 /// releases its slot.
 pub async fn cancel_scheduled_attempts(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     interview: InterviewId,
     at: DateTime<Utc>,
 ) -> StoreResult<u64> {
@@ -58,7 +58,7 @@ pub async fn cancel_scheduled_attempts(
 /// Queues a blob for deletion inside the caller's transaction (idempotent per key). The blob
 /// worker deletes it after the transaction commits; a missing blob counts as deleted.
 pub async fn enqueue_blob_deletion(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     key: &str,
     at: DateTime<Utc>,
 ) -> StoreResult<()> {
@@ -66,7 +66,7 @@ pub async fn enqueue_blob_deletion(
 }
 
 #[async_trait]
-impl EngineStore for SqliteStore {
+impl EngineStore for DbStore {
     async fn claim_due_attempts(&self, req: &ClaimRequest) -> StoreResult<Vec<ClaimedAttempt>> {
         engine_queue::claim(self, req).await
     }

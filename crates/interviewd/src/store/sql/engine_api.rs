@@ -1,9 +1,9 @@
-//! The engine's API-facing reads and writes on PostgreSQL: slot usage, invoking and rescheduling
-//! call attempts, and the results of an interview. Every statement is scoped by company; the
+//! The engine's API-facing reads and writes: slot usage, invoking and rescheduling call
+//! attempts, and the results of an interview. Every statement is scoped by company; the
 //! writes lock what they decide on.
 
 use super::engine_snapshot::interview_transcript;
-use super::{PgStore, interviews};
+use super::{DbStore, interviews};
 use crate::store::engine::{
     Concurrency, InterviewResults, InvokeResult, RescheduleResult, StoredAnalysis,
 };
@@ -20,7 +20,7 @@ fn count(n: i64) -> u32 {
 }
 
 pub async fn concurrency(
-    store: &PgStore,
+    store: &DbStore,
     company: CompanyId,
     now: DateTime<Utc>,
 ) -> StoreResult<Concurrency> {
@@ -45,7 +45,7 @@ pub async fn concurrency(
 }
 
 pub async fn invoke(
-    store: &PgStore,
+    store: &DbStore,
     company: CompanyId,
     attempt: &CallAttempt,
 ) -> StoreResult<InvokeResult> {
@@ -101,17 +101,17 @@ pub async fn invoke(
 }
 
 pub async fn reschedule(
-    store: &PgStore,
+    store: &DbStore,
     company: CompanyId,
     interview: InterviewId,
     attempt: AttemptId,
     at: DateTime<Utc>,
 ) -> StoreResult<RescheduleResult> {
     let mut tx = store.write_tx().await?;
-    let status: Option<String> = sqlx::query_scalar(
-        "SELECT status FROM call_attempts WHERE id = $1 AND interview_id = $2 AND company_id = $3 \
-         FOR UPDATE",
-    )
+    let status: Option<String> = sqlx::query_scalar(concat!(
+        "SELECT status FROM call_attempts WHERE id = $1 AND interview_id = $2 AND company_id = $3",
+        for_update!()
+    ))
     .bind(attempt.uuid())
     .bind(interview.uuid())
     .bind(company.uuid())
@@ -154,7 +154,7 @@ fn json<T: serde::de::DeserializeOwned>(text: &str, column: &str) -> StoreResult
 }
 
 pub async fn results(
-    store: &PgStore,
+    store: &DbStore,
     company: CompanyId,
     interview: InterviewId,
 ) -> StoreResult<InterviewResults> {
@@ -197,7 +197,7 @@ pub async fn results(
 }
 
 pub async fn recording_key(
-    store: &PgStore,
+    store: &DbStore,
     company: CompanyId,
     interview: InterviewId,
     attempt: AttemptId,

@@ -1,17 +1,18 @@
-//! The mail queue on PostgreSQL. Claims lease rows selected `FOR UPDATE SKIP LOCKED`, so
-//! processes claiming at once take different mail; completions are fenced on the lease
-//! token. Recipient and body are erased once a mail is finished.
+//! The mail queue. Claims lease rows under the write lock (`BEGIN IMMEDIATE` on SQLite) or
+//! selected `FOR UPDATE SKIP LOCKED` (PostgreSQL), so processes claiming at once take
+//! different mail; completions are fenced on the lease token. Recipient and body are erased
+//! once a mail is finished.
 
+use super::{Conn, Pool};
 use crate::store::StoreResult;
 use crate::store::delivery::{MailFate, MailKind, MailStatus, NewMail, QueuedMail};
 use chrono::{DateTime, Utc};
 use interviewd_domain::time::to_millis;
-use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
 /// Queues `mail` on `conn`, which may be inside the transaction of the mail's cause (an
 /// invite created, an invite revoked), so the mail exists exactly when its cause does.
-pub async fn enqueue_mail(conn: &mut PgConnection, mail: &NewMail) -> StoreResult<()> {
+pub async fn enqueue_mail(conn: &mut Conn, mail: &NewMail) -> StoreResult<()> {
     sqlx::query(
         "INSERT INTO mail_queue (id, company_id, interview_id, kind, to_addr, subject, body, status, \
          attempts, next_attempt_at, created_at, updated_at) \
@@ -42,18 +43,19 @@ struct MailRow {
 }
 
 pub async fn claim(
-    conn: &mut PgConnection,
+    conn: &mut Conn,
     now: DateTime<Utc>,
     limit: u32,
     lease_ms: i64,
 ) -> StoreResult<Vec<QueuedMail>> {
     let now_ms = to_millis(now);
-    let rows: Vec<MailRow> = sqlx::query_as(
+    let rows: Vec<MailRow> = sqlx::query_as(concat!(
         "SELECT id, interview_id, kind, to_addr, subject, body, attempts FROM mail_queue \
          WHERE status = 'PENDING' AND next_attempt_at <= $1 \
            AND (lease_until IS NULL OR lease_until <= $1) \
-         ORDER BY next_attempt_at, id LIMIT $2 FOR UPDATE SKIP LOCKED",
-    )
+         ORDER BY next_attempt_at, id LIMIT $2",
+        for_update!(skip_locked)
+    ))
     .bind(now_ms)
     .bind(i64::from(limit))
     .fetch_all(&mut *conn)
@@ -82,7 +84,7 @@ pub async fn claim(
 }
 
 pub async fn finish(
-    pool: &PgPool,
+    pool: &Pool,
     id: Uuid,
     lease: &str,
     fate: &MailFate,
@@ -133,7 +135,7 @@ pub async fn finish(
 }
 
 /// Clears a mail's lease if it is still `lease`.
-pub async fn release(conn: &mut PgConnection, id: Uuid, lease: &str) -> StoreResult<()> {
+pub async fn release(conn: &mut Conn, id: Uuid, lease: &str) -> StoreResult<()> {
     sqlx::query(
         "UPDATE mail_queue SET lease_owner = NULL, lease_until = NULL \
          WHERE id = $1 AND lease_owner = $2",
@@ -154,7 +156,7 @@ struct StatusRow {
     last_error: Option<String>,
 }
 
-pub async fn status(pool: &PgPool, id: Uuid) -> StoreResult<Option<MailStatus>> {
+pub async fn status(pool: &Pool, id: Uuid) -> StoreResult<Option<MailStatus>> {
     let row: Option<StatusRow> = sqlx::query_as(
         "SELECT id, kind, status, attempts, last_error FROM mail_queue WHERE id = $1",
     )

@@ -1,14 +1,15 @@
-//! The single deletion path and the revoke transaction on PostgreSQL. Each request is one
-//! transaction: load, let the domain decide, apply, commit — so a crash or an error at any
-//! point leaves either everything or nothing.
+//! The single deletion path and the revoke transaction. Each request is one transaction:
+//! load, let the domain decide, apply, commit — so a crash or an error at any point leaves
+//! either everything or nothing.
 //!
 //! Another process may be claiming, answering or ending the same interview's calls at the
 //! same moment. Each interview is therefore locked (its attempts first, then its row, the
-//! order every transaction of this backend follows) and read again under the lock before the
+//! order every transaction follows — [`lock`]) and read again under the lock before the
 //! domain decides; a claim skips attempts locked here, and a call that ends meanwhile waits
-//! for this transaction.
+//! for this transaction. On SQLite the write transaction excludes them all from its start.
 
-use super::PgStore;
+use super::Conn;
+use super::DbStore;
 use super::interviews::{attempts_of, lock};
 use crate::store::delivery::NewMail;
 use crate::store::removal::{
@@ -20,12 +21,11 @@ use interviewd_domain::model::Interview;
 use interviewd_domain::removal::{decide_revoke, plan_deletion};
 use interviewd_domain::time::{from_millis, to_millis};
 use interviewd_domain::{CompanyId, InterviewStatus};
-use sqlx::PgConnection;
 use uuid::Uuid;
 
 /// The ids of the interviews a scope covers, in the company.
 async fn targets(
-    conn: &mut PgConnection,
+    conn: &mut Conn,
     company: CompanyId,
     scope: &RemovalScope,
 ) -> StoreResult<Vec<Uuid>> {
@@ -60,7 +60,7 @@ async fn targets(
 
 /// Deletes one (locked) interview inside the caller's transaction.
 async fn remove_one(
-    conn: &mut PgConnection,
+    conn: &mut Conn,
     i: &Interview,
     now: chrono::DateTime<chrono::Utc>,
     report: &mut RemovalReport,
@@ -99,7 +99,7 @@ async fn remove_one(
 }
 
 async fn audit(
-    conn: &mut PgConnection,
+    conn: &mut Conn,
     req: &RemovalRequest,
     target: serde_json::Value,
     counts: serde_json::Value,
@@ -123,7 +123,7 @@ async fn audit(
 /// Stored idempotent responses that mention what was removed go too: a replayed response must
 /// not bring erased data back, and they may hold a candidate's contact details.
 async fn forget_stored_responses(
-    conn: &mut PgConnection,
+    conn: &mut Conn,
     req: &RemovalRequest,
     report: &RemovalReport,
 ) -> StoreResult<()> {
@@ -139,7 +139,7 @@ async fn forget_stored_responses(
     Ok(())
 }
 
-pub async fn remove(store: &PgStore, req: &RemovalRequest) -> StoreResult<RemovalReport> {
+pub async fn remove(store: &DbStore, req: &RemovalRequest) -> StoreResult<RemovalReport> {
     let mut tx = store.write_tx().await?;
     let mut report = RemovalReport::default();
     for id in targets(&mut tx, req.company, &req.scope).await? {
@@ -187,7 +187,7 @@ pub async fn remove(store: &PgStore, req: &RemovalRequest) -> StoreResult<Remova
 }
 
 pub async fn revoke(
-    store: &PgStore,
+    store: &DbStore,
     req: &RevokeRequest,
     notice: Option<&NewMail>,
 ) -> StoreResult<RevokeOutcome> {

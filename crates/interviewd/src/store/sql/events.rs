@@ -1,13 +1,13 @@
 //! Writing domain events inside a caller's transaction.
 
+use super::Conn;
 use crate::store::StoreResult;
 use crate::store::events::NewEvent;
 use crate::store::rows::to_json;
 use interviewd_domain::time::to_millis;
-use sqlx::PgConnection;
 
 /// Records `event` on `conn` (which must be inside the transaction of the state change).
-pub async fn insert(conn: &mut PgConnection, event: &NewEvent) -> StoreResult<()> {
+pub async fn insert(conn: &mut Conn, event: &NewEvent) -> StoreResult<()> {
     sqlx::query("INSERT INTO events (id, company_id, interview_id, event_type, data, created_at) VALUES ($1, $2, $3, $4, $5, $6)")
         .bind(event.id)
         .bind(event.company_id.uuid())

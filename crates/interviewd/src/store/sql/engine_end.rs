@@ -1,8 +1,9 @@
-//! The end of a session on SQLite: the fenced write that ends an attempt together with
+//! The end of a session: the fenced write that ends an attempt together with
 //! what follows it (transcript, analysis job, retry or failure, events, the slot given back),
 //! and the reaper's statements.
 
-use super::SqliteStore;
+use super::Conn;
+use super::DbStore;
 use super::engine_queue::{free_slot, miss};
 use super::engine_snapshot::{event_ids, insert_transcript};
 use super::events;
@@ -13,7 +14,6 @@ use crate::store::engine::{
 };
 use chrono::{DateTime, Utc};
 use interviewd_domain::time::to_millis;
-use sqlx::SqliteConnection;
 use uuid::Uuid;
 
 #[derive(sqlx::FromRow)]
@@ -24,7 +24,7 @@ struct Ended {
     direction: String,
 }
 
-pub async fn end(store: &SqliteStore, e: &AttemptEnd) -> StoreResult<EndResult> {
+pub async fn end(store: &DbStore, e: &AttemptEnd) -> StoreResult<EndResult> {
     let at = to_millis(e.at);
     let mut tx = store.write_tx().await?;
     let ended: Option<Ended> = sqlx::query_as(
@@ -56,7 +56,6 @@ pub async fn end(store: &SqliteStore, e: &AttemptEnd) -> StoreResult<EndResult> 
             _ => EndResult::Stale,
         });
     };
-    free_slot(&mut tx, e.lease).await?;
     insert_transcript(
         &mut tx,
         ended.interview_id,
@@ -65,21 +64,23 @@ pub async fn end(store: &SqliteStore, e: &AttemptEnd) -> StoreResult<EndResult> 
     )
     .await?;
     let job = follow_up(&mut tx, e, &ended).await?;
+    // Last: slot rows are locked after the interview's, as everywhere.
+    free_slot(&mut tx, e.lease).await?;
     tx.commit().await?;
     Ok(EndResult::Applied { job })
 }
 
 /// Applies the [`NextStep`] of an ended attempt; returns the queued job, if any.
-async fn follow_up(
-    conn: &mut SqliteConnection,
-    e: &AttemptEnd,
-    ended: &Ended,
-) -> StoreResult<Option<Uuid>> {
+async fn follow_up(conn: &mut Conn, e: &AttemptEnd, ended: &Ended) -> StoreResult<Option<Uuid>> {
     let at = to_millis(e.at);
-    let status: Option<String> = sqlx::query_scalar("SELECT status FROM interviews WHERE id = $1")
-        .bind(ended.interview_id)
-        .fetch_optional(&mut *conn)
-        .await?;
+    // Locked (after the attempt, as everywhere): what follows is decided on this state.
+    let status: Option<String> = sqlx::query_scalar(concat!(
+        "SELECT status FROM interviews WHERE id = $1",
+        for_update!()
+    ))
+    .bind(ended.interview_id)
+    .fetch_optional(&mut *conn)
+    .await?;
     let open = matches!(status.as_deref(), Some("SCHEDULED" | "IN_PROGRESS"));
     match e.next {
         NextStep::Analyse if open => {
@@ -142,7 +143,7 @@ async fn follow_up(
     }
 }
 
-pub async fn release(store: &SqliteStore, lease: Lease) -> StoreResult<bool> {
+pub async fn release(store: &DbStore, lease: Lease) -> StoreResult<bool> {
     let mut tx = store.write_tx().await?;
     let freed = free_slot(&mut tx, lease).await?;
     tx.commit().await?;
@@ -150,7 +151,7 @@ pub async fn release(store: &SqliteStore, lease: Lease) -> StoreResult<bool> {
 }
 
 pub async fn expired(
-    store: &SqliteStore,
+    store: &DbStore,
     now: DateTime<Utc>,
     max: usize,
 ) -> StoreResult<Vec<ExpiredAttempt>> {
@@ -175,7 +176,7 @@ pub async fn expired(
         .collect())
 }
 
-pub async fn reap_slots(store: &SqliteStore, now: DateTime<Utc>) -> StoreResult<u64> {
+pub async fn reap_slots(store: &DbStore, now: DateTime<Utc>) -> StoreResult<u64> {
     let mut tx = store.write_tx().await?;
     let freed = sqlx::query(
         "UPDATE company_slots SET holder_attempt_id = NULL, holder_fence = NULL, owner = NULL, \

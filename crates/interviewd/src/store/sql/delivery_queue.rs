@@ -1,12 +1,14 @@
-//! The webhook message queue on PostgreSQL: fan-out, claiming with a lease, recording attempts,
+//! The webhook message queue: fan-out, claiming with a lease, recording attempts,
 //! and purging what is about a deleted interview.
 //!
-//! Claims select messages `FOR UPDATE SKIP LOCKED`, so two workers (in any process) never
-//! lease the same message; every completion is fenced on the lease token, so a worker whose
-//! lease expired (and whose message another worker took over) changes nothing when it
-//! finally reports.
+//! Claims run under the write lock (`BEGIN IMMEDIATE` on SQLite) or select messages
+//! `FOR UPDATE SKIP LOCKED` (PostgreSQL), so two workers (in any process) never lease the
+//! same message; every completion is fenced on the lease token, so a worker whose lease
+//! expired (and whose message another worker took over) changes nothing when it finally
+//! reports.
 
 use super::webhooks::get_any;
+use super::{Conn, Pool};
 use crate::store::StoreResult;
 use crate::store::delivery::{
     AttemptRecord, ClaimedMessage, EndpointEffect, MessageFate, NewMessage, StoredEvent,
@@ -15,7 +17,6 @@ use crate::store::events::kinds;
 use chrono::{DateTime, Utc};
 use interviewd_domain::InterviewId;
 use interviewd_domain::time::{from_millis, to_millis};
-use sqlx::{PgConnection, PgPool};
 use std::collections::HashMap;
 use std::collections::hash_map::Entry;
 use uuid::Uuid;
@@ -30,7 +31,7 @@ struct EventRow {
     created_at: i64,
 }
 
-pub async fn undispatched(pool: &PgPool, limit: u32) -> StoreResult<Vec<StoredEvent>> {
+pub async fn undispatched(pool: &Pool, limit: u32) -> StoreResult<Vec<StoredEvent>> {
     let rows: Vec<EventRow> = sqlx::query_as(
         "SELECT id, company_id, interview_id, event_type, data, created_at FROM events \
          WHERE dispatched_at IS NULL ORDER BY created_at, id LIMIT $1",
@@ -56,11 +57,7 @@ pub async fn undispatched(pool: &PgPool, limit: u32) -> StoreResult<Vec<StoredEv
 }
 
 /// Inserts `m` if its endpoint exists and (unless `any_state`) takes new messages.
-pub async fn insert_message(
-    conn: &mut PgConnection,
-    m: &NewMessage,
-    any_state: bool,
-) -> StoreResult<bool> {
+pub async fn insert_message(conn: &mut Conn, m: &NewMessage, any_state: bool) -> StoreResult<bool> {
     let done = sqlx::query(
         "INSERT INTO webhook_messages (id, webhook_id, company_id, event_id, interview_id, event_type, \
          payload, status, attempts, next_attempt_at, created_at, updated_at) \
@@ -84,7 +81,7 @@ pub async fn insert_message(
 }
 
 pub async fn dispatch(
-    conn: &mut PgConnection,
+    conn: &mut Conn,
     event_id: Uuid,
     messages: &[NewMessage],
     at: DateTime<Utc>,
@@ -115,20 +112,21 @@ struct DueRow {
 }
 
 pub async fn claim(
-    conn: &mut PgConnection,
+    conn: &mut Conn,
     now: DateTime<Utc>,
     limit: u32,
     lease_margin_ms: i64,
 ) -> StoreResult<Vec<ClaimedMessage>> {
     let now_ms = to_millis(now);
-    let due: Vec<DueRow> = sqlx::query_as(
+    let due: Vec<DueRow> = sqlx::query_as(concat!(
         "SELECT m.id, m.webhook_id, m.interview_id, m.event_type, m.payload, m.attempts \
          FROM webhook_messages m JOIN webhooks w ON w.id = m.webhook_id \
          WHERE m.status = 'PENDING' AND m.next_attempt_at <= $1 \
            AND (m.lease_until IS NULL OR m.lease_until <= $1) \
            AND (w.is_active = $2 OR m.event_type = $3) \
-         ORDER BY m.next_attempt_at, m.id LIMIT $4 FOR UPDATE OF m SKIP LOCKED",
-    )
+         ORDER BY m.next_attempt_at, m.id LIMIT $4",
+        for_update!(of m skip_locked)
+    ))
     .bind(now_ms)
     .bind(true)
     .bind(kinds::PING)
@@ -166,7 +164,7 @@ pub async fn claim(
     Ok(claimed)
 }
 
-pub async fn record(conn: &mut PgConnection, r: &AttemptRecord) -> StoreResult<bool> {
+pub async fn record(conn: &mut Conn, r: &AttemptRecord) -> StoreResult<bool> {
     let at = to_millis(r.attempted_at);
     let (status, next, delivered) = match r.fate {
         MessageFate::Delivered => ("DELIVERED", None, Some(at)),
@@ -213,7 +211,7 @@ pub async fn record(conn: &mut PgConnection, r: &AttemptRecord) -> StoreResult<b
     Ok(true)
 }
 
-async fn apply_effect(conn: &mut PgConnection, r: &AttemptRecord, at: i64) -> StoreResult<()> {
+async fn apply_effect(conn: &mut Conn, r: &AttemptRecord, at: i64) -> StoreResult<()> {
     let id = r.webhook_id.uuid();
     match r.effect {
         EndpointEffect::None => {}
@@ -255,7 +253,7 @@ async fn apply_effect(conn: &mut PgConnection, r: &AttemptRecord, at: i64) -> St
 }
 
 /// Clears a message's lease if it is still `lease`.
-pub async fn release(conn: &mut PgConnection, id: Uuid, lease: &str) -> StoreResult<()> {
+pub async fn release(conn: &mut Conn, id: Uuid, lease: &str) -> StoreResult<()> {
     sqlx::query(
         "UPDATE webhook_messages SET lease_owner = NULL, lease_until = NULL \
          WHERE id = $1 AND lease_owner = $2",
@@ -268,7 +266,7 @@ pub async fn release(conn: &mut PgConnection, id: Uuid, lease: &str) -> StoreRes
 }
 
 pub async fn drop_message(
-    pool: &PgPool,
+    pool: &Pool,
     id: Uuid,
     lease: &str,
     at: DateTime<Utc>,
@@ -286,7 +284,7 @@ pub async fn drop_message(
     Ok(())
 }
 
-pub async fn interview_exists(pool: &PgPool, id: InterviewId) -> StoreResult<bool> {
+pub async fn interview_exists(pool: &Pool, id: InterviewId) -> StoreResult<bool> {
     let found: Option<i64> = sqlx::query_scalar("SELECT number FROM interviews WHERE id = $1")
         .bind(id.uuid())
         .fetch_optional(pool)
@@ -301,10 +299,7 @@ pub async fn interview_exists(pool: &PgPool, id: InterviewId) -> StoreResult<boo
 /// notices still go out). Its fanned-out events go too, and delivered messages stay in the
 /// delivery log with their payload erased. Returns how many pending deliveries (events,
 /// messages, e-mails) were dropped.
-pub async fn purge_interview(
-    conn: &mut PgConnection,
-    interview_id: InterviewId,
-) -> StoreResult<u64> {
+pub async fn purge_interview(conn: &mut Conn, interview_id: InterviewId) -> StoreResult<u64> {
     let id = interview_id.uuid();
     let deleted = kinds::INTERVIEW_DELETED;
     let events = sqlx::query(

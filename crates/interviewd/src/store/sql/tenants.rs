@@ -1,6 +1,6 @@
 //! Companies and API keys.
 
-use super::PgStore;
+use super::{Conn, DbStore, Pool, ROW_LOCKS};
 use crate::store::rows::{CompanyRow, KeyRow, to_json};
 use crate::store::{CompanyScope, Page, StoreResult};
 use crate::{company_cols, key_cols};
@@ -8,11 +8,10 @@ use chrono::{DateTime, Utc};
 use interviewd_domain::model::{ApiKey, Company, KeyKind};
 use interviewd_domain::time::to_millis;
 use interviewd_domain::{CompanyId, KeyId, PageRequest, Plan};
-use sqlx::PgPool;
 use uuid::Uuid;
 
 pub async fn create_company(
-    store: &PgStore,
+    store: &DbStore,
     c: &Company,
     managed_by: Option<KeyId>,
 ) -> StoreResult<Company> {
@@ -49,7 +48,7 @@ pub async fn create_company(
     })
 }
 
-pub async fn get_company(pool: &PgPool, id: CompanyId) -> StoreResult<Option<Company>> {
+pub async fn get_company(pool: &Pool, id: CompanyId) -> StoreResult<Option<Company>> {
     let row: Option<CompanyRow> = sqlx::query_as(concat!(
         "SELECT ",
         company_cols!(),
@@ -62,7 +61,7 @@ pub async fn get_company(pool: &PgPool, id: CompanyId) -> StoreResult<Option<Com
 }
 
 pub async fn list_companies(
-    pool: &PgPool,
+    pool: &Pool,
     scope: &CompanyScope,
     p: PageRequest,
 ) -> StoreResult<Page<Company>> {
@@ -111,7 +110,7 @@ pub async fn list_companies(
     Ok(Page { items, total })
 }
 
-pub async fn list_all_companies(pool: &PgPool, p: PageRequest) -> StoreResult<Page<Company>> {
+pub async fn list_all_companies(pool: &Pool, p: PageRequest) -> StoreResult<Page<Company>> {
     let rows: Vec<CompanyRow> = sqlx::query_as(concat!(
         "SELECT ",
         company_cols!(),
@@ -131,7 +130,7 @@ pub async fn list_all_companies(pool: &PgPool, p: PageRequest) -> StoreResult<Pa
     Ok(Page { items, total })
 }
 
-pub async fn update_company(pool: &PgPool, c: &Company) -> StoreResult<()> {
+pub async fn update_company(pool: &Pool, c: &Company) -> StoreResult<()> {
     sqlx::query(
         "UPDATE companies SET name = $2, description = $3, owner_email = $4, metadata = $5, plan = $6, \
          plan_changed_at = $7, concurrency_limit = $8, updated_at = $9 WHERE id = $1",
@@ -151,7 +150,7 @@ pub async fn update_company(pool: &PgPool, c: &Company) -> StoreResult<()> {
 }
 
 pub async fn set_plan(
-    pool: &PgPool,
+    pool: &Pool,
     id: CompanyId,
     plan: Plan,
     at: DateTime<Utc>,
@@ -167,7 +166,7 @@ pub async fn set_plan(
     get_company(pool, id).await
 }
 
-pub async fn create_key(store: &PgStore, key: &ApiKey, secret_hash: &[u8]) -> StoreResult<()> {
+pub async fn create_key(store: &DbStore, key: &ApiKey, secret_hash: &[u8]) -> StoreResult<()> {
     let mut tx = store.write_tx().await?;
     sqlx::query(
         "INSERT INTO api_keys (id, name, prefix, secret_hash, kind, company_id, scopes, expires_at, revoked_at, created_at) \
@@ -198,7 +197,7 @@ pub async fn create_key(store: &PgStore, key: &ApiKey, secret_hash: &[u8]) -> St
     Ok(())
 }
 
-async fn managed(pool: &PgPool, key: Uuid) -> StoreResult<Vec<Uuid>> {
+async fn managed(pool: &Pool, key: Uuid) -> StoreResult<Vec<Uuid>> {
     Ok(
         sqlx::query_scalar("SELECT company_id FROM ats_key_companies WHERE key_id = $1")
             .bind(key)
@@ -207,7 +206,7 @@ async fn managed(pool: &PgPool, key: Uuid) -> StoreResult<Vec<Uuid>> {
     )
 }
 
-pub async fn find_key(pool: &PgPool, secret_hash: &[u8]) -> StoreResult<Option<(ApiKey, Vec<u8>)>> {
+pub async fn find_key(pool: &Pool, secret_hash: &[u8]) -> StoreResult<Option<(ApiKey, Vec<u8>)>> {
     let row: Option<KeyRow> = sqlx::query_as(concat!(
         "SELECT ",
         key_cols!(),
@@ -229,7 +228,7 @@ pub async fn find_key(pool: &PgPool, secret_hash: &[u8]) -> StoreResult<Option<(
     }
 }
 
-pub async fn list_keys(pool: &PgPool) -> StoreResult<Vec<ApiKey>> {
+pub async fn list_keys(pool: &Pool) -> StoreResult<Vec<ApiKey>> {
     let rows: Vec<KeyRow> = sqlx::query_as(concat!(
         "SELECT ",
         key_cols!(),
@@ -249,7 +248,7 @@ pub async fn list_keys(pool: &PgPool) -> StoreResult<Vec<ApiKey>> {
     Ok(keys)
 }
 
-pub async fn revoke_key(pool: &PgPool, id: KeyId, at: DateTime<Utc>) -> StoreResult<bool> {
+pub async fn revoke_key(pool: &Pool, id: KeyId, at: DateTime<Utc>) -> StoreResult<bool> {
     let done =
         sqlx::query("UPDATE api_keys SET revoked_at = COALESCE(revoked_at, $2) WHERE id = $1")
             .bind(id.uuid())
@@ -257,4 +256,32 @@ pub async fn revoke_key(pool: &PgPool, id: KeyId, at: DateTime<Utc>) -> StoreRes
             .execute(pool)
             .await?;
     Ok(done.rows_affected() > 0)
+}
+
+/// Locks a company's row for the rest of the transaction, waiting for whoever holds it: the
+/// transactions that must not interleave for one company (creating invites against its
+/// quota, taking its slots) take this first. A no-op on SQLite, whose write transactions
+/// exclude each other already.
+pub async fn lock_company(conn: &mut Conn, company: CompanyId) -> StoreResult<()> {
+    if ROW_LOCKS {
+        sqlx::query("SELECT id FROM companies WHERE id = $1 FOR NO KEY UPDATE")
+            .bind(company.uuid())
+            .execute(conn)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Locks a company's row unless another transaction holds it (then false, at once).
+/// Always true on SQLite.
+pub async fn try_lock_company(conn: &mut Conn, company: CompanyId) -> StoreResult<bool> {
+    if !ROW_LOCKS {
+        return Ok(true);
+    }
+    let locked: Option<Uuid> =
+        sqlx::query_scalar("SELECT id FROM companies WHERE id = $1 FOR NO KEY UPDATE SKIP LOCKED")
+            .bind(company.uuid())
+            .fetch_optional(conn)
+            .await?;
+    Ok(locked.is_some())
 }

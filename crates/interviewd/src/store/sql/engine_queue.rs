@@ -1,26 +1,31 @@
-//! The call-attempt queue on SQLite: claims, slots, leases and fencing.
+//! The call-attempt queue: claims, slots, leases and fencing, shared by every process on the
+//! database.
 //!
-//! Claims run inside `BEGIN IMMEDIATE`, so the claiming transaction holds the database's
-//! single write lock from its first read: the free-slot count it reads cannot change before
-//! it takes the slot. The statement that takes a slot re-checks the company's count of held
-//! slots against its limit, so "held slots ≤ limit" holds by construction, whatever the
-//! caller computed. Every write after the claim is conditioned on `id = ? AND fence = ?`.
+//! A claim works company by company, the longest-waiting first. On PostgreSQL it locks the
+//! company's row `FOR NO KEY UPDATE SKIP LOCKED` — a company another process is claiming for
+//! (or opening a web session of) is skipped, so claimers never wait for each other — then
+//! takes due attempts and free slot rows `FOR UPDATE SKIP LOCKED`. On SQLite the claim runs
+//! inside `BEGIN IMMEDIATE`, which holds the database's only write lock from its first read,
+//! so nothing it read can change before it takes a slot. Either way, the statement that takes
+//! a slot re-checks the company's count of held slots against its limit, so "held slots ≤
+//! limit" holds by construction, even while a lowered limit drains. Every write after the
+//! claim is conditioned on `id = ? AND fence = ?`.
 
-use super::SqliteStore;
+use super::Conn;
+use super::DbStore;
 use super::engine_snapshot::snapshot;
-use super::events;
+use super::{events, tenants};
 use crate::engine::payload;
 use crate::store::engine::{CallDetails, ClaimRequest, ClaimedAttempt, Lease, Touch};
 use crate::store::{StoreError, StoreResult};
 use chrono::{DateTime, Utc};
 use interviewd_domain::time::to_millis;
 use interviewd_domain::{AttemptId, CompanyId};
-use sqlx::SqliteConnection;
 use uuid::Uuid;
 
 /// Creates slot rows `1..=limit` that do not exist yet.
 pub(super) async fn provision_slots(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     company: Uuid,
     limit: i64,
     provisioned: i64,
@@ -40,7 +45,7 @@ pub(super) async fn provision_slots(
 
 /// Takes the lowest free usable slot of `company` for `lease`; false when none is free.
 pub(super) async fn take_slot(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     company: Uuid,
     limit: i64,
     lease: Lease,
@@ -48,14 +53,16 @@ pub(super) async fn take_slot(
     kind: &str,
     until: DateTime<Utc>,
 ) -> StoreResult<bool> {
-    let taken = sqlx::query(
+    let taken = sqlx::query(concat!(
         "UPDATE company_slots SET holder_attempt_id = $1, holder_fence = $2, owner = $3, kind = $4, \
          lease_until = $5 \
-         WHERE company_id = $6 AND slot_no = (SELECT MIN(slot_no) FROM company_slots \
-           WHERE company_id = $6 AND holder_attempt_id IS NULL AND slot_no <= $7) \
-         AND (SELECT COUNT(*) FROM company_slots WHERE company_id = $6 \
-           AND holder_attempt_id IS NOT NULL) < $7",
-    )
+         WHERE company_id = $6 AND holder_attempt_id IS NULL AND slot_no = (SELECT slot_no \
+           FROM company_slots WHERE company_id = $6 AND holder_attempt_id IS NULL AND slot_no <= $7 \
+           ORDER BY slot_no LIMIT 1",
+        for_update!(skip_locked),
+        ") AND (SELECT COUNT(*) FROM company_slots WHERE company_id = $6 \
+           AND holder_attempt_id IS NOT NULL) < $7"
+    ))
     .bind(lease.attempt_id.uuid())
     .bind(lease.fence)
     .bind(owner)
@@ -69,7 +76,7 @@ pub(super) async fn take_slot(
 }
 
 /// Frees the slot this claim holds.
-pub(super) async fn free_slot(conn: &mut SqliteConnection, lease: Lease) -> StoreResult<bool> {
+pub(super) async fn free_slot(conn: &mut Conn, lease: Lease) -> StoreResult<bool> {
     let freed = sqlx::query(
         "UPDATE company_slots SET holder_attempt_id = NULL, holder_fence = NULL, owner = NULL, \
          kind = NULL, lease_until = NULL WHERE holder_attempt_id = $1 AND holder_fence = $2",
@@ -100,16 +107,17 @@ struct DueAttempt {
     is_test: bool,
 }
 
-pub async fn claim(store: &SqliteStore, req: &ClaimRequest) -> StoreResult<Vec<ClaimedAttempt>> {
+pub async fn claim(store: &DbStore, req: &ClaimRequest) -> StoreResult<Vec<ClaimedAttempt>> {
     let now = to_millis(req.now);
     let mut tx = store.write_tx().await?;
     if let Some(interview) = req.only_test_interview {
-        let due: Vec<DueAttempt> = sqlx::query_as(
+        let due: Vec<DueAttempt> = sqlx::query_as(concat!(
             "SELECT a.id, a.interview_id, a.company_id, a.fence, a.retry_number, a.direction, i.is_test \
              FROM call_attempts a JOIN interviews i ON i.id = a.interview_id \
              WHERE a.interview_id = $1 AND a.status = 'SCHEDULED' AND a.scheduled_at <= $2 \
              AND i.is_test = TRUE LIMIT 1",
-        )
+            for_update!(of a skip_locked)
+        ))
         .bind(interview.uuid())
         .bind(now)
         .fetch_all(&mut *tx)
@@ -124,12 +132,14 @@ pub async fn claim(store: &SqliteStore, req: &ClaimRequest) -> StoreResult<Vec<C
     // Companies with due work and a free slot, the longest-waiting first.
     let companies: Vec<CompanyDue> = sqlx::query_as(
         "SELECT id, concurrency_limit, used, provisioned FROM (SELECT c.id, c.concurrency_limit, \
-           (SELECT MIN(a.scheduled_at) FROM call_attempts a WHERE a.company_id = c.id \
-             AND a.status = 'SCHEDULED' AND a.scheduled_at <= $1) AS oldest, \
+           d.oldest, \
            (SELECT COUNT(*) FROM company_slots s WHERE s.company_id = c.id \
              AND s.holder_attempt_id IS NOT NULL) AS used, \
            (SELECT COUNT(*) FROM company_slots s WHERE s.company_id = c.id) AS provisioned \
-         FROM companies c) AS due WHERE oldest IS NOT NULL AND used < concurrency_limit ORDER BY oldest",
+         FROM (SELECT company_id, MIN(scheduled_at) AS oldest FROM call_attempts \
+               WHERE status = 'SCHEDULED' AND scheduled_at <= $1 GROUP BY company_id) AS d \
+         JOIN companies c ON c.id = d.company_id) AS due \
+         WHERE used < concurrency_limit ORDER BY oldest",
     )
     .bind(now)
     .fetch_all(&mut *tx)
@@ -142,6 +152,10 @@ pub async fn claim(store: &SqliteStore, req: &ClaimRequest) -> StoreResult<Vec<C
         if claimed.len() >= req.max {
             break;
         }
+        if !tenants::try_lock_company(&mut tx, company.id.into()).await? {
+            // Another process is claiming for it (or opening one of its web sessions).
+            continue;
+        }
         let free = (company.concurrency_limit - company.used).max(0);
         let want = free.min(i64::try_from(req.max - claimed.len()).unwrap_or(i64::MAX));
         provision_slots(
@@ -151,13 +165,14 @@ pub async fn claim(store: &SqliteStore, req: &ClaimRequest) -> StoreResult<Vec<C
             company.provisioned,
         )
         .await?;
-        let due: Vec<DueAttempt> = sqlx::query_as(
+        let due: Vec<DueAttempt> = sqlx::query_as(concat!(
             "SELECT a.id, a.interview_id, a.company_id, a.fence, a.retry_number, a.direction, \
              i.is_test FROM call_attempts a JOIN interviews i ON i.id = a.interview_id \
              WHERE a.company_id = $1 AND a.status = 'SCHEDULED' AND a.scheduled_at <= $2 \
              AND (i.is_test = FALSE OR a.created_at <= $3) \
              ORDER BY a.scheduled_at, a.id LIMIT $4",
-        )
+            for_update!(of a skip_locked)
+        ))
         .bind(company.id)
         .bind(now)
         .bind(orphaned_before)
@@ -193,7 +208,7 @@ pub async fn claim(store: &SqliteStore, req: &ClaimRequest) -> StoreResult<Vec<C
 
 /// Moves a due attempt to IN_PROGRESS under a new fence and this worker's lease.
 async fn move_to_in_progress(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     req: &ClaimRequest,
     a: DueAttempt,
 ) -> StoreResult<ClaimedAttempt> {
@@ -240,10 +255,7 @@ struct DetailsRow {
     required_skills: Option<String>,
 }
 
-pub async fn call_details(
-    store: &SqliteStore,
-    attempt: AttemptId,
-) -> StoreResult<Option<CallDetails>> {
+pub async fn call_details(store: &DbStore, attempt: AttemptId) -> StoreResult<Option<CallDetails>> {
     let row: Option<DetailsRow> = sqlx::query_as(
         "SELECT c.phone, c.first_name, c.last_name, g.language, g.questions, g.duration_minutes, \
          j.required_skills \
@@ -275,7 +287,7 @@ pub async fn call_details(
 }
 
 /// Whether a fenced write that matched nothing hit a deleted attempt or a stale claim.
-pub(super) async fn miss(conn: &mut SqliteConnection, attempt: AttemptId) -> StoreResult<Touch> {
+pub(super) async fn miss(conn: &mut Conn, attempt: AttemptId) -> StoreResult<Touch> {
     let exists: Option<i64> = sqlx::query_scalar("SELECT fence FROM call_attempts WHERE id = $1")
         .bind(attempt.uuid())
         .fetch_optional(conn)
@@ -287,7 +299,7 @@ pub(super) async fn miss(conn: &mut SqliteConnection, attempt: AttemptId) -> Sto
     })
 }
 
-pub async fn start(store: &SqliteStore, lease: Lease, at: DateTime<Utc>) -> StoreResult<Touch> {
+pub async fn start(store: &DbStore, lease: Lease, at: DateTime<Utc>) -> StoreResult<Touch> {
     let at_ms = to_millis(at);
     let mut tx = store.write_tx().await?;
     let interview: Option<Uuid> = sqlx::query_scalar(
@@ -302,10 +314,14 @@ pub async fn start(store: &SqliteStore, lease: Lease, at: DateTime<Utc>) -> Stor
     let Some(interview) = interview else {
         return miss(&mut tx, lease.attempt_id).await;
     };
-    let status: Option<String> = sqlx::query_scalar("SELECT status FROM interviews WHERE id = $1")
-        .bind(interview)
-        .fetch_optional(&mut *tx)
-        .await?;
+    // Locked (after the attempt, as everywhere): a revoke cannot close it in between.
+    let status: Option<String> = sqlx::query_scalar(concat!(
+        "SELECT status FROM interviews WHERE id = $1",
+        for_update!()
+    ))
+    .bind(interview)
+    .fetch_optional(&mut *tx)
+    .await?;
     match status.as_deref() {
         Some("SCHEDULED") => {}
         Some("IN_PROGRESS") => {
@@ -331,7 +347,7 @@ pub async fn start(store: &SqliteStore, lease: Lease, at: DateTime<Utc>) -> Stor
 }
 
 pub async fn extend(
-    store: &SqliteStore,
+    store: &DbStore,
     owner: &str,
     until: DateTime<Utc>,
 ) -> StoreResult<Vec<AttemptId>> {

@@ -82,3 +82,62 @@ pub trait IdempotencyStore {
     /// Deletes records that expired at or before `now`; returns how many.
     async fn sweep_idempotency_keys(&self, now: DateTime<Utc>) -> StoreResult<u64>;
 }
+
+/// The ids a stored response mentions: every UUID in its body (as text, lower case, once),
+/// wherever it stands — a field value, inside a URL. They are stored beside the response so
+/// that an erasure finds the responses it must forget by index (`idempotency_refs`).
+pub fn mentioned_ids(body: &str) -> Vec<String> {
+    const LEN: usize = 36;
+    let bytes = body.as_bytes();
+    let mut ids = std::collections::BTreeSet::new();
+    let mut at = 0;
+    while at + LEN <= bytes.len() {
+        let window = &bytes[at..at + LEN];
+        let starts_clean = at == 0 || !bytes[at - 1].is_ascii_hexdigit();
+        let ends_clean = bytes.get(at + LEN).is_none_or(|b| !b.is_ascii_hexdigit());
+        if starts_clean && ends_clean && is_uuid_text(window) {
+            ids.insert(String::from_utf8_lossy(window).to_ascii_lowercase());
+            at += LEN;
+        } else {
+            at += 1;
+        }
+    }
+    ids.into_iter().collect()
+}
+
+/// `8-4-4-4-12` hex digits.
+fn is_uuid_text(window: &[u8]) -> bool {
+    window.iter().enumerate().all(|(i, b)| match i {
+        8 | 13 | 18 | 23 => *b == b'-',
+        _ => b.is_ascii_hexdigit(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::mentioned_ids;
+
+    #[test]
+    fn every_uuid_in_a_body_is_found_once_in_lower_case() {
+        let body = r#"{"id":"0192F3A4-1B2C-7D3E-8F40-123456789ABC","links":
+            ["https://x.test/interviews/0192f3a4-1b2c-7d3e-8f40-123456789abc?a=1",
+             "0192f3a4-1b2c-7d3e-8f40-000000000001"],"n":42}"#;
+        assert_eq!(
+            mentioned_ids(body),
+            [
+                "0192f3a4-1b2c-7d3e-8f40-000000000001",
+                "0192f3a4-1b2c-7d3e-8f40-123456789abc"
+            ]
+        );
+    }
+
+    #[test]
+    fn near_misses_are_not_ids() {
+        assert!(mentioned_ids("").is_empty());
+        assert!(mentioned_ids("0192f3a4-1b2c-7d3e-8f40-123456789ab").is_empty());
+        assert!(mentioned_ids("a0192f3a4-1b2c-7d3e-8f40-123456789abc").is_empty());
+        assert!(mentioned_ids("0192f3a4-1b2c-7d3e-8f40-123456789abcd").is_empty());
+        assert!(mentioned_ids("0192f3a4_1b2c-7d3e-8f40-123456789abc").is_empty());
+        assert!(mentioned_ids("ünïcödé 0192f3a4-1b2c-7d3e-8f40-123456789abc").len() == 1);
+    }
+}

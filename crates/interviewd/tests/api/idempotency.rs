@@ -1,5 +1,5 @@
 //! `Idempotency-Key` on all three dialects: replay, mismatch (422), in flight (409),
-//! validation failures not stored, 24-hour expiry and per-company scoping.
+//! validation failures not stored, 24-hour expiry, per-company scoping, and erasure.
 
 use crate::engine::db;
 use crate::support::{Client, Resp, TestServer, on_db};
@@ -439,6 +439,72 @@ async fn records_expire_after_24_hours() {
     .await
     .unwrap());
     assert_eq!(left, ["young"]);
+}
+
+#[tokio::test]
+async fn an_erasure_forgets_the_stored_responses_that_mention_it() {
+    let server = TestServer::start().await;
+    let acme = server.company("Acme").await;
+    let c = server.client(&acme.key);
+    let ann = json!({ "email": "ann@example.com", "firstName": "Ann" });
+    let created = with_key(&c, Method::POST, "/v1/candidates", ann.clone(), "ann")
+        .await
+        .expect(201);
+    let candidate = created.str("/id");
+    let bob = json!({ "email": "bob@example.com" });
+    with_key(&c, Method::POST, "/v1/candidates", bob.clone(), "bob")
+        .await
+        .expect(201);
+    let db = db(&server).await;
+    let refs = |key: &'static str| {
+        let db = &db;
+        async move {
+            on_db!(db, |s| sqlx::query_scalar::<_, String>(
+                "SELECT ref_id FROM idempotency_refs WHERE idem_key = $1"
+            )
+            .bind(key)
+            .fetch_all(s.pool())
+            .await
+            .unwrap())
+        }
+    };
+    // The stored response is indexed by every id it mentions.
+    assert!(refs("ann").await.contains(&candidate));
+    c.delete(&format!("/v1/candidates/{candidate}"))
+        .await
+        .expect(200);
+    // Ann's stored response went with her: the same request runs again, as new, and the
+    // erased details are not replayed. Bob's is untouched.
+    assert!(refs("ann").await.is_empty());
+    let again = with_key(&c, Method::POST, "/v1/candidates", ann, "ann")
+        .await
+        .expect(201);
+    assert!(!replayed(&again));
+    assert_ne!(again.str("/id"), candidate);
+    let bob_again = with_key(&c, Method::POST, "/v1/candidates", bob, "bob")
+        .await
+        .expect(201);
+    assert!(replayed(&bob_again));
+    // Expired records take their index rows with them.
+    on_db!(&db, |s| sqlx::query(
+        "UPDATE idempotency_keys SET expires_at = 0"
+    )
+    .execute(s.pool())
+    .await
+    .map(|_| ()))
+    .unwrap();
+    server
+        .store
+        .sweep_idempotency_keys(chrono::Utc::now())
+        .await
+        .unwrap();
+    let left: i64 = on_db!(&db, |s| sqlx::query_scalar(
+        "SELECT COUNT(*) FROM idempotency_refs"
+    )
+    .fetch_one(s.pool())
+    .await
+    .unwrap());
+    assert_eq!(left, 0);
 }
 
 #[tokio::test]

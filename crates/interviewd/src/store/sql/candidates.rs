@@ -7,6 +7,7 @@ use crate::store::{CandidateCounts, CandidateFilter, ContactKey, StoreResult};
 use interviewd_domain::model::Candidate;
 use interviewd_domain::time::to_millis;
 use interviewd_domain::{CandidateId, CompanyId, PageRequest};
+use std::collections::HashMap;
 use uuid::Uuid;
 
 async fn job_links<'e, E: sqlx::Executor<'e, Database = Db>>(
@@ -19,6 +20,38 @@ async fn job_links<'e, E: sqlx::Executor<'e, Database = Db>>(
     .bind(id)
     .fetch_all(exec)
     .await?)
+}
+
+/// The job links of a page of candidates, with one query, in link order.
+async fn job_links_of(pool: &Pool, rows: &[CandidateRow]) -> StoreResult<HashMap<Uuid, Vec<Uuid>>> {
+    let mut links: HashMap<Uuid, Vec<Uuid>> = HashMap::with_capacity(rows.len());
+    if rows.is_empty() {
+        return Ok(links);
+    }
+    let mut query = sqlx::QueryBuilder::<Db>::new(
+        "SELECT candidate_id, job_id FROM candidate_jobs WHERE candidate_id IN (",
+    );
+    let mut ids = query.separated(", ");
+    for row in rows {
+        ids.push_bind(row.id);
+    }
+    query.push(") ORDER BY candidate_id, created_at, job_id");
+    let pairs: Vec<(Uuid, Uuid)> = query.build_query_as().fetch_all(pool).await?;
+    for (candidate, job) in pairs {
+        links.entry(candidate).or_default().push(job);
+    }
+    Ok(links)
+}
+
+/// Candidates of a page with their job links.
+async fn with_links(pool: &Pool, rows: Vec<CandidateRow>) -> StoreResult<Vec<Candidate>> {
+    let mut links = job_links_of(pool, &rows).await?;
+    rows.into_iter()
+        .map(|row| {
+            let jobs = links.remove(&row.id).unwrap_or_default();
+            row.into_candidate(jobs)
+        })
+        .collect()
 }
 
 async fn write_links(conn: &mut Conn, c: &Candidate) -> StoreResult<()> {
@@ -138,12 +171,7 @@ pub async fn list(
         .bind(&search)
         .fetch_one(pool)
         .await?;
-    let mut items = Vec::with_capacity(rows.len());
-    for row in rows {
-        let links = job_links(pool, row.id).await?;
-        items.push(row.into_candidate(links)?);
-    }
-    Ok((items, total))
+    Ok((with_links(pool, rows).await?, total))
 }
 
 pub async fn update(conn: &mut Conn, c: &Candidate) -> StoreResult<()> {
@@ -255,10 +283,5 @@ pub async fn after(
     .bind(i64::from(limit))
     .fetch_all(pool)
     .await?;
-    let mut items = Vec::with_capacity(rows.len());
-    for row in rows {
-        let links = job_links(pool, row.id).await?;
-        items.push(row.into_candidate(links)?);
-    }
-    Ok(items)
+    with_links(pool, rows).await
 }

@@ -1,14 +1,18 @@
 //! The SQL side of [`crate::store::idempotency::IdempotencyStore`]. Portable SQL: `$N`
 //! placeholders, millisecond integers, JSON as text, `INSERT … ON CONFLICT DO NOTHING`.
 
-use super::DbStore;
+use super::{Db, DbStore};
 use crate::store::idempotency::{
     ClaimOutcome, IdempotencyClaim, IdempotencyRecord, IdempotencyStore, StoredResponse,
+    mentioned_ids,
 };
 use crate::store::{StoreError, StoreResult};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use interviewd_domain::time::{from_millis, to_millis};
+
+/// Ids written per `INSERT` (three parameters each, well under either database's limit).
+const REFS_PER_STATEMENT: usize = 500;
 
 #[derive(sqlx::FromRow)]
 struct RecordRow {
@@ -107,6 +111,7 @@ impl IdempotencyStore for DbStore {
     ) -> StoreResult<bool> {
         let headers = serde_json::to_string(&response.headers)
             .map_err(|e| StoreError::Internal(format!("encoding stored headers: {e}")))?;
+        let mut tx = self.write_tx().await?;
         let done = sqlx::query(
             "UPDATE idempotency_keys SET state = 'DONE', response_status = $1, \
              response_headers = $2, response_body = $3 \
@@ -118,10 +123,25 @@ impl IdempotencyStore for DbStore {
         .bind(scope)
         .bind(key)
         .bind(token)
-        .execute(self.pool())
+        .execute(&mut *tx)
         .await?
         .rows_affected();
-        Ok(done == 1)
+        if done != 1 {
+            return Ok(false);
+        }
+        // What an erasure looks the response up by (see `removal::forget_stored_responses`).
+        for ids in mentioned_ids(&response.body).chunks(REFS_PER_STATEMENT) {
+            let mut insert = sqlx::QueryBuilder::<Db>::new(
+                "INSERT INTO idempotency_refs (scope, ref_id, idem_key) ",
+            );
+            insert.push_values(ids, |mut row, id| {
+                row.push_bind(scope).push_bind(id).push_bind(key);
+            });
+            insert.push(" ON CONFLICT DO NOTHING");
+            insert.build().execute(&mut *tx).await?;
+        }
+        tx.commit().await?;
+        Ok(true)
     }
 
     async fn release_idempotency_key(

@@ -8,6 +8,7 @@ use crate::{attempt_cols, interview_cols};
 use interviewd_domain::model::{CallAttempt, Interview};
 use interviewd_domain::time::to_millis;
 use interviewd_domain::{AttemptId, CompanyId, InterviewId, PageRequest};
+use std::collections::HashMap;
 use uuid::Uuid;
 
 pub async fn insert_attempt(conn: &mut Conn, a: &CallAttempt) -> StoreResult<()> {
@@ -120,6 +121,36 @@ pub async fn attempts_of<'e, E: sqlx::Executor<'e, Database = Db>>(
     rows.into_iter().map(CallAttempt::try_from).collect()
 }
 
+/// The call attempts of a page of interviews, with one query, each interview's in order.
+async fn attempts_of_page(
+    pool: &Pool,
+    rows: &[InterviewRow],
+) -> StoreResult<HashMap<Uuid, Vec<CallAttempt>>> {
+    let mut attempts: HashMap<Uuid, Vec<CallAttempt>> = HashMap::with_capacity(rows.len());
+    if rows.is_empty() {
+        return Ok(attempts);
+    }
+    let mut query = sqlx::QueryBuilder::<Db>::new(concat!(
+        "SELECT ",
+        attempt_cols!(),
+        " FROM call_attempts WHERE interview_id IN ("
+    ));
+    let mut ids = query.separated(", ");
+    for row in rows {
+        ids.push_bind(row.id);
+    }
+    query.push(") ORDER BY interview_id, created_at, id");
+    let found: Vec<AttemptRow> = query.build_query_as().fetch_all(pool).await?;
+    for row in found {
+        let attempt = CallAttempt::try_from(row)?;
+        attempts
+            .entry(attempt.interview_id.uuid())
+            .or_default()
+            .push(attempt);
+    }
+    Ok(attempts)
+}
+
 /// Locks an interview for the rest of the caller's transaction and reads it: its attempts
 /// first, then its row — the order every transaction takes them in, so two that touch the
 /// same interview cannot deadlock. `None` when it is gone. On SQLite, where the write
@@ -210,14 +241,17 @@ pub async fn list(
         .bind(f.status.map(|s| s.as_str()))
         .fetch_one(pool)
         .await?;
-    let mut items = Vec::with_capacity(rows.len());
-    for row in rows {
-        let attempts = attempts_of(pool, row.id).await?;
-        items.push(InterviewDetail {
-            interview: Interview::try_from(row)?,
-            attempts,
-        });
-    }
+    let mut attempts = attempts_of_page(pool, &rows).await?;
+    let items = rows
+        .into_iter()
+        .map(|row| {
+            let attempts = attempts.remove(&row.id).unwrap_or_default();
+            Ok(InterviewDetail {
+                interview: Interview::try_from(row)?,
+                attempts,
+            })
+        })
+        .collect::<StoreResult<_>>()?;
     Ok((items, total))
 }
 

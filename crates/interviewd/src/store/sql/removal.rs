@@ -130,11 +130,14 @@ async fn forget_stored_responses(
     let ids = removal::forgotten_ids(req, report);
     let scope = format!("company:{}", req.company);
     for id in ids {
-        sqlx::query("DELETE FROM idempotency_keys WHERE scope = $1 AND response_body LIKE $2")
-            .bind(&scope)
-            .bind(format!("%{id}%"))
-            .execute(&mut *conn)
-            .await?;
+        sqlx::query(
+            "DELETE FROM idempotency_keys WHERE scope = $1 AND idem_key IN \
+             (SELECT idem_key FROM idempotency_refs WHERE scope = $1 AND ref_id = $2)",
+        )
+        .bind(&scope)
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
     }
     Ok(())
 }

@@ -18,6 +18,9 @@ pub struct Config {
     pub data_dir: PathBuf,
     /// Database URL; `sqlite://…` or `postgres://…`. Default: SQLite in `data_dir`.
     pub database_url: Option<String>,
+    /// Connections one process opens to PostgreSQL at most (besides the one it listens on).
+    /// SQLite ignores it.
+    pub database_max_connections: u32,
     /// Base URL used in links handed to candidates (invite links, recording URLs).
     /// Default: `http://{listen}`.
     pub public_url: Option<String>,
@@ -81,6 +84,7 @@ impl Default for Config {
             listen: "127.0.0.1:8080".into(),
             data_dir: PathBuf::from("data"),
             database_url: None,
+            database_max_connections: crate::store::postgres::DEFAULT_MAX_CONNECTIONS,
             public_url: None,
             log_format: "text".into(),
             // ---- engine defaults ----
@@ -124,6 +128,42 @@ pub struct Overrides {
     pub database_url: Option<String>,
 }
 
+/// The fields read from `INTERVIEWD_<FIELD>` environment variables: every field.
+const ENV_FIELDS: &[&str] = &[
+    "listen",
+    "data_dir",
+    "database_url",
+    "database_max_connections",
+    "public_url",
+    "log_format",
+    // engine
+    "simulator_turn_ms",
+    "call_max_retries",
+    "call_retry_delay_ms",
+    "call_max_duration_ms",
+    "engine_lease_ms",
+    "engine_poll_ms",
+    "engine_max_live_calls",
+    "online_idle_timeout_ms",
+    // webhooks and e-mail
+    "webhook_allow_private",
+    "webhook_retry_scale",
+    "webhook_circuit_threshold",
+    "delivery_poll_ms",
+    "mail_from",
+    "smtp_host",
+    "smtp_port",
+    "smtp_tls",
+    "smtp_username",
+    "smtp_password",
+    "mail_retry_scale",
+    // limits and operations
+    "request_timeout_ms",
+    "rate_limit_per_minute",
+    "rate_limit_per_hour",
+    "metrics_token",
+];
+
 impl Config {
     /// Loads the layered configuration.
     pub fn load(overrides: &Overrides) -> Result<Self, Box<figment::Error>> {
@@ -136,39 +176,7 @@ impl Config {
             figment = figment.merge(Serialized::default("database_url", url));
         }
         figment
-            .merge(Env::prefixed("INTERVIEWD_").only(&[
-                "listen",
-                "data_dir",
-                "database_url",
-                "public_url",
-                "log_format",
-                // engine
-                "simulator_turn_ms",
-                "call_max_retries",
-                "call_retry_delay_ms",
-                "call_max_duration_ms",
-                "engine_lease_ms",
-                "engine_poll_ms",
-                "engine_max_live_calls",
-                "online_idle_timeout_ms",
-                // webhooks and e-mail
-                "webhook_allow_private",
-                "webhook_retry_scale",
-                "webhook_circuit_threshold",
-                "delivery_poll_ms",
-                "mail_from",
-                "smtp_host",
-                "smtp_port",
-                "smtp_tls",
-                "smtp_username",
-                "smtp_password",
-                "mail_retry_scale",
-                // limits and operations
-                "request_timeout_ms",
-                "rate_limit_per_minute",
-                "rate_limit_per_hour",
-                "metrics_token",
-            ]))
+            .merge(Env::prefixed("INTERVIEWD_").only(ENV_FIELDS))
             .merge(Serialized::defaults(overrides))
             .extract()
             .map_err(Box::new)
@@ -194,4 +202,23 @@ impl Config {
 /// A `sqlite://` URL for a path.
 pub fn sqlite_url(path: &Path) -> String {
     format!("sqlite://{}", path.display())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_field_can_be_set_from_the_environment() {
+        let fields = serde_json::to_value(Config::default()).expect("config serialises");
+        let fields = fields.as_object().expect("config is an object");
+        for name in fields.keys() {
+            assert!(
+                ENV_FIELDS.contains(&name.as_str()),
+                "INTERVIEWD_{} is not read",
+                name.to_uppercase()
+            );
+        }
+        assert_eq!(fields.len(), ENV_FIELDS.len());
+    }
 }

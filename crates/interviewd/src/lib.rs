@@ -35,7 +35,7 @@ pub async fn open_store(config: &Config) -> anyhow::Result<DynStore> {
     std::fs::create_dir_all(&config.data_dir)
         .with_context(|| format!("creating data directory {}", config.data_dir.display()))?;
     let store: DynStore = if is_postgres_url(&url) {
-        let store = PgStore::connect(&url, store::postgres::DEFAULT_MAX_CONNECTIONS)
+        let store = PgStore::connect(&url, config.database_max_connections)
             .await
             .context("connecting to the PostgreSQL database")?;
         Arc::new(store)

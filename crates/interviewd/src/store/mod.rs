@@ -7,9 +7,9 @@
 //! trait; backends hold only SQL.
 //!
 //! The statements are written once, in `sql/`, against the type aliases `Db`, `Conn`, `Pool`
-//! and `DbStore`, and compiled twice: each backend module includes every file of `sql/`
-//! (`#[path]`) after defining those aliases and the two things that differ between the
-//! databases — the row-lock clauses (`for_update!`, empty on SQLite) and the few statements
+//! and `DbStore`, and compiled twice: each backend module includes `sql/` as its submodule
+//! (`#[path = "../sql/mod.rs"] mod sql;`) after defining those aliases and the two things that
+//! differ between the databases — the row-lock clauses (`for_update!`, empty on SQLite) and the few statements
 //! written per backend side by side (`per_backend!`). A backend module itself holds only
 //! connecting, its transaction start, and (PostgreSQL) `LISTEN/NOTIFY` and the version check.
 

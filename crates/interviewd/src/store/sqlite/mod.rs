@@ -23,30 +23,10 @@ macro_rules! per_backend {
     };
 }
 
-#[path = "../sql/candidates.rs"]
-mod candidates;
-#[path = "../sql/catalog.rs"]
-mod catalog;
-#[path = "../sql/delivery.rs"]
-pub mod delivery;
-#[path = "../sql/engine.rs"]
-pub mod engine;
-#[path = "../sql/events.rs"]
-pub mod events;
-#[path = "../sql/idempotency.rs"]
-mod idempotency;
-#[path = "../sql/interviews.rs"]
-pub mod interviews;
-#[path = "../sql/metrics.rs"]
-mod metrics;
-#[path = "../sql/removal.rs"]
-mod removal;
-#[path = "../sql/store.rs"]
-mod store;
-#[path = "../sql/tenants.rs"]
-mod tenants;
-#[path = "../sql/xobin.rs"]
-mod xobin;
+#[path = "../sql/mod.rs"]
+mod sql;
+
+pub use sql::{delivery, engine, events, interviews};
 
 use super::{StoreError, StoreResult, WakeUp};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};

@@ -1,55 +1,32 @@
-//! The Alpharun request context: the Bearer key and the query string, with the same check
-//! order as every dialect (key → not revoked or expired → scope → company).
+//! The Alpharun request context ([`Context`] with a Bearer key and Alpharun's errors, so the
+//! same check order as every dialect: key → not revoked or expired → scope → company), and
+//! the parsing of contact references.
 
 use super::error::ArError;
-use crate::auth::Principal;
 use crate::error::CoreError;
 use crate::http::AppState;
-use crate::http::extract::{QueryParams, bearer, json_body};
+use crate::http::context::{Context, KeyedDialect};
+use crate::http::extract::bearer;
 use crate::store::ContactKey;
 use axum::extract::{FromRequestParts, Path};
+use axum::http::HeaderMap;
 use axum::http::request::Parts;
-use interviewd_domain::{CompanyId, Email, ExtId, PhoneNumber, Scope};
+use interviewd_domain::{Email, ExtId, PhoneNumber};
 use serde::de::DeserializeOwned;
 
+/// The Alpharun dialect: a Bearer key, errors in Alpharun's shape.
+pub enum Alpharun {}
+
+impl KeyedDialect for Alpharun {
+    type Error = ArError;
+
+    fn api_key(headers: &HeaderMap) -> Option<&str> {
+        bearer(headers)
+    }
+}
+
 /// Authenticated Alpharun request context.
-pub struct ArCtx {
-    pub principal: Principal,
-    pub query: QueryParams,
-    pub state: AppState,
-}
-
-impl FromRequestParts<AppState> for ArCtx {
-    type Rejection = ArError;
-
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &AppState,
-    ) -> Result<Self, Self::Rejection> {
-        let principal =
-            Principal::authenticate(state.store.as_ref(), bearer(&parts.headers), state.now())
-                .await?;
-        Ok(Self {
-            principal,
-            query: QueryParams::parse(parts.uri.query()),
-            state: state.clone(),
-        })
-    }
-}
-
-impl ArCtx {
-    /// Checks `scopes`, then resolves the acting company.
-    pub fn company(&self, scopes: &[Scope]) -> Result<CompanyId, ArError> {
-        Ok(self
-            .principal
-            .acting(scopes, self.query.non_empty("companyId"))?)
-    }
-
-    /// Parses a JSON body.
-    pub fn body<T: DeserializeOwned>(&self, bytes: &[u8]) -> Result<T, ArError> {
-        Ok(json_body(bytes)?)
-    }
-}
+pub type ArCtx = Context<Alpharun>;
 
 /// Path parameters with the rejection in Alpharun's shape.
 pub struct ArPath<T>(pub T);

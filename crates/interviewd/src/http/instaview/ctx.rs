@@ -1,52 +1,34 @@
-//! The InstaView request context: the authenticated key and the query string. Extracting it
-//! performs the first two checks (key present and known, not revoked or expired); handlers
-//! then call [`Ctx::company`] with the scopes they need, which performs the last two.
+//! The InstaView request context ([`Context`] with a Bearer key and InstaView's errors), and
+//! the lookups its handlers share.
 
 use super::error::IvError;
-use crate::auth::Principal;
 use crate::error::CoreError;
 use crate::http::AppState;
-use crate::http::extract::{QueryParams, bearer, json_body};
+use crate::http::context::{Context, KeyedDialect};
+use crate::http::extract::bearer;
 use crate::store::ResourceKind;
 use axum::extract::{FromRequestParts, Path};
+use axum::http::HeaderMap;
 use axum::http::request::Parts;
-use interviewd_domain::{CompanyId, Scope};
+use interviewd_domain::CompanyId;
 use serde::de::DeserializeOwned;
 use uuid::Uuid;
 
+/// The InstaView dialect: a Bearer key, errors in InstaView's envelope.
+pub enum InstaView {}
+
+impl KeyedDialect for InstaView {
+    type Error = IvError;
+
+    fn api_key(headers: &HeaderMap) -> Option<&str> {
+        bearer(headers)
+    }
+}
+
 /// Authenticated InstaView request context.
-pub struct Ctx {
-    pub principal: Principal,
-    pub query: QueryParams,
-    pub state: AppState,
-}
+pub type Ctx = Context<InstaView>;
 
-impl FromRequestParts<AppState> for Ctx {
-    type Rejection = IvError;
-
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &AppState,
-    ) -> Result<Self, Self::Rejection> {
-        let principal =
-            Principal::authenticate(state.store.as_ref(), bearer(&parts.headers), state.now())
-                .await?;
-        Ok(Self {
-            principal,
-            query: QueryParams::parse(parts.uri.query()),
-            state: state.clone(),
-        })
-    }
-}
-
-impl Ctx {
-    /// Checks `scopes`, then resolves the acting company (`companyId` for ATS keys).
-    pub fn company(&self, scopes: &[Scope]) -> Result<CompanyId, IvError> {
-        Ok(self
-            .principal
-            .acting(scopes, self.query.non_empty("companyId"))?)
-    }
-
+impl Context<InstaView> {
     /// The error for an id that is not the acting company's: 403 when another company owns
     /// it, 404 when nobody does.
     pub async fn missing(
@@ -63,11 +45,6 @@ impl Ctx {
             Ok(_) => IvError(CoreError::not_found(resource, id)),
             Err(e) => e.into(),
         }
-    }
-
-    /// Parses a JSON body.
-    pub fn body<T: DeserializeOwned>(&self, bytes: &[u8]) -> Result<T, IvError> {
-        Ok(json_body(bytes)?)
     }
 }
 

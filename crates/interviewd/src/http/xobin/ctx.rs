@@ -1,27 +1,31 @@
-//! The Xobin request context: the key from the `apiKey` header and the query string.
-//! Extracting it authenticates the key (401 otherwise); handlers then call
-//! [`XbCtx::company`] with the scopes they need (403 otherwise). ATS keys name the company
+//! The Xobin request context ([`Context`] with the key from the `apiKey` header and Xobin's
+//! errors): extracting it authenticates the key (401 otherwise); handlers then call
+//! [`Context::company`] with the scopes they need (403 otherwise). ATS keys name the company
 //! with `?companyId=`, as on the other dialects.
 
 use super::error::XbError;
-use crate::auth::Principal;
 use crate::http::AppState;
-use crate::http::extract::{QueryParams, json_body};
+use crate::http::context::{Context, KeyedDialect};
 use axum::extract::FromRequestParts;
 use axum::http::HeaderMap;
 use axum::http::request::Parts;
-use interviewd_domain::{CompanyId, Scope};
-use serde::de::DeserializeOwned;
 
 /// The header Xobin clients send their key in (header names are case-insensitive).
 pub const API_KEY_HEADER: &str = "apikey";
 
-/// Authenticated Xobin request context.
-pub struct XbCtx {
-    pub principal: Principal,
-    pub query: QueryParams,
-    pub state: AppState,
+/// The Xobin dialect: the `apiKey` header, errors in Xobin's shape.
+pub enum Xobin {}
+
+impl KeyedDialect for Xobin {
+    type Error = XbError;
+
+    fn api_key(headers: &HeaderMap) -> Option<&str> {
+        api_key(headers)
+    }
 }
+
+/// Authenticated Xobin request context.
+pub type XbCtx = Context<Xobin>;
 
 /// The key of the `apiKey` header, if present and not blank.
 fn api_key(headers: &HeaderMap) -> Option<&str> {
@@ -31,38 +35,6 @@ fn api_key(headers: &HeaderMap) -> Option<&str> {
         .ok()
         .map(str::trim)
         .filter(|k| !k.is_empty())
-}
-
-impl FromRequestParts<AppState> for XbCtx {
-    type Rejection = XbError;
-
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &AppState,
-    ) -> Result<Self, Self::Rejection> {
-        let principal =
-            Principal::authenticate(state.store.as_ref(), api_key(&parts.headers), state.now())
-                .await?;
-        Ok(Self {
-            principal,
-            query: QueryParams::parse(parts.uri.query()),
-            state: state.clone(),
-        })
-    }
-}
-
-impl XbCtx {
-    /// Checks `scopes`, then resolves the acting company (`companyId` for ATS keys).
-    pub fn company(&self, scopes: &[Scope]) -> Result<CompanyId, XbError> {
-        Ok(self
-            .principal
-            .acting(scopes, self.query.non_empty("companyId"))?)
-    }
-
-    /// Parses a JSON body.
-    pub fn body<T: DeserializeOwned>(&self, bytes: &[u8]) -> Result<T, XbError> {
-        Ok(json_body(bytes)?)
-    }
 }
 
 /// Parses an integer id from the path or query (400 otherwise). Ids are positive.

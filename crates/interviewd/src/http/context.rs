@@ -1,0 +1,67 @@
+//! The request context every dialect's handlers take: the authenticated key, the query string
+//! and the application state. Extracting it performs the first two checks of every route (a
+//! key is present and known; it is not revoked or expired); handlers then call
+//! [`Context::company`] with the scopes they need, which performs the last two (scope, then
+//! the acting company — `companyId` for ATS keys). A dialect says only where its key comes
+//! from and what shape its errors take.
+
+use crate::auth::Principal;
+use crate::error::CoreError;
+use crate::http::AppState;
+use crate::http::extract::{QueryParams, json_body};
+use axum::extract::FromRequestParts;
+use axum::http::HeaderMap;
+use axum::http::request::Parts;
+use axum::response::IntoResponse;
+use interviewd_domain::{CompanyId, Scope};
+use serde::de::DeserializeOwned;
+use std::marker::PhantomData;
+
+/// What sets one dialect's context apart from another's.
+pub trait KeyedDialect: Send + Sync + 'static {
+    /// The dialect's error, which every check's failure becomes.
+    type Error: From<CoreError> + IntoResponse + Send;
+
+    /// The API key a request carries, if any.
+    fn api_key(headers: &HeaderMap) -> Option<&str>;
+}
+
+/// An authenticated request of dialect `D`.
+pub struct Context<D> {
+    pub principal: Principal,
+    pub query: QueryParams,
+    pub state: AppState,
+    dialect: PhantomData<fn() -> D>,
+}
+
+impl<D: KeyedDialect> FromRequestParts<AppState> for Context<D> {
+    type Rejection = D::Error;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let key = D::api_key(&parts.headers);
+        let principal = Principal::authenticate(state.store.as_ref(), key, state.now()).await?;
+        Ok(Self {
+            principal,
+            query: QueryParams::parse(parts.uri.query()),
+            state: state.clone(),
+            dialect: PhantomData,
+        })
+    }
+}
+
+impl<D: KeyedDialect> Context<D> {
+    /// Checks `scopes`, then resolves the acting company (`companyId` for ATS keys).
+    pub fn company(&self, scopes: &[Scope]) -> Result<CompanyId, D::Error> {
+        Ok(self
+            .principal
+            .acting(scopes, self.query.non_empty("companyId"))?)
+    }
+
+    /// Parses a JSON object body.
+    pub fn body<T: DeserializeOwned>(&self, bytes: &[u8]) -> Result<T, D::Error> {
+        Ok(json_body(bytes)?)
+    }
+}

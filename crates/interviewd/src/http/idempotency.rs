@@ -13,8 +13,8 @@
 //! - Same key while the first request is still running → 409; same key, different request
 //!   → 422; a malformed key (not 1–255 printable ASCII characters) → 400.
 //! - Stored: 2xx and the 4xx that report the outcome of running the request (404, 409, …).
-//!   Not stored, so the client may correct and retry with the same key: 400, 401, 403, 408,
-//!   413, 422, 429 (rejected before or instead of running) and every 5xx, and any request
+//!   Not stored, so the client may correct and retry with the same key: 400, 401, 403, 405,
+//!   408, 413, 415, 422, 429 (rejected before or instead of running) and every 5xx, and any request
 //!   that was interrupted (timeout, dropped connection) before it answered.
 //! - The record is written after the handler commits, not in its transaction: a crash in
 //!   between leaves a claim that expires after the request timeout plus a minute, and the
@@ -128,7 +128,10 @@ fn canonical(value: &Value) -> String {
 /// Whether a response to a claimed request is kept for replays (see the module docs).
 pub fn is_stored(status: StatusCode) -> bool {
     (status.is_success() || status.is_client_error())
-        && !matches!(status.as_u16(), 400 | 401 | 403 | 408 | 413 | 422 | 429)
+        && !matches!(
+            status.as_u16(),
+            400 | 401 | 403 | 405 | 408 | 413 | 415 | 422 | 429
+        )
 }
 
 /// A well-formed key value: 1–255 printable ASCII characters.
@@ -395,7 +398,7 @@ mod tests {
         for code in [200, 201, 204, 404, 409] {
             assert!(is_stored(StatusCode::from_u16(code).unwrap()), "{code}");
         }
-        for code in [400, 401, 403, 413, 422, 429, 500, 503] {
+        for code in [400, 401, 403, 405, 408, 413, 415, 422, 429, 500, 503] {
             assert!(!is_stored(StatusCode::from_u16(code).unwrap()), "{code}");
         }
     }

@@ -6,7 +6,11 @@
 //! by the same task, otherwise by the pipeline worker) scores the transcript and completes the
 //! interview with its events. Each step checks that the interview still exists; if it is gone,
 //! nothing is produced and an uploaded recording is deleted again. A crash between the upload
-//! and the commit leaves at most an orphan blob, never a row pointing at a missing one.
+//! and the commit cannot leave a row pointing at a missing blob, nor a blob nobody will
+//! delete: before the upload the key is queued for deletion [`UNCLAIMED_RECORDING_GRACE`]
+//! later, and the transaction that points an attempt at the recording takes it off the queue.
+//! A recording that no committed row ever claimed — the candidate's voice, which an erasure
+//! could not otherwise find — is deleted when the grace runs out.
 //!
 //! Blob deletions are an outbox: rows inserted in the transaction that drops what pointed at
 //! the blob, deleted by [`run_blob_deletions`] after the blob (a missing blob counts as
@@ -28,6 +32,12 @@ use std::time::Duration;
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
+/// How long an uploaded recording may wait for the transaction that points an attempt at it
+/// before the deletion worker removes it. Far longer than that transaction takes, even when
+/// it is retried through a database outage, so a recording is never deleted under a row that
+/// is about to point at it.
+pub const UNCLAIMED_RECORDING_GRACE: Duration = Duration::from_secs(24 * 3600);
+
 /// A finished conversation to record.
 pub struct Conversation {
     pub lease: Lease,
@@ -39,13 +49,14 @@ pub struct Conversation {
 }
 
 impl Engine {
-    /// Uploads a recording under a new random key.
-    pub async fn upload_recording(
-        &self,
-        company: CompanyId,
-        wav: Vec<u8>,
-    ) -> Result<String, object_store::Error> {
+    /// Uploads a recording under a new random key, queued for deletion after
+    /// [`UNCLAIMED_RECORDING_GRACE`] unless a committed attempt claims it first.
+    pub async fn upload_recording(&self, company: CompanyId, wav: Vec<u8>) -> anyhow::Result<String> {
         let key = format!("{company}/{}.wav", Uuid::new_v4().simple());
+        let grace = chrono::Duration::from_std(UNCLAIMED_RECORDING_GRACE).unwrap_or_default();
+        self.store
+            .enqueue_blob_deletions(std::slice::from_ref(&key), Utc::now() + grace)
+            .await?;
         self.blobs
             .put(&Path::from(key.as_str()), PutPayload::from(wav))
             .await?;

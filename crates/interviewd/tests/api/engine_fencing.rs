@@ -365,3 +365,60 @@ async fn queued_blob_deletions_remove_files_and_treat_missing_ones_as_done() {
     assert!(!root.join("x/a.wav").exists());
     wait_slots_free(&client).await;
 }
+
+#[tokio::test]
+async fn a_recording_no_committed_attempt_claims_is_deleted_after_the_grace() {
+    let server = TestServer::start_with(fast).await;
+    let acme = server.company("Acme").await;
+    let client = server.client(&acme.key);
+    let root = server.config.data_dir.join("recordings");
+    let db = db(&server).await;
+    let queued = || {
+        let db = &db;
+        async move {
+            on_db!(db, |s| sqlx::query_as::<_, (String, i64)>(
+                "SELECT key, run_at FROM blob_deletions"
+            )
+            .fetch_all(s.pool())
+            .await
+            .unwrap())
+        }
+    };
+    // A call that completes: its attempt claims the recording, which leaves the queue.
+    let f = fixture(&client, "+14155550167", "orphan@example.com").await;
+    wait_status(&client, &f.interview, "COMPLETED").await;
+    assert_eq!(queued().await, []);
+    let attempts: Vec<String> = on_db!(&db, |s| sqlx::query_scalar(
+        "SELECT recording_key FROM call_attempts WHERE recording_key IS NOT NULL"
+    )
+    .fetch_all(s.pool())
+    .await
+    .unwrap());
+    assert_eq!(attempts.len(), 1);
+    assert!(root.join(&attempts[0]).exists());
+
+    // An upload whose attempt never commits (the process died in between): queued for
+    // deletion a day later, and deleted once that day has passed.
+    let engine = interviewd::engine::Engine::new(&server.config, server.store.clone()).unwrap();
+    let company: interviewd_domain::CompanyId = acme.id.parse().unwrap();
+    let key = engine
+        .upload_recording(company, b"RIFF orphan".to_vec())
+        .await
+        .unwrap();
+    assert!(root.join(&key).exists());
+    let waiting = queued().await;
+    assert_eq!(waiting.len(), 1);
+    assert_eq!(waiting[0].0, key);
+    assert!(waiting[0].1 > (Utc::now() + Duration::hours(23)).timestamp_millis());
+    on_db!(&db, |s| sqlx::query("UPDATE blob_deletions SET run_at = 0")
+        .execute(s.pool())
+        .await
+        .map(|_| ()))
+    .unwrap();
+    eventually("the orphan to be deleted", || async {
+        queued().await.is_empty().then_some(())
+    })
+    .await;
+    assert!(!root.join(&key).exists());
+    assert!(root.join(&attempts[0]).exists());
+}

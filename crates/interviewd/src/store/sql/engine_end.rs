@@ -56,6 +56,13 @@ pub async fn end(store: &DbStore, e: &AttemptEnd) -> StoreResult<EndResult> {
             _ => EndResult::Stale,
         });
     };
+    if let Some(key) = &e.recording_key {
+        // The attempt points at the recording now: it is no longer an upload awaiting its row.
+        sqlx::query("DELETE FROM blob_deletions WHERE key = $1")
+            .bind(key)
+            .execute(&mut *tx)
+            .await?;
+    }
     insert_transcript(
         &mut tx,
         ended.interview_id,

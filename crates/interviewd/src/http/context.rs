@@ -9,6 +9,7 @@ use crate::auth::Principal;
 use crate::error::CoreError;
 use crate::http::AppState;
 use crate::http::extract::{QueryParams, json_body};
+use crate::http::ratelimit::AuthenticatedKey;
 use axum::extract::FromRequestParts;
 use axum::http::HeaderMap;
 use axum::http::request::Parts;
@@ -41,8 +42,14 @@ impl<D: KeyedDialect> FromRequestParts<AppState> for Context<D> {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        let key = D::api_key(&parts.headers);
-        let principal = Principal::authenticate(state.store.as_ref(), key, state.now()).await?;
+        let principal = match parts.extensions.get::<AuthenticatedKey>() {
+            // The rate-limit layer authenticated this request's key a moment ago.
+            Some(AuthenticatedKey(principal)) => principal.clone(),
+            None => {
+                let key = D::api_key(&parts.headers);
+                Principal::authenticate(state.store.as_ref(), key, state.now()).await?
+            }
+        };
         Ok(Self {
             principal,
             query: QueryParams::parse(parts.uri.query()),

@@ -12,7 +12,8 @@ pub enum RemovalScope {
     /// One interview (InstaView `DELETE /interviews/{id}`).
     Interview(InterviewId),
     /// Every interview of a candidate on a job, and the candidate's link to the job
-    /// (Alpharun remove candidate from job opening). The candidate stays.
+    /// (Alpharun remove candidate from job opening). The candidate stays. Without any
+    /// interview of theirs on the job nothing changes, the link included.
     CandidateOnJob { candidate: CandidateId, job: JobId },
     /// The candidate and every interview of theirs (an erasure request).
     Candidate(CandidateId),

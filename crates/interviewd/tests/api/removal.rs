@@ -391,6 +391,21 @@ async fn alpharun_removal_errors() {
         .await
         .expect(404);
     assert_eq!(res.body["error"], 404);
+    // A contact linked to the opening without an interview on it: 404, and nothing changes,
+    // the link included.
+    let linked = c
+        .post(
+            "/v1/candidates",
+            json!({ "email": "linked@example.com", "jobId": op }),
+        )
+        .await
+        .expect(201)
+        .str("/id");
+    c.delete_json(&path, json!({ "contact_id": linked }))
+        .await
+        .expect(404);
+    let kept = c.get(&format!("/v1/candidates/{linked}")).await.expect(200);
+    assert_eq!(kept.body["jobIds"], json!([op]));
     // Another company's opening is not found; no key is 401; a key without the scope is 403.
     let beta = server.company("Beta").await;
     server

@@ -14,11 +14,11 @@ use super::job_openings;
 use crate::error::CoreError;
 use crate::http::AppState;
 use crate::http::extract::json_body;
+use crate::store::ContactKey;
 use crate::store::removal::{RemovalRequest, RemovalScope};
-use crate::store::{ContactKey, InterviewFilter};
 use axum::Json;
 use axum::body::Bytes;
-use interviewd_domain::{CompanyId, Email, PageRequest, Scope};
+use interviewd_domain::{CompanyId, Email, Scope};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use utoipa::ToSchema;
@@ -114,17 +114,6 @@ async fn remove(
     }
     let contact =
         contact.ok_or_else(|| CoreError::Internal("no contact after resolution".into()))?;
-    let filter = InterviewFilter {
-        candidate_id: Some(contact.id),
-        job_id: Some(job.id),
-        ..Default::default()
-    };
-    let interviews = store
-        .list_interviews(company, &filter, PageRequest { page: 1, limit: 1 })
-        .await?;
-    if interviews.total == 0 {
-        return Err(CoreError::not_found("interview", contact.id).into());
-    }
     let request = RemovalRequest {
         company,
         actor: Some(ctx.principal.key.id),
@@ -135,6 +124,7 @@ async fn remove(
         },
         now: ctx.state.now(),
     };
+    // Nothing is removed (or unlinked) when the contact has no interview on the opening.
     let report = store.remove_interviews(&request).await?;
     if report.interviews.is_empty() {
         return Err(CoreError::not_found("interview", contact.id).into());

@@ -124,6 +124,11 @@ impl PgStore {
         Ok(self.pool.begin().await?)
     }
 
+    /// Nothing to do: autovacuum keeps the planner's statistics.
+    async fn after_migrate(&self) -> StoreResult<()> {
+        Ok(())
+    }
+
     /// Wake-ups from the other processes on this database.
     fn subscribe_wake_ups(&self) -> Option<tokio::sync::broadcast::Receiver<WakeUp>> {
         Some(self.wake_ups.subscribe())

@@ -151,6 +151,11 @@ pub async fn remove(store: &DbStore, req: &RemovalRequest) -> StoreResult<Remova
             remove_one(&mut tx, &interview, req.now, &mut report).await?;
         }
     }
+    if report.interviews.is_empty() && matches!(req.scope, RemovalScope::CandidateOnJob { .. }) {
+        // No interview of the contact on the opening: nothing changes (rolled back), and the
+        // caller answers 404.
+        return Ok(report);
+    }
     match &req.scope {
         RemovalScope::Interview(_) => {}
         RemovalScope::CandidateOnJob { candidate, job } => {

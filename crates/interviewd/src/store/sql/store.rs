@@ -24,7 +24,8 @@ impl Store for DbStore {
         MIGRATOR
             .run(&self.pool)
             .await
-            .map_err(|e| crate::store::StoreError::Internal(format!("migration failed: {e}")))
+            .map_err(|e| crate::store::StoreError::Internal(format!("migration failed: {e}")))?;
+        self.after_migrate().await
     }
 
     fn faults(&self) -> &crate::store::removal::FaultInjector {

@@ -50,7 +50,10 @@ pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqli
 /// A store on one SQLite database file.
 #[derive(Clone)]
 pub struct SqliteStore {
+    /// Readers (and single autocommit statements): WAL lets them run beside the writer.
     pool: SqlitePool,
+    /// The one connection write transactions run on (see [`SqliteStore::write_tx`]).
+    writer: SqlitePool,
     faults: std::sync::Arc<crate::store::removal::FaultInjector>,
 }
 
@@ -63,14 +66,23 @@ impl SqliteStore {
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Normal)
             .foreign_keys(true)
-            .busy_timeout(Duration::from_secs(10));
+            .busy_timeout(Duration::from_secs(10))
+            // Statistics for the query planner, kept current as the tables grow: gathered
+            // when a connection closes (the pools recycle theirs), and after migrating.
+            .optimize_on_close(true, 400);
         let pool = SqlitePoolOptions::new()
             .max_connections(8)
+            .acquire_timeout(Duration::from_secs(15))
+            .connect_with(options.clone())
+            .await?;
+        let writer = SqlitePoolOptions::new()
+            .max_connections(1)
             .acquire_timeout(Duration::from_secs(15))
             .connect_with(options)
             .await?;
         Ok(Self {
             pool,
+            writer,
             faults: Default::default(),
         })
     }
@@ -80,9 +92,22 @@ impl SqliteStore {
         &self.pool
     }
 
-    /// Begins a write transaction that takes the write lock up front.
+    /// Begins a write transaction that takes the write lock up front, on the one writer
+    /// connection. SQLite admits one writer at a time anyway; queueing for that connection
+    /// in the process, first come first served, replaces contending for the file lock, where
+    /// a loser sleeps in SQLite's busy handler (up to 100 ms a try) however soon the lock is
+    /// free again.
     pub async fn write_tx(&self) -> StoreResult<Transaction<'static, Sqlite>> {
-        Ok(self.pool.begin_with("BEGIN IMMEDIATE").await?)
+        Ok(self.writer.begin_with("BEGIN IMMEDIATE").await?)
+    }
+
+    /// Refreshes the query planner's statistics where they are missing or stale.
+    async fn after_migrate(&self) -> StoreResult<()> {
+        sqlx::query("PRAGMA analysis_limit = 400")
+            .execute(&self.writer)
+            .await?;
+        sqlx::query("PRAGMA optimize").execute(&self.writer).await?;
+        Ok(())
     }
 
     /// Wake-ups from other processes: none, SQLite serves one process.

@@ -534,3 +534,83 @@ async fn ats_keys_create_and_manage_companies() {
         .await
         .expect(404);
 }
+
+#[tokio::test]
+async fn list_filters_combine_and_search_matches_literally() {
+    let server = TestServer::start().await;
+    let acme = server.company("Acme").await;
+    let c = server.client(&acme.key);
+    let job = |title: &str| c.post("/v1/jobs", json!({ "title": title }));
+    let first = job("First").await.expect(201).str("/data/id");
+    let second = job("Second").await.expect(201).str("/data/id");
+    let agent = c
+        .post("/v1/agents", json!({ "name": "Screener" }))
+        .await
+        .expect(201)
+        .str("/id");
+    let candidate = |body: serde_json::Value| c.post("/v1/candidates", body);
+    let ann = candidate(json!({ "firstName": "Ann", "lastName": "Lee", "email": "ann@example.com", "phoneNumber": "+14155550181", "jobIds": [first, second] }))
+        .await
+        .expect(201)
+        .str("/id");
+    let bob = candidate(json!({ "firstName": "Bob", "lastName": "50%_off", "email": "bob@example.com", "phoneNumber": "+14155550182", "jobId": second }))
+        .await
+        .expect(201)
+        .str("/id");
+    let later = (chrono::Utc::now() + chrono::Duration::days(3)).to_rfc3339();
+    for (who, on) in [(&ann, &first), (&ann, &second), (&bob, &second)] {
+        c.post(
+            "/v1/interviews",
+            json!({ "candidateId": who, "agentId": agent, "jobId": on, "scheduledAt": later }),
+        )
+        .await
+        .expect(201);
+    }
+    let total = |path: String| {
+        let c = &c;
+        async move {
+            c.get(&path).await.expect(200).body["total"]
+                .as_i64()
+                .unwrap()
+        }
+    };
+    // Candidates: by job, by search over first, last and full name and e-mail; `%` and `_`
+    // are literal.
+    assert_eq!(total(format!("/v1/candidates?jobId={first}")).await, 1);
+    assert_eq!(total(format!("/v1/candidates?jobId={second}")).await, 2);
+    assert_eq!(total("/v1/candidates?search=ANN%20LEE".into()).await, 1);
+    assert_eq!(total("/v1/candidates?search=lee".into()).await, 1);
+    assert_eq!(total("/v1/candidates?search=bob@example".into()).await, 1);
+    assert_eq!(total("/v1/candidates?search=50%25_".into()).await, 1);
+    assert_eq!(total("/v1/candidates?search=5%25".into()).await, 0);
+    assert_eq!(total("/v1/candidates?search=_".into()).await, 1);
+    assert_eq!(
+        total(format!("/v1/candidates?jobId={first}&search=bob")).await,
+        0
+    );
+    // Interviews: each filter alone and together.
+    assert_eq!(total("/v1/interviews".into()).await, 3);
+    assert_eq!(total(format!("/v1/interviews?candidateId={ann}")).await, 2);
+    assert_eq!(total(format!("/v1/interviews?jobId={second}")).await, 2);
+    assert_eq!(
+        total(format!("/v1/interviews?candidateId={ann}&jobId={second}")).await,
+        1
+    );
+    assert_eq!(
+        total(format!(
+            "/v1/interviews?candidateId={bob}&agentId={agent}&status=SCHEDULED"
+        ))
+        .await,
+        1
+    );
+    assert_eq!(
+        total(format!("/v1/interviews?candidateId={bob}&status=COMPLETED")).await,
+        0
+    );
+    let page = c
+        .get(&format!("/v1/interviews?candidateId={ann}&limit=1&page=2"))
+        .await
+        .expect(200);
+    assert_eq!(page.body["total"], 2);
+    assert_eq!(page.body["data"].as_array().unwrap().len(), 1);
+}

@@ -139,36 +139,55 @@ pub async fn list(
     f: &CandidateFilter,
     p: PageRequest,
 ) -> StoreResult<(Vec<Candidate>, i64)> {
-    const FILTER: &str = " FROM candidates c WHERE c.company_id = $1 \
-        AND ($2 IS NULL OR EXISTS (SELECT 1 FROM candidate_jobs cj WHERE cj.candidate_id = c.id AND cj.job_id = $2)) \
-        AND ($3 IS NULL OR c.status = $3) \
-        AND ($4 IS NULL OR lower(coalesce(c.first_name, '')) LIKE $4 ESCAPE '\\' \
-             OR lower(coalesce(c.last_name, '')) LIKE $4 ESCAPE '\\' \
-             OR lower(coalesce(c.first_name, '') || ' ' || coalesce(c.last_name, '')) LIKE $4 ESCAPE '\\' \
-             OR coalesce(c.email, '') LIKE $4 ESCAPE '\\')";
     let search = f.search.as_deref().map(like_pattern);
-    let select = sqlx::AssertSqlSafe(format!(
-        "SELECT {} {FILTER} ORDER BY c.number LIMIT $5 OFFSET $6",
-        candidate_cols!()
-            .split(", ")
-            .map(|c| format!("c.{c}"))
-            .collect::<Vec<_>>()
-            .join(", ")
-    ));
-    let rows: Vec<CandidateRow> = sqlx::query_as(select)
-        .bind(company.uuid())
-        .bind(f.job_id.map(|j| j.uuid()))
-        .bind(&f.status)
-        .bind(&search)
-        .bind(i64::from(p.limit))
-        .bind(p.offset())
-        .fetch_all(pool)
-        .await?;
-    let total: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) {FILTER}")))
-        .bind(company.uuid())
-        .bind(f.job_id.map(|j| j.uuid()))
-        .bind(&f.status)
-        .bind(&search)
+    // Only the filters given, so each lookup can use its index.
+    let filtered = |select: &str| {
+        let mut query = sqlx::QueryBuilder::<Db>::new(select);
+        query
+            .push(" FROM candidates c WHERE c.company_id = ")
+            .push_bind(company.uuid());
+        if let Some(job) = f.job_id {
+            query
+                .push(" AND EXISTS (SELECT 1 FROM candidate_jobs cj WHERE cj.candidate_id = c.id AND cj.job_id = ")
+                .push_bind(job.uuid())
+                .push(")");
+        }
+        if let Some(status) = &f.status {
+            query.push(" AND c.status = ").push_bind(status.clone());
+        }
+        if let Some(pattern) = &search {
+            // One parameter per comparison: `$n` cannot be repeated through the builder.
+            let mut any = query.separated(" OR ");
+            any.push_unseparated(" AND (");
+            for column in [
+                "lower(coalesce(c.first_name, ''))",
+                "lower(coalesce(c.last_name, ''))",
+                "lower(coalesce(c.first_name, '') || ' ' || coalesce(c.last_name, ''))",
+                "coalesce(c.email, '')",
+            ] {
+                any.push(column)
+                    .push_unseparated(" LIKE ")
+                    .push_bind_unseparated(pattern.clone())
+                    .push_unseparated(" ESCAPE '\\'");
+            }
+            any.push_unseparated(")");
+        }
+        query
+    };
+    let columns = candidate_cols!()
+        .split(", ")
+        .map(|c| format!("c.{c}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let mut select = filtered(&format!("SELECT {columns}"));
+    select
+        .push(" ORDER BY c.number LIMIT ")
+        .push_bind(i64::from(p.limit))
+        .push(" OFFSET ")
+        .push_bind(p.offset());
+    let rows: Vec<CandidateRow> = select.build_query_as().fetch_all(pool).await?;
+    let total: i64 = filtered("SELECT COUNT(*)")
+        .build_query_scalar()
         .fetch_one(pool)
         .await?;
     Ok((with_links(pool, rows).await?, total))

@@ -218,27 +218,38 @@ pub async fn list(
     f: &InterviewFilter,
     p: PageRequest,
 ) -> StoreResult<(Vec<InterviewDetail>, i64)> {
-    const FILTER: &str = " FROM interviews WHERE company_id = $1 AND ($2 IS NULL OR candidate_id = $2) \
-        AND ($3 IS NULL OR agent_id = $3) AND ($4 IS NULL OR job_id = $4) AND ($5 IS NULL OR status = $5)";
-    let rows: Vec<InterviewRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "SELECT {} {FILTER} ORDER BY number LIMIT $6 OFFSET $7",
-        interview_cols!()
-    )))
-    .bind(company.uuid())
-    .bind(f.candidate_id.map(|c| c.uuid()))
-    .bind(f.agent_id.map(|a| a.uuid()))
-    .bind(f.job_id.map(|j| j.uuid()))
-    .bind(f.status.map(|s| s.as_str()))
-    .bind(i64::from(p.limit))
-    .bind(p.offset())
-    .fetch_all(pool)
-    .await?;
-    let total: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) {FILTER}")))
-        .bind(company.uuid())
-        .bind(f.candidate_id.map(|c| c.uuid()))
-        .bind(f.agent_id.map(|a| a.uuid()))
-        .bind(f.job_id.map(|j| j.uuid()))
-        .bind(f.status.map(|s| s.as_str()))
+    // Only the filters given, so each lookup can use its index (`col = $n` rather than
+    // `($n IS NULL OR col = $n)`, which no planner can match to one).
+    let filtered = |select: &str| {
+        let mut query = sqlx::QueryBuilder::<Db>::new(select);
+        query
+            .push(" FROM interviews WHERE company_id = ")
+            .push_bind(company.uuid());
+        if let Some(candidate) = f.candidate_id {
+            query
+                .push(" AND candidate_id = ")
+                .push_bind(candidate.uuid());
+        }
+        if let Some(agent) = f.agent_id {
+            query.push(" AND agent_id = ").push_bind(agent.uuid());
+        }
+        if let Some(job) = f.job_id {
+            query.push(" AND job_id = ").push_bind(job.uuid());
+        }
+        if let Some(status) = f.status {
+            query.push(" AND status = ").push_bind(status.as_str());
+        }
+        query
+    };
+    let mut select = filtered(concat!("SELECT ", interview_cols!()));
+    select
+        .push(" ORDER BY number LIMIT ")
+        .push_bind(i64::from(p.limit))
+        .push(" OFFSET ")
+        .push_bind(p.offset());
+    let rows: Vec<InterviewRow> = select.build_query_as().fetch_all(pool).await?;
+    let total: i64 = filtered("SELECT COUNT(*)")
+        .build_query_scalar()
         .fetch_one(pool)
         .await?;
     let mut attempts = attempts_of_page(pool, &rows).await?;

@@ -51,7 +51,11 @@ pub struct Conversation {
 impl Engine {
     /// Uploads a recording under a new random key, queued for deletion after
     /// [`UNCLAIMED_RECORDING_GRACE`] unless a committed attempt claims it first.
-    pub async fn upload_recording(&self, company: CompanyId, wav: Vec<u8>) -> anyhow::Result<String> {
+    pub async fn upload_recording(
+        &self,
+        company: CompanyId,
+        wav: Vec<u8>,
+    ) -> anyhow::Result<String> {
         let key = format!("{company}/{}.wav", Uuid::new_v4().simple());
         let grace = chrono::Duration::from_std(UNCLAIMED_RECORDING_GRACE).unwrap_or_default();
         self.store
@@ -100,15 +104,20 @@ impl Engine {
                 None
             }
         };
+        let at = Utc::now();
+        let lease = chrono::Duration::from_std(self.settings.lease).unwrap_or_default();
         let end = AttemptEnd {
             lease: c.lease,
-            at: Utc::now(),
+            at,
             status: AttemptStatus::Completed,
             reason_code: None,
             duration_ms: c.duration_ms,
             recording_key: key.clone(),
             transcript: c.turns,
-            next: NextStep::Analyse,
+            // This task runs the analysis at once (below); the worker only if it died.
+            next: NextStep::Analyse {
+                worker_after: at + lease,
+            },
             only_if_expired_at: None,
         };
         let (ended, interrupted) = super::until_available("ending a completed attempt", || {

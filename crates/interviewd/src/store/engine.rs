@@ -80,8 +80,11 @@ pub enum Touch {
 /// What follows the end of an attempt, decided by the engine.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum NextStep {
-    /// A conversation was held: queue its analysis (which completes the interview).
-    Analyse,
+    /// A conversation was held: queue its analysis (which completes the interview). The task
+    /// that ends the attempt runs the job at once, claiming it by id; the pipeline worker
+    /// takes it only from `worker_after` on — when that task died first — so the two never
+    /// race for it.
+    Analyse { worker_after: DateTime<Utc> },
     /// Schedule a new attempt (`retry_number + 1`) at this time.
     Retry { at: DateTime<Utc> },
     /// The interview failed (`interview.failed`).

@@ -47,7 +47,7 @@ fn completed(lease: Lease, at: chrono::DateTime<Utc>) -> AttemptEnd {
                 end_ms: 2_000,
             },
         ],
-        next: NextStep::Analyse,
+        next: NextStep::Analyse { worker_after: at },
         only_if_expired_at: None,
     }
 }

@@ -302,19 +302,16 @@ pub async fn interview_exists(pool: &Pool, id: InterviewId) -> StoreResult<bool>
 pub async fn purge_interview(conn: &mut Conn, interview_id: InterviewId) -> StoreResult<u64> {
     let id = interview_id.uuid();
     let deleted = kinds::INTERVIEW_DELETED;
-    let events = sqlx::query(
-        "DELETE FROM events WHERE interview_id = $1 AND event_type <> $2 AND dispatched_at IS NULL",
+    // One statement by the interview's index; which were still pending is read back (a
+    // separate `dispatched_at IS NULL` delete let PostgreSQL walk every pending event).
+    let dispatched: Vec<Option<i64>> = sqlx::query_scalar(
+        "DELETE FROM events WHERE interview_id = $1 AND event_type <> $2 RETURNING dispatched_at",
     )
     .bind(id)
     .bind(deleted)
-    .execute(&mut *conn)
-    .await?
-    .rows_affected();
-    sqlx::query("DELETE FROM events WHERE interview_id = $1 AND event_type <> $2")
-        .bind(id)
-        .bind(deleted)
-        .execute(&mut *conn)
-        .await?;
+    .fetch_all(&mut *conn)
+    .await?;
+    let events = dispatched.iter().filter(|at| at.is_none()).count() as u64;
     let messages = sqlx::query(
         "DELETE FROM webhook_messages WHERE interview_id = $1 AND event_type <> $2 \
          AND status = 'PENDING'",

@@ -90,17 +90,18 @@ async fn follow_up(conn: &mut Conn, e: &AttemptEnd, ended: &Ended) -> StoreResul
     .await?;
     let open = matches!(status.as_deref(), Some("SCHEDULED" | "IN_PROGRESS"));
     match e.next {
-        NextStep::Analyse if open => {
+        NextStep::Analyse { worker_after } if open => {
             let id = Uuid::now_v7();
             sqlx::query(
                 "INSERT INTO pipeline_jobs (id, kind, interview_id, attempt_id, company_id, run_at, \
-                 created_at) VALUES ($1, $2, $3, $4, $5, $6, $6)",
+                 created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
             )
             .bind(id)
             .bind(JOB_ANALYSE)
             .bind(ended.interview_id)
             .bind(e.lease.attempt_id.uuid())
             .bind(ended.company_id)
+            .bind(to_millis(worker_after).max(at))
             .bind(at)
             .execute(&mut *conn)
             .await?;

@@ -43,12 +43,14 @@ pub async fn claim_jobs(
 ) -> StoreResult<Vec<PipelineJob>> {
     let rows: Vec<JobRow> = sqlx::query_as(per_backend!(
         sqlite: "UPDATE pipeline_jobs SET lease_owner = $1, lease_until = $2, fence = fence + 1, \
-         tries = tries + 1 WHERE id IN (SELECT id FROM pipeline_jobs WHERE run_at <= $3 \
-           AND (lease_until IS NULL OR lease_until < $3) AND ($4 IS NULL OR id = $4) \
+         tries = tries + 1 WHERE id IN (SELECT id FROM pipeline_jobs \
+           WHERE (lease_until IS NULL OR lease_until < $3) \
+           AND (id = $4 OR ($4 IS NULL AND run_at <= $3)) \
            ORDER BY run_at LIMIT $5) \
          RETURNING id, kind, interview_id, attempt_id, company_id, fence, tries",
-        postgres: "WITH due AS MATERIALIZED (SELECT id FROM pipeline_jobs WHERE run_at <= $3 \
-           AND (lease_until IS NULL OR lease_until < $3) AND ($4::uuid IS NULL OR id = $4) \
+        postgres: "WITH due AS MATERIALIZED (SELECT id FROM pipeline_jobs \
+           WHERE (lease_until IS NULL OR lease_until < $3) \
+           AND (id = $4 OR ($4::uuid IS NULL AND run_at <= $3)) \
            ORDER BY run_at LIMIT $5 FOR UPDATE SKIP LOCKED) \
          UPDATE pipeline_jobs j SET lease_owner = $1, lease_until = $2, fence = j.fence + 1, \
          tries = j.tries + 1 FROM due WHERE j.id = due.id \

@@ -1,31 +1,32 @@
-//! The engine benchmark: a burst of due interviews across many companies.
+//! The engine benchmarks' common ground, and the burst of `docs/engine.md`.
 //!
-//! The database is a fresh SQLite file in a temporary directory. Every interview is inserted
-//! (with its due call attempt) before the engine starts, in one transaction, so all of them
-//! are due at once. The voice provider answers and hangs up at once with an empty
-//! conversation (a zero-length call); everything else is the real engine: claims with
-//! slots, the answer write, the end transaction with its 44-byte recording upload, and the
-//! analysis job that completes the interview. A sampler reads the slot table every 5 ms.
+//! The database is fresh (SQLite file or PostgreSQL database). Companies, each with a job, an
+//! agent and a candidate, are made through the store; their due calls are seeded set-based
+//! (`seed::due`) before the engine starts. The voice provider answers and hangs up at once
+//! with an empty conversation (a zero-length call); everything else is the real engine:
+//! claims with slots, the answer write, the end transaction with its 44-byte recording
+//! upload, and the analysis job that completes the interview. A sampler reads the slot table
+//! every 5 ms.
 
-use anyhow::Context;
+use crate::db::{Backend, BenchDb, RawPool};
+use crate::pg::PgServer;
+use crate::seed::{self, DueIds};
+use crate::server::{Child, ChildArgs};
 use chrono::Utc;
-use interviewd::config::{Config, sqlite_url};
+use interviewd::config::Config;
 use interviewd::engine::Engine;
 use interviewd::http::AppState;
-use interviewd::store::sqlite::{SqliteStore, interviews};
-use interviewd_domain::model::{Agent, CallAttempt, Candidate, Interview, Invite, Job};
-use interviewd_domain::{
-    AgentChannel, AgentId, AttemptId, AttemptStatus, CandidateId, CompanyId, InterviewId,
-    InterviewStatus, JobId, Plan,
-};
+use interviewd_domain::model::{Agent, Candidate, Job};
+use interviewd_domain::{AgentChannel, AgentId, CandidateId, CompanyId, JobId, Plan};
 use interviewd_voice::{BoxFuture, CallOutcome, CallRequest, Conversation, VoiceProvider, wav};
 use std::collections::HashMap;
 use std::fmt;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio_util::sync::CancellationToken;
+use uuid::Uuid;
 
-/// What to run.
+/// What the burst runs.
 pub struct Params {
     pub companies: u64,
     pub per_company: u64,
@@ -33,19 +34,9 @@ pub struct Params {
     pub timeout_secs: u64,
 }
 
-impl Default for Params {
-    fn default() -> Self {
-        Self {
-            companies: 100,
-            per_company: 100,
-            limit: 5,
-            timeout_secs: 110,
-        }
-    }
-}
-
-/// What was measured.
+/// What the burst measured.
 pub struct Report {
+    pub backend: Backend,
     pub interviews: u64,
     pub companies: u64,
     pub limit: u64,
@@ -75,12 +66,16 @@ impl fmt::Display for Report {
         };
         writeln!(
             f,
-            "engine benchmark: {} interviews due at once, {} companies, limit {} each, zero-length calls, {} CPUs",
-            self.interviews, self.companies, self.limit, self.cpus
+            "engine benchmark ({}): {} interviews due at once, {} companies, limit {} each, zero-length calls, {} CPUs",
+            self.backend.name(),
+            self.interviews,
+            self.companies,
+            self.limit,
+            self.cpus
         )?;
         writeln!(
             f,
-            "  seeding (one transaction)      {:.2} s",
+            "  seeding                        {:.2} s",
             self.seed.as_secs_f64()
         )?;
         writeln!(
@@ -108,10 +103,10 @@ impl fmt::Display for Report {
         match self.peak_rss_kib {
             Some(kib) => write!(
                 f,
-                "  peak memory (VmHWM)            {:.1} MiB",
+                "  peak memory (VmHWM, engine)    {:.1} MiB",
                 kib as f64 / 1024.0
             ),
-            None => write!(f, "  peak memory (VmHWM)            unavailable"),
+            None => write!(f, "  peak memory (VmHWM, engine)    unavailable"),
         }
     }
 }
@@ -132,83 +127,192 @@ impl VoiceProvider for InstantProvider {
     }
 }
 
-/// Peak resident set size of this process, from `/proc/self/status`.
-fn peak_rss_kib() -> Option<u64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
-    line.split_whitespace().nth(1)?.parse().ok()
-}
-
-pub async fn run(p: &Params) -> anyhow::Result<Report> {
-    let dir = tempfile::tempdir()?;
-    let mut config = Config {
-        data_dir: dir.path().join("data"),
-        ..Config::default()
-    };
-    config.database_url = Some(sqlite_url(&config.data_dir.join("interviewd.db")));
-    config.engine_poll_ms = 50;
-    config.engine_max_live_calls = u32::try_from(p.companies * p.limit)
-        .unwrap_or(u32::MAX)
-        .max(1);
-    let store = interviewd::open_store(&config).await?;
-    let seeded = Instant::now();
-    let companies = seed(&config, &store, p).await?;
-    let seed = seeded.elapsed();
-    let total = p.companies * p.per_company;
-
-    let engine = Engine::with_provider(&config, store.clone(), Arc::new(InstantProvider))?;
+/// Starts the engine's workers on `store` with the instant provider (in the child process).
+pub fn spawn_instant_engine(
+    config: &Config,
+    store: interviewd::store::DynStore,
+    shutdown: &CancellationToken,
+) -> anyhow::Result<Vec<tokio::task::JoinHandle<()>>> {
+    let engine = Engine::with_provider(config, store.clone(), Arc::new(InstantProvider))?;
     let state = AppState {
         store,
         config: Arc::new(config.clone()),
         engine,
     };
-    let db = SqliteStore::connect(&config.database_url()).await?;
-    let shutdown = CancellationToken::new();
-    let started = Instant::now();
-    let workers = interviewd::engine::spawn(&state, shutdown.clone());
+    Ok(interviewd::engine::spawn(&state, shutdown.clone()))
+}
 
-    let limit = i64::try_from(p.limit).unwrap_or(i64::MAX);
-    let mut peak: HashMap<uuid::Uuid, i64> = HashMap::new();
+/// A fresh database with companies ready for due calls.
+pub struct EngineDb {
+    pub db: BenchDb,
+    pub config: Config,
+    pub store: interviewd::store::DynStore,
+    pub pool: RawPool,
+    pub companies: Vec<DueIds>,
+    pub limit: u64,
+}
+
+impl EngineDb {
+    /// `companies` companies with concurrency `limit`, on a server configuration that holds
+    /// at most `live_calls` calls.
+    pub async fn create(
+        backend: Backend,
+        pg: Option<&PgServer>,
+        companies: u64,
+        limit: u64,
+        live_calls: usize,
+    ) -> anyhow::Result<Self> {
+        let db = BenchDb::create(backend, pg).await?;
+        let mut config = crate::server::config(&db.url, db.data_dir.clone());
+        config.engine_max_live_calls = u32::try_from(live_calls)?.max(1);
+        let store = interviewd::open_store(&config).await?;
+        let pool = RawPool::connect(backend, &db.url).await?;
+        let mut ids = Vec::new();
+        for n in 0..companies {
+            ids.push(company(&store, n, limit).await?);
+        }
+        Ok(Self {
+            db,
+            config,
+            store,
+            pool,
+            companies: ids,
+            limit,
+        })
+    }
+
+    /// `per_company` due calls for every company.
+    pub async fn seed_due(&self, per_company: u64) -> anyhow::Result<()> {
+        for ids in &self.companies {
+            seed::due(&self.pool, ids, per_company).await?;
+        }
+        Ok(())
+    }
+
+    /// Creates every company's slot rows up front (the dispatcher's claim does it on demand;
+    /// the raw baseline's claim does not).
+    pub async fn provision_slots(&self) -> anyhow::Result<()> {
+        self.pool
+            .execute(&format!(
+                "WITH RECURSIVE s(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM s WHERE n < {}) \
+                 INSERT INTO company_slots (company_id, slot_no) SELECT c.id, s.n FROM companies c \
+                 CROSS JOIN s WHERE true ON CONFLICT (company_id, slot_no) DO NOTHING",
+                self.limit
+            ))
+            .await
+    }
+
+    /// Starts the engine's workers with the instant provider, in a process of their own
+    /// (see [`crate::server`]).
+    pub async fn start_engine(&self) -> anyhow::Result<Child> {
+        Child::start(&ChildArgs {
+            database_url: self.config.database_url(),
+            data_dir: self.config.data_dir.clone(),
+            http: false,
+            event_fanout: false,
+            engine_live_calls: Some(self.config.engine_max_live_calls as usize),
+        })
+        .await
+    }
+
+    /// Held slots per company now.
+    pub async fn held_slots(&self) -> anyhow::Result<Vec<(Uuid, i64)>> {
+        const SQL: &str = "SELECT company_id, COUNT(*) FROM company_slots \
+             WHERE holder_attempt_id IS NOT NULL GROUP BY company_id";
+        Ok(match &self.pool {
+            RawPool::Sqlite { read, .. } => sqlx::query_as(SQL).fetch_all(read).await?,
+            RawPool::Pg(pool) => sqlx::query_as(SQL).fetch_all(pool).await?,
+        })
+    }
+
+    /// Closes the pools and drops the database.
+    pub async fn teardown(self) {
+        self.pool.close().await;
+        drop(self.store);
+        self.db.drop_database().await;
+    }
+}
+
+/// A company with its job, agent and candidate, made through the store.
+async fn company(
+    store: &interviewd::store::DynStore,
+    n: u64,
+    limit: u64,
+) -> anyhow::Result<DueIds> {
+    let now = Utc::now();
+    let limit = u32::try_from(limit)?;
+    let company = interviewd::admin::create_company(
+        store,
+        &format!("Company {n}"),
+        Plan::Business,
+        Some(limit),
+    )
+    .await?;
+    let job = store.insert_job(&job(company.id, now)).await?;
+    let agent = store.insert_agent(&agent(company.id, now)).await?;
+    let candidate = store
+        .insert_candidate(&candidate(company.id, job.id, n, now)?)
+        .await?;
+    Ok(DueIds {
+        company: company.id.uuid(),
+        candidate: candidate.id.uuid(),
+        job: job.id.uuid(),
+        agent: agent.id.uuid(),
+    })
+}
+
+/// The burst: every interview due at once; reports how fast the queue drains and whether a
+/// company ever went above its limit.
+pub async fn run(backend: Backend, pg: Option<&PgServer>, p: &Params) -> anyhow::Result<Report> {
+    let live = usize::try_from(p.companies * p.limit)?.max(1);
+    let seeded = Instant::now();
+    let edb = EngineDb::create(backend, pg, p.companies, p.limit, live).await?;
+    edb.seed_due(p.per_company).await?;
+    let seed = seeded.elapsed();
+    let total = p.companies * p.per_company;
+    let started = Instant::now();
+    let engine = edb.start_engine().await?;
+    let limit = i64::try_from(p.limit)?;
+    let mut peak: HashMap<Uuid, i64> = HashMap::new();
     let (mut samples, mut violations) = (0_u64, 0_u64);
     let (mut all_started, mut drain) = (None, None);
     let deadline = started + Duration::from_secs(p.timeout_secs);
     while Instant::now() < deadline {
-        let held: Vec<(uuid::Uuid, i64)> = sqlx::query_as(
-            "SELECT company_id, COUNT(*) FROM company_slots WHERE holder_attempt_id IS NOT NULL GROUP BY company_id",
-        )
-        .fetch_all(db.pool())
-        .await?;
         samples += 1;
-        for (company, n) in held {
+        for (company, n) in edb.held_slots().await? {
             violations += u64::from(n > limit);
             let p = peak.entry(company).or_default();
             *p = (*p).max(n);
         }
-        if all_started.is_none() {
-            let waiting: i64 =
-                sqlx::query_scalar("SELECT COUNT(*) FROM call_attempts WHERE status = 'SCHEDULED'")
-                    .fetch_one(db.pool())
-                    .await?;
-            if waiting == 0 {
-                all_started = Some(started.elapsed());
-            }
+        if all_started.is_none()
+            && edb
+                .pool
+                .count("call_attempts WHERE status = 'SCHEDULED'")
+                .await?
+                == 0
+        {
+            all_started = Some(started.elapsed());
         }
-        let done: i64 =
-            sqlx::query_scalar("SELECT COUNT(*) FROM interviews WHERE status = 'COMPLETED'")
-                .fetch_one(db.pool())
-                .await?;
+        let done = edb
+            .pool
+            .count("interviews WHERE status = 'COMPLETED'")
+            .await?;
         if u64::try_from(done).unwrap_or(0) >= total {
             drain = Some(started.elapsed());
             break;
         }
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
-    shutdown.cancel();
-    for worker in workers {
-        let _ = worker.await;
-    }
-    let max_in_use = peak.values().copied().max().unwrap_or(0);
+    let peak_rss_kib = engine.process().peak_kib();
+    engine.stop().await?;
+    let companies_at_limit = edb
+        .companies
+        .iter()
+        .filter(|c| peak.get(&c.company) == Some(&limit))
+        .count();
+    edb.teardown().await;
     Ok(Report {
+        backend,
         interviews: total,
         companies: p.companies,
         limit: p.limit,
@@ -216,54 +320,13 @@ pub async fn run(p: &Params) -> anyhow::Result<Report> {
         all_started,
         drain,
         drained: drain.is_some(),
-        max_in_use,
-        companies_at_limit: companies
-            .iter()
-            .filter(|c| peak.get(&c.uuid()) == Some(&limit))
-            .count(),
+        max_in_use: peak.values().copied().max().unwrap_or(0),
+        companies_at_limit,
         violations,
         samples,
-        peak_rss_kib: peak_rss_kib(),
+        peak_rss_kib,
         cpus: std::thread::available_parallelism().map_or(1, usize::from),
     })
-}
-
-/// Creates the companies, one job, agent and candidate each, and every interview with its
-/// due attempt.
-async fn seed(
-    config: &Config,
-    store: &interviewd::store::DynStore,
-    p: &Params,
-) -> anyhow::Result<Vec<CompanyId>> {
-    let now = Utc::now();
-    let limit = u32::try_from(p.limit).context("--limit")?;
-    let mut plans = Vec::new();
-    for n in 0..p.companies {
-        let company = interviewd::admin::create_company(
-            store,
-            &format!("Company {n}"),
-            Plan::Business,
-            Some(limit),
-        )
-        .await?;
-        let job = store.insert_job(&job(company.id, now)).await?;
-        let agent = store.insert_agent(&agent(company.id, now)).await?;
-        let candidate = store
-            .insert_candidate(&candidate(company.id, job.id, n, now)?)
-            .await?;
-        plans.push((company.id, job.id, agent.id, candidate.id));
-    }
-    let db = SqliteStore::connect(&config.database_url()).await?;
-    let mut tx = db.write_tx().await?;
-    for _ in 0..p.per_company {
-        for (company, job, agent, candidate) in &plans {
-            let interview = interview(*company, *candidate, *job, *agent, now);
-            interviews::insert_interview(&mut tx, &interview).await?;
-            interviews::insert_attempt(&mut tx, &attempt(&interview, now)).await?;
-        }
-    }
-    tx.commit().await?;
-    Ok(plans.into_iter().map(|(c, ..)| c).collect())
 }
 
 fn job(company: CompanyId, now: chrono::DateTime<Utc>) -> Job {
@@ -325,59 +388,4 @@ fn candidate(
         created_at: now,
         updated_at: now,
     })
-}
-
-fn interview(
-    company: CompanyId,
-    candidate: CandidateId,
-    job: JobId,
-    agent: AgentId,
-    now: chrono::DateTime<Utc>,
-) -> Interview {
-    let id = InterviewId::new();
-    Interview {
-        id,
-        number: 0,
-        company_id: company,
-        candidate_id: candidate,
-        job_id: Some(job),
-        agent_id: agent,
-        channel: AgentChannel::Phone,
-        status: InterviewStatus::Scheduled,
-        scheduled_at: now,
-        started_at: None,
-        finished_at: None,
-        is_test: false,
-        metadata: Default::default(),
-        invite: Invite {
-            token: id.uuid().simple().to_string(),
-            sent_at: now,
-            starts_at: None,
-            expires_at: None,
-            revoked_at: None,
-            custom_field_id: None,
-        },
-        created_at: now,
-        updated_at: now,
-    }
-}
-
-fn attempt(interview: &Interview, now: chrono::DateTime<Utc>) -> CallAttempt {
-    CallAttempt {
-        id: AttemptId::new(),
-        interview_id: interview.id,
-        company_id: interview.company_id,
-        status: AttemptStatus::Scheduled,
-        direction: "OUTBOUND".into(),
-        reason_code: None,
-        notes: None,
-        retry_number: 0,
-        scheduled_at: now,
-        called_at: None,
-        ended_at: None,
-        duration_ms: None,
-        recording_key: None,
-        created_at: now,
-        updated_at: now,
-    }
 }

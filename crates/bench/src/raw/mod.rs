@@ -7,7 +7,8 @@
 //!
 //! The statements are copied from `crates/interviewd/src/store/sql/` (each is marked with the
 //! function it comes from) rather than called, so the baseline stays the same while the
-//! store's code is reorganised; when a statement changes there, change it here. They are
+//! store's code is reorganised; when a statement changes there, change it here (the `drift`
+//! test fails until it is). They are
 //! written once (`statements.rs`) and compiled per backend (`sqlite.rs`, `postgres.rs`), as
 //! the store does it.
 //!
@@ -271,5 +272,126 @@ mod tests {
             (1.0, 4.0, 80.0)
         );
         assert_eq!((shares[1].per_op, shares[1].share_pct), (1.0, 20.0));
+    }
+}
+
+#[cfg(test)]
+mod drift {
+    //! The baseline is copied SQL; this keeps the copy honest. Every SQL text in the files of
+    //! this module must stand, word for word (whitespace aside), in a string of the store's
+    //! statements, so a statement changed in the store and not here fails the build's tests.
+
+    use std::path::{Path, PathBuf};
+
+    /// The string literals of a Rust source, `\`-continued lines joined and whitespace
+    /// collapsed. Enough for these files: no raw strings, quotes in char literals skipped.
+    fn literals(source: &str) -> Vec<String> {
+        let mut found = Vec::new();
+        let mut chars = source.chars().peekable();
+        while let Some(c) = chars.next() {
+            match c {
+                '/' if chars.peek() == Some(&'/') => {
+                    for c in chars.by_ref() {
+                        if c == '\n' {
+                            break;
+                        }
+                    }
+                }
+                '\'' => {
+                    // A char literal such as '"' or '\'' (lifetimes pass through harmlessly).
+                    let ahead: String = chars.clone().take(3).collect();
+                    if ahead.starts_with("\"'") {
+                        chars.nth(1);
+                    } else if ahead.starts_with("\\") {
+                        chars.nth(2);
+                    }
+                }
+                '"' => {
+                    let mut text = String::new();
+                    while let Some(c) = chars.next() {
+                        match c {
+                            '"' => break,
+                            '\\' => match chars.next() {
+                                Some('\n') => {
+                                    while chars.peek().is_some_and(|c| c.is_whitespace()) {
+                                        chars.next();
+                                    }
+                                }
+                                Some(escaped) => {
+                                    text.push('\\');
+                                    text.push(escaped);
+                                }
+                                None => break,
+                            },
+                            c => text.push(c),
+                        }
+                    }
+                    found.push(text.split_whitespace().collect::<Vec<_>>().join(" "));
+                }
+                _ => {}
+            }
+        }
+        found
+    }
+
+    fn sources(dir: &Path) -> Vec<String> {
+        let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+            .expect("readable source directory")
+            .map(|entry| entry.expect("directory entry").path())
+            .filter(|path| path.extension().is_some_and(|ext| ext == "rs"))
+            .collect();
+        files.sort();
+        files
+            .iter()
+            .map(|path| std::fs::read_to_string(path).expect("readable source"))
+            .collect()
+    }
+
+    fn is_sql(text: &str) -> bool {
+        [
+            " FROM ",
+            "INSERT INTO ",
+            " SET ",
+            " WHERE ",
+            " VALUES ",
+            " RETURNING ",
+        ]
+        .iter()
+        .any(|word| format!(" {text} ").contains(word))
+    }
+
+    #[test]
+    fn every_baseline_statement_is_the_stores() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let store: String = sources(&root.join("../interviewd/src/store/sql"))
+            .iter()
+            .flat_map(|source| literals(source))
+            .collect::<Vec<_>>()
+            .join("\n");
+        let copied: Vec<String> = sources(&root.join("src/raw"))
+            .iter()
+            // Not this module's own examples.
+            .map(|source| source.split("\nmod drift {").next().unwrap_or_default())
+            .flat_map(literals)
+            .filter(|text| is_sql(text))
+            .collect();
+        assert!(copied.len() > 40, "only {} statements found", copied.len());
+        let drifted: Vec<&String> = copied.iter().filter(|t| !store.contains(*t)).collect();
+        assert!(
+            drifted.is_empty(),
+            "baseline statements not in store/sql (change them with the store's):\n{}",
+            drifted
+                .iter()
+                .map(|t| t.as_str())
+                .collect::<Vec<_>>()
+                .join("\n")
+        );
+    }
+
+    #[test]
+    fn literals_are_read_as_the_compiler_reads_them() {
+        let source =
+            "let a = '\"'; // \"not this\"\nq(\"SELECT a \\\n     FROM t\", 'x', \"b\\\"c\")";
+        assert_eq!(literals(source), ["SELECT a FROM t", "b\\\"c"]);
     }
 }

@@ -22,7 +22,10 @@ pub async fn wait_for_log(client: &Client, id: &str, count: u64) -> Value {
             .await
             .expect(200)
             .body;
-        if log["total"].as_u64() >= Some(count) || Instant::now() > deadline {
+        let listed = log["data"].as_array().map_or(0, Vec::len) as u64;
+        if (log["total"].as_u64() >= Some(count) && listed >= count.min(100))
+            || Instant::now() > deadline
+        {
             return log;
         }
         tokio::time::sleep(Duration::from_millis(20)).await;

@@ -294,6 +294,15 @@ pub async fn deliveries(
     id: WebhookId,
     p: PageRequest,
 ) -> StoreResult<Page<DeliveryLogEntry>> {
+    // Counted first: an attempt logged between the two reads then shows in the page without
+    // being counted, never counted without showing (the log only grows).
+    let total: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM webhook_attempts WHERE webhook_id = $1 AND company_id = $2",
+    )
+    .bind(id.uuid())
+    .bind(company.uuid())
+    .fetch_one(pool)
+    .await?;
     let rows: Vec<LogRow> = sqlx::query_as(
         "SELECT id, message_id, event_type, attempt_number, attempted_at, status_code, duration_ms, \
          outcome, error FROM webhook_attempts WHERE webhook_id = $1 AND company_id = $2 \
@@ -304,13 +313,6 @@ pub async fn deliveries(
     .bind(i64::from(p.limit))
     .bind(p.offset())
     .fetch_all(pool)
-    .await?;
-    let total: i64 = sqlx::query_scalar(
-        "SELECT COUNT(*) FROM webhook_attempts WHERE webhook_id = $1 AND company_id = $2",
-    )
-    .bind(id.uuid())
-    .bind(company.uuid())
-    .fetch_one(pool)
     .await?;
     Ok(Page {
         items: rows.into_iter().map(DeliveryLogEntry::from).collect(),

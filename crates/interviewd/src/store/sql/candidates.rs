@@ -28,15 +28,14 @@ async fn job_links_of(pool: &Pool, rows: &[CandidateRow]) -> StoreResult<HashMap
     if rows.is_empty() {
         return Ok(links);
     }
-    let mut query = sqlx::QueryBuilder::<Db>::new(
+    let pairs: Vec<(Uuid, Uuid)> = super::in_list(
         "SELECT candidate_id, job_id FROM candidate_jobs WHERE candidate_id IN (",
-    );
-    let mut ids = query.separated(", ");
-    for row in rows {
-        ids.push_bind(row.id);
-    }
-    query.push(") ORDER BY candidate_id, created_at, job_id");
-    let pairs: Vec<(Uuid, Uuid)> = query.build_query_as().fetch_all(pool).await?;
+        rows.iter().map(|row| row.id),
+        ") ORDER BY candidate_id, created_at, job_id",
+    )
+    .build_query_as()
+    .fetch_all(pool)
+    .await?;
     for (candidate, job) in pairs {
         links.entry(candidate).or_default().push(job);
     }

@@ -130,17 +130,18 @@ async fn attempts_of_page(
     if rows.is_empty() {
         return Ok(attempts);
     }
-    let mut query = sqlx::QueryBuilder::<Db>::new(concat!(
-        "SELECT ",
-        attempt_cols!(),
-        " FROM call_attempts WHERE interview_id IN ("
-    ));
-    let mut ids = query.separated(", ");
-    for row in rows {
-        ids.push_bind(row.id);
-    }
-    query.push(") ORDER BY interview_id, created_at, id");
-    let found: Vec<AttemptRow> = query.build_query_as().fetch_all(pool).await?;
+    let found: Vec<AttemptRow> = super::in_list(
+        concat!(
+            "SELECT ",
+            attempt_cols!(),
+            " FROM call_attempts WHERE interview_id IN ("
+        ),
+        rows.iter().map(|row| row.id),
+        ") ORDER BY interview_id, created_at, id",
+    )
+    .build_query_as()
+    .fetch_all(pool)
+    .await?;
     for row in found {
         let attempt = CallAttempt::try_from(row)?;
         attempts

@@ -16,3 +16,20 @@ mod removal;
 mod store;
 mod tenants;
 mod xobin;
+
+/// `head`, the ids as one bound list, then `tail`: a statement for a whole page of rows
+/// (`… WHERE x IN (` + ids + `) ORDER BY …`). A page is at most a few hundred ids, well under
+/// either database's limit of bound parameters.
+fn in_list(
+    head: &str,
+    ids: impl IntoIterator<Item = uuid::Uuid>,
+    tail: &str,
+) -> sqlx::QueryBuilder<Db> {
+    let mut query = sqlx::QueryBuilder::new(head);
+    let mut list = query.separated(", ");
+    for id in ids {
+        list.push_bind(id);
+    }
+    query.push(tail);
+    query
+}

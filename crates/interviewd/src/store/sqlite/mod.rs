@@ -69,7 +69,8 @@ impl SqliteStore {
             .busy_timeout(Duration::from_secs(10))
             // Statistics for the query planner, kept current as the tables grow: gathered
             // when a connection closes (the pools recycle theirs), and after migrating.
-            .optimize_on_close(true, 400);
+            .analysis_limit(400)
+            .optimize_on_close(true, None);
         let pool = SqlitePoolOptions::new()
             .max_connections(8)
             .acquire_timeout(Duration::from_secs(15))
@@ -103,9 +104,6 @@ impl SqliteStore {
 
     /// Refreshes the query planner's statistics where they are missing or stale.
     async fn after_migrate(&self) -> StoreResult<()> {
-        sqlx::query("PRAGMA analysis_limit = 400")
-            .execute(&self.writer)
-            .await?;
         sqlx::query("PRAGMA optimize").execute(&self.writer).await?;
         Ok(())
     }

@@ -14,8 +14,6 @@ use crate::seed::{self, DueIds};
 use crate::server::{Child, ChildArgs};
 use chrono::Utc;
 use interviewd::config::Config;
-use interviewd::engine::Engine;
-use interviewd::http::AppState;
 use interviewd_domain::model::{Agent, Candidate, Job};
 use interviewd_domain::{AgentChannel, AgentId, CandidateId, CompanyId, JobId, Plan};
 use interviewd_voice::{BoxFuture, CallOutcome, CallRequest, Conversation, VoiceProvider, wav};
@@ -133,13 +131,11 @@ pub fn spawn_instant_engine(
     store: interviewd::store::DynStore,
     shutdown: &CancellationToken,
 ) -> anyhow::Result<Vec<tokio::task::JoinHandle<()>>> {
-    let engine = Engine::with_provider(config, store.clone(), Arc::new(InstantProvider))?;
-    let state = AppState {
-        store,
-        config: Arc::new(config.clone()),
-        engine,
-    };
-    Ok(interviewd::engine::spawn(&state, shutdown.clone()))
+    let server =
+        interviewd::Server::with_provider(config.clone(), store, Arc::new(InstantProvider))?;
+    Ok(server
+        .workers
+        .spawn_groups(&[interviewd::workers::Group::Engine], shutdown))
 }
 
 /// A fresh database with companies ready for due calls.

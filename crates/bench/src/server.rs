@@ -86,11 +86,15 @@ pub async fn child_main(args: ChildArgs) -> anyhow::Result<()> {
         let addr = listener.local_addr()?;
         config.listen = addr.to_string();
         config.public_url = Some(format!("http://{addr}"));
-        let state = interviewd::app_state(config.clone(), store.clone())?;
+        let server = interviewd::Server::new(config.clone(), store.clone())?;
         if args.event_fanout {
-            tasks.extend(interviewd::webhooks::spawn(&state, shutdown.clone()));
+            tasks.extend(
+                server
+                    .workers
+                    .spawn_groups(&[interviewd::workers::Group::Webhooks], &shutdown),
+            );
         }
-        let app = interviewd::http::router(state);
+        let app = interviewd::http::router(server.state);
         let stop = shutdown.clone();
         tasks.push(tokio::spawn(async move {
             let serving = axum::serve(listener, app)
@@ -234,9 +238,11 @@ impl Server {
     pub fn engine_workers(&self) -> anyhow::Result<Workers> {
         let mut config = self.config.clone();
         config.public_url = Some(self.base.clone());
-        let state = interviewd::app_state(config, self.store.clone())?;
+        let server = interviewd::Server::new(config, self.store.clone())?;
         let shutdown = CancellationToken::new();
-        let tasks = interviewd::engine::spawn(&state, shutdown.clone());
+        let tasks = server
+            .workers
+            .spawn_groups(&[interviewd::workers::Group::Engine], &shutdown);
         Ok(Workers::new(shutdown, tasks))
     }
 

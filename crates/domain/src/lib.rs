@@ -5,6 +5,7 @@
 //! rule that lives here holds for every dialect and every backend.
 
 pub mod contact;
+pub mod events;
 pub mod ids;
 pub mod model;
 pub mod page;
@@ -12,6 +13,7 @@ pub mod removal;
 pub mod scope;
 pub mod status;
 pub mod time;
+pub mod views;
 
 pub use contact::{Email, ExtId, InvalidValue, PhoneNumber};
 pub use ids::{AgentId, AttemptId, CandidateId, CompanyId, InterviewId, JobId, KeyId, WebhookId};

@@ -1,7 +1,7 @@
 //! Operator commands (`companies …`, `keys …`). Each returns the JSON object it prints, so
 //! scripts can read the output; a key's secret is shown only in the result of `keys create`.
 
-use crate::keys;
+use crate::core::keys;
 use crate::store::DynStore;
 use anyhow::{Context, bail};
 use chrono::{DateTime, Utc};
@@ -46,7 +46,8 @@ pub async fn create_company(
     plan: Plan,
     concurrency: Option<u32>,
 ) -> anyhow::Result<Company> {
-    let name = crate::validate::text("name", name, 2, 100).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let name =
+        crate::core::validate::text("name", name, 2, 100).map_err(|e| anyhow::anyhow!("{e}"))?;
     let limit = concurrency.unwrap_or_else(|| plan.default_concurrency());
     if !(1..=1000).contains(&limit) {
         bail!("--concurrency must be from 1 to 1000");

@@ -64,7 +64,7 @@ pub struct Config {
     /// SMTP login (with `smtp_password`).
     pub smtp_username: Option<String>,
     /// SMTP password; never printed.
-    pub smtp_password: Option<crate::mail::Secret>,
+    pub smtp_password: Option<crate::secret::Secret>,
     /// Multiplies the mail retry schedule; 1.0 is the real one.
     pub mail_retry_scale: f64,
     // ---- limits and operations ----
@@ -75,7 +75,7 @@ pub struct Config {
     /// Requests per hour per API key for every key; 0 = the key's plan default.
     pub rate_limit_per_hour: u32,
     /// When set, `GET /metrics` requires `Authorization: Bearer <token>`; never printed.
-    pub metrics_token: Option<crate::mail::Secret>,
+    pub metrics_token: Option<crate::secret::Secret>,
 }
 
 impl Default for Config {

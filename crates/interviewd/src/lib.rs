@@ -5,18 +5,16 @@
 //! port 0.
 
 pub mod admin;
-pub mod auth;
+pub mod app;
 pub mod cli;
+pub mod clock;
 pub mod config;
-pub mod engine;
-pub mod error;
+pub mod core;
 pub mod http;
-pub mod keys;
-pub mod mail;
-pub mod scheduling;
+pub mod secret;
 pub mod store;
-pub mod validate;
-pub mod webhooks;
+pub mod wire;
+pub mod workers;
 
 use crate::config::Config;
 use crate::store::DynStore;
@@ -49,6 +47,79 @@ pub async fn open_store(config: &Config) -> anyhow::Result<DynStore> {
     Ok(store)
 }
 
+/// One server: the shared state of its surfaces and its background workers.
+#[derive(Clone)]
+pub struct Server {
+    pub state: app::AppState,
+    pub workers: Arc<workers::Workers>,
+}
+
+impl Server {
+    /// Builds the state and the workers over an opened store.
+    pub fn new(config: Config, store: DynStore) -> anyhow::Result<Self> {
+        let provider = Arc::new(interviewd_voice::Simulator::new(config.simulator_turn_ms));
+        Self::with_provider(config, store, provider)
+    }
+
+    /// [`Server::new`] with another voice provider for phone calls.
+    pub fn with_provider(
+        config: Config,
+        store: DynStore,
+        provider: Arc<dyn interviewd_voice::VoiceProvider>,
+    ) -> anyhow::Result<Self> {
+        let clock = clock::Clock::system();
+        let wakers = app::Wakers::default();
+        let engine = core::engine::Engine::with_provider(
+            &config,
+            store.clone(),
+            clock.clone(),
+            wakers.clone(),
+            provider,
+        )?;
+        let workers = workers::Workers::new(&config, engine.clone(), &clock, &wakers);
+        Ok(Self {
+            state: app::AppState {
+                store,
+                config: Arc::new(config),
+                clock,
+                wakers,
+                engine,
+            },
+            workers: Arc::new(workers),
+        })
+    }
+
+    /// Serves the API on `listener`, with every worker, until `shutdown` fires; then drains
+    /// in-flight requests and stops the workers.
+    pub async fn serve(
+        self,
+        listener: TcpListener,
+        shutdown: CancellationToken,
+    ) -> anyhow::Result<()> {
+        let tasks = self.workers.spawn(&shutdown);
+        let app = http::router(self.state);
+        tracing::info!(addr = %listener.local_addr()?, "listening");
+        axum::serve(listener, app)
+            .with_graceful_shutdown(async move { shutdown.cancelled().await })
+            .await
+            .context("serving HTTP")?;
+        for task in tasks {
+            let _ = task.await;
+        }
+        Ok(())
+    }
+
+    /// Runs the workers alone, without the HTTP API, until `shutdown` fires.
+    pub async fn work(self, shutdown: CancellationToken) {
+        let tasks = self.workers.spawn(&shutdown);
+        tracing::info!("workers running");
+        shutdown.cancelled().await;
+        for task in tasks {
+            let _ = task.await;
+        }
+    }
+}
+
 /// Serves the API on `listener` until `shutdown` fires, then drains in-flight requests.
 pub async fn run(
     config: Config,
@@ -56,18 +127,7 @@ pub async fn run(
     listener: TcpListener,
     shutdown: CancellationToken,
 ) -> anyhow::Result<()> {
-    let state = app_state(config, store)?;
-    let workers = spawn_workers(&state, &shutdown);
-    let app = http::router(state);
-    tracing::info!(addr = %listener.local_addr()?, "listening");
-    axum::serve(listener, app)
-        .with_graceful_shutdown(async move { shutdown.cancelled().await })
-        .await
-        .context("serving HTTP")?;
-    for worker in workers {
-        let _ = worker.await;
-    }
-    Ok(())
+    Server::new(config, store)?.serve(listener, shutdown).await
 }
 
 /// Runs the background workers alone, without the HTTP API (`interviewd worker`), until
@@ -77,35 +137,6 @@ pub async fn run_workers(
     store: DynStore,
     shutdown: CancellationToken,
 ) -> anyhow::Result<()> {
-    let state = app_state(config, store)?;
-    let workers = spawn_workers(&state, &shutdown);
-    tracing::info!("workers running");
-    shutdown.cancelled().await;
-    for worker in workers {
-        let _ = worker.await;
-    }
+    Server::new(config, store)?.work(shutdown).await;
     Ok(())
-}
-
-/// The state shared by handlers and workers.
-pub fn app_state(config: Config, store: DynStore) -> anyhow::Result<http::AppState> {
-    Ok(http::AppState {
-        engine: engine::Engine::new(&config, store.clone())?,
-        store,
-        config: Arc::new(config),
-    })
-}
-
-/// Starts every background worker; each stops when `shutdown` fires.
-fn spawn_workers(
-    state: &http::AppState,
-    shutdown: &CancellationToken,
-) -> Vec<tokio::task::JoinHandle<()>> {
-    let mut workers = Vec::new();
-    workers.extend(engine::spawn(state, shutdown.clone()));
-    workers.extend(webhooks::spawn(state, shutdown.clone()));
-    workers.extend(mail::spawn(state, shutdown.clone()));
-    workers.extend(http::xobin::spawn(state, shutdown.clone()));
-    workers.extend(http::idempotency::spawn(state, shutdown.clone()));
-    workers
 }

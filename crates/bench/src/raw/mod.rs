@@ -83,7 +83,7 @@ impl RawCtx {
     pub fn new(tenant: &Tenant) -> Self {
         Self {
             company: tenant.company,
-            key_hash: interviewd::keys::hash(&tenant.key),
+            key_hash: interviewd::core::keys::hash(&tenant.key),
             key_id: tenant.key_id,
             agent: tenant.agent,
             job: tenant.job,

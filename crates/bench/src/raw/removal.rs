@@ -369,7 +369,7 @@ pub(super) async fn revoke(
         col::<String>(&job, "title")?,
         col::<String>(&company, "name")?,
     );
-    let mail = interviewd::mail::templates::revocation(&interviewd::mail::templates::Revocation {
+    let mail = interviewd::core::notices::revocation(&interviewd::core::notices::Revocation {
         candidate_name: Some(name.as_str()),
         job_title: Some(title.as_str()),
         company_name: &company_name,

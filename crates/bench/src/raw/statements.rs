@@ -242,7 +242,7 @@ async fn create(
     let (_, jobs) = candidate(c, ctx, None, Some(candidate_id), t).await?;
     let job = jobs.first().copied();
     let (id, now) = (Uuid::now_v7(), now_ms());
-    let token = interviewd::keys::random_token(24).map_err(|e| e.to_string())?;
+    let token = interviewd::core::keys::random_token(24).map_err(|e| e.to_string())?;
     let mut tx = write_tx(c, pool, t).await?;
     step!(
         t,

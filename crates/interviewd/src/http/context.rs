@@ -5,9 +5,9 @@
 //! the acting company — `companyId` for ATS keys). A dialect says only where its key comes
 //! from and what shape its errors take.
 
-use crate::auth::Principal;
-use crate::error::CoreError;
-use crate::http::AppState;
+use crate::app::AppState;
+use crate::core::auth::Principal;
+use crate::core::error::CoreError;
 use crate::http::extract::{QueryParams, json_body};
 use crate::http::ratelimit::AuthenticatedKey;
 use axum::extract::FromRequestParts;

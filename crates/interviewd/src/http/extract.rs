@@ -1,7 +1,7 @@
 //! Dialect-neutral request helpers: the bearer token, query parameters and JSON bodies.
 //! Each dialect wraps these in extractors whose rejection is its own error shape.
 
-use crate::error::CoreError;
+use crate::core::error::CoreError;
 use axum::http::HeaderMap;
 use axum::http::header::AUTHORIZATION;
 use serde::de::DeserializeOwned;

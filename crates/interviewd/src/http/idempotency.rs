@@ -22,7 +22,7 @@
 //!
 //! Requests whose key does not authenticate pass untouched (the handler answers 401).
 
-use crate::auth::Principal;
+use crate::core::auth::Principal;
 use crate::http::MAX_BODY_BYTES;
 use crate::http::dialect::Dialect;
 use crate::http::ratelimit::AuthenticatedKey;
@@ -328,25 +328,6 @@ async fn release(store: &DynStore, c: &IdempotencyClaim) {
     {
         tracing::warn!(error = %e, "freeing an idempotency key failed; it expires with its lock");
     }
-}
-
-/// Deletes expired records every ten minutes until `shutdown` fires.
-pub fn spawn(
-    state: &crate::http::AppState,
-    shutdown: tokio_util::sync::CancellationToken,
-) -> Vec<tokio::task::JoinHandle<()>> {
-    let store = state.store.clone();
-    vec![tokio::spawn(async move {
-        loop {
-            if let Err(e) = store.sweep_idempotency_keys(Utc::now()).await {
-                tracing::warn!(error = %e, "sweeping idempotency keys failed");
-            }
-            tokio::select! {
-                () = shutdown.cancelled() => return,
-                () = tokio::time::sleep(std::time::Duration::from_secs(600)) => {}
-            }
-        }
-    })]
 }
 
 #[cfg(test)]

@@ -276,16 +276,16 @@ pub async fn track(State(metrics): State<Arc<Metrics>>, req: Request, next: Next
 pub struct MetricsState {
     pub metrics: Arc<Metrics>,
     pub store: DynStore,
-    pub token: Option<crate::mail::Secret>,
+    pub token: Option<crate::secret::Secret>,
 }
 
 /// `GET /metrics`.
 pub async fn serve(State(state): State<MetricsState>, headers: HeaderMap) -> Response {
     if let Some(token) = &state.token {
         let presented = bearer(&headers).unwrap_or("");
-        if !crate::keys::hashes_equal(
-            &crate::keys::hash(presented),
-            &crate::keys::hash(token.expose()),
+        if !crate::core::keys::hashes_equal(
+            &crate::core::keys::hash(presented),
+            &crate::core::keys::hash(token.expose()),
         ) {
             return (StatusCode::UNAUTHORIZED, "metrics token required\n").into_response();
         }

@@ -15,35 +15,17 @@ pub mod ratelimit;
 pub mod session;
 pub mod xobin;
 
-use crate::config::Config;
-use crate::store::DynStore;
+pub use crate::app::AppState;
 use axum::Router;
 use axum::http::{HeaderName, StatusCode};
 use axum::middleware::from_fn_with_state;
 use axum::response::IntoResponse;
 use axum::routing::get;
-use chrono::{DateTime, Utc};
 use std::sync::Arc;
 use tower::ServiceBuilder;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
-
-/// Shared state of every handler.
-#[derive(Clone)]
-pub struct AppState {
-    pub store: DynStore,
-    pub config: Arc<Config>,
-    /// The interview engine (wake-ups, live calls, blob store).
-    pub engine: Arc<crate::engine::Engine>,
-}
-
-impl AppState {
-    /// The current time (one place to change if a clock is ever injected).
-    pub fn now(&self) -> DateTime<Utc> {
-        Utc::now()
-    }
-}
 
 /// Largest accepted request body.
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;

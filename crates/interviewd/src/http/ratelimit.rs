@@ -14,7 +14,7 @@
 //! request's extensions for the idempotency layer. A request whose key does not
 //! authenticate passes untouched and untracked: its handler answers 401.
 
-use crate::auth::Principal;
+use crate::core::auth::Principal;
 use crate::http::dialect::Dialect;
 use crate::http::extract::bearer;
 use crate::store::DynStore;

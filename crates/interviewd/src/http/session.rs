@@ -11,8 +11,8 @@
 //! interview), 410 `INVITE_REVOKED` / `INVITE_EXPIRED`, 429 `NO_FREE_SLOT` (with
 //! `Retry-After`), 409 for the protocol's state errors, 400 `INVALID_ANSWER`.
 
-use crate::engine::session::{self, Progress, SessionError, Status, Step};
-use crate::http::AppState;
+use crate::app::AppState;
+use crate::core::engine::session::{self, Progress, SessionError, Status, Step};
 use crate::http::extract::{Int, json_body};
 use axum::body::Bytes;
 use axum::extract::{Path, State};

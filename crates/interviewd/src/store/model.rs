@@ -4,6 +4,8 @@
 use interviewd_domain::model::{Agent, CallAttempt, Candidate, Interview, Job};
 use interviewd_domain::{AgentId, CandidateId, InterviewStatus, JobId, KeyId};
 
+pub use interviewd_domain::views::{CandidateCounts, InterviewDetail, Page};
+
 /// Which resource table an id refers to (for [`super::Store::owner_of`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ResourceKind {
@@ -12,13 +14,6 @@ pub enum ResourceKind {
     Candidate,
     Interview,
     Webhook,
-}
-
-/// A page of results with the total count.
-#[derive(Clone, Debug)]
-pub struct Page<T> {
-    pub items: Vec<T>,
-    pub total: i64,
 }
 
 /// Which companies a listing covers.
@@ -52,20 +47,6 @@ pub struct InterviewFilter {
     pub agent_id: Option<AgentId>,
     pub job_id: Option<JobId>,
     pub status: Option<InterviewStatus>,
-}
-
-/// Counters shown on a candidate.
-#[derive(Clone, Copy, Debug, Default)]
-pub struct CandidateCounts {
-    pub interviews: i64,
-    pub analyses: i64,
-}
-
-/// An interview with what is read alongside it.
-#[derive(Clone, Debug)]
-pub struct InterviewDetail {
-    pub interview: Interview,
-    pub attempts: Vec<CallAttempt>,
 }
 
 /// Everything `POST /interviews` writes, committed in one transaction: inline-created

@@ -14,61 +14,7 @@ use interviewd_domain::model::{Agent, Interview, Job};
 use interviewd_domain::{CompanyId, InterviewStatus, JobId};
 use uuid::Uuid;
 
-/// Where a generation is; the wire spelling is the Xobin `status`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum GenerationStatus {
-    Pending,
-    Processing,
-    Completed,
-    Failed,
-}
-
-impl GenerationStatus {
-    /// Wire and storage spelling.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Pending => "pending",
-            Self::Processing => "processing",
-            Self::Completed => "completed",
-            Self::Failed => "failed",
-        }
-    }
-
-    /// Parses the storage spelling.
-    pub fn parse(s: &str) -> Option<Self> {
-        [
-            Self::Pending,
-            Self::Processing,
-            Self::Completed,
-            Self::Failed,
-        ]
-        .into_iter()
-        .find(|v| v.as_str() == s)
-    }
-}
-
-/// One queued plan generation.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Generation {
-    /// The Xobin `job_id`.
-    pub id: Uuid,
-    pub company_id: CompanyId,
-    pub job_role: String,
-    pub job_description: String,
-    pub notification_url: Option<String>,
-    pub status: GenerationStatus,
-    /// Claims so far; the fencing token of the current claim.
-    pub attempts: i64,
-    /// The created job's number once completed.
-    pub ai_interview_id: Option<i64>,
-    pub ai_interview_name: Option<String>,
-    /// Why it failed (operator-facing; never returned to clients).
-    pub error: Option<String>,
-    /// Callback attempts so far; the fencing token of the current callback claim.
-    pub notify_attempts: i64,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
-}
+pub use interviewd_domain::views::{Generation, GenerationStatus};
 
 /// How a claimed generation ended.
 #[derive(Clone, Debug)]

@@ -120,7 +120,7 @@ async fn interview(
     a: &Agent,
     at: chrono::DateTime<Utc>,
 ) -> interviewd_domain::model::Interview {
-    let planned = interviewd::scheduling::plan(interviewd::scheduling::InterviewSpec {
+    let planned = interviewd::core::interviews::plan(interviewd::core::interviews::InterviewSpec {
         company: c.company_id,
         candidate: c.id,
         job: Some(j.id),

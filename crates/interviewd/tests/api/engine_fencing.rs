@@ -7,8 +7,8 @@
 use crate::engine::{WAIT, concurrency, db, eventually, fast, wait_slots_free, wait_status};
 use crate::support::{TestServer, fixture, on_db};
 use chrono::{Duration, Utc};
-use interviewd::engine::Settings;
-use interviewd::engine::policy::{self, EndReason};
+use interviewd::core::engine::Settings;
+use interviewd::core::engine::policy::{self, EndReason};
 use interviewd::store::engine::{AttemptEnd, ClaimRequest, EndResult, Lease, NextStep, Touch};
 use interviewd_domain::AttemptStatus;
 use interviewd_voice::analysis::{AnalysisInput, analyse};
@@ -227,9 +227,12 @@ async fn a_live_call_can_be_cancelled_in_process() {
     let base = format!("http://{}", listener.local_addr().unwrap());
     config.public_url = Some(base.clone());
     let store = interviewd::open_store(&config).await.unwrap();
-    let state = interviewd::app_state(config, store.clone()).unwrap();
+    let server = interviewd::Server::new(config, store.clone()).unwrap();
+    let state = server.state.clone();
     let shutdown = tokio_util::sync::CancellationToken::new();
-    let workers = interviewd::engine::spawn(&state, shutdown.clone());
+    let workers = server
+        .workers
+        .spawn_groups(&[interviewd::workers::Group::Engine], &shutdown);
     let app = interviewd::http::router(state.clone());
     let stop = shutdown.clone();
     let serving = tokio::spawn(async move {
@@ -399,7 +402,7 @@ async fn a_recording_no_committed_attempt_claims_is_deleted_after_the_grace() {
 
     // An upload whose attempt never commits (the process died in between): queued for
     // deletion a day later, and deleted once that day has passed.
-    let engine = interviewd::engine::Engine::new(&server.config, server.store.clone()).unwrap();
+    let engine = server.engine();
     let company: interviewd_domain::CompanyId = acme.id.parse().unwrap();
     let key = engine
         .upload_recording(company, b"RIFF orphan".to_vec())

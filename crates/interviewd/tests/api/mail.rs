@@ -5,7 +5,7 @@ use crate::support::{Db, TestServer, on_db};
 use crate::webhooks_support::{WAIT, db, fast, online_interview};
 use chrono::Utc;
 use interviewd::config::Config;
-use interviewd::mail::{invite_mail, revocation_mail, templates};
+use interviewd::core::notices::{self as templates, invite_mail, revocation_mail};
 use interviewd::store::delivery::NewMail;
 use interviewd_domain::{CompanyId, InterviewId};
 use interviewd_notify::testing::TestSmtpServer;
@@ -63,7 +63,7 @@ async fn enqueue(db: &Db, mails: &[&NewMail]) {
         }
         tx.commit().await.unwrap();
     });
-    interviewd::mail::wake();
+    crate::support::wake_all();
 }
 
 async fn wait_status(server: &TestServer, id: uuid::Uuid, want: &str) -> String {

@@ -147,7 +147,7 @@ async fn database_gauges_follow_calls_slots_and_mail() {
 #[tokio::test]
 async fn a_metrics_token_guards_the_endpoint() {
     let server = TestServer::start_with(|c| {
-        c.metrics_token = Some(interviewd::mail::Secret::new("scrape-secret"));
+        c.metrics_token = Some(interviewd::secret::Secret::new("scrape-secret"));
     })
     .await;
     server.anonymous().get("/metrics").await.expect(401);

@@ -44,7 +44,7 @@ pub async fn insert_event(
         backend::events::insert(&mut tx, &event).await.unwrap();
         tx.commit().await.unwrap();
     });
-    interviewd::webhooks::wake();
+    crate::support::wake_all();
 }
 
 /// An interview with an ONLINE agent (the engine places no call for it).

@@ -4,9 +4,9 @@
 use super::ctx::{ArCtx, ArPath, contact_key};
 use super::error::ArError;
 use super::import;
-use crate::error::CoreError;
-use crate::http::AppState;
-use crate::validate;
+use crate::app::AppState;
+use crate::core::error::CoreError;
+use crate::core::validate;
 use axum::Json;
 use axum::body::Bytes;
 use base64::Engine;

@@ -3,8 +3,8 @@
 //! the parsing of contact references.
 
 use super::error::ArError;
-use crate::error::CoreError;
-use crate::http::AppState;
+use crate::app::AppState;
+use crate::core::error::CoreError;
 use crate::http::context::{Context, KeyedDialect};
 use crate::http::extract::bearer;
 use crate::store::ContactKey;

@@ -1,7 +1,7 @@
 //! The Alpharun error shape: `{"error": <status>, "message": "…"}` (the `Error` schema of the
 //! vendor's OpenAPI: both fields required).
 
-use crate::error::CoreError;
+use crate::core::error::CoreError;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;

@@ -4,10 +4,10 @@
 use super::ctx::{ArCtx, ArPath, path_uuid};
 use super::error::ArError;
 use super::job_types::JobTypeInput;
-use crate::error::CoreError;
-use crate::http::AppState;
-use crate::keys;
-use crate::validate;
+use crate::app::AppState;
+use crate::core::error::CoreError;
+use crate::core::keys;
+use crate::core::validate;
 use axum::Json;
 use axum::body::Bytes;
 use interviewd_domain::model::{Agent, Job};

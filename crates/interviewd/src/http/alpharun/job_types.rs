@@ -4,9 +4,9 @@
 
 use super::ctx::{ArCtx, ArPath, path_uuid};
 use super::error::ArError;
-use crate::error::CoreError;
-use crate::http::AppState;
-use crate::validate::{self, Patch};
+use crate::app::AppState;
+use crate::core::error::CoreError;
+use crate::core::validate::{self, Patch};
 use axum::Json;
 use axum::body::Bytes;
 use interviewd_domain::model::Agent;

@@ -11,8 +11,8 @@ mod job_openings;
 mod job_types;
 mod removal;
 
-use crate::error::CoreError;
-use crate::http::AppState;
+use crate::app::AppState;
+use crate::core::error::CoreError;
 use axum::Router;
 use axum::response::{IntoResponse, Response};
 pub use error::ArError;

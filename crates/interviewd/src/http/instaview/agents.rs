@@ -4,11 +4,11 @@
 
 use super::dto::AgentDto;
 use super::{Ctx, IvError, IvPath, list_body, page_of, path_uuid};
-use crate::error::CoreError;
-use crate::http::AppState;
+use crate::app::AppState;
+use crate::core::error::CoreError;
+use crate::core::validate::{self, Patch};
 use crate::http::extract::Int;
 use crate::store::ResourceKind;
-use crate::validate::{self, Patch};
 use axum::Json;
 use axum::body::Bytes;
 use axum::http::StatusCode;

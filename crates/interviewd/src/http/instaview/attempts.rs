@@ -12,8 +12,8 @@
 //!   recording as `audio/wav`, to keys of the interview's company only.
 
 use super::{Ctx, IvError, IvPath, path_uuid};
-use crate::error::CoreError;
-use crate::http::AppState;
+use crate::app::AppState;
+use crate::core::error::CoreError;
 use crate::store::engine::{InvokeResult, RescheduleResult};
 use crate::store::{InterviewDetail, ResourceKind};
 use axum::Json;

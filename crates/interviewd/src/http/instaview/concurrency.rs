@@ -3,7 +3,7 @@
 //! wait for a slot (or for the dispatcher).
 
 use super::{Ctx, IvError};
-use crate::http::AppState;
+use crate::app::AppState;
 use axum::Json;
 use interviewd_domain::Scope;
 use serde::Serialize;

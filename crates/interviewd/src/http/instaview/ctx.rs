@@ -2,8 +2,8 @@
 //! the lookups its handlers share.
 
 use super::error::IvError;
-use crate::error::CoreError;
-use crate::http::AppState;
+use crate::app::AppState;
+use crate::core::error::CoreError;
 use crate::http::context::{Context, KeyedDialect};
 use crate::http::extract::bearer;
 use crate::store::ResourceKind;

@@ -350,7 +350,7 @@ impl InterviewDto {
     /// Adds the transcript (`[{role, text, startMs, endMs}]`) and the analysis (the scorer's
     /// fields, plus InstaView's `general` block with `overallRating` 0–100).
     pub fn with_results(mut self, results: &crate::store::engine::InterviewResults) -> Self {
-        use crate::engine::payload::{analysis_json, transcript_json};
+        use interviewd_domain::events::{analysis_json, transcript_json};
         if !results.transcript.is_empty() {
             self.transcript = transcript_json(&results.transcript);
         }

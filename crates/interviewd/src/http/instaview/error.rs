@@ -3,7 +3,7 @@
 //! `statusCode` and `message` at the top level, so clients written against either of the
 //! documented forms find what they read.
 
-use crate::error::CoreError;
+use crate::core::error::CoreError;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;

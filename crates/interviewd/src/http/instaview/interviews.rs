@@ -10,9 +10,9 @@ use super::candidates::{CandidateInput, company_job};
 use super::dto::InterviewDto;
 use super::jobs::JobInput;
 use super::{Ctx, IvError, IvPath, list_body, page_of, path_uuid};
-use crate::error::CoreError;
-use crate::http::AppState;
-use crate::scheduling::{self, InterviewSpec};
+use crate::app::AppState;
+use crate::core::error::CoreError;
+use crate::core::interviews::{self as scheduling, InterviewSpec};
 use crate::store::{InterviewFilter, NewInterview, ResourceKind};
 use axum::Json;
 use axum::body::Bytes;
@@ -277,7 +277,8 @@ async fn create(
     let created = store.create_interview(&plan).await?;
     if created.is_test {
         // On failure the dispatcher completes it later; the interview exists either way.
-        if let Err(e) = crate::engine::run_test_interview(&ctx.state, created.id).await {
+        if let Err(e) = crate::core::engine::run_test_interview(&ctx.state.engine, created.id).await
+        {
             tracing::warn!(error = %e, "running a test interview failed");
         }
     } else {
@@ -302,7 +303,7 @@ fn unreachable_xor<T>() -> Result<T, CoreError> {
 }
 
 fn validate_metadata(m: &Map<String, Value>) -> Result<(), CoreError> {
-    crate::validate::metadata("metadata", m, 10 * 1024, 5, 50)
+    crate::core::validate::metadata("metadata", m, 10 * 1024, 5, 50)
 }
 
 /// The job of an interview for an existing candidate.

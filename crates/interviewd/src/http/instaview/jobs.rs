@@ -2,10 +2,10 @@
 //! create `title` is required; on patch every field is optional and `null` clears it.
 
 use super::{Ctx, IvError, IvPath, dto, list_body, page_of, path_uuid};
-use crate::error::CoreError;
-use crate::http::AppState;
+use crate::app::AppState;
+use crate::core::error::CoreError;
+use crate::core::validate::{self, Patch};
 use crate::store::{JobFilter, ResourceKind};
-use crate::validate::{self, Patch};
 use axum::Json;
 use axum::body::Bytes;
 use axum::http::StatusCode;

@@ -14,8 +14,8 @@ mod jobs;
 mod removal;
 mod webhooks;
 
-use crate::error::CoreError;
-use crate::http::AppState;
+use crate::app::AppState;
+use crate::core::error::CoreError;
 use axum::Router;
 use axum::response::{IntoResponse, Response};
 pub use candidates::STATUSES as CANDIDATE_STATUSES;

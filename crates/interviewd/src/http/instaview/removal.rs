@@ -8,8 +8,8 @@
 //!   same path, candidates are unlinked from it (they stay), then the job is deleted.
 
 use super::{Ctx, IvError, IvPath, path_uuid};
-use crate::error::CoreError;
-use crate::http::AppState;
+use crate::app::AppState;
+use crate::core::error::CoreError;
 use crate::store::ResourceKind;
 use crate::store::removal::{RemovalRequest, RemovalScope};
 use axum::Json;

@@ -9,16 +9,16 @@ mod dto;
 mod input;
 
 use super::{Ctx, IvError, IvPath, list_body, page_of, path_uuid};
-use crate::error::CoreError;
-use crate::http::AppState;
+use crate::app::AppState;
+use crate::core::error::CoreError;
+use crate::core::validate::{self, Patch};
+use crate::core::webhooks::{DEFAULT_TIMEOUT_MS, MAX_RETRIES};
 use crate::http::extract::Int;
 use crate::store::ResourceKind;
 use crate::store::delivery::{EndpointState, NewMessage, PayloadFormat, Webhook};
 use crate::store::events::kinds;
-use crate::validate::{self, Patch};
-use crate::webhooks::deliver::webhook_id;
-use crate::webhooks::payload::{EventView, render};
-use crate::webhooks::{self, DEFAULT_TIMEOUT_MS, circuit::MAX_RETRIES};
+use crate::wire::payload::webhook_id;
+use crate::wire::payload::{EventView, render};
 use axum::Json;
 use axum::body::Bytes;
 use axum::http::StatusCode;
@@ -288,7 +288,7 @@ async fn save(
     if !store.update_webhook(&w, state).await? {
         return Err(CoreError::not_found("webhook", w.id).into());
     }
-    webhooks::wake();
+    ctx.state.wakers.webhooks();
     let saved = store
         .get_webhook(w.company_id, w.id)
         .await?
@@ -423,7 +423,7 @@ async fn test(
     if !ctx.state.store.enqueue_message(&message).await? {
         return Err(CoreError::not_found("webhook", w.id).into());
     }
-    webhooks::wake();
+    ctx.state.wakers.webhooks();
     Ok((
         StatusCode::ACCEPTED,
         Json(TestDto {

@@ -91,7 +91,7 @@ pub struct SuccessMessage {
 }
 
 /// A pattern for one of `words`, as the server reads them: any ASCII case, surrounding
-/// whitespace ignored (`crate::validate::one_of`, the wire enums' `FromStr`).
+/// whitespace ignored (`crate::core::validate::one_of`, the wire enums' `FromStr`).
 pub fn words_pattern(words: &[&str], blank: bool) -> String {
     let alternatives: Vec<String> = words
         .iter()

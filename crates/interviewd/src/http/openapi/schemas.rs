@@ -10,7 +10,7 @@ use utoipa::openapi::schema::{ObjectBuilder, OneOfBuilder, Schema, SchemaType, T
 pub(super) const WS: &str =
     "\\t-\\r \\x85\\xA0\\u1680\\u2000-\\u200A\\u2028\\u2029\\u202F\\u205F\\u3000";
 /// What the server's text validation refuses after trimming: control characters other than
-/// tab and line breaks (`crate::validate::text`).
+/// tab and line breaks (`crate::core::validate::text`).
 pub(super) const BAD: &str = "\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F";
 
 /// The pattern of a text the server trims and then checks for length (`min..=max`
@@ -30,7 +30,7 @@ fn text_pattern(min: usize, max: usize) -> String {
 }
 
 /// A required text of `MIN` to `MAX` characters after trimming, without control characters
-/// (`crate::validate::text`). The pattern states it exactly; a `maxLength` would not, since
+/// (`crate::core::validate::text`). The pattern states it exactly; a `maxLength` would not, since
 /// surrounding whitespace does not count.
 pub fn text<const MIN: usize, const MAX: usize>() -> RefOr<Schema> {
     ObjectBuilder::new()
@@ -40,7 +40,7 @@ pub fn text<const MIN: usize, const MAX: usize>() -> RefOr<Schema> {
 }
 
 /// An optional text of at most `MAX` characters: `null`, blank (both mean none), or a text
-/// as for [`text`] (`crate::validate::opt_text`).
+/// as for [`text`] (`crate::core::validate::opt_text`).
 pub fn opt_text<const MAX: usize>() -> RefOr<Schema> {
     ObjectBuilder::new()
         .schema_type(SchemaType::Array(vec![Type::String, Type::Null]))

@@ -4,7 +4,7 @@
 //! with `?companyId=`, as on the other dialects.
 
 use super::error::XbError;
-use crate::http::AppState;
+use crate::app::AppState;
 use crate::http::context::{Context, KeyedDialect};
 use axum::extract::FromRequestParts;
 use axum::http::HeaderMap;

@@ -3,7 +3,7 @@
 //! few endpoints document bodies of their own (the invite quota's `limit_exceed`). Every
 //! core error is mapped here, in one place.
 
-use crate::error::CoreError;
+use crate::core::error::CoreError;
 use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};

@@ -4,10 +4,10 @@
 
 use super::ctx::{XbCtx, XbPath};
 use super::error::XbError;
-use super::worker;
-use crate::http::AppState;
+use crate::app::AppState;
+use crate::core::validate;
 use crate::store::xobin::{Generation, GenerationStatus as Status};
-use crate::validate;
+use crate::wire::xobin::GenerationStatus;
 use axum::Json;
 use axum::body::Bytes;
 use axum::http::StatusCode;
@@ -48,23 +48,6 @@ struct GenerationQueued {
     /// Always `pending`.
     status: &'static str,
     message: &'static str,
-}
-
-/// A generation's progress (also the body of the `notification_url` callback).
-#[derive(Serialize, ToSchema)]
-pub struct GenerationStatus {
-    #[schema(format = "uuid")]
-    job_id: String,
-    #[schema(value_type = String, pattern = "^(pending|processing|completed|failed)$")]
-    status: &'static str,
-    /// The new AI interview, once completed.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    ai_interview_id: Option<i64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    ai_interview_name: Option<String>,
-    /// Set when the generation failed.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    message: Option<&'static str>,
 }
 
 const REQUIRED: &str = "Job role and job description are required";
@@ -128,7 +111,7 @@ async fn generate(
         updated_at: now,
     };
     ctx.state.store.insert_generation(&generation).await?;
-    worker::wake();
+    ctx.state.wakers.generations();
     Ok((
         StatusCode::ACCEPTED,
         Json(GenerationQueued {
@@ -162,17 +145,5 @@ async fn status(ctx: XbCtx, XbPath(raw): XbPath) -> Result<Json<GenerationStatus
         .get_generation(company, id)
         .await?
         .ok_or_else(|| XbError::not_found("Generation job", id))?;
-    Ok(Json(status_body(&generation)))
-}
-
-/// The status object, also the body of the `notification_url` callback.
-pub fn status_body(g: &Generation) -> GenerationStatus {
-    GenerationStatus {
-        job_id: g.id.to_string(),
-        status: g.status.as_str(),
-        ai_interview_id: g.ai_interview_id,
-        ai_interview_name: g.ai_interview_name.clone(),
-        message: (g.status == Status::Failed)
-            .then_some("AI interview plan generation failed. Please try again."),
-    }
+    Ok(Json(GenerationStatus::of(&generation)))
 }

@@ -7,13 +7,13 @@
 use super::ctx::XbCtx;
 use super::dto::{parse_gmt, split_name, status_of};
 use super::error::XbError;
-use crate::error::CoreError;
-use crate::http::AppState;
-use crate::keys;
-use crate::mail::{invite_mail, templates};
+use crate::app::AppState;
+use crate::core::error::CoreError;
+use crate::core::keys;
+use crate::core::notices::{self as templates, invite_mail};
+use crate::core::validate;
 use crate::store::events::{NewEvent, kinds};
 use crate::store::{ContactKey, DynStore, NewInterview, StoreError};
-use crate::validate;
 use axum::Json;
 use axum::body::Bytes;
 use chrono::{DateTime, Utc};
@@ -232,7 +232,7 @@ async fn invite(ctx: XbCtx, body: Bytes) -> Result<Json<InviteResponse>, XbError
         match store.create_invite(&plan, quota, mail.as_ref()).await {
             Ok(Some(interview)) => {
                 if mail.is_some() {
-                    crate::mail::wake();
+                    ctx.state.wakers.mail();
                 }
                 break interview;
             }

@@ -5,7 +5,7 @@ use super::ctx::{XbCtx, XbPath, int_id};
 use super::dto::{http_date, invite_status};
 use super::error::XbError;
 use super::invite::ai_interview;
-use crate::http::AppState;
+use crate::app::AppState;
 use axum::Json;
 use interviewd_domain::Scope;
 use serde::Serialize;

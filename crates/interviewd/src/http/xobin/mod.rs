@@ -11,17 +11,14 @@ pub mod error;
 mod generate;
 mod invite;
 mod invited;
-mod plan;
 mod report;
 mod revoke;
-mod worker;
 
-use crate::http::AppState;
+use crate::app::AppState;
 use axum::Router;
 use axum::response::{IntoResponse, Response};
 pub use error::XbError;
 use utoipa_axum::router::OpenApiRouter;
-pub use worker::spawn;
 
 /// Every Xobin route with its OpenAPI description (paths relative to `/api/v2`).
 pub fn api() -> OpenApiRouter<AppState> {

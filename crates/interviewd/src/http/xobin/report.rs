@@ -6,7 +6,7 @@
 use super::ctx::{XbCtx, XbPath, int_id};
 use super::dto::{completed_date, full_name, status_of};
 use super::error::XbError;
-use crate::http::AppState;
+use crate::app::AppState;
 use crate::store::{InterviewDetail, StoreResult};
 use axum::Json;
 use interviewd_domain::model::Job;

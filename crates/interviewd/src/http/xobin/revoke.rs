@@ -15,8 +15,8 @@
 
 use super::ctx::XbCtx;
 use super::error::XbError;
-use crate::http::AppState;
-use crate::mail::templates::{Revocation, revocation};
+use crate::app::AppState;
+use crate::core::notices::{Revocation, revocation};
 use crate::store::delivery::{MailKind, NewMail};
 use crate::store::removal::{RevokeOutcome, RevokeRequest};
 use axum::Json;
@@ -157,7 +157,7 @@ async fn revoke(ctx: Result<XbCtx, XbError>, body: Bytes) -> Result<Response, Xb
     // revoke could not be completed, so the answer is FAILED rather than a generic 503.
     let ctx = match ctx {
         Ok(ctx) => ctx,
-        Err(XbError::Core(crate::error::CoreError::Unavailable)) => return Ok(unavailable()),
+        Err(XbError::Core(crate::core::error::CoreError::Unavailable)) => return Ok(unavailable()),
         Err(e) => return Err(e),
     };
     let company = ctx.company(&[Scope::WriteInterviews])?;
@@ -172,7 +172,7 @@ async fn revoke(ctx: Result<XbCtx, XbError>, body: Bytes) -> Result<Response, Xb
     let mail = if notify {
         match notice(&ctx, company, id).await {
             Ok(mail) => mail,
-            Err(XbError::Core(crate::error::CoreError::Unavailable)) => return Ok(failed()),
+            Err(XbError::Core(crate::core::error::CoreError::Unavailable)) => return Ok(failed()),
             Err(e) => return Err(e),
         }
     } else {

@@ -5,7 +5,7 @@
 //! scheduled or a slot given back, `webhooks` for new events and messages, `mail` for queued
 //! mail.
 //! One task per process listens on a connection of its own and republishes each name on a
-//! broadcast channel; [`crate::engine::wakeups`] wakes the local workers. Polling stays the
+//! broadcast channel; [`crate::core::engine::wakeups`] wakes the local workers. Polling stays the
 //! fallback: a notification only makes a worker look sooner.
 //!
 //! The listening connection is re-established after it is lost (a database restart), with a

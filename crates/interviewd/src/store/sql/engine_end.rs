@@ -7,12 +7,12 @@ use super::DbStore;
 use super::engine_queue::{free_slot, miss};
 use super::engine_snapshot::{event_ids, insert_transcript};
 use super::events;
-use crate::engine::payload;
 use crate::store::StoreResult;
 use crate::store::engine::{
     AttemptEnd, EndResult, ExpiredAttempt, JOB_ANALYSE, Lease, NextStep, Touch,
 };
 use chrono::{DateTime, Utc};
+use interviewd_domain::events as payload;
 use interviewd_domain::time::to_millis;
 use uuid::Uuid;
 

@@ -5,12 +5,12 @@
 use super::engine_queue::{miss, provision_slots, take_slot};
 use super::engine_snapshot::snapshot;
 use super::{DbStore, events, interviews};
-use crate::engine::payload;
 use crate::interview_cols;
 use crate::store::StoreResult;
 use crate::store::engine::{Lease, LiveSession, NewSession, SessionStart, SessionView, Touch};
 use crate::store::rows::{InterviewRow, to_json};
 use chrono::{DateTime, Utc};
+use interviewd_domain::events as payload;
 use interviewd_domain::model::Interview;
 use interviewd_domain::time::{from_millis, to_millis};
 use uuid::Uuid;

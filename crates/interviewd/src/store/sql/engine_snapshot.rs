@@ -2,8 +2,8 @@
 //! transcripts.
 
 use super::Conn;
-use crate::engine::payload::{CandidateSnapshot, EventIds, InterviewSnapshot, JobSnapshot};
 use crate::store::StoreResult;
+use interviewd_domain::events::{CandidateSnapshot, EventIds, InterviewSnapshot, JobSnapshot};
 use interviewd_domain::time::from_millis;
 use interviewd_domain::{AttemptId, InterviewId};
 use interviewd_voice::{Role, Turn};

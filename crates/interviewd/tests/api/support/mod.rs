@@ -20,6 +20,8 @@ use tokio_util::sync::CancellationToken;
 pub struct TestServer {
     pub base: String,
     pub store: DynStore,
+    /// The server itself: its state (engine, clock, wake-ups) and its workers.
+    pub server: interviewd::Server,
     pub config: Config,
     pub dir: TempDir,
     shutdown: CancellationToken,
@@ -68,16 +70,14 @@ impl TestServer {
         config.public_url = Some(format!("http://{addr}"));
         let store = interviewd::open_store(&config).await.expect("open store");
         let shutdown = CancellationToken::new();
-        let handle = tokio::spawn(interviewd::run(
-            config.clone(),
-            store.clone(),
-            listener,
-            shutdown.clone(),
-        ));
+        let server = interviewd::Server::new(config.clone(), store.clone()).expect("server");
+        live_wakers().push(server.state.wakers.clone());
+        let handle = tokio::spawn(server.clone().serve(listener, shutdown.clone()));
         let db = parked().remove(&config.database_url());
         Self {
             base: format!("http://{addr}"),
             store,
+            server,
             config,
             dir,
             shutdown,
@@ -161,6 +161,27 @@ impl TestServer {
             .1
     }
 
+    /// The server's wake-ups (to tell its workers about rows a test wrote itself).
+    pub fn wakers(&self) -> &interviewd::app::Wakers {
+        &self.server.state.wakers
+    }
+
+    /// The server's interview engine.
+    pub fn engine(&self) -> std::sync::Arc<interviewd::core::engine::Engine> {
+        self.server.state.engine.clone()
+    }
+
+    /// The server's clock, which a test may advance.
+    pub fn clock(&self) -> &interviewd::clock::Clock {
+        &self.server.state.clock
+    }
+
+    /// Runs every background queue of the server until nothing is due, and waits for the
+    /// work that started (see `interviewd::workers::Workers::run_pending`).
+    pub async fn run_pending_background_jobs(&self) {
+        self.server.workers.run_pending().await;
+    }
+
     /// A client authenticating with `key`.
     pub fn client(&self, key: &str) -> Client {
         Client {
@@ -183,6 +204,22 @@ impl TestServer {
 impl Drop for TestServer {
     fn drop(&mut self) {
         self.shutdown.cancel();
+    }
+}
+
+/// The wake-ups of every server this test binary started, for helpers that write rows
+/// through their own connection and then wake the workers, as a state change would.
+fn live_wakers() -> std::sync::MutexGuard<'static, Vec<interviewd::app::Wakers>> {
+    static WAKERS: LazyLock<Mutex<Vec<interviewd::app::Wakers>>> = LazyLock::new(Mutex::default);
+    WAKERS
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// Wakes every worker of every server this test binary started.
+pub fn wake_all() {
+    for wakers in live_wakers().iter() {
+        wakers.all();
     }
 }
 

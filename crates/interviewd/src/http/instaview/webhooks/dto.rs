@@ -3,7 +3,7 @@
 //! in the create response.
 
 use crate::store::delivery::{DeliveryLogEntry, Webhook};
-use crate::webhooks::deliver::webhook_id;
+use crate::wire::payload::webhook_id;
 use interviewd_domain::time::rfc3339;
 use serde::Serialize;
 use utoipa::ToSchema;

@@ -1,10 +1,11 @@
 //! Validation of webhook input. Every refusal is a 400 naming the field; values are not
 //! echoed (header values and URLs may hold credentials).
 
-use crate::error::CoreError;
+use crate::core::error::CoreError;
+use crate::core::event_catalogue as events;
+use crate::core::webhooks::MAX_RETRIES;
+use crate::core::webhooks::{MAX_TIMEOUT_MS, MIN_TIMEOUT_MS};
 use crate::store::delivery::{PayloadFormat, WebhookHeader};
-use crate::webhooks::circuit::MAX_RETRIES;
-use crate::webhooks::{MAX_TIMEOUT_MS, MIN_TIMEOUT_MS, events};
 use axum::http::{HeaderName, HeaderValue};
 use serde::Deserialize;
 use serde_json::Value;

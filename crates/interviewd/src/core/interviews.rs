@@ -2,8 +2,8 @@
 //! attempt (phone interviews) and the `interview.scheduled` event, ready to be committed
 //! together by [`crate::store::Store::create_interview`].
 
-use crate::error::CoreError;
-use crate::keys;
+use crate::core::error::CoreError;
+use crate::core::keys;
 use crate::store::events::{NewEvent, kinds};
 use chrono::{DateTime, Utc};
 use interviewd_domain::model::{Agent, Attrs, CallAttempt, Interview, Invite};

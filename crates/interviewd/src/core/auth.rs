@@ -2,8 +2,8 @@
 //! scope → company. Standard company keys act for their own company and ignore `companyId`;
 //! ATS keys must name a company they manage with `companyId` on company-scoped routes.
 
-use crate::error::CoreError;
-use crate::keys;
+use crate::core::error::CoreError;
+use crate::core::keys;
 use crate::store::Store;
 use chrono::{DateTime, Utc};
 use interviewd_domain::model::{ApiKey, KeyKind};

@@ -1,7 +1,7 @@
 //! Small validators shared by the dialects. Each returns a [`CoreError::Validation`] naming
 //! the field and the rule, never echoing the value (it may be personal data).
 
-use crate::error::CoreError;
+use crate::core::error::CoreError;
 use serde_json::{Map, Value};
 
 /// Trims and checks a required text's length in characters.

@@ -1,4 +1,4 @@
-//! The post-call pipeline and the blob store.
+//! Recording a finished conversation, and the post-call pipeline.
 //!
 //! A finished conversation is recorded in this order: the recording is uploaded under a new
 //! random key; then one transaction ends the attempt, points it at the recording, stores the
@@ -13,15 +13,14 @@
 //! could not otherwise find — is deleted when the grace runs out.
 //!
 //! Blob deletions are an outbox: rows inserted in the transaction that drops what pointed at
-//! the blob, deleted by [`run_blob_deletions`] after the blob (a missing blob counts as
-//! deleted, so the step is idempotent).
+//! the blob, deleted by the recordings worker (`workers::recordings`) after the blob (a
+//! missing blob counts as deleted, so the step is idempotent).
 
 use super::Engine;
 use crate::store::StoreError;
 use crate::store::engine::{
-    AttemptEnd, BlobDeletion, EndResult, JOB_ANALYSE, Lease, NextStep, PipelineJob, Touch,
+    AttemptEnd, EndResult, JOB_ANALYSE, Lease, NextStep, PipelineJob, Touch,
 };
-use chrono::Utc;
 use interviewd_domain::{AttemptStatus, CompanyId};
 use interviewd_voice::Turn;
 use interviewd_voice::analysis::{AnalysisInput, analyse};
@@ -29,7 +28,6 @@ use object_store::path::Path;
 use object_store::{ObjectStoreExt, PutPayload};
 use std::sync::Arc;
 use std::time::Duration;
-use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
 /// How long an uploaded recording may wait for the transaction that points an attempt at it
@@ -59,7 +57,7 @@ impl Engine {
         let key = format!("{company}/{}.wav", Uuid::new_v4().simple());
         let grace = chrono::Duration::from_std(UNCLAIMED_RECORDING_GRACE).unwrap_or_default();
         self.store
-            .enqueue_blob_deletions(std::slice::from_ref(&key), Utc::now() + grace)
+            .enqueue_blob_deletions(std::slice::from_ref(&key), self.now() + grace)
             .await?;
         self.blobs
             .put(&Path::from(key.as_str()), PutPayload::from(wav))
@@ -88,7 +86,7 @@ impl Engine {
     async fn discard_blob(&self, key: String) {
         if let Err(e) = self.delete_blob(&key).await {
             tracing::warn!(error = %e, key, "deleting an unused recording failed; queueing it");
-            if let Err(e) = self.store.enqueue_blob_deletions(&[key], Utc::now()).await {
+            if let Err(e) = self.store.enqueue_blob_deletions(&[key], self.now()).await {
                 tracing::error!(error = %e, "queueing a blob deletion failed");
             }
         }
@@ -104,7 +102,7 @@ impl Engine {
                 None
             }
         };
-        let at = Utc::now();
+        let at = self.now();
         let lease = chrono::Duration::from_std(self.settings.lease).unwrap_or_default();
         let end = AttemptEnd {
             lease: c.lease,
@@ -148,11 +146,10 @@ impl Engine {
 
     /// Claims and runs one pipeline job now (the pipeline worker would otherwise).
     pub async fn run_job_now(self: &Arc<Self>, job: Uuid) {
-        let now = Utc::now();
-        let until = now + chrono::Duration::from_std(self.settings.lease).unwrap_or_default();
+        let now = self.now();
         match self
             .store
-            .claim_pipeline_jobs(&self.owner, now, until, 1, Some(job))
+            .claim_pipeline_jobs(&self.owner, now, self.lease_end(), 1, Some(job))
             .await
         {
             Ok(jobs) => {
@@ -162,16 +159,17 @@ impl Engine {
             }
             Err(e) => {
                 tracing::warn!(error = %e, "claiming a pipeline job failed; the worker retries");
-                self.pipeline_wake.notify_one();
+                self.wakers.pipeline.notify_one();
             }
         }
     }
 
-    async fn process_job(&self, job: PipelineJob) {
+    /// Runs one claimed pipeline job; a failure defers it with backoff.
+    pub async fn process_job(&self, job: PipelineJob) {
         if let Err(e) = self.try_job(&job).await {
             let backoff = backoff(job.tries);
             tracing::warn!(error = %e, job = %job.id, tries = job.tries, "pipeline job failed");
-            let run_at = Utc::now() + chrono::Duration::from_std(backoff).unwrap_or_default();
+            let run_at = self.clock.after(backoff);
             if let Err(e) = self
                 .store
                 .defer_pipeline_job(&job, run_at, &e.to_string())
@@ -199,7 +197,7 @@ impl Engine {
         });
         let touch = self
             .store
-            .complete_interview(job, &analysis, Utc::now(), &self.public_url)
+            .complete_interview(job, &analysis, self.now(), &self.public_url)
             .await?;
         if touch != Touch::Applied {
             tracing::info!(job = %job.id, ?touch, "analysis not stored");
@@ -209,82 +207,7 @@ impl Engine {
 }
 
 /// Retry delay of the `tries`-th failure: 1 s doubling, at most 5 minutes.
-fn backoff(tries: i64) -> Duration {
+pub fn backoff(tries: i64) -> Duration {
     let exp = u32::try_from(tries.clamp(1, 9) - 1).unwrap_or(0);
     Duration::from_secs(2_u64.pow(exp)).min(Duration::from_secs(300))
-}
-
-/// The pipeline worker: runs analysis jobs that were not run at once (after a crash or a
-/// failure).
-pub async fn run(engine: Arc<Engine>, shutdown: CancellationToken) {
-    loop {
-        let now = Utc::now();
-        let until = now + chrono::Duration::from_std(engine.settings.lease).unwrap_or_default();
-        match engine
-            .store
-            .claim_pipeline_jobs(&engine.owner, now, until, 16, None)
-            .await
-        {
-            Ok(jobs) if !jobs.is_empty() => {
-                for job in jobs {
-                    engine.process_job(job).await;
-                }
-                continue;
-            }
-            Ok(_) => {}
-            Err(e) => tracing::warn!(error = %e, "claiming pipeline jobs failed"),
-        }
-        tokio::select! {
-            () = shutdown.cancelled() => return,
-            () = engine.pipeline_wake.notified() => {}
-            () = tokio::time::sleep(engine.settings.poll) => {}
-        }
-    }
-}
-
-/// The blob-deletion worker.
-pub async fn run_blob_deletions(engine: Arc<Engine>, shutdown: CancellationToken) {
-    loop {
-        let now = Utc::now();
-        let until = now + chrono::Duration::from_std(engine.settings.lease).unwrap_or_default();
-        match engine
-            .store
-            .claim_blob_deletions(&engine.owner, now, until, 32)
-            .await
-        {
-            Ok(found) if !found.is_empty() => {
-                for deletion in found {
-                    delete_one(&engine, deletion).await;
-                }
-                continue;
-            }
-            Ok(_) => {}
-            Err(e) => tracing::warn!(error = %e, "claiming blob deletions failed"),
-        }
-        tokio::select! {
-            () = shutdown.cancelled() => return,
-            () = tokio::time::sleep(engine.settings.poll) => {}
-        }
-    }
-}
-
-async fn delete_one(engine: &Engine, deletion: BlobDeletion) {
-    let result = match engine.delete_blob(&deletion.key).await {
-        Ok(()) => engine
-            .store
-            .finish_blob_deletion(&deletion)
-            .await
-            .map(|_| ()),
-        Err(e) => {
-            let run_at = Utc::now()
-                + chrono::Duration::from_std(backoff(deletion.tries)).unwrap_or_default();
-            engine
-                .store
-                .defer_blob_deletion(&deletion, run_at, &e.to_string())
-                .await
-        }
-    };
-    if let Err(e) = result {
-        tracing::warn!(error = %e, key = deletion.key, "blob deletion bookkeeping failed");
-    }
 }

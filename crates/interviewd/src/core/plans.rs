@@ -8,6 +8,12 @@
 //! are the phrases after "experience with", "knowledge of", … and are nice-to-haves when
 //! their statement (or its section heading) says "nice to have", "bonus", "preferred", ….
 
+use chrono::{DateTime, Utc};
+use interviewd_domain::model::{Agent, Job};
+use interviewd_domain::views::Generation;
+use interviewd_domain::{AgentChannel, AgentId, JobId};
+use serde_json::{Map, json};
+
 /// What a generation produces for the job and its agent.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct InterviewPlan {
@@ -297,6 +303,48 @@ fn join_list(items: &[String]) -> String {
         [one] => one.clone(),
         [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
     }
+}
+
+/// The ONLINE agent and the job (linked by `attrs.agentId`) of a generation.
+pub fn generated_job(g: &Generation, now: DateTime<Utc>) -> (Job, Agent) {
+    let plan = generate(&g.job_role, &g.job_description);
+    let mut agent_attrs = Map::new();
+    agent_attrs.insert("generationId".into(), json!(g.id.to_string()));
+    let agent = Agent {
+        id: AgentId::new(),
+        number: 0,
+        company_id: g.company_id,
+        name: g.job_role.clone(),
+        channel: AgentChannel::Online,
+        focus: "SCREENING".into(),
+        language: "EN".into(),
+        duration_minutes: 15,
+        questions: plan.questions,
+        instructions: Some(format!(
+            "You are interviewing a candidate for the {} role. Ask the questions in order, one at a time, and follow up briefly when an answer is vague.",
+            g.job_role
+        )),
+        attrs: agent_attrs,
+        created_at: now,
+        updated_at: now,
+    };
+    let mut job_attrs = Map::new();
+    job_attrs.insert("agentId".into(), json!(agent.id.to_string()));
+    job_attrs.insert("generationId".into(), json!(g.id.to_string()));
+    let job = Job {
+        id: JobId::new(),
+        number: 0,
+        company_id: g.company_id,
+        title: g.job_role.clone(),
+        description: Some(g.job_description.clone()),
+        status: "OPEN".into(),
+        required_skills: plan.must_haves,
+        nice_to_have_skills: plan.nice_to_haves,
+        attrs: job_attrs,
+        created_at: now,
+        updated_at: now,
+    };
+    (job, agent)
 }
 
 #[cfg(test)]

@@ -7,11 +7,10 @@
 //! answer, a deletion does not stop the call: it runs to its natural end, and then only its
 //! slot is released. The watchdog hangs up at the call's maximum duration.
 
-use super::pipeline::Conversation;
 use super::policy::{self, EndReason};
+use super::recording::Conversation;
 use super::{Cause, Engine, LiveCall};
 use crate::store::engine::{CallDetails, ClaimedAttempt, EndResult, Touch};
-use chrono::Utc;
 use interviewd_voice::{CallOutcome, CallRequest, Simulator};
 use std::sync::Arc;
 use tokio::sync::oneshot;
@@ -110,7 +109,11 @@ async fn drive(
 /// interview was deleted while the line rang) or the interview was closed; returns whether
 /// the attempt is gone.
 async fn mark_answered(engine: &Engine, claimed: &ClaimedAttempt, live: &LiveCall) -> bool {
-    match engine.store.start_attempt(claimed.lease, Utc::now()).await {
+    match engine
+        .store
+        .start_attempt(claimed.lease, engine.now())
+        .await
+    {
         Ok(Touch::Applied) => false,
         Ok(Touch::Gone) => {
             live.stop(Cause::Closed);
@@ -180,7 +183,7 @@ async fn fail(engine: &Engine, claimed: &ClaimedAttempt, reason: &EndReason) {
         reason,
         claimed.retry_number,
         &engine.settings,
-        Utc::now(),
+        engine.now(),
     );
     let (ended, _) =
         super::until_available("ending an attempt", || engine.store.end_attempt(&end)).await;
@@ -215,7 +218,7 @@ async fn run_test(engine: &Arc<Engine>, claimed: &ClaimedAttempt, details: &Call
     let req = request(claimed, details, phone, max, None);
     let conversation = Simulator::conversation(&req);
     let (started, _) = super::until_available("starting a test interview", || {
-        engine.store.start_attempt(claimed.lease, Utc::now())
+        engine.store.start_attempt(claimed.lease, engine.now())
     })
     .await;
     match started {

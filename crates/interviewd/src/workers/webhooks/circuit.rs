@@ -18,14 +18,12 @@
 use crate::store::delivery::{EndpointEffect, MessageFate};
 use crate::store::events::kinds;
 use chrono::{DateTime, Utc};
-use interviewd_notify::schedule::{
-    MAX_ATTEMPTS, MAX_RETRY_AFTER, RandomSource, has_next_attempt, next_delay,
-};
+use interviewd_notify::schedule::{MAX_RETRY_AFTER, RandomSource, has_next_attempt, next_delay};
 use interviewd_notify::{DeliveryResult, Outcome};
 use std::time::Duration;
 
 /// Default and maximum of an endpoint's `maxRetries` (the full schedule).
-pub const MAX_RETRIES: u32 = MAX_ATTEMPTS - 1;
+pub use crate::core::webhooks::MAX_RETRIES;
 
 /// The tunables of the policy.
 #[derive(Clone, Copy, Debug)]

@@ -1,28 +1,25 @@
-//! The interview engine: what makes interviews happen.
+//! The interview engine: what happens in an interview and after it.
 //!
-//! - [`dispatcher`] claims due call attempts (each with a slot of its company), heartbeats
-//!   the leases of the calls this process holds, and reaps the leases of dead workers.
-//! - [`call`] holds one call through the voice provider, with the maximum-duration watchdog.
+//! - [`call`] holds one claimed call through the voice provider, with the maximum-duration
+//!   watchdog, and records how it ended.
 //! - [`session`] runs online interviews taken through the invite link.
-//! - [`pipeline`] turns a finished conversation into a completed interview (analysis jobs),
-//!   and deletes blobs queued for deletion.
+//! - [`recording`] turns a finished conversation into a completed interview: the recording
+//!   in the blob store, the transcript, the analysis job and its run.
 //! - [`policy`] decides, without I/O, what follows each way a session can end.
-//! - [`wakeups`] wakes the local workers when another process on the same database
-//!   announces work.
 //!
-//! Everything here talks to the database only through [`crate::store::engine::EngineStore`].
-//! The workers run inside `interviewd serve` and alone in `interviewd worker`.
+//! *When* these run is the workers' business (`crate::workers`: the dispatcher claims due
+//! attempts and starts [`call::run`], the pipeline worker runs analysis jobs not run at once,
+//! the recordings worker deletes queued blobs). Everything here talks to the database only
+//! through [`crate::store::engine::EngineStore`].
 
 pub mod call;
-pub mod dispatcher;
-pub mod payload;
-pub mod pipeline;
 pub mod policy;
+pub mod recording;
 pub mod session;
-pub mod wakeups;
 
+use crate::app::Wakers;
+use crate::clock::Clock;
 use crate::config::Config;
-use crate::http::AppState;
 use crate::store::{DynStore, StoreError};
 use anyhow::Context;
 use interviewd_domain::AttemptId;
@@ -33,8 +30,7 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use tokio::sync::{Notify, Semaphore};
-use tokio::task::JoinHandle;
+use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
 
 /// The engine's knobs, from [`Config`].
@@ -133,23 +129,31 @@ pub struct Engine {
     /// This process's name in leases.
     pub owner: String,
     pub public_url: String,
-    wake: Notify,
-    pipeline_wake: Notify,
+    pub clock: Clock,
+    pub wakers: Wakers,
     live: Mutex<HashMap<AttemptId, LiveCall>>,
-    capacity: Arc<Semaphore>,
+    /// Room for live calls in this process (`engine_max_live_calls`).
+    pub capacity: Arc<Semaphore>,
 }
 
 impl Engine {
     /// An engine with the built-in simulator and recordings under `<data_dir>/recordings`.
-    pub fn new(config: &Config, store: DynStore) -> anyhow::Result<Arc<Self>> {
+    pub fn new(
+        config: &Config,
+        store: DynStore,
+        clock: Clock,
+        wakers: Wakers,
+    ) -> anyhow::Result<Arc<Self>> {
         let provider = Arc::new(Simulator::new(config.simulator_turn_ms));
-        Self::with_provider(config, store, provider)
+        Self::with_provider(config, store, clock, wakers, provider)
     }
 
     /// An engine with another voice provider.
     pub fn with_provider(
         config: &Config,
         store: DynStore,
+        clock: Clock,
+        wakers: Wakers,
         provider: Arc<dyn VoiceProvider>,
     ) -> anyhow::Result<Arc<Self>> {
         let root = config.data_dir.join("recordings");
@@ -167,15 +171,25 @@ impl Engine {
             settings,
             owner: format!("worker-{}-{}", std::process::id(), &suffix[..8]),
             public_url: config.public_url(),
-            wake: Notify::new(),
-            pipeline_wake: Notify::new(),
+            clock,
+            wakers,
             live: Mutex::new(HashMap::new()),
         }))
     }
 
     /// Wakes the dispatcher: work was added or a slot was freed.
     pub fn wake(&self) {
-        self.wake.notify_one();
+        self.wakers.engine();
+    }
+
+    /// The current time on the server's clock.
+    pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        self.clock.now()
+    }
+
+    /// The end of a lease taken now.
+    pub fn lease_end(&self) -> chrono::DateTime<chrono::Utc> {
+        self.clock.after(self.settings.lease)
     }
 
     /// Cancels the provider session of a live call held by this process. Returns false when
@@ -202,7 +216,7 @@ impl Engine {
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
-    fn register(&self, attempt: AttemptId, holds_slot: bool) -> LiveCall {
+    pub(crate) fn register(&self, attempt: AttemptId, holds_slot: bool) -> LiveCall {
         let call = LiveCall {
             token: CancellationToken::new(),
             cause: Arc::new(AtomicU8::new(0)),
@@ -212,35 +226,18 @@ impl Engine {
         call
     }
 
-    fn unregister(&self, attempt: AttemptId) {
+    pub(crate) fn unregister(&self, attempt: AttemptId) {
         self.live_calls().remove(&attempt);
     }
 
     /// The live calls that hold a slot (for the heartbeat).
-    fn slot_holders(&self) -> Vec<(AttemptId, LiveCall)> {
+    pub(crate) fn slot_holders(&self) -> Vec<(AttemptId, LiveCall)> {
         self.live_calls()
             .iter()
             .filter(|(_, c)| c.holds_slot)
             .map(|(id, c)| (*id, c.clone()))
             .collect()
     }
-}
-
-/// Starts the engine's workers: the dispatcher (with heartbeat and reaper), the pipeline
-/// worker, the blob-deletion worker and the wake-up forwarder. Each stops when `shutdown`
-/// fires.
-pub fn spawn(state: &AppState, shutdown: CancellationToken) -> Vec<JoinHandle<()>> {
-    let engine = state.engine.clone();
-    vec![
-        tokio::spawn(dispatcher::run(engine.clone(), shutdown.clone())),
-        tokio::spawn(dispatcher::heartbeat(engine.clone(), shutdown.clone())),
-        tokio::spawn(pipeline::run(engine.clone(), shutdown.clone())),
-        tokio::spawn(pipeline::run_blob_deletions(
-            engine.clone(),
-            shutdown.clone(),
-        )),
-        tokio::spawn(wakeups::run(engine, shutdown)),
-    ]
 }
 
 /// Runs `write` — one the end of a claimed session depends on — until it succeeds or fails
@@ -273,15 +270,14 @@ where
 /// simulated conversation, its recording, transcript and analysis. Idempotent: if another
 /// worker already claimed the attempt, this does nothing.
 pub async fn run_test_interview(
-    state: &AppState,
+    engine: &Arc<Engine>,
     interview: interviewd_domain::InterviewId,
 ) -> Result<(), crate::store::StoreError> {
-    let engine = &state.engine;
-    let now = chrono::Utc::now();
+    let now = engine.now();
     let req = crate::store::engine::ClaimRequest {
         owner: engine.owner.clone(),
         now,
-        lease_until: now + chrono::Duration::from_std(engine.settings.lease).unwrap_or_default(),
+        lease_until: engine.lease_end(),
         max: 1,
         only_test_interview: Some(interview),
     };

@@ -1,16 +1,64 @@
-//! The `data` of the engine's domain events, built from a snapshot the backend reads inside
+//! Domain events: what happened, recorded in the transaction of the change (the outbox the
+//! webhook workers fan out), and the `data` of the engine's events, built from a snapshot the backend reads inside
 //! the transaction of the transition. The webhook formats read these camelCase keys, so they
 //! are a contract: `interviewId`, `callAttemptId`, `candidateId`, `jobId`, `status` always;
 //! `snapshot` on `interview.started`, `interview.completed` and `analysis.completed`;
 //! `reasonCode` on `interview.failed`.
 
-use crate::store::events::{NewEvent, kinds};
+use crate::time::rfc3339;
+use crate::{AttemptId, CandidateId, CompanyId, InterviewId, JobId};
 use chrono::{DateTime, Utc};
-use interviewd_domain::time::rfc3339;
-use interviewd_domain::{AttemptId, CandidateId, CompanyId, InterviewId, JobId};
 use interviewd_voice::Turn;
 use interviewd_voice::analysis::Analysis;
 use serde_json::{Value, json};
+use uuid::Uuid;
+
+/// Event type names (dotted, as emitted).
+pub mod kinds {
+    pub const INTERVIEW_SCHEDULED: &str = "interview.scheduled";
+    pub const INTERVIEW_STARTED: &str = "interview.started";
+    pub const INTERVIEW_COMPLETED: &str = "interview.completed";
+    pub const INTERVIEW_FAILED: &str = "interview.failed";
+    pub const INTERVIEW_CANCELED: &str = "interview.canceled";
+    pub const INTERVIEW_DELETED: &str = "interview.deleted";
+    pub const ANALYSIS_COMPLETED: &str = "analysis.completed";
+    pub const INVITE_REVOKED: &str = "invite.revoked";
+    pub const CANDIDATE_REMOVED_FROM_JOB: &str = "candidate.removed_from_job";
+    pub const PING: &str = "ping";
+}
+
+/// A domain event to record.
+#[derive(Clone, Debug)]
+pub struct NewEvent {
+    pub id: Uuid,
+    pub company_id: CompanyId,
+    /// The interview it is about, if any (used to drop events of deleted interviews).
+    pub interview_id: Option<InterviewId>,
+    pub event_type: &'static str,
+    /// Thin payload data (ids, status); formats enrich it at delivery time.
+    pub data: Value,
+    pub created_at: DateTime<Utc>,
+}
+
+impl NewEvent {
+    /// A new event with a fresh id.
+    pub fn new(
+        company_id: CompanyId,
+        interview_id: Option<InterviewId>,
+        event_type: &'static str,
+        data: Value,
+        at: DateTime<Utc>,
+    ) -> Self {
+        Self {
+            id: Uuid::now_v7(),
+            company_id,
+            interview_id,
+            event_type,
+            data,
+            created_at: at,
+        }
+    }
+}
 
 /// Who the interview is about, as read in the transition's transaction.
 #[derive(Clone, Debug)]

@@ -1,8 +1,14 @@
-//! The candidate e-mails, as plain text: the interview invite and the invite revocation
-//! notice. Each returns a subject and a body; callers queue them with
-//! [`super::invite_mail`] / [`super::revocation_mail`].
+//! Candidate e-mail: what it says and how it is queued.
+//!
+//! A write path that must tell a candidate something (an invite created, an invite
+//! revoked) builds the mail with [`invite_mail`] or [`revocation_mail`] and commits it in the
+//! transaction of its cause, so the mail exists exactly when its cause committed. The mail
+//! worker (`workers::mail`) sends it. The texts are plain: a subject and a body.
 
+use crate::store::delivery::{MailKind, NewMail};
 use chrono::{DateTime, Utc};
+use interviewd_domain::{CompanyId, InterviewId};
+use uuid::Uuid;
 
 /// What an invite says.
 #[derive(Clone, Debug)]
@@ -99,6 +105,57 @@ pub fn revocation(r: &Revocation<'_>) -> Rendered {
         position(r.job_title, r.company_name),
     );
     Rendered { subject, body }
+}
+
+/// An invite e-mail to queue for `to`.
+pub fn invite_mail(
+    company: CompanyId,
+    interview: InterviewId,
+    to: &str,
+    content: &Invite<'_>,
+    now: DateTime<Utc>,
+) -> NewMail {
+    let rendered = invite(content);
+    new_mail(company, interview, MailKind::Invite, to, rendered, now)
+}
+
+/// A revocation notice to queue for `to`.
+pub fn revocation_mail(
+    company: CompanyId,
+    interview: InterviewId,
+    to: &str,
+    notice: &Revocation<'_>,
+    now: DateTime<Utc>,
+) -> NewMail {
+    let rendered = revocation(notice);
+    new_mail(
+        company,
+        interview,
+        MailKind::RevocationNotice,
+        to,
+        rendered,
+        now,
+    )
+}
+
+fn new_mail(
+    company: CompanyId,
+    interview: InterviewId,
+    kind: MailKind,
+    to: &str,
+    rendered: Rendered,
+    now: DateTime<Utc>,
+) -> NewMail {
+    NewMail {
+        id: Uuid::now_v7(),
+        company_id: Some(company),
+        interview_id: Some(interview),
+        kind,
+        to: to.trim().to_owned(),
+        subject: rendered.subject,
+        body: rendered.body,
+        created_at: now,
+    }
 }
 
 #[cfg(test)]

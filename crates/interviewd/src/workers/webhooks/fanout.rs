@@ -7,20 +7,18 @@
 //! undispatched, so two fan-out workers never create a message twice. An event about an
 //! interview that no longer exists (other than `interview.deleted`) creates no message.
 
-use super::events::subscribes;
-use super::pause;
-use super::payload::{EventView, render};
+use crate::app::Wakers;
+use crate::clock::Clock;
+use crate::core::event_catalogue::subscribes;
 use crate::store::delivery::{NewMessage, StoredEvent, Webhook};
 use crate::store::events::kinds;
 use crate::store::{DynStore, StoreResult};
-use chrono::Utc;
+use crate::wire::payload::{EventView, render};
+use crate::workers::{Busy, Worker};
 use interviewd_domain::CompanyId;
+use interviewd_voice::BoxFuture;
 use std::collections::HashMap;
 use std::collections::hash_map::Entry;
-use std::sync::Arc;
-use std::time::Duration;
-use tokio::sync::Notify;
-use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
 /// Events read per round.
@@ -59,33 +57,35 @@ pub fn plan(event: &StoredEvent, endpoints: &[Webhook]) -> Vec<NewMessage> {
 }
 
 pub struct FanOut {
-    pub store: DynStore,
-    pub poll: Duration,
-    /// Notified when messages were created, to wake the delivery worker.
-    pub fanned_out: Arc<Notify>,
+    store: DynStore,
+    clock: Clock,
+    /// Woken when messages were created: the delivery worker.
+    wakers: Wakers,
+    busy: Busy,
 }
 
 impl FanOut {
-    pub async fn run(self, shutdown: CancellationToken) {
-        let idle = Notify::new();
-        loop {
-            let round = tokio::select! {
-                _ = shutdown.cancelled() => return,
-                round = self.round() => round,
-            };
-            match round {
-                Ok((events, messages)) => {
-                    if messages > 0 {
-                        self.fanned_out.notify_one();
-                    }
-                    if events >= BATCH as usize {
-                        continue;
-                    }
+    pub fn new(store: DynStore, clock: Clock, wakers: Wakers) -> Self {
+        Self {
+            store,
+            clock,
+            wakers,
+            busy: Busy::default(),
+        }
+    }
+
+    async fn fan_out(&self) -> usize {
+        let _busy = self.busy.start();
+        match self.round().await {
+            Ok((events, messages)) => {
+                if messages > 0 {
+                    self.wakers.delivery.notify_one();
                 }
-                Err(error) => tracing::warn!(%error, "webhook fan-out failed; will retry"),
+                events
             }
-            if !pause(&shutdown, &idle, self.poll).await {
-                return;
+            Err(error) => {
+                tracing::warn!(%error, "webhook fan-out failed; will retry");
+                0
             }
         }
     }
@@ -109,7 +109,7 @@ impl FanOut {
             };
             if self
                 .store
-                .dispatch_event(event.id, &messages, Utc::now())
+                .dispatch_event(event.id, &messages, self.clock.now())
                 .await?
             {
                 created += messages.len();
@@ -125,5 +125,19 @@ impl FanOut {
             }
             _ => Ok(false),
         }
+    }
+}
+
+impl Worker for FanOut {
+    fn name(&self) -> &'static str {
+        "webhook fan-out"
+    }
+
+    fn round(&self) -> BoxFuture<'_, usize> {
+        Box::pin(self.fan_out())
+    }
+
+    fn settle(&self) -> BoxFuture<'_, ()> {
+        Box::pin(self.busy.idle())
     }
 }

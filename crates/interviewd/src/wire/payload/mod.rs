@@ -15,6 +15,11 @@ use chrono::{DateTime, Utc};
 use serde_json::Value;
 use uuid::Uuid;
 
+/// The `webhook-id` of a message: stable across its attempts.
+pub fn webhook_id(message: Uuid) -> String {
+    format!("msg_{}", message.simple())
+}
+
 /// One event about to be rendered for one endpoint.
 #[derive(Clone, Copy, Debug)]
 pub struct EventView<'a> {

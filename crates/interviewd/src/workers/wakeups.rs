@@ -3,15 +3,14 @@
 //! once, instead of at its next poll. A backend without announcements (SQLite) leaves the
 //! workers to their polling, and this task ends at once.
 
-use super::Engine;
-use crate::store::WakeUp;
-use std::sync::Arc;
+use crate::app::Wakers;
+use crate::store::{DynStore, WakeUp};
 use tokio::sync::broadcast::error::RecvError;
 use tokio_util::sync::CancellationToken;
 
 /// Forwards wake-ups until `shutdown` fires.
-pub async fn run(engine: Arc<Engine>, shutdown: CancellationToken) {
-    let Some(mut wake_ups) = engine.store.wake_ups() else {
+pub async fn run(store: DynStore, wakers: Wakers, shutdown: CancellationToken) {
+    let Some(mut wake_ups) = store.wake_ups() else {
         return;
     };
     loop {
@@ -24,20 +23,15 @@ pub async fn run(engine: Arc<Engine>, shutdown: CancellationToken) {
                 Err(RecvError::Closed) => return,
             },
         };
-        forward(&engine, wake);
+        forward(&wakers, wake);
     }
 }
 
-fn forward(engine: &Engine, wake: WakeUp) {
+fn forward(wakers: &Wakers, wake: WakeUp) {
     match wake {
-        WakeUp::Engine => engine.wake(),
-        WakeUp::Webhooks => crate::webhooks::wake(),
-        WakeUp::Mail => crate::mail::wake(),
-        WakeUp::All => {
-            engine.wake();
-            engine.pipeline_wake.notify_one();
-            crate::webhooks::wake();
-            crate::mail::wake();
-        }
+        WakeUp::Engine => wakers.engine(),
+        WakeUp::Webhooks => wakers.webhooks(),
+        WakeUp::Mail => wakers.mail(),
+        WakeUp::All => wakers.all(),
     }
 }

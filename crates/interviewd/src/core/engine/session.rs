@@ -10,7 +10,7 @@
 //! Starting again while a session is live resumes it at the current question.
 
 use super::Engine;
-use super::pipeline::Conversation;
+use super::recording::Conversation;
 use crate::store::StoreError;
 use crate::store::engine::{LiveSession, NewSession, SessionStart, SessionView, Touch};
 use chrono::{DateTime, Utc};
@@ -138,7 +138,7 @@ async fn open(
 
 /// The state of the interview behind `token`.
 pub async fn status(engine: &Engine, token: &str) -> Result<Status, SessionError> {
-    let view = open(engine, token, Utc::now()).await?;
+    let view = open(engine, token, engine.now()).await?;
     Ok(Status {
         interview_id: view.interview.id,
         status: view.interview.status,
@@ -153,7 +153,7 @@ pub async fn status(engine: &Engine, token: &str) -> Result<Status, SessionError
 
 /// Opens (or resumes) the session of the interview behind `token`.
 pub async fn start(engine: &Engine, token: &str) -> Result<Progress, SessionError> {
-    let now = Utc::now();
+    let now = engine.now();
     let view = open(engine, token, now).await?;
     let interview = &view.interview;
     if interview.channel != AgentChannel::Online {
@@ -169,8 +169,7 @@ pub async fn start(engine: &Engine, token: &str) -> Result<Progress, SessionErro
         return Err(SessionError::Finished);
     }
     let questions = questions_of(&view);
-    let idle_until =
-        now + chrono::Duration::from_std(engine.settings.idle_timeout).unwrap_or_default();
+    let idle_until = engine.clock.after(engine.settings.idle_timeout);
     let attempt = CallAttempt {
         id: AttemptId::new(),
         interview_id: interview.id,
@@ -233,7 +232,7 @@ pub async fn answer(
             "answer is longer than 10000 characters",
         ));
     }
-    let now = Utc::now();
+    let now = engine.now();
     let view = open(engine, token, now).await?;
     let Some(live) = view.live else {
         return Err(if view.interview.status.is_terminal() {
@@ -251,8 +250,7 @@ pub async fn answer(
             expected: current.index,
         });
     }
-    let idle_until =
-        now + chrono::Duration::from_std(engine.settings.idle_timeout).unwrap_or_default();
+    let idle_until = engine.clock.after(engine.settings.idle_timeout);
     match engine
         .store
         .record_answer(live.lease, current.index, text, now, idle_until)

@@ -1,0 +1,17 @@
+//! The use cases: one function per operation, taking typed commands and returning domain
+//! values, called by every surface (the three API dialects, the candidate's page, the
+//! console, the admin commands) and by the workers. No HTTP and no wire shapes here; a rule
+//! of the product is written once, in this module or below it in `interviewd_domain`.
+
+pub mod auth;
+pub mod engine;
+pub mod error;
+pub mod event_catalogue;
+pub mod interviews;
+pub mod keys;
+pub mod notices;
+pub mod plans;
+pub mod validate;
+pub mod webhooks;
+
+pub use error::CoreError;

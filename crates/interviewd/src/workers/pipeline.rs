@@ -1,0 +1,61 @@
+//! The pipeline worker: analysis jobs that were not run at once by the task that recorded
+//! the conversation (it died, or the analysis failed and was deferred with backoff). What a
+//! job does is [`crate::core::engine::Engine::process_job`].
+
+use super::{Busy, Worker};
+use crate::core::engine::Engine;
+use interviewd_voice::BoxFuture;
+use std::sync::Arc;
+
+/// Jobs claimed per round.
+const BATCH: usize = 16;
+
+pub struct Pipeline {
+    engine: Arc<Engine>,
+    busy: Busy,
+}
+
+impl Pipeline {
+    pub fn new(engine: Arc<Engine>) -> Self {
+        Self {
+            engine,
+            busy: Busy::default(),
+        }
+    }
+
+    async fn claim_and_run(&self) -> usize {
+        let _busy = self.busy.start();
+        let engine = &self.engine;
+        let claimed = engine
+            .store
+            .claim_pipeline_jobs(&engine.owner, engine.now(), engine.lease_end(), BATCH, None)
+            .await;
+        match claimed {
+            Ok(jobs) => {
+                let count = jobs.len();
+                for job in jobs {
+                    engine.process_job(job).await;
+                }
+                count
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "claiming pipeline jobs failed");
+                0
+            }
+        }
+    }
+}
+
+impl Worker for Pipeline {
+    fn name(&self) -> &'static str {
+        "pipeline"
+    }
+
+    fn round(&self) -> BoxFuture<'_, usize> {
+        Box::pin(self.claim_and_run())
+    }
+
+    fn settle(&self) -> BoxFuture<'_, ()> {
+        Box::pin(self.busy.idle())
+    }
+}

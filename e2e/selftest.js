@@ -190,6 +190,13 @@ function wavSeconds(file) {
 test('browser path: keyboard, fake microphone, AudioWorklet, WebSocket, axe, screenshot', async (t) => {
   const out = process.env.INTERVIEWD_E2E_OUT || fs.mkdtempSync(path.join(os.tmpdir(), 'interviewd-e2e-'));
   fs.mkdirSync(out, { recursive: true });
+  let passed = false;
+  // A temp dir of our own is removed when the test passes, and kept (and named) when it fails.
+  t.after(() => {
+    if (process.env.INTERVIEWD_E2E_OUT) return;
+    if (passed) fs.rmSync(out, { recursive: true, force: true });
+    else console.error(`selftest: outputs kept in ${out}`);
+  });
   const t0 = Date.now();
   const wav = process.env.INTERVIEWD_E2E_ANSWER_WAV || h.makeAnswerWav(ANSWER, path.join(out, 'answer.wav'));
   const { seconds } = wavSeconds(wav);
@@ -214,7 +221,7 @@ test('browser path: keyboard, fake microphone, AudioWorklet, WebSocket, axe, scr
   await kb.tabTo('#start');
   await kb.expectFocusVisible();
   assert.equal((await kb.focused()).text, 'Start speaking');
-  t.diagnostic(`focus on #name: outline ${nameFocus.outline}, ${nameFocus.diffPixels} bytes differ`);
+  t.diagnostic(`focus on #name: outline ${nameFocus.outline}, ${nameFocus.changedPixels} pixels change`);
   const t1 = Date.now();
   await kb.enter();
 
@@ -242,6 +249,7 @@ test('browser path: keyboard, fake microphone, AudioWorklet, WebSocket, axe, scr
   const python = path.join(h.voiceVenv(), 'bin', 'python');
   if (process.env.INTERVIEWD_E2E_TRANSCRIBE === '0' || !fs.existsSync(python)) {
     t.diagnostic('transcription skipped (no voice venv, or INTERVIEWD_E2E_TRANSCRIBE=0)');
+    passed = true;
     return;
   }
   const speech = await h.startSpeechServer({ logFile: path.join(out, 'speech-server.log') });
@@ -252,7 +260,34 @@ test('browser path: keyboard, fake microphone, AudioWorklet, WebSocket, axe, scr
     for (const word of ['five years', 'experience', 'rust', 'payment service']) {
       assert.ok(text.toLowerCase().includes(word), `transcript has "${word}": ${text}`);
     }
+    passed = true;
   } finally {
     await speech.stop();
   }
+});
+
+// The checks must be able to fail: a page with an unlabelled field, an image without text,
+// poor contrast and no focus ring.
+const BAD_PAGE = `<!doctype html><html><head><title>bad</title>
+<style>input, button { outline: none; } .faint { color: #bbb; background: #fff; }</style></head>
+<body><img src="data:image/gif;base64,R0lGODlhAQABAAAAACw="><input id="q"><button id="go">Go</button>
+<p class="faint">Hard to read</p></body></html>`;
+
+test('the harness reports inaccessible pages and invisible focus', async (t) => {
+  const server = http.createServer((req, res) => res.writeHead(200, { 'content-type': 'text/html' }).end(BAD_PAGE));
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  const b = await h.launch();
+  t.after(async () => {
+    await b.close();
+    await new Promise((r) => server.close(r));
+  });
+  await b.page.goto(`http://127.0.0.1:${server.address().port}/`);
+  const r = await h.axe(b.page);
+  const ids = r.failing.map((v) => v.id).sort();
+  t.diagnostic(`axe failing: ${ids.join(', ')}; all: ${r.violations.map((v) => `${v.id}(${v.impact})`).join(', ')}`);
+  for (const id of ['color-contrast', 'image-alt', 'label']) assert.ok(ids.includes(id), `axe reports ${id}`);
+  await assert.rejects(h.assertAccessible(b.page), /serious\/critical/);
+  const kb = h.keyboardOnly(b.page);
+  await kb.tabTo('#q');
+  await assert.rejects(kb.expectFocusVisible(), /focus not visible/);
 });

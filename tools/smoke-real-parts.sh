@@ -36,8 +36,8 @@ start_server() {
     shift
     "$@" >"$work/port" 2>"$log" &
     pids+=($!)
-    local i
-    for i in $(seq 600); do
+    local _
+    for _ in $(seq 600); do
         if [ -s "$work/port" ] && [ "$(wc -l <"$work/port")" -ge 1 ]; then
             port=$(head -n 1 "$work/port")
             return 0
@@ -117,7 +117,8 @@ llm() {
 chunks = [json.loads(l[6:]) for l in sys.stdin if l.startswith("data: {")]
 text = "".join(c["choices"][0]["delta"].get("content") or "" for c in chunks)
 assert len(chunks) > 5 and text.strip(), "no streamed content"
-print(f"{len(chunks)} chunks: {text.strip()[:120]}")') && ok "streamed chat in $(ms "$t") ms, $out" || bad "streamed chat"
+print(f"{len(chunks)} chunks: {text.strip()[:120]}")') || out=""
+    if [ -n "$out" ]; then ok "streamed chat in $(ms "$t") ms, $out"; else bad "streamed chat"; fi
 
     t=${EPOCHREALTIME/./}
     out=$(curl -sf "$base/v1/chat/completions" -H 'content-type: application/json' -d '{"model":"smollm2","temperature":0,"max_tokens":120,"messages":[{"role":"system","content":"You assess job interview answers. Reply with JSON: score (1-5), strengths, weaknesses."},{"role":"user","content":"Answer: I have five years of experience with Rust and PostgreSQL."}],"response_format":{"type":"json_object","schema":{"type":"object","properties":{"score":{"type":"integer","minimum":1,"maximum":5},"strengths":{"type":"array","items":{"type":"string"}},"weaknesses":{"type":"array","items":{"type":"string"}}},"required":["score","strengths","weaknesses"]}}}' |
@@ -125,7 +126,8 @@ print(f"{len(chunks)} chunks: {text.strip()[:120]}")') && ok "streamed chat in $
 content = json.load(sys.stdin)["choices"][0]["message"]["content"]
 v = json.loads(content)
 assert isinstance(v.get("score"), int) and isinstance(v.get("strengths"), list) and isinstance(v.get("weaknesses"), list), content
-print(content.strip())') && ok "json_object + schema in $(ms "$t") ms: $out" || bad "json_object + schema"
+print(content.strip())') || out=""
+    if [ -n "$out" ]; then ok "json_object + schema in $(ms "$t") ms: $out"; else bad "json_object + schema"; fi
 }
 
 browser() {

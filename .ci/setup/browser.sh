@@ -7,6 +7,7 @@
 #
 # Prints the browser's path on stdout (also what INTERVIEWD_CHROMIUM should be).
 set -euo pipefail
+# shellcheck source=lib.sh
 source "$(dirname "$0")/lib.sh"
 
 apt_ensure chromium fonts-liberation fonts-dejavu-core pngquant

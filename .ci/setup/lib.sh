@@ -1,15 +1,18 @@
+# shellcheck shell=bash
 # Shared helpers for the .ci/setup installers (sourced, never run).
 #
 # Every installer is idempotent: it checks first and returns in well under a second when
 # everything is already there. Caches live under $INTERVIEWD_CACHE (default
 # ~/.cache/interviewd): the venvs, built wheels and npm's cache, so a second run on the same
-# machine downloads and builds nothing.
+# machine downloads and builds nothing. (pip's own cache stays empty here: the package index
+# answers are not cacheable, so a venv made again downloads its wheels again.)
 
 INTERVIEWD_CACHE=${INTERVIEWD_CACHE:-$HOME/.cache/interviewd}
 export INTERVIEWD_CACHE
 mkdir -p "$INTERVIEWD_CACHE"
 
 # The repository root, whichever installer sourced this file.
+# shellcheck disable=SC2034 # used by the installers that source this file
 SETUP_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 
 say() { printf '[setup %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
@@ -29,11 +32,16 @@ apt_ensure() {
     local missing
     missing=$(apt_missing "$@")
     [ -z "$missing" ] && return 0
-    say "apt: installing $(echo $missing)"
+    say "apt: installing $(tr '\n' ' ' <<<"$missing")"
     local sudo=""
     [ "$(id -u)" = 0 ] || sudo="sudo"
     local apt_opts=(-o DPkg::Lock::Timeout=900 -o Acquire::Retries=3)
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get "${apt_opts[@]}" update -qq
+    # One `apt-get update` per hour is enough for all the installers of one setup run.
+    local stamp=$INTERVIEWD_CACHE/.apt-updated
+    if [ -z "$(find "$stamp" -mmin -60 2>/dev/null)" ]; then
+        DEBIAN_FRONTEND=noninteractive $sudo apt-get "${apt_opts[@]}" update -qq
+        touch "$stamp"
+    fi
     # shellcheck disable=SC2086
     DEBIAN_FRONTEND=noninteractive $sudo apt-get "${apt_opts[@]}" install -y -qq \
         --no-install-recommends $missing >/dev/null

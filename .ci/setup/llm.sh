@@ -11,6 +11,7 @@
 # Idempotent: when the venv already imports llama_cpp (possibly built by someone else at the
 # same path) it is reused as it is. Prints the GGUF's path on stdout, last.
 set -euo pipefail
+# shellcheck source=lib.sh
 source "$(dirname "$0")/lib.sh"
 
 LLAMA_VERSION=0.3.36
@@ -60,7 +61,7 @@ ensure() {
         apt_ensure cmake build-essential
         [ -x "$py" ] || "$(python_base)" -m venv "$venv"
         local wheel
-        wheel=$(ls "$wheels"/llama_cpp_python-"$LLAMA_VERSION"-*.whl 2>/dev/null | head -n 1 || true)
+        wheel=$(find "$wheels" -maxdepth 1 -name "llama_cpp_python-$LLAMA_VERSION-*.whl" 2>/dev/null | head -n 1)
         if [ -z "$wheel" ] || [ "$(cat "$wheels/llama_cpp_python-$LLAMA_VERSION.cmake-args" 2>/dev/null)" != "$CMAKE_FLAGS" ]; then
             say "llm: building llama-cpp-python $LLAMA_VERSION from its sdist (several minutes)"
             mkdir -p "$wheels"

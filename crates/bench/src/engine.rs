@@ -335,6 +335,7 @@ fn job(company: CompanyId, now: chrono::DateTime<Utc>) -> Job {
         status: "OPEN".into(),
         required_skills: vec!["Rust".into(), "SQL".into()],
         nice_to_have_skills: vec![],
+        agent_id: None,
         attrs: Default::default(),
         created_at: now,
         updated_at: now,

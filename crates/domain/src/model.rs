@@ -74,9 +74,32 @@ pub struct Job {
     pub status: String,
     pub required_skills: Vec<String>,
     pub nice_to_have_skills: Vec<String>,
+    /// The agent that interviews for this job, when it has one of its own (an Alpharun job
+    /// opening's job type, a Xobin AI interview's plan).
+    pub agent_id: Option<AgentId>,
     pub attrs: Attrs,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+}
+
+impl Job {
+    /// A new open job of `company`, not stored yet (`number` 0).
+    pub fn new(company_id: CompanyId, title: impl Into<String>, now: DateTime<Utc>) -> Self {
+        Self {
+            id: JobId::new(),
+            number: 0,
+            company_id,
+            title: title.into(),
+            description: None,
+            status: "OPEN".into(),
+            required_skills: Vec::new(),
+            nice_to_have_skills: Vec::new(),
+            agent_id: None,
+            attrs: Attrs::new(),
+            created_at: now,
+            updated_at: now,
+        }
+    }
 }
 
 /// An AI interviewer configuration.
@@ -97,6 +120,33 @@ pub struct Agent {
     pub updated_at: DateTime<Utc>,
 }
 
+impl Agent {
+    /// A new agent of `company`, not stored yet (`number` 0): a 15-minute English screening
+    /// without questions of its own.
+    pub fn new(
+        company_id: CompanyId,
+        name: impl Into<String>,
+        channel: AgentChannel,
+        now: DateTime<Utc>,
+    ) -> Self {
+        Self {
+            id: AgentId::new(),
+            number: 0,
+            company_id,
+            name: name.into(),
+            channel,
+            focus: "SCREENING".into(),
+            language: "EN".into(),
+            duration_minutes: 15,
+            questions: Vec::new(),
+            instructions: None,
+            attrs: Attrs::new(),
+            created_at: now,
+            updated_at: now,
+        }
+    }
+}
+
 /// A person who can be interviewed.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Candidate {
@@ -115,6 +165,42 @@ pub struct Candidate {
     pub job_ids: Vec<JobId>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+}
+
+impl Candidate {
+    /// A new candidate of `company` in status `APPLIED`, not stored yet (`number` 0), with
+    /// no identifier or job yet.
+    pub fn new(company_id: CompanyId, now: DateTime<Utc>) -> Self {
+        Self {
+            id: CandidateId::new(),
+            number: 0,
+            company_id,
+            first_name: None,
+            last_name: None,
+            email: None,
+            phone: None,
+            ext_id: None,
+            status: "APPLIED".into(),
+            gdpr_expiry_date: None,
+            metadata: Attrs::new(),
+            custom_fields: Vec::new(),
+            job_ids: Vec::new(),
+            created_at: now,
+            updated_at: now,
+        }
+    }
+
+    /// Links the candidate to `job`, once.
+    pub fn link_job(&mut self, job: JobId) {
+        if !self.job_ids.contains(&job) {
+            self.job_ids.push(job);
+        }
+    }
+
+    /// Whether any of e-mail, phone and external id is set.
+    pub fn has_identifier(&self) -> bool {
+        self.email.is_some() || self.phone.is_some() || self.ext_id.is_some()
+    }
 }
 
 /// The invite (web link) of an interview.

@@ -3,9 +3,11 @@
 //! generation. The dialects' wire objects are built from these and the entities of
 //! [`crate::model`], never from storage rows.
 
-use crate::CompanyId;
-use crate::model::{CallAttempt, Interview};
+use crate::model::{CallAttempt, Candidate, Interview, Job};
+use crate::{AttemptId, CompanyId};
 use chrono::{DateTime, Utc};
+use interviewd_voice::Turn;
+use interviewd_voice::analysis::Analysis;
 use uuid::Uuid;
 
 /// A page of results with the total count.
@@ -83,4 +85,31 @@ pub struct Generation {
     pub notify_attempts: i64,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+}
+
+/// The analysis of an interview as stored.
+#[derive(Clone, Debug)]
+pub struct StoredAnalysis {
+    pub id: Uuid,
+    pub attempt_id: AttemptId,
+    pub analysis: Analysis,
+    pub created_at: DateTime<Utc>,
+}
+
+/// Transcript and analysis of an interview.
+#[derive(Clone, Debug, Default)]
+pub struct InterviewResults {
+    pub transcript: Vec<Turn>,
+    pub analysis: Option<StoredAnalysis>,
+}
+
+/// An interview with everything a report about it shows: its attempts, candidate, job and
+/// results. Every dialect's interview object and report is built from one of these.
+#[derive(Clone, Debug)]
+pub struct InterviewReport {
+    pub detail: InterviewDetail,
+    /// `None` if the candidate was removed meanwhile.
+    pub candidate: Option<Candidate>,
+    pub job: Option<Job>,
+    pub results: InterviewResults,
 }

@@ -33,9 +33,7 @@ fn allowed(layer: &str) -> Option<Vec<&'static str>> {
         "store" => Some(vec!["store"]),
         "wire" => Some(vec!["wire"]),
         "core" => Some(with_leaves(vec!["core", "store", "app"])),
-        "workers" => Some(with_leaves(vec![
-            "workers", "core", "store", "app", "wire",
-        ])),
+        "workers" => Some(with_leaves(vec!["workers", "core", "store", "app", "wire"])),
         "http" => Some(with_leaves(vec!["http", "core", "wire", "app"])),
         // Wiring: lib, main, cli, admin, app.
         _ => None,
@@ -62,7 +60,9 @@ fn layer_of(relative: &Path) -> String {
 
 /// The dialect folder of an `http/` file, if it is in one.
 fn dialect_of(relative: &Path) -> Option<&'static str> {
-    let mut parts = relative.components().map(|c| c.as_os_str().to_string_lossy());
+    let mut parts = relative
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy());
     if parts.next()? != "http" {
         return None;
     }
@@ -195,13 +195,19 @@ fn the_layers_keep_their_rules() {
 fn the_pure_crates_do_not_depend_on_the_server() {
     let crates = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     for name in ["domain", "notify", "voice"] {
-        let manifest = std::fs::read_to_string(crates.join(name).join("Cargo.toml"))
-            .unwrap_or_default();
+        let manifest =
+            std::fs::read_to_string(crates.join(name).join("Cargo.toml")).unwrap_or_default();
         let deps: BTreeSet<&str> = manifest
             .lines()
-            .filter(|l| l.trim_start().starts_with("interviewd ") || l.trim_start().starts_with("interviewd="))
+            .filter(|l| {
+                l.trim_start().starts_with("interviewd ")
+                    || l.trim_start().starts_with("interviewd=")
+            })
             .collect();
-        assert!(deps.is_empty(), "crates/{name} depends on interviewd: {deps:?}");
+        assert!(
+            deps.is_empty(),
+            "crates/{name} depends on interviewd: {deps:?}"
+        );
         let mut files = Vec::new();
         rust_files(&crates.join(name).join("src"), &mut files);
         for file in files {
@@ -223,7 +229,10 @@ fn a_broken_rule_is_reported() {
         1,
         "store naming http"
     );
-    assert_eq!(file("workers/mail.rs", "let x = crate::http::router;").len(), 1);
+    assert_eq!(
+        file("workers/mail.rs", "let x = crate::http::router;").len(),
+        1
+    );
     assert_eq!(file("wire/xobin.rs", "use crate::store::Page;").len(), 1);
     assert_eq!(file("core/x.rs", "use crate::wire::xobin::A;").len(), 1);
     assert_eq!(file("config.rs", "use crate::store::postgres;").len(), 1);
@@ -232,13 +241,28 @@ fn a_broken_rule_is_reported() {
         1,
         "a dialect naming another"
     );
-    assert_eq!(file("http/ratelimit.rs", "use crate::http::instaview::X;").len(), 1);
+    assert_eq!(
+        file("http/ratelimit.rs", "use crate::http::instaview::X;").len(),
+        1
+    );
     // Allowed: what each layer may name, comments, and other crates' paths.
     assert!(file("http/mod.rs", "use crate::http::instaview;").is_empty());
     assert!(file("http/alpharun/x.rs", "use crate::http::alpharun::ctx;").is_empty());
-    assert!(file("core/x.rs", "use crate::store::DynStore; use crate::app::AppState;").is_empty());
+    assert!(
+        file(
+            "core/x.rs",
+            "use crate::store::DynStore; use crate::app::AppState;"
+        )
+        .is_empty()
+    );
     assert!(file("store/x.rs", "// see crate::http::AppState").is_empty());
-    assert!(file("workers/x.rs", "use crate::wire::payload; use crate::core::engine;").is_empty());
+    assert!(
+        file(
+            "workers/x.rs",
+            "use crate::wire::payload; use crate::core::engine;"
+        )
+        .is_empty()
+    );
     assert!(file("lib.rs", "use crate::http; use crate::store;").is_empty());
     assert!(file("wire/x.rs", "use interviewd_domain::crate_like::X;").is_empty());
 }

@@ -103,3 +103,15 @@ impl Principal {
         self.acting_company(company_id_param)
     }
 }
+
+pub use crate::store::ResourceKind;
+
+/// Which company owns the resource `id` of `kind`, if any. The one unscoped read: it tells
+/// "another company's" from "nobody's", which InstaView answers with 403 and 404.
+pub async fn owner_of(
+    state: &crate::app::AppState,
+    kind: ResourceKind,
+    id: uuid::Uuid,
+) -> Result<Option<CompanyId>, CoreError> {
+    Ok(state.store.owner_of(kind, id).await?)
+}

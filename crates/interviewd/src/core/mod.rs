@@ -4,6 +4,10 @@
 //! of the product is written once, in this module or below it in `interviewd_domain`.
 
 pub mod auth;
+pub mod calls;
+pub mod candidates;
+pub mod catalog;
+pub mod companies;
 pub mod engine;
 pub mod error;
 pub mod event_catalogue;
@@ -11,6 +15,7 @@ pub mod interviews;
 pub mod keys;
 pub mod notices;
 pub mod plans;
+pub mod removal;
 pub mod validate;
 pub mod webhooks;
 

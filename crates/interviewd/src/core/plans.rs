@@ -329,7 +329,6 @@ pub fn generated_job(g: &Generation, now: DateTime<Utc>) -> (Job, Agent) {
         updated_at: now,
     };
     let mut job_attrs = Map::new();
-    job_attrs.insert("agentId".into(), json!(agent.id.to_string()));
     job_attrs.insert("generationId".into(), json!(g.id.to_string()));
     let job = Job {
         id: JobId::new(),
@@ -340,11 +339,31 @@ pub fn generated_job(g: &Generation, now: DateTime<Utc>) -> (Job, Agent) {
         status: "OPEN".into(),
         required_skills: plan.must_haves,
         nice_to_have_skills: plan.nice_to_haves,
+        agent_id: Some(agent.id),
         attrs: job_attrs,
         created_at: now,
         updated_at: now,
     };
     (job, agent)
+}
+
+/// Queues a plan generation; the generation worker builds it.
+pub async fn queue(
+    state: &crate::app::AppState,
+    generation: &Generation,
+) -> Result<(), super::CoreError> {
+    state.store.insert_generation(generation).await?;
+    state.wakers.generations();
+    Ok(())
+}
+
+/// A generation of the company, if any.
+pub async fn generation(
+    state: &crate::app::AppState,
+    company: interviewd_domain::CompanyId,
+    id: uuid::Uuid,
+) -> Result<Option<Generation>, super::CoreError> {
+    Ok(state.store.get_generation(company, id).await?)
 }
 
 #[cfg(test)]

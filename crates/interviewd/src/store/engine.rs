@@ -24,6 +24,8 @@ use interviewd_voice::Turn;
 use interviewd_voice::analysis::Analysis;
 use uuid::Uuid;
 
+pub use interviewd_domain::views::{InterviewResults, StoredAnalysis};
+
 /// Proof of ownership of a claimed attempt: its id and the fence the claim produced.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Lease {
@@ -193,22 +195,6 @@ pub enum RescheduleResult {
     /// The attempt exists but is not SCHEDULED.
     NotScheduled(AttemptStatus),
     Missing,
-}
-
-/// The analysis of an interview as stored.
-#[derive(Clone, Debug)]
-pub struct StoredAnalysis {
-    pub id: Uuid,
-    pub attempt_id: AttemptId,
-    pub analysis: Analysis,
-    pub created_at: DateTime<Utc>,
-}
-
-/// Transcript and analysis of an interview.
-#[derive(Clone, Debug, Default)]
-pub struct InterviewResults {
-    pub transcript: Vec<Turn>,
-    pub analysis: Option<StoredAnalysis>,
 }
 
 /// An interview as seen through its invite link.

@@ -33,7 +33,7 @@ pub use model::*;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use interviewd_domain::model::{Agent, ApiKey, Candidate, Company, Interview, Job};
+use interviewd_domain::model::{Agent, ApiKey, Candidate, Company, Job};
 use interviewd_domain::{CompanyId, KeyId, PageRequest, Plan};
 use std::sync::Arc;
 
@@ -152,6 +152,9 @@ pub trait Store:
     /// Stores a new job.
     async fn insert_job(&self, job: &Job) -> StoreResult<Job>;
 
+    /// Stores a new job and, when given, the new agent it names, in one transaction.
+    async fn create_job_with_agent(&self, job: &Job, agent: Option<&Agent>) -> StoreResult<Job>;
+
     /// One job of the company.
     async fn get_job(
         &self,
@@ -247,8 +250,9 @@ pub trait Store:
 
     // ---- interviews ---------------------------------------------------------------------
 
-    /// Writes a new interview and everything created with it, in one transaction.
-    async fn create_interview(&self, plan: &NewInterview) -> StoreResult<Interview>;
+    /// Writes a new interview and everything created with it, in one transaction (see
+    /// [`NewInterview`] for the conditions checked in it).
+    async fn create_interview(&self, plan: &NewInterview) -> StoreResult<Created>;
 
     /// One interview of the company, with its attempts.
     async fn get_interview(

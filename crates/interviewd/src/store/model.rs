@@ -49,19 +49,42 @@ pub struct InterviewFilter {
     pub status: Option<InterviewStatus>,
 }
 
-/// Everything `POST /interviews` writes, committed in one transaction: inline-created
-/// job, agent and candidate, the candidate's link to the job, the interview and (for a
-/// phone interview) its first call attempt.
+/// Everything scheduling an interview writes, committed in one transaction: an inline-created
+/// job, agent or candidate (or an existing candidate's changes), the candidate's link to the
+/// job, the interview, its first call attempt (phone interviews), its events and the invite
+/// e-mail. Two conditions are checked inside the transaction: the company's invite quota,
+/// and that the candidate has no open interview on the job yet.
 #[derive(Clone, Debug)]
 pub struct NewInterview {
     pub new_job: Option<Job>,
     pub new_agent: Option<Agent>,
     pub new_candidate: Option<Candidate>,
+    /// An existing candidate whose changes commit with the interview.
+    pub changed_candidate: Option<Candidate>,
     pub link_candidate_to_job: Option<(CandidateId, JobId)>,
     pub interview: Interview,
     pub first_attempt: Option<CallAttempt>,
     /// Events recorded in the same transaction (`interview.scheduled`).
     pub events: Vec<super::events::NewEvent>,
+    /// The invite e-mail, queued in the same transaction.
+    pub mail: Option<super::delivery::NewMail>,
+    /// Only while the company has fewer open invites than this.
+    pub quota: Option<i64>,
+    /// Only when the candidate has no SCHEDULED or IN_PROGRESS interview on the job; otherwise
+    /// the candidate's changes and link still commit, without an interview.
+    pub unless_open_on_job: bool,
+}
+
+/// What [`super::Store::create_interview`] did.
+#[derive(Clone, Debug)]
+pub enum Created {
+    /// The interview, with its number.
+    Interview(Interview),
+    /// The company's invite quota is used up; nothing was written.
+    QuotaExhausted,
+    /// The candidate already has an open interview on the job: only the candidate's changes
+    /// and link were written.
+    AlreadyOpen,
 }
 
 /// How a contact (candidate) is named: by id or by one of its unique identifiers (the

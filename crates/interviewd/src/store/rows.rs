@@ -103,6 +103,18 @@ impl KeyRow {
     }
 }
 
+/// The attribute a job's agent is stored under.
+const JOB_AGENT_ATTR: &str = "agentId";
+
+/// A job's stored attributes: its `attrs` with its agent.
+pub fn job_attrs(job: &Job) -> Attrs {
+    let mut attrs = job.attrs.clone();
+    if let Some(agent) = job.agent_id {
+        attrs.insert(JOB_AGENT_ATTR.into(), agent.to_string().into());
+    }
+    attrs
+}
+
 #[derive(sqlx::FromRow)]
 pub struct JobRow {
     pub id: Uuid,
@@ -121,6 +133,11 @@ pub struct JobRow {
 impl TryFrom<JobRow> for Job {
     type Error = StoreError;
     fn try_from(r: JobRow) -> Result<Self, StoreError> {
+        let mut attrs = json::<Attrs>(&r.attrs, "jobs.attrs")?;
+        // The agent is stored among the attributes (`agentId`), typed once read.
+        let agent_id = attrs
+            .remove(JOB_AGENT_ATTR)
+            .and_then(|v| v.as_str().and_then(|s| s.parse().ok()));
         Ok(Job {
             id: r.id.into(),
             number: r.number,
@@ -130,7 +147,8 @@ impl TryFrom<JobRow> for Job {
             status: r.status,
             required_skills: json(&r.required_skills, "jobs.required_skills")?,
             nice_to_have_skills: json(&r.nice_to_have_skills, "jobs.nice_to_have_skills")?,
-            attrs: json::<Attrs>(&r.attrs, "jobs.attrs")?,
+            agent_id,
+            attrs,
             created_at: from_millis(r.created_at),
             updated_at: from_millis(r.updated_at),
         })

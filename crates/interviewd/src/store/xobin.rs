@@ -6,11 +6,10 @@
 //! a worker whose lease expired cannot finish a generation another worker has reclaimed.
 //! Its callback to `notification_url` is a second, independent claim on the same row.
 
-use super::delivery::NewMail;
-use super::{NewInterview, StoreResult};
+use super::StoreResult;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use interviewd_domain::model::{Agent, Interview, Job};
+use interviewd_domain::model::{Agent, Job};
 use interviewd_domain::{CompanyId, InterviewStatus, JobId};
 use uuid::Uuid;
 
@@ -83,16 +82,6 @@ pub trait XobinStore: Send + Sync {
         error: Option<&str>,
         now: DateTime<Utc>,
     ) -> StoreResult<()>;
-
-    /// Writes an invite (`plan`, as [`super::Store::create_interview`] does) and its e-mail
-    /// (`sendlink`) in one transaction, only while the company holds fewer than `quota` open
-    /// invites, counted in the same transaction. `None` when the quota is used up.
-    async fn create_invite(
-        &self,
-        plan: &NewInterview,
-        quota: i64,
-        mail: Option<&NewMail>,
-    ) -> StoreResult<Option<Interview>>;
 
     /// Every invite (interview) of one job, oldest first, with its candidate's number.
     async fn invites_of_job(

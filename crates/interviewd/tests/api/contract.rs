@@ -6,8 +6,8 @@ use interviewd::store::postgres::PgStore;
 use interviewd::store::removal::{RemovalRequest, RemovalScope, RevokeOutcome, RevokeRequest};
 use interviewd::store::sqlite::SqliteStore;
 use interviewd::store::{
-    CandidateFilter, CompanyScope, ContactKey, DynStore, InterviewFilter, JobFilter, NewInterview,
-    ResourceKind, StoreError,
+    CandidateFilter, CompanyScope, ContactKey, Created, DynStore, InterviewFilter, JobFilter,
+    NewInterview, ResourceKind, StoreError,
 };
 use interviewd_domain::model::{Agent, ApiKey, Candidate, Company, Job, KeyKind};
 use interviewd_domain::*;
@@ -67,6 +67,7 @@ fn job(company: CompanyId, title: &str) -> Job {
         status: "OPEN".into(),
         required_skills: vec!["Rust".into()],
         nice_to_have_skills: vec![],
+        agent_id: None,
         attrs: Map::new(),
         created_at: now,
         updated_at: now,
@@ -134,18 +135,26 @@ async fn interview(
         now: Utc::now(),
     })
     .unwrap();
-    store
+    match store
         .create_interview(&NewInterview {
             new_job: None,
             new_agent: None,
             new_candidate: None,
+            changed_candidate: None,
             link_candidate_to_job: Some((c.id, j.id)),
             interview: planned.interview,
             first_attempt: planned.first_attempt,
             events: vec![planned.event],
+            mail: None,
+            quota: None,
+            unless_open_on_job: false,
         })
         .await
         .unwrap()
+    {
+        Created::Interview(interview) => interview,
+        other => panic!("not created: {other:?}"),
+    }
 }
 
 #[tokio::test]

@@ -62,7 +62,7 @@ async fn generation_is_queued_then_completes_with_a_job_and_an_online_agent() {
     assert_eq!(job.description.as_deref(), Some(DESCRIPTION));
     assert_eq!(job.required_skills, ["Rust", "PostgreSQL"]);
     assert_eq!(job.nice_to_have_skills, ["Kafka"]);
-    let agent_id: AgentId = job.attrs["agentId"].as_str().unwrap().parse().unwrap();
+    let agent_id: AgentId = job.agent_id.unwrap();
     let agent = server
         .store
         .get_agent(company, agent_id)
@@ -103,7 +103,7 @@ async fn generation_is_queued_then_completes_with_a_job_and_an_online_agent() {
         .await
         .unwrap()
         .unwrap();
-    let agent2: AgentId = job2.attrs["agentId"].as_str().unwrap().parse().unwrap();
+    let agent2: AgentId = job2.agent_id.unwrap();
     let agent2 = server
         .store
         .get_agent(company, agent2)

@@ -6,14 +6,14 @@
 use super::contacts::{KeyValue, custom_fields, phone_value};
 use super::ctx::ArCtx;
 use super::error::ArError;
-use super::job_openings::agent_of;
+use crate::core::candidates::{self, ContactKey};
+use crate::core::catalog;
 use crate::core::error::CoreError;
-use crate::core::interviews::{InterviewSpec, plan};
+use crate::core::interviews::{self, CandidateWrite, Schedule};
 use crate::core::validate;
-use crate::store::{ContactKey, InterviewFilter, NewInterview};
 use axum::Json;
 use interviewd_domain::model::Candidate;
-use interviewd_domain::{CandidateId, CompanyId, Email, JobId, PageRequest, Scope};
+use interviewd_domain::{CompanyId, Email, JobId, Scope};
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
@@ -98,80 +98,44 @@ async fn import_one(ctx: &ArCtx, company: CompanyId, raw: Value) -> Result<(), A
         .trim()
         .parse()
         .map_err(|_| CoreError::not_found("job opening", &item.job_opening_id))?;
-    let store = &ctx.state.store;
-    let job = store
-        .get_job(company, job_id)
+    let state = &ctx.state;
+    let job = catalog::job(state, company, job_id)
         .await?
         .ok_or_else(|| CoreError::not_found("job opening", job_id))?;
-    let agent_id = agent_of(&job)
-        .ok_or_else(|| CoreError::invalid("job_opening_id", "the opening has no job type"))?;
-    let agent = store
-        .get_agent(company, agent_id)
-        .await?
-        .ok_or_else(|| CoreError::not_found("job type", agent_id))?;
-    let now = ctx.state.now();
+    if job.agent_id.is_none() {
+        return Err(CoreError::invalid("job_opening_id", "the opening has no job type").into());
+    }
+    let agent = catalog::agent_of(state, &job, "job type").await?;
+    let now = state.now();
     let fields = custom_fields(&item.custom_fields)?;
-    let existing = store
-        .find_candidate(company, &ContactKey::Email(email.clone()))
-        .await?;
-    let mut candidate = match existing {
+    let first_name = validate::opt_text("first_name", item.first_name.as_deref(), 100)?;
+    let last_name = validate::opt_text("last_name", item.last_name.as_deref(), 100)?;
+    let key = ContactKey::Email(email.clone());
+    let candidate = match candidates::find(state, company, &key).await? {
         Some(mut c) => {
-            c.first_name =
-                validate::opt_text("first_name", item.first_name.as_deref(), 100)?.or(c.first_name);
-            c.last_name =
-                validate::opt_text("last_name", item.last_name.as_deref(), 100)?.or(c.last_name);
+            c.first_name = first_name.or(c.first_name);
+            c.last_name = last_name.or(c.last_name);
             c.phone = phone.or(c.phone);
-            merge_fields(&mut c.custom_fields, fields);
+            candidates::merge_custom_fields(&mut c.custom_fields, fields);
             c.updated_at = now;
-            c
+            CandidateWrite::Changed(c)
         }
-        None => Candidate {
-            id: CandidateId::new(),
-            number: 0,
-            company_id: company,
-            first_name: validate::opt_text("first_name", item.first_name.as_deref(), 100)?,
-            last_name: validate::opt_text("last_name", item.last_name.as_deref(), 100)?,
-            email: Some(email),
-            phone,
-            ext_id: None,
-            status: "APPLIED".into(),
-            gdpr_expiry_date: None,
-            metadata: Map::new(),
-            custom_fields: fields,
-            job_ids: Vec::new(),
-            created_at: now,
-            updated_at: now,
-        },
+        None => {
+            let mut c = Candidate::new(company, now);
+            c.first_name = first_name;
+            c.last_name = last_name;
+            c.email = Some(email);
+            c.phone = phone;
+            c.custom_fields = fields;
+            CandidateWrite::New(c)
+        }
     };
-    if !candidate.job_ids.contains(&job.id) {
-        candidate.job_ids.push(job.id);
-    }
-    if candidate.number == 0 {
-        candidate = store.insert_candidate(&candidate).await?;
-    } else {
-        store.update_candidate(&candidate).await?;
-    }
-    let filter = InterviewFilter {
-        candidate_id: Some(candidate.id),
-        job_id: Some(job.id),
-        ..Default::default()
+    let open = match candidate.candidate().number {
+        0 => false,
+        _ => {
+            interviews::has_open_interview(state, company, candidate.candidate().id, job.id).await?
+        }
     };
-    let open = store
-        .list_interviews(
-            company,
-            &filter,
-            PageRequest {
-                page: 1,
-                limit: 100,
-            },
-        )
-        .await?;
-    if open.items.iter().any(|d| !d.interview.status.is_terminal()) {
-        return Ok(());
-    }
-    if agent.channel == interviewd_domain::AgentChannel::Phone && candidate.phone.is_none() {
-        return Err(CoreError::invalid("phone_number", "the opening interviews by phone").into());
-    }
     let mut metadata = Map::new();
     if !item.interview_custom_fields.is_empty() {
         metadata.insert(
@@ -179,38 +143,23 @@ async fn import_one(ctx: &ArCtx, company: CompanyId, raw: Value) -> Result<(), A
             Value::Array(custom_fields(&item.interview_custom_fields)?),
         );
     }
-    let planned = plan(InterviewSpec {
-        company,
-        candidate: candidate.id,
-        job: Some(job.id),
-        agent: &agent,
-        scheduled_at: now,
-        is_test: false,
-        metadata,
-        invite_starts_at: None,
-        invite_expires_at: None,
-        custom_field_id: None,
-        now,
-    })?;
-    store
-        .create_interview(&NewInterview {
-            new_job: None,
-            new_agent: None,
-            new_candidate: None,
-            link_candidate_to_job: None,
-            interview: planned.interview,
-            first_attempt: planned.first_attempt,
-            events: vec![planned.event],
-        })
-        .await?;
-    ctx.state.engine.wake();
-    Ok(())
-}
-
-fn merge_fields(existing: &mut Vec<Value>, new: Vec<Value>) {
-    for field in new {
-        let key = field.get("key").cloned();
-        existing.retain(|f| f.get("key") != key.as_ref());
-        existing.push(field);
+    if open {
+        // The contact's changes and link only: they have an open interview there already.
+        let mut c = candidate.candidate().clone();
+        c.link_job(job.id);
+        candidates::update(state, &mut c).await?;
+        return Ok(());
     }
+    if agent.channel == interviewd_domain::AgentChannel::Phone
+        && candidate.candidate().phone.is_none()
+    {
+        return Err(CoreError::invalid("phone_number", "the opening interviews by phone").into());
+    }
+    let mut cmd = Schedule::new(company, candidate, agent, now);
+    cmd.job = Some(job.id);
+    cmd.metadata = metadata;
+    // Checked again in the transaction, against a concurrent import of the same contact.
+    cmd.unless_open_on_job = true;
+    interviews::schedule(state, cmd).await?;
+    Ok(())
 }

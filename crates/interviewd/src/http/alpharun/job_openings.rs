@@ -57,10 +57,7 @@ struct CreateOpening {
 
 /// The agent (job type) of an opening.
 pub fn agent_of(job: &Job) -> Option<AgentId> {
-    job.attrs
-        .get("agentId")
-        .and_then(Value::as_str)
-        .and_then(|s| s.parse().ok())
+    job.agent_id
 }
 
 fn opening_attrs(job: &Job) -> Map<String, Value> {
@@ -168,7 +165,6 @@ async fn create(ctx: ArCtx, body: Bytes) -> Result<Json<Value>, ArError> {
     };
     let now = ctx.state.now();
     let mut attrs = Map::new();
-    attrs.insert("agentId".into(), agent.id.to_string().into());
     attrs.insert("opening".into(), Value::Object(opening));
     let job = Job {
         id: JobId::new(),
@@ -183,6 +179,7 @@ async fn create(ctx: ArCtx, body: Bytes) -> Result<Json<Value>, ArError> {
         status: "OPEN".into(),
         required_skills: Vec::new(),
         nice_to_have_skills: Vec::new(),
+        agent_id: Some(agent.id),
         attrs,
         created_at: now,
         updated_at: now,

@@ -13,9 +13,8 @@ use super::error::ArError;
 use super::job_openings;
 use crate::app::AppState;
 use crate::core::error::CoreError;
+use crate::core::removal::{self, ContactKey};
 use crate::http::extract::json_body;
-use crate::store::ContactKey;
-use crate::store::removal::{RemovalRequest, RemovalScope};
 use axum::Json;
 use axum::body::Bytes;
 use interviewd_domain::{CompanyId, Email, Scope};
@@ -92,42 +91,7 @@ async fn remove(
     let payload: Payload = json_body(&body)?;
     let keys = keys(&payload)?;
     let job = job_openings::load(&ctx, company, &opening).await?;
-    let store = &ctx.state.store;
-    let mut contact = None;
-    for (field, key) in keys {
-        let found = match key {
-            Some(key) => store.find_candidate(company, &key).await?,
-            None => None,
-        };
-        let found = found.ok_or_else(|| CoreError::not_found("contact", field))?;
-        match &contact {
-            None => contact = Some(found),
-            Some(c) if c.id == found.id => {}
-            Some(_) => {
-                return Err(CoreError::invalid(
-                    field,
-                    "the identifiers given name different contacts",
-                )
-                .into());
-            }
-        }
-    }
-    let contact =
-        contact.ok_or_else(|| CoreError::Internal("no contact after resolution".into()))?;
-    let request = RemovalRequest {
-        company,
-        actor: Some(ctx.principal.key.id),
-        action: "candidate.remove_from_job",
-        scope: RemovalScope::CandidateOnJob {
-            candidate: contact.id,
-            job: job.id,
-        },
-        now: ctx.state.now(),
-    };
-    // Nothing is removed (or unlinked) when the contact has no interview on the opening.
-    let report = store.remove_interviews(&request).await?;
-    if report.interviews.is_empty() {
-        return Err(CoreError::not_found("interview", contact.id).into());
-    }
+    let actor = Some(ctx.principal.key.id);
+    removal::remove_from_opening(&ctx.state, company, actor, job.id, &keys).await?;
     Ok(Json(json!({ "success": true })))
 }

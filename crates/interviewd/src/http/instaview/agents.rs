@@ -5,17 +5,18 @@
 use super::dto::AgentDto;
 use super::{Ctx, IvError, IvPath, list_body, page_of, path_uuid};
 use crate::app::AppState;
+use crate::core::auth::ResourceKind;
+use crate::core::catalog;
 use crate::core::error::CoreError;
 use crate::core::validate::{self, Patch};
 use crate::http::extract::Int;
-use crate::store::ResourceKind;
 use axum::Json;
 use axum::body::Bytes;
 use axum::http::StatusCode;
 use interviewd_domain::model::Agent;
-use interviewd_domain::{AgentChannel, AgentId, CompanyId, Scope};
+use interviewd_domain::{AgentChannel, CompanyId, Scope};
 use serde::Deserialize;
-use serde_json::{Map, Value};
+use serde_json::Value;
 use utoipa::ToSchema;
 use utoipa::openapi::RefOr;
 use utoipa::openapi::schema::Schema;
@@ -171,21 +172,7 @@ impl AgentInput {
         if !matches!(self.name, Patch::Value(_)) {
             return Err(CoreError::invalid("name", "name is required"));
         }
-        let mut agent = Agent {
-            id: AgentId::new(),
-            number: 0,
-            company_id: company,
-            name: String::new(),
-            channel: AgentChannel::Phone,
-            focus: "SCREENING".into(),
-            language: "EN".into(),
-            duration_minutes: 15,
-            questions: Vec::new(),
-            instructions: None,
-            attrs: Map::new(),
-            created_at: now,
-            updated_at: now,
-        };
+        let mut agent = Agent::new(company, String::new(), AgentChannel::Phone, now);
         self.apply(&mut agent)?;
         Ok(agent)
     }
@@ -206,7 +193,7 @@ impl AgentInput {
 async fn list(ctx: Ctx) -> Result<Json<Value>, IvError> {
     let company = ctx.company(&[Scope::ReadAgents])?;
     let page = page_of(&ctx)?;
-    let found = ctx.state.store.list_agents(company, page).await?;
+    let found = catalog::agents(&ctx.state, company, page).await?;
     let items: Vec<AgentDto> = found.items.iter().map(AgentDto::from).collect();
     Ok(Json(list_body(items, found.total, page)))
 }
@@ -243,7 +230,7 @@ async fn create(
     let company = ctx.company(&[Scope::WriteAgents])?;
     let input: AgentInput = ctx.body(&body)?;
     let agent = input.into_new_agent(company, ctx.state.now())?;
-    let agent = ctx.state.store.insert_agent(&agent).await?;
+    let agent = catalog::create_agent(&ctx.state, &agent).await?;
     let location = super::location(&format!("/v1/agents/{}", agent.id));
     Ok((
         StatusCode::CREATED,
@@ -254,7 +241,7 @@ async fn create(
 
 async fn load(ctx: &Ctx, company: CompanyId, raw: &str) -> Result<Agent, IvError> {
     let id = path_uuid(raw, "id")?;
-    match ctx.state.store.get_agent(company, id.into()).await? {
+    match catalog::agent(&ctx.state, company, id.into()).await? {
         Some(agent) => Ok(agent),
         None => Err(ctx.missing(ResourceKind::Agent, "agent", id, company).await),
     }
@@ -303,8 +290,7 @@ async fn update(
     let mut agent = load(&ctx, company, &id).await?;
     let input: AgentInput = ctx.body(&body)?;
     input.apply(&mut agent)?;
-    agent.updated_at = ctx.state.now();
-    ctx.state.store.update_agent(&agent).await?;
+    catalog::update_agent(&ctx.state, &mut agent).await?;
     Ok(Json(AgentDto::from(&agent)))
 }
 
@@ -325,13 +311,6 @@ async fn update(
 async fn remove(ctx: Ctx, IvPath(id): IvPath<String>) -> Result<Json<bool>, IvError> {
     let company = ctx.company(&[Scope::DeleteAgents])?;
     let agent = load(&ctx, company, &id).await?;
-    if !ctx
-        .state
-        .store
-        .delete_agent(company, agent.id, ctx.state.now())
-        .await?
-    {
-        return Err(CoreError::not_found("agent", agent.id).into());
-    }
+    catalog::delete_agent(&ctx.state, company, agent.id).await?;
     Ok(Json(true))
 }

@@ -13,19 +13,17 @@
 
 use super::{Ctx, IvError, IvPath, path_uuid};
 use crate::app::AppState;
+use crate::core::auth::ResourceKind;
+use crate::core::calls;
 use crate::core::error::CoreError;
-use crate::store::engine::{InvokeResult, RescheduleResult};
-use crate::store::{InterviewDetail, ResourceKind};
 use axum::Json;
 use axum::body::Bytes;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Duration, Utc};
-use interviewd_domain::model::CallAttempt;
 use interviewd_domain::time::rfc3339;
-use interviewd_domain::{
-    AgentChannel, AttemptId, AttemptStatus, CompanyId, InterviewStatus, Scope,
-};
+use interviewd_domain::views::InterviewDetail;
+use interviewd_domain::{CompanyId, Scope};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use utoipa::ToSchema;
@@ -78,23 +76,12 @@ async fn interview_of(
     company: CompanyId,
     id: uuid::Uuid,
 ) -> Result<InterviewDetail, IvError> {
-    match ctx.state.store.get_interview(company, id.into()).await? {
+    match crate::core::interviews::get(&ctx.state, company, id.into()).await? {
         Some(detail) => Ok(detail),
         None => Err(ctx
             .missing(ResourceKind::Interview, "interview", id, company)
             .await),
     }
-}
-
-fn refuse_online(detail: &InterviewDetail) -> Result<(), IvError> {
-    if detail.interview.channel == AgentChannel::Online {
-        return Err(CoreError::invalid(
-            "id",
-            "call attempts cannot be managed for ONLINE interviews",
-        )
-        .into());
-    }
-    Ok(())
 }
 
 /// Place a call: a new attempt replacing the scheduled ones (PHONE interviews).
@@ -142,60 +129,17 @@ async fn invoke(
         None => now,
     };
     let detail = interview_of(&ctx, company, id).await?;
-    refuse_online(&detail)?;
-    if detail
-        .attempts
-        .iter()
-        .any(|a| a.status == AttemptStatus::InProgress)
-    {
-        return Err(in_progress());
-    }
-    let status = detail.interview.status;
-    if !matches!(status, InterviewStatus::Scheduled | InterviewStatus::Failed) {
-        return Err(not_allowed(status));
-    }
-    let attempt = CallAttempt {
-        id: AttemptId::new(),
-        interview_id: detail.interview.id,
-        company_id: company,
-        status: AttemptStatus::Scheduled,
-        direction: "OUTBOUND".into(),
-        reason_code: None,
-        notes: None,
-        retry_number: 0,
-        scheduled_at: at,
-        called_at: None,
-        ended_at: None,
-        duration_ms: None,
-        recording_key: None,
-        created_at: now,
-        updated_at: now,
-    };
-    match ctx.state.store.invoke_attempt(company, &attempt).await? {
-        InvokeResult::Scheduled { replaced } => {
-            ctx.state.engine.wake();
-            let message = format!(
-                "Call attempt {} scheduled for {}; {replaced} scheduled attempt(s) replaced",
-                attempt.id,
-                rfc3339(at)
-            );
-            Ok((
-                StatusCode::CREATED,
-                Json(json!({ "success": true, "message": message })),
-            ))
-        }
-        InvokeResult::InProgress => Err(in_progress()),
-        InvokeResult::NotAllowed => Err(not_allowed(status)),
-        InvokeResult::Missing => Err(CoreError::not_found("interview", id).into()),
-    }
-}
-
-fn in_progress() -> IvError {
-    CoreError::InvalidState("a call is already in progress for this interview".into()).into()
-}
-
-fn not_allowed(status: InterviewStatus) -> IvError {
-    CoreError::InvalidState(format!("a call cannot be placed for a {status} interview")).into()
+    let placed = calls::place_call(&ctx.state, &detail, at).await?;
+    let message = format!(
+        "Call attempt {} scheduled for {}; {} scheduled attempt(s) replaced",
+        placed.attempt,
+        rfc3339(placed.at),
+        placed.replaced
+    );
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({ "success": true, "message": message })),
+    ))
 }
 
 /// Move a SCHEDULED call attempt to a future time.
@@ -230,33 +174,9 @@ async fn reschedule(
         .scheduled_at
         .ok_or_else(|| CoreError::invalid("scheduledAt", "scheduledAt is required"))?;
     let at = parse_time(&raw, now)?;
-    if at <= now {
-        return Err(CoreError::invalid("scheduledAt", "scheduledAt must be in the future").into());
-    }
     let detail = interview_of(&ctx, company, id).await?;
-    refuse_online(&detail)?;
-    let result = ctx
-        .state
-        .store
-        .reschedule_attempt(company, detail.interview.id, attempt_id.into(), at)
-        .await?;
-    match result {
-        RescheduleResult::Done => {
-            ctx.state.engine.wake();
-            Ok(StatusCode::NO_CONTENT)
-        }
-        RescheduleResult::NotScheduled(AttemptStatus::InProgress) => Err(CoreError::invalid(
-            "attemptId",
-            "the call attempt is in progress and cannot be rescheduled",
-        )
-        .into()),
-        RescheduleResult::NotScheduled(status) => Err(CoreError::invalid(
-            "attemptId",
-            format!("only SCHEDULED call attempts can be rescheduled; this one is {status}"),
-        )
-        .into()),
-        RescheduleResult::Missing => Err(CoreError::not_found("call attempt", attempt_id).into()),
-    }
+    calls::reschedule(&ctx.state, &detail, attempt_id.into(), at).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 /// The recording of a call attempt.
@@ -284,19 +204,8 @@ async fn recording(
     let id = path_uuid(&id, "id")?;
     let attempt_id = path_uuid(&attempt_id, "attemptId")?;
     let detail = interview_of(&ctx, company, id).await?;
-    let key = ctx
-        .state
-        .store
-        .recording_key(company, detail.interview.id, attempt_id.into())
-        .await?
-        .ok_or_else(|| CoreError::not_found("recording", attempt_id))?;
-    let bytes = ctx
-        .state
-        .engine
-        .read_recording(&key)
-        .await
-        .map_err(|e| CoreError::Internal(format!("reading recording {key}: {e}")))?
-        .ok_or_else(|| CoreError::not_found("recording", attempt_id))?;
+    let bytes =
+        calls::recording(&ctx.state, company, detail.interview.id, attempt_id.into()).await?;
     let disposition = format!("inline; filename=\"{attempt_id}.wav\"");
     Ok((
         [

@@ -5,14 +5,15 @@
 use super::dto::CandidateDto;
 use super::{Ctx, IvError, IvPath, list_body, page_of, path_uuid};
 use crate::app::AppState;
+use crate::core::auth::ResourceKind;
+use crate::core::candidates::{self, CandidateFilter};
 use crate::core::error::CoreError;
 use crate::core::validate::{self, Patch};
-use crate::store::{CandidateFilter, DynStore, ResourceKind};
 use axum::Json;
 use axum::body::Bytes;
 use axum::http::StatusCode;
 use interviewd_domain::model::Candidate;
-use interviewd_domain::{CandidateId, CompanyId, Email, ExtId, JobId, PhoneNumber, Scope};
+use interviewd_domain::{CompanyId, Email, ExtId, JobId, PhoneNumber, Scope};
 use serde::Deserialize;
 use serde_json::{Map, Value};
 use utoipa::ToSchema;
@@ -95,7 +96,7 @@ fn parse_date(raw: &str) -> Result<chrono::NaiveDate, CoreError> {
 /// Parses a job id from the body and checks it is the company's (404 otherwise: a body
 /// reference never reveals another company's ids).
 pub async fn company_job(
-    store: &DynStore,
+    state: &AppState,
     company: CompanyId,
     field: &str,
     raw: &str,
@@ -103,10 +104,7 @@ pub async fn company_job(
     let id: JobId = raw
         .parse()
         .map_err(|_| CoreError::invalid(field, format!("{field} must be a valid UUID")))?;
-    match store.get_job(company, id).await? {
-        Some(job) => Ok(job.id),
-        None => Err(CoreError::not_found("job", id)),
-    }
+    candidates::company_job(state, company, id).await
 }
 
 impl CandidateInput {
@@ -116,7 +114,7 @@ impl CandidateInput {
     }
 
     /// Applies the input; job references are resolved against `store` in `company`.
-    pub async fn apply(self, store: &DynStore, c: &mut Candidate) -> Result<(), CoreError> {
+    pub async fn apply(self, state: &AppState, c: &mut Candidate) -> Result<(), CoreError> {
         if let Some(v) = self.first_name.into_update() {
             c.first_name = validate::opt_text("firstName", v.as_deref(), 100)?;
         }
@@ -177,7 +175,7 @@ impl CandidateInput {
             }
             let mut jobs = Vec::with_capacity(raw.len());
             for r in &raw {
-                let id = company_job(store, c.company_id, "jobIds", r).await?;
+                let id = company_job(state, c.company_id, "jobIds", r).await?;
                 if !jobs.contains(&id) {
                     jobs.push(id);
                 }
@@ -190,34 +188,18 @@ impl CandidateInput {
     /// Builds a new candidate of `company`.
     pub async fn into_new(
         self,
-        store: &DynStore,
+        state: &AppState,
         company: CompanyId,
         now: chrono::DateTime<chrono::Utc>,
     ) -> Result<Candidate, CoreError> {
-        let mut c = Candidate {
-            id: CandidateId::new(),
-            number: 0,
-            company_id: company,
-            first_name: None,
-            last_name: None,
-            email: None,
-            phone: None,
-            ext_id: None,
-            status: "APPLIED".into(),
-            gdpr_expiry_date: None,
-            metadata: Map::new(),
-            custom_fields: Vec::new(),
-            job_ids: Vec::new(),
-            created_at: now,
-            updated_at: now,
-        };
-        self.apply(store, &mut c).await?;
+        let mut c = Candidate::new(company, now);
+        self.apply(state, &mut c).await?;
         Ok(c)
     }
 }
 
 pub async fn render(ctx: &Ctx, c: &Candidate) -> Result<CandidateDto, IvError> {
-    let counts = ctx.state.store.candidate_counts(c.company_id, c.id).await?;
+    let counts = candidates::counts(&ctx.state, c).await?;
     Ok(CandidateDto::new(c, counts))
 }
 
@@ -273,11 +255,7 @@ async fn list(ctx: Ctx) -> Result<Json<Value>, IvError> {
         status,
         search,
     };
-    let found = ctx
-        .state
-        .store
-        .list_candidates(company, &filter, page)
-        .await?;
+    let found = candidates::list(&ctx.state, company, &filter, page).await?;
     let mut items = Vec::with_capacity(found.items.len());
     for c in &found.items {
         items.push(render(&ctx, c).await?);
@@ -318,10 +296,8 @@ async fn create(
 > {
     let company = ctx.company(&[Scope::WriteCandidates, Scope::ReadJobs])?;
     let input: CandidateInput = ctx.body(&body)?;
-    let candidate = input
-        .into_new(&ctx.state.store, company, ctx.state.now())
-        .await?;
-    let candidate = ctx.state.store.insert_candidate(&candidate).await?;
+    let candidate = input.into_new(&ctx.state, company, ctx.state.now()).await?;
+    let candidate = candidates::create(&ctx.state, &candidate).await?;
     let location = super::location(&format!("/v1/candidates/{}", candidate.id));
     Ok((
         StatusCode::CREATED,
@@ -332,7 +308,7 @@ async fn create(
 
 async fn load(ctx: &Ctx, company: CompanyId, raw: &str) -> Result<Candidate, IvError> {
     let id = path_uuid(raw, "id")?;
-    match ctx.state.store.get_candidate(company, id.into()).await? {
+    match candidates::get(&ctx.state, company, id.into()).await? {
         Some(c) => Ok(c),
         None => Err(ctx
             .missing(ResourceKind::Candidate, "candidate", id, company)
@@ -384,8 +360,7 @@ async fn update(
     let company = ctx.company(&[Scope::WriteCandidates])?;
     let mut c = load(&ctx, company, &id).await?;
     let input: CandidateInput = ctx.body(&body)?;
-    input.apply(&ctx.state.store, &mut c).await?;
-    c.updated_at = ctx.state.now();
-    ctx.state.store.update_candidate(&c).await?;
+    input.apply(&ctx.state, &mut c).await?;
+    candidates::update(&ctx.state, &mut c).await?;
     Ok(Json(render(&ctx, &c).await?))
 }

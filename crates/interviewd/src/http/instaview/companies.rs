@@ -4,10 +4,10 @@
 use super::dto::CompanyDto;
 use super::{Ctx, IvError, IvPath, list_body, page_of, path_uuid};
 use crate::app::AppState;
+use crate::core::companies;
 use crate::core::error::CoreError;
 use crate::core::validate::{self, Patch};
 use crate::http::extract::Int;
-use crate::store::CompanyScope;
 use axum::Json;
 use axum::body::Bytes;
 use axum::http::{HeaderValue, StatusCode, header};
@@ -44,12 +44,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
 async fn list(ctx: Ctx) -> Result<Json<Value>, IvError> {
     ctx.principal.require(&[Scope::ReadCompanies])?;
     let page = page_of(&ctx)?;
-    let scope = if ctx.principal.is_ats() {
-        CompanyScope::ManagedBy(ctx.principal.key.id)
-    } else {
-        CompanyScope::One(ctx.principal.acting_company(None)?)
-    };
-    let found = ctx.state.store.list_companies(&scope, page).await?;
+    let found = companies::list(&ctx.state, &ctx.principal, page).await?;
     let items: Vec<CompanyDto> = found.items.iter().map(CompanyDto::from).collect();
     Ok(Json(list_body(items, found.total, page)))
 }
@@ -171,11 +166,7 @@ async fn create(
         created_at: now,
         updated_at: now,
     };
-    let created = ctx
-        .state
-        .store
-        .create_company(&company, Some(ctx.principal.key.id))
-        .await?;
+    let created = companies::create(&ctx.state, &company, &ctx.principal).await?;
     Ok((
         StatusCode::CREATED,
         [super::location(&format!("/v1/company/{}", created.id))],
@@ -186,15 +177,7 @@ async fn create(
 /// Loads a company the key may see: 403 when it exists but is not the caller's.
 async fn accessible(ctx: &Ctx, raw_id: &str) -> Result<Company, IvError> {
     let id = CompanyId::from(path_uuid(raw_id, "id")?);
-    let company = ctx.state.store.get_company(id).await?;
-    match company {
-        Some(c) if ctx.principal.may_access(c.id) => Ok(c),
-        Some(_) => Err(CoreError::Forbidden(
-            "This API key may not access the requested company".into(),
-        )
-        .into()),
-        None => Err(CoreError::not_found("company", id).into()),
-    }
+    Ok(companies::accessible(&ctx.state, &ctx.principal, id).await?)
 }
 
 /// A company the key may see.
@@ -284,16 +267,9 @@ async fn update(
     if let Some(Int(limit)) = input.concurrency_limit {
         company.concurrency_limit = parse_limit(limit)?;
     }
-    let now = ctx.state.now();
     if let Some(plan) = input.plan.as_deref().map(parse_plan).transpose()? {
-        // The change time is what Xobin's revoke compares invites against; re-sending the
-        // current plan is not a change.
-        if plan != company.plan {
-            company.plan = plan;
-            company.plan_changed_at = Some(now);
-        }
+        companies::change_plan(&mut company, plan, ctx.state.now());
     }
-    company.updated_at = now;
-    ctx.state.store.update_company(&company).await?;
+    companies::update(&ctx.state, &mut company).await?;
     Ok(Json(CompanyDto::from(&company)))
 }

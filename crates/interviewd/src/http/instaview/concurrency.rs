@@ -37,11 +37,7 @@ struct Concurrency {
 )]
 async fn show(ctx: Ctx) -> Result<Json<Concurrency>, IvError> {
     let company = ctx.company(&[Scope::ReadInterviews])?;
-    let c = ctx
-        .state
-        .store
-        .concurrency(company, ctx.state.now())
-        .await?;
+    let c = crate::core::companies::concurrency(&ctx.state, company).await?;
     Ok(Json(Concurrency {
         limit: c.limit,
         in_use: c.in_use,

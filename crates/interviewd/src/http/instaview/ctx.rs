@@ -3,10 +3,10 @@
 
 use super::error::IvError;
 use crate::app::AppState;
+use crate::core::auth::{self, ResourceKind};
 use crate::core::error::CoreError;
 use crate::http::context::{Context, KeyedDialect};
 use crate::http::extract::bearer;
-use crate::store::ResourceKind;
 use axum::extract::{FromRequestParts, Path};
 use axum::http::HeaderMap;
 use axum::http::request::Parts;
@@ -38,7 +38,7 @@ impl Context<InstaView> {
         id: Uuid,
         company: CompanyId,
     ) -> IvError {
-        match self.state.store.owner_of(kind, id).await {
+        match auth::owner_of(&self.state, kind, id).await {
             Ok(Some(owner)) if owner != company => IvError(CoreError::Forbidden(format!(
                 "The {resource} belongs to a different company"
             ))),

@@ -11,15 +11,17 @@ use super::dto::InterviewDto;
 use super::jobs::JobInput;
 use super::{Ctx, IvError, IvPath, list_body, page_of, path_uuid};
 use crate::app::AppState;
+use crate::core::auth::ResourceKind;
 use crate::core::error::CoreError;
-use crate::core::interviews::{self as scheduling, InterviewSpec};
-use crate::store::{InterviewFilter, NewInterview, ResourceKind};
+use crate::core::interviews::{self, CandidateWrite, Schedule, Scheduled};
+use crate::core::{candidates, catalog};
 use axum::Json;
 use axum::body::Bytes;
 use axum::http::StatusCode;
 use chrono::{DateTime, Duration, Utc};
 use interviewd_domain::model::{Agent, Candidate};
-use interviewd_domain::{AgentChannel, AgentId, CandidateId, InterviewStatus, JobId, Scope};
+use interviewd_domain::{AgentId, CandidateId, InterviewStatus, JobId, Scope};
+use interviews::InterviewFilter;
 use serde::Deserialize;
 use serde_json::{Map, Value};
 use utoipa::ToSchema;
@@ -167,7 +169,6 @@ async fn create(
     ])?;
     let input: CreateInterview = ctx.body(&body)?;
     let now = ctx.state.now();
-    let store = &ctx.state.store;
     xor(
         &input.candidate_id,
         &input.candidate,
@@ -190,31 +191,29 @@ async fn create(
     validate_metadata(&input.metadata)?;
 
     let (agent, new_agent) = match (input.agent_id, input.agent) {
-        (Some(raw), _) => (existing_agent(&ctx, company, &raw).await?, None),
-        (None, Some(inline)) => {
-            let agent = inline.into_new_agent(company, now)?;
-            (agent.clone(), Some(agent))
-        }
+        (Some(raw), _) => (existing_agent(&ctx, company, &raw).await?, false),
+        (None, Some(inline)) => (inline.into_new_agent(company, now)?, true),
         (None, None) => unreachable_xor()?,
     };
 
     let (new_job, explicit_job) = match (input.job, input.job_id) {
         (Some(inline), _) => {
             let job = inline.into_new_job(company, now)?;
-            (Some(job.clone()), Some(job.id))
+            let id = job.id;
+            (Some(job), Some(id))
         }
         (None, Some(raw)) => (
             None,
-            Some(company_job(store, company, "jobId", &raw).await?),
+            Some(company_job(&ctx.state, company, "jobId", &raw).await?),
         ),
         (None, None) => (None, None),
     };
 
-    let (candidate, new_candidate, job_id) = match (input.candidate_id, input.candidate) {
+    let (candidate, job_id) = match (input.candidate_id, input.candidate) {
         (Some(raw), _) => {
             let candidate = existing_candidate(&ctx, company, &raw).await?;
             let job = job_for_existing(&candidate, explicit_job, new_job.is_some(), &agent)?;
-            (candidate, None, job)
+            (CandidateWrite::Existing(candidate), job)
         }
         (None, Some(inline)) => {
             if !inline.has_gdpr_expiry() {
@@ -224,71 +223,31 @@ async fn create(
                 )
                 .into());
             }
-            let mut candidate = inline.into_new(store, company, now).await?;
+            let candidate = inline.into_new(&ctx.state, company, now).await?;
             let job = explicit_job.or_else(|| candidate.job_ids.first().copied());
-            if let Some(job) = job
-                && !candidate.job_ids.contains(&job)
-            {
-                candidate.job_ids.push(job);
-            }
             if job.is_none() && agent.focus != "GENERIC" {
                 return Err(CoreError::invalid("jobId", "a job is required (jobId, job or candidate.jobId) unless the agent's focus is GENERIC").into());
             }
-            (candidate.clone(), Some(candidate), job)
+            (CandidateWrite::New(candidate), job)
         }
         (None, None) => unreachable_xor()?,
     };
-    // A job created inline in this request cannot be inserted after the candidate that links
-    // to it; the plan inserts jobs first.
-    if agent.channel == AgentChannel::Phone && candidate.phone.is_none() {
-        return Err(CoreError::invalid(
-            "candidate.phoneNumber",
-            "a phone interview needs a candidate with a phone number",
-        )
-        .into());
-    }
-
-    let planned = scheduling::plan(InterviewSpec {
-        company,
-        candidate: candidate.id,
-        job: job_id,
-        agent: &agent,
-        scheduled_at,
-        is_test: input.is_test,
-        metadata: input.metadata,
-        invite_starts_at: None,
-        invite_expires_at: None,
-        custom_field_id: None,
-        now,
-    })?;
-    let link = match (new_candidate.is_some(), job_id) {
-        (false, Some(job)) if !candidate.job_ids.contains(&job) => Some((candidate.id, job)),
-        _ => None,
-    };
-    let plan = NewInterview {
-        new_job,
-        new_agent,
-        new_candidate,
-        link_candidate_to_job: link,
-        interview: planned.interview,
-        first_attempt: planned.first_attempt,
-        events: vec![planned.event],
-    };
-    let created = store.create_interview(&plan).await?;
-    if created.is_test {
-        // On failure the dispatcher completes it later; the interview exists either way.
-        if let Err(e) = crate::core::engine::run_test_interview(&ctx.state.engine, created.id).await
-        {
-            tracing::warn!(error = %e, "running a test interview failed");
+    let mut cmd = Schedule::new(company, candidate, agent, scheduled_at);
+    cmd.job = job_id;
+    cmd.new_job = new_job;
+    cmd.new_agent = new_agent;
+    cmd.is_test = input.is_test;
+    cmd.metadata = input.metadata;
+    let created = match interviews::schedule(&ctx.state, cmd).await? {
+        Scheduled::Created(interview) => interview,
+        Scheduled::QuotaExhausted | Scheduled::AlreadyOpen => {
+            return Err(CoreError::Internal("unexpected schedule outcome".into()).into());
         }
-    } else {
-        ctx.state.engine.wake();
-    }
-    let detail = store
-        .get_interview(company, created.id)
+    };
+    let detail = interviews::get(&ctx.state, company, created.id)
         .await?
         .ok_or_else(|| CoreError::Internal("interview vanished after create".into()))?;
-    let results = store.interview_results(company, created.id).await?;
+    let results = interviews::results(&ctx.state, company, created.id).await?;
     Ok((
         StatusCode::CREATED,
         [super::location(&format!("/v1/interviews/{}", created.id))],
@@ -342,9 +301,7 @@ async fn existing_agent(
     let id: AgentId = raw
         .parse()
         .map_err(|_| CoreError::invalid("agentId", "agentId must be a valid UUID"))?;
-    ctx.state
-        .store
-        .get_agent(company, id)
+    catalog::agent(&ctx.state, company, id)
         .await?
         .ok_or_else(|| CoreError::not_found("agent", id).into())
 }
@@ -357,9 +314,7 @@ async fn existing_candidate(
     let id: CandidateId = raw
         .parse()
         .map_err(|_| CoreError::invalid("candidateId", "candidateId must be a valid UUID"))?;
-    ctx.state
-        .store
-        .get_candidate(company, id)
+    candidates::get(&ctx.state, company, id)
         .await?
         .ok_or_else(|| CoreError::not_found("candidate", id).into())
 }
@@ -428,11 +383,7 @@ async fn list(ctx: Ctx) -> Result<Json<Value>, IvError> {
         job_id: uuid_param("jobId")?.map(Into::into),
         status,
     };
-    let found = ctx
-        .state
-        .store
-        .list_interviews(company, &filter, page)
-        .await?;
+    let found = interviews::list(&ctx.state, company, &filter, page).await?;
     let public = ctx.state.config.public_url();
     let items: Vec<InterviewDto> = found
         .items
@@ -459,13 +410,9 @@ async fn list(ctx: Ctx) -> Result<Json<Value>, IvError> {
 async fn show(ctx: Ctx, IvPath(id): IvPath<String>) -> Result<Json<InterviewDto>, IvError> {
     let company = ctx.company(&[Scope::ReadInterviews])?;
     let id = path_uuid(&id, "id")?;
-    match ctx.state.store.get_interview(company, id.into()).await? {
+    match interviews::get(&ctx.state, company, id.into()).await? {
         Some(detail) => {
-            let results = ctx
-                .state
-                .store
-                .interview_results(company, id.into())
-                .await?;
+            let results = interviews::results(&ctx.state, company, id.into()).await?;
             let dto = InterviewDto::new(&detail, &ctx.state.config.public_url());
             Ok(Json(dto.with_results(&results)))
         }

@@ -3,14 +3,15 @@
 
 use super::{Ctx, IvError, IvPath, dto, list_body, page_of, path_uuid};
 use crate::app::AppState;
+use crate::core::auth::ResourceKind;
+use crate::core::catalog::{self, JobFilter};
 use crate::core::error::CoreError;
 use crate::core::validate::{self, Patch};
-use crate::store::{JobFilter, ResourceKind};
 use axum::Json;
 use axum::body::Bytes;
 use axum::http::StatusCode;
 use interviewd_domain::model::Job;
-use interviewd_domain::{CompanyId, JobId, Scope};
+use interviewd_domain::{CompanyId, Scope};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 use utoipa::ToSchema;
@@ -335,19 +336,7 @@ impl JobInput {
         if !matches!(self.title, Patch::Value(_)) {
             return Err(CoreError::invalid("title", "title is required"));
         }
-        let mut job = Job {
-            id: JobId::new(),
-            number: 0,
-            company_id: company,
-            title: String::new(),
-            description: None,
-            status: "OPEN".into(),
-            required_skills: Vec::new(),
-            nice_to_have_skills: Vec::new(),
-            attrs: Map::new(),
-            created_at: now,
-            updated_at: now,
-        };
+        let mut job = Job::new(company, String::new(), now);
         self.apply(&mut job)?;
         Ok(job)
     }
@@ -390,11 +379,7 @@ async fn list(ctx: Ctx) -> Result<Json<Value>, IvError> {
         .non_empty("status")
         .map(|s| validate::one_of("status", s, STATUSES))
         .transpose()?;
-    let found = ctx
-        .state
-        .store
-        .list_jobs(company, &JobFilter { status }, page)
-        .await?;
+    let found = catalog::jobs(&ctx.state, company, &JobFilter { status }, page).await?;
     let items: Vec<Value> = found.items.iter().map(dto::job).collect();
     Ok(Json(list_body(items, found.total, page)))
 }
@@ -431,7 +416,7 @@ async fn create(
     let company = ctx.company(&[Scope::WriteJobs])?;
     let input: JobInput = ctx.body(&body)?;
     let job = input.into_new_job(company, ctx.state.now())?;
-    let job = ctx.state.store.insert_job(&job).await?;
+    let job = catalog::create_job(&ctx.state, &job).await?;
     let body = json!({
         "success": true,
         "data": dto::job(&job),
@@ -444,7 +429,7 @@ async fn create(
 
 async fn load(ctx: &Ctx, company: CompanyId, raw: &str) -> Result<Job, IvError> {
     let id = path_uuid(raw, "id")?;
-    match ctx.state.store.get_job(company, id.into()).await? {
+    match catalog::job(&ctx.state, company, id.into()).await? {
         Some(job) => Ok(job),
         None => Err(ctx.missing(ResourceKind::Job, "job", id, company).await),
     }
@@ -490,7 +475,6 @@ async fn update(ctx: Ctx, IvPath(id): IvPath<String>, body: Bytes) -> Result<Jso
     let mut job = load(&ctx, company, &id).await?;
     let input: JobInput = ctx.body(&body)?;
     input.apply(&mut job)?;
-    job.updated_at = ctx.state.now();
-    ctx.state.store.update_job(&job).await?;
+    catalog::update_job(&ctx.state, &mut job).await?;
     Ok(Json(dto::job(&job)))
 }

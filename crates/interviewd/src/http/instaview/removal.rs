@@ -9,9 +9,9 @@
 
 use super::{Ctx, IvError, IvPath, path_uuid};
 use crate::app::AppState;
+use crate::core::auth::ResourceKind;
 use crate::core::error::CoreError;
-use crate::store::ResourceKind;
-use crate::store::removal::{RemovalRequest, RemovalScope};
+use crate::core::removal::{self, Target};
 use axum::Json;
 use interviewd_domain::{CompanyId, Scope};
 use utoipa_axum::router::OpenApiRouter;
@@ -28,49 +28,17 @@ async fn remove(
     ctx: &Ctx,
     company: CompanyId,
     kind: ResourceKind,
-    resource: &'static str,
     id: uuid::Uuid,
-    action: &'static str,
-    scope: RemovalScope,
+    target: Target,
 ) -> Result<Json<bool>, IvError> {
-    let exists = match kind {
-        ResourceKind::Interview => ctx
-            .state
-            .store
-            .get_interview(company, id.into())
-            .await?
-            .is_some(),
-        ResourceKind::Candidate => ctx
-            .state
-            .store
-            .get_candidate(company, id.into())
-            .await?
-            .is_some(),
-        ResourceKind::Job => ctx.state.store.get_job(company, id.into()).await?.is_some(),
-        _ => false,
-    };
-    if !exists {
-        return Err(ctx.missing(kind, resource, id, company).await);
+    let actor = Some(ctx.principal.key.id);
+    match removal::delete(&ctx.state, company, actor, target).await {
+        Ok(_) => Ok(Json(true)),
+        Err(CoreError::NotFound { resource, .. }) => {
+            Err(ctx.missing(kind, resource, id, company).await)
+        }
+        Err(e) => Err(e.into()),
     }
-    let request = RemovalRequest {
-        company,
-        actor: Some(ctx.principal.key.id),
-        action,
-        scope,
-        now: ctx.state.now(),
-    };
-    let report = ctx.state.store.remove_interviews(&request).await?;
-    if kind == ResourceKind::Interview && report.interviews.is_empty() {
-        // Deleted by a concurrent request between the check and the transaction.
-        return Err(CoreError::not_found(resource, id).into());
-    }
-    tracing::info!(
-        action,
-        interviews = report.interviews.len(),
-        live = report.live_sessions,
-        "removed"
-    );
-    Ok(Json(true))
 }
 
 /// Delete an interview: its recordings, transcript and analysis go with it.
@@ -90,17 +58,8 @@ async fn remove(
 async fn delete_interview(ctx: Ctx, IvPath(raw): IvPath<String>) -> Result<Json<bool>, IvError> {
     let company = ctx.company(&[Scope::DeleteInterviews])?;
     let id = path_uuid(&raw, "id")?;
-    let scope = RemovalScope::Interview(id.into());
-    remove(
-        &ctx,
-        company,
-        ResourceKind::Interview,
-        "interview",
-        id,
-        "interview.delete",
-        scope,
-    )
-    .await
+    let target = Target::Interview(id.into());
+    remove(&ctx, company, ResourceKind::Interview, id, target).await
 }
 
 /// Erase a candidate and every interview of theirs (a data-subject erasure request).
@@ -120,17 +79,8 @@ async fn delete_interview(ctx: Ctx, IvPath(raw): IvPath<String>) -> Result<Json<
 async fn delete_candidate(ctx: Ctx, IvPath(raw): IvPath<String>) -> Result<Json<bool>, IvError> {
     let company = ctx.company(&[Scope::DeleteCandidates])?;
     let id = path_uuid(&raw, "id")?;
-    let scope = RemovalScope::Candidate(id.into());
-    remove(
-        &ctx,
-        company,
-        ResourceKind::Candidate,
-        "candidate",
-        id,
-        "candidate.delete",
-        scope,
-    )
-    .await
+    let target = Target::Candidate(id.into());
+    remove(&ctx, company, ResourceKind::Candidate, id, target).await
 }
 
 /// Delete a job and every interview on it; its candidates stay, unlinked from it.
@@ -150,15 +100,6 @@ async fn delete_candidate(ctx: Ctx, IvPath(raw): IvPath<String>) -> Result<Json<
 async fn delete_job(ctx: Ctx, IvPath(raw): IvPath<String>) -> Result<Json<bool>, IvError> {
     let company = ctx.company(&[Scope::DeleteJobs])?;
     let id = path_uuid(&raw, "id")?;
-    let scope = RemovalScope::Job(id.into());
-    remove(
-        &ctx,
-        company,
-        ResourceKind::Job,
-        "job",
-        id,
-        "job.delete",
-        scope,
-    )
-    .await
+    let target = Target::Job(id.into());
+    remove(&ctx, company, ResourceKind::Job, id, target).await
 }

@@ -64,14 +64,6 @@ pub fn parse_gmt(raw: &str) -> Option<DateTime<Utc>> {
     .map(|t| t.and_utc())
 }
 
-/// Splits `candidate_name` into first name and the rest (the last name).
-pub fn split_name(name: &str) -> (Option<String>, Option<String>) {
-    let mut parts = name.split_whitespace();
-    let first = parts.next().map(str::to_owned);
-    let rest = parts.collect::<Vec<_>>().join(" ");
-    (first, Some(rest).filter(|r| !r.is_empty()))
-}
-
 /// A candidate's display name: first and last name, else the e-mail.
 pub fn full_name(c: &Candidate) -> String {
     let name = [c.first_name.as_deref(), c.last_name.as_deref()]
@@ -128,15 +120,10 @@ mod tests {
     }
 
     #[test]
-    fn dates_and_names_parse() {
+    fn dates_parse() {
         let t = parse_gmt("2025-01-15 10:32").unwrap();
         assert_eq!(t, Utc.with_ymd_and_hms(2025, 1, 15, 10, 32, 0).unwrap());
         assert!(parse_gmt("15/01/2025").is_none());
         assert!(parse_gmt("2025-02-30 10:00").is_none());
-        assert_eq!(
-            split_name("  Ann  van Lee "),
-            (Some("Ann".into()), Some("van Lee".into()))
-        );
-        assert_eq!(split_name("Cher"), (Some("Cher".into()), None));
     }
 }

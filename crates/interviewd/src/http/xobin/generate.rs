@@ -5,13 +5,14 @@
 use super::ctx::{XbCtx, XbPath};
 use super::error::XbError;
 use crate::app::AppState;
+use crate::core::plans;
 use crate::core::validate;
-use crate::store::xobin::{Generation, GenerationStatus as Status};
 use crate::wire::xobin::GenerationStatus;
 use axum::Json;
 use axum::body::Bytes;
 use axum::http::StatusCode;
 use interviewd_domain::Scope;
+use interviewd_domain::views::{Generation, GenerationStatus as Status};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
@@ -110,8 +111,7 @@ async fn generate(
         created_at: now,
         updated_at: now,
     };
-    ctx.state.store.insert_generation(&generation).await?;
-    ctx.state.wakers.generations();
+    plans::queue(&ctx.state, &generation).await?;
     Ok((
         StatusCode::ACCEPTED,
         Json(GenerationQueued {
@@ -139,10 +139,7 @@ async fn status(ctx: XbCtx, XbPath(raw): XbPath) -> Result<Json<GenerationStatus
     let company = ctx.company(&[Scope::ReadJobs])?;
     let id = interviewd_domain::ids::parse_uuid(&raw)
         .map_err(|_| XbError::bad_request("job_id must be a valid UUID"))?;
-    let generation = ctx
-        .state
-        .store
-        .get_generation(company, id)
+    let generation = plans::generation(&ctx.state, company, id)
         .await?
         .ok_or_else(|| XbError::not_found("Generation job", id))?;
     Ok(Json(GenerationStatus::of(&generation)))

@@ -5,24 +5,21 @@
 //! together, and only while the plan's invite quota has room (counted in that transaction).
 
 use super::ctx::XbCtx;
-use super::dto::{parse_gmt, split_name, status_of};
+use super::dto::{parse_gmt, status_of};
 use super::error::XbError;
 use crate::app::AppState;
+use crate::core::candidates::{self, ContactKey};
+use crate::core::catalog;
 use crate::core::error::CoreError;
-use crate::core::keys;
-use crate::core::notices::{self as templates, invite_mail};
+use crate::core::interviews::{self, CandidateWrite, Schedule, Scheduled};
 use crate::core::validate;
-use crate::store::events::{NewEvent, kinds};
-use crate::store::{ContactKey, DynStore, NewInterview, StoreError};
 use axum::Json;
 use axum::body::Bytes;
 use chrono::{DateTime, Utc};
-use interviewd_domain::model::{Agent, Candidate, Company, Interview, Invite, Job};
-use interviewd_domain::{
-    AgentChannel, AgentId, CandidateId, CompanyId, Email, InterviewId, InterviewStatus, Scope,
-};
+use interviewd_domain::model::Candidate;
+use interviewd_domain::{CompanyId, Email, Scope};
 use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value, json};
+use serde_json::Value;
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -163,31 +160,6 @@ fn check(input: &InviteBody, now: DateTime<Utc>) -> Result<InviteRequest, XbErro
     })
 }
 
-/// The job with this number and its agent (`attrs.agentId`); a job without a live agent
-/// is not an AI interview.
-pub async fn ai_interview(
-    store: &DynStore,
-    company: CompanyId,
-    number: i64,
-) -> Result<(Job, Agent), XbError> {
-    let missing = || XbError::not_found("AI interview", number);
-    let job = store
-        .job_by_number(company, number)
-        .await?
-        .ok_or_else(missing)?;
-    let agent_id = job
-        .attrs
-        .get("agentId")
-        .and_then(Value::as_str)
-        .and_then(|s| s.parse::<AgentId>().ok())
-        .ok_or_else(missing)?;
-    let agent = store
-        .get_agent(company, agent_id)
-        .await?
-        .ok_or_else(missing)?;
-    Ok((job, agent))
-}
-
 /// Invite a candidate to an AI interview.
 #[utoipa::path(
     post,
@@ -208,36 +180,35 @@ pub async fn ai_interview(
     )
 )]
 async fn invite(ctx: XbCtx, body: Bytes) -> Result<Json<InviteResponse>, XbError> {
-    let company_id = ctx.company(&[Scope::WriteInterviews, Scope::WriteCandidates])?;
+    let company = ctx.company(&[Scope::WriteInterviews, Scope::WriteCandidates])?;
     let input: InviteBody = ctx.body(&body)?;
     let now = ctx.state.now();
     let request = check(&input, now)?;
-    let store = &ctx.state.store;
-    let (job, agent) = ai_interview(store, company_id, request.ai_interview_id).await?;
-    let company = store
-        .get_company(company_id)
-        .await?
-        .ok_or_else(|| CoreError::Internal("acting company not found".into()))?;
-    let quota = i64::from(company.plan.invite_quota());
-    let public_url = ctx.state.config.public_url();
+    let (job, agent) = catalog::ai_interview(&ctx.state, company, request.ai_interview_id).await?;
     // A concurrent invite may create the same new candidate first; the second try finds it.
     let mut tries = 0;
     let interview = loop {
         tries += 1;
-        let plan = plan_invite(store, &company, &job, &agent, &request, now).await?;
-        let link = format!("{public_url}/i/{}", plan.interview.invite.token);
-        let mail = request
-            .send_mail
-            .then(|| mail_for(&company, &job, &plan.interview, &request, &link, now));
-        match store.create_invite(&plan, quota, mail.as_ref()).await {
-            Ok(Some(interview)) => {
-                if mail.is_some() {
-                    ctx.state.wakers.mail();
-                }
-                break interview;
+        let candidate = invited_candidate(&ctx, company, &request, now).await?;
+        let mut cmd = Schedule::new(
+            company,
+            candidate,
+            agent.clone(),
+            request.starts_at.map_or(now, |s| s.max(now)),
+        );
+        cmd.job = Some(job.id);
+        cmd.invite_starts_at = request.starts_at;
+        cmd.invite_expires_at = request.expires_at;
+        cmd.custom_field_id = request.custom_field_id.clone();
+        cmd.send_invite = request.send_mail;
+        cmd.within_quota = true;
+        match interviews::schedule(&ctx.state, cmd).await {
+            Ok(Scheduled::Created(interview)) => break interview,
+            Ok(Scheduled::QuotaExhausted) => return Err(XbError::invites_exhausted()),
+            Ok(Scheduled::AlreadyOpen) => {
+                return Err(CoreError::Internal("unexpected schedule outcome".into()).into());
             }
-            Ok(None) => return Err(XbError::invites_exhausted()),
-            Err(StoreError::Conflict { field: "email" }) if tries < 2 => continue,
+            Err(CoreError::Conflict { field, .. }) if field == "email" && tries < 2 => continue,
             Err(e) => return Err(e.into()),
         }
     };
@@ -246,132 +217,29 @@ async fn invite(ctx: XbCtx, body: Bytes) -> Result<Json<InviteResponse>, XbError
         ai_interview_id: job.number,
         ai_interview_name: job.title,
         response_id: interview.number,
-        invite_link: format!("{public_url}/i/{}", interview.invite.token),
+        invite_link: interviews::invite_link(&ctx.state, &interview),
         name: request.name,
         status: status_of(interview.status, &interview.invite, now),
         custom_field_id: request.custom_field_id,
     }))
 }
 
-/// The writes of one invite: the candidate (new, or linked to the job when not yet), the
-/// interview and its `interview.scheduled` event.
-async fn plan_invite(
-    store: &DynStore,
-    company: &Company,
-    job: &Job,
-    agent: &Agent,
-    request: &InviteRequest,
-    now: DateTime<Utc>,
-) -> Result<NewInterview, XbError> {
-    let existing = store
-        .find_candidate(company.id, &ContactKey::Email(request.email.clone()))
-        .await?;
-    let (candidate_id, new_candidate, link) = match existing {
-        Some(c) => {
-            let link = (!c.job_ids.contains(&job.id)).then_some((c.id, job.id));
-            (c.id, None, link)
-        }
-        None => {
-            let candidate = new_candidate(company.id, job, request, now);
-            (candidate.id, Some(candidate), None)
-        }
-    };
-    let interview = Interview {
-        id: InterviewId::new(),
-        number: 0,
-        company_id: company.id,
-        candidate_id,
-        job_id: Some(job.id),
-        agent_id: agent.id,
-        channel: AgentChannel::Online,
-        status: InterviewStatus::Scheduled,
-        scheduled_at: request.starts_at.map_or(now, |s| s.max(now)),
-        started_at: None,
-        finished_at: None,
-        is_test: false,
-        metadata: Map::new(),
-        invite: Invite {
-            token: keys::random_token(24).map_err(|e| CoreError::Internal(e.to_string()))?,
-            sent_at: now,
-            starts_at: request.starts_at,
-            expires_at: request.expires_at,
-            revoked_at: None,
-            custom_field_id: request.custom_field_id.clone(),
-        },
-        created_at: now,
-        updated_at: now,
-    };
-    let scheduled = NewEvent::new(
-        company.id,
-        Some(interview.id),
-        kinds::INTERVIEW_SCHEDULED,
-        json!({
-            "interviewId": interview.id.to_string(),
-            "candidateId": candidate_id.to_string(),
-            "jobId": job.id.to_string(),
-            "status": interview.status.as_str(),
-            "scheduledAt": interviewd_domain::time::rfc3339(interview.scheduled_at),
-        }),
-        now,
-    );
-    Ok(NewInterview {
-        new_job: None,
-        new_agent: None,
-        new_candidate,
-        link_candidate_to_job: link,
-        interview,
-        first_attempt: None,
-        events: vec![scheduled],
-    })
-}
-
-fn new_candidate(
+/// The invited candidate: the company's candidate with this e-mail (unchanged), or a new one
+/// named as the invite says.
+async fn invited_candidate(
+    ctx: &XbCtx,
     company: CompanyId,
-    job: &Job,
     request: &InviteRequest,
     now: DateTime<Utc>,
-) -> Candidate {
-    let (first_name, last_name) = split_name(&request.name);
-    Candidate {
-        id: CandidateId::new(),
-        number: 0,
-        company_id: company,
-        first_name,
-        last_name,
-        email: Some(request.email.clone()),
-        phone: None,
-        ext_id: None,
-        status: "APPLIED".into(),
-        gdpr_expiry_date: None,
-        metadata: Map::new(),
-        custom_fields: Vec::new(),
-        job_ids: vec![job.id],
-        created_at: now,
-        updated_at: now,
-    }
-}
-
-fn mail_for(
-    company: &Company,
-    job: &Job,
-    interview: &Interview,
-    request: &InviteRequest,
-    link: &str,
-    now: DateTime<Utc>,
-) -> crate::store::delivery::NewMail {
-    let content = templates::Invite {
-        candidate_name: Some(&request.name),
-        job_title: Some(&job.title),
-        company_name: &company.name,
-        invite_link: link,
-        starts_at: request.starts_at,
-        expires_at: request.expires_at,
-    };
-    invite_mail(
-        company.id,
-        interview.id,
-        request.email.as_str(),
-        &content,
-        now,
-    )
+) -> Result<CandidateWrite, XbError> {
+    let key = ContactKey::Email(request.email.clone());
+    Ok(match candidates::find(&ctx.state, company, &key).await? {
+        Some(existing) => CandidateWrite::Existing(existing),
+        None => {
+            let mut candidate = Candidate::new(company, now);
+            (candidate.first_name, candidate.last_name) = candidates::split_name(&request.name);
+            candidate.email = Some(request.email.clone());
+            CandidateWrite::New(candidate)
+        }
+    })
 }

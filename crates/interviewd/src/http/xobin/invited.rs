@@ -4,8 +4,8 @@
 use super::ctx::{XbCtx, XbPath, int_id};
 use super::dto::{http_date, invite_status};
 use super::error::XbError;
-use super::invite::ai_interview;
 use crate::app::AppState;
+use crate::core::{catalog, interviews};
 use axum::Json;
 use interviewd_domain::Scope;
 use serde::Serialize;
@@ -45,9 +45,9 @@ struct Invited {
 async fn invited(ctx: XbCtx, XbPath(raw): XbPath) -> Result<Json<Vec<Invited>>, XbError> {
     let company = ctx.company(&[Scope::ReadInterviews])?;
     let number = int_id(&raw, "ai_interview_id")?;
-    let (job, _) = ai_interview(&ctx.state.store, company, number).await?;
+    let (job, _) = catalog::ai_interview(&ctx.state, company, number).await?;
     let now = ctx.state.now();
-    let invites = ctx.state.store.invites_of_job(company, job.id).await?;
+    let invites = interviews::invites_of_job(&ctx.state, company, job.id).await?;
     let items = invites
         .iter()
         .map(|i| Invited {

@@ -7,10 +7,11 @@ use super::ctx::{XbCtx, XbPath, int_id};
 use super::dto::{completed_date, full_name, status_of};
 use super::error::XbError;
 use crate::app::AppState;
-use crate::store::{InterviewDetail, StoreResult};
+use crate::core::interviews;
 use axum::Json;
 use interviewd_domain::model::Job;
-use interviewd_domain::{AgentChannel, CompanyId, InterviewStatus, Scope};
+use interviewd_domain::views::{InterviewDetail, InterviewReport};
+use interviewd_domain::{AgentChannel, InterviewStatus, Scope};
 use interviewd_voice::Role;
 use interviewd_voice::analysis::Analysis;
 use serde_json::{Map, Value, json};
@@ -54,13 +55,10 @@ async fn by_response(ctx: XbCtx, XbPath(raw): XbPath) -> Result<Json<Value>, XbE
     let company = ctx.company(&[Scope::ReadInterviews])?;
     check_downloadable(&ctx)?;
     let number = int_id(&raw, "response_id")?;
-    let detail = ctx
-        .state
-        .store
-        .interview_by_number(company, number)
+    let detail = interviews::by_number(&ctx.state, company, number)
         .await?
         .ok_or_else(|| XbError::not_found("Response", number))?;
-    Ok(Json(report(&ctx, company, &detail).await?))
+    Ok(Json(report(&ctx, detail).await?))
 }
 
 /// The report of the newest response carrying a `custom_field_id`.
@@ -86,23 +84,31 @@ async fn by_custom_field(ctx: XbCtx) -> Result<Json<Value>, XbError> {
         .query
         .non_empty("custom_field_id")
         .ok_or_else(|| XbError::bad_request("custom_field_id or a response_id is required"))?;
-    let detail = ctx
-        .state
-        .store
-        .interview_by_custom_field(company, custom_field_id)
+    let detail = interviews::by_custom_field(&ctx.state, company, custom_field_id)
         .await?
         .ok_or_else(|| XbError::not_found("Response", custom_field_id))?;
-    Ok(Json(report(&ctx, company, &detail).await?))
+    Ok(Json(report(&ctx, detail).await?))
 }
 
-async fn report(ctx: &XbCtx, company: CompanyId, detail: &InterviewDetail) -> StoreResult<Value> {
-    let store = &ctx.state.store;
+async fn report(ctx: &XbCtx, detail: InterviewDetail) -> Result<Value, XbError> {
+    let completed = detail.interview.status == InterviewStatus::Completed;
+    let report = interviews::report(&ctx.state, detail, completed).await?;
+    Ok(report_json(
+        &ctx.state.config.public_url(),
+        &report,
+        ctx.state.now(),
+    ))
+}
+
+fn report_json(
+    public_url: &str,
+    report: &InterviewReport,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Value {
+    let detail = &report.detail;
     let interview = &detail.interview;
-    let job = match interview.job_id {
-        Some(id) => store.get_job(company, id).await?,
-        None => None,
-    };
-    let candidate = store.get_candidate(company, interview.candidate_id).await?;
+    let job = &report.job;
+    let candidate = &report.candidate;
     let mut body = json!({
         "ai_interview_id": job.as_ref().map(|j| j.number),
         "ai_interview_name": job.as_ref().map(|j| j.title.clone()),
@@ -110,15 +116,14 @@ async fn report(ctx: &XbCtx, company: CompanyId, detail: &InterviewDetail) -> St
         "candidate_id": candidate.as_ref().map(|c| c.number),
         "candidate_name": candidate.as_ref().map(full_name),
         "custom_field_id": interview.invite.custom_field_id,
-        "invite_status": status_of(interview.status, &interview.invite, ctx.state.now()),
+        "invite_status": status_of(interview.status, &interview.invite, now),
         "response_id": interview.number,
     });
     if interview.status != InterviewStatus::Completed {
-        return Ok(body);
+        return body;
     }
-    let results = store.interview_results(company, interview.id).await?;
+    let results = &report.results;
     let analysis = results.analysis.as_ref().map(|a| &a.analysis);
-    let public_url = ctx.state.config.public_url();
     let started = interview.started_at.unwrap_or(interview.scheduled_at);
     let mode = match interview.channel {
         AgentChannel::Online => "text",
@@ -182,7 +187,7 @@ async fn report(ctx: &XbCtx, company: CompanyId, detail: &InterviewDetail) -> St
     for (key, value) in fields {
         body[key] = value;
     }
-    Ok(body)
+    body
 }
 
 /// A 1–5 score as a percentage (0–100).

@@ -16,14 +16,13 @@
 use super::ctx::XbCtx;
 use super::error::XbError;
 use crate::app::AppState;
-use crate::core::notices::{Revocation, revocation};
-use crate::store::delivery::{MailKind, NewMail};
-use crate::store::removal::{RevokeOutcome, RevokeRequest};
+use crate::core::error::CoreError;
+use crate::core::removal::{self, RevokeOutcome};
 use axum::Json;
 use axum::body::Bytes;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use interviewd_domain::{CompanyId, Scope};
+use interviewd_domain::Scope;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::ToSchema;
@@ -82,54 +81,6 @@ fn status(code: StatusCode, status: &'static str, message: &'static str) -> Resp
     (code, Json(body)).into_response()
 }
 
-/// The notice for the candidate of interview `number`, if they have an e-mail address.
-async fn notice(ctx: &XbCtx, company: CompanyId, number: i64) -> Result<Option<NewMail>, XbError> {
-    let store = &ctx.state.store;
-    let Some(detail) = store.interview_by_number(company, number).await? else {
-        return Ok(None);
-    };
-    let i = &detail.interview;
-    let Some(candidate) = store.get_candidate(company, i.candidate_id).await? else {
-        return Ok(None);
-    };
-    let Some(email) = candidate.email.as_ref() else {
-        return Ok(None);
-    };
-    let job = match i.job_id {
-        Some(job) => store.get_job(company, job).await?,
-        None => None,
-    };
-    let company_name = store
-        .get_company(company)
-        .await?
-        .map(|c| c.name)
-        .unwrap_or_default();
-    let name = [
-        candidate.first_name.as_deref(),
-        candidate.last_name.as_deref(),
-    ]
-    .into_iter()
-    .flatten()
-    .collect::<Vec<_>>()
-    .join(" ");
-    let rendered = revocation(&Revocation {
-        candidate_name: Some(name.as_str()).filter(|n| !n.is_empty()),
-        job_title: job.as_ref().map(|j| j.title.as_str()),
-        company_name: &company_name,
-    });
-    Ok(Some(NewMail {
-        id: uuid::Uuid::now_v7(),
-        company_id: Some(company),
-        interview_id: Some(i.id),
-        kind: MailKind::RevocationNotice,
-        to: email.as_str().to_owned(),
-        subject: rendered.subject,
-        body: rendered.body,
-        created_at: ctx.state.now(),
-    }))
-}
-
-/// `FAILED` (HTTP 503): nothing was changed; safe to retry.
 fn unavailable() -> Response {
     status(
         StatusCode::SERVICE_UNAVAILABLE,
@@ -157,7 +108,7 @@ async fn revoke(ctx: Result<XbCtx, XbError>, body: Bytes) -> Result<Response, Xb
     // revoke could not be completed, so the answer is FAILED rather than a generic 503.
     let ctx = match ctx {
         Ok(ctx) => ctx,
-        Err(XbError::Core(crate::core::error::CoreError::Unavailable)) => return Ok(unavailable()),
+        Err(XbError::Core(CoreError::Unavailable)) => return Ok(unavailable()),
         Err(e) => return Err(e),
     };
     let company = ctx.company(&[Scope::WriteInterviews])?;
@@ -168,29 +119,11 @@ async fn revoke(ctx: Result<XbCtx, XbError>, body: Bytes) -> Result<Response, Xb
     let input: Body = ctx.body(&body)?;
     let id = response_id(&input.response_id)?;
     let notify = input.notify_candidate.unwrap_or(false);
-    let failed = unavailable;
-    let mail = if notify {
-        match notice(&ctx, company, id).await {
-            Ok(mail) => mail,
-            Err(XbError::Core(crate::core::error::CoreError::Unavailable)) => return Ok(failed()),
-            Err(e) => return Err(e),
-        }
-    } else {
-        None
-    };
-    let request = RevokeRequest {
-        company,
-        actor: Some(ctx.principal.key.id),
-        response_id: id,
-        notify,
-        now: ctx.state.now(),
-    };
-    let outcome = match ctx.state.store.revoke_invite(&request, mail.as_ref()).await {
+    let actor = Some(ctx.principal.key.id);
+    let outcome = match removal::revoke(&ctx.state, company, actor, id, notify).await {
         Ok(outcome) => outcome,
-        Err(err) => {
-            tracing::error!(error = %err, "revoke failed; nothing was changed");
-            return Ok(failed());
-        }
+        Err(CoreError::Unavailable | CoreError::Internal(_)) => return Ok(unavailable()),
+        Err(e) => return Err(e.into()),
     };
     Ok(match outcome {
         RevokeOutcome::NotFound => return Err(XbError::not_found("Response", id)),

@@ -1,7 +1,7 @@
 //! Jobs and agents.
 
 use super::{Conn, Db, Pool};
-use crate::store::rows::{AgentRow, JobRow, to_json};
+use crate::store::rows::{AgentRow, JobRow, job_attrs, to_json};
 use crate::store::{JobFilter, StoreResult};
 use crate::{agent_cols, job_cols};
 use chrono::{DateTime, Utc};
@@ -21,7 +21,7 @@ pub async fn insert_job(conn: &mut Conn, j: &Job) -> StoreResult<Job> {
     .bind(&j.status)
     .bind(to_json(&j.required_skills))
     .bind(to_json(&j.nice_to_have_skills))
-    .bind(to_json(&j.attrs))
+    .bind(to_json(&job_attrs(j)))
     .bind(to_millis(j.created_at))
     .bind(to_millis(j.updated_at))
     .fetch_one(conn)
@@ -92,7 +92,7 @@ pub async fn update_job(pool: &Pool, j: &Job) -> StoreResult<()> {
     .bind(&j.status)
     .bind(to_json(&j.required_skills))
     .bind(to_json(&j.nice_to_have_skills))
-    .bind(to_json(&j.attrs))
+    .bind(to_json(&job_attrs(j)))
     .bind(to_millis(j.updated_at))
     .execute(pool)
     .await?;

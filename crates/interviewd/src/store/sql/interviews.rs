@@ -1,13 +1,13 @@
 //! Interviews and their call attempts, and [`lock`], the lock order every transaction follows.
 
 use super::{Conn, Db, Pool, ROW_LOCKS};
-use super::{DbStore, candidates, catalog};
+use super::{DbStore, candidates, catalog, tenants};
 use crate::store::rows::{AttemptRow, InterviewRow, to_json};
-use crate::store::{InterviewDetail, InterviewFilter, NewInterview, StoreResult};
+use crate::store::{Created, InterviewDetail, InterviewFilter, NewInterview, StoreResult};
 use crate::{attempt_cols, interview_cols};
 use interviewd_domain::model::{CallAttempt, Interview};
 use interviewd_domain::time::to_millis;
-use interviewd_domain::{AttemptId, CompanyId, InterviewId, PageRequest};
+use interviewd_domain::{AttemptId, CandidateId, CompanyId, InterviewId, JobId, PageRequest};
 use std::collections::HashMap;
 use uuid::Uuid;
 
@@ -69,8 +69,19 @@ pub async fn insert_interview(conn: &mut Conn, i: &Interview) -> StoreResult<i64
     .await?)
 }
 
-pub async fn create(store: &DbStore, plan: &NewInterview) -> StoreResult<Interview> {
+pub async fn create(store: &DbStore, plan: &NewInterview) -> StoreResult<Created> {
     let mut tx = store.write_tx().await?;
+    let company = plan.interview.company_id;
+    if plan.quota.is_some() || plan.unless_open_on_job {
+        // Interviews of one company are created one at a time (across processes), so two
+        // cannot both pass a check below.
+        tenants::lock_company(&mut tx, company).await?;
+    }
+    if let Some(quota) = plan.quota
+        && open_invites(&mut *tx, company).await? >= quota
+    {
+        return Ok(Created::QuotaExhausted);
+    }
     if let Some(job) = &plan.new_job {
         catalog::insert_job(&mut tx, job).await?;
     }
@@ -80,6 +91,9 @@ pub async fn create(store: &DbStore, plan: &NewInterview) -> StoreResult<Intervi
     if let Some(candidate) = &plan.new_candidate {
         candidates::insert(&mut tx, candidate).await?;
     }
+    if let Some(candidate) = &plan.changed_candidate {
+        candidates::update(&mut tx, candidate).await?;
+    }
     if let Some((candidate, job)) = plan.link_candidate_to_job {
         sqlx::query(
             "INSERT INTO candidate_jobs (candidate_id, job_id, company_id, created_at) VALUES ($1, $2, $3, $4) \
@@ -87,10 +101,17 @@ pub async fn create(store: &DbStore, plan: &NewInterview) -> StoreResult<Intervi
         )
         .bind(candidate.uuid())
         .bind(job.uuid())
-        .bind(plan.interview.company_id.uuid())
+        .bind(company.uuid())
         .bind(to_millis(plan.interview.created_at))
         .execute(&mut *tx)
         .await?;
+    }
+    if plan.unless_open_on_job
+        && let Some(job) = plan.interview.job_id
+        && has_open_interview(&mut tx, company, plan.interview.candidate_id, job).await?
+    {
+        tx.commit().await?;
+        return Ok(Created::AlreadyOpen);
     }
     let number = insert_interview(&mut tx, &plan.interview).await?;
     if let Some(attempt) = &plan.first_attempt {
@@ -99,11 +120,33 @@ pub async fn create(store: &DbStore, plan: &NewInterview) -> StoreResult<Intervi
     for event in &plan.events {
         super::events::insert(&mut tx, event).await?;
     }
+    if let Some(mail) = &plan.mail {
+        super::delivery::enqueue_mail(&mut tx, mail).await?;
+    }
     tx.commit().await?;
-    Ok(Interview {
+    Ok(Created::Interview(Interview {
         number,
         ..plan.interview.clone()
-    })
+    }))
+}
+
+/// Whether the candidate has a SCHEDULED or IN_PROGRESS interview on the job.
+async fn has_open_interview(
+    conn: &mut Conn,
+    company: CompanyId,
+    candidate: CandidateId,
+    job: JobId,
+) -> StoreResult<bool> {
+    let found: Option<i64> = sqlx::query_scalar(
+        "SELECT 1 FROM interviews WHERE company_id = $1 AND candidate_id = $2 AND job_id = $3 \
+         AND status IN ('SCHEDULED', 'IN_PROGRESS') LIMIT 1",
+    )
+    .bind(company.uuid())
+    .bind(candidate.uuid())
+    .bind(job.uuid())
+    .fetch_optional(&mut *conn)
+    .await?;
+    Ok(found.is_some())
 }
 
 pub async fn attempts_of<'e, E: sqlx::Executor<'e, Database = Db>>(
@@ -314,12 +357,16 @@ pub async fn by_custom_field(
     detail_of(pool, row).await
 }
 
-pub async fn open_invites(pool: &Pool, company: CompanyId) -> StoreResult<i64> {
+/// Invites that count against the plan quota: not revoked, not finished.
+pub async fn open_invites<'e, E: sqlx::Executor<'e, Database = Db>>(
+    exec: E,
+    company: CompanyId,
+) -> StoreResult<i64> {
     Ok(sqlx::query_scalar(
         "SELECT COUNT(*) FROM interviews WHERE company_id = $1 AND invite_revoked_at IS NULL \
          AND status IN ('SCHEDULED', 'IN_PROGRESS')",
     )
     .bind(company.uuid())
-    .fetch_one(pool)
+    .fetch_one(exec)
     .await?)
 }

@@ -2,12 +2,12 @@
 
 use super::{DbStore, MIGRATOR, candidates, catalog, interviews, removal, tenants};
 use crate::store::{
-    CandidateCounts, CandidateFilter, CompanyScope, ContactKey, InterviewDetail, InterviewFilter,
-    JobFilter, NewInterview, Page, ResourceKind, Store, StoreResult, WakeUp,
+    CandidateCounts, CandidateFilter, CompanyScope, ContactKey, Created, InterviewDetail,
+    InterviewFilter, JobFilter, NewInterview, Page, ResourceKind, Store, StoreResult, WakeUp,
 };
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use interviewd_domain::model::{Agent, ApiKey, Candidate, Company, Interview, Job};
+use interviewd_domain::model::{Agent, ApiKey, Candidate, Company, Job};
 use interviewd_domain::{
     AgentId, CandidateId, CompanyId, InterviewId, JobId, KeyId, PageRequest, Plan,
 };
@@ -123,6 +123,15 @@ impl Store for DbStore {
         tx.commit().await?;
         Ok(job)
     }
+    async fn create_job_with_agent(&self, job: &Job, agent: Option<&Agent>) -> StoreResult<Job> {
+        let mut tx = self.write_tx().await?;
+        if let Some(agent) = agent {
+            catalog::insert_agent(&mut tx, agent).await?;
+        }
+        let job = catalog::insert_job(&mut tx, job).await?;
+        tx.commit().await?;
+        Ok(job)
+    }
     async fn get_job(&self, company: CompanyId, id: JobId) -> StoreResult<Option<Job>> {
         catalog::get_job(&self.pool, company, id).await
     }
@@ -220,7 +229,7 @@ impl Store for DbStore {
         candidates::counts(&self.pool, company, id).await
     }
 
-    async fn create_interview(&self, plan: &NewInterview) -> StoreResult<Interview> {
+    async fn create_interview(&self, plan: &NewInterview) -> StoreResult<Created> {
         interviews::create(self, plan).await
     }
     async fn get_interview(

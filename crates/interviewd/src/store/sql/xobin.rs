@@ -1,15 +1,13 @@
 //! The SQL side of [`crate::store::xobin::XobinStore`].
 
 use super::Conn;
-use super::{DbStore, candidates, catalog, delivery, events, interviews, tenants};
-use crate::store::delivery::NewMail;
+use super::{DbStore, catalog};
 use crate::store::xobin::{
     Generation, GenerationOutcome, GenerationStatus, InviteSummary, XobinStore,
 };
-use crate::store::{NewInterview, StoreError, StoreResult};
+use crate::store::{StoreError, StoreResult};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use interviewd_domain::model::Interview;
 use interviewd_domain::time::{from_millis, to_millis};
 use interviewd_domain::{CompanyId, JobId};
 use uuid::Uuid;
@@ -70,51 +68,6 @@ async fn generation_by_id(conn: &mut Conn, id: Uuid) -> StoreResult<Option<Gener
     .fetch_optional(conn)
     .await?;
     generation(row)
-}
-
-/// Invites that count against the plan quota: the rule of `interviews::open_invites`,
-/// evaluated inside the caller's transaction.
-async fn open_invites(conn: &mut Conn, company: CompanyId) -> StoreResult<i64> {
-    Ok(sqlx::query_scalar(
-        "SELECT COUNT(*) FROM interviews WHERE company_id = $1 AND invite_revoked_at IS NULL \
-         AND status IN ('SCHEDULED', 'IN_PROGRESS')",
-    )
-    .bind(company.uuid())
-    .fetch_one(conn)
-    .await?)
-}
-
-/// The writes of `interviews::create`, on the caller's transaction.
-async fn write_interview(conn: &mut Conn, plan: &NewInterview) -> StoreResult<i64> {
-    if let Some(job) = &plan.new_job {
-        catalog::insert_job(conn, job).await?;
-    }
-    if let Some(agent) = &plan.new_agent {
-        catalog::insert_agent(conn, agent).await?;
-    }
-    if let Some(candidate) = &plan.new_candidate {
-        candidates::insert(conn, candidate).await?;
-    }
-    if let Some((candidate, job)) = plan.link_candidate_to_job {
-        sqlx::query(
-            "INSERT INTO candidate_jobs (candidate_id, job_id, company_id, created_at) VALUES ($1, $2, $3, $4) \
-             ON CONFLICT (candidate_id, job_id) DO NOTHING",
-        )
-        .bind(candidate.uuid())
-        .bind(job.uuid())
-        .bind(plan.interview.company_id.uuid())
-        .bind(to_millis(plan.interview.created_at))
-        .execute(&mut *conn)
-        .await?;
-    }
-    let number = interviews::insert_interview(conn, &plan.interview).await?;
-    if let Some(attempt) = &plan.first_attempt {
-        interviews::insert_attempt(conn, attempt).await?;
-    }
-    for event in &plan.events {
-        events::insert(conn, event).await?;
-    }
-    Ok(number)
 }
 
 #[async_trait]
@@ -254,30 +207,6 @@ impl XobinStore for DbStore {
         .execute(self.pool())
         .await?;
         Ok(())
-    }
-
-    async fn create_invite(
-        &self,
-        plan: &NewInterview,
-        quota: i64,
-        mail: Option<&NewMail>,
-    ) -> StoreResult<Option<Interview>> {
-        let mut tx = self.write_tx().await?;
-        // Invites of one company are created one at a time (across processes), so two cannot
-        // both pass the quota check.
-        tenants::lock_company(&mut tx, plan.interview.company_id).await?;
-        if open_invites(&mut tx, plan.interview.company_id).await? >= quota {
-            return Ok(None);
-        }
-        let number = write_interview(&mut tx, plan).await?;
-        if let Some(mail) = mail {
-            delivery::enqueue_mail(&mut tx, mail).await?;
-        }
-        tx.commit().await?;
-        Ok(Some(Interview {
-            number,
-            ..plan.interview.clone()
-        }))
     }
 
     async fn invites_of_job(

@@ -1,0 +1,245 @@
+//! The three removal operations of the seeds, and InstaView's candidate and job deletions,
+//! for every surface. Each resolves what it removes in the acting company, then hands the
+//! one deletion path ([`crate::store::Store::remove_interviews`]) or the revoke
+//! ([`crate::store::Store::revoke_invite`], decided by
+//! [`interviewd_domain::removal::decide_revoke`]) a request that it applies in one
+//! transaction. `docs/removal.md` has the behaviour for each status.
+
+use super::CoreError;
+use super::notices::{Revocation, revocation_mail};
+use crate::app::AppState;
+use crate::store::delivery::NewMail;
+use crate::store::removal::{RemovalRequest, RevokeRequest};
+use interviewd_domain::model::Candidate;
+use interviewd_domain::{CandidateId, CompanyId, InterviewId, JobId, KeyId};
+
+pub use crate::store::ContactKey;
+pub use crate::store::removal::{RemovalReport, RemovalScope, RevokeOutcome};
+
+/// What an InstaView-style deletion removes.
+#[derive(Clone, Copy, Debug)]
+pub enum Target {
+    /// One interview.
+    Interview(InterviewId),
+    /// The candidate and every interview of theirs.
+    Candidate(CandidateId),
+    /// The job, every interview on it and every candidate's link to it.
+    Job(JobId),
+}
+
+impl Target {
+    fn resource(self) -> &'static str {
+        match self {
+            Self::Interview(_) => "interview",
+            Self::Candidate(_) => "candidate",
+            Self::Job(_) => "job",
+        }
+    }
+
+    fn action(self) -> &'static str {
+        match self {
+            Self::Interview(_) => "interview.delete",
+            Self::Candidate(_) => "candidate.delete",
+            Self::Job(_) => "job.delete",
+        }
+    }
+}
+
+/// Deletes `target` in `company` through the one deletion path. `NotFound` when it does not
+/// exist in the company (or was removed already).
+pub async fn delete(
+    state: &AppState,
+    company: CompanyId,
+    actor: Option<KeyId>,
+    target: Target,
+) -> Result<RemovalReport, CoreError> {
+    let store = &state.store;
+    let (exists, id, scope) = match target {
+        Target::Interview(id) => (
+            store.get_interview(company, id).await?.is_some(),
+            id.to_string(),
+            RemovalScope::Interview(id),
+        ),
+        Target::Candidate(id) => (
+            store.get_candidate(company, id).await?.is_some(),
+            id.to_string(),
+            RemovalScope::Candidate(id),
+        ),
+        Target::Job(id) => (
+            store.get_job(company, id).await?.is_some(),
+            id.to_string(),
+            RemovalScope::Job(id),
+        ),
+    };
+    if !exists {
+        return Err(CoreError::not_found(target.resource(), id));
+    }
+    let report = apply(state, company, actor, target.action(), scope).await?;
+    if matches!(target, Target::Interview(_)) && report.interviews.is_empty() {
+        return Err(CoreError::not_found(target.resource(), id));
+    }
+    Ok(report)
+}
+
+/// Removes the contact named by `identifiers` and all their interviews from the job
+/// opening `job` (Alpharun); the contact stays. Each identifier is `(field, key)`, the key
+/// `None` when the field is well-formed but can name nobody. All must name the same contact
+/// (else `Validation` on the field that differs); an unknown contact, or one with no
+/// interview on the opening, is `NotFound` and changes nothing.
+pub async fn remove_from_opening(
+    state: &AppState,
+    company: CompanyId,
+    actor: Option<KeyId>,
+    job: JobId,
+    identifiers: &[(&'static str, Option<ContactKey>)],
+) -> Result<RemovalReport, CoreError> {
+    let contact = resolve_one(state, company, identifiers).await?;
+    let scope = RemovalScope::CandidateOnJob {
+        candidate: contact.id,
+        job,
+    };
+    // Nothing is removed (or unlinked) when the contact has no interview on the opening.
+    let report = apply(state, company, actor, "candidate.remove_from_job", scope).await?;
+    if report.interviews.is_empty() {
+        return Err(CoreError::not_found("interview", contact.id));
+    }
+    Ok(report)
+}
+
+/// The one contact every identifier names.
+async fn resolve_one(
+    state: &AppState,
+    company: CompanyId,
+    identifiers: &[(&'static str, Option<ContactKey>)],
+) -> Result<Candidate, CoreError> {
+    let mut contact: Option<Candidate> = None;
+    for (field, key) in identifiers {
+        let found = match key {
+            Some(key) => state.store.find_candidate(company, key).await?,
+            None => None,
+        };
+        let found = found.ok_or_else(|| CoreError::not_found("contact", *field))?;
+        match &contact {
+            None => contact = Some(found),
+            Some(c) if c.id == found.id => {}
+            Some(_) => {
+                return Err(CoreError::invalid(
+                    *field,
+                    "the identifiers given name different contacts",
+                ));
+            }
+        }
+    }
+    contact.ok_or_else(|| {
+        CoreError::invalid(
+            "contact_id",
+            "at least one of contact_id, email or phone_number is required",
+        )
+    })
+}
+
+async fn apply(
+    state: &AppState,
+    company: CompanyId,
+    actor: Option<KeyId>,
+    action: &'static str,
+    scope: RemovalScope,
+) -> Result<RemovalReport, CoreError> {
+    let request = RemovalRequest {
+        company,
+        actor,
+        action,
+        scope,
+        now: state.now(),
+    };
+    let report = state.store.remove_interviews(&request).await?;
+    tracing::info!(
+        action,
+        interviews = report.interviews.len(),
+        live = report.live_sessions,
+        "removed"
+    );
+    // Events were written (`interview.deleted`, …); slots may have come back.
+    state.wakers.webhooks();
+    state.wakers.engine();
+    Ok(report)
+}
+
+/// Revokes the invite of the interview numbered `response_id` (Xobin), with a notice to the
+/// candidate queued in the same transaction when `notify` is set and the candidate has an
+/// e-mail address. Any failure to complete is an error and nothing was changed.
+pub async fn revoke(
+    state: &AppState,
+    company: CompanyId,
+    actor: Option<KeyId>,
+    response_id: i64,
+    notify: bool,
+) -> Result<RevokeOutcome, CoreError> {
+    let mail = if notify {
+        notice(state, company, response_id).await?
+    } else {
+        None
+    };
+    let request = RevokeRequest {
+        company,
+        actor,
+        response_id,
+        notify,
+        now: state.now(),
+    };
+    let outcome = state
+        .store
+        .revoke_invite(&request, mail.as_ref())
+        .await
+        .map_err(|e| {
+            tracing::error!(error = %e, "revoke failed; nothing was changed");
+            CoreError::Unavailable
+        })?;
+    if outcome == RevokeOutcome::Revoked {
+        state.wakers.webhooks();
+        state.wakers.mail();
+    }
+    Ok(outcome)
+}
+
+/// The revocation notice for the candidate of the interview numbered `number`, if they have
+/// an e-mail address.
+async fn notice(
+    state: &AppState,
+    company: CompanyId,
+    number: i64,
+) -> Result<Option<NewMail>, CoreError> {
+    let store = &state.store;
+    let Some(detail) = store.interview_by_number(company, number).await? else {
+        return Ok(None);
+    };
+    let i = &detail.interview;
+    let Some(candidate) = store.get_candidate(company, i.candidate_id).await? else {
+        return Ok(None);
+    };
+    let Some(email) = candidate.email.as_ref() else {
+        return Ok(None);
+    };
+    let job = match i.job_id {
+        Some(job) => store.get_job(company, job).await?,
+        None => None,
+    };
+    let company_name = store
+        .get_company(company)
+        .await?
+        .map(|c| c.name)
+        .unwrap_or_default();
+    let name = super::candidates::full_name(&candidate);
+    let content = Revocation {
+        candidate_name: name.as_deref(),
+        job_title: job.as_ref().map(|j| j.title.as_str()),
+        company_name: &company_name,
+    };
+    Ok(Some(revocation_mail(
+        company,
+        i.id,
+        email.as_str(),
+        &content,
+        state.now(),
+    )))
+}

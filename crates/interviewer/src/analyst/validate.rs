@@ -138,13 +138,19 @@ struct ParsedCriterion {
 /// The analysis the code stands behind: quotes filtered, scores capped.
 pub(super) fn judge(parsed: Parsed, input: &AnalysisInput, model: &str) -> Analysis {
     let mut notes: Vec<String> = Vec::new();
+    let words = participation(input);
+    // Too little said: no criterion can be judged above what the overall score may be.
+    let ceiling = match words {
+        0 => 1,
+        w if w < MIN_PARTICIPATION_WORDS => 2,
+        _ => 5,
+    };
     let criteria: Vec<Criterion> = parsed
         .criteria
         .into_iter()
-        .map(|c| criterion(c, input))
+        .map(|c| criterion(c, input, ceiling))
         .collect();
     let quotes = criteria.iter().map(|c| c.evidence.len()).sum::<usize>();
-    let words = participation(input);
     let mut score = parsed.score;
     let mut cap = |limit: u8, why: &str| {
         if score > limit {
@@ -180,7 +186,7 @@ pub(super) fn judge(parsed: Parsed, input: &AnalysisInput, model: &str) -> Analy
     }
 }
 
-fn criterion(c: ParsedCriterion, input: &AnalysisInput) -> Criterion {
+fn criterion(c: ParsedCriterion, input: &AnalysisInput, ceiling: u8) -> Criterion {
     let mut evidence: Vec<Evidence> = Vec::new();
     for quote in &c.quotes {
         if let Some(e) = filter_quote(&input.turns, quote)
@@ -198,6 +204,12 @@ fn criterion(c: ParsedCriterion, input: &AnalysisInput) -> Criterion {
     if score > 2 && evidence.is_empty() {
         score = 2;
         commentary.push_str(" (Capped at 2: no quote from the candidate supports more.)");
+    }
+    if score > ceiling {
+        score = ceiling;
+        commentary.push_str(&format!(
+            " (Capped at {ceiling}: the candidate said too little.)"
+        ));
     }
     let n = evidence.len();
     let mut value = format!("{n} {}", if n == 1 { "quote" } else { "quotes" });

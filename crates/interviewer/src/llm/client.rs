@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 
 use async_openai::Client;
 use async_openai::config::OpenAIConfig;
+use async_openai::middleware::ReqwestService;
 use futures_util::StreamExt;
 use interviewd_voice::analysis::ModelUsage;
 use serde_json::{Value, json};
@@ -72,9 +73,13 @@ pub(crate) enum ChatError {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Flow {
     Continue,
-    /// The answer is complete: stop reading (the rest would only cost time).
+    /// The answer is complete: no more content is wanted. The stream is still read for up
+    /// to [`DRAIN_GRACE`], for the usage report that servers send last.
     Stop,
 }
+
+/// How long the end of a stream is awaited after the answer was complete.
+const DRAIN_GRACE: Duration = Duration::from_millis(300);
 
 impl LlmClient {
     /// A client for `config`. Fails on a base URL that is not HTTP(S) or an API key that
@@ -100,10 +105,11 @@ impl LlmClient {
             .with_api_key(key)
             .with_org_id("")
             .with_project_id("");
-        Ok(Self {
-            client: Client::with_config(openai),
-            config,
-        })
+        // The plain transport, without async-openai's default retries: a retried 500 or a
+        // refused connection would spend the candidate's waiting time on backoff.
+        let client = Client::with_config(openai)
+            .with_http_service(ReqwestService::new(reqwest::Client::new()));
+        Ok(Self { client, config })
     }
 
     /// The configuration.
@@ -174,9 +180,12 @@ impl LlmClient {
             Ok(Err(e)) => return out.fail(ChatError::Request(e.to_string()), started),
             Ok(Ok(stream)) => stream,
         };
+        let mut draining: Option<tokio::time::Instant> = None;
         loop {
             let (at, on_timeout) = deadline(out.usage.first_token_ms.is_some());
+            let at = draining.map_or(at, |d| d.min(at));
             let chunk = match timeout_at(at, stream.next()).await {
+                Err(_) if draining.is_some() => break,
                 Err(_) => return out.fail(on_timeout, started),
                 Ok(None) => break,
                 Ok(Some(Err(e))) => return out.fail(ChatError::Stream(e.to_string()), started),
@@ -193,7 +202,7 @@ impl LlmClient {
             let text = chunk["choices"][0]["delta"]["content"]
                 .as_str()
                 .unwrap_or("");
-            if text.is_empty() {
+            if text.is_empty() || draining.is_some() {
                 continue;
             }
             if out.usage.first_token_ms.is_none() {
@@ -201,7 +210,7 @@ impl LlmClient {
             }
             out.content.push_str(text);
             if on_text(text) == Flow::Stop {
-                break;
+                draining = Some(tokio::time::Instant::now() + DRAIN_GRACE);
             }
         }
         out.usage.total_ms = millis(started.elapsed());
@@ -212,7 +221,7 @@ impl LlmClient {
 impl ChatOutcome {
     fn fail(mut self, error: ChatError, started: Instant) -> Self {
         self.usage.total_ms = millis(started.elapsed());
-        self.usage.failure = Some(error.to_string());
+        self.usage.failure = Some(super::prompts::clip(&error.to_string(), 200).to_owned());
         self.error = Some(error);
         self
     }

@@ -299,6 +299,9 @@ async fn send_stream(reply: Reply, model: String, tx: Sender) {
         match reply.fault {
             Fault::Truncate(n) if i == n => return,
             Fault::Kill(n) if i == n => {
+                // Let what was sent reach the client first: the kill is of the server, not
+                // of bytes already on the wire.
+                tokio::time::sleep(Duration::from_millis(50)).await;
                 let _ = tx.send(Err(std::io::Error::other("killed"))).await;
                 return;
             }

@@ -20,13 +20,15 @@
 
 mod criteria;
 mod lexicon;
+mod questions;
 mod reading;
 mod skills;
 
 use serde::{Deserialize, Serialize};
 
 use crate::provider::{Role, Turn};
-use criteria::{Exchange, QuestionCriterion, SkillCriterion};
+use criteria::{Exchange, SkillCriterion};
+use questions::QuestionCriterion;
 pub use reading::{normalise, stem};
 
 /// What the scorer needs to know about one interview.

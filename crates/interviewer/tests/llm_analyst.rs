@@ -199,8 +199,10 @@ async fn a_model_that_obeys_an_injection_cannot_raise_the_score() {
     let a = analyst(&server).analyse(&context(), &input(&long)).await;
     assert!(a.score <= 2, "{a:#?}");
     assert!(a.summary.contains("capped"), "{}", a.summary);
-    // The built-in scorer is not moved by it either.
-    let builtin = BuiltinAnalyst.analyse(&context(), &input(&thin)).await;
+    // The built-in scorer is not moved by it either (held as the server holds analysts).
+    let builtin: Box<dyn Analyst> = Box::new(BuiltinAnalyst);
+    assert_eq!(builtin.describe(), "built-in scorer");
+    let builtin = builtin.analyse(&context(), &input(&thin)).await;
     assert!(builtin.score <= 2, "{builtin:#?}");
 }
 

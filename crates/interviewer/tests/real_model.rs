@@ -11,6 +11,7 @@
 
 use std::time::Duration;
 
+use interviewd_interviewer::planner::{PlanBrief, draft_plan};
 use interviewd_interviewer::{
     Action, Analyst, Context, Conversation, Interviewer, LlmAnalyst, LlmClient, LlmConfig,
     LlmInterviewer, Plan,
@@ -118,7 +119,7 @@ async fn a_short_interview_and_its_analysis_with_a_real_model() {
         questions: QUESTIONS.iter().map(|q| (*q).to_owned()).collect(),
         turns,
     };
-    let analyst = LlmAnalyst::new(client);
+    let analyst = LlmAnalyst::new(client.clone());
     let analysis = analyst.try_analyse(&context(), &input).await;
     println!("analysis: {analysis:#?}");
     let analysis = analysis.unwrap();
@@ -131,6 +132,21 @@ async fn a_short_interview_and_its_analysis_with_a_real_model() {
     // The trait's path gives the same kind of result.
     let again = analyst.analyse(&context(), &input).await;
     assert!((1..=5).contains(&again.score));
+
+    // A plan drafted by the model: validated or refused, never unchecked.
+    let brief = PlanBrief {
+        job_title: "Backend Engineer".into(),
+        job_description: context().job_description,
+        skills: context().skills,
+        language: "en".into(),
+    };
+    match draft_plan(&client, &brief, 3).await {
+        Ok(plan) => {
+            println!("plan: {:?} / {:?}", plan.questions, plan.skills);
+            assert_eq!(plan.questions.len(), 3);
+        }
+        Err(e) => println!("plan refused (the caller would use its generator): {e}"),
+    }
 }
 
 fn agent(text: &str) -> Turn {

@@ -35,28 +35,6 @@ pub(crate) fn key_terms(text: &str) -> Vec<String> {
     terms
 }
 
-/// How many times `needle` occurs in `haystack` as a whole term, ignoring case.
-///
-/// A match must not be glued to a letter or digit on either side, so `rust` is not found in
-/// `trust` while `c++` and `node.js` are found as written.
-pub(crate) fn count_term(haystack: &str, needle: &str) -> usize {
-    let haystack = haystack.to_lowercase();
-    let needle = needle.trim().to_lowercase();
-    if needle.is_empty() {
-        return 0;
-    }
-    let mut count = 0;
-    for (at, _) in haystack.match_indices(&needle) {
-        let before = haystack[..at].chars().next_back();
-        let after = haystack[at + needle.len()..].chars().next();
-        let glued = |c: Option<char>| c.is_some_and(char::is_alphanumeric);
-        if !glued(before) && !glued(after) {
-            count += 1;
-        }
-    }
-    count
-}
-
 /// FNV-1a over the parts, with a separator so that `("ab", "c")` and `("a", "bc")` differ.
 ///
 /// Hand-written because the standard library's hasher is not promised to be stable across
@@ -77,14 +55,6 @@ pub(crate) fn stable_hash(parts: &[&str]) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn count_term_respects_word_edges() {
-        assert_eq!(count_term("I trust Rust and rust.", "rust"), 2);
-        assert_eq!(count_term("C++ and c++, not c++x", "C++"), 2);
-        assert_eq!(count_term("node.js daily", "Node.js"), 1);
-        assert_eq!(count_term("anything", "  "), 0);
-    }
 
     #[test]
     fn key_terms_drop_stopwords_and_short_words() {

@@ -1,17 +1,35 @@
-//! The built-in, deterministic interview scorer.
+//! The built-in, deterministic interview scorer, and the [`Analysis`] type every scorer
+//! (built-in or language model) produces.
 //!
 //! It reads only the words of the transcript: no tone of voice, no emotion, nothing a
 //! candidate cannot see in their own transcript. Each required skill and each question gets a
-//! [`Criterion`] scored 1–5; the overall score is the average of the skill group and the
-//! question group, plus a small bonus for nice-to-have skills that came up. The same input
-//! always gives the same [`Analysis`].
+//! [`Criterion`] scored 1–5 with [`Evidence`] quoted verbatim from the candidate's turns; the
+//! overall score is the average of the skill group and the question group, plus a small bonus
+//! for nice-to-have skills that came up. The same input always gives the same [`Analysis`].
+//!
+//! What it rewards is evidence, not words: a skill counts when a sentence of prose uses it
+//! with context ("I moved our billing jobs to Postgres"), under any of its names (`Postgres`
+//! for PostgreSQL, `k8s` for Kubernetes) and any word form; naming it again in the same
+//! sentence or in a list of keywords adds nothing, and a negated mention ("no Kafka yet")
+//! is a weakness, never a strength. Questions are judged by how much an answer says (distinct
+//! meaningful words, not length), whether it reads as prose, and whether it picks up the
+//! question.
+//!
+//! Stored analyses are read back, so the JSON shape only grows: every field added later has a
+//! `#[serde(default)]`.
 
 mod criteria;
+mod lexicon;
+mod questions;
+mod reading;
+mod skills;
 
 use serde::{Deserialize, Serialize};
 
-use crate::provider::Turn;
-use criteria::{Exchange, QuestionCriterion, SkillCriterion};
+use crate::provider::{Role, Turn};
+use criteria::{Exchange, SkillCriterion};
+use questions::QuestionCriterion;
+pub use reading::{normalise, stem};
 
 /// What the scorer needs to know about one interview.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -26,8 +44,12 @@ pub struct AnalysisInput {
     pub turns: Vec<Turn>,
 }
 
-/// The scorer's verdict on one interview.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+/// The verdict on one interview.
+///
+/// `Default` exists so that code building one from stored columns can fill the fields it
+/// has and leave the rest (`..Default::default()`); a default analysis is not a valid one
+/// (its score is 0).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Analysis {
     /// Overall score, 1 (weak) to 5 (strong).
     pub score: u8,
@@ -39,6 +61,38 @@ pub struct Analysis {
     pub weaknesses: Vec<String>,
     /// The individual judgements the score is built from.
     pub criteria: Vec<Criterion>,
+    /// Which scorer produced this analysis; analyses stored before this field existed were
+    /// all built-in.
+    #[serde(default)]
+    pub method: AnalysisMethod,
+    /// The model that produced it, when [`AnalysisMethod::Llm`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model: Option<String>,
+    /// One entry per model call made for this analysis (a retry is a second call); empty for
+    /// the built-in scorer.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub usage: Vec<ModelUsage>,
+}
+
+/// Which scorer produced an [`Analysis`].
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AnalysisMethod {
+    /// The deterministic scorer of this module.
+    #[default]
+    Builtin,
+    /// A language model, validated by code (see the `interviewd-interviewer` crate).
+    Llm,
+}
+
+impl AnalysisMethod {
+    /// `builtin` or `llm`, as in JSON.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Builtin => "builtin",
+            Self::Llm => "llm",
+        }
+    }
 }
 
 /// One judged aspect of the interview.
@@ -52,6 +106,67 @@ pub struct Criterion {
     pub score: u8,
     /// Why the score is what it is.
     pub commentary: String,
+    /// The candidate's own words the judgement rests on, each a verbatim part of one of the
+    /// candidate's turns.
+    #[serde(default)]
+    pub evidence: Vec<Evidence>,
+}
+
+/// A quote from the candidate that supports a [`Criterion`].
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Evidence {
+    /// The words, exactly as they occur in the turn.
+    pub quote: String,
+    /// The index of the turn in the transcript the analysis was made from.
+    pub turn: usize,
+}
+
+/// What one call to a language model cost and how it went; recorded per interview and
+/// exported as metrics.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ModelUsage {
+    /// The model asked (or the one the server said answered).
+    pub model: String,
+    /// Prompt tokens, when the server reported them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prompt_tokens: Option<u32>,
+    /// Completion tokens, when the server reported them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub completion_tokens: Option<u32>,
+    /// From sending the request to the first token of content, when one arrived.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first_token_ms: Option<u64>,
+    /// From sending the request to the end of the answer (or the give-up).
+    pub total_ms: u64,
+    /// Whether the caller used its deterministic fallback instead of (part of) this answer.
+    #[serde(default)]
+    pub fell_back: bool,
+    /// Why the call failed or was not used (`timeout`, `http 500`, `invalid json: …`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub failure: Option<String>,
+}
+
+/// Whether `text` names `skill` under any of its names or word forms (`Postgres` for
+/// PostgreSQL, `k8s` for Kubernetes, `distributed system` for distributed systems), negated or
+/// not. The same matching the scorer uses.
+pub fn mentions_skill(text: &str, skill: &str) -> bool {
+    let terms = skills::SkillTerms::of(skill);
+    reading::Sentence::split(0, text)
+        .iter()
+        .any(|s| !terms.find(&s.tokens).is_empty())
+}
+
+/// Where `quote` occurs in the candidate's own turns, comparing with whitespace collapsed and
+/// case ignored: the index of the first participant turn containing it. Agent turns never
+/// count, so an agent's words cannot be passed off as the candidate's.
+pub fn locate_quote(turns: &[Turn], quote: &str) -> Option<usize> {
+    let wanted = normalise(quote);
+    if wanted.is_empty() {
+        return None;
+    }
+    turns
+        .iter()
+        .position(|t| t.role == Role::Participant && normalise(&t.text).contains(&wanted))
 }
 
 /// Each nice-to-have skill mentioned adds this much to the average...
@@ -62,19 +177,19 @@ const MAX_NICE_TO_HAVE_BONUS: f64 = 0.5;
 /// Scores an interview from its transcript.
 pub fn analyse(input: &AnalysisInput) -> Analysis {
     let exchanges = Exchange::from_turns(&input.turns);
-    let spoken = criteria::participant_text(&input.turns);
+    let sentences = criteria::participant_sentences(&input.turns);
     let required = criteria::distinct(&input.skills, &[]);
     let nice = criteria::distinct(&input.nice_to_have, &required);
 
     let skills: Vec<SkillCriterion> = required
         .iter()
-        .map(|s| SkillCriterion::judge(s, &spoken, true))
+        .map(|s| SkillCriterion::judge(s, &sentences, true))
         .collect();
     let extras: Vec<SkillCriterion> = nice
         .iter()
-        .map(|s| SkillCriterion::judge(s, &spoken, false))
+        .map(|s| SkillCriterion::judge(s, &sentences, false))
         .collect();
-    let questions = QuestionCriterion::judge_all(&input.questions, &exchanges);
+    let questions = QuestionCriterion::judge_all(&input.questions, &exchanges, &input.turns);
 
     let score = overall_score(&skills, &extras, &questions);
     let mut strengths = Vec::new();
@@ -98,6 +213,9 @@ pub fn analyse(input: &AnalysisInput) -> Analysis {
         strengths,
         weaknesses,
         criteria,
+        method: AnalysisMethod::Builtin,
+        model: None,
+        usage: Vec::new(),
     }
 }
 
@@ -119,7 +237,7 @@ fn overall_score(
     } else {
         groups.iter().sum::<f64>() / groups.len() as f64
     };
-    let mentioned = extras.iter().filter(|e| e.mentions > 0).count() as f64;
+    let mentioned = extras.iter().filter(|e| e.is_shown()).count() as f64;
     let bonus = (mentioned * NICE_TO_HAVE_BONUS).min(MAX_NICE_TO_HAVE_BONUS);
     (base + bonus).round().clamp(1.0, 5.0) as u8
 }
@@ -132,7 +250,7 @@ fn mean(scores: impl Iterator<Item = u8>) -> Option<f64> {
 fn summary(score: u8, skills: &[SkillCriterion], questions: &[QuestionCriterion]) -> String {
     let mut parts = vec![format!("Overall {score}/5.")];
     if !skills.is_empty() {
-        let mentioned = skills.iter().filter(|s| s.mentions > 0).count();
+        let mentioned = skills.iter().filter(|s| s.positive() > 0).count();
         parts.push(format!(
             "Mentioned {mentioned} of {} required skills.",
             skills.len()

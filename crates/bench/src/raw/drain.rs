@@ -451,7 +451,8 @@ async fn complete(
         "INSERT analyses",
         sqlx::query(
             "INSERT INTO analyses (interview_id, id, attempt_id, company_id, score, summary, \
-             strengths, weaknesses, criteria, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
+             strengths, weaknesses, criteria, created_at, method, model, usage) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) \
              ON CONFLICT (interview_id) DO NOTHING"
         )
         .bind(interview)
@@ -464,6 +465,9 @@ async fn complete(
         .bind("[]")
         .bind("[]")
         .bind(now)
+        .bind("builtin")
+        .bind(None::<String>)
+        .bind("[]")
         .execute(&mut *tx)
     );
     step!(

@@ -12,7 +12,7 @@ use chrono::{DateTime, Utc};
 use interviewd_domain::model::CallAttempt;
 use interviewd_domain::time::{from_millis, to_millis};
 use interviewd_domain::{AttemptId, AttemptStatus, CompanyId, InterviewId};
-use interviewd_voice::analysis::Analysis;
+use interviewd_voice::analysis::{Analysis, AnalysisMethod};
 use uuid::Uuid;
 
 fn count(n: i64) -> u32 {
@@ -146,6 +146,9 @@ struct AnalysisRow {
     weaknesses: String,
     criteria: String,
     created_at: i64,
+    method: String,
+    model: Option<String>,
+    usage: String,
 }
 
 fn json<T: serde::de::DeserializeOwned>(text: &str, column: &str) -> StoreResult<T> {
@@ -169,8 +172,8 @@ pub async fn results(
         return Ok(InterviewResults::default());
     }
     let row: Option<AnalysisRow> = sqlx::query_as(
-        "SELECT id, attempt_id, score, summary, strengths, weaknesses, criteria, created_at \
-         FROM analyses WHERE interview_id = $1",
+        "SELECT id, attempt_id, score, summary, strengths, weaknesses, criteria, created_at, \
+         method, model, usage FROM analyses WHERE interview_id = $1",
     )
     .bind(interview.uuid())
     .fetch_optional(&mut *conn)
@@ -186,6 +189,13 @@ pub async fn results(
                 strengths: json(&r.strengths, "analyses.strengths")?,
                 weaknesses: json(&r.weaknesses, "analyses.weaknesses")?,
                 criteria: json(&r.criteria, "analyses.criteria")?,
+                method: if r.method == AnalysisMethod::Llm.as_str() {
+                    AnalysisMethod::Llm
+                } else {
+                    AnalysisMethod::Builtin
+                },
+                model: r.model,
+                usage: json(&r.usage, "analyses.usage")?,
             },
             created_at: from_millis(r.created_at),
         }),

@@ -166,7 +166,8 @@ pub async fn complete(
     if completed.rows_affected() == 1 {
         sqlx::query(
             "INSERT INTO analyses (interview_id, id, attempt_id, company_id, score, summary, \
-             strengths, weaknesses, criteria, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
+             strengths, weaknesses, criteria, created_at, method, model, usage) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) \
              ON CONFLICT (interview_id) DO NOTHING",
         )
         .bind(interview)
@@ -179,6 +180,9 @@ pub async fn complete(
         .bind(to_json(&analysis.weaknesses))
         .bind(to_json(&analysis.criteria))
         .bind(at_ms)
+        .bind(analysis.method.as_str())
+        .bind(&analysis.model)
+        .bind(to_json(&analysis.usage))
         .execute(&mut *tx)
         .await?;
         if let Some(snap) = snapshot(&mut tx, job.interview_id).await? {

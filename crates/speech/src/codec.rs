@@ -66,7 +66,11 @@ pub fn decode_sample(byte: u8) -> i16 {
     // Four times (the middle of the step, biased) less the bias: the 16-bit value.
     let magnitude = (((step << 3) + 4 * BIAS) << segment) - 4 * BIAS;
     // |magnitude| <= 32 124.
-    (if code & 0x80 != 0 { -magnitude } else { magnitude }) as i16
+    (if code & 0x80 != 0 {
+        -magnitude
+    } else {
+        magnitude
+    }) as i16
 }
 
 /// A call's inbound direction: μ-law 8 kHz bytes from the carrier → 16 kHz PCM16.
@@ -170,7 +174,9 @@ mod tests {
         let mut decoder = PhoneDecoder::new().unwrap();
         let mut pcm = Vec::new();
         for _ in 0..50 {
-            decoder.push(&[ULAW_SILENCE; FRAME_BYTES], &mut pcm).unwrap();
+            decoder
+                .push(&[ULAW_SILENCE; FRAME_BYTES], &mut pcm)
+                .unwrap();
         }
         decoder.finish(&mut pcm).unwrap();
         assert_eq!(pcm.len(), 50 * FRAME_BYTES * 2);

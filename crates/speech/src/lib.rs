@@ -30,11 +30,17 @@
 
 pub mod codec;
 mod error;
+mod http;
+pub mod pacer;
 pub mod resample;
-#[cfg(feature = "testing")]
-pub mod testing;
+pub mod sentences;
+pub mod stt;
+pub mod tts;
+pub mod vad;
+pub mod wav;
 
 pub use error::SpeechError;
+pub use http::{ApiKey, EngineConfig, Probe};
 
 /// The internal sample rate: every PCM buffer in this crate's API is 16 kHz mono PCM16.
 pub const SAMPLE_RATE: u32 = 16_000;

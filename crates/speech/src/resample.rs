@@ -99,8 +99,8 @@ impl StreamResampler {
         let Some(engine) = &self.engine else {
             return 0;
         };
-        let delay_in = engine.output_delay() as u64 * u64::from(self.in_rate)
-            / u64::from(self.out_rate);
+        let delay_in =
+            engine.output_delay() as u64 * u64::from(self.in_rate) / u64::from(self.out_rate);
         self.block_in + delay_in as usize
     }
 
@@ -168,10 +168,11 @@ impl StreamResampler {
             return Ok(());
         };
         let audio = |e: &dyn std::fmt::Display| SpeechError::Audio(format!("resampler: {e}"));
-        let input = InterleavedSlice::new(&self.pending[..], 1, self.block_in).map_err(|e| audio(&e))?;
+        let input =
+            InterleavedSlice::new(&self.pending[..], 1, self.block_in).map_err(|e| audio(&e))?;
         let frames_out = self.block_out.len();
-        let mut output =
-            InterleavedSlice::new_mut(&mut self.block_out[..], 1, frames_out).map_err(|e| audio(&e))?;
+        let mut output = InterleavedSlice::new_mut(&mut self.block_out[..], 1, frames_out)
+            .map_err(|e| audio(&e))?;
         let indexing = partial.map(|n| Indexing::new().partial_len(n));
         let (_, written) = engine
             .process_into_buffer(&input, &mut output, indexing.as_ref())

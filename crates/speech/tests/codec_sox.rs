@@ -11,7 +11,9 @@ use std::process::{Command, Stdio};
 use interviewd_speech::codec;
 
 fn fixture(name: &str) -> Vec<u8> {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name);
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name);
     std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
@@ -32,13 +34,19 @@ fn s16le(bytes: &[u8]) -> Vec<i16> {
 
 #[test]
 fn encoding_matches_the_committed_sox_output() {
-    assert_eq!(codec::encode(&reference_values()), fixture("reference-values.sox.ulaw"));
+    assert_eq!(
+        codec::encode(&reference_values()),
+        fixture("reference-values.sox.ulaw")
+    );
 }
 
 #[test]
 fn decoding_matches_the_committed_sox_output() {
     let codes: Vec<u8> = (0..=255).collect();
-    assert_eq!(codec::decode(&codes), s16le(&fixture("all-codes.sox.s16le")));
+    assert_eq!(
+        codec::decode(&codes),
+        s16le(&fixture("all-codes.sox.s16le"))
+    );
 }
 
 /// Runs sox with `args`, feeding `input`; `None` when sox is not installed.
@@ -52,7 +60,9 @@ fn sox(args: &[&str], input: &[u8]) -> Option<Vec<u8>> {
     let mut child = match child {
         Ok(child) => child,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            eprintln!("sox is not installed: the live comparison was skipped (the fixtures still ran)");
+            eprintln!(
+                "sox is not installed: the live comparison was skipped (the fixtures still ran)"
+            );
             return None;
         }
         Err(e) => panic!("sox: {e}"),
@@ -62,11 +72,17 @@ fn sox(args: &[&str], input: &[u8]) -> Option<Vec<u8>> {
     let writer = std::thread::spawn(move || std::io::Write::write_all(&mut stdin, &input));
     let output = child.wait_with_output().unwrap();
     writer.join().unwrap().unwrap();
-    assert!(output.status.success(), "sox failed: {}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "sox failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     Some(output.stdout)
 }
 
-const RAW_S16: [&str; 11] = ["-t", "raw", "-e", "signed", "-b", "16", "-L", "-r", "8000", "-c", "1"];
+const RAW_S16: [&str; 11] = [
+    "-t", "raw", "-e", "signed", "-b", "16", "-L", "-r", "8000", "-c", "1",
+];
 const RAW_ULAW: [&str; 9] = ["-t", "raw", "-e", "u-law", "-b", "8", "-r", "8000", "-c"];
 
 #[test]
@@ -89,7 +105,12 @@ fn encoding_every_sample_value_matches_sox_when_installed() {
         .filter(|(_, (a, b))| a != b)
         .map(|(s, _)| *s)
         .collect();
-    assert!(differing.is_empty(), "{} values differ from sox, e.g. {:?}", differing.len(), &differing[..differing.len().min(10)]);
+    assert!(
+        differing.is_empty(),
+        "{} values differ from sox, e.g. {:?}",
+        differing.len(),
+        &differing[..differing.len().min(10)]
+    );
 }
 
 #[test]

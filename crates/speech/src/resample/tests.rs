@@ -14,7 +14,9 @@ pub(crate) fn sine(hz: f64, rate: u32, len: usize) -> Vec<i16> {
 fn chunk_sizes(seed: u64) -> impl Iterator<Item = usize> {
     let mut state = seed;
     std::iter::repeat_with(move || {
-        state = state.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+        state = state
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
         (state >> 33) as usize % 700 + 1
     })
 }
@@ -58,7 +60,10 @@ fn a_sine_through_8k_16k_8k_keeps_frequency_length_and_shape() {
     assert!((frequency(&back, 8_000) - 440.0).abs() < 2.0);
     // The delay is trimmed, so the two line up sample for sample (edges aside).
     let inner = 200..input.len() - 200;
-    let diff: Vec<i16> = inner.clone().map(|i| input[i].saturating_sub(back[i])).collect();
+    let diff: Vec<i16> = inner
+        .clone()
+        .map(|i| input[i].saturating_sub(back[i]))
+        .collect();
     let snr = 20.0 * (rms(&input[inner]) / rms(&diff)).log10();
     assert!(snr > 40.0, "round trip SNR {snr:.1} dB");
 }
@@ -85,7 +90,9 @@ fn chunk_sizes_do_not_change_the_output() {
     assert_eq!(whole, chunked);
     let mut one_by_one = Vec::new();
     for sample in &input {
-        resampler.push(std::slice::from_ref(sample), &mut one_by_one).unwrap();
+        resampler
+            .push(std::slice::from_ref(sample), &mut one_by_one)
+            .unwrap();
     }
     resampler.flush(&mut one_by_one).unwrap();
     assert_eq!(whole, one_by_one);
@@ -99,7 +106,11 @@ fn downsampling_keeps_the_band_and_removes_what_would_alias() {
     // 10 kHz is above the 8 kHz Nyquist limit of 16 kHz audio: decimating by dropping samples
     // would fold it to 6 kHz at full level; the filter must remove it.
     let folded = resample(&sine(10_000.0, 48_000, 48_000), 48_000, 16_000).unwrap();
-    assert!(rms(&folded[500..47_000 / 3]) < 0.01 * 16_000.0, "alias rms {}", rms(&folded));
+    assert!(
+        rms(&folded[500..47_000 / 3]) < 0.01 * 16_000.0,
+        "alias rms {}",
+        rms(&folded)
+    );
 }
 
 #[test]
@@ -120,5 +131,9 @@ fn latency_is_a_block_plus_the_filter_delay() {
     resampler.push(&[1_000; 159], &mut out).unwrap();
     assert!(out.is_empty());
     resampler.push(&[1_000; 1], &mut out).unwrap();
-    assert_eq!(out.len(), 160, "one block out, less the 160-sample delay at 16 kHz");
+    assert_eq!(
+        out.len(),
+        160,
+        "one block out, less the 160-sample delay at 16 kHz"
+    );
 }

@@ -46,6 +46,9 @@ pub enum SpeechError {
     /// Audio could not be decoded, encoded or resampled.
     #[error("audio: {0}")]
     Audio(String),
+    /// A recording could not be written.
+    #[error("recording: {0}")]
+    Recording(#[from] std::io::Error),
 }
 
 impl SpeechError {
@@ -55,7 +58,9 @@ impl SpeechError {
         match self {
             Self::Unreachable { .. } | Self::Timeout { .. } => true,
             Self::Status { status, .. } => *status == 429 || *status >= 500,
-            Self::Config(_) | Self::BadResponse { .. } | Self::Audio(_) => false,
+            Self::Config(_) | Self::BadResponse { .. } | Self::Audio(_) | Self::Recording(_) => {
+                false
+            }
         }
     }
 }

@@ -32,9 +32,12 @@ pub mod codec;
 mod error;
 mod http;
 pub mod pacer;
+pub mod recorder;
 pub mod resample;
 pub mod sentences;
 pub mod stt;
+#[cfg(feature = "testing")]
+pub mod testing;
 pub mod tts;
 pub mod vad;
 pub mod wav;

@@ -145,7 +145,16 @@ impl OpenAiTts {
         if bytes.starts_with(b"RIFF") {
             return wav::decode(bytes).map_err(|e| e.to_string());
         }
+        // Raw PCM has no header to check, but an encoded file or a JSON error is recognisable.
+        let container = [&b"ID3"[..], b"OggS", b"fLaC", b"{"]
+            .into_iter()
+            .find(|magic| bytes.starts_with(magic));
         match self.format {
+            _ if container.is_some() => Err(format!(
+                "expected {} audio, got a body starting {:?}",
+                self.format.as_str(),
+                String::from_utf8_lossy(&bytes[..bytes.len().min(8)])
+            )),
             AudioFormat::Pcm => Ok(wav::Pcm {
                 sample_rate: OPENAI_PCM_RATE,
                 samples: crate::pcm16le_to_samples(bytes),

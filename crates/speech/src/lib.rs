@@ -25,7 +25,7 @@
 //!
 //! # Test doubles
 //!
-//! With the `testing` feature, [`testing`] has an instant scripted speech-to-text and an
+//! With the `testing` feature, the `testing` module has an instant scripted speech-to-text and an
 //! instant text-to-speech, so voice sessions run in tests and benchmarks with no engine.
 
 pub mod codec;

@@ -168,6 +168,11 @@ impl<W: Write + Seek> Recorder<W> {
         for slot in self.agent.range_mut(start..) {
             *slot = 0;
         }
+        // Past the candidate's cursor the window held only this agent audio: let it go, so
+        // the file does not end with the silence of words never played.
+        let keep = start.max(self.index(self.cursor));
+        self.candidate.truncate(keep);
+        self.agent.truncate(keep);
     }
 
     /// The candidate's cursor: how much of the session has been recorded.

@@ -80,7 +80,7 @@ impl EngineConfig {
 pub struct Probe {
     /// The URL probed (`{base}/models`).
     pub url: String,
-    /// The HTTP status of the answer (2xx, or 404 from servers without a model list).
+    /// The HTTP status of the answer (2xx, or 404/405 from servers without a model list).
     pub status: u16,
     /// How long the answer took.
     pub elapsed: Duration,
@@ -147,8 +147,8 @@ impl Engine {
         })
     }
 
-    /// `GET {base}/models`: any 2xx, or a 404 from a server without that endpoint, means the
-    /// engine is there and accepts the key.
+    /// `GET {base}/models`: any 2xx, or a 404/405 from a server without that endpoint, means
+    /// the engine is there and accepts the key; 401/403 mean the key is refused.
     pub(crate) async fn probe(&self) -> Result<Probe, SpeechError> {
         let url = self.url("models");
         let started = Instant::now();
@@ -159,9 +159,13 @@ impl Engine {
                 status: response.status().as_u16(),
                 elapsed: started.elapsed(),
             }),
-            Err(SpeechError::Status { status: 404, .. }) => Ok(Probe {
+            // No model list (404), or not by GET (405): the server answered all the same.
+            Err(SpeechError::Status {
+                status: status @ (404 | 405),
+                ..
+            }) => Ok(Probe {
                 url,
-                status: 404,
+                status,
                 elapsed: started.elapsed(),
             }),
             Err(e) => Err(e),

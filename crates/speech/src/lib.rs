@@ -23,6 +23,23 @@
 //! WAV files this crate writes have the canonical 44-byte header (`RIFF`, `fmt ` of 16 bytes,
 //! `data`), the same layout as the simulator's recordings in `interviewd-voice`.
 //!
+//! # How a voice session uses it
+//!
+//! - **Uplink.** Browser frames ([`pcm16le_to_samples`]) or phone payloads
+//!   ([`codec::PhoneDecoder`]) become 16 kHz samples, which go to the recorder
+//!   ([`recorder::Recorder::push_candidate`]) and the turn detector
+//!   ([`vad::TurnDetector::push`]). `TurnEnded` hands the utterance to
+//!   [`stt::SpeechToText::transcribe`]; `BargeIn` stops the agent.
+//! - **Downlink.** The model's streamed reply goes through [`sentences::SentenceSplitter`];
+//!   each sentence through [`tts::TextToSpeech::synthesize`] (16 kHz). For the browser, send it
+//!   as PCM16 ([`samples_to_pcm16le`]) or a WAV ([`wav::encode`]); for the phone, encode it
+//!   with [`codec::PhoneEncoder`], queue it in [`pacer::OutboundAudio`] followed by a mark, and
+//!   send what [`pacer::Pacer::next`] hands out. Tell the detector the agent is speaking
+//!   ([`vad::TurnDetector::set_agent_speaking`]) and place the audio in the recording at the
+//!   offset it starts playing ([`recorder::Recorder::push_agent`]).
+//! - **Barge-in.** [`pacer::OutboundAudio::clear`] (phone) or a `clear` message (browser),
+//!   [`recorder::Recorder::truncate_agent`] at that offset, and `set_agent_speaking(false)`.
+//!
 //! # Test doubles
 //!
 //! With the `testing` feature, the `testing` module has an instant scripted speech-to-text and an

@@ -26,7 +26,7 @@ pub struct Transcript {
 /// Turns one utterance (16 kHz mono PCM16) into text. Object-safe: hold it as
 /// `Arc<dyn SpeechToText>`.
 pub trait SpeechToText: Send + Sync {
-    /// Transcribes `pcm` (16 kHz mono). `language` is an ISO-639-1 hint such as `"en"`; `None`
+    /// Transcribes `pcm` (16 kHz mono; no audio is no text, without a request). `language` is an ISO-639-1 hint such as `"en"`; `None`
     /// uses the engine's configured language, or lets it detect.
     fn transcribe<'a>(
         &'a self,
@@ -66,6 +66,12 @@ impl OpenAiStt {
     }
 
     async fn run(&self, pcm: &[i16], language: Option<&str>) -> Result<Transcript, SpeechError> {
+        if pcm.is_empty() {
+            return Ok(Transcript {
+                text: String::new(),
+                elapsed: Duration::ZERO,
+            });
+        }
         let url = self.engine.url("audio/transcriptions");
         let file = Part::bytes(wav::encode(pcm, SAMPLE_RATE, 1))
             .file_name("utterance.wav")

@@ -214,6 +214,8 @@ async fn a_slow_engine_times_out_and_a_dead_one_is_unreachable() {
     assert!(matches!(error, SpeechError::Unreachable { .. }), "{error}");
     assert!(error.is_transient());
     assert!(dead.probe().await.is_err());
+    // No audio is no text, without a request (the dead engine is not even asked).
+    assert_eq!(dead.transcribe(&[], None).await.unwrap().text, "");
 }
 
 #[tokio::test]

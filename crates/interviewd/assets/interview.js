@@ -403,6 +403,7 @@
       this.attempt = 0;
       this.retryTimer = null;
       this.endTimer = null;
+      this.switching = false;
       this.bindControls();
     }
 
@@ -476,8 +477,12 @@
       ws.onopen = () => {
         ws.send(JSON.stringify({ type: 'hello', mode: this.mode, resume: this.hadSession }));
       };
+      // The close is queued behind the messages that came before it (an `ended` may still be
+      // waiting for the player), so it is handled in order.
       ws.onclose = () => {
-        if (ws === this.ws) this.dropped();
+        if (ws !== this.ws) return;
+        this.inbox.push({ closed: ws });
+        this.pump();
       };
     }
 
@@ -499,6 +504,10 @@
     }
 
     handle(data) {
+      if (data && data.closed) {
+        if (data.closed === this.ws) this.dropped();
+        return;
+      }
       if (data instanceof ArrayBuffer) {
         this.agentAudio(data);
         return;
@@ -621,14 +630,16 @@
     }
 
     async switchMode(mode, why) {
-      if (mode === this.mode || this.ended) return;
+      if (mode === this.mode || this.ended || this.switching) return;
       if (mode === 'voice') {
+        this.switching = true;
         const err = await this.mic.start();
+        if (!err) await this.readyVoice();
+        this.switching = false;
         if (err) {
           say($('notice'), t(err));
           return;
         }
-        await this.readyVoice();
         this.mic.setMuted(this.muted);
       } else {
         this.mic.stop();

@@ -44,7 +44,6 @@ class PcmPlayback extends AudioWorkletProcessor {
     const last = this.utterances[this.utterances.length - 1];
     if (last && last.id === id && !last.closed) return last;
     if (last && !last.closed) this.close(last.id);
-    if (this.pos < this.written - CAPACITY) this.pos = this.written - CAPACITY;
     const u = { id, start: this.written, end: this.written, closed: false };
     this.utterances.push(u);
     return u;

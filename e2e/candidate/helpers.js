@@ -59,11 +59,20 @@ function horizontalOverflow(page) {
   });
 }
 
-/** A spoken answer for the fake microphone: $INTERVIEWD_E2E_ANSWER_WAV, or made with piper once. */
+const made = new Map(); // text -> WAV made by this process (removed when it exits)
+
+/**
+ * A spoken answer for the fake microphone: $INTERVIEWD_E2E_ANSWER_WAV, or `text` said by piper
+ * (made once per process, in a temp dir removed at exit).
+ */
 function answerWav(text) {
   if (process.env.INTERVIEWD_E2E_ANSWER_WAV) return path.resolve(process.env.INTERVIEWD_E2E_ANSWER_WAV);
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'interviewd-candidate-'));
-  return h.makeAnswerWav(text, path.join(dir, 'answer.wav'));
+  if (!made.has(text)) {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'interviewd-candidate-'));
+    process.on('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
+    made.set(text, h.makeAnswerWav(text, path.join(dir, 'answer.wav')));
+  }
+  return made.get(text);
 }
 
 /** Ticks the consent box and presses a start button, by mouse (tests of the keyboard do it by keys). */

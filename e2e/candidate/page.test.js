@@ -60,6 +60,10 @@ test('text mode, keyboard only: consent, start by typing, two answers (Ctrl+Ente
     await page.waitForSelector('#status[data-state="listening"]');
     assert.equal(await page.textContent('#status'), t.status_your_turn);
     await assertNoSeriousA11y(page, 'the text interview view');
+    const before = await kb.shiftTab();
+    assert.equal(before.id, 'transcript', 'the conversation can be reached and scrolled by keyboard');
+    await kb.expectFocusVisible();
+    await kb.tab();
 
     await kb.type(ANSWER_1);
     await page.keyboard.press('Control+Enter');
@@ -161,6 +165,7 @@ test('voice mode with a fake microphone: 20 ms frames at 50/s, agent audio playe
     await kb.enter();
     await page.waitForSelector('#end-dialog[open]');
     assert.equal((await kb.focused()).id, 'end-no', 'the safe choice has the focus');
+    await kb.expectFocusVisible();
     await assertNoSeriousA11y(page, 'the end confirmation');
     await kb.tab();
     await kb.enter();

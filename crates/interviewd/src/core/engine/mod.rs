@@ -13,6 +13,8 @@
 //! through [`crate::store::engine::EngineStore`].
 
 pub mod call;
+pub mod conversation;
+pub mod models;
 pub mod policy;
 pub mod recording;
 pub mod session;
@@ -124,6 +126,8 @@ impl LiveCall {
 pub struct Engine {
     pub store: DynStore,
     pub provider: Arc<dyn VoiceProvider>,
+    /// The interviewer, analyst and planner.
+    pub models: models::Models,
     pub blobs: Arc<dyn ObjectStore>,
     pub settings: Settings,
     /// This process's name in leases.
@@ -162,10 +166,12 @@ impl Engine {
         let blobs = LocalFileSystem::new_with_prefix(&root)
             .with_context(|| format!("opening the recordings directory {}", root.display()))?;
         let settings = Settings::from_config(config);
+        let models = models::Models::from_config(config)?;
         let suffix = uuid::Uuid::new_v4().simple().to_string();
         Ok(Arc::new(Self {
             store,
             provider,
+            models,
             blobs: Arc::new(blobs),
             capacity: Arc::new(Semaphore::new(settings.max_live_calls)),
             settings,

@@ -3,6 +3,7 @@
 //! metrics, timeout, panic catching, rate limits, idempotency, body limit).
 
 pub mod alpharun;
+pub mod assets;
 pub mod context;
 pub mod dialect;
 pub mod extract;
@@ -69,7 +70,11 @@ pub fn router(state: AppState) -> Router {
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
         .layer(from_fn_with_state(idempotent, idempotency::enforce))
         .layer(from_fn_with_state(limits, ratelimit::enforce));
+    // The pages and their assets answer in HTML, not in a dialect: outside the dialect
+    // shaping of `hardening::apply`, inside the request id, tracing and metrics.
+    let pages = Router::new().merge(assets::routes());
     hardening::apply(api, timeout)
+        .merge(pages)
         .layer(from_fn_with_state(recorder, metrics::track))
         .layer(
             ServiceBuilder::new()

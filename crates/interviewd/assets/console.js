@@ -1,0 +1,2 @@
+'use strict';
+// The recruiter console's small script (filled in with the pages).

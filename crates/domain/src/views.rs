@@ -5,9 +5,11 @@
 
 use crate::model::{CallAttempt, Candidate, Interview, Job};
 use crate::{AttemptId, CompanyId};
+use crate::{KeyId, WebhookId};
 use chrono::{DateTime, Utc};
 use interviewd_voice::Turn;
 use interviewd_voice::analysis::Analysis;
+use std::fmt;
 use uuid::Uuid;
 
 /// A page of results with the total count.
@@ -112,4 +114,104 @@ pub struct InterviewReport {
     pub candidate: Option<Candidate>,
     pub job: Option<Job>,
     pub results: InterviewResults,
+}
+
+/// The body shape an endpoint receives (an extension of the InstaView object).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PayloadFormat {
+    /// InstaView's `{event, timestamp, deliveryId, data}` (the default).
+    InstaView,
+    /// Alpharun's `{event_type, interview}`.
+    Alpharun,
+    /// Xobin's "AI Interview Start" / "AI Interview Submission" bodies.
+    Xobin,
+}
+
+impl PayloadFormat {
+    /// Every format, in documentation order.
+    pub const ALL: [PayloadFormat; 3] = [Self::InstaView, Self::Alpharun, Self::Xobin];
+
+    /// The wire (and storage) name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::InstaView => "instaview",
+            Self::Alpharun => "alpharun",
+            Self::Xobin => "xobin",
+        }
+    }
+
+    /// Parses a wire name, case-insensitively.
+    pub fn parse(raw: &str) -> Option<Self> {
+        let raw = raw.trim();
+        Self::ALL
+            .into_iter()
+            .find(|f| f.as_str().eq_ignore_ascii_case(raw))
+    }
+}
+
+/// A custom header sent with every delivery. Its value is a secret of the customer's.
+#[derive(Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct WebhookHeader {
+    pub name: String,
+    pub value: String,
+}
+
+impl fmt::Debug for WebhookHeader {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("WebhookHeader")
+            .field("name", &self.name)
+            .field("value", &"<redacted>")
+            .finish()
+    }
+}
+
+/// A webhook endpoint of one company.
+#[derive(Clone, Debug)]
+pub struct Webhook {
+    pub id: WebhookId,
+    pub company_id: CompanyId,
+    /// The key that created it.
+    pub api_key_id: Option<KeyId>,
+    pub url: String,
+    pub name: Option<String>,
+    pub description: Option<String>,
+    pub headers: Vec<WebhookHeader>,
+    /// Dotted event names it subscribes to.
+    pub events: Vec<String>,
+    /// Never printed by `Debug`.
+    pub secret: WebhookSecret,
+    pub format: PayloadFormat,
+    pub is_active: bool,
+    pub max_retries: u32,
+    pub timeout_ms: u32,
+    /// Failed attempts since the last success.
+    pub consecutive_failures: u32,
+    pub circuit_opened_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// An endpoint's signing secret in its Standard Webhooks form (`whsec_` + base64), which
+/// `Debug` never prints.
+#[derive(Clone, PartialEq, Eq)]
+pub struct WebhookSecret(pub String);
+
+impl fmt::Debug for WebhookSecret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("<redacted>")
+    }
+}
+
+/// One row of an endpoint's delivery log.
+#[derive(Clone, Debug)]
+pub struct DeliveryLogEntry {
+    pub id: Uuid,
+    pub message_id: Uuid,
+    pub event_type: String,
+    pub attempt_number: u32,
+    pub attempted_at: DateTime<Utc>,
+    pub status_code: Option<u16>,
+    pub duration_ms: u64,
+    pub outcome: String,
+    pub error: Option<String>,
 }

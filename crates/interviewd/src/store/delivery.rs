@@ -2,95 +2,23 @@
 //! messages, the delivery log, and the mail queue.
 //!
 //! The rules (which endpoints get an event, what a payload looks like, when to retry, when
-//! the circuit opens) live in [`crate::webhooks`] and [`crate::mail`]; this trait only
+//! the circuit opens) live in the workers and `core::webhooks`; this trait only
 //! persists their decisions. Claiming is the one place a backend matters: a claim takes a
 //! lease (owner token + expiry) so that a crashed worker's messages become due again, and
 //! every completion is fenced on that token.
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use interviewd_domain::{CompanyId, InterviewId, KeyId, PageRequest, WebhookId};
-use interviewd_notify::SigningSecret;
+use interviewd_domain::{CompanyId, InterviewId, PageRequest, WebhookId};
 use serde_json::Value;
 use std::fmt;
 use uuid::Uuid;
 
 use super::{Page, StoreResult};
 
-/// The body shape an endpoint receives (an extension of the InstaView object).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum PayloadFormat {
-    /// InstaView's `{event, timestamp, deliveryId, data}` (the default).
-    InstaView,
-    /// Alpharun's `{event_type, interview}`.
-    Alpharun,
-    /// Xobin's "AI Interview Start" / "AI Interview Submission" bodies.
-    Xobin,
-}
-
-impl PayloadFormat {
-    /// Every format, in documentation order.
-    pub const ALL: [PayloadFormat; 3] = [Self::InstaView, Self::Alpharun, Self::Xobin];
-
-    /// The wire (and storage) name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::InstaView => "instaview",
-            Self::Alpharun => "alpharun",
-            Self::Xobin => "xobin",
-        }
-    }
-
-    /// Parses a wire name, case-insensitively.
-    pub fn parse(raw: &str) -> Option<Self> {
-        let raw = raw.trim();
-        Self::ALL
-            .into_iter()
-            .find(|f| f.as_str().eq_ignore_ascii_case(raw))
-    }
-}
-
-/// A custom header sent with every delivery. Its value is a secret of the customer's.
-#[derive(Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct WebhookHeader {
-    pub name: String,
-    pub value: String,
-}
-
-impl fmt::Debug for WebhookHeader {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("WebhookHeader")
-            .field("name", &self.name)
-            .field("value", &"<redacted>")
-            .finish()
-    }
-}
-
-/// A webhook endpoint of one company.
-#[derive(Clone, Debug)]
-pub struct Webhook {
-    pub id: WebhookId,
-    pub company_id: CompanyId,
-    /// The key that created it.
-    pub api_key_id: Option<KeyId>,
-    pub url: String,
-    pub name: Option<String>,
-    pub description: Option<String>,
-    pub headers: Vec<WebhookHeader>,
-    /// Dotted event names it subscribes to.
-    pub events: Vec<String>,
-    /// Never printed by `Debug`.
-    pub secret: SigningSecret,
-    pub format: PayloadFormat,
-    pub is_active: bool,
-    pub max_retries: u32,
-    pub timeout_ms: u32,
-    /// Failed attempts since the last success.
-    pub consecutive_failures: u32,
-    pub circuit_opened_at: Option<DateTime<Utc>>,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
-}
+pub use interviewd_domain::views::{
+    DeliveryLogEntry, PayloadFormat, Webhook, WebhookHeader, WebhookSecret,
+};
 
 /// A change of an endpoint's state asked for by its owner.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -216,20 +144,6 @@ pub struct AttemptRecord {
     pub error: Option<String>,
     pub fate: MessageFate,
     pub effect: EndpointEffect,
-}
-
-/// One row of an endpoint's delivery log.
-#[derive(Clone, Debug)]
-pub struct DeliveryLogEntry {
-    pub id: Uuid,
-    pub message_id: Uuid,
-    pub event_type: String,
-    pub attempt_number: u32,
-    pub attempted_at: DateTime<Utc>,
-    pub status_code: Option<u16>,
-    pub duration_ms: u64,
-    pub outcome: String,
-    pub error: Option<String>,
 }
 
 /// Why an e-mail is sent; decides what happens when its interview is deleted.

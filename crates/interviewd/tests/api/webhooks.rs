@@ -356,7 +356,9 @@ async fn the_known_answer_vector_holds_through_the_server() {
         description: None,
         headers: Vec::new(),
         events: vec!["candidate.removed_from_job".into()],
-        secret: SigningSecret::parse(kat_secret).unwrap(),
+        secret: interviewd::core::webhooks::WebhookSecret(
+            SigningSecret::parse(kat_secret).unwrap().to_string(),
+        ),
         format: PayloadFormat::InstaView,
         is_active: true,
         max_retries: 9,

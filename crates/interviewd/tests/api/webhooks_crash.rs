@@ -44,7 +44,9 @@ async fn kill_minus_nine_then_restart_delivers_every_message() {
             description: None,
             headers: Vec::new(),
             events: vec![kinds::INVITE_REVOKED.into()],
-            secret: SigningSecret::generate().unwrap(),
+            secret: interviewd::core::webhooks::WebhookSecret(
+                SigningSecret::generate().unwrap().to_string(),
+            ),
             format: PayloadFormat::InstaView,
             is_active: true,
             max_retries: 9,

@@ -10,25 +10,24 @@ mod input;
 
 use super::{Ctx, IvError, IvPath, list_body, page_of, path_uuid};
 use crate::app::AppState;
+use crate::core::auth::ResourceKind;
 use crate::core::error::CoreError;
 use crate::core::validate::{self, Patch};
-use crate::core::webhooks::{DEFAULT_TIMEOUT_MS, MAX_RETRIES};
+use crate::core::webhooks::{
+    self, DEFAULT_TIMEOUT_MS, EndpointState, MAX_RETRIES, PayloadFormat, Settings, Webhook,
+    check_url, max_retries, parse_events, parse_format, timeout_ms,
+};
 use crate::http::extract::Int;
-use crate::store::ResourceKind;
-use crate::store::delivery::{EndpointState, NewMessage, PayloadFormat, Webhook};
-use crate::store::events::kinds;
-use crate::wire::payload::webhook_id;
-use crate::wire::payload::{EventView, render};
+use crate::wire::payload::{EventView, render, webhook_id};
 use axum::Json;
 use axum::body::Bytes;
 use axum::http::StatusCode;
 use dto::{CreatedDto, DeliveryDto, TestDto, WebhookDto};
-use input::timeout_ms;
-use input::{HeaderInput, check_url, max_retries, parse_events, parse_format, parse_headers};
+use input::{HeaderInput, parse_headers};
+use interviewd_domain::events::kinds;
 use interviewd_domain::{CompanyId, Scope, WebhookId};
-use interviewd_notify::SigningSecret;
 use serde::Deserialize;
-use serde_json::{Value, json};
+use serde_json::Value;
 use utoipa::ToSchema;
 use utoipa::openapi::RefOr;
 use utoipa::openapi::schema::Schema;
@@ -87,7 +86,7 @@ fn acting(ctx: &Ctx, scopes: &[Scope], body_company: Option<&str>) -> Result<Com
 
 async fn load(ctx: &Ctx, company: CompanyId, raw_id: &str) -> Result<Webhook, IvError> {
     let id = WebhookId::from(path_uuid(raw_id, "id")?);
-    match ctx.state.store.get_webhook(company, id).await? {
+    match webhooks::get(&ctx.state, company, id).await? {
         Some(w) => Ok(w),
         None => Err(ctx
             .missing(ResourceKind::Webhook, "webhook", id.uuid(), company)
@@ -110,7 +109,7 @@ async fn load(ctx: &Ctx, company: CompanyId, raw_id: &str) -> Result<Webhook, Iv
 async fn list(ctx: Ctx) -> Result<Json<Value>, IvError> {
     let company = ctx.company(&[Scope::ReadWebhooks])?;
     let page = page_of(&ctx)?;
-    let found = ctx.state.store.list_webhooks(company, page).await?;
+    let found = webhooks::list(&ctx.state, company, page).await?;
     let items: Vec<WebhookDto> = found.items.iter().map(WebhookDto::from).collect();
     Ok(Json(list_body(items, found.total, page)))
 }
@@ -185,19 +184,12 @@ async fn create(
     ctx.principal.require(&[Scope::WriteWebhooks])?;
     let input: CreateWebhook = ctx.body(&body)?;
     let company = acting(&ctx, &[Scope::WriteWebhooks], input.company_id.as_deref())?;
-    let secret = SigningSecret::generate()
-        .map_err(|e| CoreError::Internal(format!("could not generate a secret: {e}")))?;
-    let now = ctx.state.now();
-    let webhook = Webhook {
-        id: WebhookId::new(),
-        company_id: company,
-        api_key_id: Some(ctx.principal.key.id),
+    let settings = Settings {
         url: check_url(&input.url, ctx.state.config.webhook_allow_private)?,
         name: validate::opt_text("name", input.name.as_deref(), 255)?,
         description: validate::opt_text("description", input.description.as_deref(), 2000)?,
         headers: parse_headers(&input.headers)?,
         events: parse_events(&input.events)?,
-        secret,
         format: input
             .format
             .as_deref()
@@ -215,16 +207,13 @@ async fn create(
             .map(|Int(n)| timeout_ms(n))
             .transpose()?
             .unwrap_or(DEFAULT_TIMEOUT_MS),
-        consecutive_failures: 0,
-        circuit_opened_at: None,
-        created_at: now,
-        updated_at: now,
     };
-    ctx.state.store.insert_webhook(&webhook).await?;
+    let created_by = Some(ctx.principal.key.id);
+    let webhook = webhooks::create(&ctx.state, company, created_by, settings).await?;
     let location = super::location(&format!("/v1/webhooks/{}", webhook.id));
     let out = CreatedDto {
         webhook: WebhookDto::from(&webhook),
-        signing_secret: webhook.secret.to_string(),
+        signing_secret: webhook.secret.0.clone(),
     };
     Ok((StatusCode::CREATED, [location], Json(out)))
 }
@@ -280,23 +269,13 @@ struct UpdateWebhook {
 /// Saves `w`'s settings and `state`, and answers with the endpoint as stored.
 async fn save(
     ctx: &Ctx,
-    mut w: Webhook,
+    w: Webhook,
     state: Option<EndpointState>,
 ) -> Result<Json<WebhookDto>, IvError> {
-    w.updated_at = ctx.state.now();
-    let store = &ctx.state.store;
-    if !store.update_webhook(&w, state).await? {
-        return Err(CoreError::not_found("webhook", w.id).into());
-    }
-    ctx.state.wakers.webhooks();
-    let saved = store
-        .get_webhook(w.company_id, w.id)
-        .await?
-        .ok_or_else(|| CoreError::not_found("webhook", w.id))?;
+    let saved = webhooks::save(&ctx.state, w, state).await?;
     Ok(Json(WebhookDto::from(&saved)))
 }
 
-/// Change an endpoint.
 #[utoipa::path(
     patch,
     path = "/webhooks/{id}",
@@ -343,13 +322,7 @@ async fn update(
     if let Some(f) = input.format {
         w.format = parse_format(&f)?;
     }
-    let state = match input.is_active {
-        // Re-enabling closes the circuit, as reset-circuit does.
-        Some(true) if !w.is_active => Some(EndpointState::Resume),
-        // Paused by hand: not an open circuit, so nothing new is queued for it.
-        Some(false) => Some(EndpointState::Pause),
-        _ => None,
-    };
+    let state = webhooks::activation(&w, input.is_active);
     save(&ctx, w, state).await
 }
 
@@ -370,9 +343,7 @@ async fn update(
 async fn remove(ctx: Ctx, IvPath(id): IvPath<String>) -> Result<Json<bool>, IvError> {
     let company = ctx.company(&[Scope::WriteWebhooks])?;
     let w = load(&ctx, company, &id).await?;
-    if !ctx.state.store.delete_webhook(company, w.id).await? {
-        return Err(CoreError::not_found("webhook", w.id).into());
-    }
+    webhooks::delete(&ctx.state, company, w.id).await?;
     Ok(Json(true))
 }
 
@@ -396,34 +367,17 @@ async fn test(
 ) -> Result<(StatusCode, Json<TestDto>), IvError> {
     let company = ctx.company(&[Scope::WriteWebhooks])?;
     let w = load(&ctx, company, &id).await?;
-    let now = ctx.state.now();
     let message_id = Uuid::now_v7();
-    let data = json!({
-        "webhookId": w.id.to_string(),
-        "message": "This is a test delivery.",
-    });
+    let data = webhooks::ping_data(&w);
     let view = EventView {
         event_type: kinds::PING,
         data: &data,
-        occurred_at: now,
+        occurred_at: ctx.state.now(),
         delivery_id: message_id,
     };
     let payload = render(w.format, &view)
         .ok_or_else(|| CoreError::Internal("ping has no payload in this format".into()))?;
-    let message = NewMessage {
-        id: message_id,
-        webhook_id: w.id,
-        company_id: company,
-        event_id: None,
-        interview_id: None,
-        event_type: kinds::PING.to_owned(),
-        payload,
-        created_at: now,
-    };
-    if !ctx.state.store.enqueue_message(&message).await? {
-        return Err(CoreError::not_found("webhook", w.id).into());
-    }
-    ctx.state.wakers.webhooks();
+    webhooks::send_test(&ctx.state, &w, message_id, payload).await?;
     Ok((
         StatusCode::ACCEPTED,
         Json(TestDto {
@@ -473,7 +427,7 @@ async fn deliveries(ctx: Ctx, IvPath(id): IvPath<String>) -> Result<Json<Value>,
     let company = ctx.company(&[Scope::ReadWebhooks])?;
     let page = page_of(&ctx)?;
     let w = load(&ctx, company, &id).await?;
-    let found = ctx.state.store.list_deliveries(company, w.id, page).await?;
+    let found = webhooks::deliveries(&ctx.state, &w, page).await?;
     let items: Vec<DeliveryDto> = found.items.iter().map(DeliveryDto::from).collect();
     Ok(Json(list_body(items, found.total, page)))
 }

@@ -2,13 +2,12 @@
 
 use super::{Conn, Db, Pool};
 use crate::store::delivery::{
-    DeliveryLogEntry, EndpointState, PayloadFormat, Webhook, WebhookHeader,
+    DeliveryLogEntry, EndpointState, PayloadFormat, Webhook, WebhookHeader, WebhookSecret,
 };
 use crate::store::rows::to_json;
 use crate::store::{Page, StoreError, StoreResult};
 use interviewd_domain::time::{from_millis, to_millis};
 use interviewd_domain::{CompanyId, PageRequest, WebhookId};
-use interviewd_notify::SigningSecret;
 use uuid::Uuid;
 
 /// The columns [`WebhookRow`] reads (a macro so that queries stay `&'static str`).
@@ -62,7 +61,7 @@ impl TryFrom<WebhookRow> for Webhook {
             description: r.description,
             headers: serde_json::from_str(&r.headers).map_err(|_| bad("headers"))?,
             events: serde_json::from_str(&r.events).map_err(|_| bad("events"))?,
-            secret: SigningSecret::parse(&r.secret).map_err(|_| bad("secret"))?,
+            secret: WebhookSecret(r.secret),
             format: PayloadFormat::parse(&r.format).ok_or_else(|| bad("format"))?,
             is_active: r.is_active,
             max_retries: small(r.max_retries, "max_retries")?,
@@ -94,7 +93,7 @@ pub async fn insert(pool: &Pool, w: &Webhook) -> StoreResult<()> {
     .bind(&w.description)
     .bind(headers_json(&w.headers))
     .bind(to_json(&w.events))
-    .bind(w.secret.to_string())
+    .bind(&w.secret.0)
     .bind(w.format.as_str())
     .bind(w.is_active)
     .bind(i64::from(w.max_retries))

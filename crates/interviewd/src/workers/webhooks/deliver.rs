@@ -18,7 +18,7 @@ use crate::store::events::kinds;
 use crate::wire::payload::webhook_id;
 use crate::workers::{Busy, Worker};
 use interviewd_notify::schedule::SeededRandom;
-use interviewd_notify::{OutgoingWebhook, SenderConfig, WebhookSender};
+use interviewd_notify::{OutgoingWebhook, SenderConfig, SigningSecret, WebhookSender};
 use interviewd_voice::BoxFuture;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -196,13 +196,18 @@ impl Sending {
                 .await;
         }
         let webhook = &message.webhook;
+        let Ok(secret) = SigningSecret::parse(&webhook.secret.0) else {
+            // Secrets are made by the server; one that does not parse was damaged.
+            tracing::error!(webhook = %webhook.id, "webhook signing secret is unreadable");
+            return Ok(());
+        };
         let attempted_at = self.clock.now();
         let request = OutgoingWebhook {
             url: webhook.url.clone(),
             msg_id: webhook_id(message.id),
             timestamp: attempted_at.timestamp(),
             body: message.payload.clone().into_bytes(),
-            secret: webhook.secret.clone(),
+            secret,
             headers: webhook
                 .headers
                 .iter()

@@ -2,7 +2,7 @@
 //! extension). Header values and the signing secret are never shown, except the secret once,
 //! in the create response.
 
-use crate::store::delivery::{DeliveryLogEntry, Webhook};
+use crate::core::webhooks::{DeliveryLogEntry, Webhook};
 use crate::wire::payload::webhook_id;
 use interviewd_domain::time::rfc3339;
 use serde::Serialize;

@@ -81,7 +81,10 @@ mod tests {
     #[test]
     fn cookies_are_found_among_others_and_written_with_their_flags() {
         let mut headers = HeaderMap::new();
-        headers.insert(header::COOKIE, "a=1; interviewd_session=tok; b=2".parse().unwrap());
+        headers.insert(
+            header::COOKIE,
+            "a=1; interviewd_session=tok; b=2".parse().unwrap(),
+        );
         headers.append(header::COOKIE, "__Host-interviewd_csrf=n".parse().unwrap());
         assert_eq!(get(&headers, SESSION).as_deref(), Some("tok"));
         assert_eq!(get(&headers, &name(CSRF, true)).as_deref(), Some("n"));

@@ -55,7 +55,11 @@ impl<S: Send + Sync> axum::extract::FromRequestParts<S> for FormToken {
         parts: &mut axum::http::request::Parts,
         _: &S,
     ) -> Result<Self, PageError> {
-        if let Some(token) = parts.extensions.get::<Resolved>().and_then(|r| r.token.as_deref()) {
+        if let Some(token) = parts
+            .extensions
+            .get::<Resolved>()
+            .and_then(|r| r.token.as_deref())
+        {
             return Ok(Self(token_for(token)));
         }
         match parts.extensions.get::<PreSessionToken>() {

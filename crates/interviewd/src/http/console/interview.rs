@@ -69,9 +69,10 @@ impl AttemptView {
             duration: a
                 .duration_ms
                 .map(|ms| clock(u64::try_from(ms).unwrap_or(0))),
-            recording: a.recording_key.as_ref().map(|_| {
-                format!("/app/interviews/{interview}/attempts/{}/recording", a.id)
-            }),
+            recording: a
+                .recording_key
+                .as_ref()
+                .map(|_| format!("/app/interviews/{interview}/attempts/{}/recording", a.id)),
         }
     }
 }
@@ -142,7 +143,11 @@ impl AnalysisView {
                     value: c.value.clone(),
                     score: c.score,
                     commentary: c.commentary.clone(),
-                    evidence: c.evidence.iter().map(|e| (e.quote.clone(), e.turn)).collect(),
+                    evidence: c
+                        .evidence
+                        .iter()
+                        .map(|e| (e.quote.clone(), e.turn))
+                        .collect(),
                 })
                 .collect(),
             method,
@@ -188,7 +193,6 @@ struct InterviewPage {
     job: Option<String>,
     agent: Option<String>,
     channel: &'static str,
-    online: bool,
     live: LiveView,
     scheduled: When,
     finished: Option<When>,
@@ -246,13 +250,14 @@ async fn show(
         candidate_id: i.candidate_id.to_string(),
         candidate: candidate
             .as_ref()
-            .and_then(|c| candidates::full_name(c).or_else(|| c.email.as_ref().map(|e| e.as_str().to_owned())))
+            .and_then(|c| {
+                candidates::full_name(c).or_else(|| c.email.as_ref().map(|e| e.as_str().to_owned()))
+            })
             .unwrap_or_else(|| "Removed candidate".into()),
         job_id: job.as_ref().map(|j| j.id.to_string()),
         job: job.map(|j| j.title),
         agent: agent.map(|a| a.name),
         channel: if online { "Online" } else { "Phone" },
-        online,
         live: live_view(&state, &detail).await,
         scheduled: When::of(i.scheduled_at),
         finished: When::opt(i.finished_at),
@@ -268,12 +273,18 @@ async fn show(
             .collect(),
         attempts,
         transcript: transcript(&results),
-        analysis: results.analysis.as_ref().map(|a| AnalysisView::of(&a.analysis)),
+        analysis: results
+            .analysis
+            .as_ref()
+            .map(|a| AnalysisView::of(&a.analysis)),
         deliveries: deliveries
             .iter()
             .map(|d| DeliveryView {
                 event: d.event_type.clone(),
-                endpoint: d.webhook_name.clone().unwrap_or_else(|| d.webhook_url.clone()),
+                endpoint: d
+                    .webhook_name
+                    .clone()
+                    .unwrap_or_else(|| d.webhook_url.clone()),
                 webhook: d.webhook_id.to_string(),
                 status: d.status.clone(),
                 attempts: d.attempts,
@@ -347,7 +358,10 @@ async fn live(
     let detail = load(&state, &user, &raw).await?;
     let live = live_view(&state, &detail).await;
     if !is_partial(&headers) {
-        return Ok(super::page::see_other(&format!("/app/interviews/{}", live.id)));
+        return Ok(super::page::see_other(&format!(
+            "/app/interviews/{}",
+            live.id
+        )));
     }
     let changed = q.was.as_deref() != Some(live.status);
     let mut res = render(&LivePart { live });

@@ -44,11 +44,14 @@ impl Line {
     /// The row of `line`.
     pub fn of(line: &InterviewLine) -> Self {
         let i = &line.interview;
-        let name = [line.candidate_first_name.as_deref(), line.candidate_last_name.as_deref()]
-            .into_iter()
-            .flatten()
-            .collect::<Vec<_>>()
-            .join(" ");
+        let name = [
+            line.candidate_first_name.as_deref(),
+            line.candidate_last_name.as_deref(),
+        ]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join(" ");
         let candidate = Some(name)
             .filter(|n| !n.trim().is_empty())
             .or_else(|| line.candidate_email.clone())
@@ -95,6 +98,8 @@ pub struct Filters {
     #[serde(default)]
     pub q: String,
     pub page: Option<u32>,
+    /// A notice code after a redirect (not a filter).
+    pub done: Option<String>,
 }
 
 impl Filters {
@@ -176,6 +181,7 @@ pub struct Results {
 #[template(path = "console/interviews.html")]
 struct ListPage {
     chrome: Chrome,
+    notice: Option<&'static str>,
     filters: Filters,
     statuses: Vec<Choice>,
     jobs: Vec<Choice>,
@@ -225,6 +231,7 @@ async fn list(
     let jobs = job_choices(&state, company, filters.job.trim()).await?;
     let page = ListPage {
         chrome: Chrome::of(&state, &user, "interviews").await?,
+        notice: super::page::notice(filters.done.as_deref()),
         filters,
         statuses,
         jobs,
@@ -269,7 +276,10 @@ mod tests {
             ..Default::default()
         };
         let q = f.query().ok().unwrap_or_default();
-        assert_eq!(q.status, Some(interviewd_domain::InterviewStatus::Completed));
+        assert_eq!(
+            q.status,
+            Some(interviewd_domain::InterviewStatus::Completed)
+        );
         assert_eq!(
             q.until.map(|t| t.to_rfc3339()).as_deref(),
             Some("2026-12-08T00:00:00+00:00")

@@ -64,7 +64,10 @@ pub fn router(state: AppState) -> Router {
         .merge(settings::routes())
         .merge(webhooks::routes())
         .route("/app/", get(|| async { page::see_other("/app") }))
-        .route("/app/{*rest}", get(errors::not_found).post(errors::not_found))
+        .route(
+            "/app/{*rest}",
+            get(errors::not_found).post(errors::not_found),
+        )
         .layer(from_fn_with_state(state.clone(), csrf::protect))
         .layer(from_fn_with_state(state.clone(), session::resolve))
         .layer(from_fn(errors::fragments))
@@ -86,13 +89,19 @@ const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-
 async fn security_headers(req: Request, next: Next) -> Response {
     let mut res = next.run(req).await;
     let h = res.headers_mut();
-    h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP));
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(CSP),
+    );
     h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     h.insert(
         header::X_CONTENT_TYPE_OPTIONS,
         HeaderValue::from_static("nosniff"),
     );
-    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
     h.insert(
         "cross-origin-opener-policy",
         HeaderValue::from_static("same-origin"),

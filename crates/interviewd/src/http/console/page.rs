@@ -43,11 +43,7 @@ impl Chrome {
 
     /// `aria-current="page"` on the current navigation entry.
     pub fn current(&self, entry: &str) -> &'static str {
-        if self.nav == entry {
-            "page"
-        } else {
-            "false"
-        }
+        if self.nav == entry { "page" } else { "false" }
     }
 }
 
@@ -156,7 +152,10 @@ mod tests {
         assert!(!is_partial(&h));
         h.insert("hx-request", HeaderValue::from_static("true"));
         assert!(is_partial(&h));
-        h.insert("hx-history-restore-request", HeaderValue::from_static("true"));
+        h.insert(
+            "hx-history-restore-request",
+            HeaderValue::from_static("true"),
+        );
         assert!(!is_partial(&h));
     }
 }

@@ -30,8 +30,7 @@ async fn serve(
 ) -> Result<Response, PageError> {
     let detail = load(&state, &user, &raw).await?;
     let attempt: AttemptId = attempt.parse().map_err(|_| PageError::NotFound)?;
-    let bytes =
-        calls::recording(&state, user.company(), detail.interview.id, attempt).await?;
+    let bytes = calls::recording(&state, user.company(), detail.interview.id, attempt).await?;
     Ok(ranged(&headers, bytes))
 }
 
@@ -54,7 +53,10 @@ fn ranged(headers: &HeaderMap, bytes: Vec<u8>) -> Response {
         Some(RangeSpec::Part(start, end)) => {
             let content_range = format!("bytes {start}-{end}/{len}");
             let slice = bytes
-                .get(usize::try_from(start).unwrap_or(usize::MAX)..=usize::try_from(end).unwrap_or(0))
+                .get(
+                    usize::try_from(start).unwrap_or(usize::MAX)
+                        ..=usize::try_from(end).unwrap_or(0),
+                )
                 .map(<[u8]>::to_vec)
                 .unwrap_or_default();
             (
@@ -67,7 +69,10 @@ fn ranged(headers: &HeaderMap, bytes: Vec<u8>) -> Response {
         }
         None => (
             StatusCode::RANGE_NOT_SATISFIABLE,
-            [(header::CONTENT_RANGE, header_value(&format!("bytes */{len}")))],
+            [(
+                header::CONTENT_RANGE,
+                header_value(&format!("bytes */{len}")),
+            )],
         )
             .into_response(),
     }
@@ -121,10 +126,22 @@ mod tests {
 
     #[test]
     fn byte_ranges_are_read_as_rfc_9110_says() {
-        assert_eq!(parse_range("bytes=0-99", 1000), Some(RangeSpec::Part(0, 99)));
-        assert_eq!(parse_range("bytes=900-", 1000), Some(RangeSpec::Part(900, 999)));
-        assert_eq!(parse_range("bytes=-100", 1000), Some(RangeSpec::Part(900, 999)));
-        assert_eq!(parse_range("bytes=0-5000", 1000), Some(RangeSpec::Part(0, 999)));
+        assert_eq!(
+            parse_range("bytes=0-99", 1000),
+            Some(RangeSpec::Part(0, 99))
+        );
+        assert_eq!(
+            parse_range("bytes=900-", 1000),
+            Some(RangeSpec::Part(900, 999))
+        );
+        assert_eq!(
+            parse_range("bytes=-100", 1000),
+            Some(RangeSpec::Part(900, 999))
+        );
+        assert_eq!(
+            parse_range("bytes=0-5000", 1000),
+            Some(RangeSpec::Part(0, 999))
+        );
         assert_eq!(parse_range("bytes=1000-", 1000), None);
         assert_eq!(parse_range("bytes=5-2", 1000), None);
         assert_eq!(parse_range("bytes=0-1,5-9", 1000), Some(RangeSpec::Whole));

@@ -42,7 +42,13 @@ pub fn session_cookie(
     expires_at: chrono::DateTime<chrono::Utc>,
 ) -> HeaderValue {
     let max_age = (expires_at - state.now()).num_seconds().max(0);
-    cookies::set(&cookie_name(state), token, SameSite::Lax, secure(state), max_age)
+    cookies::set(
+        &cookie_name(state),
+        token,
+        SameSite::Lax,
+        secure(state),
+        max_age,
+    )
 }
 
 /// Middleware: resolves the session cookie into a [`Resolved`] in the request's extensions.
@@ -151,7 +157,8 @@ fn to_sign_in(parts: &Parts) -> Response {
         ),
         None => "/app/sign-in".to_owned(),
     };
-    let value = HeaderValue::from_str(&location).unwrap_or(HeaderValue::from_static("/app/sign-in"));
+    let value =
+        HeaderValue::from_str(&location).unwrap_or(HeaderValue::from_static("/app/sign-in"));
     if super::page::is_partial(&parts.headers) {
         return (StatusCode::OK, [("hx-redirect", value)]).into_response();
     }

@@ -4,12 +4,12 @@
 //! whether an address has an account — are `core::users`'; this module turns them into
 //! pages and cookies.
 
+use super::cookies::{self, SameSite};
 use super::csrf::FormToken;
 use super::errors::PageError;
 use super::form::FormData;
 use super::page::{notice, render_status, see_other};
-use super::session::{Resolved, User, cookie_name, client_ip, safe_next, secure, session_cookie};
-use super::cookies::{self, SameSite};
+use super::session::{Resolved, User, client_ip, cookie_name, safe_next, secure, session_cookie};
 use crate::app::AppState;
 use crate::core::users::{self, PASSWORD_MIN, SetPasswordError, SignInError};
 use crate::http::assets::asset_version;
@@ -96,9 +96,14 @@ async fn submit(State(state): State<AppState>, req: Request) -> Result<Response,
     let form = FormData::from_request_bytes(req).await?;
     let email = form.text("email").to_owned();
     let next = checked_next(Some(form.text("next")));
-    let outcome =
-        users::sign_in(state.store.as_ref(), &email, form.raw("password"), client, state.now())
-            .await;
+    let outcome = users::sign_in(
+        state.store.as_ref(),
+        &email,
+        form.raw("password"),
+        client,
+        state.now(),
+    )
+    .await;
     let (status, message) = match outcome {
         Ok(opened) => {
             let mut res = see_other(if next.is_empty() { "/app" } else { &next });

@@ -8,6 +8,9 @@ use figment::providers::{Env, Format, Serialized, Toml};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
+/// Connections one process opens to PostgreSQL by default.
+pub const DEFAULT_MAX_CONNECTIONS: u32 = 10;
+
 /// Everything that can be configured.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(default)]
@@ -84,7 +87,7 @@ impl Default for Config {
             listen: "127.0.0.1:8080".into(),
             data_dir: PathBuf::from("data"),
             database_url: None,
-            database_max_connections: crate::store::postgres::DEFAULT_MAX_CONNECTIONS,
+            database_max_connections: DEFAULT_MAX_CONNECTIONS,
             public_url: None,
             log_format: "text".into(),
             // ---- engine defaults ----

@@ -115,3 +115,11 @@ pub async fn owner_of(
 ) -> Result<Option<CompanyId>, CoreError> {
     Ok(state.store.owner_of(kind, id).await?)
 }
+
+/// Authenticates a presented key secret at the server's current time.
+pub async fn authenticate(
+    state: &crate::app::AppState,
+    secret: Option<&str>,
+) -> Result<Principal, CoreError> {
+    Principal::authenticate(state.store.as_ref(), secret, state.now()).await
+}

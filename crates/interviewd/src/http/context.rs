@@ -8,10 +8,10 @@
 use crate::app::AppState;
 use crate::core::auth::Principal;
 use crate::core::error::CoreError;
+use crate::http::dialect::Dialect;
 use crate::http::extract::{QueryParams, json_body};
 use crate::http::ratelimit::AuthenticatedKey;
 use axum::extract::FromRequestParts;
-use axum::http::HeaderMap;
 use axum::http::request::Parts;
 use axum::response::IntoResponse;
 use interviewd_domain::{CompanyId, Scope};
@@ -23,8 +23,8 @@ pub trait KeyedDialect: Send + Sync + 'static {
     /// The dialect's error, which every check's failure becomes.
     type Error: From<CoreError> + IntoResponse + Send;
 
-    /// The API key a request carries, if any.
-    fn api_key(headers: &HeaderMap) -> Option<&str>;
+    /// The dialect: where its key comes from.
+    const DIALECT: Dialect;
 }
 
 /// An authenticated request of dialect `D`.
@@ -46,8 +46,8 @@ impl<D: KeyedDialect> FromRequestParts<AppState> for Context<D> {
             // The rate-limit layer authenticated this request's key a moment ago.
             Some(AuthenticatedKey(principal)) => principal.clone(),
             None => {
-                let key = D::api_key(&parts.headers);
-                Principal::authenticate(state.store.as_ref(), key, state.now()).await?
+                let key = D::DIALECT.api_key(&parts.headers);
+                crate::core::auth::authenticate(state, key).await?
             }
         };
         Ok(Self {

@@ -1,12 +1,17 @@
-//! Which API dialect a request speaks, told by its path prefix, and the error bodies of the
-//! layers that answer before or around the handlers (idempotency, rate limits, timeouts,
-//! body limit, panics) in that dialect's shape. Handlers render their own errors through
-//! each dialect's `error.rs`; these are the same shapes.
+//! Which API dialect a request speaks, told by its path prefix; where its key comes from;
+//! and its error body, for the handlers (through each dialect's `error.rs`) and for the
+//! layers that answer before or around them (idempotency, rate limits, timeouts, body limit,
+//! panics). The bodies are the wire types of `crate::wire`.
 
+use crate::http::extract::bearer;
+use crate::wire;
 use axum::extract::OriginalUri;
-use axum::http::{Request, StatusCode};
+use axum::http::{HeaderMap, Request, StatusCode};
 use axum::response::{IntoResponse, Response};
-use serde_json::{Value, json};
+use serde_json::Value;
+
+/// The header Xobin clients send their key in (header names are case-insensitive).
+pub const XOBIN_KEY_HEADER: &str = "apikey";
 
 /// The three wire dialects.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -43,6 +48,20 @@ impl Dialect {
         }
     }
 
+    /// The API key a request of this dialect presents: `apiKey` for Xobin, an
+    /// `Authorization: Bearer` token for the others.
+    pub fn api_key(self, headers: &HeaderMap) -> Option<&str> {
+        match self {
+            Self::Xobin => headers
+                .get(XOBIN_KEY_HEADER)?
+                .to_str()
+                .ok()
+                .map(str::trim)
+                .filter(|k| !k.is_empty()),
+            Self::InstaView | Self::Alpharun => bearer(headers),
+        }
+    }
+
     /// An error in this dialect's shape. `code` is InstaView's machine-readable code; the
     /// other dialects carry only the status and the message.
     pub fn error(self, status: StatusCode, code: &str, message: &str) -> Response {
@@ -57,19 +76,28 @@ impl Dialect {
         message: &str,
         details: Value,
     ) -> Response {
-        let body = match self {
-            Self::InstaView => json!({
-                "success": false,
-                "statusCode": status.as_u16(),
-                "message": message,
-                "data": null,
-                "error": { "code": code, "message": message, "details": details },
-                "timestamp": interviewd_domain::time::rfc3339(chrono::Utc::now()),
-            }),
-            Self::Alpharun => json!({ "error": status.as_u16(), "message": message }),
-            Self::Xobin => json!({ "error": message }),
-        };
-        (status, axum::Json(body)).into_response()
+        let status_code = status.as_u16();
+        let message = message.to_owned();
+        match self {
+            Self::InstaView => {
+                let body = wire::instaview::ErrorBody::new(status_code, code, message, details);
+                (status, axum::Json(body)).into_response()
+            }
+            Self::Alpharun => {
+                let body = wire::alpharun::ErrorBody {
+                    error: status_code,
+                    message,
+                };
+                (status, axum::Json(body)).into_response()
+            }
+            Self::Xobin => {
+                let body = wire::xobin::ErrorBody {
+                    error: message,
+                    message: None,
+                };
+                (status, axum::Json(body)).into_response()
+            }
+        }
     }
 }
 

@@ -22,20 +22,20 @@
 //!
 //! Requests whose key does not authenticate pass untouched (the handler answers 401).
 
+use crate::app::AppState;
 use crate::core::auth::Principal;
+use crate::core::idempotency::{
+    self as keys, ClaimOutcome, IdempotencyClaim, IdempotencyRecord, StoredResponse,
+};
 use crate::http::MAX_BODY_BYTES;
 use crate::http::dialect::Dialect;
 use crate::http::ratelimit::AuthenticatedKey;
-use crate::store::DynStore;
-use crate::store::idempotency::{
-    ClaimOutcome, IdempotencyClaim, IdempotencyRecord, StoredResponse,
-};
 use axum::body::{Body, HttpBody};
 use axum::extract::{OriginalUri, Request, State};
 use axum::http::{HeaderName, HeaderValue, Method, StatusCode, Uri, header};
 use axum::middleware::Next;
 use axum::response::Response;
-use chrono::{Duration, Utc};
+use chrono::Duration;
 use interviewd_domain::KeyId;
 use interviewd_domain::model::KeyKind;
 use serde_json::{Value, json};
@@ -55,7 +55,7 @@ const KEPT_HEADERS: [HeaderName; 2] = [header::CONTENT_TYPE, header::LOCATION];
 /// What the idempotency layer needs.
 #[derive(Clone)]
 pub struct IdempotencyState {
-    pub store: DynStore,
+    pub app: AppState,
     /// How long a running claim is honoured before it counts as abandoned.
     pub lock: Duration,
 }
@@ -178,7 +178,7 @@ pub async fn enforce(State(state): State<IdempotencyState>, req: Request, next: 
         );
     };
     let claim = new_claim(&state, &principal, &parts.method, &uri, key, &bytes);
-    match state.store.claim_idempotency_key(&claim).await {
+    match keys::claim(&state.app, &claim).await {
         Ok(ClaimOutcome::Claimed) => {}
         Ok(ClaimOutcome::Existing(record)) => {
             return answer_existing(dialect, &record, &claim.fingerprint);
@@ -193,7 +193,7 @@ pub async fn enforce(State(state): State<IdempotencyState>, req: Request, next: 
         }
     }
     let guard = ClaimGuard {
-        store: Some(state.store.clone()),
+        app: Some(state.app.clone()),
         claim,
     };
     let res = next
@@ -211,7 +211,7 @@ fn new_claim(
     key: String,
     body: &[u8],
 ) -> IdempotencyClaim {
-    let now = Utc::now();
+    let now = state.app.now();
     IdempotencyClaim {
         scope: scope_of(principal, uri.query()),
         key,
@@ -260,19 +260,19 @@ fn answer_existing(dialect: Dialect, record: &IdempotencyRecord, fingerprint: &s
 /// Owns a claim until it is completed or released; dropping it (the request was cut short)
 /// releases the claim in the background.
 struct ClaimGuard {
-    store: Option<DynStore>,
+    app: Option<AppState>,
     claim: IdempotencyClaim,
 }
 
 impl ClaimGuard {
     /// Keeps the response when the rules say so, frees the claim otherwise.
     async fn finish(mut self, res: Response) -> Response {
-        let Some(store) = self.store.take() else {
+        let Some(app) = self.app.take() else {
             return res;
         };
         let size = res.body().size_hint().exact();
         if !is_stored(res.status()) || size.is_none_or(|n| n > MAX_STORED_BODY) {
-            release(&store, &self.claim).await;
+            release(&app, &self.claim).await;
             return res;
         }
         let (parts, body) = res.into_parts();
@@ -295,18 +295,14 @@ impl ClaimGuard {
         });
         let c = &self.claim;
         let kept = match &stored {
-            Some(stored) => {
-                store
-                    .complete_idempotency_key(&c.scope, &c.key, &c.token, stored)
-                    .await
-            }
+            Some(stored) => keys::complete(&app, c, stored).await,
             None => Ok(false),
         };
         if !matches!(kept, Ok(true)) {
             if let Err(e) = kept {
                 tracing::warn!(error = %e, "storing an idempotent response failed");
             }
-            release(&store, c).await;
+            release(&app, c).await;
         }
         Response::from_parts(parts, Body::from(bytes.unwrap_or_default()))
     }
@@ -314,18 +310,15 @@ impl ClaimGuard {
 
 impl Drop for ClaimGuard {
     fn drop(&mut self) {
-        if let (Some(store), Ok(rt)) = (self.store.take(), tokio::runtime::Handle::try_current()) {
+        if let (Some(app), Ok(rt)) = (self.app.take(), tokio::runtime::Handle::try_current()) {
             let claim = self.claim.clone();
-            rt.spawn(async move { release(&store, &claim).await });
+            rt.spawn(async move { release(&app, &claim).await });
         }
     }
 }
 
-async fn release(store: &DynStore, c: &IdempotencyClaim) {
-    if let Err(e) = store
-        .release_idempotency_key(&c.scope, &c.key, &c.token)
-        .await
-    {
+async fn release(app: &AppState, c: &IdempotencyClaim) {
+    if let Err(e) = keys::release(app, c).await {
         tracing::warn!(error = %e, "freeing an idempotency key failed; it expires with its lock");
     }
 }

@@ -10,9 +10,9 @@
 //! - Open by default (the series carry no personal data, only company ids); with
 //!   `metrics_token` set, the scrape must send `Authorization: Bearer <token>`.
 
+use crate::app::AppState;
+use crate::core::ops::{self, OpsSnapshot};
 use crate::http::extract::bearer;
-use crate::store::DynStore;
-use crate::store::metrics::OpsSnapshot;
 use axum::extract::{MatchedPath, Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
@@ -275,7 +275,7 @@ pub async fn track(State(metrics): State<Arc<Metrics>>, req: Request, next: Next
 #[derive(Clone)]
 pub struct MetricsState {
     pub metrics: Arc<Metrics>,
-    pub store: DynStore,
+    pub app: AppState,
     pub token: Option<crate::secret::Secret>,
 }
 
@@ -290,7 +290,7 @@ pub async fn serve(State(state): State<MetricsState>, headers: HeaderMap) -> Res
             return (StatusCode::UNAUTHORIZED, "metrics token required\n").into_response();
         }
     }
-    let ops = match state.store.ops_snapshot(chrono::Utc::now()).await {
+    let ops = match ops::snapshot(&state.app).await {
         Ok(ops) => Some(ops),
         Err(e) => {
             tracing::warn!(error = %e, "reading database gauges failed");

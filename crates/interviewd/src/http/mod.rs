@@ -48,20 +48,20 @@ pub fn router(state: AppState) -> Router {
         .fallback(instaview::not_found);
     let timeout = std::time::Duration::from_millis(state.config.request_timeout_ms);
     let limits = ratelimit::RateLimitState {
-        store: state.store.clone(),
+        app: state.clone(),
         limiter: Arc::new(ratelimit::RateLimiter::new(
             state.config.rate_limit_per_minute,
             state.config.rate_limit_per_hour,
         )),
     };
     let idempotent = idempotency::IdempotencyState {
-        store: state.store.clone(),
+        app: state.clone(),
         lock: chrono::Duration::from_std(timeout).unwrap_or_default()
             + chrono::Duration::minutes(1),
     };
     let scrape = metrics::MetricsState {
         metrics: Arc::new(metrics::Metrics::default()),
-        store: state.store.clone(),
+        app: state.clone(),
         token: state.config.metrics_token.clone(),
     };
     let recorder = scrape.metrics.clone();
@@ -107,7 +107,7 @@ async fn root(headers: axum::http::HeaderMap, uri: axum::http::Uri) -> axum::res
 }
 
 async fn healthz(axum::extract::State(state): axum::extract::State<AppState>) -> impl IntoResponse {
-    match state.store.ping().await {
+    match crate::core::ops::ping(&state).await {
         Ok(()) => (
             StatusCode::OK,
             axum::Json(serde_json::json!({ "status": "ok" })),

@@ -14,16 +14,15 @@
 //! request's extensions for the idempotency layer. A request whose key does not
 //! authenticate passes untouched and untracked: its handler answers 401.
 
+use crate::app::AppState;
 use crate::core::auth::Principal;
+use crate::core::{auth, ops};
 use crate::http::dialect::Dialect;
-use crate::http::extract::bearer;
-use crate::store::DynStore;
 use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use interviewd_domain::Plan;
-use interviewd_domain::model::KeyKind;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
 
@@ -209,35 +208,14 @@ impl RateLimiter {
 /// What the rate-limit layer needs.
 #[derive(Clone)]
 pub struct RateLimitState {
-    pub store: DynStore,
+    pub app: AppState,
     pub limiter: Arc<RateLimiter>,
 }
 
-/// The header Xobin clients send their key in (as the Xobin context reads it).
-const API_KEY_HEADER: &str = "apikey";
-
-/// The presented secret: `apiKey` under `/api/v2`, `Authorization: Bearer` elsewhere.
-pub fn presented_key(dialect: Dialect, headers: &HeaderMap) -> Option<&str> {
-    match dialect {
-        Dialect::Xobin => headers
-            .get(API_KEY_HEADER)?
-            .to_str()
-            .ok()
-            .map(str::trim)
-            .filter(|k| !k.is_empty()),
-        Dialect::InstaView | Dialect::Alpharun => bearer(headers),
-    }
-}
-
 /// The plan budget of a key (the Trial tier when its company cannot be read).
-async fn key_limits(store: &DynStore, principal: &Principal) -> Limits {
-    let company = match (principal.key.kind, principal.key.company_id) {
-        (KeyKind::Ats, _) => return plan_limits(Plan::Enterprise),
-        (KeyKind::Company, Some(company)) => company,
-        (KeyKind::Company, None) => return plan_limits(Plan::Trial),
-    };
-    match store.get_company(company).await {
-        Ok(Some(company)) => plan_limits(company.plan),
+async fn key_limits(app: &AppState, principal: &Principal) -> Limits {
+    match ops::key_plan(app, principal).await {
+        Ok(Some(plan)) => plan_limits(plan),
         Ok(None) => plan_limits(Plan::Trial),
         Err(e) => {
             tracing::warn!(error = %e, "reading a key's plan failed; the Trial budget applies");
@@ -253,12 +231,12 @@ pub async fn enforce(
     next: Next,
 ) -> Response {
     let dialect = Dialect::of(&req);
-    let now = chrono::Utc::now();
-    let secret = presented_key(dialect, req.headers());
+    let now = state.app.now();
+    let secret = dialect.api_key(req.headers());
     if secret.is_none() {
         return next.run(req).await;
     }
-    let Ok(principal) = Principal::authenticate(state.store.as_ref(), secret, now).await else {
+    let Ok(principal) = auth::authenticate(&state.app, secret).await else {
         return next.run(req).await;
     };
     let secs = now.timestamp();
@@ -268,7 +246,7 @@ pub async fn enforce(
         None => (
             state
                 .limiter
-                .effective(key_limits(&state.store, &principal).await),
+                .effective(key_limits(&state.app, &principal).await),
             true,
         ),
     };

@@ -201,7 +201,7 @@ enum StepBody {
 #[allow(dead_code)] // Schema only.
 enum AnyError {
     Session(ErrorBody),
-    Layer(crate::http::instaview::error::ErrorBody),
+    Layer(crate::wire::instaview::ErrorBody),
 }
 
 /// The invite link's interview and its live session.

@@ -337,58 +337,48 @@ impl TryFrom<AttemptRow> for CallAttempt {
 // Column lists, kept next to the row structs they must match (macros, so that SQL built
 // with `concat!` stays a `&'static str`).
 
-#[macro_export]
-#[doc(hidden)]
 macro_rules! company_cols {
     () => {
         "id, number, name, description, owner_email, metadata, plan, plan_changed_at, concurrency_limit, created_at, updated_at"
     };
 }
 
-#[macro_export]
-#[doc(hidden)]
 macro_rules! key_cols {
     () => {
         "id, name, prefix, secret_hash, kind, company_id, scopes, expires_at, revoked_at, created_at"
     };
 }
 
-#[macro_export]
-#[doc(hidden)]
 macro_rules! job_cols {
     () => {
         "id, number, company_id, title, description, status, required_skills, nice_to_have_skills, attrs, created_at, updated_at"
     };
 }
 
-#[macro_export]
-#[doc(hidden)]
 macro_rules! agent_cols {
     () => {
         "id, number, company_id, name, channel, focus, language, duration_minutes, questions, instructions, attrs, created_at, updated_at"
     };
 }
 
-#[macro_export]
-#[doc(hidden)]
 macro_rules! candidate_cols {
     () => {
         "id, number, company_id, first_name, last_name, email, phone, ext_id, status, gdpr_expiry_date, metadata, custom_fields, created_at, updated_at"
     };
 }
 
-#[macro_export]
-#[doc(hidden)]
 macro_rules! interview_cols {
     () => {
         "id, number, company_id, candidate_id, job_id, agent_id, channel, status, scheduled_at, started_at, finished_at, is_test, metadata, invite_token, invite_sent_at, invite_starts_at, invite_expires_at, invite_revoked_at, custom_field_id, created_at, updated_at"
     };
 }
 
-#[macro_export]
-#[doc(hidden)]
 macro_rules! attempt_cols {
     () => {
         "id, interview_id, company_id, status, direction, reason_code, notes, retry_number, scheduled_at, called_at, ended_at, duration_ms, recording_key, created_at, updated_at"
     };
 }
+
+pub(crate) use {
+    agent_cols, attempt_cols, candidate_cols, company_cols, interview_cols, job_cols, key_cols,
+};

@@ -4,6 +4,16 @@ use interviewd_domain::views::{Generation, GenerationStatus as GenStatus};
 use serde::Serialize;
 use utoipa::ToSchema;
 
+/// The body of Xobin errors (the OpenAPI `Error` schema): `{"error": message}`, and the
+/// documented `{"message": …, "error": "limit_exceed"}` of the invite quota.
+#[derive(Serialize, ToSchema)]
+#[schema(as = Error)]
+pub struct ErrorBody {
+    pub error: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+}
+
 /// A generation's progress (also the body of the `notification_url` callback).
 #[derive(Serialize, ToSchema)]
 pub struct GenerationStatus {

@@ -5,15 +5,16 @@ use super::ctx::{ArCtx, ArPath, contact_key};
 use super::error::ArError;
 use super::import;
 use crate::app::AppState;
+use crate::core::candidates;
 use crate::core::error::CoreError;
 use crate::core::validate;
 use axum::Json;
 use axum::body::Bytes;
 use base64::Engine;
 use interviewd_domain::model::Candidate;
-use interviewd_domain::{CandidateId, CompanyId, Email, ExtId, PhoneNumber, Scope};
+use interviewd_domain::{CompanyId, Email, ExtId, PhoneNumber, Scope};
 use serde::Deserialize;
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -197,11 +198,7 @@ async fn list(ctx: ArCtx) -> Result<Json<Value>, ArError> {
         })?,
     };
     // One extra row tells whether another page exists.
-    let mut rows = ctx
-        .state
-        .store
-        .candidates_after(company, after, limit + 1)
-        .await?;
+    let mut rows = candidates::after(&ctx.state, company, after, limit + 1).await?;
     let more = rows.len() > limit as usize;
     rows.truncate(limit as usize);
     let next = if more {
@@ -272,25 +269,14 @@ async fn create(ctx: ArCtx, body: Bytes) -> Result<Json<Value>, ArError> {
         )
         .into());
     }
-    let now = ctx.state.now();
-    let candidate = Candidate {
-        id: CandidateId::new(),
-        number: 0,
-        company_id: company,
-        first_name: name("first_name", input.first_name.as_deref())?,
-        last_name: name("last_name", input.last_name.as_deref())?,
-        email,
-        phone,
-        ext_id,
-        status: "APPLIED".into(),
-        gdpr_expiry_date: None,
-        metadata: Map::new(),
-        custom_fields: custom_fields(&input.custom_fields)?,
-        job_ids: Vec::new(),
-        created_at: now,
-        updated_at: now,
-    };
-    let created = ctx.state.store.insert_candidate(&candidate).await?;
+    let mut candidate = Candidate::new(company, ctx.state.now());
+    candidate.first_name = name("first_name", input.first_name.as_deref())?;
+    candidate.last_name = name("last_name", input.last_name.as_deref())?;
+    candidate.email = email;
+    candidate.phone = phone;
+    candidate.ext_id = ext_id;
+    candidate.custom_fields = custom_fields(&input.custom_fields)?;
+    let created = candidates::create(&ctx.state, &candidate).await?;
     Ok(Json(contact_json(&created)))
 }
 
@@ -300,9 +286,7 @@ pub async fn resolve(ctx: &ArCtx, company: CompanyId, raw: &str) -> Result<Candi
     let Some(key) = contact_key(raw)? else {
         return Err(not_found());
     };
-    ctx.state
-        .store
-        .find_candidate(company, &key)
+    candidates::find(&ctx.state, company, &key)
         .await?
         .ok_or_else(not_found)
 }
@@ -435,7 +419,7 @@ async fn update(ctx: ArCtx, raw_id: &str, input: UpdateContact) -> Result<Json<V
     if let Some(v) = input.last_name.into_update() {
         c.last_name = name("last_name", v.as_deref())?;
     }
-    if c.email.is_none() && c.phone.is_none() && c.ext_id.is_none() {
+    if !c.has_identifier() {
         return Err(CoreError::invalid(
             "email",
             "at least one of email, phone_number or ext_id must remain",
@@ -457,7 +441,6 @@ async fn update(ctx: ArCtx, raw_id: &str, input: UpdateContact) -> Result<Json<V
         });
         c.custom_fields.extend(set);
     }
-    c.updated_at = ctx.state.now();
-    ctx.state.store.update_candidate(&c).await?;
+    candidates::update(&ctx.state, &mut c).await?;
     Ok(Json(contact_json(&c)))
 }

@@ -4,12 +4,11 @@
 
 use super::error::ArError;
 use crate::app::AppState;
+use crate::core::candidates::ContactKey;
 use crate::core::error::CoreError;
 use crate::http::context::{Context, KeyedDialect};
-use crate::http::extract::bearer;
-use crate::store::ContactKey;
+use crate::http::dialect::Dialect;
 use axum::extract::{FromRequestParts, Path};
-use axum::http::HeaderMap;
 use axum::http::request::Parts;
 use interviewd_domain::{Email, ExtId, PhoneNumber};
 use serde::de::DeserializeOwned;
@@ -20,9 +19,7 @@ pub enum Alpharun {}
 impl KeyedDialect for Alpharun {
     type Error = ArError;
 
-    fn api_key(headers: &HeaderMap) -> Option<&str> {
-        bearer(headers)
-    }
+    const DIALECT: Dialect = Dialect::Alpharun;
 }
 
 /// Authenticated Alpharun request context.

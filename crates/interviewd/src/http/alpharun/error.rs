@@ -2,20 +2,9 @@
 //! vendor's OpenAPI: both fields required).
 
 use crate::core::error::CoreError;
+pub use crate::wire::alpharun::ErrorBody;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use serde::Serialize;
-use utoipa::ToSchema;
-
-/// The body of every Alpharun error (the OpenAPI `Error` schema).
-#[derive(Serialize, ToSchema)]
-#[schema(as = Error)]
-pub struct ErrorBody {
-    /// The HTTP status, repeated.
-    #[schema(minimum = 400, maximum = 599)]
-    pub error: u16,
-    pub message: String,
-}
 
 /// A core error rendered as Alpharun renders errors.
 #[derive(Debug)]
@@ -24,12 +13,6 @@ pub struct ArError(pub CoreError);
 impl From<CoreError> for ArError {
     fn from(e: CoreError) -> Self {
         Self(e)
-    }
-}
-
-impl From<crate::store::StoreError> for ArError {
-    fn from(e: crate::store::StoreError) -> Self {
-        Self(e.into())
     }
 }
 

@@ -7,11 +7,11 @@ use super::error::ArError;
 use super::job_openings;
 use crate::app::AppState;
 use crate::core::error::CoreError;
-use crate::store::InterviewDetail;
-use crate::store::engine::InterviewResults;
+use crate::core::interviews;
 use axum::Json;
 use interviewd_domain::model::{Candidate, Job};
 use interviewd_domain::time::rfc3339;
+use interviewd_domain::views::{InterviewDetail, InterviewResults};
 use interviewd_domain::{InterviewStatus, Scope};
 use serde_json::{Value, json};
 
@@ -119,20 +119,17 @@ async fn show(
     let company = ctx.company(&[Scope::ReadInterviews, Scope::ReadCandidates])?;
     let job = job_openings::load(&ctx, company, &opening).await?;
     let id = path_uuid(&interview, "INTERVIEW_ID")?;
-    let store = &ctx.state.store;
-    let detail = store
-        .get_interview(company, id.into())
+    let detail = interviews::get(&ctx.state, company, id.into())
         .await?
         .filter(|d| d.interview.job_id == Some(job.id))
         .ok_or_else(|| CoreError::not_found("interview", id))?;
-    let candidate = store
-        .get_candidate(company, detail.interview.candidate_id)
-        .await?
+    let report = interviews::report(&ctx.state, detail, true).await?;
+    let candidate = report
+        .candidate
+        .as_ref()
         .ok_or_else(|| CoreError::Internal("interview without candidate".into()))?;
-    let results = store
-        .interview_results(company, detail.interview.id)
-        .await?;
+    let (detail, results) = (&report.detail, &report.results);
     let public_url = ctx.state.config.public_url();
-    let interview = interview_json(&detail, &results, &job, &candidate, &public_url);
+    let interview = interview_json(detail, results, &job, candidate, &public_url);
     Ok(Json(json!({ "data": { "interview": interview } })))
 }

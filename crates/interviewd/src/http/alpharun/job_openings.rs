@@ -5,6 +5,7 @@ use super::ctx::{ArCtx, ArPath, path_uuid};
 use super::error::ArError;
 use super::job_types::JobTypeInput;
 use crate::app::AppState;
+use crate::core::catalog;
 use crate::core::error::CoreError;
 use crate::core::keys;
 use crate::core::validate;
@@ -81,9 +82,7 @@ pub fn interview_link(ctx: &ArCtx, job: &Job) -> String {
 /// Loads an opening of the acting company; another company's is not found.
 pub async fn load(ctx: &ArCtx, company: CompanyId, raw: &str) -> Result<Job, ArError> {
     let id = JobId::from(path_uuid(raw, "JOB_OPENING_ID")?);
-    ctx.state
-        .store
-        .get_job(company, id)
+    catalog::job(&ctx.state, company, id)
         .await?
         .ok_or_else(|| CoreError::not_found("job opening", id).into())
 }
@@ -153,41 +152,21 @@ async fn create(ctx: ArCtx, body: Bytes) -> Result<Json<Value>, ArError> {
                 .trim()
                 .parse()
                 .map_err(|_| CoreError::not_found("job type", &raw))?;
-            let agent = ctx
-                .state
-                .store
-                .get_agent(company, id)
+            let agent = catalog::agent(&ctx.state, company, id)
                 .await?
                 .ok_or_else(|| CoreError::not_found("job type", id))?;
             (agent, false)
         }
         (None, Some(inline)) => (inline.create(&ctx, company).await?, true),
     };
-    let now = ctx.state.now();
-    let mut attrs = Map::new();
-    attrs.insert("opening".into(), Value::Object(opening));
-    let job = Job {
-        id: JobId::new(),
-        number: 0,
-        company_id: company,
-        title: name,
-        description: agent
-            .attrs
-            .get("jobDescription")
-            .and_then(Value::as_str)
-            .map(str::to_owned),
-        status: "OPEN".into(),
-        required_skills: Vec::new(),
-        nice_to_have_skills: Vec::new(),
-        agent_id: Some(agent.id),
-        attrs,
-        created_at: now,
-        updated_at: now,
-    };
-    if new_agent {
-        ctx.state.store.insert_agent(&agent).await?;
-    }
-    let job = ctx.state.store.insert_job(&job).await?;
+    let mut job = Job::new(company, name, ctx.state.now());
+    job.description = agent
+        .attrs
+        .get("jobDescription")
+        .and_then(Value::as_str)
+        .map(str::to_owned);
+    job.attrs.insert("opening".into(), Value::Object(opening));
+    let job = catalog::create_job_with_agent(&ctx.state, job, &agent, new_agent).await?;
     Ok(Json(json!({ "data": { "job_opening": {
         "id": job.id.to_string(),
         "interview_link": interview_link(&ctx, &job),

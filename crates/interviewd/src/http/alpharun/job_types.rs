@@ -5,12 +5,13 @@
 use super::ctx::{ArCtx, ArPath, path_uuid};
 use super::error::ArError;
 use crate::app::AppState;
+use crate::core::catalog;
 use crate::core::error::CoreError;
 use crate::core::validate::{self, Patch};
 use axum::Json;
 use axum::body::Bytes;
 use interviewd_domain::model::Agent;
-use interviewd_domain::{AgentChannel, AgentId, CompanyId, Scope};
+use interviewd_domain::{AgentChannel, CompanyId, Scope};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use utoipa::ToSchema;
@@ -51,7 +52,7 @@ pub struct JobTypeInput {
     should_record_video: Patch<bool>,
 }
 
-crate::requiring!(
+crate::http::openapi::schemas::requiring!(
     /// A new job type: [`JobTypeInput`] with `name` and `job_description`.
     NewJobType = JobTypeInput, ["name", "job_description"]
 );
@@ -94,14 +95,7 @@ impl JobTypeInput {
         match self.name {
             Patch::Value(n) => {
                 let name = validate::text("name", &n, 3, 150)?;
-                if let Some(other) = ctx.state.store.agent_by_name(company, &name).await?
-                    && other.id != agent.id
-                {
-                    return Err(CoreError::invalid(
-                        "name",
-                        "a job type with this name already exists",
-                    ));
-                }
+                catalog::agent_name_is_free(&ctx.state, company, &name, agent.id).await?;
                 agent.name = name;
             }
             Patch::Null => return Err(CoreError::invalid("name", "name cannot be null")),
@@ -168,22 +162,12 @@ impl JobTypeInput {
         {
             return Err(CoreError::invalid("name", "name and job_description are required").into());
         }
-        let now = ctx.state.now();
-        let mut agent = Agent {
-            id: AgentId::new(),
-            number: 0,
-            company_id: company,
-            name: String::new(),
-            channel: AgentChannel::Online,
-            focus: "SCREENING".into(),
-            language: "EN".into(),
-            duration_minutes: 15,
-            questions: Vec::new(),
-            instructions: None,
-            attrs: Default::default(),
-            created_at: now,
-            updated_at: now,
-        };
+        let mut agent = Agent::new(
+            company,
+            String::new(),
+            AgentChannel::Online,
+            ctx.state.now(),
+        );
         self.apply(ctx, company, &mut agent).await?;
         Ok(agent)
     }
@@ -211,9 +195,7 @@ pub fn job_type_json(a: &Agent) -> Value {
 
 async fn load(ctx: &ArCtx, company: CompanyId, raw: &str) -> Result<Agent, ArError> {
     let id = path_uuid(raw, "JOB_TYPE_ID")?;
-    ctx.state
-        .store
-        .get_agent(company, id.into())
+    catalog::agent(&ctx.state, company, id.into())
         .await?
         .ok_or_else(|| CoreError::not_found("job type", id).into())
 }
@@ -237,7 +219,7 @@ async fn create(ctx: ArCtx, body: Bytes) -> Result<Json<Value>, ArError> {
     let company = ctx.company(&[Scope::WriteAgents])?;
     let input: JobTypeInput = ctx.body(&body)?;
     let agent = input.create(&ctx, company).await?;
-    let agent = ctx.state.store.insert_agent(&agent).await?;
+    let agent = catalog::create_agent(&ctx.state, &agent).await?;
     Ok(Json(
         json!({ "data": { "job_type": job_type_json(&agent) } }),
     ))
@@ -287,8 +269,7 @@ async fn update(
     let mut agent = load(&ctx, company, &id).await?;
     let input: JobTypeInput = ctx.body(&body)?;
     input.apply(&ctx, company, &mut agent).await?;
-    agent.updated_at = ctx.state.now();
-    ctx.state.store.update_agent(&agent).await?;
+    catalog::update_agent(&ctx.state, &mut agent).await?;
     Ok(Json(
         json!({ "data": { "job_type": job_type_json(&agent) } }),
     ))

@@ -99,7 +99,7 @@ pub struct AgentInput {
     cefr_level: Patch<String>,
 }
 
-crate::requiring!(
+crate::http::openapi::schemas::requiring!(
     /// A new agent: [`AgentInput`] with `name`.
     NewAgent = AgentInput, ["name"]
 );

@@ -22,16 +22,7 @@ use utoipa::openapi::schema::Schema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-/// Candidate pipeline statuses.
-pub const STATUSES: &[&str] = &[
-    "APPLIED",
-    "IN_PROCESS",
-    "INTERVIEWING",
-    "OFFERED",
-    "HIRED",
-    "REJECTED",
-    "WITHDRAWN",
-];
+pub use interviewd_domain::status::CANDIDATE_STATUSES as STATUSES;
 
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()

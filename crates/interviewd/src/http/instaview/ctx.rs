@@ -6,9 +6,8 @@ use crate::app::AppState;
 use crate::core::auth::{self, ResourceKind};
 use crate::core::error::CoreError;
 use crate::http::context::{Context, KeyedDialect};
-use crate::http::extract::bearer;
+use crate::http::dialect::Dialect;
 use axum::extract::{FromRequestParts, Path};
-use axum::http::HeaderMap;
 use axum::http::request::Parts;
 use interviewd_domain::CompanyId;
 use serde::de::DeserializeOwned;
@@ -20,9 +19,7 @@ pub enum InstaView {}
 impl KeyedDialect for InstaView {
     type Error = IvError;
 
-    fn api_key(headers: &HeaderMap) -> Option<&str> {
-        bearer(headers)
-    }
+    const DIALECT: Dialect = Dialect::InstaView;
 }
 
 /// Authenticated InstaView request context.

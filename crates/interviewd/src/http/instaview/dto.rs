@@ -1,9 +1,9 @@
 //! InstaView wire objects (responses). Field names and shapes follow the vendor's object
 //! models; the core entity is mapped here and nowhere else.
 
-use crate::store::{CandidateCounts, InterviewDetail};
 use interviewd_domain::model::{Agent, Attrs, CallAttempt, Candidate, Company, Job};
 use interviewd_domain::time::rfc3339;
+use interviewd_domain::views::{CandidateCounts, InterviewDetail, InterviewResults};
 use serde::Serialize;
 use serde_json::Value;
 use utoipa::ToSchema;
@@ -349,7 +349,7 @@ impl InterviewDto {
 
     /// Adds the transcript (`[{role, text, startMs, endMs}]`) and the analysis (the scorer's
     /// fields, plus InstaView's `general` block with `overallRating` 0–100).
-    pub fn with_results(mut self, results: &crate::store::engine::InterviewResults) -> Self {
+    pub fn with_results(mut self, results: &InterviewResults) -> Self {
         use interviewd_domain::events::{analysis_json, transcript_json};
         if !results.transcript.is_empty() {
             self.transcript = transcript_json(&results.transcript);

@@ -33,7 +33,7 @@ pub const ATTR_FIELDS: &[&str] = &[
     "metadata",
 ];
 
-pub const STATUSES: &[&str] = &["OPEN", "CLOSED", "DRAFT", "PAUSED", "ARCHIVED"];
+pub use interviewd_domain::status::JOB_STATUSES as STATUSES;
 const WORK_MODES: &[&str] = &["ONSITE", "HYBRID", "REMOTE"];
 const PERIODS: &[&str] = &["HOURLY", "DAILY", "WEEKLY", "MONTHLY", "YEARLY"];
 const CONTRACTS: &[&str] = &[
@@ -159,7 +159,7 @@ pub struct JobInput {
     metadata: Patch<Map<String, Value>>,
 }
 
-crate::requiring!(
+crate::http::openapi::schemas::requiring!(
     /// A new job: [`JobInput`] with `title`.
     NewJob = JobInput, ["title"]
 );

@@ -276,6 +276,7 @@ async fn save(
     Ok(Json(WebhookDto::from(&saved)))
 }
 
+/// Change an endpoint.
 #[utoipa::path(
     patch,
     path = "/webhooks/{id}",

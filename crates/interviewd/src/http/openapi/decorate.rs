@@ -76,7 +76,7 @@ fn dialect(spec: Spec) -> Dialect {
             scheme: "bearerAuth",
             security: json!({ "type": "http", "scheme": "bearer", "description": "An API key (`sk_…`)." }),
             schemas: {
-                schemas_of::<crate::http::instaview::error::ErrorBody>(&mut schemas);
+                schemas_of::<crate::wire::instaview::ErrorBody>(&mut schemas);
                 schemas_of::<IvRateLimitedBody>(&mut schemas);
                 schemas
             },
@@ -89,7 +89,7 @@ fn dialect(spec: Spec) -> Dialect {
             scheme: "bearerAuth",
             security: json!({ "type": "http", "scheme": "bearer", "description": "An API key (`sk_…`)." }),
             schemas: {
-                schemas_of::<crate::http::alpharun::error::ErrorBody>(&mut schemas);
+                schemas_of::<crate::wire::alpharun::ErrorBody>(&mut schemas);
                 schemas
             },
             rate_limited: false,
@@ -101,7 +101,7 @@ fn dialect(spec: Spec) -> Dialect {
             scheme: "apiKey",
             security: json!({ "type": "apiKey", "in": "header", "name": "apiKey", "description": "An API key (`sk_…`)." }),
             schemas: {
-                schemas_of::<crate::http::xobin::error::ErrorBody>(&mut schemas);
+                schemas_of::<crate::wire::xobin::ErrorBody>(&mut schemas);
                 schemas
             },
             rate_limited: false,

@@ -131,12 +131,12 @@ pub fn words(words: &[&str], nullable: bool) -> RefOr<Schema> {
 
 /// Job statuses (`null` on a patch means OPEN).
 pub fn iv_job_status() -> RefOr<Schema> {
-    words(crate::http::instaview::JOB_STATUSES, true)
+    words(interviewd_domain::status::JOB_STATUSES, true)
 }
 
 /// Candidate pipeline statuses (`null` on a patch means APPLIED).
 pub fn iv_candidate_status() -> RefOr<Schema> {
-    words(crate::http::instaview::CANDIDATE_STATUSES, true)
+    words(interviewd_domain::status::CANDIDATE_STATUSES, true)
 }
 
 /// A company plan.

@@ -18,7 +18,7 @@
 mod alpharun;
 mod decorate;
 mod instaview;
-mod schemas;
+pub(crate) mod schemas;
 mod xobin;
 
 pub use alpharun::{

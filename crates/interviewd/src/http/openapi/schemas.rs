@@ -71,10 +71,7 @@ pub fn trimmed_any<const MIN: usize, const MAX: usize>() -> RefOr<Schema> {
         .into()
 }
 
-/// A schema that only admits `null` (for fields that are always `null`).
-pub fn null_schema() -> RefOr<Schema> {
-    ObjectBuilder::new().schema_type(Type::Null).into()
-}
+pub use crate::wire::null_schema;
 
 /// InstaView's documented 429 body (`crate::http::ratelimit`), field for field.
 #[derive(Serialize, ToSchema)]
@@ -128,7 +125,6 @@ pub fn custom_field_id_schema() -> RefOr<Schema> {
 
 /// Declares `$name`, a request schema that is `$base` with `$field`s required: one input type
 /// serves create and patch, and only creation requires them.
-#[macro_export]
 macro_rules! requiring {
     ($(#[$doc:meta])* $name:ident = $base:ty, [$($field:literal),+ $(,)?]) => {
         $(#[$doc])*
@@ -159,3 +155,5 @@ macro_rules! requiring {
         }
     };
 }
+
+pub(crate) use requiring;

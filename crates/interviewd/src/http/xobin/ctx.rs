@@ -6,12 +6,9 @@
 use super::error::XbError;
 use crate::app::AppState;
 use crate::http::context::{Context, KeyedDialect};
+use crate::http::dialect::Dialect;
 use axum::extract::FromRequestParts;
-use axum::http::HeaderMap;
 use axum::http::request::Parts;
-
-/// The header Xobin clients send their key in (header names are case-insensitive).
-pub const API_KEY_HEADER: &str = "apikey";
 
 /// The Xobin dialect: the `apiKey` header, errors in Xobin's shape.
 pub enum Xobin {}
@@ -19,23 +16,11 @@ pub enum Xobin {}
 impl KeyedDialect for Xobin {
     type Error = XbError;
 
-    fn api_key(headers: &HeaderMap) -> Option<&str> {
-        api_key(headers)
-    }
+    const DIALECT: Dialect = Dialect::Xobin;
 }
 
 /// Authenticated Xobin request context.
 pub type XbCtx = Context<Xobin>;
-
-/// The key of the `apiKey` header, if present and not blank.
-fn api_key(headers: &HeaderMap) -> Option<&str> {
-    headers
-        .get(API_KEY_HEADER)?
-        .to_str()
-        .ok()
-        .map(str::trim)
-        .filter(|k| !k.is_empty())
-}
 
 /// Parses an integer id from the path or query (400 otherwise). Ids are positive.
 pub fn int_id(raw: &str, field: &str) -> Result<i64, XbError> {

@@ -4,22 +4,11 @@
 //! core error is mapped here, in one place.
 
 use crate::core::error::CoreError;
+pub use crate::wire::xobin::ErrorBody;
 use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use serde::Serialize;
 use serde_json::{Value, json};
-use utoipa::ToSchema;
-
-/// The body of Xobin errors (the OpenAPI `Error` schema): `{"error": message}`, and the
-/// documented `{"message": …, "error": "limit_exceed"}` of the invite quota.
-#[derive(Serialize, ToSchema)]
-#[schema(as = Error)]
-pub struct ErrorBody {
-    pub error: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub message: Option<String>,
-}
 
 /// An error rendered as the Xobin dialect renders errors.
 #[derive(Debug)]
@@ -33,12 +22,6 @@ pub enum XbError {
 impl From<CoreError> for XbError {
     fn from(e: CoreError) -> Self {
         Self::Core(e)
-    }
-}
-
-impl From<crate::store::StoreError> for XbError {
-    fn from(e: crate::store::StoreError) -> Self {
-        Self::Core(e.into())
     }
 }
 

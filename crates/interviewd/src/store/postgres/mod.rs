@@ -71,9 +71,6 @@ pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/post
 /// The oldest server this backend runs on (`server_version_num`).
 pub const MIN_SERVER_VERSION: i64 = 130_000;
 
-/// Connections a process opens at most, unless the caller says otherwise.
-pub const DEFAULT_MAX_CONNECTIONS: u32 = 10;
-
 /// Whether `url` names a PostgreSQL database.
 pub fn is_postgres_url(url: &str) -> bool {
     url.starts_with("postgres://") || url.starts_with("postgresql://")

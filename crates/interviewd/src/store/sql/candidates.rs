@@ -1,7 +1,7 @@
 //! Candidates and their job links.
 
 use super::{Conn, Db, Pool};
-use crate::candidate_cols;
+use crate::store::rows::candidate_cols;
 use crate::store::rows::{CandidateRow, to_json};
 use crate::store::{CandidateCounts, CandidateFilter, ContactKey, StoreResult};
 use interviewd_domain::model::Candidate;

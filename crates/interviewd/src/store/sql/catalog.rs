@@ -2,8 +2,8 @@
 
 use super::{Conn, Db, Pool};
 use crate::store::rows::{AgentRow, JobRow, job_attrs, to_json};
+use crate::store::rows::{agent_cols, job_cols};
 use crate::store::{JobFilter, StoreResult};
-use crate::{agent_cols, job_cols};
 use chrono::{DateTime, Utc};
 use interviewd_domain::model::{Agent, Job};
 use interviewd_domain::time::to_millis;

@@ -5,9 +5,9 @@
 use super::engine_queue::{miss, provision_slots, take_slot};
 use super::engine_snapshot::snapshot;
 use super::{DbStore, events, interviews};
-use crate::interview_cols;
 use crate::store::StoreResult;
 use crate::store::engine::{Lease, LiveSession, NewSession, SessionStart, SessionView, Touch};
+use crate::store::rows::interview_cols;
 use crate::store::rows::{InterviewRow, to_json};
 use chrono::{DateTime, Utc};
 use interviewd_domain::events as payload;

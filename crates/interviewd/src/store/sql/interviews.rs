@@ -3,8 +3,8 @@
 use super::{Conn, Db, Pool, ROW_LOCKS};
 use super::{DbStore, candidates, catalog, tenants};
 use crate::store::rows::{AttemptRow, InterviewRow, to_json};
+use crate::store::rows::{attempt_cols, interview_cols};
 use crate::store::{Created, InterviewDetail, InterviewFilter, NewInterview, StoreResult};
-use crate::{attempt_cols, interview_cols};
 use interviewd_domain::model::{CallAttempt, Interview};
 use interviewd_domain::time::to_millis;
 use interviewd_domain::{AttemptId, CandidateId, CompanyId, InterviewId, JobId, PageRequest};

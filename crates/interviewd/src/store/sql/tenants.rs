@@ -2,8 +2,8 @@
 
 use super::{Conn, DbStore, Pool, ROW_LOCKS};
 use crate::store::rows::{CompanyRow, KeyRow, to_json};
+use crate::store::rows::{company_cols, key_cols};
 use crate::store::{CompanyScope, Page, StoreResult};
-use crate::{company_cols, key_cols};
 use chrono::{DateTime, Utc};
 use interviewd_domain::model::{ApiKey, Company, KeyKind};
 use interviewd_domain::time::to_millis;

@@ -5,8 +5,8 @@
 //! `ping`, which is sent as `{"event_type": "ping", ...}` so that the test button works.
 
 use super::{EventView, at, list, text, time};
-use crate::store::events::kinds;
 use chrono::{DateTime, Utc};
+use interviewd_domain::events::kinds;
 use serde_json::{Value, json};
 
 /// Alpharun's timestamps: seconds precision, `Z`.

@@ -3,7 +3,7 @@
 //! an `error` text.
 
 use super::EventView;
-use crate::store::events::kinds;
+use interviewd_domain::events::kinds;
 use interviewd_domain::time::rfc3339;
 use serde_json::{Value, json};
 

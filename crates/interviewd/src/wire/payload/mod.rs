@@ -10,8 +10,8 @@ mod alpharun;
 mod instaview;
 mod xobin;
 
-use crate::store::delivery::PayloadFormat;
 use chrono::{DateTime, Utc};
+use interviewd_domain::views::PayloadFormat;
 use serde_json::Value;
 use uuid::Uuid;
 

@@ -7,7 +7,7 @@
 //! percentages, so our 1–5 scores are sent × 20; `integrity_score` is not measured (`null`).
 
 use super::{EventView, at, full_name, list, time};
-use crate::store::events::kinds;
+use interviewd_domain::events::kinds;
 use serde_json::{Map, Value, json};
 
 pub fn render(event: &EventView<'_>) -> Option<Value> {

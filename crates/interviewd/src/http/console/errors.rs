@@ -53,12 +53,6 @@ impl From<CoreError> for PageError {
     }
 }
 
-impl From<crate::store::StoreError> for PageError {
-    fn from(e: crate::store::StoreError) -> Self {
-        CoreError::from(e).into()
-    }
-}
-
 /// The error page (`console/error.html`) and its fragment.
 #[derive(Template, Clone)]
 #[template(path = "console/error.html")]

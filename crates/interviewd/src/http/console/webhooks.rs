@@ -16,7 +16,6 @@ use crate::core::validate;
 use crate::core::webhooks::{
     self, DEFAULT_TIMEOUT_MS, EndpointState, MAX_RETRIES, PayloadFormat, Settings, Webhook,
 };
-use crate::store::events::kinds;
 use crate::wire::payload::{EventView, render as render_payload};
 use askama::Template;
 use axum::Router;
@@ -24,6 +23,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
+use interviewd_domain::events::kinds;
 use interviewd_domain::{PageRequest, WebhookId};
 use serde::Deserialize;
 use serde_json::Value;

@@ -5,8 +5,8 @@ use crate::store::console::{
     ConsoleStore, InterviewDelivery, InterviewLine, InterviewQuery, QueuedCall,
 };
 use crate::store::rows::{InterviewRow, KeyRow};
+use crate::store::rows::{interview_cols, key_cols};
 use crate::store::{Page, StoreError, StoreResult};
-use crate::{interview_cols, key_cols};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use interviewd_domain::model::{ApiKey, Interview};

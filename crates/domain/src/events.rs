@@ -1,16 +1,18 @@
-//! Domain events: what happened, recorded in the transaction of the change (the outbox the
-//! webhook workers fan out), and the `data` of the engine's events, built from a snapshot the backend reads inside
-//! the transaction of the transition. The webhook formats read these camelCase keys, so they
-//! are a contract: `interviewId`, `callAttemptId`, `candidateId`, `jobId`, `status` always;
-//! `snapshot` on `interview.started`, `interview.completed` and `analysis.completed`;
-//! `reasonCode` on `interview.failed`.
+//! Domain events: what happened, recorded **in the transaction of the change** (the outbox
+//! the webhook workers fan out), with typed, thin data — ids and statuses, never a person's
+//! details or a transcript. What a webhook shows beyond that (the interview object of a
+//! dialect, a report) is read when the event is fanned out, from the interview as it is then
+//! (`wire::payload`); an event about an interview removed meanwhile goes nowhere.
+//!
+//! The data is camelCase JSON: `interviewId`, `callAttemptId`, `candidateId`, `jobId`,
+//! `status` on every interview event; `reasonCode` on `interview.failed`; `scheduledAt` on
+//! `interview.scheduled`.
 
 use crate::time::rfc3339;
 use crate::{AttemptId, CandidateId, CompanyId, InterviewId, JobId};
 use chrono::{DateTime, Utc};
-use interviewd_voice::Turn;
-use interviewd_voice::analysis::Analysis;
-use serde_json::{Value, json};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
 use uuid::Uuid;
 
 /// Event type names (dotted, as emitted).
@@ -60,48 +62,8 @@ impl NewEvent {
     }
 }
 
-/// Who the interview is about, as read in the transition's transaction.
-#[derive(Clone, Debug)]
-pub struct InterviewSnapshot {
-    pub interview_id: InterviewId,
-    pub company_id: CompanyId,
-    pub candidate_id: CandidateId,
-    pub job_id: Option<JobId>,
-    pub interview_number: i64,
-    pub candidate: CandidateSnapshot,
-    pub job: Option<JobSnapshot>,
-    pub started_at: Option<DateTime<Utc>>,
-}
-
-/// The candidate part of a snapshot.
-#[derive(Clone, Debug)]
-pub struct CandidateSnapshot {
-    pub number: i64,
-    pub first_name: Option<String>,
-    pub last_name: Option<String>,
-    pub email: Option<String>,
-    pub phone: Option<String>,
-}
-
-/// The job part of a snapshot.
-#[derive(Clone, Debug)]
-pub struct JobSnapshot {
-    pub id: JobId,
-    pub number: i64,
-    pub title: String,
-}
-
-/// What a completed interview adds to its snapshot.
-pub struct Completion<'a> {
-    pub completed_at: DateTime<Utc>,
-    pub transcript: &'a [Turn],
-    pub analysis: &'a Analysis,
-    /// Attempts that have a recording.
-    pub recordings: &'a [AttemptId],
-    pub public_url: &'a str,
-}
-
-/// The ids every event carries.
+/// The ids every interview event carries.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct EventIds {
     pub company_id: CompanyId,
     pub interview_id: InterviewId,
@@ -109,111 +71,76 @@ pub struct EventIds {
     pub job_id: Option<JobId>,
 }
 
-fn base(ids: &EventIds, attempt: AttemptId, status: &str) -> serde_json::Map<String, Value> {
-    let mut data = serde_json::Map::new();
-    data.insert("interviewId".into(), ids.interview_id.to_string().into());
-    data.insert("callAttemptId".into(), attempt.to_string().into());
-    data.insert("candidateId".into(), ids.candidate_id.to_string().into());
-    data.insert("jobId".into(), ids.job_id.map(|j| j.to_string()).into());
-    data.insert("status".into(), status.into());
-    data
+/// The data of an interview event.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct InterviewEvent {
+    pub interview_id: InterviewId,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub call_attempt_id: Option<AttemptId>,
+    pub candidate_id: CandidateId,
+    pub job_id: Option<JobId>,
+    /// The interview's status after the event.
+    pub status: String,
+    /// Why it failed (`interview.failed`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason_code: Option<String>,
+    /// When it is due (`interview.scheduled`), RFC 3339.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scheduled_at: Option<String>,
 }
 
-impl InterviewSnapshot {
-    fn ids(&self) -> EventIds {
-        EventIds {
-            company_id: self.company_id,
-            interview_id: self.interview_id,
-            candidate_id: self.candidate_id,
-            job_id: self.job_id,
+impl InterviewEvent {
+    /// The data of an event about `ids`, after which the interview is `status`.
+    pub fn new(ids: &EventIds, attempt: Option<AttemptId>, status: &str) -> Self {
+        Self {
+            interview_id: ids.interview_id,
+            call_attempt_id: attempt,
+            candidate_id: ids.candidate_id,
+            job_id: ids.job_id,
+            status: status.to_owned(),
+            reason_code: None,
+            scheduled_at: None,
         }
     }
 
-    fn snapshot_json(&self) -> serde_json::Map<String, Value> {
-        let c = &self.candidate;
-        let mut out = serde_json::Map::new();
-        out.insert("interviewNumber".into(), self.interview_number.into());
-        out.insert(
-            "candidate".into(),
-            json!({
-                "number": c.number,
-                "firstName": c.first_name,
-                "lastName": c.last_name,
-                "email": c.email,
-                "phoneNumber": c.phone,
-            }),
-        );
-        out.insert(
-            "job".into(),
-            self.job.as_ref().map_or(
-                Value::Null,
-                |j| json!({ "id": j.id.to_string(), "number": j.number, "title": j.title }),
-            ),
-        );
-        out.insert("startedAt".into(), self.started_at.map(rfc3339).into());
-        out
+    /// Reads the data of a stored interview event; `None` for other data.
+    pub fn read(data: &Value) -> Option<Self> {
+        serde_json::from_value(data.clone()).ok()
+    }
+
+    fn record(&self, ids: &EventIds, kind: &'static str, at: DateTime<Utc>) -> NewEvent {
+        let data = serde_json::to_value(self).unwrap_or(Value::Null);
+        NewEvent::new(ids.company_id, Some(ids.interview_id), kind, data, at)
     }
 }
 
+/// `interview.scheduled`: a new interview.
+pub fn scheduled(ids: &EventIds, status: &str, due: DateTime<Utc>, at: DateTime<Utc>) -> NewEvent {
+    let mut data = InterviewEvent::new(ids, None, status);
+    data.scheduled_at = Some(rfc3339(due));
+    data.record(ids, kinds::INTERVIEW_SCHEDULED, at)
+}
+
 /// `interview.started`: the candidate answered (or opened the web session).
-pub fn started(s: &InterviewSnapshot, attempt: AttemptId, at: DateTime<Utc>) -> NewEvent {
-    let mut data = base(&s.ids(), attempt, "IN_PROGRESS");
-    data.insert("snapshot".into(), Value::Object(s.snapshot_json()));
-    NewEvent::new(
-        s.company_id,
-        Some(s.interview_id),
-        kinds::INTERVIEW_STARTED,
-        Value::Object(data),
-        at,
-    )
+pub fn started(ids: &EventIds, attempt: AttemptId, at: DateTime<Utc>) -> NewEvent {
+    InterviewEvent::new(ids, Some(attempt), "IN_PROGRESS").record(ids, kinds::INTERVIEW_STARTED, at)
 }
 
 /// `interview.completed` and `analysis.completed`, with the same data.
-pub fn completed(s: &InterviewSnapshot, attempt: AttemptId, c: &Completion<'_>) -> [NewEvent; 2] {
-    let mut snapshot = s.snapshot_json();
-    snapshot.insert("completedAt".into(), rfc3339(c.completed_at).into());
-    snapshot.insert("transcript".into(), transcript_json(c.transcript));
-    snapshot.insert("analysis".into(), analysis_json(c.analysis));
-    let recordings: Vec<Value> = c
-        .recordings
-        .iter()
-        .map(|a| {
-            json!({
-                "attemptId": a.to_string(),
-                "url": recording_url(c.public_url, s.interview_id, *a),
-            })
-        })
-        .collect();
-    snapshot.insert("recordings".into(), recordings.into());
-    let mut data = base(&s.ids(), attempt, "COMPLETED");
-    data.insert("snapshot".into(), Value::Object(snapshot));
-    let data = Value::Object(data);
-    let event = |kind| {
-        NewEvent::new(
-            s.company_id,
-            Some(s.interview_id),
-            kind,
-            data.clone(),
-            c.completed_at,
-        )
-    };
+pub fn completed(ids: &EventIds, attempt: AttemptId, at: DateTime<Utc>) -> [NewEvent; 2] {
+    let data = InterviewEvent::new(ids, Some(attempt), "COMPLETED");
     [
-        event(kinds::INTERVIEW_COMPLETED),
-        event(kinds::ANALYSIS_COMPLETED),
+        data.record(ids, kinds::INTERVIEW_COMPLETED, at),
+        data.record(ids, kinds::ANALYSIS_COMPLETED, at),
     ]
 }
 
 /// `interview.failed`, with the reason of the last attempt.
 pub fn failed(ids: &EventIds, attempt: AttemptId, reason: &str, at: DateTime<Utc>) -> NewEvent {
-    let mut data = base(ids, attempt, "FAILED");
-    data.insert("reasonCode".into(), reason.into());
-    NewEvent::new(
-        ids.company_id,
-        Some(ids.interview_id),
-        kinds::INTERVIEW_FAILED,
-        Value::Object(data),
-        at,
-    )
+    let mut data = InterviewEvent::new(ids, Some(attempt), "FAILED");
+    data.reason_code = Some(reason.to_owned());
+    data.record(ids, kinds::INTERVIEW_FAILED, at)
 }
 
 /// The authenticated URL of an attempt's recording.
@@ -221,35 +148,36 @@ pub fn recording_url(public_url: &str, interview: InterviewId, attempt: AttemptI
     format!("{public_url}/v1/interviews/{interview}/call-attempts/{attempt}/recording")
 }
 
-/// A transcript as `[{role, text, startMs, endMs}]`.
-pub fn transcript_json(turns: &[Turn]) -> Value {
-    turns
-        .iter()
-        .map(|t| {
-            json!({
-                "role": t.role,
-                "text": t.text,
-                "startMs": t.start_ms,
-                "endMs": t.end_ms,
-            })
-        })
-        .collect::<Vec<_>>()
-        .into()
-}
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
 
-/// An analysis as `{score, summary, strengths, weaknesses, criteria:[{name, value, score,
-/// commentary}]}`.
-pub fn analysis_json(a: &Analysis) -> Value {
-    json!({
-        "score": a.score,
-        "summary": a.summary,
-        "strengths": a.strengths,
-        "weaknesses": a.weaknesses,
-        "criteria": a.criteria.iter().map(|c| json!({
-            "name": c.name,
-            "value": c.value,
-            "score": c.score,
-            "commentary": c.commentary,
-        })).collect::<Vec<_>>(),
-    })
+    fn ids() -> EventIds {
+        EventIds {
+            company_id: CompanyId::new(),
+            interview_id: InterviewId::new(),
+            candidate_id: CandidateId::new(),
+            job_id: None,
+        }
+    }
+
+    #[test]
+    fn events_are_thin_and_typed() {
+        let ids = ids();
+        let attempt = AttemptId::new();
+        let event = failed(&ids, attempt, "NO_ANSWER", Utc::now());
+        let keys: Vec<&String> = event.data.as_object().unwrap().keys().collect();
+        assert_eq!(keys.len(), 6, "{:?}", event.data);
+        assert_eq!(event.data["reasonCode"], "NO_ANSWER");
+        assert_eq!(event.data["jobId"], Value::Null);
+        let back = InterviewEvent::read(&event.data).unwrap();
+        assert_eq!(back.call_attempt_id, Some(attempt));
+        assert_eq!(back.status, "FAILED");
+        let [done, analysed] = completed(&ids, attempt, Utc::now());
+        assert_eq!(done.event_type, kinds::INTERVIEW_COMPLETED);
+        assert_eq!(analysed.event_type, kinds::ANALYSIS_COMPLETED);
+        assert_eq!(done.data, analysed.data);
+        assert!(done.data.get("snapshot").is_none());
+    }
 }

@@ -32,12 +32,8 @@ fn now_ms() -> i64 {
     chrono::Utc::now().timestamp_millis()
 }
 
-/// The snapshot read that builds event payloads (`engine_snapshot.rs` `snapshot`).
-const SNAPSHOT: &str = "SELECT i.id, i.company_id, i.candidate_id, i.job_id, i.number, i.started_at, \
-     c.number AS c_number, c.first_name, c.last_name, c.email, c.phone, \
-     j.number AS j_number, j.title AS j_title \
-     FROM interviews i JOIN candidates c ON c.id = i.candidate_id \
-     LEFT JOIN jobs j ON j.id = i.job_id WHERE i.id = $1";
+/// The read of the ids events carry (`engine_snapshot.rs` `event_ids`).
+const EVENT_IDS: &str = "SELECT company_id, candidate_id, job_id FROM interviews WHERE id = $1";
 
 /// One call of `company` (limit `limit`) from claim to COMPLETED: reads (and the job claim,
 /// an autocommit `UPDATE` on the server's pool) on `read`, transactions on `write`.
@@ -225,8 +221,8 @@ async fn answered(
     );
     step!(
         t,
-        "SELECT snapshot",
-        sqlx::query(SNAPSHOT)
+        "SELECT event ids",
+        sqlx::query(EVENT_IDS)
             .bind(interview)
             .fetch_optional(&mut *tx)
     );
@@ -472,25 +468,14 @@ async fn complete(
     );
     step!(
         t,
-        "SELECT snapshot",
-        sqlx::query(SNAPSHOT)
+        "SELECT event ids",
+        sqlx::query(EVENT_IDS)
             .bind(interview)
             .fetch_optional(&mut *tx)
     );
-    transcript(&mut *tx, attempt, t).await?;
-    step!(
-        t,
-        "SELECT call_attempts (recorded)",
-        sqlx::query_scalar::<_, Uuid>(
-            "SELECT id FROM call_attempts WHERE interview_id = $1 AND recording_key IS NOT NULL \
-             ORDER BY created_at, id"
-        )
-        .bind(interview)
-        .fetch_all(&mut *tx)
-    );
     let data = json!({
         "interviewId": interview.to_string(), "callAttemptId": attempt.to_string(),
-        "status": "COMPLETED", "transcript": [], "analysis": { "score": 1, "criteria": [] },
+        "status": "COMPLETED",
     });
     for kind in [kinds::INTERVIEW_COMPLETED, kinds::ANALYSIS_COMPLETED] {
         event(&mut tx, company, interview, kind, &data, now, t).await?;

@@ -11,9 +11,10 @@ use crate::app::AppState;
 use crate::core::error::CoreError;
 use crate::core::keys;
 use crate::core::notices;
-use crate::store::events::{NewEvent, kinds};
+use crate::store::events::NewEvent;
 use crate::store::{Created, NewInterview};
 use chrono::{DateTime, Utc};
+use interviewd_domain::events::{self, EventIds};
 use interviewd_domain::model::{
     Agent, Attrs, CallAttempt, Candidate, Company, Interview, Invite, Job,
 };
@@ -103,17 +104,16 @@ pub fn plan(spec: InterviewSpec<'_>) -> Result<Planned, CoreError> {
         created_at: spec.now,
         updated_at: spec.now,
     });
-    let event = NewEvent::new(
-        spec.company,
-        Some(interview.id),
-        kinds::INTERVIEW_SCHEDULED,
-        serde_json::json!({
-            "interviewId": interview.id.to_string(),
-            "candidateId": interview.candidate_id.to_string(),
-            "jobId": interview.job_id.map(|j| j.to_string()),
-            "status": interview.status.as_str(),
-            "scheduledAt": interviewd_domain::time::rfc3339(interview.scheduled_at),
-        }),
+    let ids = EventIds {
+        company_id: spec.company,
+        interview_id: interview.id,
+        candidate_id: interview.candidate_id,
+        job_id: interview.job_id,
+    };
+    let event = events::scheduled(
+        &ids,
+        interview.status.as_str(),
+        interview.scheduled_at,
         spec.now,
     );
     Ok(Planned {
@@ -439,8 +439,16 @@ pub async fn report(
     detail: InterviewDetail,
     with_results: bool,
 ) -> Result<InterviewReport, CoreError> {
+    report_from(state.store.as_ref(), detail, with_results).await
+}
+
+/// [`report`], on a store (for the workers).
+pub async fn report_from(
+    store: &dyn crate::store::Store,
+    detail: InterviewDetail,
+    with_results: bool,
+) -> Result<InterviewReport, CoreError> {
     let i = &detail.interview;
-    let store = &state.store;
     let job = match i.job_id {
         Some(id) => store.get_job(i.company_id, id).await?,
         None => None,

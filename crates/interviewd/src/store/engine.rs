@@ -294,7 +294,6 @@ pub trait EngineStore: Send + Sync {
         job: &PipelineJob,
         analysis: &Analysis,
         at: DateTime<Utc>,
-        public_url: &str,
     ) -> StoreResult<Touch>;
 
     /// Gives a job back to be retried at `run_at`.

@@ -197,6 +197,7 @@ impl Workers {
                 store.clone(),
                 clock.clone(),
                 wakers.clone(),
+                config.public_url(),
             )),
             schedule(&wakers.fanout, poll),
             Group::Webhooks,

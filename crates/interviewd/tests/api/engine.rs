@@ -158,17 +158,19 @@ async fn a_completed_call_has_transcript_recording_and_analysis() {
             "analysis.completed"
         ]
     );
+    // Thin: ids and status, never the person or the transcript (webhooks read the
+    // interview when they are fanned out).
     let started = &events[1].1;
     assert_eq!(started["status"], "IN_PROGRESS");
     assert_eq!(started["callAttemptId"], attempt);
-    assert_eq!(started["snapshot"]["candidate"]["firstName"], "Ann");
-    assert_eq!(started["snapshot"]["job"]["title"], "Backend Engineer");
     let completed = &events[2].1;
     assert_eq!(completed["status"], "COMPLETED");
     assert_eq!(completed["jobId"], f.job.as_str());
-    assert_eq!(completed["snapshot"]["analysis"]["score"], score);
-    assert_eq!(completed["snapshot"]["transcript"], body["transcript"]);
-    assert_eq!(completed["snapshot"]["recordings"][0]["url"], url);
+    assert_eq!(completed["interviewId"], f.interview.as_str());
+    for (_, data) in &events {
+        assert!(data.get("snapshot").is_none(), "{data}");
+        assert!(!data.to_string().contains("Ann"), "{data}");
+    }
     assert_eq!(events[3].1, events[2].1);
 }
 

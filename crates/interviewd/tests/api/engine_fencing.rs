@@ -165,24 +165,23 @@ async fn a_stale_worker_can_no_longer_start_complete_or_release() {
         questions: source.questions,
         turns: source.turns,
     });
-    let url = "http://example.test";
     assert_eq!(
         store
-            .complete_interview(&first[0], &analysis, t3, url)
+            .complete_interview(&first[0], &analysis, t3)
             .await
             .unwrap(),
         Touch::Stale
     );
     assert_eq!(
         store
-            .complete_interview(&second[0], &analysis, t3, url)
+            .complete_interview(&second[0], &analysis, t3)
             .await
             .unwrap(),
         Touch::Applied
     );
     assert_eq!(
         store
-            .complete_interview(&second[0], &analysis, t3, url)
+            .complete_interview(&second[0], &analysis, t3)
             .await
             .unwrap(),
         Touch::Stale

@@ -38,7 +38,8 @@ async fn outbox_settles(server: &TestServer, n: usize) -> Vec<String> {
     while outbox_files(server).len() < n && Instant::now() < deadline {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    // Whatever else was queued goes out now.
+    server.run_pending_background_jobs().await;
     outbox_files(server)
 }
 

@@ -12,7 +12,6 @@ use interviewd_domain::{CompanyId, WebhookId};
 use interviewd_notify::SigningSecret;
 use interviewd_notify::testing::TestWebhookReceiver;
 use serde_json::{Value, json};
-use std::time::Duration;
 
 #[tokio::test]
 async fn crud_follows_the_instaview_object() {
@@ -325,7 +324,7 @@ async fn deliveries_are_signed_per_standard_webhooks() {
     assert!(payload["deliveryId"].is_string());
     assert!(payload["timestamp"].is_string());
     // Not subscribed: nothing else arrives.
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    server.run_pending_background_jobs().await;
     assert_eq!(receiver.requests().len(), 1);
 }
 

@@ -117,7 +117,7 @@ async fn a_failing_receiver_gets_the_same_message_until_it_succeeds() {
     let w = wait_for_webhook(&client, id, |w| w["consecutiveFailures"] == 0).await;
     assert_eq!(w["consecutiveFailures"], 0);
     assert_eq!(w["isActive"], true);
-    tokio::time::sleep(Duration::from_millis(200)).await;
+    server.run_pending_background_jobs().await;
     assert_eq!(receiver.requests().len(), 4, "nothing after the success");
 }
 
@@ -165,7 +165,7 @@ async fn retry_after_is_honoured_and_max_retries_bounds_the_attempts() {
     insert_event(&db, &acme.id, None, kinds::INVITE_REVOKED, ping_data()).await;
     let log = wait_for_log(&client, hook["id"].as_str().unwrap(), 3).await;
     assert_eq!(log["total"], 3);
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    server.run_pending_background_jobs().await;
     assert_eq!(dead.requests().len(), 3, "one attempt and two retries");
     assert_eq!(
         message_status(&db, dead.requests()[0].header("webhook-id").unwrap())
@@ -217,7 +217,7 @@ async fn the_circuit_opens_holds_messages_and_resets() {
         json!({ "n": 2 }),
     )
     .await;
-    tokio::time::sleep(Duration::from_millis(400)).await;
+    server.run_pending_background_jobs().await;
     assert_eq!(receiver.requests().len(), 3);
 
     receiver.set_default(ScriptedResponse::status(204));
@@ -289,7 +289,7 @@ async fn gone_disables_the_endpoint() {
         ping_data(),
     )
     .await;
-    tokio::time::sleep(Duration::from_millis(400)).await;
+    server.run_pending_background_jobs().await;
     assert_eq!(
         receiver.requests().len(),
         1,
@@ -371,8 +371,9 @@ async fn nothing_about_a_deleted_interview_but_its_deletion() {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     delete_interview(&db, &second, false).await;
-    // An attempt already past its check when the row went is allowed to land.
-    tokio::time::sleep(Duration::from_millis(200)).await;
+    // An attempt already past its check when the row went is allowed to land: wait for the
+    // attempts under way to end.
+    server.run_pending_background_jobs().await;
 
     let cut = receiver.requests().len();
     receiver.set_default(ScriptedResponse::status(200));
@@ -384,7 +385,7 @@ async fn nothing_about_a_deleted_interview_but_its_deletion() {
         assert!(Instant::now() < deadline, "interview.deleted never arrived");
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    server.run_pending_background_jobs().await;
     let after: Vec<Value> = receiver.requests()[cut..].iter().map(body).collect();
     for payload in &after {
         assert_eq!(payload["event"], "interview.deleted", "{payload}");

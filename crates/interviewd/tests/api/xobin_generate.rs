@@ -258,7 +258,7 @@ async fn the_notification_url_receives_the_completed_status() {
     assert_eq!(payload["ai_interview_id"], status.body["ai_interview_id"]);
     assert_eq!(payload["ai_interview_name"], "Backend Engineer");
     // Delivered once: no repeat.
-    tokio::time::sleep(Duration::from_millis(1500)).await;
+    server.run_pending_background_jobs().await;
     assert_eq!(receiver.requests().len(), 1);
 }
 

@@ -197,7 +197,7 @@ impl Engine {
         });
         let touch = self
             .store
-            .complete_interview(job, &analysis, self.now(), &self.public_url)
+            .complete_interview(job, &analysis, self.now())
             .await?;
         if touch != Touch::Applied {
             tracing::info!(job = %job.id, ?touch, "analysis not stored");

@@ -8,6 +8,7 @@ use crate::app::AppState;
 use crate::core::candidates;
 use crate::core::error::CoreError;
 use crate::core::validate;
+use crate::wire::alpharun::{ArContact, ContactList, ContactOrImport, ContactsData};
 use axum::Json;
 use axum::body::Bytes;
 use base64::Engine;
@@ -23,27 +24,6 @@ pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list, create, update_by_body))
         .routes(routes!(show, update_by_path))
-}
-
-/// The flat `ContactResponse`.
-pub fn contact_json(c: &Candidate) -> Value {
-    let custom: Vec<Value> = c
-        .custom_fields
-        .iter()
-        .map(|f| {
-            let key = f.get("key").cloned().unwrap_or(Value::Null);
-            json!({ "key": key, "value": f.get("value").cloned().unwrap_or(Value::Null), "type": "text", "display_name": key })
-        })
-        .collect();
-    json!({
-        "id": c.id.to_string(),
-        "email": c.email.as_ref().map(Email::as_str),
-        "phone_number": c.phone.as_ref().map(PhoneNumber::as_str),
-        "ext_id": c.ext_id.as_ref().map(ExtId::as_str),
-        "first_name": c.first_name,
-        "last_name": c.last_name,
-        "custom_fields": custom,
-    })
 }
 
 /// A phone number sent as a string or a JSON number.
@@ -176,11 +156,11 @@ struct ListParams {
     tag = "Contacts",
     params(ListParams),
     responses(
-        (status = 200, description = "A page of contacts.", body = crate::http::openapi::ContactList),
+        (status = 200, description = "A page of contacts.", body = ContactList),
         (status = 400, description = "`limit` out of range, or a `cursor` this API did not return."),
     )
 )]
-async fn list(ctx: ArCtx) -> Result<Json<Value>, ArError> {
+async fn list(ctx: ArCtx) -> Result<Json<ContactList>, ArError> {
     let company = ctx.company(&[Scope::ReadCandidates])?;
     let limit = match ctx.query.get("limit") {
         None => 20,
@@ -206,10 +186,12 @@ async fn list(ctx: ArCtx) -> Result<Json<Value>, ArError> {
     } else {
         None
     };
-    let contacts: Vec<Value> = rows.iter().map(contact_json).collect();
-    Ok(Json(
-        json!({ "data": { "contacts": contacts }, "next_cursor": next }),
-    ))
+    Ok(Json(ContactList {
+        data: ContactsData {
+            contacts: rows.iter().map(ArContact::from).collect(),
+        },
+        next_cursor: next,
+    }))
 }
 
 fn encode_cursor(number: i64) -> String {
@@ -237,11 +219,11 @@ fn decode_cursor(raw: &str) -> Option<i64> {
     request_body = CreateBody,
     responses(
         (status = 200, description = "The contact, or the outcome of the import (items that failed are echoed).",
-            body = crate::http::openapi::ContactOrImport),
+            body = ContactOrImport),
         (status = 400, description = "An invalid field, no identifier, or an identifier taken in the company."),
     )
 )]
-async fn create(ctx: ArCtx, body: Bytes) -> Result<Json<Value>, ArError> {
+async fn create(ctx: ArCtx, body: Bytes) -> Result<Json<ContactOrImport>, ArError> {
     // The one body that may be an array (the bulk import).
     let value: Value = crate::http::extract::json_value(&body)?;
     if value.is_array() {
@@ -277,7 +259,7 @@ async fn create(ctx: ArCtx, body: Bytes) -> Result<Json<Value>, ArError> {
     candidate.ext_id = ext_id;
     candidate.custom_fields = custom_fields(&input.custom_fields)?;
     let created = candidates::create(&ctx.state, &candidate).await?;
-    Ok(Json(contact_json(&created)))
+    Ok(Json(ContactOrImport::Contact(ArContact::from(&created))))
 }
 
 /// Resolves a contact reference in the company; unknown → 404.
@@ -299,14 +281,14 @@ pub async fn resolve(ctx: &ArCtx, company: CompanyId, raw: &str) -> Result<Candi
     tag = "Contacts",
     params(("id" = String, Path, description = "A UUID, or `alt:ext_id:…`, `alt:email:…`, `alt:phone_number:…`.")),
     responses(
-        (status = 200, description = "The contact.", body = crate::http::openapi::ArContact),
+        (status = 200, description = "The contact.", body = ArContact),
         (status = 400, description = "A malformed e-mail or phone in an `alt:` form."),
         (status = 404, description = "No such contact in the company."),
     )
 )]
-async fn show(ctx: ArCtx, ArPath(id): ArPath<String>) -> Result<Json<Value>, ArError> {
+async fn show(ctx: ArCtx, ArPath(id): ArPath<String>) -> Result<Json<ArContact>, ArError> {
     let company = ctx.company(&[Scope::ReadCandidates])?;
-    Ok(Json(contact_json(&resolve(&ctx, company, &id).await?)))
+    Ok(Json(ArContact::from(&resolve(&ctx, company, &id).await?)))
 }
 
 /// Custom fields to set (by key) and to remove.
@@ -356,7 +338,7 @@ struct UpdateContact {
     params(("id" = String, Path, description = "A UUID, or `alt:ext_id:…`, `alt:email:…`, `alt:phone_number:…`.")),
     request_body = UpdateContact,
     responses(
-        (status = 200, description = "The contact as changed.", body = crate::http::openapi::ArContact),
+        (status = 200, description = "The contact as changed.", body = ArContact),
         (status = 400, description = "An invalid field, no identifier left, or an identifier taken in the company."),
         (status = 404, description = "No such contact in the company."),
     )
@@ -365,7 +347,7 @@ async fn update_by_path(
     ctx: ArCtx,
     ArPath(id): ArPath<String>,
     body: Bytes,
-) -> Result<Json<Value>, ArError> {
+) -> Result<Json<ArContact>, ArError> {
     let input: UpdateContact = ctx.body(&body)?;
     update(ctx, &id, input).await
 }
@@ -378,12 +360,12 @@ async fn update_by_path(
     tag = "Contacts",
     request_body = UpdateContact,
     responses(
-        (status = 200, description = "The contact as changed.", body = crate::http::openapi::ArContact),
+        (status = 200, description = "The contact as changed.", body = ArContact),
         (status = 400, description = "No `id`, an invalid field, no identifier left, or an identifier taken in the company."),
         (status = 404, description = "No such contact in the company."),
     )
 )]
-async fn update_by_body(ctx: ArCtx, body: Bytes) -> Result<Json<Value>, ArError> {
+async fn update_by_body(ctx: ArCtx, body: Bytes) -> Result<Json<ArContact>, ArError> {
     let input: UpdateContact = ctx.body(&body)?;
     let id = input
         .id
@@ -393,7 +375,11 @@ async fn update_by_body(ctx: ArCtx, body: Bytes) -> Result<Json<Value>, ArError>
     update(ctx, &id, input).await
 }
 
-async fn update(ctx: ArCtx, raw_id: &str, input: UpdateContact) -> Result<Json<Value>, ArError> {
+async fn update(
+    ctx: ArCtx,
+    raw_id: &str,
+    input: UpdateContact,
+) -> Result<Json<ArContact>, ArError> {
     let company = ctx.company(&[Scope::WriteCandidates])?;
     let mut c = resolve(&ctx, company, raw_id).await?;
     if let Some(v) = input.email.into_update() {
@@ -442,5 +428,5 @@ async fn update(ctx: ArCtx, raw_id: &str, input: UpdateContact) -> Result<Json<V
         c.custom_fields.extend(set);
     }
     candidates::update(&ctx.state, &mut c).await?;
-    Ok(Json(contact_json(&c)))
+    Ok(Json(ArContact::from(&c)))
 }

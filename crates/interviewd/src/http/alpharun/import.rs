@@ -11,11 +11,12 @@ use crate::core::catalog;
 use crate::core::error::CoreError;
 use crate::core::interviews::{self, CandidateWrite, Schedule};
 use crate::core::validate;
+use crate::wire::alpharun::{ContactOrImport, ImportResult};
 use axum::Json;
 use interviewd_domain::model::Candidate;
 use interviewd_domain::{CompanyId, Email, JobId, Scope};
 use serde::Deserialize;
-use serde_json::{Map, Value, json};
+use serde_json::{Map, Value};
 
 /// Most items one request may import.
 const MAX_ITEMS: usize = 500;
@@ -50,7 +51,7 @@ struct Resume {
     mimetype: String,
 }
 
-pub async fn add_contacts(ctx: ArCtx, body: Value) -> Result<Json<Value>, ArError> {
+pub async fn add_contacts(ctx: ArCtx, body: Value) -> Result<Json<ContactOrImport>, ArError> {
     let company = ctx.company(&[
         Scope::WriteCandidates,
         Scope::WriteInterviews,
@@ -69,10 +70,10 @@ pub async fn add_contacts(ctx: ArCtx, body: Value) -> Result<Json<Value>, ArErro
             Err(_) => failed.push(raw),
         }
     }
-    Ok(Json(json!({
-        "successful_imports_count": ok,
-        "failed_imports_count": failed.len(),
-        "failed_contacts": failed,
+    Ok(Json(ContactOrImport::Import(ImportResult {
+        successful_imports_count: ok,
+        failed_imports_count: u64::try_from(failed.len()).unwrap_or(u64::MAX),
+        failed_contacts: failed,
     })))
 }
 

@@ -9,6 +9,7 @@ use crate::core::catalog;
 use crate::core::error::CoreError;
 use crate::core::keys;
 use crate::core::validate;
+use crate::wire::alpharun::{JobOpening, JobOpeningEnvelope};
 use axum::Json;
 use axum::body::Bytes;
 use interviewd_domain::model::{Agent, Job};
@@ -56,29 +57,6 @@ struct CreateOpening {
     link_access: Option<LinkAccess>,
 }
 
-/// The agent (job type) of an opening.
-pub fn agent_of(job: &Job) -> Option<AgentId> {
-    job.agent_id
-}
-
-fn opening_attrs(job: &Job) -> Map<String, Value> {
-    job.attrs
-        .get("opening")
-        .and_then(Value::as_object)
-        .cloned()
-        .unwrap_or_default()
-}
-
-/// The opening's shared link.
-pub fn interview_link(ctx: &ArCtx, job: &Job) -> String {
-    let slug = opening_attrs(job)
-        .get("linkSlug")
-        .and_then(Value::as_str)
-        .unwrap_or_default()
-        .to_owned();
-    format!("{}/i/{slug}", ctx.state.config.public_url())
-}
-
 /// Loads an opening of the acting company; another company's is not found.
 pub async fn load(ctx: &ArCtx, company: CompanyId, raw: &str) -> Result<Job, ArError> {
     let id = JobId::from(path_uuid(raw, "JOB_OPENING_ID")?);
@@ -96,14 +74,14 @@ pub async fn load(ctx: &ArCtx, company: CompanyId, raw: &str) -> Result<Job, ArE
     request_body = CreateOpening,
     responses(
         (status = 200, description = "Created: `{data: {job_opening: {id, interview_link, job_type: {id}}}}`.",
-            body = crate::http::openapi::JobOpeningEnvelope, links(
+            body = JobOpeningEnvelope, links(
             ("GetJobOpening" = (operation_id = "getJobOpening", parameters(("id" = "$response.body#/data/job_opening/id")))),
         )),
         (status = 400, description = "An invalid field, both or neither job-type variant, or a job-type name taken."),
         (status = 404, description = "`job_type_id` is not a job type of the company."),
     )
 )]
-async fn create(ctx: ArCtx, body: Bytes) -> Result<Json<Value>, ArError> {
+async fn create(ctx: ArCtx, body: Bytes) -> Result<Json<JobOpeningEnvelope>, ArError> {
     let company = ctx.company(&[Scope::WriteJobs, Scope::ReadAgents])?;
     let input: CreateOpening = ctx.body(&body)?;
     let name = validate::text("name", &input.name, 3, 150)?;
@@ -167,11 +145,8 @@ async fn create(ctx: ArCtx, body: Bytes) -> Result<Json<Value>, ArError> {
         .map(str::to_owned);
     job.attrs.insert("opening".into(), Value::Object(opening));
     let job = catalog::create_job_with_agent(&ctx.state, job, &agent, new_agent).await?;
-    Ok(Json(json!({ "data": { "job_opening": {
-        "id": job.id.to_string(),
-        "interview_link": interview_link(&ctx, &job),
-        "job_type": { "id": agent.id.to_string() },
-    } } })))
+    let public_url = ctx.state.config.public_url();
+    Ok(Json(JobOpening::created(&public_url, &job).into()))
 }
 
 /// A job opening.
@@ -182,24 +157,14 @@ async fn create(ctx: ArCtx, body: Bytes) -> Result<Json<Value>, ArError> {
     tag = "Job openings",
     params(("id" = String, Path, format = "uuid")),
     responses(
-        (status = 200, description = "The job opening.", body = crate::http::openapi::JobOpeningEnvelope),
+        (status = 200, description = "The job opening.", body = JobOpeningEnvelope),
         (status = 400, description = "`id` is not a UUID."),
         (status = 404, description = "No such job opening in the company."),
     )
 )]
-async fn show(ctx: ArCtx, ArPath(id): ArPath<String>) -> Result<Json<Value>, ArError> {
+async fn show(ctx: ArCtx, ArPath(id): ArPath<String>) -> Result<Json<JobOpeningEnvelope>, ArError> {
     let company = ctx.company(&[Scope::ReadJobs])?;
     let job = load(&ctx, company, &id).await?;
-    let o = opening_attrs(&job);
-    Ok(Json(json!({ "data": { "job_opening": {
-        "id": job.id.to_string(),
-        "name": job.title,
-        "location": o.get("location"),
-        "pay": o.get("pay"),
-        "hours": o.get("hours"),
-        "owner_emails": o.get("ownerEmails").cloned().unwrap_or_else(|| json!([])),
-        "link_access": o.get("linkAccess").cloned().unwrap_or_else(|| json!({ "restricted": false })),
-        "interview_link": interview_link(&ctx, &job),
-        "job_type": { "id": agent_of(&job).map(|a| a.to_string()) },
-    } } })))
+    let public_url = ctx.state.config.public_url();
+    Ok(Json(JobOpening::new(&public_url, &job).into()))
 }

@@ -8,12 +8,13 @@ use crate::app::AppState;
 use crate::core::catalog;
 use crate::core::error::CoreError;
 use crate::core::validate::{self, Patch};
+use crate::wire::alpharun::{JobTypeEnvelope, qualifications};
 use axum::Json;
 use axum::body::Bytes;
 use interviewd_domain::model::Agent;
 use interviewd_domain::{AgentChannel, CompanyId, Scope};
 use serde::Deserialize;
-use serde_json::{Value, json};
+use serde_json::Value;
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -56,22 +57,6 @@ crate::http::openapi::schemas::requiring!(
     /// A new job type: [`JobTypeInput`] with `name` and `job_description`.
     NewJobType = JobTypeInput, ["name", "job_description"]
 );
-
-/// Qualifications are read-only: the bullet lines of the job description (at most 10).
-fn qualifications(description: &str) -> Vec<String> {
-    description
-        .lines()
-        .filter_map(|l| {
-            let l = l.trim();
-            l.strip_prefix("- ")
-                .or_else(|| l.strip_prefix("* "))
-                .or_else(|| l.strip_prefix("• "))
-        })
-        .map(|q| q.trim().to_owned())
-        .filter(|q| !q.is_empty())
-        .take(10)
-        .collect()
-}
 
 /// The interviewer's questions for a job type: one per qualification, then general ones.
 fn questions(name: &str, description: &str) -> Vec<String> {
@@ -173,26 +158,6 @@ impl JobTypeInput {
     }
 }
 
-/// The `JobTypeResponse` object.
-pub fn job_type_json(a: &Agent) -> Value {
-    let attr = |k: &str| a.attrs.get(k).cloned().unwrap_or(Value::Null);
-    let description = a
-        .attrs
-        .get("jobDescription")
-        .and_then(Value::as_str)
-        .unwrap_or_default();
-    json!({
-        "id": a.id.to_string(),
-        "name": a.name,
-        "job_description": description,
-        "ai_interviewer_guidance": a.instructions,
-        "qualifications": qualifications(description),
-        "resume_collection_type": attr("resumeCollectionType"),
-        "should_force_fullscreen": attr("shouldForceFullscreen").as_bool().unwrap_or(false),
-        "should_record_video": attr("shouldRecordVideo").as_bool().unwrap_or(false),
-    })
-}
-
 async fn load(ctx: &ArCtx, company: CompanyId, raw: &str) -> Result<Agent, ArError> {
     let id = path_uuid(raw, "JOB_TYPE_ID")?;
     catalog::agent(&ctx.state, company, id.into())
@@ -208,21 +173,19 @@ async fn load(ctx: &ArCtx, company: CompanyId, raw: &str) -> Result<Agent, ArErr
     tag = "Job types",
     request_body = NewJobType,
     responses(
-        (status = 200, description = "Created.", body = crate::http::openapi::JobTypeEnvelope, links(
+        (status = 200, description = "Created.", body = JobTypeEnvelope, links(
             ("GetJobType" = (operation_id = "getJobType", parameters(("id" = "$response.body#/data/job_type/id")))),
             ("UpdateJobType" = (operation_id = "updateJobType", parameters(("id" = "$response.body#/data/job_type/id")))),
         )),
         (status = 400, description = "An invalid field, or a name taken in the company."),
     )
 )]
-async fn create(ctx: ArCtx, body: Bytes) -> Result<Json<Value>, ArError> {
+async fn create(ctx: ArCtx, body: Bytes) -> Result<Json<JobTypeEnvelope>, ArError> {
     let company = ctx.company(&[Scope::WriteAgents])?;
     let input: JobTypeInput = ctx.body(&body)?;
     let agent = input.create(&ctx, company).await?;
     let agent = catalog::create_agent(&ctx.state, &agent).await?;
-    Ok(Json(
-        json!({ "data": { "job_type": job_type_json(&agent) } }),
-    ))
+    Ok(Json(JobTypeEnvelope::new(&agent)))
 }
 
 /// A job type (an extension).
@@ -233,17 +196,15 @@ async fn create(ctx: ArCtx, body: Bytes) -> Result<Json<Value>, ArError> {
     tag = "Job types",
     params(("id" = String, Path, format = "uuid")),
     responses(
-        (status = 200, description = "The job type.", body = crate::http::openapi::JobTypeEnvelope),
+        (status = 200, description = "The job type.", body = JobTypeEnvelope),
         (status = 400, description = "`id` is not a UUID."),
         (status = 404, description = "No such job type in the company."),
     )
 )]
-async fn show(ctx: ArCtx, ArPath(id): ArPath<String>) -> Result<Json<Value>, ArError> {
+async fn show(ctx: ArCtx, ArPath(id): ArPath<String>) -> Result<Json<JobTypeEnvelope>, ArError> {
     let company = ctx.company(&[Scope::ReadAgents])?;
     let agent = load(&ctx, company, &id).await?;
-    Ok(Json(
-        json!({ "data": { "job_type": job_type_json(&agent) } }),
-    ))
+    Ok(Json(JobTypeEnvelope::new(&agent)))
 }
 
 /// Change a job type.
@@ -255,7 +216,7 @@ async fn show(ctx: ArCtx, ArPath(id): ArPath<String>) -> Result<Json<Value>, ArE
     params(("id" = String, Path, format = "uuid")),
     request_body = JobTypeInput,
     responses(
-        (status = 200, description = "The job type as changed.", body = crate::http::openapi::JobTypeEnvelope),
+        (status = 200, description = "The job type as changed.", body = JobTypeEnvelope),
         (status = 400, description = "`id` is not a UUID, an invalid field, or a name taken in the company."),
         (status = 404, description = "No such job type in the company."),
     )
@@ -264,13 +225,11 @@ async fn update(
     ctx: ArCtx,
     ArPath(id): ArPath<String>,
     body: Bytes,
-) -> Result<Json<Value>, ArError> {
+) -> Result<Json<JobTypeEnvelope>, ArError> {
     let company = ctx.company(&[Scope::WriteAgents])?;
     let mut agent = load(&ctx, company, &id).await?;
     let input: JobTypeInput = ctx.body(&body)?;
     input.apply(&ctx, company, &mut agent).await?;
     catalog::update_agent(&ctx.state, &mut agent).await?;
-    Ok(Json(
-        json!({ "data": { "job_type": job_type_json(&agent) } }),
-    ))
+    Ok(Json(JobTypeEnvelope::new(&agent)))
 }

@@ -15,11 +15,12 @@ use crate::app::AppState;
 use crate::core::error::CoreError;
 use crate::core::removal::{self, ContactKey};
 use crate::http::extract::json_body;
+use crate::wire::alpharun::Success;
 use axum::Json;
 use axum::body::Bytes;
 use interviewd_domain::{CompanyId, Email, Scope};
 use serde::Deserialize;
-use serde_json::{Value, json};
+use serde_json::Value;
 use utoipa::ToSchema;
 
 pub fn routes() -> utoipa_axum::router::OpenApiRouter<AppState> {
@@ -77,7 +78,7 @@ fn keys(p: &Payload) -> Result<Vec<(&'static str, Option<ContactKey>)>, CoreErro
     params(("id" = String, Path, format = "uuid")),
     request_body = Payload,
     responses(
-        (status = 200, description = "Removed: `{\"success\": true}`.", body = crate::http::openapi::Success),
+        (status = 200, description = "Removed: `{\"success\": true}`.", body = Success),
         (status = 400, description = "An invalid body, no identifier, or identifiers naming different contacts."),
         (status = 404, description = "No such opening or contact, or the contact has no interview on the opening."),
     )
@@ -86,12 +87,12 @@ async fn remove(
     ctx: ArCtx,
     ArPath(opening): ArPath<String>,
     body: Bytes,
-) -> Result<Json<Value>, ArError> {
+) -> Result<Json<Success>, ArError> {
     let company: CompanyId = ctx.company(&[Scope::DeleteInterviews])?;
     let payload: Payload = json_body(&body)?;
     let keys = keys(&payload)?;
     let job = job_openings::load(&ctx, company, &opening).await?;
     let actor = Some(ctx.principal.key.id);
     removal::remove_from_opening(&ctx.state, company, actor, job.id, &keys).await?;
-    Ok(Json(json!({ "success": true })))
+    Ok(Json(Success { success: true }))
 }

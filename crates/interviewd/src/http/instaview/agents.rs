@@ -2,21 +2,21 @@
 //! reads; interviews already created with it keep working (the documented "existing
 //! interviews are unaffected").
 
-use super::dto::AgentDto;
-use super::{Ctx, IvError, IvPath, list_body, page_of, path_uuid};
+use super::{Ctx, IvError, IvPath, page_of, path_uuid};
 use crate::app::AppState;
 use crate::core::auth::ResourceKind;
 use crate::core::catalog;
 use crate::core::error::CoreError;
 use crate::core::validate::{self, Patch};
 use crate::http::extract::Int;
+use crate::wire::instaview::AgentDto;
+use crate::wire::instaview::Page;
 use axum::Json;
 use axum::body::Bytes;
 use axum::http::StatusCode;
 use interviewd_domain::model::Agent;
 use interviewd_domain::{AgentChannel, CompanyId, Scope};
 use serde::Deserialize;
-use serde_json::Value;
 use utoipa::ToSchema;
 use utoipa::openapi::RefOr;
 use utoipa::openapi::schema::Schema;
@@ -186,16 +186,16 @@ impl AgentInput {
     tag = "Agents",
     params(crate::http::openapi::PageParams),
     responses(
-        (status = 200, description = "A page of agents.", body = crate::http::openapi::Page<AgentDto>),
+        (status = 200, description = "A page of agents.", body = Page<AgentDto>),
         (status = 400, description = "`page` or `limit` out of range."),
     )
 )]
-async fn list(ctx: Ctx) -> Result<Json<Value>, IvError> {
+async fn list(ctx: Ctx) -> Result<Json<Page<AgentDto>>, IvError> {
     let company = ctx.company(&[Scope::ReadAgents])?;
     let page = page_of(&ctx)?;
     let found = catalog::agents(&ctx.state, company, page).await?;
     let items: Vec<AgentDto> = found.items.iter().map(AgentDto::from).collect();
-    Ok(Json(list_body(items, found.total, page)))
+    Ok(Json(Page::new(items, found.total, page)))
 }
 
 /// Create an agent.

@@ -16,6 +16,7 @@ use crate::app::AppState;
 use crate::core::auth::ResourceKind;
 use crate::core::calls;
 use crate::core::error::CoreError;
+use crate::wire::instaview::SuccessMessage;
 use axum::Json;
 use axum::body::Bytes;
 use axum::http::{StatusCode, header};
@@ -93,7 +94,7 @@ async fn interview_of(
     params(("id" = String, Path, format = "uuid")),
     request_body(content = Option<ScheduleBody>, description = "Optional; an empty body means now."),
     responses(
-        (status = 201, description = "Scheduled.", body = crate::http::openapi::SuccessMessage),
+        (status = 201, description = "Scheduled.", body = SuccessMessage),
         (status = 400, description = "`id` is not a UUID, an invalid `scheduledAt`, or an ONLINE interview."),
         (status = 403, description = "The interview belongs to another company."),
         (status = 404, description = "No such interview."),

@@ -2,13 +2,14 @@
 //! unique per company (409). `metadata.externalId` is the external id Alpharun calls
 //! `ext_id`.
 
-use super::dto::CandidateDto;
-use super::{Ctx, IvError, IvPath, list_body, page_of, path_uuid};
+use super::{Ctx, IvError, IvPath, page_of, path_uuid};
 use crate::app::AppState;
 use crate::core::auth::ResourceKind;
 use crate::core::candidates::{self, CandidateFilter};
 use crate::core::error::CoreError;
 use crate::core::validate::{self, Patch};
+use crate::wire::instaview::CandidateDto;
+use crate::wire::instaview::Page;
 use axum::Json;
 use axum::body::Bytes;
 use axum::http::StatusCode;
@@ -220,11 +221,11 @@ struct ListFilter {
     tag = "Candidates",
     params(crate::http::openapi::PageParams, ListFilter),
     responses(
-        (status = 200, description = "A page of candidates.", body = crate::http::openapi::Page<CandidateDto>),
+        (status = 200, description = "A page of candidates.", body = Page<CandidateDto>),
         (status = 400, description = "An invalid filter, `page` or `limit`."),
     )
 )]
-async fn list(ctx: Ctx) -> Result<Json<Value>, IvError> {
+async fn list(ctx: Ctx) -> Result<Json<Page<CandidateDto>>, IvError> {
     let company = ctx.company(&[Scope::ReadCandidates, Scope::ReadJobs])?;
     let page = page_of(&ctx)?;
     let job_id = match ctx.query.non_empty("jobId") {
@@ -251,7 +252,7 @@ async fn list(ctx: Ctx) -> Result<Json<Value>, IvError> {
     for c in &found.items {
         items.push(render(&ctx, c).await?);
     }
-    Ok(Json(list_body(items, found.total, page)))
+    Ok(Json(Page::new(items, found.total, page)))
 }
 
 /// Create a candidate.

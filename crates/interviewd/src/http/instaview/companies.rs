@@ -1,13 +1,14 @@
 //! `GET /company` (and `/companies`), `POST /company`, `GET/PATCH /company/{id}`.
 //! Companies are created by ATS keys only; a company key sees its own company.
 
-use super::dto::CompanyDto;
-use super::{Ctx, IvError, IvPath, list_body, page_of, path_uuid};
+use super::{Ctx, IvError, IvPath, page_of, path_uuid};
 use crate::app::AppState;
 use crate::core::companies;
 use crate::core::error::CoreError;
 use crate::core::validate::{self, Patch};
 use crate::http::extract::Int;
+use crate::wire::instaview::CompanyDto;
+use crate::wire::instaview::Page;
 use axum::Json;
 use axum::body::Bytes;
 use axum::http::{HeaderValue, StatusCode, header};
@@ -37,16 +38,16 @@ pub fn routes() -> OpenApiRouter<AppState> {
     tag = "Companies",
     params(crate::http::openapi::PageParams),
     responses(
-        (status = 200, description = "A page of companies.", body = crate::http::openapi::Page<CompanyDto>),
+        (status = 200, description = "A page of companies.", body = Page<CompanyDto>),
         (status = 400, description = "`page` or `limit` out of range."),
     )
 )]
-async fn list(ctx: Ctx) -> Result<Json<Value>, IvError> {
+async fn list(ctx: Ctx) -> Result<Json<Page<CompanyDto>>, IvError> {
     ctx.principal.require(&[Scope::ReadCompanies])?;
     let page = page_of(&ctx)?;
     let found = companies::list(&ctx.state, &ctx.principal, page).await?;
     let items: Vec<CompanyDto> = found.items.iter().map(CompanyDto::from).collect();
-    Ok(Json(list_body(items, found.total, page)))
+    Ok(Json(Page::new(items, found.total, page)))
 }
 
 /// A new company.

@@ -7,14 +7,15 @@
 
 use super::agents::AgentInput;
 use super::candidates::{CandidateInput, company_job};
-use super::dto::InterviewDto;
 use super::jobs::JobInput;
-use super::{Ctx, IvError, IvPath, list_body, page_of, path_uuid};
+use super::{Ctx, IvError, IvPath, page_of, path_uuid};
 use crate::app::AppState;
 use crate::core::auth::ResourceKind;
 use crate::core::error::CoreError;
 use crate::core::interviews::{self, CandidateWrite, Schedule, Scheduled};
 use crate::core::{candidates, catalog};
+use crate::wire::instaview::InterviewDto;
+use crate::wire::instaview::Page;
 use axum::Json;
 use axum::body::Bytes;
 use axum::http::StatusCode;
@@ -353,11 +354,11 @@ struct ListFilter {
     tag = "Interviews",
     params(crate::http::openapi::PageParams, ListFilter),
     responses(
-        (status = 200, description = "A page of interviews.", body = crate::http::openapi::Page<InterviewDto>),
+        (status = 200, description = "A page of interviews.", body = Page<InterviewDto>),
         (status = 400, description = "An invalid filter, `page` or `limit`."),
     )
 )]
-async fn list(ctx: Ctx) -> Result<Json<Value>, IvError> {
+async fn list(ctx: Ctx) -> Result<Json<Page<InterviewDto>>, IvError> {
     let company = ctx.company(&[
         Scope::ReadInterviews,
         Scope::ReadCandidates,
@@ -390,7 +391,7 @@ async fn list(ctx: Ctx) -> Result<Json<Value>, IvError> {
         .iter()
         .map(|d| InterviewDto::new(d, &public))
         .collect();
-    Ok(Json(list_body(items, found.total, page)))
+    Ok(Json(Page::new(items, found.total, page)))
 }
 
 /// An interview, with its call attempts, transcript and analysis.

@@ -1,12 +1,14 @@
 //! `GET/POST /jobs`, `GET/PATCH /jobs/{id}`. One input shape serves create and patch: on
 //! create `title` is required; on patch every field is optional and `null` clears it.
 
-use super::{Ctx, IvError, IvPath, dto, list_body, page_of, path_uuid};
+use super::{Ctx, IvError, IvPath, page_of, path_uuid};
 use crate::app::AppState;
 use crate::core::auth::ResourceKind;
 use crate::core::catalog::{self, JobFilter};
 use crate::core::error::CoreError;
 use crate::core::validate::{self, Patch};
+use crate::wire::instaview::Page;
+use crate::wire::instaview::{JobCreated, JobDto};
 use axum::Json;
 use axum::body::Bytes;
 use axum::http::StatusCode;
@@ -19,19 +21,6 @@ use utoipa::openapi::RefOr;
 use utoipa::openapi::schema::Schema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
-
-/// InstaView job fields kept in `attrs` (no rule reads them).
-pub const ATTR_FIELDS: &[&str] = &[
-    "jobUrl",
-    "benefits",
-    "languageRequirements",
-    "education",
-    "experience",
-    "contractType",
-    "location",
-    "salary",
-    "metadata",
-];
 
 pub use interviewd_domain::status::JOB_STATUSES as STATUSES;
 const WORK_MODES: &[&str] = &["ONSITE", "HYBRID", "REMOTE"];
@@ -367,11 +356,11 @@ struct ListFilter {
         ListFilter,
     ),
     responses(
-        (status = 200, description = "A page of jobs.", body = crate::http::openapi::Page<crate::http::openapi::IvJob>),
+        (status = 200, description = "A page of jobs.", body = Page<JobDto>),
         (status = 400, description = "`page`, `limit` or `status` is invalid."),
     )
 )]
-async fn list(ctx: Ctx) -> Result<Json<Value>, IvError> {
+async fn list(ctx: Ctx) -> Result<Json<Page<JobDto>>, IvError> {
     let company = ctx.company(&[Scope::ReadJobs])?;
     let page = page_of(&ctx)?;
     let status = ctx
@@ -380,8 +369,8 @@ async fn list(ctx: Ctx) -> Result<Json<Value>, IvError> {
         .map(|s| validate::one_of("status", s, STATUSES))
         .transpose()?;
     let found = catalog::jobs(&ctx.state, company, &JobFilter { status }, page).await?;
-    let items: Vec<Value> = found.items.iter().map(dto::job).collect();
-    Ok(Json(list_body(items, found.total, page)))
+    let items: Vec<JobDto> = found.items.iter().map(JobDto::from).collect();
+    Ok(Json(Page::new(items, found.total, page)))
 }
 
 /// Create a job. The answer is wrapped in the success envelope, as InstaView's quickstart shows.
@@ -392,7 +381,7 @@ async fn list(ctx: Ctx) -> Result<Json<Value>, IvError> {
     tag = "Jobs",
     request_body = NewJob,
     responses(
-        (status = 201, description = "Created.", body = crate::http::openapi::IvJobCreated,
+        (status = 201, description = "Created.", body = JobCreated,
             headers(("Location" = String, description = "The new job.")),
             links(
                 ("GetJob" = (operation_id = "getJob", parameters(("id" = "$response.body#/data/id")))),
@@ -409,7 +398,7 @@ async fn create(
     (
         StatusCode,
         [(axum::http::HeaderName, axum::http::HeaderValue); 1],
-        Json<Value>,
+        Json<JobCreated>,
     ),
     IvError,
 > {
@@ -417,12 +406,7 @@ async fn create(
     let input: JobInput = ctx.body(&body)?;
     let job = input.into_new_job(company, ctx.state.now())?;
     let job = catalog::create_job(&ctx.state, &job).await?;
-    let body = json!({
-        "success": true,
-        "data": dto::job(&job),
-        "error": null,
-        "timestamp": interviewd_domain::time::rfc3339(ctx.state.now()),
-    });
+    let body = JobCreated::new(&job, ctx.state.now());
     let location = super::location(&format!("/v1/jobs/{}", job.id));
     Ok((StatusCode::CREATED, [location], Json(body)))
 }
@@ -443,16 +427,16 @@ async fn load(ctx: &Ctx, company: CompanyId, raw: &str) -> Result<Job, IvError> 
     tag = "Jobs",
     params(("id" = String, Path, format = "uuid")),
     responses(
-        (status = 200, description = "The job.", body = crate::http::openapi::IvJob),
+        (status = 200, description = "The job.", body = JobDto),
         (status = 400, description = "`id` is not a UUID."),
         (status = 403, description = "The job belongs to another company."),
         (status = 404, description = "No such job."),
     )
 )]
-async fn show(ctx: Ctx, IvPath(id): IvPath<String>) -> Result<Json<Value>, IvError> {
+async fn show(ctx: Ctx, IvPath(id): IvPath<String>) -> Result<Json<JobDto>, IvError> {
     let company = ctx.company(&[Scope::ReadJobs])?;
     let job = load(&ctx, company, &id).await?;
-    Ok(Json(dto::job(&job)))
+    Ok(Json(JobDto::from(&job)))
 }
 
 /// Change a job.
@@ -464,17 +448,21 @@ async fn show(ctx: Ctx, IvPath(id): IvPath<String>) -> Result<Json<Value>, IvErr
     params(("id" = String, Path, format = "uuid")),
     request_body = JobInput,
     responses(
-        (status = 200, description = "The job as changed.", body = crate::http::openapi::IvJob),
+        (status = 200, description = "The job as changed.", body = JobDto),
         (status = 400, description = "`id` is not a UUID, or an invalid field."),
         (status = 403, description = "The job belongs to another company."),
         (status = 404, description = "No such job."),
     )
 )]
-async fn update(ctx: Ctx, IvPath(id): IvPath<String>, body: Bytes) -> Result<Json<Value>, IvError> {
+async fn update(
+    ctx: Ctx,
+    IvPath(id): IvPath<String>,
+    body: Bytes,
+) -> Result<Json<JobDto>, IvError> {
     let company = ctx.company(&[Scope::WriteJobs])?;
     let mut job = load(&ctx, company, &id).await?;
     let input: JobInput = ctx.body(&body)?;
     input.apply(&mut job)?;
     catalog::update_job(&ctx.state, &mut job).await?;
-    Ok(Json(dto::job(&job)))
+    Ok(Json(JobDto::from(&job)))
 }

@@ -7,7 +7,7 @@ mod candidates;
 mod companies;
 mod concurrency;
 mod ctx;
-mod dto;
+
 pub mod error;
 mod interviews;
 mod jobs;
@@ -53,21 +53,6 @@ pub fn location(path: &str) -> (axum::http::header::HeaderName, axum::http::Head
 /// Unknown paths answer 404 in InstaView's shape.
 pub async fn not_found(uri: axum::http::Uri) -> Response {
     IvError(CoreError::not_found("route", uri.path())).into_response()
-}
-
-/// A paginated list body.
-pub fn list_body<T: serde::Serialize>(
-    items: Vec<T>,
-    total: i64,
-    page: interviewd_domain::PageRequest,
-) -> serde_json::Value {
-    serde_json::json!({
-        "data": items,
-        "total": total,
-        "page": page.page,
-        "limit": page.limit,
-        "totalPages": page.total_pages(total),
-    })
 }
 
 /// Parses `page`/`limit` from the query.

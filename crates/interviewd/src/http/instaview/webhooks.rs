@@ -5,10 +5,9 @@
 //! the query or the body); there are no global endpoints. The signing secret is shown once,
 //! in the create response; header values are never shown.
 
-mod dto;
 mod input;
 
-use super::{Ctx, IvError, IvPath, list_body, page_of, path_uuid};
+use super::{Ctx, IvError, IvPath, page_of, path_uuid};
 use crate::app::AppState;
 use crate::core::auth::ResourceKind;
 use crate::core::error::CoreError;
@@ -18,11 +17,12 @@ use crate::core::webhooks::{
     check_url, max_retries, parse_events, parse_format, timeout_ms,
 };
 use crate::http::extract::Int;
+use crate::wire::instaview::Page;
+use crate::wire::instaview::webhooks::{CreatedDto, DeliveryDto, TestDto, WebhookDto};
 use crate::wire::payload::{EventView, render, webhook_id};
 use axum::Json;
 use axum::body::Bytes;
 use axum::http::StatusCode;
-use dto::{CreatedDto, DeliveryDto, TestDto, WebhookDto};
 use input::{HeaderInput, parse_headers};
 use interviewd_domain::events::kinds;
 use interviewd_domain::{CompanyId, Scope, WebhookId};
@@ -102,16 +102,16 @@ async fn load(ctx: &Ctx, company: CompanyId, raw_id: &str) -> Result<Webhook, Iv
     tag = "Webhooks",
     params(crate::http::openapi::PageParams),
     responses(
-        (status = 200, description = "A page of endpoints.", body = crate::http::openapi::Page<WebhookDto>),
+        (status = 200, description = "A page of endpoints.", body = Page<WebhookDto>),
         (status = 400, description = "`page` or `limit` out of range."),
     )
 )]
-async fn list(ctx: Ctx) -> Result<Json<Value>, IvError> {
+async fn list(ctx: Ctx) -> Result<Json<Page<WebhookDto>>, IvError> {
     let company = ctx.company(&[Scope::ReadWebhooks])?;
     let page = page_of(&ctx)?;
     let found = webhooks::list(&ctx.state, company, page).await?;
     let items: Vec<WebhookDto> = found.items.iter().map(WebhookDto::from).collect();
-    Ok(Json(list_body(items, found.total, page)))
+    Ok(Json(Page::new(items, found.total, page)))
 }
 
 /// A new endpoint.
@@ -375,6 +375,8 @@ async fn test(
         data: &data,
         occurred_at: ctx.state.now(),
         delivery_id: message_id,
+        report: None,
+        public_url: &ctx.state.config.public_url(),
     };
     let payload = render(w.format, &view)
         .ok_or_else(|| CoreError::Internal("ping has no payload in this format".into()))?;
@@ -418,17 +420,20 @@ async fn reset_circuit(ctx: Ctx, IvPath(id): IvPath<String>) -> Result<Json<Webh
     tag = "Webhooks",
     params(("id" = String, Path, format = "uuid", description = ID), crate::http::openapi::PageParams),
     responses(
-        (status = 200, description = "A page of delivery attempts.", body = crate::http::openapi::Page<DeliveryDto>),
+        (status = 200, description = "A page of delivery attempts.", body = Page<DeliveryDto>),
         (status = 400, description = "`id` is not a UUID, or `page`/`limit` out of range."),
         (status = 403, description = "The endpoint belongs to another company."),
         (status = 404, description = "No such endpoint."),
     )
 )]
-async fn deliveries(ctx: Ctx, IvPath(id): IvPath<String>) -> Result<Json<Value>, IvError> {
+async fn deliveries(
+    ctx: Ctx,
+    IvPath(id): IvPath<String>,
+) -> Result<Json<Page<DeliveryDto>>, IvError> {
     let company = ctx.company(&[Scope::ReadWebhooks])?;
     let page = page_of(&ctx)?;
     let w = load(&ctx, company, &id).await?;
     let found = webhooks::deliveries(&ctx.state, &w, page).await?;
     let items: Vec<DeliveryDto> = found.items.iter().map(DeliveryDto::from).collect();
-    Ok(Json(list_body(items, found.total, page)))
+    Ok(Json(Page::new(items, found.total, page)))
 }

@@ -1,28 +1,14 @@
-//! Schemas of InstaView bodies that the handlers build field by field (`dto::job`, the list
-//! envelope, the interview's analysis) and helpers for InstaView request fields.
-#![allow(dead_code)] // Schema-only types: never built, only described.
+//! Helpers for InstaView request fields and query parameters.
 
 use super::schemas::WS;
-use serde_json::Value;
+use utoipa::IntoParams;
 use utoipa::openapi::RefOr;
 use utoipa::openapi::schema::{ObjectBuilder, Schema, SchemaType, Type};
-use utoipa::{IntoParams, ToSchema};
-
-/// A page of a list.
-#[derive(ToSchema)]
-#[schema(rename_all = "camelCase")]
-pub struct Page<T: ToSchema> {
-    pub data: Vec<T>,
-    /// Items in all pages.
-    pub total: i64,
-    pub page: u32,
-    pub limit: u32,
-    pub total_pages: i64,
-}
 
 /// `page` and `limit` of a list.
 #[derive(IntoParams)]
 #[into_params(parameter_in = Query)]
+#[allow(dead_code)] // Described for the documents; the handlers read the raw query.
 pub struct PageParams {
     /// 1 to 10000 (default 1).
     #[param(minimum = 1, maximum = 10000)]
@@ -30,64 +16,6 @@ pub struct PageParams {
     /// 1 to 100 (default 20).
     #[param(minimum = 1, maximum = 100)]
     limit: Option<u32>,
-}
-
-/// A job (`dto::job`): the core fields and the InstaView attributes.
-#[derive(ToSchema)]
-#[schema(rename_all = "camelCase")]
-pub struct Job {
-    #[schema(format = "uuid")]
-    id: String,
-    #[schema(format = "uuid")]
-    company_id: String,
-    title: String,
-    description: Option<String>,
-    /// OPEN, CLOSED, DRAFT, PAUSED or ARCHIVED.
-    status: String,
-    required_skills: Vec<String>,
-    nice_to_have_skills: Vec<String>,
-    #[schema(required = true)]
-    job_url: Option<String>,
-    #[schema(required = true)]
-    benefits: Option<String>,
-    #[schema(required = true, value_type = Option<Vec<Object>>)]
-    language_requirements: Option<Value>,
-    #[schema(required = true)]
-    education: Option<Vec<String>>,
-    #[schema(required = true)]
-    experience: Option<String>,
-    #[schema(required = true)]
-    contract_type: Option<String>,
-    #[schema(required = true, value_type = Option<Object>)]
-    location: Option<Value>,
-    #[schema(required = true, value_type = Option<Object>)]
-    salary: Option<Value>,
-    #[schema(value_type = Object)]
-    metadata: Value,
-    #[schema(format = DateTime)]
-    created_at: String,
-    #[schema(format = DateTime)]
-    updated_at: String,
-}
-
-/// The answer to `POST /jobs`: the job in the success envelope.
-#[derive(ToSchema)]
-pub struct JobCreated {
-    /// Always `true`.
-    success: bool,
-    data: Job,
-    /// Always `null`.
-    #[schema(schema_with = super::null_schema)]
-    error: Option<String>,
-    #[schema(format = DateTime)]
-    timestamp: String,
-}
-
-/// `{"success": true, "message": …}`.
-#[derive(ToSchema)]
-pub struct SuccessMessage {
-    success: bool,
-    message: String,
 }
 
 /// A pattern for one of `words`, as the server reads them: any ASCII case, surrounding

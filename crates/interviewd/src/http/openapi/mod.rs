@@ -21,20 +21,16 @@ mod instaview;
 pub(crate) mod schemas;
 mod xobin;
 
-pub use alpharun::{
-    ArContact, ArInterview, ContactList, ContactOrImport, InterviewEnvelope as ArInterviewEnvelope,
-    JobOpeningEnvelope, JobTypeEnvelope, Success, ar_ext_id, ar_phone, ar_resume_collection,
-};
+pub use alpharun::{ar_ext_id, ar_phone, ar_resume_collection};
 pub use instaview::{
-    Job as IvJob, JobCreated as IvJobCreated, Page, PageParams, SuccessMessage,
-    iv_candidate_status, iv_job_status, iv_metadata, iv_opt_metadata, iv_opt_url, iv_plan,
-    iv_text_list, iv_uuid_filter, uuid_pattern, words, words_filter, words_pattern,
+    PageParams, iv_candidate_status, iv_job_status, iv_metadata, iv_opt_metadata, iv_opt_url,
+    iv_plan, iv_text_list, iv_uuid_filter, uuid_pattern, words, words_filter, words_pattern,
 };
 pub use schemas::{
     IvRateLimitedBody, custom_field_id_schema, null_schema, nullable_text, opt_text,
     positive_int_or_digits, text, trimmed_any,
 };
-pub use xobin::{XobinReport, xobin_gmt_date, xobin_invite_format};
+pub use xobin::{xobin_gmt_date, xobin_invite_format};
 
 use axum::Router;
 use axum::http::{HeaderValue, header};

@@ -1,53 +1,6 @@
-//! Xobin vocabulary over the core: invite statuses, date formats and names.
+//! Xobin request dates (`YYYY-MM-DD HH:MM`, GMT).
 
 use chrono::{DateTime, NaiveDateTime, Utc};
-use interviewd_domain::InterviewStatus;
-use interviewd_domain::model::{Candidate, Invite};
-
-/// The Xobin `invite_status` of an interview.
-///
-/// | core | Xobin |
-/// |---|---|
-/// | revoked invite (any status) | `Revoked` |
-/// | SCHEDULED, expiry passed | `Expired` |
-/// | SCHEDULED | `Pending` |
-/// | IN_PROGRESS | `Started` |
-/// | COMPLETED | `Completed` |
-/// | FAILED | `Failed` |
-/// | CANCELED without a revoke | `Cancelled` |
-pub fn invite_status(
-    status: InterviewStatus,
-    revoked_at: Option<DateTime<Utc>>,
-    expires_at: Option<DateTime<Utc>>,
-    now: DateTime<Utc>,
-) -> &'static str {
-    if revoked_at.is_some() {
-        return "Revoked";
-    }
-    match status {
-        InterviewStatus::Scheduled if expires_at.is_some_and(|at| at <= now) => "Expired",
-        InterviewStatus::Scheduled => "Pending",
-        InterviewStatus::InProgress => "Started",
-        InterviewStatus::Completed => "Completed",
-        InterviewStatus::Failed => "Failed",
-        InterviewStatus::Canceled => "Cancelled",
-    }
-}
-
-/// [`invite_status`] of an invite.
-pub fn status_of(status: InterviewStatus, invite: &Invite, now: DateTime<Utc>) -> &'static str {
-    invite_status(status, invite.revoked_at, invite.expires_at, now)
-}
-
-/// An HTTP-date (`Thu, 10 Jul 2025 11:52:57 GMT`), as `last_updated_at` is documented.
-pub fn http_date(t: DateTime<Utc>) -> String {
-    t.format("%a, %d %b %Y %H:%M:%S GMT").to_string()
-}
-
-/// `completed_date` as Xobin's submission payload shows it (`Jul 05, 2025, 4:42:45 AM`), in UTC.
-pub fn completed_date(t: DateTime<Utc>) -> String {
-    t.format("%b %d, %Y, %-I:%M:%S %p").to_string()
-}
 
 /// Parses a `start_date` / `expiry_date`: `YYYY-MM-DD HH:MM` in GMT (seconds, and a `T`
 /// separator, are accepted too).
@@ -64,60 +17,11 @@ pub fn parse_gmt(raw: &str) -> Option<DateTime<Utc>> {
     .map(|t| t.and_utc())
 }
 
-/// A candidate's display name: first and last name, else the e-mail.
-pub fn full_name(c: &Candidate) -> String {
-    let name = [c.first_name.as_deref(), c.last_name.as_deref()]
-        .into_iter()
-        .flatten()
-        .collect::<Vec<_>>()
-        .join(" ");
-    if name.is_empty() {
-        c.email
-            .as_ref()
-            .map(|e| e.as_str().to_owned())
-            .unwrap_or_default()
-    } else {
-        name
-    }
-}
-
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
     use chrono::TimeZone;
-
-    #[test]
-    fn statuses_map_to_xobin_words() {
-        let now = Utc.with_ymd_and_hms(2025, 7, 10, 11, 52, 57).unwrap();
-        let past = Some(now - chrono::Duration::minutes(1));
-        let s = InterviewStatus::Scheduled;
-        assert_eq!(invite_status(s, None, None, now), "Pending");
-        assert_eq!(invite_status(s, None, past, now), "Expired");
-        assert_eq!(
-            invite_status(InterviewStatus::Canceled, past, None, now),
-            "Revoked"
-        );
-        assert_eq!(
-            invite_status(InterviewStatus::Canceled, None, None, now),
-            "Cancelled"
-        );
-        assert_eq!(
-            invite_status(InterviewStatus::InProgress, None, None, now),
-            "Started"
-        );
-        assert_eq!(
-            invite_status(InterviewStatus::Completed, None, None, now),
-            "Completed"
-        );
-        assert_eq!(
-            invite_status(InterviewStatus::Failed, None, None, now),
-            "Failed"
-        );
-        assert_eq!(http_date(now), "Thu, 10 Jul 2025 11:52:57 GMT");
-        let early = Utc.with_ymd_and_hms(2025, 7, 5, 4, 42, 45).unwrap();
-        assert_eq!(completed_date(early), "Jul 05, 2025, 4:42:45 AM");
-    }
 
     #[test]
     fn dates_parse() {

@@ -5,7 +5,7 @@
 //! together, and only while the plan's invite quota has room (counted in that transaction).
 
 use super::ctx::XbCtx;
-use super::dto::{parse_gmt, status_of};
+use super::dto::parse_gmt;
 use super::error::XbError;
 use crate::app::AppState;
 use crate::core::candidates::{self, ContactKey};
@@ -13,6 +13,7 @@ use crate::core::catalog;
 use crate::core::error::CoreError;
 use crate::core::interviews::{self, CandidateWrite, Schedule, Scheduled};
 use crate::core::validate;
+use crate::wire::xobin::status_of;
 use axum::Json;
 use axum::body::Bytes;
 use chrono::{DateTime, Utc};

@@ -2,10 +2,10 @@
 //! first, as a bare JSON array.
 
 use super::ctx::{XbCtx, XbPath, int_id};
-use super::dto::{http_date, invite_status};
 use super::error::XbError;
 use crate::app::AppState;
 use crate::core::{catalog, interviews};
+use crate::wire::xobin::{http_date, invite_status};
 use axum::Json;
 use interviewd_domain::Scope;
 use serde::Serialize;

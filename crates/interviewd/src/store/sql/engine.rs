@@ -118,9 +118,8 @@ impl EngineStore for DbStore {
         job: &PipelineJob,
         analysis: &Analysis,
         at: DateTime<Utc>,
-        public_url: &str,
     ) -> StoreResult<Touch> {
-        engine_jobs::complete(self, job, analysis, at, public_url).await
+        engine_jobs::complete(self, job, analysis, at).await
     }
     async fn defer_pipeline_job(
         &self,

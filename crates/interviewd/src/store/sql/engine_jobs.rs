@@ -5,14 +5,13 @@
 
 use super::Conn;
 use super::DbStore;
-use super::engine_snapshot::{attempt_transcript, snapshot};
+use super::engine_snapshot::{attempt_transcript, event_ids};
 use super::events;
 use crate::store::StoreResult;
 use crate::store::engine::{AnalysisSource, BlobDeletion, PipelineJob, Touch};
 use crate::store::rows::to_json;
 use chrono::{DateTime, Utc};
-use interviewd_domain::AttemptId;
-use interviewd_domain::events::{self as payload, Completion};
+use interviewd_domain::events as payload;
 use interviewd_domain::time::to_millis;
 use interviewd_voice::DEFAULT_QUESTIONS;
 use interviewd_voice::analysis::Analysis;
@@ -115,23 +114,11 @@ pub async fn analysis_source(
     }))
 }
 
-async fn recorded_attempts(conn: &mut Conn, interview: Uuid) -> StoreResult<Vec<AttemptId>> {
-    let ids: Vec<Uuid> = sqlx::query_scalar(
-        "SELECT id FROM call_attempts WHERE interview_id = $1 AND recording_key IS NOT NULL \
-         ORDER BY created_at, id",
-    )
-    .bind(interview)
-    .fetch_all(conn)
-    .await?;
-    Ok(ids.into_iter().map(Into::into).collect())
-}
-
 pub async fn complete(
     store: &DbStore,
     job: &PipelineJob,
     analysis: &Analysis,
     at: DateTime<Utc>,
-    public_url: &str,
 ) -> StoreResult<Touch> {
     let at_ms = to_millis(at);
     let interview = job.interview_id.uuid();
@@ -185,17 +172,8 @@ pub async fn complete(
         .bind(to_json(&analysis.usage))
         .execute(&mut *tx)
         .await?;
-        if let Some(snap) = snapshot(&mut tx, job.interview_id).await? {
-            let transcript = attempt_transcript(&mut tx, job.attempt_id).await?;
-            let recordings = recorded_attempts(&mut tx, interview).await?;
-            let completion = Completion {
-                completed_at: at,
-                transcript: &transcript,
-                analysis,
-                recordings: &recordings,
-                public_url,
-            };
-            for event in payload::completed(&snap, job.attempt_id, &completion) {
+        if let Some(ids) = event_ids(&mut tx, job.interview_id).await? {
+            for event in payload::completed(&ids, job.attempt_id, at) {
                 events::insert(&mut tx, &event).await?;
             }
         }

@@ -13,7 +13,7 @@
 
 use super::Conn;
 use super::DbStore;
-use super::engine_snapshot::snapshot;
+use super::engine_snapshot::event_ids;
 use super::{events, tenants};
 use crate::store::engine::{CallDetails, ClaimRequest, ClaimedAttempt, Lease, Touch};
 use crate::store::{StoreError, StoreResult};
@@ -339,8 +339,8 @@ pub async fn start(store: &DbStore, lease: Lease, at: DateTime<Utc>) -> StoreRes
     .bind(interview)
     .execute(&mut *tx)
     .await?;
-    if let Some(snap) = snapshot(&mut tx, interview.into()).await? {
-        events::insert(&mut tx, &payload::started(&snap, lease.attempt_id, at)).await?;
+    if let Some(ids) = event_ids(&mut tx, interview.into()).await? {
+        events::insert(&mut tx, &payload::started(&ids, lease.attempt_id, at)).await?;
     }
     tx.commit().await?;
     Ok(Touch::Applied)

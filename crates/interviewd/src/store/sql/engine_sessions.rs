@@ -3,7 +3,7 @@
 //! call (kind `web`, owner `web`); its lease is the idle deadline, pushed back by every answer.
 
 use super::engine_queue::{miss, provision_slots, take_slot};
-use super::engine_snapshot::snapshot;
+use super::engine_snapshot::event_ids;
 use super::{DbStore, events, interviews};
 use crate::store::StoreResult;
 use crate::store::engine::{Lease, LiveSession, NewSession, SessionStart, SessionView, Touch};
@@ -146,8 +146,8 @@ pub async fn start(store: &DbStore, s: &NewSession) -> StoreResult<SessionStart>
     .bind(interview)
     .execute(&mut *tx)
     .await?;
-    if let Some(snap) = snapshot(&mut tx, s.attempt.interview_id).await? {
-        events::insert(&mut tx, &payload::started(&snap, s.attempt.id, s.now)).await?;
+    if let Some(ids) = event_ids(&mut tx, s.attempt.interview_id).await? {
+        events::insert(&mut tx, &payload::started(&ids, s.attempt.id, s.now)).await?;
     }
     tx.commit().await?;
     Ok(SessionStart::Started(lease))

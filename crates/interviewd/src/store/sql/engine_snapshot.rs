@@ -1,70 +1,12 @@
-//! Reads shared by the engine's statements: the event snapshot of an interview and
+//! Reads shared by the engine's statements: the ids an interview's events carry, and
 //! transcripts.
 
 use super::Conn;
 use crate::store::StoreResult;
-use interviewd_domain::events::{CandidateSnapshot, EventIds, InterviewSnapshot, JobSnapshot};
-use interviewd_domain::time::from_millis;
+use interviewd_domain::events::EventIds;
 use interviewd_domain::{AttemptId, InterviewId};
 use interviewd_voice::{Role, Turn};
 use uuid::Uuid;
-
-#[derive(sqlx::FromRow)]
-struct SnapshotRow {
-    id: Uuid,
-    company_id: Uuid,
-    candidate_id: Uuid,
-    job_id: Option<Uuid>,
-    number: i64,
-    started_at: Option<i64>,
-    c_number: i64,
-    first_name: Option<String>,
-    last_name: Option<String>,
-    email: Option<String>,
-    phone: Option<String>,
-    j_number: Option<i64>,
-    j_title: Option<String>,
-}
-
-/// The snapshot of an interview; `None` when it is gone.
-pub async fn snapshot(
-    conn: &mut Conn,
-    interview: InterviewId,
-) -> StoreResult<Option<InterviewSnapshot>> {
-    let row: Option<SnapshotRow> = sqlx::query_as(
-        "SELECT i.id, i.company_id, i.candidate_id, i.job_id, i.number, i.started_at, \
-         c.number AS c_number, c.first_name, c.last_name, c.email, c.phone, \
-         j.number AS j_number, j.title AS j_title \
-         FROM interviews i JOIN candidates c ON c.id = i.candidate_id \
-         LEFT JOIN jobs j ON j.id = i.job_id WHERE i.id = $1",
-    )
-    .bind(interview.uuid())
-    .fetch_optional(conn)
-    .await?;
-    Ok(row.map(|r| InterviewSnapshot {
-        interview_id: r.id.into(),
-        company_id: r.company_id.into(),
-        candidate_id: r.candidate_id.into(),
-        job_id: r.job_id.map(Into::into),
-        interview_number: r.number,
-        candidate: CandidateSnapshot {
-            number: r.c_number,
-            first_name: r.first_name,
-            last_name: r.last_name,
-            email: r.email,
-            phone: r.phone,
-        },
-        job: match (r.job_id, r.j_number, r.j_title) {
-            (Some(id), Some(number), Some(title)) => Some(JobSnapshot {
-                id: id.into(),
-                number,
-                title,
-            }),
-            _ => None,
-        },
-        started_at: r.started_at.map(from_millis),
-    }))
-}
 
 /// The ids events carry; `None` when the interview is gone.
 pub async fn event_ids(conn: &mut Conn, interview: InterviewId) -> StoreResult<Option<EventIds>> {

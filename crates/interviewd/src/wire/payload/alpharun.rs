@@ -1,123 +1,54 @@
-//! The `alpharun` format: Alpharun's interview webhook, `{event_type, interview}`.
+//! The `alpharun` format: Alpharun's interview webhook, `{event_type, interview}` with the
+//! same interview object as `GET /job-openings/{id}/interviews/{interview_id}`.
 //!
 //! Alpharun documents three events; only `interview.call.completed` has a counterpart here
 //! (our `interview.completed`). Everything else is not sent in this format, except the test
 //! `ping`, which is sent as `{"event_type": "ping", ...}` so that the test button works.
 
-use super::{EventView, at, list, text, time};
-use chrono::{DateTime, Utc};
+use super::EventView;
+use crate::wire::alpharun::{Interview, InterviewWebhook};
 use interviewd_domain::events::kinds;
 use serde_json::{Value, json};
 
-/// Alpharun's timestamps: seconds precision, `Z`.
-fn stamp(t: Option<DateTime<Utc>>) -> Value {
-    t.map_or(Value::Null, |t| {
-        Value::String(t.format("%Y-%m-%dT%H:%M:%SZ").to_string())
-    })
-}
-
-/// Criterion values are strings in Alpharun's payload.
-fn as_text(v: Value) -> Value {
-    match v {
-        Value::Number(n) => Value::String(n.to_string()),
-        Value::Bool(b) => Value::String(b.to_string()),
-        other => other,
-    }
-}
-
 pub fn render(event: &EventView<'_>) -> Option<Value> {
     match event.event_type {
-        kinds::INTERVIEW_COMPLETED => Some(call_completed(event)),
+        kinds::INTERVIEW_COMPLETED => {
+            let report = event.report?;
+            let body = InterviewWebhook {
+                event_type: "interview.call.completed",
+                interview: Interview::new(report, event.public_url),
+            };
+            serde_json::to_value(body).ok()
+        }
         kinds::PING => Some(json!({
             "event_type": "ping",
-            "timestamp": stamp(Some(event.occurred_at)),
+            "timestamp": event.occurred_at.format("%Y-%m-%dT%H:%M:%SZ").to_string(),
             "data": event.data,
         })),
         _ => None,
     }
 }
 
-fn call_completed(event: &EventView<'_>) -> Value {
-    let s = event.snapshot();
-    let candidate = s.get("candidate").unwrap_or(&Value::Null);
-    let job = s.get("job").filter(|j| j.is_object());
-    let transcript: Vec<Value> = list(s, "/transcript")
-        .iter()
-        .map(|f| json!({ "role": at(f, "/role"), "transcript": at(f, "/text") }))
-        .collect();
-    let mut calls: Vec<Value> = list(s, "/recordings")
-        .iter()
-        .map(|r| json!({ "id": at(r, "/attemptId"), "recording_url": at(r, "/url") }))
-        .collect();
-    if calls.is_empty()
-        && let Some(attempt) = text(event.data, "/callAttemptId")
-    {
-        calls.push(json!({ "id": attempt, "recording_url": null }));
-    }
-    let criteria: Vec<Value> = list(s, "/analysis/criteria")
-        .iter()
-        .map(|c| {
-            json!({
-                "name": at(c, "/name"),
-                "value": as_text(at(c, "/value")),
-                "commentary": at(c, "/commentary"),
-            })
-        })
-        .collect();
-    json!({
-        "event_type": "interview.call.completed",
-        "interview": {
-            "id": at(event.data, "/interviewId"),
-            "job_opening_id": at(event.data, "/jobId"),
-            "job_opening": job.map_or(Value::Null, |j| json!({
-                "id": at(j, "/id"),
-                "name": at(j, "/title"),
-            })),
-            "status": "completed",
-            "contact": {
-                "first_name": at(candidate, "/firstName"),
-                "last_name": at(candidate, "/lastName"),
-                "email": at(candidate, "/email"),
-                "phone_number": at(candidate, "/phoneNumber"),
-                "resume_url": at(candidate, "/resumeUrl"),
-                "custom_fields": candidate.get("customFields").cloned().unwrap_or(json!([])),
-            },
-            "started_at": stamp(time(s, "/startedAt")),
-            "completed_at": stamp(time(s, "/completedAt")),
-            "transcript_fragments": transcript,
-            "insights": {
-                "assessment_score": at(s, "/analysis/score"),
-                "strengths": s.pointer("/analysis/strengths").cloned().unwrap_or(json!([])),
-                "weaknesses": s.pointer("/analysis/weaknesses").cloned().unwrap_or(json!([])),
-                "summary": at(s, "/analysis/summary"),
-            },
-            "calls": calls,
-            "assessment_criteria": criteria,
-            "data_extraction_fields": [],
-            "custom_fields": [],
-        }
-    })
-}
-
 #[cfg(test)]
 mod tests {
-    use super::super::fixtures;
+    use super::super::fixtures::{self, PUBLIC_URL};
     use super::*;
+    use chrono::Utc;
     use uuid::Uuid;
-
-    fn view<'a>(event_type: &'a str, data: &'a Value) -> EventView<'a> {
-        EventView {
-            event_type,
-            data,
-            occurred_at: Utc::now(),
-            delivery_id: Uuid::nil(),
-        }
-    }
 
     #[test]
     fn completed_becomes_call_completed() {
-        let data = fixtures::completed();
-        let body = render(&view(kinds::INTERVIEW_COMPLETED, &data)).unwrap();
+        let report = fixtures::completed();
+        let data = fixtures::data(&report, "COMPLETED");
+        let view = EventView {
+            event_type: kinds::INTERVIEW_COMPLETED,
+            data: &data,
+            occurred_at: Utc::now(),
+            delivery_id: Uuid::nil(),
+            report: Some(&report),
+            public_url: PUBLIC_URL,
+        };
+        let body = render(&view).unwrap();
         assert_eq!(body["event_type"], "interview.call.completed");
         let i = &body["interview"];
         assert_eq!(i["id"], data["interviewId"]);
@@ -137,9 +68,13 @@ mod tests {
         );
         assert_eq!(i["insights"]["assessment_score"], 4);
         assert_eq!(i["insights"]["summary"], "Solid.");
+        let attempt = &report.detail.attempts[0];
         assert_eq!(
             i["calls"][0]["recording_url"],
-            "http://127.0.0.1/recordings/1.wav"
+            format!(
+                "{PUBLIC_URL}/v1/interviews/{}/call-attempts/{}/recording",
+                attempt.interview_id, attempt.id
+            )
         );
         assert_eq!(
             i["assessment_criteria"],
@@ -151,18 +86,33 @@ mod tests {
 
     #[test]
     fn other_events_are_not_sent() {
-        let data = fixtures::completed();
+        let report = fixtures::completed();
+        let data = fixtures::data(&report, "COMPLETED");
         for kind in [
             kinds::INTERVIEW_STARTED,
             kinds::ANALYSIS_COMPLETED,
             kinds::INTERVIEW_SCHEDULED,
             kinds::INTERVIEW_DELETED,
         ] {
-            assert!(render(&view(kind, &data)).is_none(), "{kind}");
+            let view = EventView {
+                event_type: kind,
+                data: &data,
+                occurred_at: Utc::now(),
+                delivery_id: Uuid::nil(),
+                report: Some(&report),
+                public_url: PUBLIC_URL,
+            };
+            assert!(render(&view).is_none(), "{kind}");
         }
-        assert_eq!(
-            render(&view(kinds::PING, &json!({}))).unwrap()["event_type"],
-            "ping"
-        );
+        let empty = json!({});
+        let ping = EventView {
+            event_type: kinds::PING,
+            data: &empty,
+            occurred_at: Utc::now(),
+            delivery_id: Uuid::nil(),
+            report: None,
+            public_url: PUBLIC_URL,
+        };
+        assert_eq!(render(&ping).unwrap()["event_type"], "ping");
     }
 }

@@ -1,19 +1,19 @@
 //! The default format, InstaView's: `{event, timestamp, deliveryId, data}` with thin data
-//! (ids and status). `analysis.completed` also carries the analysis; failure events carry
-//! an `error` text.
+//! (ids and status). `analysis.completed` also carries the analysis (the interview's, as
+//! `GET /interviews/{id}` shows it); failure events carry an `error` text.
 
 use super::EventView;
+use crate::wire::instaview::analysis_json;
 use interviewd_domain::events::kinds;
 use interviewd_domain::time::rfc3339;
 use serde_json::{Value, json};
 
 pub fn render(event: &EventView<'_>) -> Value {
     let mut data = event.data.as_object().cloned().unwrap_or_default();
-    let snapshot = data.remove("snapshot");
     if event.event_type == kinds::ANALYSIS_COMPLETED
-        && let Some(analysis) = snapshot.as_ref().and_then(|s| s.get("analysis"))
+        && let Some(stored) = event.report.and_then(|r| r.results.analysis.as_ref())
     {
-        data.insert("analysis".into(), analysis.clone());
+        data.insert("analysis".into(), analysis_json(&stored.analysis));
     }
     if event.event_type == kinds::INTERVIEW_FAILED && !data.contains_key("error") {
         let reason = data
@@ -40,19 +40,26 @@ mod tests {
     use chrono::TimeZone;
     use uuid::Uuid;
 
-    fn view<'a>(event_type: &'a str, data: &'a Value) -> EventView<'a> {
+    fn view<'a>(
+        event_type: &'a str,
+        data: &'a Value,
+        report: Option<&'a interviewd_domain::views::InterviewReport>,
+    ) -> EventView<'a> {
         EventView {
             event_type,
             data,
             occurred_at: chrono::Utc.with_ymd_and_hms(2025, 7, 5, 4, 42, 45).unwrap(),
             delivery_id: Uuid::nil(),
+            report,
+            public_url: fixtures::PUBLIC_URL,
         }
     }
 
     #[test]
     fn completed_is_thin() {
-        let data = fixtures::completed();
-        let body = render(&view(kinds::INTERVIEW_COMPLETED, &data));
+        let report = fixtures::completed();
+        let data = fixtures::data(&report, "COMPLETED");
+        let body = render(&view(kinds::INTERVIEW_COMPLETED, &data, Some(&report)));
         assert_eq!(body["event"], "interview.completed");
         assert_eq!(body["timestamp"], "2025-07-05T04:42:45.000Z");
         assert_eq!(body["deliveryId"], Uuid::nil().to_string());
@@ -72,8 +79,9 @@ mod tests {
 
     #[test]
     fn analysis_completed_carries_the_analysis() {
-        let data = fixtures::completed();
-        let body = render(&view(kinds::ANALYSIS_COMPLETED, &data));
+        let report = fixtures::completed();
+        let data = fixtures::data(&report, "COMPLETED");
+        let body = render(&view(kinds::ANALYSIS_COMPLETED, &data, Some(&report)));
         assert_eq!(body["data"]["analysis"]["score"], 4);
         assert_eq!(body["data"]["analysis"]["criteria"][0]["name"], "Rust");
         assert!(body["data"].get("snapshot").is_none());
@@ -83,7 +91,7 @@ mod tests {
     #[test]
     fn failed_carries_an_error() {
         let data = json!({"interviewId": "x", "status": "FAILED", "reasonCode": "NO_ANSWER"});
-        let body = render(&view(kinds::INTERVIEW_FAILED, &data));
+        let body = render(&view(kinds::INTERVIEW_FAILED, &data, None));
         assert_eq!(body["data"]["reasonCode"], "NO_ANSWER");
         assert_eq!(body["data"]["error"], "The interview failed (NO_ANSWER)");
     }

@@ -1,9 +1,10 @@
 //! Payload formats: how one event becomes the body an endpoint receives.
 //!
-//! Each event row carries thin data (ids, status) and, for the events that need it, a
-//! `snapshot` of the interview taken when the event happened. A format renders that into
-//! its dialect's body, or says the event has no counterpart in the dialect (`None`: no
-//! message is created). Rendering is pure, so each format is unit-tested on fixed inputs;
+//! An event row carries thin data (ids, status; see `interviewd_domain::events`). A format
+//! renders it into its dialect's body from the interview as it is when the event is fanned
+//! out ([`EventView::report`], read by the fan-out worker), with the same wire types the
+//! dialect's REST answers use, or says the event has no counterpart in the dialect (`None`:
+//! no message is created). Rendering is pure, so each format is unit-tested on fixed inputs;
 //! it runs once at fan-out, so every attempt of a message sends the same bytes.
 
 mod alpharun;
@@ -11,7 +12,8 @@ mod instaview;
 mod xobin;
 
 use chrono::{DateTime, Utc};
-use interviewd_domain::views::PayloadFormat;
+use interviewd_domain::events::kinds;
+use interviewd_domain::views::{InterviewReport, PayloadFormat};
 use serde_json::Value;
 use uuid::Uuid;
 
@@ -25,18 +27,27 @@ pub fn webhook_id(message: Uuid) -> String {
 pub struct EventView<'a> {
     /// Our dotted event type.
     pub event_type: &'a str,
-    /// The event row's data (with its `snapshot`, if any).
+    /// The event row's data.
     pub data: &'a Value,
     /// When the event happened.
     pub occurred_at: DateTime<Utc>,
     /// The message id (InstaView's `deliveryId`).
     pub delivery_id: Uuid,
+    /// The interview the event is about, with its results, when a format needs it (see
+    /// [`needs_report`]).
+    pub report: Option<&'a InterviewReport>,
+    /// The server's public base URL, for links in payloads.
+    pub public_url: &'a str,
 }
 
-impl EventView<'_> {
-    /// The interview snapshot, or `null`.
-    pub fn snapshot(&self) -> &Value {
-        self.data.get("snapshot").unwrap_or(&Value::Null)
+/// Whether rendering `event_type` in `format` reads the interview's report.
+pub fn needs_report(format: PayloadFormat, event_type: &str) -> bool {
+    match format {
+        PayloadFormat::InstaView => event_type == kinds::ANALYSIS_COMPLETED,
+        PayloadFormat::Alpharun => event_type == kinds::INTERVIEW_COMPLETED,
+        PayloadFormat::Xobin => {
+            event_type == kinds::INTERVIEW_STARTED || event_type == kinds::INTERVIEW_COMPLETED
+        }
     }
 }
 
@@ -50,80 +61,132 @@ pub fn render(format: PayloadFormat, event: &EventView<'_>) -> Option<String> {
     serde_json::to_string(&body).ok()
 }
 
-/// The string at `pointer`, if it is one.
-fn text<'v>(value: &'v Value, pointer: &str) -> Option<&'v str> {
-    value.pointer(pointer).and_then(Value::as_str)
-}
-
-/// The value at `pointer`, or `null`.
-fn at(value: &Value, pointer: &str) -> Value {
-    value.pointer(pointer).cloned().unwrap_or(Value::Null)
-}
-
-/// The array at `pointer`, or an empty slice.
-fn list<'v>(value: &'v Value, pointer: &str) -> &'v [Value] {
-    value
-        .pointer(pointer)
-        .and_then(Value::as_array)
-        .map_or(&[], Vec::as_slice)
-}
-
-/// An RFC 3339 time at `pointer`, parsed.
-fn time(value: &Value, pointer: &str) -> Option<DateTime<Utc>> {
-    let raw = text(value, pointer)?;
-    DateTime::parse_from_rfc3339(raw)
-        .ok()
-        .map(|t| t.with_timezone(&Utc))
-}
-
-/// "First Last", skipping missing parts; `null` when both are missing.
-fn full_name(candidate: &Value) -> Value {
-    let parts: Vec<&str> = ["/firstName", "/lastName"]
-        .iter()
-        .filter_map(|p| text(candidate, p))
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .collect();
-    if parts.is_empty() {
-        Value::Null
-    } else {
-        Value::String(parts.join(" "))
-    }
-}
-
 #[cfg(test)]
 pub(crate) mod fixtures {
+    use chrono::{TimeZone, Utc};
+    use interviewd_domain::model::{CallAttempt, Candidate, Interview, Invite, Job};
+    use interviewd_domain::views::{
+        InterviewDetail, InterviewReport, InterviewResults, StoredAnalysis,
+    };
+    use interviewd_domain::{
+        AgentChannel, AgentId, AttemptId, AttemptStatus, CandidateId, CompanyId, Email,
+        InterviewId, InterviewStatus, JobId, PhoneNumber,
+    };
+    use interviewd_voice::analysis::{Analysis, Criterion};
+    use interviewd_voice::{Role, Turn};
     use serde_json::{Value, json};
 
-    /// The data of an `interview.completed` event as the engine writes it.
-    pub fn completed() -> Value {
-        json!({
-            "interviewId": "0190a0c4-0000-7000-8000-000000000001",
-            "callAttemptId": "0190a0c4-0000-7000-8000-000000000002",
-            "candidateId": "0190a0c4-0000-7000-8000-000000000003",
-            "jobId": "0190a0c4-0000-7000-8000-000000000004",
-            "status": "COMPLETED",
-            "snapshot": {
-                "interviewNumber": 17,
-                "candidate": {"number": 5, "firstName": "Ann", "lastName": "Lee",
-                              "email": "ann@example.com", "phoneNumber": "+14155550100"},
-                "job": {"id": "0190a0c4-0000-7000-8000-000000000004", "number": 3,
-                        "title": "Backend Engineer"},
-                "startedAt": "2025-07-05T04:30:00.000Z",
-                "completedAt": "2025-07-05T04:42:45.000Z",
-                "transcript": [
-                    {"role": "agent", "text": "Tell me about Rust.", "startMs": 0, "endMs": 1500},
-                    {"role": "participant", "text": "I like it.", "startMs": 1600, "endMs": 2500}
+    pub const PUBLIC_URL: &str = "http://127.0.0.1";
+
+    /// A completed phone interview of Ann Lee for the Backend Engineer job.
+    pub fn completed() -> InterviewReport {
+        let company = CompanyId::new();
+        let started = Utc.with_ymd_and_hms(2025, 7, 5, 4, 30, 0).unwrap();
+        let finished = Utc.with_ymd_and_hms(2025, 7, 5, 4, 42, 45).unwrap();
+        let mut job = Job::new(company, "Backend Engineer", started);
+        job.id = JobId::from(uuid::Uuid::from_u128(4));
+        job.number = 3;
+        job.required_skills = vec!["Rust".into()];
+        let mut candidate = Candidate::new(company, started);
+        candidate.id = CandidateId::from(uuid::Uuid::from_u128(3));
+        candidate.number = 5;
+        candidate.first_name = Some("Ann".into());
+        candidate.last_name = Some("Lee".into());
+        candidate.email = Some(Email::parse("ann@example.com").unwrap());
+        candidate.phone = Some(PhoneNumber::parse("+14155550100").unwrap());
+        let attempt = CallAttempt {
+            id: AttemptId::from(uuid::Uuid::from_u128(2)),
+            interview_id: InterviewId::from(uuid::Uuid::from_u128(1)),
+            company_id: company,
+            status: AttemptStatus::Completed,
+            direction: "OUTBOUND".into(),
+            reason_code: None,
+            notes: None,
+            retry_number: 0,
+            scheduled_at: started,
+            called_at: Some(started),
+            ended_at: Some(finished),
+            duration_ms: Some(765_000),
+            recording_key: Some("r.wav".into()),
+            created_at: started,
+            updated_at: finished,
+        };
+        let interview = Interview {
+            id: attempt.interview_id,
+            number: 17,
+            company_id: company,
+            candidate_id: candidate.id,
+            job_id: Some(job.id),
+            agent_id: AgentId::new(),
+            channel: AgentChannel::Phone,
+            status: InterviewStatus::Completed,
+            scheduled_at: started,
+            started_at: Some(started),
+            finished_at: Some(finished),
+            is_test: false,
+            metadata: Default::default(),
+            invite: Invite {
+                token: "t".into(),
+                sent_at: started,
+                starts_at: None,
+                expires_at: None,
+                revoked_at: None,
+                custom_field_id: None,
+            },
+            created_at: started,
+            updated_at: finished,
+        };
+        let turn = |role, text: &str, start_ms, end_ms| Turn {
+            role,
+            text: text.into(),
+            start_ms,
+            end_ms,
+        };
+        let analysis = Analysis {
+            score: 4,
+            summary: "Solid.".into(),
+            strengths: vec!["Rust".into()],
+            weaknesses: vec!["SQL".into()],
+            criteria: vec![Criterion {
+                name: "Rust".into(),
+                value: "strong".into(),
+                score: 5,
+                commentary: "Knows ownership.".into(),
+                evidence: Vec::new(),
+            }],
+            ..Default::default()
+        };
+        InterviewReport {
+            results: InterviewResults {
+                transcript: vec![
+                    turn(Role::Agent, "Tell me about Rust.", 0, 1500),
+                    turn(Role::Participant, "I like it.", 1600, 2500),
                 ],
-                "analysis": {
-                    "score": 4, "summary": "Solid.", "strengths": ["Rust"],
-                    "weaknesses": ["SQL"],
-                    "criteria": [{"name": "Rust", "value": "strong", "score": 5,
-                                  "commentary": "Knows ownership."}]
-                },
-                "recordings": [{"attemptId": "0190a0c4-0000-7000-8000-000000000002",
-                                "url": "http://127.0.0.1/recordings/1.wav"}]
-            }
+                analysis: Some(StoredAnalysis {
+                    id: uuid::Uuid::from_u128(9),
+                    attempt_id: attempt.id,
+                    analysis,
+                    created_at: finished,
+                }),
+            },
+            detail: InterviewDetail {
+                interview,
+                attempts: vec![attempt],
+            },
+            candidate: Some(candidate),
+            job: Some(job),
+        }
+    }
+
+    /// The data of an interview event about `report`, after which it is `status`.
+    pub fn data(report: &InterviewReport, status: &str) -> Value {
+        let i = &report.detail.interview;
+        json!({
+            "interviewId": i.id.to_string(),
+            "callAttemptId": report.detail.attempts[0].id.to_string(),
+            "candidateId": i.candidate_id.to_string(),
+            "jobId": i.job_id.map(|j| j.to_string()),
+            "status": status,
         })
     }
 }

@@ -10,12 +10,14 @@
 use crate::app::Wakers;
 use crate::clock::Clock;
 use crate::core::event_catalogue::subscribes;
+use crate::core::interviews;
 use crate::store::delivery::{NewMessage, StoredEvent, Webhook};
 use crate::store::events::kinds;
-use crate::store::{DynStore, StoreResult};
-use crate::wire::payload::{EventView, render};
+use crate::store::{DynStore, StoreError, StoreResult};
+use crate::wire::payload::{EventView, needs_report, render};
 use crate::workers::{Busy, Worker};
 use interviewd_domain::CompanyId;
+use interviewd_domain::views::InterviewReport;
 use interviewd_voice::BoxFuture;
 use std::collections::HashMap;
 use std::collections::hash_map::Entry;
@@ -24,20 +26,35 @@ use uuid::Uuid;
 /// Events read per round.
 const BATCH: u32 = 100;
 
-/// The messages `event` becomes for `endpoints` (its company's receiving ones).
-pub fn plan(event: &StoredEvent, endpoints: &[Webhook]) -> Vec<NewMessage> {
+/// The endpoints of `endpoints` (its company's receiving ones) that `event` goes to.
+fn recipients<'e>(event: &StoredEvent, endpoints: &'e [Webhook]) -> Vec<&'e Webhook> {
+    endpoints
+        .iter()
+        .filter(|e| {
+            let receiving = e.is_active || e.circuit_opened_at.is_some();
+            receiving && subscribes(&e.events, &event.event_type)
+        })
+        .collect()
+}
+
+/// The messages `event` becomes for `recipients`, rendered with the interview's `report`
+/// where a format needs it.
+pub fn plan(
+    event: &StoredEvent,
+    recipients: &[&Webhook],
+    report: Option<&InterviewReport>,
+    public_url: &str,
+) -> Vec<NewMessage> {
     let mut messages = Vec::new();
-    for endpoint in endpoints {
-        let receiving = endpoint.is_active || endpoint.circuit_opened_at.is_some();
-        if !receiving || !subscribes(&endpoint.events, &event.event_type) {
-            continue;
-        }
+    for endpoint in recipients {
         let id = Uuid::now_v7();
         let view = EventView {
             event_type: &event.event_type,
             data: &event.data,
             occurred_at: event.created_at,
             delivery_id: id,
+            report,
+            public_url,
         };
         let Some(payload) = render(endpoint.format, &view) else {
             continue;
@@ -59,16 +76,19 @@ pub fn plan(event: &StoredEvent, endpoints: &[Webhook]) -> Vec<NewMessage> {
 pub struct FanOut {
     store: DynStore,
     clock: Clock,
+    /// The server's public base URL, for links in payloads.
+    public_url: String,
     /// Woken when messages were created: the delivery worker.
     wakers: Wakers,
     busy: Busy,
 }
 
 impl FanOut {
-    pub fn new(store: DynStore, clock: Clock, wakers: Wakers) -> Self {
+    pub fn new(store: DynStore, clock: Clock, wakers: Wakers, public_url: String) -> Self {
         Self {
             store,
             clock,
+            public_url,
             wakers,
             busy: Busy::default(),
         }
@@ -105,7 +125,9 @@ impl FanOut {
                         slot.insert(self.store.receiving_webhooks(event.company_id).await?)
                     }
                 };
-                plan(event, of_company)
+                let to = recipients(event, of_company);
+                let report = self.report_if_needed(event, &to).await?;
+                plan(event, &to, report.as_ref(), &self.public_url)
             };
             if self
                 .store
@@ -116,6 +138,25 @@ impl FanOut {
             }
         }
         Ok((events.len(), created))
+    }
+
+    /// The interview `event` is about, read once when a recipient's format shows it.
+    async fn report_if_needed(
+        &self,
+        event: &StoredEvent,
+        to: &[&Webhook],
+    ) -> StoreResult<Option<InterviewReport>> {
+        let needed = to.iter().any(|w| needs_report(w.format, &event.event_type));
+        let Some(id) = event.interview_id.filter(|_| needed) else {
+            return Ok(None);
+        };
+        let Some(detail) = self.store.get_interview(event.company_id, id).await? else {
+            return Ok(None);
+        };
+        let report = interviews::report_from(self.store.as_ref(), detail, true)
+            .await
+            .map_err(|e| StoreError::Internal(e.to_string()))?;
+        Ok(Some(report))
     }
 
     async fn is_about_a_deleted_interview(&self, event: &StoredEvent) -> StoreResult<bool> {

@@ -161,11 +161,6 @@ impl TestServer {
             .1
     }
 
-    /// The server's wake-ups (to tell its workers about rows a test wrote itself).
-    pub fn wakers(&self) -> &interviewd::app::Wakers {
-        &self.server.state.wakers
-    }
-
     /// The server's interview engine.
     pub fn engine(&self) -> std::sync::Arc<interviewd::core::engine::Engine> {
         self.server.state.engine.clone()

@@ -2,9 +2,9 @@
 //! extension). Header values and the signing secret are never shown, except the secret once,
 //! in the create response.
 
-use crate::core::webhooks::{DeliveryLogEntry, Webhook};
 use crate::wire::payload::webhook_id;
 use interviewd_domain::time::rfc3339;
+use interviewd_domain::views::{DeliveryLogEntry, Webhook};
 use serde::Serialize;
 use utoipa::ToSchema;
 

@@ -1,6 +1,12 @@
-//! InstaView wire objects (responses). Field names and shapes follow the vendor's object
-//! models; the core entity is mapped here and nowhere else.
+//! The InstaView dialect's wire objects (responses). Field names and shapes follow the
+//! vendor's object models; the core entity is mapped here and nowhere else.
 
+mod error;
+pub mod webhooks;
+
+pub use error::{ErrorBody, ErrorDetail};
+
+use interviewd_domain::PageRequest;
 use interviewd_domain::model::{Agent, Attrs, CallAttempt, Candidate, Company, Job};
 use interviewd_domain::time::rfc3339;
 use interviewd_domain::views::{CandidateCounts, InterviewDetail, InterviewResults};
@@ -56,31 +62,143 @@ impl From<&Company> for CompanyDto {
     }
 }
 
-/// A job: core fields plus the InstaView attributes kept in `attrs`.
-pub fn job(j: &Job) -> Value {
-    let mut out = serde_json::Map::new();
-    out.insert("id".into(), j.id.to_string().into());
-    out.insert("companyId".into(), j.company_id.to_string().into());
-    out.insert("title".into(), j.title.clone().into());
-    out.insert("description".into(), j.description.clone().into());
-    out.insert("status".into(), j.status.clone().into());
-    out.insert("requiredSkills".into(), j.required_skills.clone().into());
-    out.insert(
-        "niceToHaveSkills".into(),
-        j.nice_to_have_skills.clone().into(),
-    );
-    for key in super::jobs::ATTR_FIELDS {
-        out.insert(
-            (*key).into(),
-            j.attrs.get(*key).cloned().unwrap_or(Value::Null),
-        );
+/// A page of a list: `{data, total, page, limit, totalPages}`.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+#[schema(rename_all = "camelCase")]
+pub struct Page<T: ToSchema> {
+    pub data: Vec<T>,
+    /// Items in all pages.
+    pub total: i64,
+    pub page: u32,
+    pub limit: u32,
+    pub total_pages: i64,
+}
+
+impl<T: ToSchema> Page<T> {
+    /// The page `request` of `total` items, holding `data`.
+    pub fn new(data: Vec<T>, total: i64, request: PageRequest) -> Self {
+        Self {
+            data,
+            total,
+            page: request.page,
+            limit: request.limit,
+            total_pages: request.total_pages(total),
+        }
     }
-    if !out.get("metadata").is_some_and(Value::is_object) {
-        out.insert("metadata".into(), Value::Object(Default::default()));
+}
+
+/// InstaView job fields kept in `attrs` (no rule reads them).
+pub const JOB_ATTR_FIELDS: &[&str] = &[
+    "jobUrl",
+    "benefits",
+    "languageRequirements",
+    "education",
+    "experience",
+    "contractType",
+    "location",
+    "salary",
+    "metadata",
+];
+
+/// A job: the core fields and the InstaView attributes.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+#[schema(as = Job, rename_all = "camelCase")]
+pub struct JobDto {
+    #[schema(format = "uuid")]
+    id: String,
+    #[schema(format = "uuid")]
+    company_id: String,
+    title: String,
+    description: Option<String>,
+    /// OPEN, CLOSED, DRAFT, PAUSED or ARCHIVED.
+    status: String,
+    required_skills: Vec<String>,
+    nice_to_have_skills: Vec<String>,
+    #[schema(required = true)]
+    job_url: Option<String>,
+    #[schema(required = true)]
+    benefits: Option<String>,
+    #[schema(required = true, value_type = Option<Vec<Object>>)]
+    language_requirements: Option<Value>,
+    #[schema(required = true)]
+    education: Option<Vec<String>>,
+    #[schema(required = true)]
+    experience: Option<String>,
+    #[schema(required = true)]
+    contract_type: Option<String>,
+    #[schema(required = true, value_type = Option<Object>)]
+    location: Option<Value>,
+    #[schema(required = true, value_type = Option<Object>)]
+    salary: Option<Value>,
+    #[schema(value_type = Object)]
+    metadata: Value,
+    #[schema(format = DateTime)]
+    created_at: String,
+    #[schema(format = DateTime)]
+    updated_at: String,
+}
+
+impl From<&Job> for JobDto {
+    fn from(j: &Job) -> Self {
+        let attr = |key: &str| j.attrs.get(key).filter(|v| !v.is_null()).cloned();
+        let text = |key: &str| attr(key).and_then(|v| v.as_str().map(str::to_owned));
+        Self {
+            id: j.id.to_string(),
+            company_id: j.company_id.to_string(),
+            title: j.title.clone(),
+            description: j.description.clone(),
+            status: j.status.clone(),
+            required_skills: j.required_skills.clone(),
+            nice_to_have_skills: j.nice_to_have_skills.clone(),
+            job_url: text("jobUrl"),
+            benefits: text("benefits"),
+            language_requirements: attr("languageRequirements"),
+            education: attr("education").and_then(|v| serde_json::from_value(v).ok()),
+            experience: text("experience"),
+            contract_type: text("contractType"),
+            location: attr("location"),
+            salary: attr("salary"),
+            metadata: attr("metadata")
+                .filter(Value::is_object)
+                .unwrap_or_else(|| Value::Object(Default::default())),
+            created_at: ts(j.created_at),
+            updated_at: ts(j.updated_at),
+        }
     }
-    out.insert("createdAt".into(), ts(j.created_at).into());
-    out.insert("updatedAt".into(), ts(j.updated_at).into());
-    Value::Object(out)
+}
+
+/// The answer to `POST /jobs`: the job in the success envelope.
+#[derive(Serialize, ToSchema)]
+pub struct JobCreated {
+    /// Always `true`.
+    pub success: bool,
+    pub data: JobDto,
+    /// Always `null`.
+    #[schema(schema_with = crate::wire::null_schema)]
+    pub error: Option<String>,
+    #[schema(format = DateTime)]
+    pub timestamp: String,
+}
+
+impl JobCreated {
+    /// The envelope of a job created `at`.
+    pub fn new(job: &Job, at: chrono::DateTime<chrono::Utc>) -> Self {
+        Self {
+            success: true,
+            data: JobDto::from(job),
+            error: None,
+            timestamp: ts(at),
+        }
+    }
+}
+
+/// `{"success": true, "message": …}`.
+#[derive(Serialize, ToSchema)]
+pub struct SuccessMessage {
+    pub success: bool,
+    pub message: String,
 }
 
 /// An agent: who interviews, how, and with which questions.
@@ -350,7 +468,6 @@ impl InterviewDto {
     /// Adds the transcript (`[{role, text, startMs, endMs}]`) and the analysis (the scorer's
     /// fields, plus InstaView's `general` block with `overallRating` 0–100).
     pub fn with_results(mut self, results: &InterviewResults) -> Self {
-        use interviewd_domain::events::{analysis_json, transcript_json};
         if !results.transcript.is_empty() {
             self.transcript = transcript_json(&results.transcript);
         }
@@ -372,4 +489,37 @@ impl InterviewDto {
         }
         self
     }
+}
+
+/// A transcript as `[{role, text, startMs, endMs}]`.
+pub fn transcript_json(turns: &[interviewd_voice::Turn]) -> Value {
+    turns
+        .iter()
+        .map(|t| {
+            serde_json::json!({
+                "role": t.role,
+                "text": t.text,
+                "startMs": t.start_ms,
+                "endMs": t.end_ms,
+            })
+        })
+        .collect::<Vec<_>>()
+        .into()
+}
+
+/// An analysis as `{score, summary, strengths, weaknesses, criteria:[{name, value, score,
+/// commentary}]}`.
+pub fn analysis_json(a: &interviewd_voice::analysis::Analysis) -> Value {
+    serde_json::json!({
+        "score": a.score,
+        "summary": a.summary,
+        "strengths": a.strengths,
+        "weaknesses": a.weaknesses,
+        "criteria": a.criteria.iter().map(|c| serde_json::json!({
+            "name": c.name,
+            "value": c.value,
+            "score": c.score,
+            "commentary": c.commentary,
+        })).collect::<Vec<_>>(),
+    })
 }

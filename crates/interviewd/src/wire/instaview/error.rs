@@ -1,4 +1,4 @@
-//! The InstaView dialect's wire objects.
+//! The InstaView error body.
 
 use serde::Serialize;
 use serde_json::Value;
@@ -17,7 +17,7 @@ pub struct ErrorBody {
     /// The human message (the same as `error.message`).
     pub message: String,
     /// Always `null`.
-    #[schema(schema_with = super::null_schema)]
+    #[schema(schema_with = crate::wire::null_schema)]
     pub data: Option<Value>,
     pub error: ErrorDetail,
     /// When the error was produced (RFC 3339, UTC).

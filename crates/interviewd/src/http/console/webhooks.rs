@@ -270,11 +270,14 @@ async fn test(
     let w = load(&state, &user, &raw).await?;
     let message_id = Uuid::now_v7();
     let data = webhooks::ping_data(&w);
+    let public_url = state.config.public_url();
     let view = EventView {
         event_type: kinds::PING,
         data: &data,
         occurred_at: state.now(),
         delivery_id: message_id,
+        report: None,
+        public_url: &public_url,
     };
     let payload = render_payload(w.format, &view)
         .ok_or_else(|| CoreError::Internal("a ping has no payload in this format".into()))?;

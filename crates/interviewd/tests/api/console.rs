@@ -329,7 +329,7 @@ async fn the_root_sends_browsers_to_the_console_and_api_clients_get_json() {
     assert_eq!(json.code(), "RESOURCE_NOT_FOUND");
     let to_sign_in = b.get("/app").await.expect(303);
     assert_eq!(to_sign_in.location(), "/app/sign-in?next=%2Fapp");
-    let sign_in = b.get("/app/sign-in").await.expect(200);
+    let sign_in = Browser::new(&server).get("/app/sign-in").await.expect(200);
     assert!(sign_in.is_html());
     for header in [
         "content-security-policy",

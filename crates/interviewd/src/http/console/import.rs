@@ -68,10 +68,11 @@ fn column(header: &str) -> Column {
 
 /// The rows of a CSV text with their line numbers, or why the file as a whole is unusable.
 pub fn parse(text: &str) -> Result<Vec<(u64, Fields)>, String> {
+    let text = text.trim_start_matches('\u{feff}');
     let mut reader = csv::ReaderBuilder::new()
         .flexible(true)
         .trim(csv::Trim::All)
-        .from_reader(text.trim_start_matches('\u{feff}').as_bytes());
+        .from_reader(text.as_bytes());
     let headers = reader
         .headers()
         .map_err(|e| format!("The first line could not be read: {e}"))?;
@@ -87,7 +88,16 @@ pub fn parse(text: &str) -> Result<Vec<(u64, Fields)>, String> {
     let mut rows = Vec::new();
     for record in reader.records() {
         let record = record.map_err(|e| format!("The file is not valid CSV: {e}"))?;
-        let line = record.position().map_or(0, csv::Position::line);
+        // The line of the file, blank lines included (the reader's own count skips them).
+        let line = record.position().map_or(0, |p| {
+            let bytes = text.as_bytes();
+            let mut at = usize::try_from(p.byte()).unwrap_or(usize::MAX).min(bytes.len());
+            // The position may be where the skipped blank lines began.
+            while at < bytes.len() && matches!(bytes[at], b'\r' | b'\n') {
+                at += 1;
+            }
+            1 + bytes[..at].iter().filter(|b| **b == b'\n').count() as u64
+        });
         if record.iter().all(str::is_empty) {
             continue;
         }

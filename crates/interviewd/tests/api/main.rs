@@ -13,6 +13,7 @@ pub(crate) mod console;
 pub(crate) mod console_browser;
 pub(crate) mod console_isolation;
 pub(crate) mod console_pages;
+pub(crate) mod console_settings;
 pub(crate) mod console_support;
 pub(crate) mod contract;
 pub(crate) mod engine;

@@ -91,7 +91,9 @@ pub fn parse(text: &str) -> Result<Vec<(u64, Fields)>, String> {
         // The line of the file, blank lines included (the reader's own count skips them).
         let line = record.position().map_or(0, |p| {
             let bytes = text.as_bytes();
-            let mut at = usize::try_from(p.byte()).unwrap_or(usize::MAX).min(bytes.len());
+            let mut at = usize::try_from(p.byte())
+                .unwrap_or(usize::MAX)
+                .min(bytes.len());
             // The position may be where the skipped blank lines began.
             while at < bytes.len() && matches!(bytes[at], b'\r' | b'\n') {
                 at += 1;

@@ -13,20 +13,23 @@
 //!
 //! Every token compared here is compared by hash in constant time.
 
+mod passwords;
+mod throttle;
+
 use crate::core::error::CoreError;
 use crate::core::keys;
 use crate::store::Store;
-use crate::store::users::{NewSession, NewSignInLink, Redemption, ThrottleRule};
-use argon2::Argon2;
-use argon2::password_hash::phc::PasswordHash;
-use argon2::password_hash::{PasswordHasher, PasswordVerifier};
+use crate::store::users::{NewSession, NewSignInLink, Redemption};
 use chrono::{DateTime, Duration, Utc};
 use interviewd_domain::{CompanyId, Email};
+use passwords::{dummy_hash, hash_password, verify_password};
 use std::net::IpAddr;
-use std::sync::OnceLock;
+use throttle::{locked_minutes, record_failure, throttle_keys};
 use uuid::Uuid;
 
 pub use crate::store::users::{ConsoleUser, Role};
+pub use passwords::{PASSWORD_MAX, PASSWORD_MIN, check_password};
+pub use throttle::{ADDRESS_RULE, EMAIL_RULE};
 
 /// How long a sign-in link works.
 pub const LINK_TTL: Duration = Duration::hours(24);
@@ -36,23 +39,6 @@ pub const SESSION_IDLE: Duration = Duration::hours(12);
 pub const SESSION_ABSOLUTE: Duration = Duration::days(7);
 /// Activity is written at most this often per session (a write per page would be waste).
 pub const TOUCH_EVERY: Duration = Duration::minutes(1);
-/// Shortest password accepted, in characters.
-pub const PASSWORD_MIN: usize = 10;
-/// Longest password accepted, in characters (argon2 hashes anything; this bounds the work).
-pub const PASSWORD_MAX: usize = 256;
-/// Failures per e-mail address: 5 within 15 minutes lock it for 15 minutes.
-pub const EMAIL_RULE: ThrottleRule = ThrottleRule {
-    window_ms: 15 * 60 * 1000,
-    max_failures: 5,
-    lock_ms: 15 * 60 * 1000,
-};
-/// Failures per client address: more, since people behind one address share it.
-pub const ADDRESS_RULE: ThrottleRule = ThrottleRule {
-    window_ms: 15 * 60 * 1000,
-    max_failures: 20,
-    lock_ms: 15 * 60 * 1000,
-};
-
 /// Characters of a link or session token (base62, about 256 bits).
 const TOKEN_LEN: usize = 43;
 
@@ -239,25 +225,6 @@ pub async fn link_user(
         .map(|l| l.user))
 }
 
-/// Checks a new password: length only, as NIST SP 800-63B advises (no composition rules).
-pub fn check_password(password: &str, confirmation: &str) -> Result<(), String> {
-    let chars = password.chars().count();
-    if chars < PASSWORD_MIN {
-        return Err(format!(
-            "Choose a password of at least {PASSWORD_MIN} characters."
-        ));
-    }
-    if chars > PASSWORD_MAX {
-        return Err(format!(
-            "Choose a password of at most {PASSWORD_MAX} characters."
-        ));
-    }
-    if password != confirmation {
-        return Err("The two passwords are not the same.".into());
-    }
-    Ok(())
-}
-
 /// Sets the password of the link's user, spends the link and signs the user in.
 pub async fn set_password(
     store: &dyn Store,
@@ -300,38 +267,6 @@ fn new_session(user: &ConsoleUser, now: DateTime<Utc>) -> Result<(NewSession, St
     Ok((session, token))
 }
 
-/// The throttle keys of a sign-in: the e-mail as typed (normalised when it parses) and the
-/// client address (an IPv6 client by its /64, which one machine usually holds whole).
-fn throttle_keys(email: &str, client: Option<IpAddr>) -> (String, Option<String>) {
-    let email = Email::parse(email)
-        .map(|e| e.as_str().to_owned())
-        .unwrap_or_else(|_| email.trim().to_lowercase());
-    let address = client.map(|ip| match ip {
-        IpAddr::V4(v4) => format!("addr:{v4}"),
-        IpAddr::V6(v6) => {
-            let s = v6.segments();
-            format!("addr:{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
-        }
-    });
-    (format!("email:{email}"), address)
-}
-
-/// Minutes (rounded up, at least 1) until the later lock of `keys` ends, if any is locked.
-async fn locked_minutes(
-    store: &dyn Store,
-    keys: &[&str],
-    now: DateTime<Utc>,
-) -> Result<Option<i64>, CoreError> {
-    let mut until = None;
-    for key in keys {
-        let state = store.throttle_state(key).await?;
-        if let Some(at) = state.locked_until.filter(|at| *at > now) {
-            until = until.max(Some(at));
-        }
-    }
-    Ok(until.map(|at| ((at - now).num_seconds() + 59).div_euclid(60).max(1)))
-}
-
 /// Signs a user in with e-mail and password, from `client` when it is known.
 pub async fn sign_in(
     store: &dyn Store,
@@ -367,31 +302,6 @@ pub async fn sign_in(
             })
         }
         _ => Err(record_failure(store, &email_key, address_key.as_deref(), now).await),
-    }
-}
-
-/// Counts a failed sign-in; the error to show (locked now, or just wrong).
-async fn record_failure(
-    store: &dyn Store,
-    email_key: &str,
-    address_key: Option<&str>,
-    now: DateTime<Utc>,
-) -> SignInError {
-    let mut keys = vec![(email_key, EMAIL_RULE)];
-    keys.extend(address_key.map(|k| (k, ADDRESS_RULE)));
-    for (key, rule) in keys {
-        if let Err(e) = store.record_sign_in_failure(key, rule, now).await {
-            return SignInError::Failed(e.into());
-        }
-    }
-    let keys: Vec<&str> = [Some(email_key), address_key]
-        .into_iter()
-        .flatten()
-        .collect();
-    match locked_minutes(store, &keys, now).await {
-        Ok(Some(minutes)) => SignInError::Throttled { minutes },
-        Ok(None) => SignInError::Invalid,
-        Err(e) => SignInError::Failed(e),
     }
 }
 
@@ -434,85 +344,9 @@ pub async fn sign_out(store: &dyn Store, session: Uuid) -> Result<(), CoreError>
     Ok(store.end_session(session).await?)
 }
 
-/// argon2id with the crate's defaults (m = 19 MiB, t = 2, p = 1: OWASP's first choice), on
-/// a blocking thread: a hash takes tens of milliseconds of CPU.
-async fn hash_password(password: String) -> Result<String, CoreError> {
-    tokio::task::spawn_blocking(move || {
-        Argon2::default()
-            .hash_password(password.as_bytes())
-            .map(|h| h.to_string())
-            .map_err(|e| CoreError::Internal(format!("hashing a password: {e}")))
-    })
-    .await
-    .map_err(|e| CoreError::Internal(format!("hashing task: {e}")))?
-}
-
-/// Whether `password` matches the PHC string `hash` (argon2's comparison is constant-time).
-async fn verify_password(password: String, hash: String) -> Result<bool, CoreError> {
-    tokio::task::spawn_blocking(move || {
-        let Ok(parsed) = PasswordHash::new(&hash) else {
-            tracing::error!("a stored console password hash does not parse");
-            return false;
-        };
-        Argon2::default()
-            .verify_password(password.as_bytes(), &parsed)
-            .is_ok()
-    })
-    .await
-    .map_err(|e| CoreError::Internal(format!("verifying task: {e}")))
-}
-
-/// A hash of a random password, checked when there is no real one, so that an unknown
-/// address takes as long as a known one.
-async fn dummy_hash() -> Result<String, CoreError> {
-    static DUMMY: OnceLock<String> = OnceLock::new();
-    if let Some(hash) = DUMMY.get() {
-        return Ok(hash.clone());
-    }
-    let (random, _) = new_token()?;
-    let hash = hash_password(random).await?;
-    Ok(DUMMY.get_or_init(|| hash).clone())
-}
-
 #[cfg(test)]
-#[allow(clippy::unwrap_used)] // A panic is how a test reports failure.
 mod tests {
     use super::*;
-
-    #[test]
-    fn passwords_are_checked_for_length_and_confirmation_only() {
-        assert!(check_password("short", "short").is_err());
-        assert!(check_password("long enough pass", "long enough pass").is_ok());
-        assert!(check_password("long enough pass", "long enough pasS").is_err());
-        let huge = "x".repeat(PASSWORD_MAX + 1);
-        assert!(check_password(&huge, &huge).is_err());
-        // Characters, not bytes: ten accented letters are ten.
-        assert!(check_password("éééééééééé", "éééééééééé").is_ok());
-    }
-
-    #[test]
-    fn throttle_keys_normalise_the_address_and_group_ipv6_by_64() {
-        let (email, addr) = throttle_keys(" Ann@Example.COM ", "10.0.0.7".parse().ok());
-        assert_eq!(email, "email:ann@example.com");
-        assert_eq!(addr.as_deref(), Some("addr:10.0.0.7"));
-        let (_, v6) = throttle_keys("x", "2001:db8:1:2:aaaa::1".parse().ok());
-        assert_eq!(v6.as_deref(), Some("addr:2001:db8:1:2::/64"));
-        let (bad, none) = throttle_keys("Not An Email", None);
-        assert_eq!((bad.as_str(), none), ("email:not an email", None));
-    }
-
-    #[tokio::test]
-    async fn a_hash_verifies_its_password_only() {
-        let hash = hash_password("correct horse battery".into()).await.unwrap();
-        assert!(hash.starts_with("$argon2id$"));
-        assert!(
-            verify_password("correct horse battery".into(), hash.clone())
-                .await
-                .unwrap()
-        );
-        assert!(!verify_password("wrong".into(), hash).await.unwrap());
-        assert!(!verify_password("x".into(), "garbage".into()).await.unwrap());
-    }
 
     #[test]
     fn links_point_at_the_console() {

@@ -112,7 +112,7 @@ pub async fn reschedule(
     let i = &detail.interview;
     match state
         .store
-        .reschedule_attempt(i.company_id, i.id, attempt, at)
+        .reschedule_attempt(i.company_id, i.id, attempt, at, state.now())
         .await?
     {
         RescheduleResult::Done => {

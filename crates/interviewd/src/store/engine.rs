@@ -365,13 +365,14 @@ pub trait EngineStore: Send + Sync {
         attempt: &CallAttempt,
     ) -> StoreResult<InvokeResult>;
 
-    /// Moves a SCHEDULED attempt to `at`.
+    /// Moves a SCHEDULED attempt to `at` (the change made at `now`).
     async fn reschedule_attempt(
         &self,
         company: CompanyId,
         interview: InterviewId,
         attempt: AttemptId,
         at: DateTime<Utc>,
+        now: DateTime<Utc>,
     ) -> StoreResult<RescheduleResult>;
 
     /// Transcript and analysis of an interview of the company.

@@ -14,11 +14,10 @@
 //!   `IDLE_TIMEOUT`) and frees slots whose lease ran out (a crashed worker's call of a
 //!   deleted interview) or whose online session is over.
 
-use super::{Busy, Worker};
+use super::Busy;
 use crate::core::engine::policy::{self, EndReason};
 use crate::core::engine::{Cause, Engine, call};
 use crate::store::engine::{ClaimRequest, EndResult, ExpiredAttempt};
-use interviewd_voice::BoxFuture;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 use tokio::task::JoinSet;
@@ -145,23 +144,7 @@ impl Dispatcher {
     }
 }
 
-impl Worker for Dispatcher {
-    fn name(&self) -> &'static str {
-        "dispatcher"
-    }
-
-    fn round(&self) -> BoxFuture<'_, usize> {
-        Box::pin(self.dispatch_round())
-    }
-
-    fn settle(&self) -> BoxFuture<'_, ()> {
-        Box::pin(self.busy.idle())
-    }
-
-    fn stop(&self) -> BoxFuture<'_, ()> {
-        Box::pin(self.shut_down())
-    }
-}
+crate::workers::queue_worker!(Dispatcher, "dispatcher", dispatch_round, stop = shut_down);
 
 /// Ends expired attempts and frees expired slots.
 pub async fn reap(engine: &Engine) {

@@ -6,7 +6,7 @@
 //! by [`NOTICE_BACKOFF`], each failure logged; the callback is a courtesy, the status
 //! endpoint is the record.
 
-use super::{Busy, Worker};
+use super::Busy;
 use crate::clock::Clock;
 use crate::core::plans;
 use crate::store::DynStore;
@@ -14,7 +14,6 @@ use crate::store::xobin::{Generation, GenerationOutcome};
 use crate::wire::xobin::GenerationStatus;
 use chrono::{DateTime, Utc};
 use interviewd_notify::{Outcome, OutgoingWebhook, SenderConfig, SigningSecret, WebhookSender};
-use interviewd_voice::BoxFuture;
 use std::time::Duration;
 
 /// How long a claim is held before another worker may take the generation over.
@@ -215,16 +214,4 @@ async fn attempt(
     }
 }
 
-impl Worker for Generations {
-    fn name(&self) -> &'static str {
-        "plan generations"
-    }
-
-    fn round(&self) -> BoxFuture<'_, usize> {
-        Box::pin(self.drain())
-    }
-
-    fn settle(&self) -> BoxFuture<'_, ()> {
-        Box::pin(self.busy.idle())
-    }
-}
+crate::workers::queue_worker!(Generations, "plan generations", drain);

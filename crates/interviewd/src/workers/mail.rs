@@ -10,15 +10,14 @@
 //! shutdown the round under way gets a short grace; the leases of mail it did not finish
 //! are released, so a restart sends them at once.
 
+use super::Busy;
 use super::webhooks::circuit::scaled;
-use super::{Busy, Worker};
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::store::DynStore;
 use crate::store::delivery::{MailFate, QueuedMail};
 use interviewd_notify::schedule::{MAX_ATTEMPTS, SeededRandom, next_delay};
 use interviewd_notify::{MailTransportConfig, Mailer, OutgoingMail, TlsMode};
-use interviewd_voice::BoxFuture;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 use uuid::Uuid;
@@ -200,20 +199,4 @@ impl MailWorker {
     }
 }
 
-impl Worker for MailWorker {
-    fn name(&self) -> &'static str {
-        "mail"
-    }
-
-    fn round(&self) -> BoxFuture<'_, usize> {
-        Box::pin(self.send_due())
-    }
-
-    fn settle(&self) -> BoxFuture<'_, ()> {
-        Box::pin(self.busy.idle())
-    }
-
-    fn stop(&self) -> BoxFuture<'_, ()> {
-        Box::pin(self.shut_down())
-    }
-}
+crate::workers::queue_worker!(MailWorker, "mail", send_due, stop = shut_down);

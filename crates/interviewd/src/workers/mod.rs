@@ -41,6 +41,34 @@ use tokio::sync::Notify;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
+/// Implements [`Worker`] for a queue worker with a `busy: Busy` field: its name, its round
+/// (an async method returning how many items it claimed) and, optionally, what it does at
+/// shutdown.
+macro_rules! queue_worker {
+    ($ty:ty, $name:literal, $round:ident $(, stop = $stop:ident)?) => {
+        impl $crate::workers::Worker for $ty {
+            fn name(&self) -> &'static str {
+                $name
+            }
+
+            fn round(&self) -> interviewd_voice::BoxFuture<'_, usize> {
+                Box::pin(self.$round())
+            }
+
+            fn settle(&self) -> interviewd_voice::BoxFuture<'_, ()> {
+                Box::pin(self.busy.idle())
+            }
+
+            $(
+                fn stop(&self) -> interviewd_voice::BoxFuture<'_, ()> {
+                    Box::pin(self.$stop())
+                }
+            )?
+        }
+    };
+}
+pub(crate) use queue_worker;
+
 /// How long shutdown lets a round under way finish.
 pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(2);
 

@@ -2,9 +2,8 @@
 //! the conversation (it died, or the analysis failed and was deferred with backoff). What a
 //! job does is [`crate::core::engine::Engine::process_job`].
 
-use super::{Busy, Worker};
+use super::Busy;
 use crate::core::engine::Engine;
-use interviewd_voice::BoxFuture;
 use std::sync::Arc;
 
 /// Jobs claimed per round.
@@ -46,16 +45,4 @@ impl Pipeline {
     }
 }
 
-impl Worker for Pipeline {
-    fn name(&self) -> &'static str {
-        "pipeline"
-    }
-
-    fn round(&self) -> BoxFuture<'_, usize> {
-        Box::pin(self.claim_and_run())
-    }
-
-    fn settle(&self) -> BoxFuture<'_, ()> {
-        Box::pin(self.busy.idle())
-    }
-}
+crate::workers::queue_worker!(Pipeline, "pipeline", claim_and_run);

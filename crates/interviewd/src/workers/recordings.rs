@@ -3,11 +3,10 @@
 //! claimed (queued before the upload, due after a grace). A missing blob counts as deleted,
 //! so a crash between deleting the blob and the bookkeeping only repeats the step.
 
-use super::{Busy, Worker};
+use super::Busy;
 use crate::core::engine::Engine;
 use crate::core::engine::recording::backoff;
 use crate::store::engine::BlobDeletion;
-use interviewd_voice::BoxFuture;
 use std::sync::Arc;
 
 /// Deletions claimed per round.
@@ -70,16 +69,4 @@ impl Recordings {
     }
 }
 
-impl Worker for Recordings {
-    fn name(&self) -> &'static str {
-        "recordings"
-    }
-
-    fn round(&self) -> BoxFuture<'_, usize> {
-        Box::pin(self.claim_and_delete())
-    }
-
-    fn settle(&self) -> BoxFuture<'_, ()> {
-        Box::pin(self.busy.idle())
-    }
-}
+crate::workers::queue_worker!(Recordings, "recordings", claim_and_delete);

@@ -194,8 +194,9 @@ impl EngineStore for DbStore {
         interview: InterviewId,
         attempt: AttemptId,
         at: DateTime<Utc>,
+        now: DateTime<Utc>,
     ) -> StoreResult<RescheduleResult> {
-        engine_api::reschedule(self, company, interview, attempt, at).await
+        engine_api::reschedule(self, company, interview, attempt, at, now).await
     }
     async fn interview_results(
         &self,

@@ -106,6 +106,7 @@ pub async fn reschedule(
     interview: InterviewId,
     attempt: AttemptId,
     at: DateTime<Utc>,
+    now: DateTime<Utc>,
 ) -> StoreResult<RescheduleResult> {
     let mut tx = store.write_tx().await?;
     let status: Option<String> = sqlx::query_scalar(concat!(
@@ -128,7 +129,7 @@ pub async fn reschedule(
         "UPDATE call_attempts SET scheduled_at = $1, updated_at = $2 WHERE id = $3 AND status = 'SCHEDULED'",
     )
     .bind(to_millis(at))
-    .bind(to_millis(Utc::now()))
+    .bind(to_millis(now))
     .bind(attempt.uuid())
     .execute(&mut *tx)
     .await?;

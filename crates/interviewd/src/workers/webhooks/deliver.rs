@@ -16,10 +16,9 @@ use crate::store::DynStore;
 use crate::store::delivery::{AttemptRecord, ClaimedMessage};
 use crate::store::events::kinds;
 use crate::wire::payload::webhook_id;
-use crate::workers::{Busy, Worker};
+use crate::workers::Busy;
 use interviewd_notify::schedule::SeededRandom;
 use interviewd_notify::{OutgoingWebhook, SenderConfig, SigningSecret, WebhookSender};
-use interviewd_voice::BoxFuture;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
@@ -158,23 +157,7 @@ impl Deliverer {
     }
 }
 
-impl Worker for Deliverer {
-    fn name(&self) -> &'static str {
-        "webhook delivery"
-    }
-
-    fn round(&self) -> BoxFuture<'_, usize> {
-        Box::pin(self.top_up())
-    }
-
-    fn settle(&self) -> BoxFuture<'_, ()> {
-        Box::pin(self.busy.idle())
-    }
-
-    fn stop(&self) -> BoxFuture<'_, ()> {
-        Box::pin(self.shut_down())
-    }
-}
+crate::workers::queue_worker!(Deliverer, "webhook delivery", top_up, stop = shut_down);
 
 impl Sending {
     async fn attempt(&self, message: ClaimedMessage) {

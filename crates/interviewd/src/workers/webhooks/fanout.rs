@@ -15,10 +15,9 @@ use crate::store::delivery::{NewMessage, StoredEvent, Webhook};
 use crate::store::events::kinds;
 use crate::store::{DynStore, StoreError, StoreResult};
 use crate::wire::payload::{EventView, needs_report, render};
-use crate::workers::{Busy, Worker};
+use crate::workers::Busy;
 use interviewd_domain::CompanyId;
 use interviewd_domain::views::InterviewReport;
-use interviewd_voice::BoxFuture;
 use std::collections::HashMap;
 use std::collections::hash_map::Entry;
 use uuid::Uuid;
@@ -169,16 +168,4 @@ impl FanOut {
     }
 }
 
-impl Worker for FanOut {
-    fn name(&self) -> &'static str {
-        "webhook fan-out"
-    }
-
-    fn round(&self) -> BoxFuture<'_, usize> {
-        Box::pin(self.fan_out())
-    }
-
-    fn settle(&self) -> BoxFuture<'_, ()> {
-        Box::pin(self.busy.idle())
-    }
-}
+crate::workers::queue_worker!(FanOut, "webhook fan-out", fan_out);

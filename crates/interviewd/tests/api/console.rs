@@ -375,3 +375,103 @@ async fn assets_are_served_from_the_binary_with_long_caching_for_the_current_ver
     assert!(htmx.text.starts_with("/*! htmx 2.0.11"));
     assert_eq!(htmx.headers["cache-control"], "no-cache");
 }
+
+/// Runs the binary's admin command `args` on the SQLite database in `dir`; its JSON output.
+fn admin(dir: &std::path::Path, args: &[&str]) -> Result<serde_json::Value, String> {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_interviewd"))
+        .arg("--data-dir")
+        .arg(dir)
+        .args(args)
+        .env("INTERVIEWD_PUBLIC_URL", "https://hire.example.com")
+        .env_remove("INTERVIEWD_DATABASE_URL")
+        .env_remove("DATABASE_URL")
+        .output()
+        .map_err(|e| e.to_string())?;
+    if !out.status.success() {
+        return Err(String::from_utf8_lossy(&out.stderr).into_owned());
+    }
+    serde_json::from_slice(&out.stdout).map_err(|e| e.to_string())
+}
+
+#[test]
+fn the_users_commands_print_json_with_a_one_time_link() {
+    let dir = tempfile::tempdir().unwrap();
+    let company = admin(dir.path(), &["companies", "create", "--name", "Acme"]).unwrap();
+    let id = company["id"].as_str().unwrap();
+    let made = admin(
+        dir.path(),
+        &[
+            "users",
+            "create",
+            "--company",
+            id,
+            "--email",
+            "Ada@Acme.Example",
+            "--role",
+            "admin",
+        ],
+    )
+    .unwrap();
+    assert_eq!(made["email"], "ada@acme.example");
+    assert_eq!(made["role"], "admin");
+    assert_eq!(made["hasPassword"], false);
+    let link = made["signInLink"].as_str().unwrap();
+    assert!(
+        link.starts_with("https://hire.example.com/app/sign-in/"),
+        "{link}"
+    );
+    assert!(made["signInLinkExpiresAt"].is_string());
+
+    let user = made["id"].as_str().unwrap();
+    let listed = admin(dir.path(), &["users", "list", "--company", id]).unwrap();
+    assert_eq!(listed.as_array().unwrap().len(), 1);
+    assert!(
+        listed[0].get("signInLink").is_none(),
+        "a listing never shows a link"
+    );
+    let again = admin(dir.path(), &["users", "link", user]).unwrap();
+    assert_ne!(again["signInLink"], made["signInLink"]);
+    let member = admin(
+        dir.path(),
+        &[
+            "users",
+            "create",
+            "--company",
+            id,
+            "--email",
+            "max@acme.example",
+        ],
+    )
+    .unwrap();
+    assert_eq!(member["role"], "member");
+    let off = admin(dir.path(), &["users", "disable", user]).unwrap();
+    assert_eq!(off["disabled"], true);
+    assert!(
+        admin(dir.path(), &["users", "link", user]).is_err(),
+        "no link for a disabled user"
+    );
+    let taken = admin(
+        dir.path(),
+        &[
+            "users",
+            "create",
+            "--company",
+            id,
+            "--email",
+            "ada@acme.example",
+        ],
+    );
+    assert!(taken.unwrap_err().contains("email"));
+    let unknown = admin(
+        dir.path(),
+        &[
+            "users",
+            "create",
+            "--company",
+            &uuid::Uuid::now_v7().to_string(),
+            "--email",
+            "x@y.io",
+        ],
+    );
+    assert!(unknown.unwrap_err().contains("not found"));
+}

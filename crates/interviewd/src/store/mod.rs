@@ -13,6 +13,7 @@
 //! written per backend side by side (`per_backend!`). A backend module itself holds only
 //! connecting, its transaction start, and (PostgreSQL) `LISTEN/NOTIFY` and the version check.
 
+pub mod console;
 pub mod delivery;
 pub mod engine;
 mod error;
@@ -26,6 +27,7 @@ pub mod postgres;
 pub mod removal;
 mod rows;
 pub mod sqlite;
+pub mod users;
 pub mod xobin;
 
 pub use error::StoreError;
@@ -64,6 +66,8 @@ pub trait Store:
     + xobin::XobinStore
     + idempotency::IdempotencyStore
     + metrics::MetricsStore
+    + users::UserStore
+    + console::ConsoleStore
     + Send
     + Sync
     + 'static

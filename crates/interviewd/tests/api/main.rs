@@ -8,6 +8,13 @@ pub(crate) mod pg_cluster;
 pub(crate) mod support;
 
 pub(crate) mod alpharun;
+pub(crate) mod browser_support;
+pub(crate) mod console;
+pub(crate) mod console_browser;
+pub(crate) mod console_isolation;
+pub(crate) mod console_pages;
+pub(crate) mod console_settings;
+pub(crate) mod console_support;
 pub(crate) mod contract;
 pub(crate) mod engine;
 pub(crate) mod engine_crash;

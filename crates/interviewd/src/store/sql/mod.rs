@@ -6,6 +6,7 @@ use super::{Conn, Db, DbStore, MIGRATOR, Pool, ROW_LOCKS};
 
 mod candidates;
 mod catalog;
+mod console;
 pub mod delivery;
 pub mod engine;
 pub mod events;
@@ -15,6 +16,7 @@ mod metrics;
 mod removal;
 mod store;
 mod tenants;
+mod users;
 mod xobin;
 
 /// `head`, the ids as one bound list, then `tail`: a statement for a whole page of rows

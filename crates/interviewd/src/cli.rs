@@ -51,6 +51,9 @@ pub enum Command {
     /// Manage the people who sign in to the recruiter console (`/app`).
     #[command(subcommand)]
     Users(UserCommand),
+    /// Say which interviewer, analyst, plan generator and speech providers the configuration
+    /// selects, and whether each configured server answers; exits non-zero if one does not.
+    Doctor,
 }
 
 #[derive(Subcommand, Debug)]
@@ -152,6 +155,9 @@ pub async fn execute(cli: Cli) -> anyhow::Result<()> {
     };
     let config = Config::load(&overrides)?;
     init_tracing(&config);
+    if matches!(cli.command, Command::Doctor) {
+        return doctor(&config).await;
+    }
     let store = crate::open_store(&config).await?;
     match cli.command {
         Command::Serve { .. } => serve(config, store).await,
@@ -163,6 +169,29 @@ pub async fn execute(cli: Cli) -> anyhow::Result<()> {
         Command::Companies(cmd) => companies(&store, cmd).await,
         Command::Keys(cmd) => keys(&store, cmd).await,
         Command::Users(cmd) => users(&store, &config.public_url(), cmd).await,
+        Command::Doctor => Ok(()),
+    }
+}
+
+/// Prints the active interview parts and probes the configured servers.
+async fn doctor(config: &Config) -> anyhow::Result<()> {
+    let report = crate::core::engine::models::doctor(config).await?;
+    let mut healthy = true;
+    for line in &report {
+        let state = match line.answers {
+            None => "built in".to_owned(),
+            Some(true) => format!("answers: {}", line.detail),
+            Some(false) => {
+                healthy = false;
+                format!("DOES NOT ANSWER: {}", line.detail)
+            }
+        };
+        println!("{:<12} {} ({state})", format!("{}:", line.part), line.what);
+    }
+    if healthy {
+        Ok(())
+    } else {
+        anyhow::bail!("a configured server does not answer")
     }
 }
 

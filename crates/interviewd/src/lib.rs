@@ -97,6 +97,9 @@ impl Server {
         shutdown: CancellationToken,
     ) -> anyhow::Result<()> {
         let tasks = self.workers.spawn(&shutdown);
+        for (part, what) in self.state.engine.models.describe() {
+            tracing::info!(part, what = %what, "interview part");
+        }
         let app = http::router(self.state);
         tracing::info!(addr = %listener.local_addr()?, "listening");
         // The peer address reaches the handlers (the console's sign-in throttle counts per

@@ -6,7 +6,7 @@ use interviewd_domain::Plan;
 use serde_json::{Value, json};
 
 /// An ONLINE interview with two questions; returns `(interview id, token)`.
-async fn online_interview(client: &Client, email: &str) -> (String, String) {
+pub async fn online_interview(client: &Client, email: &str) -> (String, String) {
     let agent = client
         .post(
             "/v1/agents",

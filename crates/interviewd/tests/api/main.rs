@@ -25,6 +25,7 @@ pub(crate) mod engine_slots;
 pub(crate) mod foundation;
 pub(crate) mod hardening;
 pub(crate) mod idempotency;
+pub(crate) mod interviewer;
 pub(crate) mod isolation;
 pub(crate) mod mail;
 pub(crate) mod metrics;

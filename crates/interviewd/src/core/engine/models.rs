@@ -212,3 +212,42 @@ impl ModelMetrics {
         totals.iter().map(|(p, t)| (*p, *t)).collect()
     }
 }
+
+/// One line of `interviewd doctor`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DoctorLine {
+    /// `interviewer`, `analyst`, `planner`, …
+    pub part: &'static str,
+    /// What is active.
+    pub what: String,
+    /// Whether its server answered; `None` for a built-in.
+    pub answers: Option<bool>,
+    /// What the probe found.
+    pub detail: String,
+}
+
+/// What `config` selects, with the configured servers probed.
+pub async fn doctor(config: &Config) -> anyhow::Result<Vec<DoctorLine>> {
+    let models = Models::from_config(config)?;
+    let probe = models.probe().await;
+    Ok(models
+        .describe()
+        .into_iter()
+        .map(|(part, what)| {
+            let builtin = what.starts_with("built-in") || what.starts_with("scripted");
+            let (answers, detail) = match (&probe, builtin) {
+                (Some(p), false) => (
+                    Some(p.ok),
+                    format!("{} in {} ms", p.detail, p.latency.as_millis()),
+                ),
+                _ => (None, String::new()),
+            };
+            DoctorLine {
+                part,
+                what,
+                answers,
+                detail,
+            }
+        })
+        .collect())
+}

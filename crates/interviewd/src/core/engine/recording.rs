@@ -106,6 +106,15 @@ impl Engine {
     /// Records a finished conversation and runs its analysis at once. Produces nothing when
     /// the attempt or interview is gone or the claim is stale.
     pub async fn record_conversation(self: &Arc<Self>, c: Conversation) {
+        if let Some(job) = self.store_conversation(c).await {
+            self.run_job_now(job).await;
+        }
+    }
+
+    /// Records a finished conversation; returns its analysis job for the caller to run now
+    /// (or to leave to the pipeline worker). Produces nothing when the attempt or interview
+    /// is gone or the claim is stale.
+    pub async fn store_conversation(self: &Arc<Self>, c: Conversation) -> Option<Uuid> {
         let key = match self.upload_recording(c.company, c.recording_wav).await {
             Ok(key) => key,
             Err(e) => {
@@ -136,9 +145,7 @@ impl Engine {
         match ended {
             Ok(EndResult::Applied { job }) => {
                 self.wake();
-                if let Some(job) = job {
-                    self.run_job_now(job).await;
-                }
+                return job;
             }
             // An interrupted try may have committed (then the row points to the blob): an
             // orphan at worst is the safe side.
@@ -153,6 +160,7 @@ impl Engine {
             // attempt to the reaper.
             Err(e) => tracing::error!(error = %e, "ending a completed attempt failed"),
         }
+        None
     }
 
     /// Claims and runs one pipeline job now (the pipeline worker would otherwise).

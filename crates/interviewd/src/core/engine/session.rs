@@ -414,8 +414,8 @@ async fn reply(
         return Ok(Step::Next(live.progress()));
     }
     let duration_ms = live.live.turns.last().map_or(0, |t| t.end_ms);
-    engine
-        .record_conversation(Recorded {
+    let job = engine
+        .store_conversation(Recorded {
             lease: live.live.lease,
             company: live.view.interview.company_id,
             turns: live.live.turns.clone(),
@@ -423,6 +423,12 @@ async fn reply(
             duration_ms: Some(i64::try_from(duration_ms).unwrap_or(i64::MAX)),
         })
         .await;
+    // The transcript is stored; the analysis (a model may take a while) runs after the
+    // candidate has their answer.
+    if let Some(job) = job {
+        let engine = Arc::clone(engine);
+        tokio::spawn(async move { engine.run_job_now(job).await });
+    }
     Ok(Step::Finished {
         session_id: live.live.lease.attempt_id,
         closing: said.text,

@@ -26,6 +26,7 @@ pub(crate) mod foundation;
 pub(crate) mod hardening;
 pub(crate) mod idempotency;
 pub(crate) mod interviewer;
+pub(crate) mod interviewer_real;
 pub(crate) mod isolation;
 pub(crate) mod mail;
 pub(crate) mod metrics;

@@ -198,6 +198,14 @@ impl Engine {
         self.clock.after(self.settings.lease)
     }
 
+    /// The end of a pipeline job's lease taken now: long enough for the analysis to finish
+    /// (a model's two tries at most, with room to spare), so no other worker takes the job
+    /// over while it runs.
+    pub fn job_lease_end(&self) -> chrono::DateTime<chrono::Utc> {
+        let analysis = self.models.analysis_budget();
+        self.clock.after(self.settings.lease.max(analysis))
+    }
+
     /// Cancels the provider session of a live call held by this process. Returns false when
     /// the attempt is not live here. The call then ends as `CANCELED`.
     pub fn cancel_live(&self, attempt: AttemptId) -> bool {

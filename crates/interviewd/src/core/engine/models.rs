@@ -94,6 +94,14 @@ impl Models {
         self.analyst.as_ref()
     }
 
+    /// The longest an analysis may take: the model's two tries and a margin, or nothing for
+    /// the built-in scorer.
+    pub fn analysis_budget(&self) -> Duration {
+        self.planner.as_ref().map_or(Duration::ZERO, |c| {
+            c.config().analysis_timeout * 2 + Duration::from_secs(30)
+        })
+    }
+
     /// The model client for drafting plans, when one is configured.
     pub fn planner(&self) -> Option<&LlmClient> {
         self.planner.as_ref()

@@ -168,7 +168,7 @@ impl Engine {
         let now = self.now();
         match self
             .store
-            .claim_pipeline_jobs(&self.owner, now, self.lease_end(), 1, Some(job))
+            .claim_pipeline_jobs(&self.owner, now, self.job_lease_end(), 1, Some(job))
             .await
         {
             Ok(jobs) => {

@@ -47,6 +47,8 @@ pub const LANGUAGES: &[(&str, &str)] = &[
 
 /// The attribute the follow-ups per question are kept in.
 pub const FOLLOW_UPS_ATTR: &str = "maxFollowUps";
+/// The attribute an agent's own language model is kept in.
+pub const MODEL_ATTR: &str = "model";
 /// Most follow-ups per question.
 pub const MAX_FOLLOW_UPS: u32 = 3;
 /// Follow-ups per question when none was chosen.
@@ -63,6 +65,8 @@ pub struct Fields {
     pub questions: String,
     pub guidance: String,
     pub follow_ups: String,
+    /// The agent's own language model; empty: the server's.
+    pub model: String,
 }
 
 impl Fields {
@@ -81,6 +85,12 @@ impl Fields {
             questions: a.questions.join("\n"),
             guidance: a.instructions.clone().unwrap_or_default(),
             follow_ups: follow_ups.to_string(),
+            model: a
+                .attrs
+                .get(MODEL_ATTR)
+                .and_then(serde_json::Value::as_str)
+                .unwrap_or_default()
+                .to_owned(),
         }
     }
 
@@ -94,6 +104,7 @@ impl Fields {
             questions: String::new(),
             guidance: String::new(),
             follow_ups: DEFAULT_FOLLOW_UPS.to_string(),
+            model: String::new(),
         }
     }
 
@@ -107,6 +118,7 @@ impl Fields {
             questions: f.raw("questions").into(),
             guidance: f.raw("guidance").trim().into(),
             follow_ups: f.text("follow_ups").into(),
+            model: f.text("model").trim().into(),
         }
     }
 
@@ -146,6 +158,10 @@ impl Fields {
         agent
             .attrs
             .insert(FOLLOW_UPS_ATTR.into(), follow_ups.into());
+        match validate::opt_text("model", Some(&self.model), 200)? {
+            Some(model) => agent.attrs.insert(MODEL_ATTR.into(), model.into()),
+            None => agent.attrs.remove(MODEL_ATTR),
+        };
         Ok(())
     }
 }

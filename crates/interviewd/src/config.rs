@@ -104,6 +104,24 @@ pub struct Config {
     pub llm_analysis_max_tokens: u32,
     /// Follow-up questions per question for agents that do not set `maxFollowUps`.
     pub interview_max_follow_ups: u8,
+    // ---- speech (docs/candidate-page.md) ----
+    /// Base URL of an OpenAI-compatible speech-to-text server (`…/v1`, serving
+    /// `/audio/transcriptions`); with the text-to-speech one it enables voice interviews.
+    pub stt_base_url: Option<String>,
+    /// The transcription model sent with each request.
+    pub stt_model: String,
+    /// Bearer key of the speech-to-text server; never printed.
+    pub stt_api_key: Option<crate::secret::Secret>,
+    /// Base URL of an OpenAI-compatible text-to-speech server (`…/v1`, `/audio/speech`).
+    pub tts_base_url: Option<String>,
+    /// The speech model sent with each request.
+    pub tts_model: String,
+    /// The voice asked for.
+    pub tts_voice: String,
+    /// Bearer key of the text-to-speech server; never printed.
+    pub tts_api_key: Option<crate::secret::Secret>,
+    /// Longest one transcription or one synthesised sentence may take, in ms.
+    pub speech_timeout_ms: u64,
 }
 
 impl Default for Config {
@@ -153,6 +171,15 @@ impl Default for Config {
             llm_max_tokens: 200,
             llm_analysis_max_tokens: 1_200,
             interview_max_follow_ups: 1,
+            // ---- speech defaults ----
+            stt_base_url: None,
+            stt_model: "whisper-1".into(),
+            stt_api_key: None,
+            tts_base_url: None,
+            tts_model: "tts-1".into(),
+            tts_voice: "alloy".into(),
+            tts_api_key: None,
+            speech_timeout_ms: 15_000,
         }
     }
 }
@@ -214,6 +241,15 @@ const ENV_FIELDS: &[&str] = &[
     "llm_max_tokens",
     "llm_analysis_max_tokens",
     "interview_max_follow_ups",
+    // speech
+    "stt_base_url",
+    "stt_model",
+    "stt_api_key",
+    "tts_base_url",
+    "tts_model",
+    "tts_voice",
+    "tts_api_key",
+    "speech_timeout_ms",
 ];
 
 impl Config {

@@ -234,6 +234,8 @@ pub struct SessionView {
     pub interview: Interview,
     /// The interview's plan and context, as they are now.
     pub brief: Brief,
+    /// The candidate's phone number (a phone interview's page shows it masked).
+    pub phone: Option<String>,
     /// The live web session, if one is running.
     pub live: Option<LiveSession>,
 }

@@ -72,7 +72,7 @@ pub async fn by_token(store: &DbStore, token: &str) -> StoreResult<Option<Sessio
     let Some(row) = row else { return Ok(None) };
     let interview = Interview::try_from(row)?;
     let mut conn = store.pool().acquire().await?;
-    let Some(brief) = super::engine_brief::of_interview(&mut conn, interview.id).await? else {
+    let Some(details) = super::engine_brief::of_interview(&mut conn, interview.id).await? else {
         return Ok(None);
     };
     let live: Option<LiveRow> = sqlx::query_as(
@@ -84,7 +84,8 @@ pub async fn by_token(store: &DbStore, token: &str) -> StoreResult<Option<Sessio
     .fetch_optional(&mut *conn)
     .await?;
     Ok(Some(SessionView {
-        brief,
+        brief: details.brief,
+        phone: details.phone,
         live: live.map(|l| LiveSession {
             lease: Lease {
                 attempt_id: l.id.into(),

@@ -468,3 +468,14 @@ pub async fn report_from(
         results,
     })
 }
+
+/// Opens a FAILED online interview of the company again: its link works and the candidate
+/// continues where the last session stood. False when the interview is not a failed online
+/// one (or its invite was revoked).
+pub async fn reopen(
+    state: &AppState,
+    company: CompanyId,
+    id: InterviewId,
+) -> Result<bool, CoreError> {
+    Ok(state.store.reopen_online(company, id, state.now()).await?)
+}

@@ -43,6 +43,9 @@ async function statePage(url, kind, status) {
   assert.equal(await page.textContent('h1'), t[`state_${kind}_title`]);
   assert.equal(await page.title(), t[`state_${kind}_title`]);
   await assertAccessible(page, `the ${kind} page`);
+  // The company's contact, on every page but the one that must not say whose link it was.
+  const contact = await page.$$eval('.contact a', (els) => els.map((e) => e.getAttribute('href')));
+  assert.deepEqual(contact, ['not_found', 'busy', 'unavailable'].includes(kind) ? [] : ['mailto:talent@acme.example'], `${kind}: contact`);
   return res;
 }
 
@@ -54,6 +57,7 @@ test('the start page, and at 320 px', { skip }, async () => {
   assert.equal(await page.textContent('#start h1'), 'Your interview with Acme Robotics');
   assert.equal(await page.isDisabled('#start-voice'), true, 'no speech engines: no voice');
   assert.equal(await page.textContent('#voice-off'), t.voice_unavailable);
+  assert.match(await page.textContent('#start'), /Contact Acme Robotics: talent@acme\.example/);
   await assertAccessible(page, 'the start page');
   await page.check('#consent');
   assert.equal(await page.isEnabled('#start-text'), true);

@@ -20,7 +20,7 @@ const ANSWER_1 = 'I write unit tests next to the code and run cargo test in CI.'
 const ANSWER_2 = 'An index is a B-tree over SQL columns; it speeds up lookups.';
 
 test('a typed interview, keyboard only, against the real server', { skip: needsServer('INTERVIEWD_E2E_INVITE_URL') }, async () => {
-  const b = await h.launch();
+  const b = await h.launch({ viewport: { width: 760, height: 560 } });
   try {
     const { page } = b;
     const problems = h.watchProblems(page);

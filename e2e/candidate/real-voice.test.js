@@ -53,7 +53,7 @@ test('a spoken interview through the fake microphone and the real speech engines
   tc.after(() => fs.rmSync(dir, { recursive: true, force: true }));
   const wav = microphoneWav(dir);
   tc.diagnostic(`fake microphone: ${wav.seconds.toFixed(1)} s`);
-  const b = await h.launch({ fakeMicWav: wav.file, timeoutMs: 20_000 });
+  const b = await h.launch({ fakeMicWav: wav.file, timeoutMs: 20_000, viewport: { width: 760, height: 560 } });
   try {
     const { page } = b;
     const problems = h.watchProblems(page);

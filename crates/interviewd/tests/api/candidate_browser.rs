@@ -214,6 +214,13 @@ async fn every_state_page_and_a_revoke_or_delete_while_open_in_a_real_browser() 
     let server = TestServer::start_with(fast).await;
     let acme = server.company("Acme Robotics").await;
     let client = server.client(&acme.key);
+    client
+        .patch(
+            &format!("/v1/companies/{}", acme.id),
+            json!({ "ownerEmail": "talent@acme.example" }),
+        )
+        .await
+        .expect(200);
     let link = |token: &str| format!("{}/i/{token}", server.base);
     let mut cases = serde_json::Map::new();
 
@@ -310,6 +317,37 @@ async fn every_state_page_and_a_revoke_or_delete_while_open_in_a_real_browser() 
     assert_eq!(left, 0, "no recording segment is left behind");
 }
 
+/// Idling pauses a session, the page says so, and the link takes the interview up again
+/// (issue 14, item 7). The core does otherwise today: the reaper fails the interview
+/// (`IDLE_TIMEOUT`) and the live session reports that as `ended completed`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "core: an idle web session is failed for good by the reaper and reported to the \
+            page as completed (live.rs check: Watch::Over -> Ending::Completed)"]
+async fn an_idle_session_pauses_and_continues_in_a_real_browser() {
+    if !available("candidate_browser::an_idle_session_pauses_and_continues_in_a_real_browser") {
+        return;
+    }
+    let server = TestServer::start_with(fast).await;
+    let acme = server.company("Acme Robotics").await;
+    let client = server.client(&acme.key);
+    let (id, token) = online_interview(&client, "ida@example.com").await;
+    let control = Control::start(&server).await;
+    run_node_test(
+        "e2e/candidate/real-idle.test.js",
+        &[
+            (
+                "INTERVIEWD_E2E_INVITE_URL",
+                format!("{}/i/{token}", server.base),
+            ),
+            ("INTERVIEWD_E2E_INTERVIEW_ID", id),
+            ("INTERVIEWD_E2E_API_KEY", acme.key.clone()),
+            ("INTERVIEWD_E2E_BASE_URL", server.base.clone()),
+            ("INTERVIEWD_E2E_CONTROL_URL", control),
+        ],
+    )
+    .await;
+}
+
 /// A Xobin invite's response.
 async fn xobin_invite(server: &TestServer, key: &str, body: Value) -> Value {
     invite(server, key, body).await.expect(200).body
@@ -385,17 +423,26 @@ async fn phone(client: &Client) -> String {
     url.rsplit('/').next().unwrap().to_owned()
 }
 
-/// What the script asks of the test that no API does: the database failing for a while.
-/// `POST /database/{break|mend}` renames a table the invite link reads away and back.
+/// What the script asks of the test that no API does: the database failing for a while
+/// (`POST /database/{break|mend}` renames a table the invite link reads away and back), and
+/// time passing (`POST /clock/{seconds}` moves the server's clock on).
 struct Control;
 
 impl Control {
     /// Serves the control routes on a free port; their base URL.
     async fn start(server: &TestServer) -> String {
         let db = Arc::new(db(server).await);
+        let clock = server.clock().clone();
         let app = axum::Router::new()
             .route("/database/{action}", axum::routing::post(database))
-            .with_state(db);
+            .with_state(db)
+            .route(
+                "/clock/{seconds}",
+                axum::routing::post(move |Path(seconds): Path<u64>| async move {
+                    clock.advance(Duration::from_secs(seconds));
+                    StatusCode::NO_CONTENT
+                }),
+            );
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         tokio::spawn(async move { axum::serve(listener, app).await });

@@ -318,11 +318,8 @@ async fn every_state_page_and_a_revoke_or_delete_while_open_in_a_real_browser() 
 }
 
 /// Idling pauses a session, the page says so, and the link takes the interview up again
-/// (issue 14, item 7). The core does otherwise today: the reaper fails the interview
-/// (`IDLE_TIMEOUT`) and the live session reports that as `ended completed`.
+/// where it stood.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "core: an idle web session is failed for good by the reaper and reported to the \
-            page as completed (live.rs check: Watch::Over -> Ending::Completed)"]
 async fn an_idle_session_pauses_and_continues_in_a_real_browser() {
     if !available("candidate_browser::an_idle_session_pauses_and_continues_in_a_real_browser") {
         return;

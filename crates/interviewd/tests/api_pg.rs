@@ -12,6 +12,8 @@ mod api;
 mod multinode;
 #[path = "api/multinode_crash.rs"]
 mod multinode_crash;
+#[path = "api/multinode_live.rs"]
+mod multinode_live;
 #[path = "api/multinode_s3.rs"]
 mod multinode_s3;
 #[path = "api/multinode_support.rs"]

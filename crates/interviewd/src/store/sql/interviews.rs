@@ -138,7 +138,7 @@ async fn has_open_interview(
     job: JobId,
 ) -> StoreResult<bool> {
     let found: Option<i64> = sqlx::query_scalar(
-        "SELECT 1 FROM interviews WHERE company_id = $1 AND candidate_id = $2 AND job_id = $3 \
+        "SELECT CAST(1 AS BIGINT) FROM interviews WHERE company_id = $1 AND candidate_id = $2 AND job_id = $3 \
          AND status IN ('SCHEDULED', 'IN_PROGRESS') LIMIT 1",
     )
     .bind(company.uuid())

@@ -144,6 +144,7 @@ pub async fn voice_cell(
         lag: Summary::new(outcome.probes.clone(), 0, elapsed, vec![]),
         probes_over_100ms: outcome.probes.iter().filter(|p| **p > LATE_PROBE).count() as u64,
         captions_wrong: outcome.captions_wrong,
+        caption_samples: outcome.caption_samples.clone(),
         fallbacks: outcome.fallbacks,
         server_idle_mib: mib(idle_kib),
         server_streaming_mib: mib(window.rss_kib),

@@ -9,7 +9,9 @@
 //!   engines and the instant model; end of turn → first agent audio byte, frames lost or
 //!   late, memory per session and CPU ([`voice`]); and what each per-frame step costs alone
 //!   ([`costs`]).
-//! - `model`: the real small model's time to first token, when a model server is named.
+//! - `model` (issue 13): the real small model's time to first token, and what a whole
+//!   interview costs in model calls, tokens and model time, when a model server is named
+//!   ([`real`]).
 //!
 //! Every cell is bounded (answers per session, a time limit, a wait limit per step), runs a
 //! fresh SQLite database and server process, and talks to it on loopback. Results go to
@@ -23,6 +25,7 @@ mod fixture;
 pub mod mock;
 mod model;
 mod page;
+mod real;
 mod report;
 mod turns;
 mod voice;
@@ -75,9 +78,9 @@ pub struct LiveArgs {
     /// The real model's name.
     #[arg(long, env = "INTERVIEWD_TEST_LLM_MODEL", default_value = "smollm2")]
     llm_model: String,
-    /// Turns asked of the real model (after one warm-up).
-    #[arg(long, default_value_t = 8)]
-    llm_requests: usize,
+    /// Whole interviews conducted by the real model (after one warm-up turn).
+    #[arg(long, default_value_t = 2)]
+    llm_interviews: usize,
     /// Set TCP_NODELAY on the server's accepted connections (`interviewd serve` does not).
     #[arg(long)]
     server_nodelay: bool,
@@ -115,6 +118,7 @@ impl LiveArgs {
             "gapMs": self.gap_ms,
             "spokenAnswers": self.spoken_answers,
             "serverNodelay": self.server_nodelay,
+            "llmInterviews": self.llm_interviews,
             "database": "sqlite",
         })
     }
@@ -158,7 +162,7 @@ pub async fn run(args: &LiveArgs) -> anyhow::Result<ExitCode> {
     if args.runs(Part::Model) {
         eprintln!("live: the real model");
         let url = args.llm_url.as_deref().filter(|u| !u.trim().is_empty());
-        let model = model::real_model(url, &args.llm_model, args.llm_requests).await;
+        let model = real::measure(url, &args.llm_model, args.llm_interviews).await;
         if let Some(why) = &model.skipped {
             eprintln!("live: the real model was skipped: {why}");
         }

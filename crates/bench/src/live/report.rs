@@ -3,7 +3,7 @@
 
 use super::costs::FrameCost;
 use super::cpu::CpuUse;
-use super::model::RealModel;
+use super::real::RealModel;
 use crate::machine::Machine;
 use crate::stats::Summary;
 use serde::Serialize;
@@ -77,6 +77,8 @@ pub struct VoiceCell {
     pub lag: Summary,
     pub probes_over_100ms: u64,
     pub captions_wrong: u64,
+    /// A few wrong captions: what the detector's replay expected, what the server said.
+    pub caption_samples: Vec<String>,
     pub fallbacks: u64,
     pub server_idle_mib: f64,
     pub server_streaming_mib: f64,
@@ -307,6 +309,30 @@ impl LiveResults {
             pair(&m.total),
             m.fell_back
         );
+        if m.interviews.is_empty() {
+            return;
+        }
+        let _ = writeln!(
+            md,
+            "Whole interviews ({} questions, one follow-up allowed each):\n\n\
+             | interview | model turns | follow-ups | prompt tokens | completion tokens | model seconds | closed |\n\
+             |---:|---:|---:|---:|---:|---:|---|",
+            super::real::QUESTIONS
+        );
+        for (i, c) in m.interviews.iter().enumerate() {
+            let _ = writeln!(
+                md,
+                "| {} | {} | {} | {} | {} | {:.2} | {} |",
+                i + 1,
+                c.turns,
+                c.follow_ups,
+                c.prompt_tokens,
+                c.completion_tokens,
+                c.model_seconds,
+                if c.closed { "yes" } else { "no" }
+            );
+        }
+        md.push('\n');
     }
 
     fn costs_table(&self, md: &mut String) {

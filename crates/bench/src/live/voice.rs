@@ -72,6 +72,8 @@ pub struct Outcome {
     pub max_lateness: Duration,
     /// Captions that did not say the expected length.
     pub captions_wrong: u64,
+    /// A few of them: what was expected, what came.
+    pub caption_samples: Vec<String>,
     pub fallbacks: u64,
     pub errors: Vec<String>,
 }
@@ -87,6 +89,8 @@ impl Outcome {
         self.frames_late += other.frames_late;
         self.max_lateness = self.max_lateness.max(other.max_lateness);
         self.captions_wrong += other.captions_wrong;
+        self.caption_samples.extend(other.caption_samples);
+        self.caption_samples.truncate(3);
         self.fallbacks += other.fallbacks;
         self.errors.extend(other.errors);
     }
@@ -310,6 +314,11 @@ impl State {
                 let expected = self.turn_end.as_ref().map(|t| t.caption.as_str());
                 if message["text"].as_str() != expected {
                     outcome.captions_wrong += 1;
+                    if outcome.caption_samples.len() < 3 {
+                        outcome
+                            .caption_samples
+                            .push(format!("expected {expected:?}, got {}", message["text"]));
+                    }
                 }
                 if let Some(m) = self.measured.as_mut().filter(|m| !m.caption) {
                     m.caption = true;

@@ -146,6 +146,7 @@ pub async fn voice_cell(
         captions_wrong: outcome.captions_wrong,
         caption_samples: outcome.caption_samples.clone(),
         fallbacks: outcome.fallbacks,
+        silent_replies: outcome.silent_replies,
         server_idle_mib: mib(idle_kib),
         server_streaming_mib: mib(window.rss_kib),
         kib_per_session: (window.rss_kib.saturating_sub(idle_kib) as f64

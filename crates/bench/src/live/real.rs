@@ -63,8 +63,10 @@ pub struct InterviewCost {
     /// Candidate turns the model answered (the plan's questions, follow-ups, the closing).
     pub turns: usize,
     pub follow_ups: usize,
-    pub prompt_tokens: u64,
-    pub completion_tokens: u64,
+    /// Summed over the turns; `None` when the model server did not report them for every
+    /// turn (llama-cpp-python's streams carry no `usage`; OpenAI's, vLLM's and Ollama's do).
+    pub prompt_tokens: Option<u64>,
+    pub completion_tokens: Option<u64>,
     /// Sum of the model calls' whole time, in seconds.
     pub model_seconds: f64,
     /// Whether the plan closed (rather than a bound stopping it).
@@ -77,8 +79,8 @@ struct RealTurn {
     first_piece: Option<Duration>,
     total: Duration,
     fell_back: bool,
-    prompt_tokens: u32,
-    completion_tokens: u32,
+    prompt_tokens: Option<u32>,
+    completion_tokens: Option<u32>,
     follow_up: bool,
 }
 
@@ -168,7 +170,11 @@ async fn interview(
 ) -> (InterviewCost, Vec<RealTurn>) {
     let mut conversation = conversation();
     conversation.opening();
-    let mut cost = InterviewCost::default();
+    let mut cost = InterviewCost {
+        prompt_tokens: Some(0),
+        completion_tokens: Some(0),
+        ..InterviewCost::default()
+    };
     let mut turns = Vec::new();
     for i in 0..MAX_TURNS {
         if conversation.is_finished() || started.elapsed() > TIME_LIMIT {
@@ -184,8 +190,8 @@ async fn interview(
         }
         cost.turns += 1;
         cost.follow_ups += usize::from(timed.follow_up);
-        cost.prompt_tokens += u64::from(timed.prompt_tokens);
-        cost.completion_tokens += u64::from(timed.completion_tokens);
+        cost.prompt_tokens = add(cost.prompt_tokens, timed.prompt_tokens);
+        cost.completion_tokens = add(cost.completion_tokens, timed.completion_tokens);
         cost.model_seconds += timed.total.as_secs_f64();
         turns.push(timed);
     }
@@ -220,9 +226,14 @@ async fn turn(
         first_piece,
         total,
         fell_back: usage.fell_back,
-        prompt_tokens: usage.prompt_tokens.unwrap_or(0),
-        completion_tokens: usage.completion_tokens.unwrap_or(0),
+        prompt_tokens: usage.prompt_tokens,
+        completion_tokens: usage.completion_tokens,
         follow_up: decision.action == Action::FollowUp,
     };
     Some((request, decision, timed))
+}
+
+/// A running token sum: unknown once any turn's count is.
+fn add(sum: Option<u64>, turn: Option<u32>) -> Option<u64> {
+    Some(sum? + u64::from(turn?))
 }

@@ -80,6 +80,8 @@ pub struct VoiceCell {
     /// A few wrong captions: what the detector's replay expected, what the server said.
     pub caption_samples: Vec<String>,
     pub fallbacks: u64,
+    /// Measured turns whose reply came without audio.
+    pub silent_replies: u64,
     pub server_idle_mib: f64,
     pub server_streaming_mib: f64,
     pub kib_per_session: f64,
@@ -136,7 +138,7 @@ impl LiveResults {
             self.goals.push(added_goal(
                 format!("voice turn, {} sessions", cell.sessions),
                 &cell.added,
-                cell.to_audio.flagged() || cell.fallbacks > 0,
+                cell.to_audio.flagged() || cell.fallbacks > 0 || cell.silent_replies > 0,
             ));
             self.goals.push(Goal {
                 goal: format!("no frame dropped, {} voice sessions", cell.sessions),
@@ -157,10 +159,12 @@ impl LiveResults {
         self.turns
             .iter()
             .any(|c| c.server.flagged() || c.baseline.flagged() || c.fallbacks > 0)
-            || self
-                .voice
-                .iter()
-                .any(|c| c.to_audio.flagged() || c.fallbacks > 0 || c.captions_wrong > 0)
+            || self.voice.iter().any(|c| {
+                c.to_audio.flagged()
+                    || c.fallbacks > 0
+                    || c.captions_wrong > 0
+                    || c.silent_replies > 0
+            })
     }
 
     /// Writes `live.json` and `live.md` into `dir`.
@@ -232,13 +236,13 @@ impl LiveResults {
         let _ = writeln!(
             md,
             "### Voice sessions: end of turn → first agent audio byte (issue 14)\n\n\
-             | sessions | turns | audio p50 ms | audio p99 ms | model p99 ms | added p99 ms | caption p50/p99 ms | first token p50/p99 ms | errors |\n\
-             |---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+             | sessions | turns | audio p50 ms | audio p99 ms | model p99 ms | added p99 ms | caption p50/p99 ms | first token p50/p99 ms | replies without audio | errors |\n\
+             |---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
         );
         for c in &self.voice {
             let _ = writeln!(
                 md,
-                "| {} | {} | {} | {} | {} | {} | {} / {} | {} / {} | {} |",
+                "| {} | {} | {} | {} | {} | {} | {} / {} | {} / {} | {} | {} |",
                 c.sessions,
                 c.to_audio.ok,
                 opt(c.to_audio.p50_ms),
@@ -249,6 +253,7 @@ impl LiveResults {
                 opt(c.to_caption.p99_ms),
                 opt(c.to_text.p50_ms),
                 opt(c.to_text.p99_ms),
+                c.silent_replies,
                 c.to_audio.errors,
             );
         }
@@ -326,8 +331,10 @@ impl LiveResults {
                 i + 1,
                 c.turns,
                 c.follow_ups,
-                c.prompt_tokens,
-                c.completion_tokens,
+                c.prompt_tokens
+                    .map_or("not reported".into(), |n| n.to_string()),
+                c.completion_tokens
+                    .map_or("not reported".into(), |n| n.to_string()),
                 c.model_seconds,
                 if c.closed { "yes" } else { "no" }
             );

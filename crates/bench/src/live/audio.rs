@@ -37,6 +37,8 @@ const TRAILING_SILENCE: Duration = Duration::from_millis(1_500);
 pub struct Answer {
     /// 20 ms frames: speech, then silence.
     pub frames: Vec<Bytes>,
+    /// The same frames as samples.
+    pub samples: Vec<Vec<i16>>,
     /// Where the turn ends, by the answer's offset in the detector's frame (64 samples a
     /// step).
     pub turn_ends: [TurnEnd; 4],
@@ -71,12 +73,14 @@ impl Answer {
                 caption: ScriptedStt::describe(heard),
             })
         };
+        let turn_ends = [turn_end(0)?, turn_end(64)?, turn_end(128)?, turn_end(192)?];
         Ok(Self {
             frames: frames
                 .iter()
                 .map(|f| Bytes::from(samples_to_pcm16le(f)))
                 .collect(),
-            turn_ends: [turn_end(0)?, turn_end(64)?, turn_end(128)?, turn_end(192)?],
+            samples: frames,
+            turn_ends,
             end_of_turn_silence: config.end_of_turn_silence,
         })
     }

@@ -147,6 +147,8 @@ pub async fn voice_cell(
         caption_samples: outcome.caption_samples.clone(),
         fallbacks: outcome.fallbacks,
         silent_replies: outcome.silent_replies,
+        played_unanswered: outcome.played_unanswered,
+        replay_differs: outcome.replay_differs,
         server_idle_mib: mib(idle_kib),
         server_streaming_mib: mib(window.rss_kib),
         kib_per_session: (window.rss_kib.saturating_sub(idle_kib) as f64

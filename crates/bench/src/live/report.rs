@@ -82,6 +82,10 @@ pub struct VoiceCell {
     pub fallbacks: u64,
     /// Measured turns whose reply came without audio.
     pub silent_replies: u64,
+    /// `played` reports not answered by `listening` before the next answer.
+    pub played_unanswered: u64,
+    /// Turns the session's mirror detector ended elsewhere than the fresh replay predicted.
+    pub replay_differs: u64,
     pub server_idle_mib: f64,
     pub server_streaming_mib: f64,
     pub kib_per_session: f64,
@@ -203,7 +207,7 @@ impl LiveResults {
             md,
             "### Typed turns: answer → first agent token (issue 13)\n\n\
              | sessions | turns | server p50 ms | server p99 ms | model p50 ms | model p99 ms | added p50 ms | added p99 ms | server/model p99 | fallbacks | errors | server CPUs | page CPUs | model CPUs | server peak MiB |\n\
-             |---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+             |---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
         );
         for c in &self.turns {
             let _ = writeln!(
@@ -259,13 +263,13 @@ impl LiveResults {
         }
         let _ = writeln!(
             md,
-            "\n| sessions | fewest streaming at a turn | frames sent | sent late by the page | lag p50 / p99 / max ms | probes > 100 ms | captions wrong | server idle → streaming MiB | KiB per session | server CPUs | page CPUs | model CPUs | machine busy | server µs per frame |\n\
-             |---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+            "\n| sessions | fewest streaming at a turn | frames sent | sent late by the page | lag p50 / p99 / max ms | probes > 100 ms | captions wrong | played not taken | server idle → streaming MiB | KiB per session | server CPUs | page CPUs | model CPUs | machine busy | server µs per frame |\n\
+             |---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
         );
         for c in &self.voice {
             let _ = writeln!(
                 md,
-                "| {} | {} | {} | {} | {} / {} / {} | {} | {} | {:.1} → {:.1} | {:.0} | {:.2} | {:.2} | {:.2} | {:.0}% | {} |",
+                "| {} | {} | {} | {} | {} / {} / {} | {} | {} | {} | {:.1} → {:.1} | {:.0} | {:.2} | {:.2} | {:.2} | {:.0}% | {} |",
                 c.sessions,
                 c.fewest_streaming_at_a_turn,
                 c.frames_sent,
@@ -275,6 +279,7 @@ impl LiveResults {
                 opt(c.lag.max_ms),
                 c.probes_over_100ms,
                 c.captions_wrong,
+                c.played_unanswered,
                 c.server_idle_mib,
                 c.server_streaming_mib,
                 c.kib_per_session,

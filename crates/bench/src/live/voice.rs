@@ -28,10 +28,12 @@
 //!   the round trip is the session's lag (a probe later than 100 ms counts as late);
 //! - frames the page could not send on time (more than one frame period late).
 
-use super::audio::{Answer, FRAME, TurnEnd, silence};
+use super::audio::{Answer, FRAME, FRAME_SAMPLES, TurnEnd, silence};
 use super::mock::ACK;
 use super::page::{Incoming, Page};
 use anyhow::{Context, bail};
+use interviewd_speech::testing::ScriptedStt;
+use interviewd_speech::vad::{TurnDetector, VadConfig, VadEvent};
 use serde_json::json;
 use std::collections::VecDeque;
 use std::sync::Arc;
@@ -39,6 +41,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 use tokio::time::{Instant as Deadline, MissedTickBehavior};
 
+/// A frame of silence, as samples.
+static SILENCE: [i16; FRAME_SAMPLES] = [0; FRAME_SAMPLES];
 /// Time between an utterance finishing playing and the answer starting.
 const REACTION: Duration = Duration::from_millis(300);
 /// Longest wait for the server at any step.
@@ -77,6 +81,12 @@ pub struct Outcome {
     pub fallbacks: u64,
     /// Measured turns whose reply came without audio (text-to-speech failed or was hushed).
     pub silent_replies: u64,
+    /// Turns the mirror ended at another frame than the replay from a fresh detector
+    /// ([`Answer::turn_end`]) predicted.
+    pub replay_differs: u64,
+    /// `played` reports the server did not answer with `listening` before the next answer
+    /// began: it did not take them (a diagnostic; see `BENCHMARKS.md`).
+    pub played_unanswered: u64,
     pub errors: Vec<String>,
 }
 
@@ -95,6 +105,8 @@ impl Outcome {
         self.caption_samples.truncate(3);
         self.fallbacks += other.fallbacks;
         self.silent_replies += other.silent_replies;
+        self.played_unanswered += other.played_unanswered;
+        self.replay_differs += other.replay_differs;
         self.errors.extend(other.errors);
     }
 }
@@ -213,14 +225,20 @@ struct State {
     sent: u64,
     /// The next answer frame, while answering.
     speaking: Option<usize>,
-    /// Where the detector ends the turn being answered.
+    /// Where the replay from a fresh detector ends the turn being answered.
     turn_end: Option<TurnEnd>,
+    /// The server's detector, mirrored: fed the same frames in the same order.
+    mirror: TurnDetector,
+    /// The caption of the turn the mirror ended: what the server must say.
+    expected_caption: Option<String>,
     answer_at: Option<Instant>,
     utterance: Option<Utterance>,
     /// When to report an utterance played: (when, id, ms).
     played: Option<(Instant, u64, u64)>,
     measured: Option<Measured>,
     probes: VecDeque<Instant>,
+    /// A `played` was sent and no `listening` has come since.
+    awaiting_listening: bool,
     done: bool,
 }
 
@@ -231,16 +249,20 @@ impl State {
             sent: 0,
             speaking: None,
             turn_end: None,
+            mirror: TurnDetector::new(&VadConfig::default()),
+            expected_caption: None,
             answer_at: None,
             utterance: None,
             played: None,
             measured: None,
             probes: VecDeque::new(),
+            awaiting_listening: false,
             done: false,
         }
     }
 
-    /// The frame to send now: the answer's next one, or silence.
+    /// The frame to send now: the answer's next one, or silence. The mirror hears it first:
+    /// if it ends the turn, this frame's sending is the turn's end.
     fn next_frame(
         &mut self,
         answer: &Answer,
@@ -252,12 +274,29 @@ impl State {
         if self.speaking.is_none() && self.answer_at.is_some_and(|at| at <= Instant::now()) {
             self.answer_at = None;
             self.speaking = Some(0);
+            if std::mem::take(&mut self.awaiting_listening) {
+                outcome.played_unanswered += 1;
+            }
             self.turn_end = Some(answer.turn_end(before).clone());
         }
-        let Some(i) = self.speaking else {
-            return silence();
+        let (frame, samples) = match self.speaking {
+            Some(i) => {
+                self.speaking = (i + 1 < answer.frames.len()).then_some(i + 1);
+                (answer.frames[i].clone(), answer.samples[i].as_slice())
+            }
+            None => (silence(), &SILENCE[..]),
         };
-        if self.turn_end.as_ref().is_some_and(|t| t.frame == i) {
+        let ended = self.mirror.push(samples).into_iter().find_map(|e| match e {
+            VadEvent::TurnEnded { audio } => Some(audio.len()),
+            _ => None,
+        });
+        if let Some(heard) = ended {
+            let replayed = self.turn_end.take();
+            let frame_index = self.speaking.map_or(answer.frames.len(), |n| n) - 1;
+            if replayed.is_none_or(|t| t.frame != frame_index) {
+                outcome.replay_differs += 1;
+            }
+            self.expected_caption = Some(ScriptedStt::describe(heard));
             self.measured = Some(Measured {
                 end: Instant::now(),
                 audio: false,
@@ -268,8 +307,7 @@ impl State {
                 .streaming_at_turns
                 .push(streaming.load(Ordering::Relaxed));
         }
-        self.speaking = (i + 1 < answer.frames.len()).then_some(i + 1);
-        answer.frames[i].clone()
+        frame
     }
 
     /// The `played` report due now, if any; the next answer is scheduled after it.
@@ -279,6 +317,8 @@ impl State {
             return None;
         }
         self.played = None;
+        self.awaiting_listening = true;
+        self.mirror.set_agent_speaking(false);
         if self.answers_left == 0 {
             self.done = true;
         } else {
@@ -292,6 +332,7 @@ impl State {
         let at = event.at;
         let message = match event.what {
             Incoming::Audio(bytes) => {
+                self.mirror.set_agent_speaking(true);
                 if let Some(u) = self.utterance.as_mut() {
                     u.first_audio.get_or_insert(at);
                     u.bytes += bytes;
@@ -314,7 +355,8 @@ impl State {
                 });
             }
             "caption" => {
-                let expected = self.turn_end.as_ref().map(|t| t.caption.as_str());
+                let expected = self.expected_caption.take();
+                let expected = expected.as_deref();
                 if message["text"].as_str() != expected {
                     outcome.captions_wrong += 1;
                     if outcome.caption_samples.len() < 3 {
@@ -335,6 +377,7 @@ impl State {
                 }
             }
             "agent" if message["final"] == true => self.said(&message, outcome),
+            "state" if message["state"] == "listening" => self.awaiting_listening = false,
             "error" if message["code"] == "NOT_ALLOWED" => {
                 if let Some(sent) = self.probes.pop_front() {
                     outcome.probes.push(at.duration_since(sent));

@@ -11,18 +11,24 @@
 //!
 //! **End of turn → first agent audio byte.** The end of a turn is the moment the page sends
 //! the frame during which the server's detector has heard its configured end-of-turn
-//! silence (1 s) after the last voiced frame: the bench runs the same detector over the same
-//! frames and knows which frame that is. So the latency excludes the silence the detector
-//! waits for by design and includes everything the server does after it: reading the frame,
-//! detection, speech-to-text (instant), the caption, storing the answer, the model's turn
-//! (instant, over loopback HTTP), splitting the first sentence, text-to-speech (instant) and
-//! the first binary frame. The end of turn → caption and → first text token are kept too.
+//! silence (1 s) after the last voiced frame. The server's detector is deterministic, so each
+//! session runs its own copy of it (`TurnDetector` with the server's `VadConfig::default`)
+//! on exactly the frames it sends, in the same order, and knows which frame that is and how
+//! much audio the server will hand to speech-to-text. (A replay from a fresh detector,
+//! [`super::audio::Answer::turn_end`], is right for a session's first answers but not after
+//! a longer history: the number of turns it misplaced is reported as `replayDiffers`.) So the
+//! latency excludes the silence the detector waits for by design and includes everything the
+//! server does after it: reading the frame, detection, speech-to-text (instant), the caption,
+//! storing the answer, the model's turn (instant, over loopback HTTP), splitting the first
+//! sentence, text-to-speech (instant) and the first binary frame. The end of turn → caption
+//! and → first text token are kept too. The copy costs the pages about 11 µs a frame (the
+//! per-frame table of [`super::costs`]).
 //!
 //! **Frames dropped.** The server has no path that drops a frame: the socket's reader waits
 //! for room in the session's 64-message queue, so a server that falls behind delays frames
 //! (and TCP pushes the delay back to the page) rather than losing them. What is measured:
-//! - frames lost: every caption must say the length the detector's replay handed over
-//!   (`ScriptedStt::from_length`); a lost frame would change it;
+//! - frames lost: every caption must say the length the session's copy of the detector
+//!   handed over (`ScriptedStt::from_length`); a lost frame would change it;
 //! - how far behind the session's own loop is: each second the page sends a second `hello`,
 //!   which the session answers with an error *after* consuming every frame sent before it;
 //!   the round trip is the session's lag (a probe later than 100 ms counts as late);

@@ -207,6 +207,9 @@ impl EngineDb {
             http: false,
             event_fanout: false,
             engine_live_calls: Some(self.config.engine_max_live_calls as usize),
+            llm_url: None,
+            instant_speech: false,
+            nodelay: false,
         })
         .await
     }

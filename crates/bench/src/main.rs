@@ -12,7 +12,9 @@
 //!   in the database;
 //! - `drain`: the engine draining a queue of due calls at 1, 16 and 64 live calls, against
 //!   its statements run directly;
-//! - `engine`: the engine burst of `docs/engine.md` (10,000 interviews due at once).
+//! - `engine`: the engine burst of `docs/engine.md` (10,000 interviews due at once);
+//! - `live` (not part of `all`): live interview sessions over the candidate's WebSocket —
+//!   what the server adds to a turn, and 500 voice sessions streaming at once ([`live`]).
 //!
 //! Results go to `target/bench/results.json` and `results.md` (`--out`), and the tables are
 //! printed. See `BENCHMARKS.md` for what each scenario does and the numbers of a full run.
@@ -23,6 +25,7 @@ mod drain;
 mod engine;
 mod fixtures;
 mod growth;
+mod live;
 mod machine;
 mod memory;
 mod pg;
@@ -85,9 +88,14 @@ enum Command {
         #[arg(long, default_value_t = 110)]
         timeout_secs: u64,
     },
+    /// Live interview sessions: turn latency and many voice sessions at once.
+    Live(live::LiveArgs),
     /// The server under test, started by the other commands in a process of its own.
     #[command(hide = true)]
     Serve(server::ChildArgs),
+    /// The live benchmark's instant language model, in a process of its own.
+    #[command(hide = true)]
+    MockLlm,
 }
 
 /// Options shared by the measuring commands.
@@ -165,6 +173,8 @@ async fn main() -> ExitCode {
     server::init_logging();
     let outcome = match cli.command {
         Command::Serve(args) => server::child_main(args).await.map(|()| ExitCode::SUCCESS),
+        Command::MockLlm => live::mock::child_main().await.map(|()| ExitCode::SUCCESS),
+        Command::Live(args) => live::run(&args).await,
         Command::All(common) => {
             let parts = Parts {
                 http: Some(Scenario::ALL.to_vec()),

@@ -10,6 +10,10 @@
 //!   measuring commands; see `BENCHMARKS.md` for what it changes).
 //! - With `--engine-live-calls N` it runs the engine's workers instead, with the instant
 //!   voice provider of [`crate::engine`] (the drain benchmark).
+//! - For the live benchmark ([`crate::live`]): `--llm-url` points the interviewer at a
+//!   language model (the instant one), `--instant-speech` gives it the instant speech engines
+//!   (`interviewd_speech::testing`), and `--nodelay` sets `TCP_NODELAY` on accepted
+//!   connections, which `interviewd serve` does not do (a what-if).
 //!
 //! The child says `http <addr>` and `ready` on stdout and runs until its stdin closes; it is
 //! killed if its handle is dropped. The parent opens its own store on the same database (it
@@ -69,6 +73,15 @@ pub struct ChildArgs {
     /// Run the engine's workers with the instant provider, holding at most this many calls.
     #[arg(long)]
     pub engine_live_calls: Option<usize>,
+    /// The language model's API base (`http://…/v1`), model `mock`.
+    #[arg(long)]
+    pub llm_url: Option<String>,
+    /// Instant speech engines: scripted speech-to-text, a tone for text-to-speech.
+    #[arg(long)]
+    pub instant_speech: bool,
+    /// `TCP_NODELAY` on every accepted connection.
+    #[arg(long)]
+    pub nodelay: bool,
 }
 
 /// The child's side: serve and/or run the engine until stdin closes.
@@ -78,6 +91,10 @@ pub async fn child_main(args: ChildArgs) -> anyhow::Result<()> {
     if let Some(live) = args.engine_live_calls {
         config.engine_max_live_calls = u32::try_from(live)?.max(1);
     }
+    if let Some(url) = &args.llm_url {
+        config.llm_base_url = Some(url.clone());
+        config.llm_model = Some("mock".into());
+    }
     let store = interviewd::open_store(&config).await?;
     let shutdown = CancellationToken::new();
     let mut tasks: Vec<JoinHandle<()>> = Vec::new();
@@ -86,7 +103,11 @@ pub async fn child_main(args: ChildArgs) -> anyhow::Result<()> {
         let addr = listener.local_addr()?;
         config.listen = addr.to_string();
         config.public_url = Some(format!("http://{addr}"));
-        let server = interviewd::Server::new(config.clone(), store.clone())?;
+        let parts = interviewd::Parts {
+            speech: args.instant_speech.then(crate::live::instant_speech),
+            ..interviewd::Parts::default()
+        };
+        let server = interviewd::Server::with_parts(config.clone(), store.clone(), parts)?;
         if args.event_fanout {
             tasks.extend(
                 server
@@ -95,14 +116,7 @@ pub async fn child_main(args: ChildArgs) -> anyhow::Result<()> {
             );
         }
         let app = interviewd::http::router(server.state);
-        let stop = shutdown.clone();
-        tasks.push(tokio::spawn(async move {
-            let serving = axum::serve(listener, app)
-                .with_graceful_shutdown(async move { stop.cancelled().await });
-            if let Err(e) = serving.await {
-                eprintln!("serving HTTP: {e}");
-            }
-        }));
+        tasks.push(serve_http(listener, app, args.nodelay, shutdown.clone()));
         println!("http {addr}");
     }
     if args.engine_live_calls.is_some() {
@@ -119,6 +133,34 @@ pub async fn child_main(args: ChildArgs) -> anyhow::Result<()> {
         let _ = task.await;
     }
     Ok(())
+}
+
+/// Serves `app` on `listener` until `stop` fires, with `TCP_NODELAY` when asked.
+fn serve_http(
+    listener: tokio::net::TcpListener,
+    app: axum::Router,
+    nodelay: bool,
+    stop: CancellationToken,
+) -> JoinHandle<()> {
+    use axum::serve::ListenerExt;
+    tokio::spawn(async move {
+        let stopped = async move { stop.cancelled().await };
+        let serving = if nodelay {
+            let listener = listener.tap_io(|tcp| {
+                let _ = tcp.set_nodelay(true);
+            });
+            axum::serve(listener, app)
+                .with_graceful_shutdown(stopped)
+                .await
+        } else {
+            axum::serve(listener, app)
+                .with_graceful_shutdown(stopped)
+                .await
+        };
+        if let Err(e) = serving {
+            eprintln!("serving HTTP: {e}");
+        }
+    })
 }
 
 /// A child process of this binary (see the module doc).
@@ -148,6 +190,15 @@ impl Child {
         }
         if let Some(live) = args.engine_live_calls {
             command.arg("--engine-live-calls").arg(live.to_string());
+        }
+        if let Some(url) = &args.llm_url {
+            command.arg("--llm-url").arg(url);
+        }
+        if args.instant_speech {
+            command.arg("--instant-speech");
+        }
+        if args.nodelay {
+            command.arg("--nodelay");
         }
         let mut child = command
             .stdin(Stdio::piped())
@@ -209,6 +260,9 @@ impl Server {
             http: true,
             event_fanout,
             engine_live_calls: None,
+            llm_url: None,
+            instant_speech: false,
+            nodelay: false,
         };
         let child = Child::start(&args).await?;
         let base = child

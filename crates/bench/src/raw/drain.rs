@@ -4,12 +4,13 @@
 //!
 //! 1. the claim (`engine_queue.rs` `claim`, one attempt): on PostgreSQL the company's row
 //!    `SKIP LOCKED`, the company's oldest due attempt, `take_slot`, `move_to_in_progress`;
-//! 2. the call details (`call_details`);
+//! 2. the call details (`engine_brief.rs` `of_attempt`);
 //! 3. answered (`start`): the attempt, the interview to IN_PROGRESS, `interview.started`;
 //! 4. the upload's deletion queued for later (`enqueue_blobs`), then the end
 //!    (`engine_end.rs` `end`): the attempt COMPLETED with its recording key, the upload taken
 //!    off the deletion queue, the analysis job, the slot given back;
-//! 5. the job claim (`engine_jobs.rs` `claim_jobs`) and its source (`analysis_source`);
+//! 5. the job claim (`engine_jobs.rs` `claim_jobs`) and its source (`engine_brief.rs`
+//!    `of_interview`);
 //! 6. completion (`complete`): the job deleted, the interview COMPLETED, the analysis,
 //!    `interview.completed` and `analysis.completed`.
 //!
@@ -19,6 +20,20 @@
 //! dispatcher's scan of companies with due work.
 
 use super::{Db, ROW_LOCKS, begin_pool_write};
+
+/// `engine_brief.rs`'s query of an interview's brief, with `$tail` after its joins.
+macro_rules! brief_query {
+    ($tail:literal) => {
+        concat!(
+            "SELECT c.phone, c.first_name, c.last_name, g.language, g.questions, \
+             g.duration_minutes, g.instructions, g.attrs, j.title, j.description, \
+             j.required_skills, j.nice_to_have_skills \
+             FROM interviews i LEFT JOIN candidates c ON c.id = i.candidate_id \
+             JOIN agents g ON g.id = i.agent_id LEFT JOIN jobs j ON j.id = i.job_id ",
+            $tail
+        )
+    };
+}
 use crate::raw::{Timer, step};
 use interviewd::store::events::kinds;
 use serde_json::json;
@@ -49,13 +64,9 @@ pub async fn drain_one(
     step!(
         t,
         "SELECT call details",
-        sqlx::query(
-            "SELECT c.phone, c.first_name, c.last_name, g.language, g.questions, g.duration_minutes, \
-             j.required_skills \
-             FROM call_attempts a JOIN interviews i ON i.id = a.interview_id \
-             JOIN candidates c ON c.id = i.candidate_id JOIN agents g ON g.id = i.agent_id \
-             LEFT JOIN jobs j ON j.id = i.job_id WHERE a.id = $1"
-        )
+        sqlx::query(brief_query!(
+            "JOIN call_attempts a ON a.interview_id = i.id WHERE a.id = $1"
+        ))
         .bind(attempt)
         .fetch_optional(read)
     );
@@ -402,13 +413,9 @@ async fn complete(
     step!(
         t,
         "SELECT analysis source",
-        sqlx::query(
-            "SELECT g.questions, j.required_skills, j.nice_to_have_skills \
-             FROM interviews i JOIN agents g ON g.id = i.agent_id LEFT JOIN jobs j ON j.id = i.job_id \
-             WHERE i.id = $1"
-        )
-        .bind(interview)
-        .fetch_optional(read)
+        sqlx::query(brief_query!("WHERE i.id = $1"))
+            .bind(interview)
+            .fetch_optional(read)
     );
     transcript(read, attempt, t).await?;
     let mut tx = step!(t, "BEGIN", begin_pool_write(write));

@@ -6,6 +6,7 @@ pub mod alpharun;
 pub mod context;
 pub mod dialect;
 pub mod extract;
+pub mod fields;
 pub mod hardening;
 pub mod idempotency;
 pub mod instaview;
@@ -67,6 +68,7 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
         .route("/metrics", get(metrics::serve).with_state(scrape))
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+        .layer(axum::middleware::from_fn(fields::report))
         .layer(from_fn_with_state(idempotent, idempotency::enforce))
         .layer(from_fn_with_state(limits, ratelimit::enforce));
     hardening::apply(api, timeout)

@@ -14,6 +14,7 @@
 //! connecting, its transaction start, and (PostgreSQL) `LISTEN/NOTIFY` and the version check.
 
 pub mod delivery;
+pub mod detach;
 pub mod engine;
 mod error;
 pub mod events;
@@ -61,6 +62,7 @@ pub enum WakeUp {
 pub trait Store:
     engine::EngineStore
     + delivery::DeliveryStore
+    + detach::DetachStore
     + xobin::XobinStore
     + idempotency::IdempotencyStore
     + metrics::MetricsStore

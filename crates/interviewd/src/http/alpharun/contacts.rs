@@ -75,7 +75,6 @@ pub struct KeyValue {
 /// A new contact: at least one of `email`, `phone_number` and `ext_id`, each unique in the
 /// company (a duplicate is 400).
 #[derive(Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
 #[schema(as = NewContact)]
 struct CreateContact {
     #[schema(nullable, format = Email)]
@@ -304,7 +303,6 @@ struct CustomFieldChanges {
 /// Changes to a contact; absent fields are kept and `null` clears one. At least one of
 /// `email`, `phone_number` and `ext_id` must remain.
 #[derive(Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
 #[schema(as = ContactPatch)]
 struct UpdateContact {
     /// The contact (`PATCH /contacts`; ignored on `PATCH /contacts/{id}`).

@@ -5,6 +5,7 @@
 //! is the job's number. A `response` is an interview (its number), a `candidate_id` a
 //! candidate's number. `docs/api-xobin.md` has the full mapping.
 
+mod candidates;
 mod ctx;
 mod dto;
 pub mod error;
@@ -28,6 +29,7 @@ pub fn api() -> OpenApiRouter<AppState> {
         .merge(report::routes())
         .merge(invited::routes())
         .merge(revoke::routes())
+        .merge(candidates::routes())
 }
 
 /// Every Xobin route.

@@ -7,6 +7,7 @@ use super::{Conn, Db, DbStore, MIGRATOR, Pool, ROW_LOCKS};
 mod candidates;
 mod catalog;
 pub mod delivery;
+mod detach;
 pub mod engine;
 pub mod events;
 mod idempotency;

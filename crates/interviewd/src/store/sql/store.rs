@@ -58,11 +58,13 @@ impl Store for DbStore {
 
     async fn owner_of(&self, kind: ResourceKind, id: uuid::Uuid) -> StoreResult<Option<CompanyId>> {
         let sql = match kind {
-            ResourceKind::Job => "SELECT company_id FROM jobs WHERE id = $1",
+            ResourceKind::Job => "SELECT company_id FROM jobs WHERE id = $1 AND deleted_at IS NULL",
             ResourceKind::Agent => {
                 "SELECT company_id FROM agents WHERE id = $1 AND deleted_at IS NULL"
             }
-            ResourceKind::Candidate => "SELECT company_id FROM candidates WHERE id = $1",
+            ResourceKind::Candidate => {
+                "SELECT company_id FROM candidates WHERE id = $1 AND deleted_at IS NULL"
+            }
             ResourceKind::Interview => "SELECT company_id FROM interviews WHERE id = $1",
             ResourceKind::Webhook => "SELECT company_id FROM webhooks WHERE id = $1",
         };

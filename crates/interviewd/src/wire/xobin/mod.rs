@@ -20,6 +20,27 @@ pub struct ErrorBody {
     pub message: Option<String>,
 }
 
+/// The answer to `POST /candidate/delete`: the erasure was done; `task_id` is its audit
+/// record's id.
+#[derive(Serialize, ToSchema)]
+pub struct CandidateDeleted {
+    /// Always `true`.
+    pub success: bool,
+    /// `Candidate scheduled for deletion` (the vendor's words; interviewd erases at once).
+    pub message: &'static str,
+    #[schema(format = "uuid")]
+    pub task_id: String,
+}
+
+/// The refusal of `POST /candidate/delete`: `{"success": false, "error": …}`.
+#[derive(Serialize, ToSchema)]
+pub struct CandidateDeleteError {
+    /// Always `false`.
+    pub success: bool,
+    /// `Candidate not found`, or what is wrong with the body.
+    pub error: String,
+}
+
 /// A generation's progress (also the body of the `notification_url` callback).
 #[derive(Serialize, ToSchema)]
 pub struct GenerationStatus {

@@ -73,9 +73,12 @@ pub struct Config {
     // ---- limits and operations ----
     /// Longest a request may take before it is answered 503, in ms.
     pub request_timeout_ms: u64,
-    /// Requests per minute per API key for every key; 0 = the key's plan default.
+    /// `guard` (default): every key gets the abuse guard of `http::ratelimit::GUARD`, far
+    /// above what one integration sends; `plans`: the InstaView tier of the key's company.
+    pub rate_limit_mode: String,
+    /// Requests per minute per API key for every key; 0 = the mode's default.
     pub rate_limit_per_minute: u32,
-    /// Requests per hour per API key for every key; 0 = the key's plan default.
+    /// Requests per hour per API key for every key; 0 = the mode's default.
     pub rate_limit_per_hour: u32,
     /// When set, `GET /metrics` requires `Authorization: Bearer <token>`; never printed.
     pub metrics_token: Option<crate::secret::Secret>,
@@ -113,6 +116,7 @@ impl Default for Config {
             mail_retry_scale: 1.0,
             // ---- limits and operations defaults ----
             request_timeout_ms: 30_000,
+            rate_limit_mode: "guard".into(),
             rate_limit_per_minute: 0,
             rate_limit_per_hour: 0,
             metrics_token: None,
@@ -162,6 +166,7 @@ const ENV_FIELDS: &[&str] = &[
     "mail_retry_scale",
     // limits and operations
     "request_timeout_ms",
+    "rate_limit_mode",
     "rate_limit_per_minute",
     "rate_limit_per_hour",
     "metrics_token",

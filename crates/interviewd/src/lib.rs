@@ -67,6 +67,7 @@ impl Server {
         store: DynStore,
         provider: Arc<dyn interviewd_voice::VoiceProvider>,
     ) -> anyhow::Result<Self> {
+        http::ratelimit::Mode::parse(&config.rate_limit_mode).map_err(anyhow::Error::msg)?;
         let clock = clock::Clock::system();
         let wakers = app::Wakers::default();
         let engine = core::engine::Engine::with_provider(

@@ -47,6 +47,7 @@ pub fn router(state: AppState) -> Router {
     let limits = ratelimit::RateLimitState {
         app: state.clone(),
         limiter: Arc::new(ratelimit::RateLimiter::new(
+            ratelimit::Mode::parse(&state.config.rate_limit_mode).unwrap_or(ratelimit::Mode::Guard),
             state.config.rate_limit_per_minute,
             state.config.rate_limit_per_hour,
         )),

@@ -8,6 +8,7 @@ pub(crate) mod pg_cluster;
 pub(crate) mod support;
 
 pub(crate) mod alpharun;
+pub(crate) mod conformance;
 pub(crate) mod contract;
 pub(crate) mod engine;
 pub(crate) mod engine_crash;

@@ -82,6 +82,9 @@ pub struct Config {
     pub rate_limit_per_hour: u32,
     /// When set, `GET /metrics` requires `Authorization: Bearer <token>`; never printed.
     pub metrics_token: Option<crate::secret::Secret>,
+    /// How long a signed link to a recording or a report PDF (in objects and webhooks) works
+    /// without credentials, in seconds.
+    pub asset_link_ttl_secs: u64,
 }
 
 impl Default for Config {
@@ -120,6 +123,7 @@ impl Default for Config {
             rate_limit_per_minute: 0,
             rate_limit_per_hour: 0,
             metrics_token: None,
+            asset_link_ttl_secs: 86_400,
         }
     }
 }
@@ -170,6 +174,7 @@ const ENV_FIELDS: &[&str] = &[
     "rate_limit_per_minute",
     "rate_limit_per_hour",
     "metrics_token",
+    "asset_link_ttl_secs",
 ];
 
 impl Config {

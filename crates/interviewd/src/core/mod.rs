@@ -3,6 +3,7 @@
 //! console, the admin commands) and by the workers. No HTTP and no wire shapes here; a rule
 //! of the product is written once, in this module or below it in `interviewd_domain`.
 
+pub mod assets;
 pub mod auth;
 pub mod calls;
 pub mod candidates;
@@ -18,6 +19,7 @@ pub mod notices;
 pub mod ops;
 pub mod plans;
 pub mod removal;
+pub mod reports;
 pub mod validate;
 pub mod webhooks;
 

@@ -3,6 +3,7 @@
 //! metrics, timeout, panic catching, rate limits, idempotency, body limit).
 
 pub mod alpharun;
+pub mod assets;
 pub mod context;
 pub mod dialect;
 pub mod extract;

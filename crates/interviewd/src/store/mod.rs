@@ -13,6 +13,7 @@
 //! written per backend side by side (`per_backend!`). A backend module itself holds only
 //! connecting, its transaction start, and (PostgreSQL) `LISTEN/NOTIFY` and the version check.
 
+pub mod assets;
 pub mod delivery;
 pub mod detach;
 pub mod engine;
@@ -63,6 +64,7 @@ pub trait Store:
     engine::EngineStore
     + delivery::DeliveryStore
     + detach::DetachStore
+    + assets::KeyStore
     + xobin::XobinStore
     + idempotency::IdempotencyStore
     + metrics::MetricsStore

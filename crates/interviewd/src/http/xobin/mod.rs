@@ -5,6 +5,7 @@
 //! is the job's number. A `response` is an interview (its number), a `candidate_id` a
 //! candidate's number. `docs/api-xobin.md` has the full mapping.
 
+mod assets;
 mod candidates;
 mod ctx;
 mod dto;
@@ -27,6 +28,7 @@ pub fn api() -> OpenApiRouter<AppState> {
         .merge(generate::routes())
         .merge(invite::routes())
         .merge(report::routes())
+        .merge(assets::routes())
         .merge(invited::routes())
         .merge(revoke::routes())
         .merge(candidates::routes())

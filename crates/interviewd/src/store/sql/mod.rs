@@ -4,6 +4,7 @@
 
 use super::{Conn, Db, DbStore, MIGRATOR, Pool, ROW_LOCKS};
 
+mod assets;
 mod candidates;
 mod catalog;
 pub mod delivery;

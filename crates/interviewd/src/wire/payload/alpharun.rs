@@ -5,18 +5,18 @@
 //! (our `interview.completed`). Everything else is not sent in this format, except the test
 //! `ping`, which is sent as `{"event_type": "ping", ...}` so that the test button works.
 
-use super::EventView;
+use super::{Assets, EventView};
 use crate::wire::alpharun::{Interview, InterviewWebhook};
 use interviewd_domain::events::kinds;
 use serde_json::{Value, json};
 
-pub fn render(event: &EventView<'_>) -> Option<Value> {
+pub fn render(event: &EventView<'_>, assets: &Assets<'_>) -> Option<Value> {
     match event.event_type {
         kinds::INTERVIEW_COMPLETED => {
             let report = event.report?;
             let body = InterviewWebhook {
                 event_type: "interview.call.completed",
-                interview: Interview::new(report, event.public_url),
+                interview: Interview::new(report, &assets.links_for(event)),
             };
             serde_json::to_value(body).ok()
         }
@@ -48,7 +48,7 @@ mod tests {
             report: Some(&report),
             public_url: PUBLIC_URL,
         };
-        let body = render(&view).unwrap();
+        let body = render(&view, &Assets::default()).unwrap();
         assert_eq!(body["event_type"], "interview.call.completed");
         let i = &body["interview"];
         assert_eq!(i["id"], data["interviewId"]);
@@ -102,7 +102,7 @@ mod tests {
                 report: Some(&report),
                 public_url: PUBLIC_URL,
             };
-            assert!(render(&view).is_none(), "{kind}");
+            assert!(render(&view, &Assets::default()).is_none(), "{kind}");
         }
         let empty = json!({});
         let ping = EventView {
@@ -113,6 +113,9 @@ mod tests {
             report: None,
             public_url: PUBLIC_URL,
         };
-        assert_eq!(render(&ping).unwrap()["event_type"], "ping");
+        assert_eq!(
+            render(&ping, &Assets::default()).unwrap()["event_type"],
+            "ping"
+        );
     }
 }

@@ -1,1 +1,1 @@
-//! placeholder
+//! The alpharun dialect against the vendor's pages.

@@ -1,1 +1,1 @@
-//! placeholder
+//! The instaview dialect against the vendor's pages.

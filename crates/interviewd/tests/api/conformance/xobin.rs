@@ -1,1 +1,1 @@
-//! placeholder
+//! The xobin dialect against the vendor's pages.

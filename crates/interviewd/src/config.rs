@@ -82,6 +82,31 @@ pub struct Config {
     pub rate_limit_per_hour: u32,
     /// When set, `GET /metrics` requires `Authorization: Bearer <token>`; never printed.
     pub metrics_token: Option<crate::secret::Secret>,
+    // ---- the interviewer and the analyst (docs/interviewer.md) ----
+    /// Base URL of an OpenAI-compatible server (`http://127.0.0.1:11434/v1`); unset, the
+    /// built-in interviewer and scorer run.
+    pub llm_base_url: Option<String>,
+    /// The model asked (required with `llm_base_url`); an agent may name its own.
+    pub llm_model: Option<String>,
+    /// Bearer key of the model server; never printed or returned.
+    pub llm_api_key: Option<crate::secret::Secret>,
+    /// Longest wait for the first token of an interviewer turn before the scripted turn.
+    pub llm_first_token_timeout_ms: u64,
+    /// Longest an interviewer turn may take before the scripted turn.
+    pub llm_timeout_ms: u64,
+    /// Longest one analysis call may take.
+    pub llm_analysis_timeout_ms: u64,
+    /// How JSON is asked for: `json_object` (llama.cpp family), `json_schema` (OpenAI, vLLM,
+    /// Ollama) or `none`.
+    pub llm_structured_output: String,
+    /// Sampling temperature.
+    pub llm_temperature: f32,
+    /// Most tokens of an interviewer turn.
+    pub llm_max_tokens: u32,
+    /// Most tokens of an analysis.
+    pub llm_analysis_max_tokens: u32,
+    /// Follow-up questions per question for agents that do not set `maxFollowUps`.
+    pub interview_max_follow_ups: u8,
     /// How long a signed link to a recording or a report PDF (in objects and webhooks) works
     /// without credentials, in seconds.
     pub asset_link_ttl_secs: u64,
@@ -123,6 +148,18 @@ impl Default for Config {
             rate_limit_per_minute: 0,
             rate_limit_per_hour: 0,
             metrics_token: None,
+            // ---- interviewer defaults ----
+            llm_base_url: None,
+            llm_model: None,
+            llm_api_key: None,
+            llm_first_token_timeout_ms: 3_000,
+            llm_timeout_ms: 15_000,
+            llm_analysis_timeout_ms: 120_000,
+            llm_structured_output: "json_object".into(),
+            llm_temperature: 0.0,
+            llm_max_tokens: 200,
+            llm_analysis_max_tokens: 1_200,
+            interview_max_follow_ups: 1,
             asset_link_ttl_secs: 86_400,
         }
     }
@@ -174,6 +211,18 @@ const ENV_FIELDS: &[&str] = &[
     "rate_limit_per_minute",
     "rate_limit_per_hour",
     "metrics_token",
+    // interviewer
+    "llm_base_url",
+    "llm_model",
+    "llm_api_key",
+    "llm_first_token_timeout_ms",
+    "llm_timeout_ms",
+    "llm_analysis_timeout_ms",
+    "llm_structured_output",
+    "llm_temperature",
+    "llm_max_tokens",
+    "llm_analysis_max_tokens",
+    "interview_max_follow_ups",
     "asset_link_ttl_secs",
 ];
 

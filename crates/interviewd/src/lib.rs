@@ -98,8 +98,14 @@ impl Server {
         shutdown: CancellationToken,
     ) -> anyhow::Result<()> {
         let tasks = self.workers.spawn(&shutdown);
+        for (part, what) in self.state.engine.models.describe() {
+            tracing::info!(part, what = %what, "interview part");
+        }
         let app = http::router(self.state);
         tracing::info!(addr = %listener.local_addr()?, "listening");
+        // The peer address reaches the handlers (the console's sign-in throttle counts per
+        // client address).
+        let app = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
         axum::serve(listener, app)
             .with_graceful_shutdown(async move { shutdown.cancelled().await })
             .await

@@ -198,6 +198,8 @@ impl Schedule {
 }
 
 /// What [`schedule`] did.
+// A one-shot return value, matched at once: boxing the interview would buy nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug)]
 pub enum Scheduled {
     /// The interview, with its number.

@@ -3,23 +3,26 @@
 //! console, the admin commands) and by the workers. No HTTP and no wire shapes here; a rule
 //! of the product is written once, in this module or below it in `interviewd_domain`.
 
-pub mod assets;
 pub mod auth;
 pub mod calls;
 pub mod candidates;
 pub mod catalog;
 pub mod companies;
+pub mod company_keys;
+pub mod console_views;
 pub mod engine;
 pub mod error;
 pub mod event_catalogue;
 pub mod idempotency;
 pub mod interviews;
 pub mod keys;
+pub mod links;
 pub mod notices;
 pub mod ops;
 pub mod plans;
 pub mod removal;
 pub mod reports;
+pub mod users;
 pub mod validate;
 pub mod webhooks;
 

@@ -1,70 +1,222 @@
-//! Asset links in every dialect: writing signed ones into objects ([`Signer`]) and serving the
-//! routes they point at to either the dialect's own credential or a valid signature
-//! ([`asset_company`]). The link format and its rules are `core::assets`'.
+//! The static files of the pages (styles, scripts, worklets), compiled into the binary and
+//! served at `GET /assets/{name}`.
+//!
+//! Why this shape: the server is one binary with nothing to install beside it, so every file
+//! under `crates/interviewd/assets/` is embedded with `include_bytes!` (a unit test fails when
+//! one is missing from [`ASSETS`]). Pages link them as `/assets/<name>?v=<asset_version()>`:
+//! a request whose `v` matches the current version is cached for a year as immutable, since
+//! a new build with other bytes has another version and so other URLs. Without a matching
+//! `v` the answer must be revalidated (`no-cache`) with its `ETag`, a hash of the file.
 
-use crate::app::AppState;
-use crate::core::assets::{self, Signed};
-use crate::core::error::CoreError;
-use crate::http::context::{Context, KeyedDialect};
-use crate::http::extract::QueryParams;
-use crate::wire::Links;
-use axum::http::Uri;
-use chrono::{DateTime, Utc};
-use interviewd_domain::assets::LinkKey;
-use interviewd_domain::{CompanyId, Scope};
+use axum::Router;
+use axum::extract::{Path, Query};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use serde::Deserialize;
+use sha2::{Digest, Sha256};
+use std::sync::OnceLock;
 
-/// What a handler writes signed links with.
-pub struct Signer {
-    base: String,
-    key: LinkKey,
-    expires: DateTime<Utc>,
+/// One embedded file.
+struct Asset {
+    name: &'static str,
+    bytes: &'static [u8],
 }
 
-impl Signer {
-    /// The deployment's key and the expiry of links made now.
-    pub async fn load(state: &AppState) -> Result<Self, CoreError> {
-        let (key, expires) = assets::signer(state).await?;
-        Ok(Self {
-            base: state.config.public_url(),
-            key,
-            expires,
-        })
-    }
+macro_rules! asset {
+    ($name:literal) => {
+        Asset {
+            name: $name,
+            bytes: include_bytes!(concat!(env!("CARGO_MANIFEST_DIR"), "/assets/", $name)),
+        }
+    };
+}
 
-    /// The same key with another expiry (a share link's own).
-    pub fn until(mut self, expires: DateTime<Utc>) -> Self {
-        self.expires = expires;
-        self
-    }
+/// Every file of `assets/`, by name.
+static ASSETS: &[Asset] = &[
+    asset!("console.css"),
+    asset!("console.js"),
+    asset!("htmx.min.js"),
+    asset!("interview.css"),
+    asset!("interview.js"),
+    asset!("pcm-worklet.js"),
+    asset!("playback-worklet.js"),
+];
 
-    /// Signed links.
-    pub fn links(&self) -> Links<'_> {
-        Links {
-            base: &self.base,
-            signer: Some((&self.key, self.expires)),
+/// `Cache-Control` of a request that names the current version.
+const IMMUTABLE: &str = "public, max-age=31536000, immutable";
+
+/// The content hashes, computed once: one per asset (its `ETag`) and one of them all.
+struct Hashes {
+    per_asset: Vec<String>,
+    version: String,
+}
+
+fn hashes() -> &'static Hashes {
+    static HASHES: OnceLock<Hashes> = OnceLock::new();
+    HASHES.get_or_init(|| {
+        let mut all = Sha256::new();
+        let per_asset = ASSETS
+            .iter()
+            .map(|a| {
+                all.update(a.name.as_bytes());
+                all.update((a.bytes.len() as u64).to_le_bytes());
+                all.update(a.bytes);
+                short_hex(&Sha256::digest(a.bytes))
+            })
+            .collect();
+        Hashes {
+            per_asset,
+            version: short_hex(&all.finalize()),
+        }
+    })
+}
+
+/// The first 16 hex digits (64 bits) of a digest: plenty to tell builds apart.
+fn short_hex(digest: &[u8]) -> String {
+    digest.iter().take(8).map(|b| format!("{b:02x}")).collect()
+}
+
+/// A hash of every embedded asset: the `v` query value pages put on their asset links.
+pub fn asset_version() -> &'static str {
+    &hashes().version
+}
+
+/// The `GET /assets/{name}` route (it needs no state).
+pub fn routes<S: Clone + Send + Sync + 'static>() -> Router<S> {
+    Router::new().route("/assets/{name}", get(serve))
+}
+
+#[derive(Deserialize)]
+struct Version {
+    v: Option<String>,
+}
+
+async fn serve(
+    Path(name): Path<String>,
+    Query(query): Query<Version>,
+    headers: HeaderMap,
+) -> Response {
+    let Some(index) = ASSETS.iter().position(|a| a.name == name) else {
+        return (StatusCode::NOT_FOUND, "no such asset\n").into_response();
+    };
+    let asset = &ASSETS[index];
+    let etag = format!("\"{}\"", hashes().per_asset[index]);
+    let cache = if query.v.as_deref() == Some(asset_version()) {
+        IMMUTABLE
+    } else {
+        "no-cache"
+    };
+    let common = [
+        (header::ETAG, header_value(&etag)),
+        (header::CACHE_CONTROL, HeaderValue::from_static(cache)),
+        (
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ),
+    ];
+    if matches_etag(&headers, &etag) {
+        return (StatusCode::NOT_MODIFIED, common).into_response();
+    }
+    let kind = [(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(content_type(asset.name)),
+    )];
+    (StatusCode::OK, common, kind, asset.bytes).into_response()
+}
+
+fn header_value(text: &str) -> HeaderValue {
+    HeaderValue::from_str(text).unwrap_or_else(|_| HeaderValue::from_static("\"\""))
+}
+
+/// Whether `If-None-Match` names `etag` (or is `*`).
+fn matches_etag(headers: &HeaderMap, etag: &str) -> bool {
+    headers
+        .get_all(header::IF_NONE_MATCH)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(|t| t.trim().trim_start_matches("W/"))
+        .any(|t| t == etag || t == "*")
+}
+
+/// The media type of a file, by its extension.
+fn content_type(name: &str) -> &'static str {
+    match name.rsplit_once('.').map(|(_, ext)| ext) {
+        Some("css") => "text/css; charset=utf-8",
+        Some("js" | "mjs") => "text/javascript; charset=utf-8",
+        Some("json") => "application/json",
+        Some("svg") => "image/svg+xml",
+        Some("png") => "image/png",
+        Some("ico") => "image/x-icon",
+        Some("wav") => "audio/wav",
+        Some("woff2") => "font/woff2",
+        Some("txt") => "text/plain; charset=utf-8",
+        _ => "application/octet-stream",
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)] // A panic is how a test reports failure.
+mod tests {
+    use super::*;
+    use axum::body::Body;
+    use axum::http::Request;
+    use tower::ServiceExt;
+
+    #[test]
+    fn every_file_of_the_folder_is_embedded() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("assets");
+        let mut on_disk: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        on_disk.sort();
+        let embedded: Vec<&str> = ASSETS.iter().map(|a| a.name).collect();
+        assert_eq!(
+            on_disk, embedded,
+            "assets/ and ASSETS differ (keep ASSETS sorted)"
+        );
+        for name in &embedded {
+            assert_ne!(content_type(name), "application/octet-stream", "{name}");
         }
     }
-}
 
-/// The company whose asset at `uri` may be served: the one a signature in the query names,
-/// when it is valid and unexpired (a request with a signature is judged by it alone); else the
-/// acting company of the dialect's credential, with `scopes` — then with the context, for the
-/// handler's "another company's" answers.
-pub async fn asset_company<D: KeyedDialect>(
-    state: &AppState,
-    uri: &Uri,
-    ctx: Result<Context<D>, D::Error>,
-    scopes: &[Scope],
-) -> Result<(CompanyId, Option<Context<D>>), D::Error> {
-    let query = QueryParams::parse(uri.query());
-    if let Some(signature) = query.non_empty("signature") {
-        let signed = Signed {
-            company: query.non_empty("company").unwrap_or_default(),
-            expires: query.non_empty("expires").unwrap_or_default(),
-            signature,
-        };
-        return Ok((assets::verify(state, uri.path(), signed).await?, None));
+    #[test]
+    fn the_version_is_a_stable_hash() {
+        assert_eq!(asset_version().len(), 16);
+        assert!(asset_version().bytes().all(|b| b.is_ascii_hexdigit()));
+        assert_eq!(asset_version(), asset_version());
     }
-    let ctx = ctx?;
-    Ok((ctx.company(scopes)?, Some(ctx)))
+
+    async fn get(uri: &str, if_none_match: Option<&str>) -> Response {
+        let app: Router = routes();
+        let mut req = Request::get(uri);
+        if let Some(tag) = if_none_match {
+            req = req.header(header::IF_NONE_MATCH, tag);
+        }
+        app.oneshot(req.body(Body::empty()).unwrap()).await.unwrap()
+    }
+
+    #[tokio::test]
+    async fn a_versioned_request_is_immutable_and_an_etag_gives_304() {
+        let v = asset_version();
+        let res = get(&format!("/assets/console.css?v={v}"), None).await;
+        assert_eq!(res.status(), StatusCode::OK);
+        assert_eq!(res.headers()[header::CACHE_CONTROL], IMMUTABLE);
+        assert_eq!(
+            res.headers()[header::CONTENT_TYPE],
+            "text/css; charset=utf-8"
+        );
+        let etag = res.headers()[header::ETAG].to_str().unwrap().to_owned();
+
+        let stale = get("/assets/console.css?v=0000", None).await;
+        assert_eq!(stale.headers()[header::CACHE_CONTROL], "no-cache");
+        let again = get("/assets/console.css", Some(&etag)).await;
+        assert_eq!(again.status(), StatusCode::NOT_MODIFIED);
+        let other = get("/assets/console.css", Some("\"nope\"")).await;
+        assert_eq!(other.status(), StatusCode::OK);
+        assert_eq!(get("/assets/nope.js", None).await.status(), 404);
+        assert_eq!(get("/assets/..%2Fsecret", None).await.status(), 404);
+    }
 }

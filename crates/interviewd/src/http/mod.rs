@@ -4,6 +4,7 @@
 
 pub mod alpharun;
 pub mod assets;
+pub mod console;
 pub mod context;
 pub mod dialect;
 pub mod extract;
@@ -15,6 +16,7 @@ pub mod metrics;
 pub mod openapi;
 pub mod ratelimit;
 pub mod session;
+pub mod signed;
 pub mod xobin;
 
 pub use crate::app::AppState;
@@ -35,7 +37,9 @@ pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 /// The full application router.
 pub fn router(state: AppState) -> Router {
     let request_id = HeaderName::from_static("x-request-id");
+    let console = console::router(state.clone());
     let api = Router::new()
+        .route("/", get(root))
         .route("/healthz", get(healthz))
         .merge(openapi::routes())
         .merge(session::routes())
@@ -73,7 +77,11 @@ pub fn router(state: AppState) -> Router {
         .layer(axum::middleware::from_fn(fields::report))
         .layer(from_fn_with_state(idempotent, idempotency::enforce))
         .layer(from_fn_with_state(limits, ratelimit::enforce));
+    // The pages and their assets answer in HTML, not in a dialect: outside the dialect
+    // shaping of `hardening::apply`, inside the request id, tracing and metrics.
+    let pages = Router::new().merge(assets::routes()).merge(console);
     hardening::apply(api, timeout)
+        .merge(pages)
         .layer(from_fn_with_state(recorder, metrics::track))
         .layer(
             ServiceBuilder::new()
@@ -87,6 +95,19 @@ pub fn router(state: AppState) -> Router {
                 )
                 .layer(PropagateRequestIdLayer::new(request_id)),
         )
+}
+
+/// `GET /`: a browser (asking for HTML) is sent to the console; an API client gets the
+/// same JSON 404 as for any unknown route.
+async fn root(headers: axum::http::HeaderMap, uri: axum::http::Uri) -> axum::response::Response {
+    let wants_html = headers
+        .get(axum::http::header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|accept| accept.contains("text/html"));
+    if wants_html {
+        return axum::response::Redirect::to("/app").into_response();
+    }
+    instaview::not_found(uri).await
 }
 
 async fn healthz(axum::extract::State(state): axum::extract::State<AppState>) -> impl IntoResponse {

@@ -57,15 +57,48 @@ pub struct ClaimedAttempt {
     pub direction: String,
 }
 
-/// What the voice provider needs to hold the call of an attempt.
-#[derive(Clone, Debug)]
-pub struct CallDetails {
-    pub phone: Option<String>,
+/// What the interviewer and the analyst know about an interview. The questions are the
+/// agent's, or the built-in default questions when it has none.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Brief {
+    /// First and last name, when known (the greeting uses it).
     pub candidate_name: Option<String>,
     pub language: String,
     pub questions: Vec<String>,
     pub skills: Vec<String>,
+    pub nice_to_have: Vec<String>,
+    pub job_title: String,
+    pub job_description: String,
+    /// The agent's instructions to the interviewer.
+    pub guidance: String,
     pub duration_minutes: u32,
+    /// The agent's limit of follow-ups per question, when it sets one.
+    pub max_follow_ups: Option<u8>,
+    /// The agent's own language model, when it names one.
+    pub model: Option<String>,
+}
+
+impl Brief {
+    /// The agent attribute holding [`Brief::max_follow_ups`].
+    pub const MAX_FOLLOW_UPS_ATTR: &'static str = "maxFollowUps";
+    /// The agent attribute holding [`Brief::model`].
+    pub const MODEL_ATTR: &'static str = "model";
+}
+
+/// What the voice provider needs to hold the call of an attempt.
+#[derive(Clone, Debug)]
+pub struct CallDetails {
+    pub phone: Option<String>,
+    pub brief: Brief,
+}
+
+/// One language-model call made for an interview, as recorded.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ModelCall {
+    /// `turn` (the interviewer) or `analysis`.
+    pub purpose: String,
+    pub usage: interviewd_voice::analysis::ModelUsage,
+    pub at: DateTime<Utc>,
 }
 
 /// The result of a fenced write.
@@ -151,9 +184,7 @@ pub const JOB_ANALYSE: &str = "analyse";
 /// What the scorer reads about an interview.
 #[derive(Clone, Debug)]
 pub struct AnalysisSource {
-    pub skills: Vec<String>,
-    pub nice_to_have: Vec<String>,
-    pub questions: Vec<String>,
+    pub brief: Brief,
     pub turns: Vec<Turn>,
 }
 
@@ -201,8 +232,8 @@ pub enum RescheduleResult {
 #[derive(Clone, Debug)]
 pub struct SessionView {
     pub interview: Interview,
-    /// The agent's questions.
-    pub questions: Vec<String>,
+    /// The interview's plan and context, as they are now.
+    pub brief: Brief,
     /// The live web session, if one is running.
     pub live: Option<LiveSession>,
 }
@@ -211,8 +242,10 @@ pub struct SessionView {
 #[derive(Clone, Debug)]
 pub struct LiveSession {
     pub lease: Lease,
+    /// The questions fixed when the session started.
     pub questions: Vec<String>,
-    pub answers: Vec<String>,
+    /// The conversation so far (times from the session's start).
+    pub turns: Vec<Turn>,
     pub started_at: DateTime<Utc>,
     pub lease_until: DateTime<Utc>,
 }
@@ -222,6 +255,8 @@ pub struct LiveSession {
 pub struct NewSession {
     pub attempt: CallAttempt,
     pub questions: Vec<String>,
+    /// The agent's opening line.
+    pub turns: Vec<Turn>,
     pub now: DateTime<Utc>,
     /// When the session ends if the candidate goes quiet.
     pub idle_until: DateTime<Utc>,
@@ -341,15 +376,32 @@ pub trait EngineStore: Send + Sync {
     /// interview (`interview.started`).
     async fn start_session(&self, session: &NewSession) -> StoreResult<SessionStart>;
 
-    /// Records the answer to question `index` and extends the idle deadline.
-    async fn record_answer(
+    /// Appends `turns` to the session's conversation if it still holds `after` turns
+    /// ([`Touch::Stale`] otherwise: another request moved it on), and extends the idle
+    /// deadline.
+    async fn append_turns(
         &self,
         lease: Lease,
-        index: usize,
-        answer: &str,
+        after: usize,
+        turns: &[Turn],
         now: DateTime<Utc>,
         idle_until: DateTime<Utc>,
     ) -> StoreResult<Touch>;
+
+    // ---- language-model usage -----------------------------------------------------------
+
+    /// Records model calls made for an interview (nothing when it is gone).
+    async fn record_model_calls(
+        &self,
+        interview: InterviewId,
+        company: CompanyId,
+        purpose: &str,
+        usage: &[interviewd_voice::analysis::ModelUsage],
+        at: DateTime<Utc>,
+    ) -> StoreResult<()>;
+
+    /// The model calls recorded for an interview, oldest first.
+    async fn model_calls(&self, interview: InterviewId) -> StoreResult<Vec<ModelCall>>;
 
     // ---- API reads and writes -----------------------------------------------------------
 

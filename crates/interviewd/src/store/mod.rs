@@ -13,7 +13,7 @@
 //! written per backend side by side (`per_backend!`). A backend module itself holds only
 //! connecting, its transaction start, and (PostgreSQL) `LISTEN/NOTIFY` and the version check.
 
-pub mod assets;
+pub mod console;
 pub mod delivery;
 pub mod detach;
 pub mod engine;
@@ -27,7 +27,9 @@ pub mod model;
 pub mod postgres;
 pub mod removal;
 mod rows;
+pub mod server_keys;
 pub mod sqlite;
+pub mod users;
 pub mod xobin;
 
 pub use error::StoreError;
@@ -64,10 +66,12 @@ pub trait Store:
     engine::EngineStore
     + delivery::DeliveryStore
     + detach::DetachStore
-    + assets::KeyStore
+    + server_keys::KeyStore
     + xobin::XobinStore
     + idempotency::IdempotencyStore
     + metrics::MetricsStore
+    + users::UserStore
+    + console::ConsoleStore
     + Send
     + Sync
     + 'static

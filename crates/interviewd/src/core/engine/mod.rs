@@ -13,6 +13,8 @@
 //! through [`crate::store::engine::EngineStore`].
 
 pub mod call;
+pub mod conversation;
+pub mod models;
 pub mod policy;
 pub mod recording;
 pub mod session;
@@ -124,6 +126,8 @@ impl LiveCall {
 pub struct Engine {
     pub store: DynStore,
     pub provider: Arc<dyn VoiceProvider>,
+    /// The interviewer, analyst and planner.
+    pub models: models::Models,
     pub blobs: Arc<dyn ObjectStore>,
     pub settings: Settings,
     /// This process's name in leases.
@@ -162,10 +166,12 @@ impl Engine {
         let blobs = LocalFileSystem::new_with_prefix(&root)
             .with_context(|| format!("opening the recordings directory {}", root.display()))?;
         let settings = Settings::from_config(config);
+        let models = models::Models::from_config(config)?;
         let suffix = uuid::Uuid::new_v4().simple().to_string();
         Ok(Arc::new(Self {
             store,
             provider,
+            models,
             blobs: Arc::new(blobs),
             capacity: Arc::new(Semaphore::new(settings.max_live_calls)),
             settings,
@@ -190,6 +196,14 @@ impl Engine {
     /// The end of a lease taken now.
     pub fn lease_end(&self) -> chrono::DateTime<chrono::Utc> {
         self.clock.after(self.settings.lease)
+    }
+
+    /// The end of a pipeline job's lease taken now: long enough for the analysis to finish
+    /// (a model's two tries at most, with room to spare), so no other worker takes the job
+    /// over while it runs.
+    pub fn job_lease_end(&self) -> chrono::DateTime<chrono::Utc> {
+        let analysis = self.models.analysis_budget();
+        self.clock.after(self.settings.lease.max(analysis))
     }
 
     /// Cancels the provider session of a live call held by this process. Returns false when

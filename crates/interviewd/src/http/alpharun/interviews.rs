@@ -7,7 +7,7 @@ use super::job_openings;
 use crate::app::AppState;
 use crate::core::error::CoreError;
 use crate::core::interviews;
-use crate::http::assets::Signer;
+use crate::http::signed::Signer;
 use crate::wire::alpharun::{Interview, InterviewData, InterviewEnvelope};
 use axum::Json;
 use interviewd_domain::Scope;

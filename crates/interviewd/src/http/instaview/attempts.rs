@@ -17,7 +17,7 @@ use crate::app::AppState;
 use crate::core::auth::ResourceKind;
 use crate::core::calls;
 use crate::core::error::CoreError;
-use crate::http::assets::asset_company;
+use crate::http::signed::asset_company;
 use crate::wire::instaview::SuccessMessage;
 use axum::Json;
 use axum::body::Bytes;

@@ -14,7 +14,7 @@ use crate::core::auth::ResourceKind;
 use crate::core::error::CoreError;
 use crate::core::interviews::{self, CandidateWrite, Schedule, Scheduled};
 use crate::core::{candidates, catalog};
-use crate::http::assets::Signer;
+use crate::http::signed::Signer;
 use crate::wire::instaview::Page;
 use crate::wire::instaview::{AnalysisPdf, InterviewDto};
 use axum::Json;

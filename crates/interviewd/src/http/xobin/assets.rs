@@ -16,7 +16,7 @@ use super::ctx::{XbCtx, XbPath, int_id};
 use super::error::XbError;
 use crate::app::AppState;
 use crate::core::{calls, interviews, reports};
-use crate::http::assets::{Signer, asset_company};
+use crate::http::signed::{Signer, asset_company};
 use crate::wire::xobin::report::pdf_path;
 use crate::wire::xobin::{ShareLink, naive_utc};
 use axum::Json;

@@ -9,7 +9,7 @@ use super::ctx::{XbCtx, XbPath, int_id};
 use super::error::XbError;
 use crate::app::AppState;
 use crate::core::interviews;
-use crate::http::assets::Signer;
+use crate::http::signed::Signer;
 use crate::wire::xobin::report::{RecordingKeys, Recordings, Report};
 use axum::Json;
 use interviewd_domain::views::InterviewDetail;

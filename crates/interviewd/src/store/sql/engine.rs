@@ -4,6 +4,8 @@
 
 #[path = "engine_api.rs"]
 mod api;
+#[path = "engine_brief.rs"]
+mod brief;
 #[path = "engine_end.rs"]
 mod end;
 #[path = "engine_jobs.rs"]
@@ -14,6 +16,8 @@ mod queue;
 mod sessions;
 #[path = "engine_snapshot.rs"]
 mod snapshot;
+#[path = "engine_usage.rs"]
+mod usage;
 
 use super::Conn;
 use super::{DbStore, events, interviews, tenants};
@@ -29,11 +33,13 @@ use uuid::Uuid;
 
 // The submodules refer to each other as `super::engine_*`.
 use api as engine_api;
+use brief as engine_brief;
 use end as engine_end;
 use jobs as engine_jobs;
 use queue as engine_queue;
 use sessions as engine_sessions;
 use snapshot as engine_snapshot;
+use usage as engine_usage;
 
 /// Marks the interview's SCHEDULED attempts CANCELLED, inside the caller's transaction, so
 /// that no call is placed for them. Returns how many were cancelled. A call already IN_PROGRESS
@@ -163,15 +169,29 @@ impl EngineStore for DbStore {
     async fn start_session(&self, session: &NewSession) -> StoreResult<SessionStart> {
         engine_sessions::start(self, session).await
     }
-    async fn record_answer(
+    async fn append_turns(
         &self,
         lease: Lease,
-        index: usize,
-        answer: &str,
+        after: usize,
+        turns: &[interviewd_voice::Turn],
         now: DateTime<Utc>,
         idle_until: DateTime<Utc>,
     ) -> StoreResult<Touch> {
-        engine_sessions::answer(self, lease, index, answer, now, idle_until).await
+        engine_sessions::append(self, lease, after, turns, now, idle_until).await
+    }
+
+    async fn record_model_calls(
+        &self,
+        interview: InterviewId,
+        company: CompanyId,
+        purpose: &str,
+        usage: &[interviewd_voice::analysis::ModelUsage],
+        at: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        engine_usage::record(self, interview, company, purpose, usage, at).await
+    }
+    async fn model_calls(&self, interview: InterviewId) -> StoreResult<Vec<ModelCall>> {
+        engine_usage::list(self, interview).await
     }
 
     async fn concurrency(

@@ -4,9 +4,9 @@
 
 use super::{Conn, Db, DbStore, MIGRATOR, Pool, ROW_LOCKS};
 
-mod assets;
 mod candidates;
 mod catalog;
+mod console;
 pub mod delivery;
 mod detach;
 pub mod engine;
@@ -15,8 +15,10 @@ mod idempotency;
 pub mod interviews;
 mod metrics;
 mod removal;
+mod server_keys;
 mod store;
 mod tenants;
+mod users;
 mod xobin;
 
 /// `head`, the ids as one bound list, then `tail`: a statement for a whole page of rows

@@ -11,7 +11,7 @@ use crate::app::Wakers;
 use crate::clock::Clock;
 use crate::core::event_catalogue::subscribes;
 use crate::core::interviews;
-use crate::core::{assets, reports};
+use crate::core::{links, reports};
 use crate::store::delivery::{NewMessage, StoredEvent, Webhook};
 use crate::store::events::kinds;
 use crate::store::{DynStore, StoreError, StoreResult};
@@ -203,7 +203,7 @@ impl FanOut {
 
     /// The deployment's key for signed asset links.
     async fn link_key(&self) -> StoreResult<LinkKey> {
-        assets::link_key(self.store.as_ref(), self.clock.now())
+        links::link_key(self.store.as_ref(), self.clock.now())
             .await
             .map_err(|e| StoreError::Internal(e.to_string()))
     }

@@ -7,7 +7,7 @@
 use super::CoreError;
 use crate::app::AppState;
 use crate::store::Store;
-use crate::store::assets::ASSET_LINKS;
+use crate::store::server_keys::ASSET_LINKS;
 use chrono::{DateTime, Duration, Utc};
 use interviewd_domain::CompanyId;
 use interviewd_domain::assets::{LinkError, LinkKey};

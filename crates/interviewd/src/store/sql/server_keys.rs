@@ -2,7 +2,7 @@
 
 use super::DbStore;
 use crate::store::StoreResult;
-use crate::store::assets::KeyStore;
+use crate::store::server_keys::KeyStore;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use interviewd_domain::time::to_millis;

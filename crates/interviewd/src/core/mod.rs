@@ -14,6 +14,7 @@ pub mod engine;
 pub mod error;
 pub mod event_catalogue;
 pub mod idempotency;
+pub mod interactions;
 pub mod interviews;
 pub mod keys;
 pub mod links;

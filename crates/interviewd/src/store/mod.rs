@@ -241,6 +241,15 @@ pub trait Store:
         key: &ContactKey,
     ) -> StoreResult<Option<Candidate>>;
 
+    /// Candidates with `number < before` (all when `None`), newest first (cursor pagination,
+    /// as Alpharun lists contacts).
+    async fn candidates_before(
+        &self,
+        company: CompanyId,
+        before: Option<i64>,
+        limit: u32,
+    ) -> StoreResult<Vec<Candidate>>;
+
     /// Candidates with `number > after`, oldest first (cursor pagination).
     async fn candidates_after(
         &self,
@@ -285,6 +294,16 @@ pub trait Store:
 
     /// Invites that still count against the plan quota: not revoked, not finished.
     async fn open_invites(&self, company: CompanyId) -> StoreResult<i64>;
+
+    /// Replaces an interview's `metadata` (its custom fields live there); false when the
+    /// interview is not the company's.
+    async fn update_interview_metadata(
+        &self,
+        company: CompanyId,
+        id: interviewd_domain::InterviewId,
+        metadata: &interviewd_domain::model::Attrs,
+        at: DateTime<Utc>,
+    ) -> StoreResult<bool>;
 
     /// The company's interviews.
     async fn list_interviews(

@@ -45,7 +45,7 @@ async fn each_format_speaks_its_dialect() {
     }
     let f = fixture(&client, "+14155550100", "ann@example.com").await;
     let done = wait_status(&client, &f.interview, "COMPLETED").await;
-    let expected = [3, 1, 2];
+    let expected = [3, 2, 2];
     let mut payloads = Vec::new();
     for ((receiver, hook), count) in receivers.iter().zip(expected) {
         let got = receiver.wait_for(count, WAIT).await;
@@ -75,9 +75,17 @@ async fn each_format_speaks_its_dialect() {
         "IN_PROGRESS"
     );
 
-    // alpharun: only interview.call.completed, with the REST interview object.
-    let ar = &payloads[1][0];
-    assert_eq!(ar["event_type"], "interview.call.completed");
+    // alpharun: interview.call.completed with the REST interview object, and the analysis as
+    // customer_interaction.updated.
+    let ar = find(&payloads[1], "event_type", "interview.call.completed");
+    let updated = find(&payloads[1], "event_type", "customer_interaction.updated");
+    assert_eq!(
+        updated["data"]["customer_interaction"]["public_api_url"],
+        format!(
+            "{}/api/v1/customer-interactions/{}",
+            server.base, f.interview
+        )
+    );
     let rest = client
         .get(&format!(
             "/api/v1/job-openings/{}/interviews/{}",

@@ -147,7 +147,8 @@ struct ListParams {
     cursor: Option<String>,
 }
 
-/// The company's contacts, in creation order.
+/// The company's contacts, the most recently created first
+/// (<https://dev.alpharun.com/api-reference/endpoint/list-contacts.md>).
 #[utoipa::path(
     get,
     path = "/contacts",
@@ -170,14 +171,14 @@ async fn list(ctx: ArCtx) -> Result<Json<ContactList>, ArError> {
             .filter(|l| (1..=100).contains(l))
             .ok_or_else(|| CoreError::invalid("limit", "limit must be an integer from 1 to 100"))?,
     };
-    let after = match ctx.query.non_empty("cursor") {
-        None => 0,
-        Some(c) => decode_cursor(c).ok_or_else(|| {
+    let before = match ctx.query.non_empty("cursor") {
+        None => None,
+        Some(c) => Some(decode_cursor(c).ok_or_else(|| {
             CoreError::invalid("cursor", "cursor is not a value returned by this API")
-        })?,
+        })?),
     };
     // One extra row tells whether another page exists.
-    let mut rows = candidates::after(&ctx.state, company, after, limit + 1).await?;
+    let mut rows = candidates::newest_first(&ctx.state, company, before, limit + 1).await?;
     let more = rows.len() > limit as usize;
     rows.truncate(limit as usize);
     let next = if more {

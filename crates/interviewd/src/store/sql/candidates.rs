@@ -304,3 +304,24 @@ pub async fn after(
     .await?;
     with_links(pool, rows).await
 }
+
+/// Newest first, below `before` (every candidate when `None`).
+pub async fn before(
+    pool: &Pool,
+    company: CompanyId,
+    before: Option<i64>,
+    limit: u32,
+) -> StoreResult<Vec<Candidate>> {
+    let rows: Vec<CandidateRow> = sqlx::query_as(concat!(
+        "SELECT ",
+        candidate_cols!(),
+        " FROM candidates WHERE company_id = $1 AND number < $2 AND deleted_at IS NULL \
+         ORDER BY number DESC LIMIT $3"
+    ))
+    .bind(company.uuid())
+    .bind(before.unwrap_or(i64::MAX))
+    .bind(i64::from(limit))
+    .fetch_all(pool)
+    .await?;
+    with_links(pool, rows).await
+}

@@ -1,12 +1,18 @@
 //! The `alpharun` format: Alpharun's interview webhook, `{event_type, interview}` with the
 //! same interview object as `GET /job-openings/{id}/interviews/{interview_id}`.
 //!
-//! Alpharun documents three events; only `interview.call.completed` has a counterpart here
-//! (our `interview.completed`). Everything else is not sent in this format, except the test
-//! `ping`, which is sent as `{"event_type": "ping", ...}` so that the test button works.
+//! Alpharun documents three interview events; only `interview.call.completed` has a counterpart
+//! here (our `interview.completed`): `interview.advanced` and `interview.rejected` follow a
+//! recruiter's click in Alpharun's dashboard, which interviewd does not have. Our
+//! `analysis.completed` is Alpharun's `customer_interaction.updated` ("for example when the
+//! data extraction fields are successfully processed"), minimal by design with the
+//! interaction's `public_api_url`
+//! (<https://dev.alpharun.com/api-reference/webhook/customer-interaction-webhooks>). Everything
+//! else is not sent in this format, except the test `ping`, which is sent as
+//! `{"event_type": "ping", ...}` so that the test button works.
 
 use super::{Assets, EventView};
-use crate::wire::alpharun::{Interview, InterviewWebhook};
+use crate::wire::alpharun::{InteractionWebhook, Interview, InterviewWebhook};
 use interviewd_domain::events::kinds;
 use serde_json::{Value, json};
 
@@ -19,6 +25,11 @@ pub fn render(event: &EventView<'_>, assets: &Assets<'_>) -> Option<Value> {
                 interview: Interview::new(report, &assets.links_for(event)),
             };
             serde_json::to_value(body).ok()
+        }
+        kinds::ANALYSIS_COMPLETED => {
+            let id = event.data.get("interviewId").and_then(Value::as_str)?;
+            let base = assets.links_for(event).base;
+            serde_json::to_value(InteractionWebhook::new(base, id)).ok()
         }
         kinds::PING => Some(json!({
             "event_type": "ping",
@@ -88,9 +99,28 @@ mod tests {
     fn other_events_are_not_sent() {
         let report = fixtures::completed();
         let data = fixtures::data(&report, "COMPLETED");
+        let analysed = EventView {
+            event_type: kinds::ANALYSIS_COMPLETED,
+            data: &data,
+            occurred_at: Utc::now(),
+            delivery_id: Uuid::nil(),
+            report: None,
+            public_url: PUBLIC_URL,
+        };
+        let interaction = render(&analysed, &Assets::default()).unwrap();
+        let id = report.detail.interview.id;
+        assert_eq!(
+            interaction,
+            json!({
+                "event_type": "customer_interaction.updated",
+                "data": { "customer_interaction": {
+                    "id": id.to_string(),
+                    "public_api_url": format!("{PUBLIC_URL}/api/v1/customer-interactions/{id}"),
+                } }
+            })
+        );
         for kind in [
             kinds::INTERVIEW_STARTED,
-            kinds::ANALYSIS_COMPLETED,
             kinds::INTERVIEW_SCHEDULED,
             kinds::INTERVIEW_DELETED,
         ] {

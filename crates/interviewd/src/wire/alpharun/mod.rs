@@ -2,6 +2,13 @@
 //! schema, and the interview object is built once ([`Interview::new`]) for the REST answer
 //! and for the `interview.call.completed` webhook.
 
+mod interactions;
+
+pub use interactions::{
+    CustomerInteraction, InteractionEnvelope, InteractionList, InteractionWebhook,
+    InteractionsData, UpdatedInteraction,
+};
+
 use crate::wire::Links;
 use interviewd_domain::model::{Agent, Candidate, Job};
 use interviewd_domain::views::InterviewReport;
@@ -101,7 +108,7 @@ pub struct ContactsData {
     pub contacts: Vec<ArContact>,
 }
 
-/// A page of contacts, in creation order.
+/// A page of contacts, the most recently created first.
 #[derive(Serialize, ToSchema)]
 pub struct ContactList {
     pub data: ContactsData,
@@ -373,7 +380,8 @@ pub struct InterviewCustomField {
 }
 
 impl InterviewCustomField {
-    fn of(field: &Value) -> Self {
+    /// A stored `{key, value}` field as an interview shows it.
+    pub fn of(field: &Value) -> Self {
         let (key, value) = key_value(field);
         Self {
             name: key.clone(),

@@ -7,7 +7,7 @@
 use super::CoreError;
 use super::event_catalogue as events;
 use crate::app::AppState;
-use crate::store::delivery::NewMessage;
+use crate::store::delivery::{AttemptRecord, EndpointEffect, MessageFate, NewMessage};
 use crate::store::events::kinds;
 use interviewd_domain::views::Page;
 use interviewd_domain::{CompanyId, KeyId, PageRequest, WebhookId};
@@ -163,6 +163,140 @@ pub async fn send_test(
     }
     state.wakers.webhooks();
     Ok(())
+}
+
+/// What a synchronous test delivery found, as InstaView's `POST /webhooks/{id}/test` reports it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TestOutcome {
+    /// The endpoint answered 2xx.
+    pub success: bool,
+    /// The message sent (absent when nothing was sent).
+    pub delivery_id: Option<Uuid>,
+    /// The endpoint's status, when it answered.
+    pub http_status: Option<u16>,
+    /// How long the attempt took, when one was made.
+    pub duration_ms: Option<u64>,
+    /// The vendor's words for what happened.
+    pub message: String,
+}
+
+impl TestOutcome {
+    fn not_sent(message: &str) -> Self {
+        Self {
+            success: false,
+            delivery_id: None,
+            http_status: None,
+            duration_ms: None,
+            message: message.to_owned(),
+        }
+    }
+}
+
+/// Sends the test `ping` (`payload`, message `message_id`) to `webhook` now and waits for the
+/// answer, within the endpoint's timeout. Nothing is sent when the endpoint does not subscribe
+/// to `ping`, is paused or has an open circuit. The attempt is in the delivery log; it is not
+/// retried and does not count towards the circuit breaker.
+pub async fn test_now(
+    state: &AppState,
+    webhook: &Webhook,
+    message_id: Uuid,
+    payload: String,
+) -> Result<TestOutcome, CoreError> {
+    if !events::subscribes(&webhook.events, kinds::PING) {
+        return Ok(TestOutcome::not_sent(
+            "Webhook is not subscribed to ping events. Add the ping event to the webhook configuration.",
+        ));
+    }
+    if !webhook.is_active || webhook.circuit_opened_at.is_some() {
+        return Ok(TestOutcome::not_sent(
+            "No delivery was created. This may indicate the webhook is disabled or circuit breaker is open.",
+        ));
+    }
+    let now = state.now();
+    let lease = format!("test-{}", Uuid::new_v4().simple());
+    let until = now + chrono::Duration::milliseconds(i64::from(webhook.timeout_ms) + 5_000);
+    let message = NewMessage {
+        id: message_id,
+        webhook_id: webhook.id,
+        company_id: webhook.company_id,
+        event_id: None,
+        interview_id: None,
+        event_type: kinds::PING.to_owned(),
+        payload: payload.clone(),
+        created_at: now,
+    };
+    if !state
+        .store
+        .enqueue_leased_message(&message, &lease, until)
+        .await?
+    {
+        return Err(CoreError::not_found("webhook", webhook.id));
+    }
+    let result = send_once(state, webhook, message_id, payload).await?;
+    let delivered = result.outcome == interviewd_notify::Outcome::Delivered;
+    let record = AttemptRecord {
+        message_id,
+        lease,
+        webhook_id: webhook.id,
+        company_id: webhook.company_id,
+        event_type: kinds::PING.to_owned(),
+        attempt_number: 1,
+        attempted_at: now,
+        status_code: result.status,
+        duration_ms: result.duration_ms,
+        outcome: if delivered { "DELIVERED" } else { "FAILED" },
+        error: result.error.clone(),
+        fate: if delivered {
+            MessageFate::Delivered
+        } else {
+            MessageFate::Failed
+        },
+        effect: EndpointEffect::None,
+    };
+    state.store.record_attempt(&record).await?;
+    let message = match (&result.error, result.status) {
+        _ if delivered => "Webhook test successful!".to_owned(),
+        (_, Some(status)) => format!("Webhook test failed: the endpoint answered HTTP {status}"),
+        (Some(error), None) => format!("Webhook test failed: {error}"),
+        (None, None) => "Webhook test failed".to_owned(),
+    };
+    Ok(TestOutcome {
+        success: delivered,
+        delivery_id: Some(message_id),
+        http_status: result.status,
+        duration_ms: Some(result.duration_ms),
+        message,
+    })
+}
+
+/// One signed attempt of `payload` to `webhook`, as the delivery worker makes them.
+async fn send_once(
+    state: &AppState,
+    webhook: &Webhook,
+    message_id: Uuid,
+    payload: String,
+) -> Result<interviewd_notify::DeliveryResult, CoreError> {
+    let sender = interviewd_notify::WebhookSender::new(interviewd_notify::SenderConfig {
+        allow_private: state.config.webhook_allow_private,
+        ..Default::default()
+    })
+    .map_err(|e| CoreError::Internal(e.to_string()))?;
+    let secret = SigningSecret::parse(&webhook.secret.0)
+        .map_err(|_| CoreError::Internal("webhook signing secret is unreadable".into()))?;
+    let request = interviewd_notify::OutgoingWebhook {
+        url: webhook.url.clone(),
+        msg_id: interviewd_domain::events::webhook_id(message_id),
+        timestamp: state.now().timestamp(),
+        body: payload.into_bytes(),
+        secret,
+        headers: webhook
+            .headers
+            .iter()
+            .map(|h| (h.name.clone(), h.value.clone()))
+            .collect(),
+        timeout: std::time::Duration::from_millis(u64::from(webhook.timeout_ms)),
+    };
+    Ok(sender.send(request).await)
 }
 
 /// A page of an endpoint's delivery attempts, newest first.

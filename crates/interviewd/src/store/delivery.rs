@@ -292,6 +292,16 @@ pub trait DeliveryStore: Send + Sync {
     /// Queues one message directly (the test ping). False when the endpoint is unknown.
     async fn enqueue_message(&self, message: &NewMessage) -> StoreResult<bool>;
 
+    /// Queues one message already leased by its caller with `lease` until `until`, so no
+    /// worker sends it while the caller does (the synchronous test delivery). False when the
+    /// endpoint is unknown.
+    async fn enqueue_leased_message(
+        &self,
+        message: &NewMessage,
+        lease: &str,
+        until: DateTime<Utc>,
+    ) -> StoreResult<bool>;
+
     /// The endpoint's delivery log, newest first.
     async fn list_deliveries(
         &self,

@@ -18,8 +18,8 @@ use crate::core::webhooks::{
 };
 use crate::http::extract::Int;
 use crate::wire::instaview::Page;
-use crate::wire::instaview::webhooks::{CreatedDto, DeliveryDto, TestDto, WebhookDto};
-use crate::wire::payload::{EventView, render, webhook_id};
+use crate::wire::instaview::webhooks::{CreatedDto, DeliveryDto, TestDto, TestResult, WebhookDto};
+use crate::wire::payload::{EventView, render};
 use axum::Json;
 use axum::body::Bytes;
 use axum::http::StatusCode;
@@ -211,10 +211,9 @@ async fn create(
     let created_by = Some(ctx.principal.key.id);
     let webhook = webhooks::create(&ctx.state, company, created_by, settings).await?;
     let location = super::location(&format!("/v1/webhooks/{}", webhook.id));
-    let out = CreatedDto {
-        webhook: WebhookDto::from(&webhook),
-        signing_secret: webhook.secret.0.clone(),
-    };
+    let key = interviewd_notify::SigningSecret::parse(&webhook.secret.0)
+        .map_err(|_| CoreError::Internal("a new signing secret is unreadable".into()))?;
+    let out = CreatedDto::new(&webhook, key.as_bytes());
     Ok((StatusCode::CREATED, [location], Json(out)))
 }
 
@@ -327,7 +326,8 @@ async fn update(
     save(&ctx, w, state).await
 }
 
-/// Delete an endpoint (pending deliveries are dropped).
+/// Delete an endpoint (pending deliveries are dropped): 204 No Content, as
+/// <https://docs.instaview.sk/api-reference/webhooks/delete-webhook> documents.
 #[utoipa::path(
     delete,
     path = "/webhooks/{id}",
@@ -335,20 +335,25 @@ async fn update(
     tag = "Webhooks",
     params(("id" = String, Path, format = "uuid", description = ID)),
     responses(
-        (status = 200, description = "Deleted: `true`.", body = bool, content_type = "application/json"),
+        (status = 204, description = "Deleted."),
         (status = 400, description = "`id` is not a UUID."),
         (status = 403, description = "The endpoint belongs to another company."),
         (status = 404, description = "No such endpoint."),
     )
 )]
-async fn remove(ctx: Ctx, IvPath(id): IvPath<String>) -> Result<Json<bool>, IvError> {
+async fn remove(ctx: Ctx, IvPath(id): IvPath<String>) -> Result<StatusCode, IvError> {
     let company = ctx.company(&[Scope::WriteWebhooks])?;
     let w = load(&ctx, company, &id).await?;
     webhooks::delete(&ctx.state, company, w.id).await?;
-    Ok(Json(true))
+    Ok(StatusCode::NO_CONTENT)
 }
 
-/// Queue a `ping` delivery to the endpoint.
+/// Send a `ping` to the endpoint now and report its answer.
+///
+/// <https://docs.instaview.sk/api-reference/webhooks/test-webhook>: 200 whatever the endpoint
+/// answers; `success` is whether it answered 2xx. Nothing is sent to an endpoint that does not
+/// subscribe to `ping`, is paused or has an open circuit (`success: false` with the vendor's
+/// message).
 #[utoipa::path(
     post,
     path = "/webhooks/{id}/test",
@@ -356,16 +361,13 @@ async fn remove(ctx: Ctx, IvPath(id): IvPath<String>) -> Result<Json<bool>, IvEr
     tag = "Webhooks",
     params(("id" = String, Path, format = "uuid", description = ID)),
     responses(
-        (status = 202, description = "Queued; see the deliveries.", body = TestDto),
+        (status = 200, description = "What the endpoint answered (or why nothing was sent).", body = TestDto),
         (status = 400, description = "`id` is not a UUID."),
         (status = 403, description = "The endpoint belongs to another company."),
         (status = 404, description = "No such endpoint."),
     )
 )]
-async fn test(
-    ctx: Ctx,
-    IvPath(id): IvPath<String>,
-) -> Result<(StatusCode, Json<TestDto>), IvError> {
+async fn test(ctx: Ctx, IvPath(id): IvPath<String>) -> Result<Json<TestDto>, IvError> {
     let company = ctx.company(&[Scope::WriteWebhooks])?;
     let w = load(&ctx, company, &id).await?;
     let message_id = Uuid::now_v7();
@@ -380,16 +382,18 @@ async fn test(
     };
     let payload = render(w.format, &view)
         .ok_or_else(|| CoreError::Internal("ping has no payload in this format".into()))?;
-    webhooks::send_test(&ctx.state, &w, message_id, payload).await?;
-    Ok((
-        StatusCode::ACCEPTED,
-        Json(TestDto {
-            success: true,
-            event: kinds::PING,
-            delivery_id: message_id.to_string(),
-            webhook_message_id: webhook_id(message_id),
-        }),
-    ))
+    let outcome = webhooks::test_now(&ctx.state, &w, message_id, payload).await?;
+    let result = TestResult {
+        success: outcome.success,
+        delivery_id: outcome.delivery_id.map(|id| id.to_string()),
+        http_status: outcome.http_status,
+        duration_ms: outcome.duration_ms,
+        message: outcome.message,
+    };
+    Ok(Json(TestDto {
+        data: result.clone(),
+        result,
+    }))
 }
 
 /// Close the endpoint's circuit and resume deliveries.

@@ -18,10 +18,7 @@ use interviewd_domain::views::{InterviewReport, PayloadFormat};
 use serde_json::Value;
 use uuid::Uuid;
 
-/// The `webhook-id` of a message: stable across its attempts.
-pub fn webhook_id(message: Uuid) -> String {
-    format!("msg_{}", message.simple())
-}
+pub use interviewd_domain::events::webhook_id;
 
 /// One event about to be rendered for one endpoint.
 #[derive(Clone, Copy, Debug)]

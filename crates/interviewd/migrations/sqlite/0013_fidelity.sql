@@ -12,3 +12,9 @@ CREATE TABLE server_keys (
     secret     BLOB NOT NULL,
     created_at INTEGER NOT NULL
 );
+
+-- Global webhook endpoints of ATS keys: created without a companyId, they receive the events
+-- of every company the key manages (docs/webhooks.md). `company_id` is then the company the
+-- key managed first (the row's home); `global_key_id` the key.
+ALTER TABLE webhooks ADD COLUMN global_key_id BLOB;
+CREATE INDEX webhooks_global_key ON webhooks (global_key_id);

@@ -44,7 +44,20 @@ pub struct Settings {
     pub timeout_ms: u32,
 }
 
-/// A page of the company's endpoints.
+/// Who manages endpoints in a request: one company, or an ATS key acting for no company in
+/// particular (InstaView: an ATS key without `companyId`).
+#[derive(Clone, Debug)]
+pub enum Manager {
+    /// The company's own endpoints.
+    Company(CompanyId),
+    /// The key's global endpoints, and the endpoints of every company it manages.
+    Key {
+        key: KeyId,
+        companies: Vec<CompanyId>,
+    },
+}
+
+/// A page of the company's own endpoints.
 pub async fn list(
     state: &AppState,
     company: CompanyId,
@@ -53,19 +66,83 @@ pub async fn list(
     Ok(state.store.list_webhooks(company, page).await?)
 }
 
-/// One endpoint of the company.
+/// A page of the endpoints `manager` sees.
+pub async fn list_for(
+    state: &AppState,
+    manager: &Manager,
+    page: PageRequest,
+) -> Result<Page<Webhook>, CoreError> {
+    match manager {
+        Manager::Company(company) => list(state, *company, page).await,
+        Manager::Key { key, companies } => {
+            Ok(state.store.list_key_webhooks(*key, companies, page).await?)
+        }
+    }
+}
+
+/// One of the company's own endpoints.
 pub async fn get(
     state: &AppState,
     company: CompanyId,
     id: WebhookId,
 ) -> Result<Option<Webhook>, CoreError> {
-    Ok(state.store.get_webhook(company, id).await?)
+    let found = state.store.get_webhook(company, id).await?;
+    Ok(found.filter(|w| w.global_for.is_none()))
 }
 
-/// Creates an endpoint with a new signing secret (shown to its creator once).
+/// One endpoint `manager` sees.
+pub async fn get_for(
+    state: &AppState,
+    manager: &Manager,
+    id: WebhookId,
+) -> Result<Option<Webhook>, CoreError> {
+    match manager {
+        Manager::Company(company) => get(state, *company, id).await,
+        Manager::Key { key, companies } => {
+            // Its global endpoints are homed at one of its companies.
+            for company in companies {
+                if let Some(w) = state.store.get_webhook(*company, id).await? {
+                    let mine = w.global_for.is_none_or(|owner| owner == *key);
+                    return Ok(Some(w).filter(|_| mine));
+                }
+            }
+            Ok(None)
+        }
+    }
+}
+
+/// Creates an endpoint with a new signing secret (shown to its creator once): the company's
+/// own, or, with `global_for`, a global endpoint of that ATS key (homed at `company`, one of
+/// the key's companies) that receives the events of every company the key manages.
 pub async fn create(
     state: &AppState,
     company: CompanyId,
+    created_by: Option<KeyId>,
+    settings: Settings,
+) -> Result<Webhook, CoreError> {
+    create_in(state, company, None, created_by, settings).await
+}
+
+/// [`create`] of a global endpoint of the ATS key `key`, which manages `companies`.
+pub async fn create_global(
+    state: &AppState,
+    key: KeyId,
+    companies: &[CompanyId],
+    settings: Settings,
+) -> Result<Webhook, CoreError> {
+    let home = companies.first().copied().ok_or_else(|| {
+        CoreError::invalid(
+            "companyId",
+            "this ATS key manages no company yet; create one first or pass companyId",
+        )
+    })?;
+    create_in(state, home, Some(key), Some(key), settings).await
+}
+
+async fn create_in(
+    state: &AppState,
+    company: CompanyId,
+    global_for: Option<KeyId>,
     created_by: Option<KeyId>,
     settings: Settings,
 ) -> Result<Webhook, CoreError> {
@@ -75,6 +152,7 @@ pub async fn create(
     let webhook = Webhook {
         id: WebhookId::new(),
         company_id: company,
+        global_for,
         api_key_id: created_by,
         url: settings.url,
         name: settings.name,
@@ -107,7 +185,9 @@ pub async fn save(
         return Err(CoreError::not_found("webhook", webhook.id));
     }
     state.wakers.webhooks();
-    get(state, webhook.company_id, webhook.id)
+    state
+        .store
+        .get_webhook(webhook.company_id, webhook.id)
         .await?
         .ok_or_else(|| CoreError::not_found("webhook", webhook.id))
 }

@@ -259,14 +259,15 @@ async fn scopes_companies_and_ats_keys() {
             .ats_key(&[&acme.id], "read:webhooks,write:webhooks")
             .await,
     );
-    let res = ats
+    // Without a company: a global endpoint of the key (the conformance suite, I27).
+    let global = ats
         .post(
             "/v1/webhooks",
             json!({ "url": "https://example.com/d", "events": ["ping"] }),
         )
         .await
-        .expect(400);
-    assert_eq!(res.body["error"]["details"]["field"], "companyId");
+        .expect(201);
+    assert_eq!(global.body["companyId"], Value::Null);
     let made = ats
         .post(
             "/v1/webhooks",
@@ -286,6 +287,7 @@ async fn scopes_companies_and_ats_keys() {
         .await
         .expect(200);
     assert_eq!(listed.body["total"], 2);
+    assert_eq!(ats.get("/v1/webhooks").await.expect(200).body["total"], 3);
 }
 
 #[tokio::test]
@@ -352,6 +354,7 @@ async fn the_known_answer_vector_holds_through_the_server() {
     let webhook = Webhook {
         id: WebhookId::new(),
         company_id: acme.id.parse::<CompanyId>().unwrap(),
+        global_for: None,
         api_key_id: None,
         url: receiver.url("/kat"),
         name: None,

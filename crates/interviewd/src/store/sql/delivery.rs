@@ -41,6 +41,15 @@ impl DeliveryStore for DbStore {
         webhooks::list(self.pool(), company, page).await
     }
 
+    async fn list_key_webhooks(
+        &self,
+        key: interviewd_domain::KeyId,
+        companies: &[CompanyId],
+        page: PageRequest,
+    ) -> StoreResult<Page<Webhook>> {
+        webhooks::list_of_key(self.pool(), key, companies, page).await
+    }
+
     async fn update_webhook(
         &self,
         webhook: &Webhook,

@@ -28,8 +28,10 @@ pub struct WebhookDto {
     /// The key that created it.
     #[schema(required = true, format = "uuid")]
     api_key_id: Option<String>,
-    #[schema(format = "uuid")]
-    company_id: String,
+    /// `null` for a global endpoint of an ATS key (it receives the events of every company
+    /// the key manages).
+    #[schema(required = true, format = "uuid")]
+    company_id: Option<String>,
     url: String,
     #[schema(required = true)]
     name: Option<String>,
@@ -59,7 +61,7 @@ impl From<&Webhook> for WebhookDto {
         Self {
             id: w.id.to_string(),
             api_key_id: w.api_key_id.map(|k| k.to_string()),
-            company_id: w.company_id.to_string(),
+            company_id: w.global_for.is_none().then(|| w.company_id.to_string()),
             url: w.url.clone(),
             name: w.name.clone(),
             description: w.description.clone(),

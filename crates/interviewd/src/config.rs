@@ -56,7 +56,7 @@ pub struct Config {
     pub webhook_circuit_threshold: u32,
     /// How often the webhook and mail workers look for due work when not woken, in ms.
     pub delivery_poll_ms: u64,
-    /// The `From` of candidate e-mail.
+    /// The `From` of candidate e-mail; empty: see [`Config::mail_from`].
     pub mail_from: String,
     /// SMTP server; without one, mail is written to `<data_dir>/outbox` as `.eml` files.
     pub smtp_host: Option<String>,
@@ -110,6 +110,24 @@ pub struct Config {
     /// How long a signed link to a recording or a report PDF (in objects and webhooks) works
     /// without credentials, in seconds.
     pub asset_link_ttl_secs: u64,
+    // ---- speech (docs/candidate-page.md) ----
+    /// Base URL of an OpenAI-compatible speech-to-text server (`…/v1`, serving
+    /// `/audio/transcriptions`); with the text-to-speech one it enables voice interviews.
+    pub stt_base_url: Option<String>,
+    /// The transcription model sent with each request.
+    pub stt_model: String,
+    /// Bearer key of the speech-to-text server; never printed.
+    pub stt_api_key: Option<crate::secret::Secret>,
+    /// Base URL of an OpenAI-compatible text-to-speech server (`…/v1`, `/audio/speech`).
+    pub tts_base_url: Option<String>,
+    /// The speech model sent with each request.
+    pub tts_model: String,
+    /// The voice asked for.
+    pub tts_voice: String,
+    /// Bearer key of the text-to-speech server; never printed.
+    pub tts_api_key: Option<crate::secret::Secret>,
+    /// Longest one transcription or one synthesised sentence may take, in ms.
+    pub speech_timeout_ms: u64,
 }
 
 impl Default for Config {
@@ -135,7 +153,7 @@ impl Default for Config {
             webhook_retry_scale: 1.0,
             webhook_circuit_threshold: 10,
             delivery_poll_ms: 500,
-            mail_from: "interviewd <no-reply@localhost>".into(),
+            mail_from: String::new(),
             smtp_host: None,
             smtp_port: None,
             smtp_tls: "starttls".into(),
@@ -161,6 +179,15 @@ impl Default for Config {
             llm_analysis_max_tokens: 1_200,
             interview_max_follow_ups: 1,
             asset_link_ttl_secs: 86_400,
+            // ---- speech defaults ----
+            stt_base_url: None,
+            stt_model: "whisper-1".into(),
+            stt_api_key: None,
+            tts_base_url: None,
+            tts_model: "tts-1".into(),
+            tts_voice: "alloy".into(),
+            tts_api_key: None,
+            speech_timeout_ms: 15_000,
         }
     }
 }
@@ -224,6 +251,15 @@ const ENV_FIELDS: &[&str] = &[
     "llm_analysis_max_tokens",
     "interview_max_follow_ups",
     "asset_link_ttl_secs",
+    // speech
+    "stt_base_url",
+    "stt_model",
+    "stt_api_key",
+    "tts_base_url",
+    "tts_model",
+    "tts_voice",
+    "tts_api_key",
+    "speech_timeout_ms",
 ];
 
 impl Config {
@@ -242,6 +278,40 @@ impl Config {
             .merge(Serialized::defaults(overrides))
             .extract()
             .map_err(Box::new)
+    }
+
+    /// The `From` of candidate e-mail: `mail_from`, or when it is empty `Interviews
+    /// <interviews@HOST>`, HOST being the public URL's host name (or, when that is an address
+    /// or `localhost`, this machine's name). Set `mail_from` to an address of your domain so
+    /// that mail is delivered and replies reach someone.
+    pub fn mail_from(&self) -> String {
+        if !self.mail_from.trim().is_empty() {
+            return self.mail_from.trim().to_owned();
+        }
+        let public = self.public_url();
+        let host = public
+            .split("://")
+            .nth(1)
+            .and_then(|rest| rest.split(['/', ':']).next())
+            .unwrap_or_default()
+            .to_owned();
+        let named = host.contains('.')
+            && !host.chars().all(|c| c.is_ascii_digit() || c == '.')
+            && host != "localhost";
+        let host = if named {
+            host
+        } else {
+            std::fs::read_to_string("/etc/hostname")
+                .ok()
+                .map(|h| h.trim().to_owned())
+                .filter(|h| {
+                    !h.is_empty()
+                        && h.chars()
+                            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.')
+                })
+                .unwrap_or_else(|| "localhost.localdomain".into())
+        };
+        format!("Interviews <interviews@{host}>")
     }
 
     /// The database URL in effect.

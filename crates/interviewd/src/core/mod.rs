@@ -19,6 +19,7 @@ pub mod interviews;
 pub mod keys;
 pub mod links;
 pub mod notices;
+pub mod openings;
 pub mod ops;
 pub mod plans;
 pub mod removal;

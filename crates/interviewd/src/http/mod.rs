@@ -4,6 +4,7 @@
 
 pub mod alpharun;
 pub mod assets;
+pub mod candidate;
 pub mod console;
 pub mod context;
 pub mod dialect;
@@ -38,6 +39,7 @@ pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 pub fn router(state: AppState) -> Router {
     let request_id = HeaderName::from_static("x-request-id");
     let console = console::router(state.clone());
+    let live = candidate::routes(state.clone());
     let api = Router::new()
         .route("/", get(root))
         .route("/healthz", get(healthz))
@@ -79,7 +81,10 @@ pub fn router(state: AppState) -> Router {
         .layer(from_fn_with_state(limits, ratelimit::enforce));
     // The pages and their assets answer in HTML, not in a dialect: outside the dialect
     // shaping of `hardening::apply`, inside the request id, tracing and metrics.
-    let pages = Router::new().merge(assets::routes()).merge(console);
+    let pages = Router::new()
+        .merge(assets::routes())
+        .merge(live)
+        .merge(console);
     hardening::apply(api, timeout)
         .merge(pages)
         .layer(from_fn_with_state(recorder, metrics::track))

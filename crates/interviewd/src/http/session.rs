@@ -37,9 +37,10 @@ pub fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(answer))
 }
 
-/// The `/i/{token}` routes.
+/// The `/i/{token}` routes (with the candidate pages' security headers).
 pub fn routes() -> Router<AppState> {
-    api().into()
+    let router: Router<AppState> = api().into();
+    router.layer(axum::middleware::from_fn(crate::http::candidate::headers))
 }
 
 /// The error body of the protocol.
@@ -233,9 +234,13 @@ enum AnyError {
 async fn show(
     State(state): State<AppState>,
     Path(token): Path<String>,
-) -> Result<Json<StatusBody>, SessionError> {
+    headers: axum::http::HeaderMap,
+) -> Result<Response, SessionError> {
+    if crate::http::candidate::wants_html(&headers) {
+        return Ok(crate::http::candidate::page::show(&state, &token).await);
+    }
     let status = session::status(&state.engine, &token).await?;
-    Ok(Json(StatusBody::from(&status)))
+    Ok(Json(StatusBody::from(&status)).into_response())
 }
 
 /// Open the session (or resume the live one): the first (current) question.
@@ -326,7 +331,8 @@ async fn answer(
     };
     // A JSON client gets the whole reply at once; the pieces are for streaming clients.
     let (sink, _) = tokio::sync::mpsc::unbounded_channel();
-    match session::answer(&state.engine, &token, &input.answer, expect, sink).await? {
+    let record = session::Record::Now;
+    match session::answer(&state.engine, &token, &input.answer, expect, sink, record).await? {
         Step::Next(progress) => Ok(Json(StepBody::Next(ProgressBody::from(&progress)))),
         Step::Finished {
             session_id,

@@ -10,6 +10,9 @@ use crate::config::Config;
 use interviewd_interviewer::{
     Interviewer, LlmAnalyst, LlmClient, LlmConfig, LlmInterviewer, ModelUsage, Probe, Scripted,
 };
+use interviewd_speech::stt::{OpenAiStt, SpeechToText};
+use interviewd_speech::tts::{OpenAiTts, TextToSpeech};
+use interviewd_speech::{ApiKey as SpeechKey, EngineConfig};
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
@@ -26,6 +29,52 @@ pub struct Models {
     pub default_follow_ups: u8,
     /// What the model calls of this process cost.
     pub metrics: ModelMetrics,
+    /// Speech-to-text and text-to-speech; voice interviews need both.
+    pub speech: Option<Speech>,
+}
+
+/// The speech engines of voice interviews.
+#[derive(Clone)]
+pub struct Speech {
+    pub stt: Arc<dyn SpeechToText>,
+    pub tts: Arc<dyn TextToSpeech>,
+    /// One line each for the startup log and `interviewd doctor`.
+    pub described: [String; 2],
+}
+
+/// The speech engines in `config`; `None` unless both base URLs are set.
+pub fn speech_config(config: &Config) -> anyhow::Result<Option<Speech>> {
+    let url = |u: &Option<String>| {
+        u.as_deref()
+            .map(str::trim)
+            .filter(|u| !u.is_empty())
+            .map(|u| u.trim_end_matches('/').to_owned())
+    };
+    let (Some(stt_url), Some(tts_url)) = (url(&config.stt_base_url), url(&config.tts_base_url))
+    else {
+        return Ok(None);
+    };
+    let timeout = Duration::from_millis(config.speech_timeout_ms.max(100));
+    let key =
+        |k: &Option<crate::secret::Secret>| k.as_ref().and_then(|k| SpeechKey::new(k.expose()));
+    let stt_config = EngineConfig::new(&stt_url, &config.stt_model)
+        .with_api_key(key(&config.stt_api_key))
+        .with_timeout(timeout);
+    let tts_config = EngineConfig::new(&tts_url, &config.tts_model)
+        .with_api_key(key(&config.tts_api_key))
+        .with_timeout(timeout);
+    let stt = OpenAiStt::new(stt_config)
+        .map_err(|e| anyhow::anyhow!("stt_base_url (INTERVIEWD_STT_BASE_URL): {e}"))?;
+    let tts = OpenAiTts::new(tts_config, config.tts_voice.trim())
+        .map_err(|e| anyhow::anyhow!("tts_base_url (INTERVIEWD_TTS_BASE_URL): {e}"))?;
+    Ok(Some(Speech {
+        stt: Arc::new(stt),
+        tts: Arc::new(tts),
+        described: [
+            format!("{} at {stt_url}", config.stt_model),
+            format!("{} ({}) at {tts_url}", config.tts_model, config.tts_voice),
+        ],
+    }))
 }
 
 /// The language-model settings in `config`; `None` when no base URL is set.
@@ -73,12 +122,14 @@ impl Models {
             planner: None,
             default_follow_ups,
             metrics: ModelMetrics::default(),
+            speech: None,
         }
     }
 
     /// What `config` asks for.
     pub fn from_config(config: &Config) -> anyhow::Result<Self> {
         let mut models = Self::builtin(config.interview_max_follow_ups);
+        models.speech = speech_config(config)?;
         if let Some(llm) = llm_config(config)? {
             let client = LlmClient::new(llm)
                 .map_err(|e| anyhow::anyhow!("the language-model settings: {e}"))?;
@@ -133,7 +184,26 @@ impl Models {
                     |c| format!("{} (built-in generator as fallback)", model(c)),
                 ),
             ),
+            (
+                "stt",
+                self.speech.as_ref().map_or_else(
+                    || "none: voice interviews are off, typed ones run".to_owned(),
+                    |s| format!("speech-to-text {}", s.described[0]),
+                ),
+            ),
+            (
+                "tts",
+                self.speech.as_ref().map_or_else(
+                    || "none: voice interviews are off, typed ones run".to_owned(),
+                    |s| format!("text-to-speech {}", s.described[1]),
+                ),
+            ),
         ]
+    }
+
+    /// Whether voice interviews can run: both speech engines are configured.
+    pub fn voice_available(&self) -> bool {
+        self.speech.is_some()
     }
 
     /// Whether the model server answers; `None` when none is configured.
@@ -238,13 +308,35 @@ pub struct DoctorLine {
 pub async fn doctor(config: &Config) -> anyhow::Result<Vec<DoctorLine>> {
     let models = Models::from_config(config)?;
     let probe = models.probe().await;
+    let speech = match &models.speech {
+        Some(s) => Some((s.stt.probe().await, s.tts.probe().await)),
+        None => None,
+    };
+    let speech_line = |p: &Result<interviewd_speech::Probe, interviewd_speech::SpeechError>| match p
+    {
+        Ok(p) => (
+            Some(true),
+            format!(
+                "HTTP {} from {} in {} ms",
+                p.status,
+                p.url,
+                p.elapsed.as_millis()
+            ),
+        ),
+        Err(e) => (Some(false), e.to_string()),
+    };
     Ok(models
         .describe()
         .into_iter()
         .map(|(part, what)| {
-            let builtin = what.starts_with("built-in") || what.starts_with("scripted");
-            let (answers, detail) = match (&probe, builtin) {
-                (Some(p), false) => (
+            let builtin = what.starts_with("built-in")
+                || what.starts_with("scripted")
+                || what.starts_with("none");
+            let (answers, detail) = match (part, &probe, &speech, builtin) {
+                (_, _, _, true) => (None, String::new()),
+                ("stt", _, Some((stt, _)), _) => speech_line(stt),
+                ("tts", _, Some((_, tts)), _) => speech_line(tts),
+                (_, Some(p), _, _) => (
                     Some(p.ok),
                     format!("{} in {} ms", p.detail, p.latency.as_millis()),
                 ),

@@ -222,7 +222,7 @@ async fn live(engine: &Arc<Engine>, token: &str, now: DateTime<Utc>) -> Result<L
     };
     if let Some(answer) = live.conversation.pending_answer().map(str::to_owned) {
         let (sink, _) = tokio::sync::mpsc::unbounded_channel();
-        reply(engine, &mut live, &answer, sink).await?;
+        reply(engine, &mut live, &answer, sink, Record::Now).await?;
     }
     Ok(live)
 }
@@ -268,18 +268,27 @@ pub async fn start(engine: &Arc<Engine>, token: &str) -> Result<Progress, Sessio
     if interview.status != InterviewStatus::Scheduled || interview.is_test {
         return Err(SessionError::Finished);
     }
-    let plan = plan(
-        &view.brief,
-        engine.settings.call_limit(view.brief.duration_minutes),
-        engine.models.default_follow_ups,
-    );
-    let mut conversation = Conversation::new(plan, context(&view.brief));
-    let opening = conversation.opening();
+    let limit = engine.settings.call_limit(view.brief.duration_minutes);
+    let follow_ups = engine.models.default_follow_ups;
+    // A session that paused (went idle) is continued where it stood; else the opening.
+    let (conversation, turns) = match engine.store.paused_session(interview.id).await? {
+        Some((questions, turns)) if !turns.is_empty() => {
+            let plan = plan_with(questions, &view.brief, limit, follow_ups);
+            let conversation = Conversation::resume(plan, context(&view.brief), &turns);
+            (conversation, turns)
+        }
+        _ => {
+            let mut conversation =
+                Conversation::new(plan(&view.brief, limit, follow_ups), context(&view.brief));
+            let opening = conversation.opening();
+            (conversation, vec![agent_turn(opening.text, 0)])
+        }
+    };
     let idle_until = engine.clock.after(engine.settings.idle_timeout);
     let session = NewSession {
         attempt: web_attempt(interview, now),
         questions: conversation.plan().questions.clone(),
-        turns: vec![agent_turn(opening.text, 0)],
+        turns,
         now,
         idle_until,
     };
@@ -345,6 +354,16 @@ pub fn check_answer(text: &str) -> Result<&str, SessionError> {
     Ok(text)
 }
 
+/// When a session that reached its closing is recorded.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Record {
+    /// At once, without audio (a typed session through the JSON protocol).
+    Now,
+    /// By the caller, through [`complete`], once the closing was spoken and the recording
+    /// is finished (a voice session).
+    Later,
+}
+
 /// Records the candidate's answer and the agent's reply. The reply's words also go to
 /// `sink` as the interviewer produces them.
 pub async fn answer(
@@ -353,6 +372,7 @@ pub async fn answer(
     text: &str,
     expect: Expect,
     sink: UnboundedSender<String>,
+    record: Record,
 ) -> Result<Step, SessionError> {
     let text = check_answer(text)?;
     let now = engine.now();
@@ -379,7 +399,7 @@ pub async fn answer(
         SessionError::Stale => out_of_order,
         other => other,
     })?;
-    reply(engine, &mut live, text, sink).await
+    reply(engine, &mut live, text, sink, record).await
 }
 
 /// Lets the interviewer reply to `answer` (already stored) and stores the reply; records
@@ -389,6 +409,7 @@ async fn reply(
     live: &mut Live,
     answer: &str,
     sink: UnboundedSender<String>,
+    record: Record,
 ) -> Result<Step, SessionError> {
     let started = engine.now();
     let elapsed = (started - live.live.started_at)
@@ -413,26 +434,102 @@ async fn reply(
     if !said.ends_interview {
         return Ok(Step::Next(live.progress()));
     }
+    if record == Record::Now {
+        store(engine, live, Vec::new()).await;
+    }
+    Ok(Step::Finished {
+        session_id: live.live.lease.attempt_id,
+        closing: said.text,
+    })
+}
+
+/// Records the session as a finished conversation, with `recording_wav` (empty: none); the
+/// analysis runs in the background, after the candidate has their answer.
+async fn store(engine: &Arc<Engine>, live: &Live, recording_wav: Vec<u8>) {
     let duration_ms = live.live.turns.last().map_or(0, |t| t.end_ms);
     let job = engine
         .store_conversation(Recorded {
             lease: live.live.lease,
             company: live.view.interview.company_id,
             turns: live.live.turns.clone(),
-            recording_wav: Vec::new(),
+            recording_wav,
             duration_ms: Some(i64::try_from(duration_ms).unwrap_or(i64::MAX)),
         })
         .await;
-    // The transcript is stored; the analysis (a model may take a while) runs after the
-    // candidate has their answer.
     if let Some(job) = job {
         let engine = Arc::clone(engine);
         tokio::spawn(async move { engine.run_job_now(job).await });
     }
-    Ok(Step::Finished {
-        session_id: live.live.lease.attempt_id,
-        closing: said.text,
+}
+
+/// Records the live session behind `token` with its recording: after [`Record::Later`]
+/// reached the closing, or when the candidate ends the interview early (what was said is
+/// analysed like a finished interview).
+pub async fn complete(
+    engine: &Arc<Engine>,
+    token: &str,
+    recording_wav: Vec<u8>,
+) -> Result<(), SessionError> {
+    let live = live(engine, token, engine.now()).await?;
+    store(engine, &live, recording_wav).await;
+    Ok(())
+}
+
+/// A session joined by a live client: where it stands and what was said so far.
+#[derive(Clone, Debug)]
+pub struct Joined {
+    pub progress: Progress,
+    pub turns: Vec<Turn>,
+    /// The session was live before this join (a reload or a reconnect).
+    pub resumed: bool,
+    /// The interview's language (the agent's code, `EN`).
+    pub language: String,
+}
+
+/// Opens or resumes the session behind `token` for a live client.
+pub async fn join(engine: &Arc<Engine>, token: &str) -> Result<Joined, SessionError> {
+    let before = open(engine, token, engine.now()).await?;
+    let resumed = before.live.is_some();
+    start(engine, token).await?;
+    let live = live(engine, token, engine.now()).await?;
+    Ok(Joined {
+        progress: live.progress(),
+        turns: live.live.turns.clone(),
+        resumed,
+        language: live.view.brief.language.clone(),
     })
+}
+
+/// Where the live session behind `token` stands now, without changing anything: `None`
+/// when it is gone, over or expired. For a live client watching for a revoke or a delete
+/// made elsewhere.
+pub async fn watch(engine: &Engine, token: &str) -> Result<Watch, SessionError> {
+    let now = engine.now();
+    match open(engine, token, now).await {
+        Ok(view) => Ok(match view.live {
+            Some(live) if live.lease_until >= now => Watch::Live,
+            Some(_) => Watch::Idle,
+            // The reaper paused it: the interview waits for a session again.
+            None if view.interview.status == InterviewStatus::Scheduled => Watch::Idle,
+            None => Watch::Over,
+        }),
+        Err(SessionError::Revoked) => Ok(Watch::Revoked),
+        Err(SessionError::NotFound) => Ok(Watch::Deleted),
+        Err(SessionError::Expired) => Ok(Watch::Over),
+        Err(e) => Err(e),
+    }
+}
+
+/// What [`watch`] found.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Watch {
+    Live,
+    /// The idle deadline passed.
+    Idle,
+    /// No live session (ended, or the interview closed).
+    Over,
+    Revoked,
+    Deleted,
 }
 
 /// Appends one turn to the stored conversation (and to `live`), pushing the idle deadline

@@ -6,6 +6,7 @@
 use super::Conn;
 use crate::store::StoreResult;
 use crate::store::engine::{Brief, CallDetails};
+
 use interviewd_domain::{AttemptId, InterviewId};
 use interviewd_voice::DEFAULT_QUESTIONS;
 
@@ -92,11 +93,14 @@ pub async fn of_attempt(conn: &mut Conn, attempt: AttemptId) -> StoreResult<Opti
     Ok(row.map(BriefRow::into_details))
 }
 
-/// The brief of an interview.
-pub async fn of_interview(conn: &mut Conn, interview: InterviewId) -> StoreResult<Option<Brief>> {
+/// The brief of an interview, with the number to call.
+pub async fn of_interview(
+    conn: &mut Conn,
+    interview: InterviewId,
+) -> StoreResult<Option<CallDetails>> {
     let row: Option<BriefRow> = sqlx::query_as(brief_query!("WHERE i.id = $1"))
         .bind(interview.uuid())
         .fetch_optional(conn)
         .await?;
-    Ok(row.map(|r| r.into_details().brief))
+    Ok(row.map(BriefRow::into_details))
 }

@@ -80,11 +80,12 @@ pub async fn analysis_source(
     job: &PipelineJob,
 ) -> StoreResult<Option<AnalysisSource>> {
     let mut conn = store.pool().acquire().await?;
-    let Some(brief) = super::engine_brief::of_interview(&mut conn, job.interview_id).await? else {
+    let Some(details) = super::engine_brief::of_interview(&mut conn, job.interview_id).await?
+    else {
         return Ok(None);
     };
     Ok(Some(AnalysisSource {
-        brief,
+        brief: details.brief,
         turns: attempt_transcript(&mut conn, job.attempt_id).await?,
     }))
 }

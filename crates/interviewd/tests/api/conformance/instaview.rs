@@ -82,3 +82,56 @@ async fn i27_global_endpoints_of_ats_keys() {
     ats.delete(&format!("/v1/webhooks/{id}")).await.expect(204);
     ats.get(&format!("/v1/webhooks/{id}")).await.expect(404);
 }
+
+/// `GET /billing/usage` in the vendor's minutes shape (credit fields omitted), from what the
+/// engine recorded: a completed phone interview counts with its minutes; an ATS key gets every
+/// company it manages and the totals:
+/// <https://docs.instaview.sk/api-reference/billing/get-usage>,
+/// <https://docs.instaview.sk/guides/resources/billing>.
+#[tokio::test]
+async fn i18_billing_usage_in_minutes() {
+    let server = TestServer::start_with(crate::engine::fast).await;
+    let acme = server.company("Acme").await;
+    let beta = server.company("Beta").await;
+    let c = server.client(&acme.key);
+    let empty = c.get("/v1/billing/usage").await.expect(200).body;
+    assert_eq!(empty["totalInterviews"], 0);
+    assert_eq!(empty["totalMinutesUsed"], 0.0);
+    assert!(empty.get("totalCreditsUsed").is_none());
+
+    let f = crate::support::fixture(&c, "+14155550100", "ann@example.com").await;
+    crate::engine::wait_status(&c, &f.interview, "COMPLETED").await;
+    let usage = c.get("/v1/billing/usage").await.expect(200).body;
+    let company = &usage["companies"][0];
+    assert_eq!(usage["companies"].as_array().unwrap().len(), 1);
+    assert_eq!(company["companyId"], acme.id.as_str());
+    assert_eq!(company["companyName"], "Acme");
+    assert_eq!(company["billingSystem"], "minutes");
+    assert_eq!(company["totalInterviews"], 1);
+    assert!(company.get("totalCreditsUsed").is_none());
+    let breakdown = &company["breakdownByCostKey"][0];
+    assert_eq!(breakdown["costKey"], "interview_minutes");
+    assert_eq!(breakdown["events"], 1);
+    assert!(breakdown.get("creditsUsed").is_none());
+    assert_eq!(usage["totalInterviews"], 1);
+    assert_eq!(usage["totalMinutesUsed"], company["totalMinutesUsed"]);
+
+    // A window before the interview: nothing.
+    let old = c
+        .get("/v1/billing/usage?start=2020-01-01&end=2020-01-31")
+        .await;
+    assert_eq!(old.expect(200).body["totalInterviews"], 0);
+    let bad = c.get("/v1/billing/usage?start=yesterday").await.expect(400);
+    assert_eq!(bad.body["error"]["details"]["field"], "start");
+    let weak = server.client(&server.key(&acme.id, "read:jobs").await);
+    weak.get("/v1/billing/usage").await.expect(403);
+
+    let ats = server.client(&server.ats_key(&[&acme.id, &beta.id], "read:billing").await);
+    let both = ats.get("/v1/billing/usage").await.expect(200).body;
+    assert_eq!(both["companies"].as_array().unwrap().len(), 2);
+    assert_eq!(both["totalInterviews"], 1);
+    let one = ats
+        .get(&format!("/v1/billing/usage?companyId={}", beta.id))
+        .await;
+    assert_eq!(one.expect(200).body["totalInterviews"], 0);
+}

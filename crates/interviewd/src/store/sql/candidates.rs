@@ -72,15 +72,11 @@ async fn write_links(conn: &mut Conn, c: &Candidate) -> StoreResult<()> {
 }
 
 pub async fn insert(conn: &mut Conn, c: &Candidate) -> StoreResult<Candidate> {
-    let number: i64 = sqlx::query_scalar(concat!(
-        insert_numbered!(
-            "candidates",
-            "id, company_id, first_name, last_name, email, phone, ext_id, status, \
-                 gdpr_expiry_date, metadata, custom_fields, created_at, updated_at",
-            "$1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13"
-        ),
-        " RETURNING number"
-    ))
+    let number: i64 = sqlx::query_scalar(
+        "INSERT INTO candidates (id, company_id, first_name, last_name, email, phone, ext_id, status, gdpr_expiry_date, \
+         metadata, custom_fields, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING number",
+    )
     .bind(c.id.uuid())
     .bind(c.company_id.uuid())
     .bind(&c.first_name)

@@ -10,15 +10,10 @@ use interviewd_domain::time::to_millis;
 use interviewd_domain::{AgentId, CompanyId, JobId, PageRequest};
 
 pub async fn insert_job(conn: &mut Conn, j: &Job) -> StoreResult<Job> {
-    let number: i64 = sqlx::query_scalar(concat!(
-        insert_numbered!(
-            "jobs",
-            "id, company_id, title, description, status, required_skills, \
-                 nice_to_have_skills, attrs, created_at, updated_at",
-            "$1, $2, $3, $4, $5, $6, $7, $8, $9, $10"
-        ),
-        " RETURNING number"
-    ))
+    let number: i64 = sqlx::query_scalar(
+        "INSERT INTO jobs (id, company_id, title, description, status, required_skills, nice_to_have_skills, attrs, \
+         created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING number",
+    )
     .bind(j.id.uuid())
     .bind(j.company_id.uuid())
     .bind(&j.title)
@@ -105,15 +100,10 @@ pub async fn update_job(pool: &Pool, j: &Job) -> StoreResult<()> {
 }
 
 pub async fn insert_agent(conn: &mut Conn, a: &Agent) -> StoreResult<Agent> {
-    let number: i64 = sqlx::query_scalar(concat!(
-        insert_numbered!(
-            "agents",
-            "id, company_id, name, channel, focus, language, duration_minutes, questions, \
-                 instructions, attrs, created_at, updated_at",
-            "$1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12"
-        ),
-        " RETURNING number"
-    ))
+    let number: i64 = sqlx::query_scalar(
+        "INSERT INTO agents (id, company_id, name, channel, focus, language, duration_minutes, questions, instructions, \
+         attrs, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING number",
+    )
     .bind(a.id.uuid())
     .bind(a.company_id.uuid())
     .bind(&a.name)

@@ -38,18 +38,13 @@ pub async fn insert_attempt(conn: &mut Conn, a: &CallAttempt) -> StoreResult<()>
 }
 
 pub async fn insert_interview(conn: &mut Conn, i: &Interview) -> StoreResult<i64> {
-    Ok(sqlx::query_scalar(concat!(
-        insert_numbered!(
-            "interviews",
-            "id, company_id, candidate_id, job_id, agent_id, channel, status, scheduled_at, \
-                 started_at, finished_at, is_test, metadata, invite_token, invite_sent_at, \
-                 invite_starts_at, invite_expires_at, invite_revoked_at, custom_field_id, \
-                 created_at, updated_at",
-            "$1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, \
-                 $19, $20"
-        ),
-        " RETURNING number"
-    ))
+    Ok(sqlx::query_scalar(
+        "INSERT INTO interviews (id, company_id, candidate_id, job_id, agent_id, channel, status, scheduled_at, \
+         started_at, finished_at, is_test, metadata, invite_token, invite_sent_at, invite_starts_at, invite_expires_at, \
+         invite_revoked_at, custom_field_id, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20) \
+         RETURNING number",
+    )
     .bind(i.id.uuid())
     .bind(i.company_id.uuid())
     .bind(i.candidate_id.uuid())

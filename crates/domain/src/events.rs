@@ -143,9 +143,9 @@ pub fn failed(ids: &EventIds, attempt: AttemptId, reason: &str, at: DateTime<Utc
     data.record(ids, kinds::INTERVIEW_FAILED, at)
 }
 
-/// The authenticated URL of an attempt's recording.
-pub fn recording_url(public_url: &str, interview: InterviewId, attempt: AttemptId) -> String {
-    format!("{public_url}/v1/interviews/{interview}/call-attempts/{attempt}/recording")
+/// The `webhook-id` of a webhook message: stable across its attempts.
+pub fn webhook_id(message: Uuid) -> String {
+    format!("msg_{}", message.simple())
 }
 
 #[cfg(test)]

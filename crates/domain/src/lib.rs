@@ -4,11 +4,13 @@
 //! Nothing here performs I/O. Storage, HTTP and the engine build on these types, so a
 //! rule that lives here holds for every dialect and every backend.
 
+pub mod assets;
 pub mod contact;
 pub mod events;
 pub mod ids;
 pub mod model;
 pub mod page;
+pub mod rating;
 pub mod removal;
 pub mod scope;
 pub mod status;

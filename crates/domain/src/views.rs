@@ -165,11 +165,14 @@ impl fmt::Debug for WebhookHeader {
     }
 }
 
-/// A webhook endpoint of one company.
+/// A webhook endpoint of one company, or a global endpoint of an ATS key.
 #[derive(Clone, Debug)]
 pub struct Webhook {
     pub id: WebhookId,
+    /// The company; for a global endpoint, the first company its key managed (its home).
     pub company_id: CompanyId,
+    /// For a global endpoint: the ATS key whose companies' events it receives.
+    pub global_for: Option<KeyId>,
     /// The key that created it.
     pub api_key_id: Option<KeyId>,
     pub url: String,

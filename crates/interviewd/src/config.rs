@@ -77,9 +77,12 @@ pub struct Config {
     // ---- limits and operations ----
     /// Longest a request may take before it is answered 503, in ms.
     pub request_timeout_ms: u64,
-    /// Requests per minute per API key for every key; 0 = the key's plan default.
+    /// `guard` (default): every key gets the abuse guard of `http::ratelimit::GUARD`, far
+    /// above what one integration sends; `plans`: the InstaView tier of the key's company.
+    pub rate_limit_mode: String,
+    /// Requests per minute per API key for every key; 0 = the mode's default.
     pub rate_limit_per_minute: u32,
-    /// Requests per hour per API key for every key; 0 = the key's plan default.
+    /// Requests per hour per API key for every key; 0 = the mode's default.
     pub rate_limit_per_hour: u32,
     /// When set, `GET /metrics` requires `Authorization: Bearer <token>`; never printed.
     pub metrics_token: Option<crate::secret::Secret>,
@@ -108,6 +111,9 @@ pub struct Config {
     pub llm_analysis_max_tokens: u32,
     /// Follow-up questions per question for agents that do not set `maxFollowUps`.
     pub interview_max_follow_ups: u8,
+    /// How long a signed link to a recording or a report PDF (in objects and webhooks) works
+    /// without credentials, in seconds.
+    pub asset_link_ttl_secs: u64,
     // ---- speech (docs/candidate-page.md) ----
     /// Base URL of an OpenAI-compatible speech-to-text server (`…/v1`, serving
     /// `/audio/transcriptions`); with the text-to-speech one it enables voice interviews.
@@ -161,6 +167,7 @@ impl Default for Config {
             mail_retry_scale: 1.0,
             // ---- limits and operations defaults ----
             request_timeout_ms: 30_000,
+            rate_limit_mode: "guard".into(),
             rate_limit_per_minute: 0,
             rate_limit_per_hour: 0,
             metrics_token: None,
@@ -176,6 +183,7 @@ impl Default for Config {
             llm_max_tokens: 200,
             llm_analysis_max_tokens: 1_200,
             interview_max_follow_ups: 1,
+            asset_link_ttl_secs: 86_400,
             // ---- speech defaults ----
             stt_base_url: None,
             stt_model: "whisper-1".into(),
@@ -232,6 +240,7 @@ const ENV_FIELDS: &[&str] = &[
     "mail_retry_scale",
     // limits and operations
     "request_timeout_ms",
+    "rate_limit_mode",
     "rate_limit_per_minute",
     "rate_limit_per_hour",
     "metrics_token",
@@ -247,6 +256,7 @@ const ENV_FIELDS: &[&str] = &[
     "llm_max_tokens",
     "llm_analysis_max_tokens",
     "interview_max_follow_ups",
+    "asset_link_ttl_secs",
     // speech
     "stt_base_url",
     "stt_model",

@@ -88,6 +88,7 @@ impl Server {
 
     /// [`Server::new`] with parts other than the configured ones (tests and benchmarks).
     pub fn with_parts(config: Config, store: DynStore, parts: Parts) -> anyhow::Result<Self> {
+        http::ratelimit::Mode::parse(&config.rate_limit_mode).map_err(anyhow::Error::msg)?;
         let clock = clock::Clock::system();
         let wakers = app::Wakers::default();
         let provider = parts.provider.unwrap_or_else(|| {

@@ -48,6 +48,19 @@ pub async fn list(
     Ok(state.store.list_candidates(company, filter, page).await?)
 }
 
+/// Up to `limit` candidates numbered below `before`, newest first (cursor pages).
+pub async fn newest_first(
+    state: &AppState,
+    company: CompanyId,
+    before: Option<i64>,
+    limit: u32,
+) -> Result<Vec<Candidate>, CoreError> {
+    Ok(state
+        .store
+        .candidates_before(company, before, limit)
+        .await?)
+}
+
 /// Up to `limit` candidates numbered after `after`, oldest first (cursor pages).
 pub async fn after(
     state: &AppState,

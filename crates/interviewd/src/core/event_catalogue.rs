@@ -1,6 +1,12 @@
 //! The event catalogue: what an endpoint can subscribe to, and the three spellings the
 //! InstaView API accepts for each (dotted `interview.completed`, the older numeric codes,
 //! and the newer constants `INTERVIEW_COMPLETED`). Stored and emitted dotted.
+//!
+//! The create-webhook page lists ten constants
+//! (<https://docs.instaview.sk/api-reference/webhooks/create-webhook>); the four of sourcing and
+//! enrichment (`SOURCING_COMPLETED`, `SOURCING_FAILED`, `ENRICH_COMPLETED`, `ENRICH_FAILED`) are
+//! accepted so that an integration copying the documented list works, and never sent: sourcing
+//! is out of scope (DESIGN §6).
 
 use crate::store::events::kinds;
 use serde_json::Value;
@@ -25,7 +31,7 @@ const fn event(dotted: &'static str, code: Option<u8>, emitted: bool) -> EventNa
 }
 
 /// Every name an endpoint may subscribe to.
-pub const CATALOGUE: [EventName; 11] = [
+pub const CATALOGUE: [EventName; 15] = [
     event(kinds::ANALYSIS_COMPLETED, Some(0), true),
     // Accepted for compatibility; the built-in analysis does not fail, so never sent.
     event("analysis.failed", Some(1), false),
@@ -38,6 +44,11 @@ pub const CATALOGUE: [EventName; 11] = [
     event(kinds::INTERVIEW_DELETED, None, true),
     event(kinds::INVITE_REVOKED, None, true),
     event(kinds::CANDIDATE_REMOVED_FROM_JOB, None, true),
+    // Documented by the vendor for sourcing and enrichment, which interviewd does not do.
+    event("sourcing.completed", None, false),
+    event("sourcing.failed", None, false),
+    event("enrich.completed", None, false),
+    event("enrich.failed", None, false),
 ];
 
 /// The constant spelling of a dotted name: `interview.completed` → `INTERVIEW_COMPLETED`.
@@ -134,13 +145,31 @@ mod tests {
             json!(6),
             json!(-1),
             json!(1.5),
-            json!("SOURCING_COMPLETED"),
+            json!("SOURCING_STARTED"),
             json!(null),
             json!({"event": "ping"}),
         ] {
             let err = parse_list(&[json!("ping"), bad.clone()]).unwrap_err();
             assert!(err.starts_with("events[1]"), "{bad}: {err}");
         }
+    }
+
+    #[test]
+    fn every_documented_constant_is_accepted() {
+        let constants = [
+            "ANALYSIS_COMPLETED",
+            "ANALYSIS_FAILED",
+            "PING",
+            "INTERVIEW_COMPLETED",
+            "INTERVIEW_FAILED",
+            "INTERVIEW_STARTED",
+            "SOURCING_COMPLETED",
+            "SOURCING_FAILED",
+            "ENRICH_COMPLETED",
+            "ENRICH_FAILED",
+        ];
+        let items: Vec<Value> = constants.iter().map(|c| json!(c)).collect();
+        assert_eq!(parse_list(&items).unwrap().len(), 10);
     }
 
     #[test]

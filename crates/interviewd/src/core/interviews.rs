@@ -455,11 +455,14 @@ pub async fn report_from(
     with_results: bool,
 ) -> Result<InterviewReport, CoreError> {
     let i = &detail.interview;
+    // A deleted job or candidate still names the interview's subject (InstaView deletes keep
+    // the interviews and their association); a deleted candidate's tombstone has no
+    // personal data left.
     let job = match i.job_id {
-        Some(id) => store.get_job(i.company_id, id).await?,
+        Some(id) => store.job_any(i.company_id, id).await?,
         None => None,
     };
-    let candidate = store.get_candidate(i.company_id, i.candidate_id).await?;
+    let candidate = store.candidate_any(i.company_id, i.candidate_id).await?;
     let results = if with_results {
         store.interview_results(i.company_id, i.id).await?
     } else {

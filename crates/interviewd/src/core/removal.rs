@@ -1,5 +1,5 @@
-//! The three removal operations of the seeds, and InstaView's candidate and job deletions,
-//! for every surface. Each resolves what it removes in the acting company, then hands the
+//! The three removal operations of the seeds, the erasure of a person, and InstaView's
+//! candidate and job deletions (which keep the interviews), for every surface. Each resolves what it removes in the acting company, then hands the
 //! one deletion path ([`crate::store::Store::remove_interviews`]) or the revoke
 //! ([`crate::store::Store::revoke_invite`], decided by
 //! [`interviewd_domain::removal::decide_revoke`]) a request that it applies in one
@@ -9,9 +9,10 @@ use super::CoreError;
 use super::notices::{Revocation, revocation_mail};
 use crate::app::AppState;
 use crate::store::delivery::NewMail;
+use crate::store::detach::{DetachRequest, DetachTarget};
 use crate::store::removal::{RemovalRequest, RevokeRequest};
 use interviewd_domain::model::Candidate;
-use interviewd_domain::{CandidateId, CompanyId, InterviewId, JobId, KeyId};
+use interviewd_domain::{CandidateId, CompanyId, Email, InterviewId, JobId, KeyId};
 
 pub use crate::store::ContactKey;
 pub use crate::store::removal::{RemovalReport, RemovalScope, RevokeOutcome};
@@ -19,11 +20,12 @@ pub use crate::store::removal::{RemovalReport, RemovalScope, RevokeOutcome};
 /// What an InstaView-style deletion removes.
 #[derive(Clone, Copy, Debug)]
 pub enum Target {
-    /// One interview.
+    /// One interview, through the one deletion path.
     Interview(InterviewId),
-    /// The candidate and every interview of theirs.
+    /// The candidate's profile and personal data; their interviews stay (SCHEDULED ones are
+    /// canceled: nobody is left to call). Erasure of the person is [`erase`].
     Candidate(CandidateId),
-    /// The job, every interview on it and every candidate's link to it.
+    /// The job and every candidate's link to it; its interviews stay.
     Job(JobId),
 }
 
@@ -36,49 +38,90 @@ impl Target {
         }
     }
 
-    fn action(self) -> &'static str {
+    fn id(self) -> String {
         match self {
-            Self::Interview(_) => "interview.delete",
-            Self::Candidate(_) => "candidate.delete",
-            Self::Job(_) => "job.delete",
+            Self::Interview(id) => id.to_string(),
+            Self::Candidate(id) => id.to_string(),
+            Self::Job(id) => id.to_string(),
         }
     }
 }
 
-/// Deletes `target` in `company` through the one deletion path. `NotFound` when it does not
-/// exist in the company (or was removed already).
+/// Deletes `target` in `company`. `NotFound` when it does not exist in the company (or was
+/// deleted already).
 pub async fn delete(
     state: &AppState,
     company: CompanyId,
     actor: Option<KeyId>,
     target: Target,
-) -> Result<RemovalReport, CoreError> {
-    let store = &state.store;
-    let (exists, id, scope) = match target {
-        Target::Interview(id) => (
-            store.get_interview(company, id).await?.is_some(),
-            id.to_string(),
-            RemovalScope::Interview(id),
-        ),
-        Target::Candidate(id) => (
-            store.get_candidate(company, id).await?.is_some(),
-            id.to_string(),
-            RemovalScope::Candidate(id),
-        ),
-        Target::Job(id) => (
-            store.get_job(company, id).await?.is_some(),
-            id.to_string(),
-            RemovalScope::Job(id),
-        ),
+) -> Result<(), CoreError> {
+    let detach = match target {
+        Target::Interview(id) => {
+            let not_found = || CoreError::not_found(target.resource(), id);
+            state
+                .store
+                .get_interview(company, id)
+                .await?
+                .ok_or_else(not_found)?;
+            let scope = RemovalScope::Interview(id);
+            let report = apply(state, company, actor, "interview.delete", scope).await?;
+            return match report.interviews.is_empty() {
+                true => Err(not_found()),
+                false => Ok(()),
+            };
+        }
+        Target::Candidate(id) => DetachTarget::Candidate(id),
+        Target::Job(id) => DetachTarget::Job(id),
     };
-    if !exists {
-        return Err(CoreError::not_found(target.resource(), id));
+    let request = DetachRequest {
+        company,
+        actor,
+        target: detach,
+        now: state.now(),
+    };
+    let Some(report) = state.store.detach(&request).await? else {
+        return Err(CoreError::not_found(target.resource(), target.id()));
+    };
+    tracing::info!(
+        target = target.resource(),
+        canceled = report.canceled.len(),
+        unlinked = report.unlinked,
+        "deleted, interviews kept"
+    );
+    if !report.canceled.is_empty() {
+        state.wakers.webhooks();
     }
-    let report = apply(state, company, actor, target.action(), scope).await?;
-    if matches!(target, Target::Interview(_)) && report.interviews.is_empty() {
-        return Err(CoreError::not_found(target.resource(), id));
-    }
-    Ok(report)
+    Ok(())
+}
+
+/// Who an erasure is about.
+#[derive(Clone, Debug)]
+pub enum Person {
+    /// A candidate by id, also one whose profile was deleted already.
+    Id(CandidateId),
+    /// The live candidate with this e-mail address.
+    Email(Email),
+}
+
+/// Erases a person: every interview of theirs through the one deletion path and then the
+/// candidate row itself, in one transaction, with an audit record (`candidate.erase`) whose id
+/// the report carries. `NotFound` when nobody matches in the company.
+pub async fn erase(
+    state: &AppState,
+    company: CompanyId,
+    actor: Option<KeyId>,
+    person: Person,
+) -> Result<RemovalReport, CoreError> {
+    let found = match &person {
+        Person::Id(id) => state.store.candidate_any(company, *id).await?,
+        Person::Email(email) => {
+            let key = ContactKey::Email(email.clone());
+            state.store.find_candidate(company, &key).await?
+        }
+    };
+    let candidate = found.ok_or_else(|| CoreError::not_found("candidate", "erasure"))?;
+    let scope = RemovalScope::Candidate(candidate.id);
+    apply(state, company, actor, "candidate.erase", scope).await
 }
 
 /// Removes the contact named by `identifiers` and all their interviews from the job

@@ -7,7 +7,7 @@
 use super::CoreError;
 use super::event_catalogue as events;
 use crate::app::AppState;
-use crate::store::delivery::NewMessage;
+use crate::store::delivery::{AttemptRecord, EndpointEffect, MessageFate, NewMessage};
 use crate::store::events::kinds;
 use interviewd_domain::views::Page;
 use interviewd_domain::{CompanyId, KeyId, PageRequest, WebhookId};
@@ -44,7 +44,20 @@ pub struct Settings {
     pub timeout_ms: u32,
 }
 
-/// A page of the company's endpoints.
+/// Who manages endpoints in a request: one company, or an ATS key acting for no company in
+/// particular (InstaView: an ATS key without `companyId`).
+#[derive(Clone, Debug)]
+pub enum Manager {
+    /// The company's own endpoints.
+    Company(CompanyId),
+    /// The key's global endpoints, and the endpoints of every company it manages.
+    Key {
+        key: KeyId,
+        companies: Vec<CompanyId>,
+    },
+}
+
+/// A page of the company's own endpoints.
 pub async fn list(
     state: &AppState,
     company: CompanyId,
@@ -53,19 +66,83 @@ pub async fn list(
     Ok(state.store.list_webhooks(company, page).await?)
 }
 
-/// One endpoint of the company.
+/// A page of the endpoints `manager` sees.
+pub async fn list_for(
+    state: &AppState,
+    manager: &Manager,
+    page: PageRequest,
+) -> Result<Page<Webhook>, CoreError> {
+    match manager {
+        Manager::Company(company) => list(state, *company, page).await,
+        Manager::Key { key, companies } => {
+            Ok(state.store.list_key_webhooks(*key, companies, page).await?)
+        }
+    }
+}
+
+/// One of the company's own endpoints.
 pub async fn get(
     state: &AppState,
     company: CompanyId,
     id: WebhookId,
 ) -> Result<Option<Webhook>, CoreError> {
-    Ok(state.store.get_webhook(company, id).await?)
+    let found = state.store.get_webhook(company, id).await?;
+    Ok(found.filter(|w| w.global_for.is_none()))
 }
 
-/// Creates an endpoint with a new signing secret (shown to its creator once).
+/// One endpoint `manager` sees.
+pub async fn get_for(
+    state: &AppState,
+    manager: &Manager,
+    id: WebhookId,
+) -> Result<Option<Webhook>, CoreError> {
+    match manager {
+        Manager::Company(company) => get(state, *company, id).await,
+        Manager::Key { key, companies } => {
+            // Its global endpoints are homed at one of its companies.
+            for company in companies {
+                if let Some(w) = state.store.get_webhook(*company, id).await? {
+                    let mine = w.global_for.is_none_or(|owner| owner == *key);
+                    return Ok(Some(w).filter(|_| mine));
+                }
+            }
+            Ok(None)
+        }
+    }
+}
+
+/// Creates an endpoint with a new signing secret (shown to its creator once): the company's
+/// own, or, with `global_for`, a global endpoint of that ATS key (homed at `company`, one of
+/// the key's companies) that receives the events of every company the key manages.
 pub async fn create(
     state: &AppState,
     company: CompanyId,
+    created_by: Option<KeyId>,
+    settings: Settings,
+) -> Result<Webhook, CoreError> {
+    create_in(state, company, None, created_by, settings).await
+}
+
+/// [`create`] of a global endpoint of the ATS key `key`, which manages `companies`.
+pub async fn create_global(
+    state: &AppState,
+    key: KeyId,
+    companies: &[CompanyId],
+    settings: Settings,
+) -> Result<Webhook, CoreError> {
+    let home = companies.first().copied().ok_or_else(|| {
+        CoreError::invalid(
+            "companyId",
+            "this ATS key manages no company yet; create one first or pass companyId",
+        )
+    })?;
+    create_in(state, home, Some(key), Some(key), settings).await
+}
+
+async fn create_in(
+    state: &AppState,
+    company: CompanyId,
+    global_for: Option<KeyId>,
     created_by: Option<KeyId>,
     settings: Settings,
 ) -> Result<Webhook, CoreError> {
@@ -75,6 +152,7 @@ pub async fn create(
     let webhook = Webhook {
         id: WebhookId::new(),
         company_id: company,
+        global_for,
         api_key_id: created_by,
         url: settings.url,
         name: settings.name,
@@ -107,7 +185,9 @@ pub async fn save(
         return Err(CoreError::not_found("webhook", webhook.id));
     }
     state.wakers.webhooks();
-    get(state, webhook.company_id, webhook.id)
+    state
+        .store
+        .get_webhook(webhook.company_id, webhook.id)
         .await?
         .ok_or_else(|| CoreError::not_found("webhook", webhook.id))
 }
@@ -163,6 +243,140 @@ pub async fn send_test(
     }
     state.wakers.webhooks();
     Ok(())
+}
+
+/// What a synchronous test delivery found, as InstaView's `POST /webhooks/{id}/test` reports it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TestOutcome {
+    /// The endpoint answered 2xx.
+    pub success: bool,
+    /// The message sent (absent when nothing was sent).
+    pub delivery_id: Option<Uuid>,
+    /// The endpoint's status, when it answered.
+    pub http_status: Option<u16>,
+    /// How long the attempt took, when one was made.
+    pub duration_ms: Option<u64>,
+    /// The vendor's words for what happened.
+    pub message: String,
+}
+
+impl TestOutcome {
+    fn not_sent(message: &str) -> Self {
+        Self {
+            success: false,
+            delivery_id: None,
+            http_status: None,
+            duration_ms: None,
+            message: message.to_owned(),
+        }
+    }
+}
+
+/// Sends the test `ping` (`payload`, message `message_id`) to `webhook` now and waits for the
+/// answer, within the endpoint's timeout. Nothing is sent when the endpoint does not subscribe
+/// to `ping`, is paused or has an open circuit. The attempt is in the delivery log; it is not
+/// retried and does not count towards the circuit breaker.
+pub async fn test_now(
+    state: &AppState,
+    webhook: &Webhook,
+    message_id: Uuid,
+    payload: String,
+) -> Result<TestOutcome, CoreError> {
+    if !events::subscribes(&webhook.events, kinds::PING) {
+        return Ok(TestOutcome::not_sent(
+            "Webhook is not subscribed to ping events. Add the ping event to the webhook configuration.",
+        ));
+    }
+    if !webhook.is_active || webhook.circuit_opened_at.is_some() {
+        return Ok(TestOutcome::not_sent(
+            "No delivery was created. This may indicate the webhook is disabled or circuit breaker is open.",
+        ));
+    }
+    let now = state.now();
+    let lease = format!("test-{}", Uuid::new_v4().simple());
+    let until = now + chrono::Duration::milliseconds(i64::from(webhook.timeout_ms) + 5_000);
+    let message = NewMessage {
+        id: message_id,
+        webhook_id: webhook.id,
+        company_id: webhook.company_id,
+        event_id: None,
+        interview_id: None,
+        event_type: kinds::PING.to_owned(),
+        payload: payload.clone(),
+        created_at: now,
+    };
+    if !state
+        .store
+        .enqueue_leased_message(&message, &lease, until)
+        .await?
+    {
+        return Err(CoreError::not_found("webhook", webhook.id));
+    }
+    let result = send_once(state, webhook, message_id, payload).await?;
+    let delivered = result.outcome == interviewd_notify::Outcome::Delivered;
+    let record = AttemptRecord {
+        message_id,
+        lease,
+        webhook_id: webhook.id,
+        company_id: webhook.company_id,
+        event_type: kinds::PING.to_owned(),
+        attempt_number: 1,
+        attempted_at: now,
+        status_code: result.status,
+        duration_ms: result.duration_ms,
+        outcome: if delivered { "DELIVERED" } else { "FAILED" },
+        error: result.error.clone(),
+        fate: if delivered {
+            MessageFate::Delivered
+        } else {
+            MessageFate::Failed
+        },
+        effect: EndpointEffect::None,
+    };
+    state.store.record_attempt(&record).await?;
+    let message = match (&result.error, result.status) {
+        _ if delivered => "Webhook test successful!".to_owned(),
+        (_, Some(status)) => format!("Webhook test failed: the endpoint answered HTTP {status}"),
+        (Some(error), None) => format!("Webhook test failed: {error}"),
+        (None, None) => "Webhook test failed".to_owned(),
+    };
+    Ok(TestOutcome {
+        success: delivered,
+        delivery_id: Some(message_id),
+        http_status: result.status,
+        duration_ms: Some(result.duration_ms),
+        message,
+    })
+}
+
+/// One signed attempt of `payload` to `webhook`, as the delivery worker makes them.
+async fn send_once(
+    state: &AppState,
+    webhook: &Webhook,
+    message_id: Uuid,
+    payload: String,
+) -> Result<interviewd_notify::DeliveryResult, CoreError> {
+    let sender = interviewd_notify::WebhookSender::new(interviewd_notify::SenderConfig {
+        allow_private: state.config.webhook_allow_private,
+        ..Default::default()
+    })
+    .map_err(|e| CoreError::Internal(e.to_string()))?;
+    let secret = SigningSecret::parse(&webhook.secret.0)
+        .map_err(|_| CoreError::Internal("webhook signing secret is unreadable".into()))?;
+    let request = interviewd_notify::OutgoingWebhook {
+        url: webhook.url.clone(),
+        msg_id: interviewd_domain::events::webhook_id(message_id),
+        timestamp: state.now().timestamp(),
+        body: payload.into_bytes(),
+        secret,
+        headers: webhook
+            .headers
+            .iter()
+            .map(|h| (h.name.clone(), h.value.clone()))
+            .collect(),
+        timeout: std::time::Duration::from_millis(u64::from(webhook.timeout_ms)),
+    };
+    Ok(sender.send(request).await)
 }
 
 /// A page of an endpoint's delivery attempts, newest first.

@@ -9,7 +9,8 @@ use crate::app::AppState;
 use crate::core::auth::Principal;
 use crate::core::error::CoreError;
 use crate::http::dialect::Dialect;
-use crate::http::extract::{QueryParams, json_body};
+use crate::http::extract::{QueryParams, json_body_reporting, json_value_reporting};
+use crate::http::fields::IgnoredFields;
 use crate::http::ratelimit::AuthenticatedKey;
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
@@ -32,6 +33,8 @@ pub struct Context<D> {
     pub principal: Principal,
     pub query: QueryParams,
     pub state: AppState,
+    /// Where the body's ignored members are noted (reported in the response's headers).
+    pub ignored: IgnoredFields,
     dialect: PhantomData<fn() -> D>,
 }
 
@@ -54,6 +57,11 @@ impl<D: KeyedDialect> FromRequestParts<AppState> for Context<D> {
             principal,
             query: QueryParams::parse(parts.uri.query()),
             state: state.clone(),
+            ignored: parts
+                .extensions
+                .get::<IgnoredFields>()
+                .cloned()
+                .unwrap_or_default(),
             dialect: PhantomData,
         })
     }
@@ -67,8 +75,15 @@ impl<D: KeyedDialect> Context<D> {
             .acting(scopes, self.query.non_empty("companyId"))?)
     }
 
-    /// Parses a JSON object body.
+    /// Parses a JSON object body; members no field takes are ignored and reported.
     pub fn body<T: DeserializeOwned>(&self, bytes: &[u8]) -> Result<T, D::Error> {
-        Ok(json_body(bytes)?)
+        Ok(json_body_reporting(bytes, &mut |p| self.ignored.record(p))?)
+    }
+
+    /// Parses a JSON body of any shape (an object or an array), as [`Context::body`].
+    pub fn value<T: DeserializeOwned>(&self, bytes: &[u8]) -> Result<T, D::Error> {
+        Ok(json_value_reporting(bytes, &mut |p| {
+            self.ignored.record(p)
+        })?)
     }
 }

@@ -44,15 +44,25 @@ impl QueryParams {
 }
 
 /// Parses a JSON object body into `T`, describing what was wrong without echoing values.
+/// Members no field takes are ignored (see [`json_body_reporting`]).
 ///
 /// Anything but an object is refused, even where serde would accept it: a derived struct
 /// also deserializes from a JSON array of its fields in order (`[null, null]`), which no
 /// documented body is.
 pub fn json_body<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, CoreError> {
+    json_body_reporting(bytes, &mut |_| {})
+}
+
+/// [`json_body`], telling `ignored` the path (`job.location.zip`) of every member that no
+/// field took: the vendors' schemas accept such members, so they are ignored, not refused.
+pub fn json_body_reporting<T: DeserializeOwned>(
+    bytes: &[u8],
+    ignored: &mut dyn FnMut(String),
+) -> Result<T, CoreError> {
     let not_object = || CoreError::invalid("body", "request body must be a JSON object");
     match bytes.iter().find(|b| !b.is_ascii_whitespace()) {
         None => Err(not_object()),
-        Some(b'{') => json_value(bytes),
+        Some(b'{') => json_value_reporting(bytes, ignored),
         // Not an object: say where it breaks if it is malformed, else that it is no object.
         Some(_) => json_value::<serde::de::IgnoredAny>(bytes).and(Err(not_object())),
     }
@@ -60,6 +70,14 @@ pub fn json_body<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, CoreError> {
 
 /// Parses a JSON body of any shape into `T` (for bodies that may be arrays).
 pub fn json_value<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, CoreError> {
+    json_value_reporting(bytes, &mut |_| {})
+}
+
+/// [`json_value`], telling `ignored` the path of every member no field took.
+pub fn json_value_reporting<T: DeserializeOwned>(
+    bytes: &[u8],
+    ignored: &mut dyn FnMut(String),
+) -> Result<T, CoreError> {
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Err(CoreError::invalid(
             "body",
@@ -67,26 +85,51 @@ pub fn json_value<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, CoreError> {
         ));
     }
     let mut de = serde_json::Deserializer::from_slice(bytes);
-    serde_path_to_error::deserialize(&mut de).map_err(|err| {
-        let path = err.path().to_string();
-        let inner = err.into_inner();
-        let field = if path == "." || path == "?" {
-            "body".to_owned()
-        } else {
-            path
-        };
-        let message = match inner.classify() {
-            serde_json::error::Category::Syntax | serde_json::error::Category::Eof => {
-                format!(
-                    "malformed JSON at line {} column {}",
-                    inner.line(),
-                    inner.column()
-                )
-            }
-            _ => format!("{field}: {}", strip_location(&inner.to_string())),
-        };
-        CoreError::Validation { field, message }
-    })
+    let mut seen = |path: serde_ignored::Path<'_>| ignored(tidy(&path.to_string()));
+    let reporting = serde_ignored::Deserializer::new(&mut de, &mut seen);
+    serde_path_to_error::deserialize(reporting).map_err(describe)
+}
+
+/// [`json_value_reporting`] on an already parsed value (an item of an array body), with
+/// `prefix` before each reported path.
+pub fn from_value_reporting<T: DeserializeOwned>(
+    value: serde_json::Value,
+    prefix: &str,
+    ignored: &mut dyn FnMut(String),
+) -> Result<T, CoreError> {
+    let mut seen =
+        |path: serde_ignored::Path<'_>| ignored(format!("{prefix}{}", tidy(&path.to_string())));
+    let reporting = serde_ignored::Deserializer::new(value, &mut seen);
+    serde_path_to_error::deserialize(reporting).map_err(describe)
+}
+
+/// A member's path without the `?` steps optional fields add: `job.location.zip`.
+fn tidy(path: &str) -> String {
+    path.split('.')
+        .filter(|step| !step.is_empty() && *step != "?")
+        .collect::<Vec<_>>()
+        .join(".")
+}
+
+fn describe(err: serde_path_to_error::Error<serde_json::Error>) -> CoreError {
+    let path = err.path().to_string();
+    let inner = err.into_inner();
+    let field = if path == "." || path == "?" {
+        "body".to_owned()
+    } else {
+        path
+    };
+    let message = match inner.classify() {
+        serde_json::error::Category::Syntax | serde_json::error::Category::Eof => {
+            format!(
+                "malformed JSON at line {} column {}",
+                inner.line(),
+                inner.column()
+            )
+        }
+        _ => format!("{field}: {}", strip_location(&inner.to_string())),
+    };
+    CoreError::Validation { field, message }
 }
 
 /// An integer in a JSON body, also when written as an integral float (`5.0`): JSON Schema's

@@ -9,6 +9,7 @@ pub mod console;
 pub mod context;
 pub mod dialect;
 pub mod extract;
+pub mod fields;
 pub mod hardening;
 pub mod idempotency;
 pub mod instaview;
@@ -16,6 +17,7 @@ pub mod metrics;
 pub mod openapi;
 pub mod ratelimit;
 pub mod session;
+pub mod signed;
 pub mod xobin;
 
 pub use crate::app::AppState;
@@ -52,6 +54,7 @@ pub fn router(state: AppState) -> Router {
     let limits = ratelimit::RateLimitState {
         app: state.clone(),
         limiter: Arc::new(ratelimit::RateLimiter::new(
+            ratelimit::Mode::parse(&state.config.rate_limit_mode).unwrap_or(ratelimit::Mode::Guard),
             state.config.rate_limit_per_minute,
             state.config.rate_limit_per_hour,
         )),
@@ -73,6 +76,7 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
         .route("/metrics", get(metrics::serve).with_state(scrape))
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+        .layer(axum::middleware::from_fn(fields::report))
         .layer(from_fn_with_state(idempotent, idempotency::enforce))
         .layer(from_fn_with_state(limits, ratelimit::enforce));
     // The pages and their assets answer in HTML, not in a dialect: outside the dialect

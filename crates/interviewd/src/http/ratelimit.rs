@@ -2,9 +2,13 @@
 //! six `X-RateLimit-*` headers on every authenticated response, and a 429 with
 //! `Retry-After` once either budget is spent.
 //!
-//! - The budgets come from the plan of the key's company ([`plan_limits`]); ATS keys, which
-//!   act for many companies, get the Enterprise tier. `rate_limit_per_minute` and
-//!   `rate_limit_per_hour` override them for every key when non-zero.
+//! - By default (`rate_limit_mode = "guard"`) every key gets the same abuse guard, [`GUARD`]:
+//!   a self-hosted server has no price tiers to enforce, and the guard is far above what one
+//!   integration sends (a bulk import, a poller, a backfill), while still stopping a runaway
+//!   loop. With `rate_limit_mode = "plans"` the budgets come from the plan of the key's
+//!   company ([`plan_limits`], the vendor's tiers); ATS keys, which act for many companies,
+//!   get the Enterprise tier. `rate_limit_per_minute` and `rate_limit_per_hour` override
+//!   either for every key when non-zero.
 //! - Windows are fixed and aligned to the clock (the minute, the hour); a refused request is
 //!   not counted. Counters live in this process only: N nodes allow N times the budget.
 //! - Memory is bounded by the keys used in the current hour (only keys that authenticate
@@ -35,6 +39,34 @@ pub struct AuthenticatedKey(pub Principal);
 pub struct Limits {
     pub per_minute: u32,
     pub per_hour: u32,
+}
+
+/// The default budget of every key: an abuse guard, not a price tier (`docs/operations.md`).
+pub const GUARD: Limits = Limits {
+    per_minute: 6_000,
+    per_hour: 200_000,
+};
+
+/// Where a key's budget comes from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mode {
+    /// [`GUARD`] for every key.
+    Guard,
+    /// The InstaView tier of the key's company's plan.
+    Plans,
+}
+
+impl Mode {
+    /// Parses `rate_limit_mode` (`guard` or `plans`).
+    pub fn parse(raw: &str) -> Result<Self, String> {
+        match raw.trim().to_ascii_lowercase().as_str() {
+            "guard" | "" => Ok(Self::Guard),
+            "plans" => Ok(Self::Plans),
+            other => Err(format!(
+                "rate_limit_mode must be guard or plans, not {other:?}"
+            )),
+        }
+    }
 }
 
 /// The documented tiers; Enterprise ("custom" upstream) gets twice Scale.
@@ -87,10 +119,21 @@ struct Entry {
 }
 
 /// The in-process counters of every key.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct RateLimiter {
+    mode: Mode,
     overrides: Option<Limits>,
     inner: Mutex<Counters>,
+}
+
+impl Default for RateLimiter {
+    fn default() -> Self {
+        Self {
+            mode: Mode::Guard,
+            overrides: None,
+            inner: Mutex::default(),
+        }
+    }
 }
 
 #[derive(Debug, Default)]
@@ -100,9 +143,10 @@ struct Counters {
 }
 
 impl RateLimiter {
-    /// A limiter; a non-zero override replaces the plan's budget for every key.
-    pub fn new(per_minute: u32, per_hour: u32) -> Self {
+    /// A limiter in `mode`; a non-zero override replaces the mode's budget for every key.
+    pub fn new(mode: Mode, per_minute: u32, per_hour: u32) -> Self {
         Self {
+            mode,
             overrides: Some(Limits {
                 per_minute,
                 per_hour,
@@ -212,8 +256,12 @@ pub struct RateLimitState {
     pub limiter: Arc<RateLimiter>,
 }
 
-/// The plan budget of a key (the Trial tier when its company cannot be read).
-async fn key_limits(app: &AppState, principal: &Principal) -> Limits {
+/// The budget of a key in `mode`: the guard, or its plan's tier (the Trial tier when its
+/// company cannot be read).
+async fn key_limits(app: &AppState, mode: Mode, principal: &Principal) -> Limits {
+    if mode == Mode::Guard {
+        return GUARD;
+    }
     match ops::key_plan(app, principal).await {
         Ok(Some(plan)) => plan_limits(plan),
         Ok(None) => plan_limits(Plan::Trial),
@@ -246,7 +294,7 @@ pub async fn enforce(
         None => (
             state
                 .limiter
-                .effective(key_limits(&state.app, &principal).await),
+                .effective(key_limits(&state.app, state.limiter.mode, &principal).await),
             true,
         ),
     };
@@ -314,7 +362,7 @@ mod tests {
 
     #[test]
     fn minute_budget_refuses_then_resets_with_the_window() {
-        let limiter = RateLimiter::new(2, 100);
+        let limiter = RateLimiter::new(Mode::Plans, 2, 100);
         let (k, limits) = (
             key(),
             Limits {
@@ -353,8 +401,18 @@ mod tests {
     }
 
     #[test]
+    fn modes_parse() {
+        assert_eq!(Mode::parse("guard"), Ok(Mode::Guard));
+        assert_eq!(Mode::parse(" Plans "), Ok(Mode::Plans));
+        assert!(Mode::parse("tiers").is_err());
+    }
+
+    // One integration is never throttled by the default guard.
+    const _: () = assert!(GUARD.per_minute >= 500);
+
+    #[test]
     fn overrides_replace_only_what_is_set() {
-        let limiter = RateLimiter::new(5, 0);
+        let limiter = RateLimiter::new(Mode::Plans, 5, 0);
         let got = limiter.effective(plan_limits(Plan::Starter));
         assert_eq!(
             got,

@@ -9,7 +9,7 @@
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use interviewd_domain::{CompanyId, InterviewId, PageRequest, WebhookId};
+use interviewd_domain::{CompanyId, InterviewId, KeyId, PageRequest, WebhookId};
 use serde_json::Value;
 use std::fmt;
 use uuid::Uuid;
@@ -267,13 +267,22 @@ pub trait DeliveryStore: Send + Sync {
     /// Stores a new endpoint.
     async fn insert_webhook(&self, webhook: &Webhook) -> StoreResult<()>;
 
-    /// One endpoint of the company.
+    /// One endpoint whose home is the company (its own, or a global one homed there).
     async fn get_webhook(&self, company: CompanyId, id: WebhookId) -> StoreResult<Option<Webhook>>;
 
-    /// The company's endpoints, oldest first.
+    /// The company's own endpoints, oldest first.
     async fn list_webhooks(
         &self,
         company: CompanyId,
+        page: PageRequest,
+    ) -> StoreResult<Page<Webhook>>;
+
+    /// What an ATS key sees without naming a company: its global endpoints and those of the
+    /// `companies` it manages, oldest first.
+    async fn list_key_webhooks(
+        &self,
+        key: KeyId,
+        companies: &[CompanyId],
         page: PageRequest,
     ) -> StoreResult<Page<Webhook>>;
 
@@ -291,6 +300,16 @@ pub trait DeliveryStore: Send + Sync {
 
     /// Queues one message directly (the test ping). False when the endpoint is unknown.
     async fn enqueue_message(&self, message: &NewMessage) -> StoreResult<bool>;
+
+    /// Queues one message already leased by its caller with `lease` until `until`, so no
+    /// worker sends it while the caller does (the synchronous test delivery). False when the
+    /// endpoint is unknown.
+    async fn enqueue_leased_message(
+        &self,
+        message: &NewMessage,
+        lease: &str,
+        until: DateTime<Utc>,
+    ) -> StoreResult<bool>;
 
     /// The endpoint's delivery log, newest first.
     async fn list_deliveries(

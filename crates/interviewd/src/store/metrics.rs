@@ -21,9 +21,29 @@ pub struct OpsSnapshot {
     pub mail_messages: Vec<(String, i64)>,
 }
 
-/// Operational aggregates for the metrics endpoint.
+/// What one company used in a window (InstaView's `GET /billing/usage`): only non-test
+/// interviews count.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Usage {
+    /// Interviews completed in the window.
+    pub interviews: i64,
+    /// Interviews with call or session time recorded in the window.
+    pub with_minutes: i64,
+    /// The call and session time recorded in the window (attempts that ended in it), in ms.
+    pub duration_ms: i64,
+}
+
+/// Operational aggregates for the metrics endpoint, and usage.
 #[async_trait]
 pub trait MetricsStore {
     /// Reads every database gauge at `now`.
     async fn ops_snapshot(&self, now: DateTime<Utc>) -> StoreResult<OpsSnapshot>;
+
+    /// What `company` used from `from` (inclusive) to `to` (exclusive).
+    async fn usage(
+        &self,
+        company: CompanyId,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> StoreResult<Usage>;
 }

@@ -15,6 +15,7 @@
 
 pub mod console;
 pub mod delivery;
+pub mod detach;
 pub mod engine;
 mod error;
 pub mod events;
@@ -26,6 +27,7 @@ pub mod model;
 pub mod postgres;
 pub mod removal;
 mod rows;
+pub mod server_keys;
 pub mod sqlite;
 pub mod users;
 pub mod xobin;
@@ -63,6 +65,8 @@ pub enum WakeUp {
 pub trait Store:
     engine::EngineStore
     + delivery::DeliveryStore
+    + detach::DetachStore
+    + server_keys::KeyStore
     + xobin::XobinStore
     + idempotency::IdempotencyStore
     + metrics::MetricsStore
@@ -237,6 +241,15 @@ pub trait Store:
         key: &ContactKey,
     ) -> StoreResult<Option<Candidate>>;
 
+    /// Candidates with `number < before` (all when `None`), newest first (cursor pagination,
+    /// as Alpharun lists contacts).
+    async fn candidates_before(
+        &self,
+        company: CompanyId,
+        before: Option<i64>,
+        limit: u32,
+    ) -> StoreResult<Vec<Candidate>>;
+
     /// Candidates with `number > after`, oldest first (cursor pagination).
     async fn candidates_after(
         &self,
@@ -281,6 +294,16 @@ pub trait Store:
 
     /// Invites that still count against the plan quota: not revoked, not finished.
     async fn open_invites(&self, company: CompanyId) -> StoreResult<i64>;
+
+    /// Replaces an interview's `metadata` (its custom fields live there); false when the
+    /// interview is not the company's.
+    async fn update_interview_metadata(
+        &self,
+        company: CompanyId,
+        id: interviewd_domain::InterviewId,
+        metadata: &interviewd_domain::model::Attrs,
+        at: DateTime<Utc>,
+    ) -> StoreResult<bool>;
 
     /// The company's interviews.
     async fn list_interviews(

@@ -46,6 +46,8 @@ pub struct RemovalReport {
     pub recordings: usize,
     /// Pending webhook messages, events and e-mails dropped.
     pub dropped_deliveries: u64,
+    /// The id of the removal's audit record.
+    pub audit_id: Option<uuid::Uuid>,
 }
 
 /// A revoke to decide and apply in one transaction.

@@ -226,6 +226,7 @@ impl Workers {
                 clock.clone(),
                 wakers.clone(),
                 config.public_url(),
+                config.asset_link_ttl_secs,
             )),
             schedule(&wakers.fanout, poll),
             Group::Webhooks,

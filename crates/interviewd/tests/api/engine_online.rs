@@ -133,7 +133,7 @@ async fn an_online_session_runs_question_by_question_to_a_completed_interview() 
     assert!(texts[1].starts_with("I write unit tests"));
     assert_eq!(transcript[1]["role"], "participant");
     assert_eq!(texts[2], "Tell me about SQL indexes.");
-    assert!(body["analysis"]["score"].is_u64());
+    assert!(body["analysis"]["general"]["overallRating"].is_u64());
     let attempt = &body["callAttempts"][0];
     assert_eq!(attempt["direction"], "WEB");
     assert_eq!(attempt["status"], "COMPLETED");

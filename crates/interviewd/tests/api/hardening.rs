@@ -258,7 +258,12 @@ async fn logs_carry_the_request_id_and_no_personal_data() {
         .await
         .unwrap();
     let id = created["id"].as_str().unwrap();
-    let erased = send(Method::DELETE, format!("/v1/candidates/{id}"), None).await;
+    let erased = send(
+        Method::DELETE,
+        format!("/v1/candidates/{id}?erase=true"),
+        None,
+    )
+    .await;
     assert_eq!(erased.status(), 200);
     let request_id = erased.headers()["x-request-id"]
         .to_str()

@@ -12,6 +12,7 @@ pub(crate) mod browser_support;
 pub(crate) mod candidate_browser;
 pub(crate) mod candidate_live;
 pub(crate) mod candidate_pages;
+pub(crate) mod conformance;
 pub(crate) mod console;
 pub(crate) mod console_browser;
 pub(crate) mod console_isolation;

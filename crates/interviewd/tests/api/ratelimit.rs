@@ -1,5 +1,6 @@
-//! Rate limits per API key: the six `X-RateLimit-*` headers with plan defaults, the 429 of
-//! each dialect with `Retry-After` (InstaView's documented body exactly), per-key budgets.
+//! Rate limits per API key in `rate_limit_mode = "plans"`: the six `X-RateLimit-*` headers
+//! with plan defaults, the 429 of each dialect with `Retry-After` (InstaView's documented body
+//! exactly), per-key budgets. The default mode is `conformance::common`'s.
 
 use crate::support::{Resp, TestServer};
 use interviewd_domain::Plan;
@@ -31,6 +32,7 @@ async fn away_from_boundary(period: i64) {
 async fn every_authenticated_response_carries_the_plan_budget() {
     // Plan defaults, whatever the harness's default configuration says.
     let server = TestServer::start_with(|c| {
+        c.rate_limit_mode = "plans".into();
         c.rate_limit_per_minute = 0;
         c.rate_limit_per_hour = 0;
     })
@@ -114,6 +116,7 @@ async fn every_authenticated_response_carries_the_plan_budget() {
 #[tokio::test]
 async fn over_the_minute_budget_is_429_with_the_documented_body() {
     let server = TestServer::start_with(|c| {
+        c.rate_limit_mode = "plans".into();
         c.rate_limit_per_minute = 3;
         c.rate_limit_per_hour = 0;
     })
@@ -181,6 +184,7 @@ async fn over_the_minute_budget_is_429_with_the_documented_body() {
 #[tokio::test]
 async fn over_the_hour_budget_is_429_until_the_hour_ends() {
     let server = TestServer::start_with(|c| {
+        c.rate_limit_mode = "plans".into();
         c.rate_limit_per_minute = 0;
         c.rate_limit_per_hour = 2;
     })

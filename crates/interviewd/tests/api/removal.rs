@@ -148,17 +148,11 @@ async fn delete_interview_errors() {
 }
 
 #[tokio::test]
-async fn delete_candidate_erases_them_and_their_interviews() {
+async fn delete_candidate_keeps_interviews_and_erase_removes_everything() {
     let server = TestServer::start().await;
     let acme = server.company("Acme").await;
     let c = server.client(&acme.key);
     let (job, candidate, interview) = scheduled(&c, "+14155550142", "ann@example.com").await;
-    let agent = c
-        .post("/v1/agents", json!({ "name": "Second" }))
-        .await
-        .expect(201)
-        .str("/id");
-    let second = c.post("/v1/interviews", json!({ "candidateId": candidate, "agentId": agent, "scheduledAt": (chrono::Utc::now() + chrono::Duration::days(2)).to_rfc3339() })).await.expect(201).str("/id");
     let beta = server.company("Beta").await;
     server
         .client(&beta.key)
@@ -181,24 +175,46 @@ async fn delete_candidate_erases_them_and_their_interviews() {
     c.get(&format!("/v1/candidates/{candidate}"))
         .await
         .expect(404);
-    c.get(&format!("/v1/interviews/{interview}"))
+    // The interview stays, with its candidateId; not started yet, it was canceled.
+    let kept = c
+        .get(&format!("/v1/interviews/{interview}"))
         .await
-        .expect(404);
-    c.get(&format!("/v1/interviews/{second}")).await.expect(404);
+        .expect(200);
+    assert_eq!(kept.body["candidateId"], candidate.as_str());
+    assert_eq!(kept.body["status"], "CANCELED");
+    assert_eq!(
+        kept.body["callAttempts"][0]["reasonCode"],
+        "CANDIDATE_DELETED"
+    );
     c.delete(&format!("/v1/candidates/{candidate}"))
         .await
         .expect(404);
-    // The same person can be added again (nothing of them remains).
+    // The identifiers were erased with the profile: the same person can be added again.
     c.post(
         "/v1/candidates",
         json!({ "email": "ann@example.com", "phoneNumber": "+14155550142", "jobId": job }),
     )
     .await
     .expect(201);
+    // Erasure, also after the delete, takes the interviews and the tombstone.
+    c.delete(&format!("/v1/candidates/{candidate}?erase=maybe"))
+        .await
+        .expect(400);
+    c.delete(&format!("/v1/candidates/{candidate}?erase=true"))
+        .await
+        .expect(200);
+    c.get(&format!("/v1/interviews/{interview}"))
+        .await
+        .expect(404);
+    c.delete(&format!("/v1/candidates/{candidate}?erase=true"))
+        .await
+        .expect(404);
+    let actions: Vec<String> = audit_rows(&server).await.into_iter().map(|r| r.0).collect();
+    assert_eq!(actions, ["candidate.delete", "candidate.erase"]);
 }
 
 #[tokio::test]
-async fn delete_job_cascades_through_the_deletion_path() {
+async fn delete_job_keeps_its_interviews() {
     let server = TestServer::start().await;
     let acme = server.company("Acme").await;
     let c = server.client(&acme.key);
@@ -211,9 +227,13 @@ async fn delete_job_cascades_through_the_deletion_path() {
         json!(true)
     );
     c.get(&format!("/v1/jobs/{job}")).await.expect(404);
-    c.get(&format!("/v1/interviews/{interview}"))
+    c.delete(&format!("/v1/jobs/{job}")).await.expect(404);
+    let kept = c
+        .get(&format!("/v1/interviews/{interview}"))
         .await
-        .expect(404);
+        .expect(200);
+    assert_eq!(kept.body["jobId"], job.as_str());
+    assert_eq!(kept.body["status"], "SCHEDULED");
     let cand = c
         .get(&format!("/v1/candidates/{candidate}"))
         .await
@@ -223,6 +243,13 @@ async fn delete_job_cascades_through_the_deletion_path() {
         json!([]),
         "the candidate stays, unlinked"
     );
+    // No new candidate for a deleted job.
+    c.post(
+        "/v1/candidates",
+        json!({ "email": "bo@example.com", "jobId": job }),
+    )
+    .await
+    .expect(404);
 }
 
 async fn opening_with_interview(c: &Client, email: &str, phone: &str) -> (String, String) {

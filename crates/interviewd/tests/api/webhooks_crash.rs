@@ -38,6 +38,7 @@ async fn kill_minus_nine_then_restart_delivers_every_message() {
         .insert_webhook(&Webhook {
             id: WebhookId::new(),
             company_id: company.id,
+            global_for: None,
             api_key_id: None,
             url: receiver.url("/crash"),
             name: None,

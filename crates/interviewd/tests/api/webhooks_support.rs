@@ -111,8 +111,22 @@ pub fn body(request: &ReceivedRequest) -> Value {
     serde_json::from_slice(&request.body).unwrap()
 }
 
+/// The key of a `signingSecret` as shown (64 hex digits) in the Standard Webhooks form.
+pub fn standard_secret(shown: &str) -> String {
+    if shown.starts_with("whsec_") {
+        return shown.to_owned();
+    }
+    assert_eq!(shown.len(), 64, "{shown}");
+    let bytes: Vec<u8> = (0..64)
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&shown[i..i + 2], 16).unwrap())
+        .collect();
+    format!("whsec_{}", BASE64.encode(bytes))
+}
+
 /// A Standard Webhooks signature computed here, independently of the server's signer.
 pub fn hand_signature(secret: &str, id: &str, timestamp: &str, body: &[u8]) -> String {
+    let secret = standard_secret(secret);
     let key = BASE64
         .decode(secret.strip_prefix("whsec_").unwrap())
         .unwrap();
@@ -131,7 +145,7 @@ pub fn assert_signed(request: &ReceivedRequest, secret: &str) {
             value.parse().unwrap(),
         );
     }
-    standardwebhooks::Webhook::new(secret)
+    standardwebhooks::Webhook::new(&standard_secret(secret))
         .unwrap()
         .verify(&request.body, &headers)
         .expect("the reference implementation verifies the signature");

@@ -75,7 +75,6 @@ pub struct KeyValue {
 /// A new contact: at least one of `email`, `phone_number` and `ext_id`, each unique in the
 /// company (a duplicate is 400).
 #[derive(Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
 #[schema(as = NewContact)]
 struct CreateContact {
     #[schema(nullable, format = Email)]
@@ -148,7 +147,8 @@ struct ListParams {
     cursor: Option<String>,
 }
 
-/// The company's contacts, in creation order.
+/// The company's contacts, the most recently created first
+/// (<https://dev.alpharun.com/api-reference/endpoint/list-contacts.md>).
 #[utoipa::path(
     get,
     path = "/contacts",
@@ -171,14 +171,14 @@ async fn list(ctx: ArCtx) -> Result<Json<ContactList>, ArError> {
             .filter(|l| (1..=100).contains(l))
             .ok_or_else(|| CoreError::invalid("limit", "limit must be an integer from 1 to 100"))?,
     };
-    let after = match ctx.query.non_empty("cursor") {
-        None => 0,
-        Some(c) => decode_cursor(c).ok_or_else(|| {
+    let before = match ctx.query.non_empty("cursor") {
+        None => None,
+        Some(c) => Some(decode_cursor(c).ok_or_else(|| {
             CoreError::invalid("cursor", "cursor is not a value returned by this API")
-        })?,
+        })?),
     };
     // One extra row tells whether another page exists.
-    let mut rows = candidates::after(&ctx.state, company, after, limit + 1).await?;
+    let mut rows = candidates::newest_first(&ctx.state, company, before, limit + 1).await?;
     let more = rows.len() > limit as usize;
     rows.truncate(limit as usize);
     let next = if more {
@@ -304,7 +304,6 @@ struct CustomFieldChanges {
 /// Changes to a contact; absent fields are kept and `null` clears one. At least one of
 /// `email`, `phone_number` and `ext_id` must remain.
 #[derive(Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
 #[schema(as = ContactPatch)]
 struct UpdateContact {
     /// The contact (`PATCH /contacts`; ignored on `PATCH /contacts/{id}`).

@@ -11,6 +11,7 @@ use crate::core::catalog;
 use crate::core::error::CoreError;
 use crate::core::interviews::{self, CandidateWrite, Schedule};
 use crate::core::validate;
+use crate::http::extract::from_value_reporting;
 use crate::wire::alpharun::{ContactOrImport, ImportResult};
 use axum::Json;
 use interviewd_domain::model::Candidate;
@@ -23,7 +24,6 @@ const MAX_ITEMS: usize = 500;
 
 /// A candidate to add to a job opening. Items that fail are echoed in `failed_contacts`.
 #[derive(Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
 #[schema(as = ImportItem)]
 pub struct Item {
     job_opening_id: String,
@@ -62,8 +62,8 @@ pub async fn add_contacts(ctx: ArCtx, body: Value) -> Result<Json<ContactOrImpor
         return Err(CoreError::invalid("body", format!("send 1 to {MAX_ITEMS} candidates")).into());
     }
     let (mut ok, mut failed) = (0u64, Vec::new());
-    for raw in items {
-        match import_one(&ctx, company, raw.clone()).await {
+    for (i, raw) in items.into_iter().enumerate() {
+        match import_one(&ctx, company, i, raw.clone()).await {
             Ok(()) => ok += 1,
             Err(ArError(CoreError::Unavailable)) => return Err(CoreError::Unavailable.into()),
             Err(ArError(CoreError::Internal(e))) => return Err(CoreError::Internal(e).into()),
@@ -77,13 +77,18 @@ pub async fn add_contacts(ctx: ArCtx, body: Value) -> Result<Json<ContactOrImpor
     })))
 }
 
-async fn import_one(ctx: &ArCtx, company: CompanyId, raw: Value) -> Result<(), ArError> {
+async fn import_one(
+    ctx: &ArCtx,
+    company: CompanyId,
+    index: usize,
+    raw: Value,
+) -> Result<(), ArError> {
     // serde would read a struct from an array of its fields too.
     if !raw.is_object() {
         return Err(CoreError::invalid("body", "each item must be a JSON object").into());
     }
-    let item: Item =
-        serde_json::from_value(raw).map_err(|e| CoreError::invalid("body", e.to_string()))?;
+    let prefix = format!("{index}.");
+    let item: Item = from_value_reporting(raw, &prefix, &mut |p| ctx.ignored.record(p))?;
     let email = Email::parse(&item.email).map_err(|e| CoreError::invalid_value("email", e))?;
     let phone = phone_value(&item.phone_number)?;
     if let Some(r) = &item.resume {

@@ -7,6 +7,7 @@ use super::job_openings;
 use crate::app::AppState;
 use crate::core::error::CoreError;
 use crate::core::interviews;
+use crate::http::signed::Signer;
 use crate::wire::alpharun::{Interview, InterviewData, InterviewEnvelope};
 use axum::Json;
 use interviewd_domain::Scope;
@@ -40,7 +41,8 @@ async fn show(
         .filter(|d| d.interview.job_id == Some(job.id))
         .ok_or_else(|| CoreError::not_found("interview", id))?;
     let report = interviews::report(&ctx.state, detail, true).await?;
-    let interview = Interview::new(&report, &ctx.state.config.public_url());
+    let signer = Signer::load(&ctx.state).await?;
+    let interview = Interview::new(&report, &signer.links());
     Ok(Json(InterviewEnvelope {
         data: InterviewData { interview },
     }))

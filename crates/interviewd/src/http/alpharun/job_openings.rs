@@ -34,7 +34,6 @@ struct LinkAccess {
 
 /// A new job opening: exactly one of `job_type_id` (variant A) and `job_type` (variant B).
 #[derive(Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
 #[schema(as = NewJobOpening)]
 struct CreateOpening {
     #[schema(schema_with = crate::http::openapi::text::<3, 150>)]

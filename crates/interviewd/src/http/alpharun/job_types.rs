@@ -29,7 +29,6 @@ const RESUME: &[&str] = &["after_interview", "before_interview"];
 
 /// Job-type fields (create and patch; `null` clears the nullable ones).
 #[derive(Deserialize, Default, ToSchema)]
-#[serde(deny_unknown_fields)]
 pub struct JobTypeInput {
     /// 3–150 characters, unique among the company's job types (a duplicate is 400).
     #[serde(default)]

@@ -6,6 +6,7 @@ mod contacts;
 mod ctx;
 pub mod error;
 mod import;
+mod interactions;
 mod interviews;
 mod job_openings;
 mod job_types;
@@ -26,6 +27,7 @@ pub fn api() -> OpenApiRouter<AppState> {
         .merge(contacts::routes())
         .merge(interviews::routes())
         .merge(removal::routes())
+        .merge(interactions::routes())
 }
 
 /// Every Alpharun route.

@@ -14,7 +14,6 @@ use super::job_openings;
 use crate::app::AppState;
 use crate::core::error::CoreError;
 use crate::core::removal::{self, ContactKey};
-use crate::http::extract::json_body;
 use crate::wire::alpharun::Success;
 use axum::Json;
 use axum::body::Bytes;
@@ -29,7 +28,6 @@ pub fn routes() -> utoipa_axum::router::OpenApiRouter<AppState> {
 
 /// The contact to remove: at least one of the three; all given must name the same contact.
 #[derive(Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
 #[schema(as = RemoveFromOpening)]
 struct Payload {
     /// A UUID, or an `alt:` form.
@@ -89,7 +87,7 @@ async fn remove(
     body: Bytes,
 ) -> Result<Json<Success>, ArError> {
     let company: CompanyId = ctx.company(&[Scope::DeleteInterviews])?;
-    let payload: Payload = json_body(&body)?;
+    let payload: Payload = ctx.body(&body)?;
     let keys = keys(&payload)?;
     let job = job_openings::load(&ctx, company, &opening).await?;
     let actor = Some(ctx.principal.key.id);

@@ -9,16 +9,19 @@
 //!   (`write:interviews`): moves a SCHEDULED attempt to a future time; 204. 400 for an
 //!   attempt in any other status (IN_PROGRESS included) and for ONLINE interviews.
 //! - `GET /interviews/{id}/call-attempts/{attemptId}/recording` (`read:interviews`): the
-//!   recording as `audio/wav`, to keys of the interview's company only.
+//!   recording as `audio/wav`, to keys of the interview's company, or to anyone holding a
+//!   valid signed link to it (the `recordingUrl` of the interview, of Alpharun's `calls`).
 
 use super::{Ctx, IvError, IvPath, path_uuid};
 use crate::app::AppState;
 use crate::core::auth::ResourceKind;
 use crate::core::calls;
 use crate::core::error::CoreError;
+use crate::http::signed::asset_company;
 use crate::wire::instaview::SuccessMessage;
 use axum::Json;
 use axum::body::Bytes;
+use axum::extract::{OriginalUri, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Duration, Utc};
@@ -189,24 +192,37 @@ async fn reschedule(
     params(
         ("id" = String, Path, format = "uuid"),
         ("attempt_id" = String, Path, format = "uuid"),
+        crate::http::openapi::SignedLinkParams,
     ),
     responses(
         (status = 200, description = "The recording.", content_type = "audio/wav", body = Vec<u8>),
         (status = 400, description = "An id is not a UUID."),
-        (status = 403, description = "The interview belongs to another company."),
+        (status = 403, description = "The interview belongs to another company, or the link's signature is invalid or expired."),
         (status = 404, description = "No such interview, call attempt or recording."),
     )
 )]
 async fn recording(
-    ctx: Ctx,
+    State(state): State<AppState>,
+    OriginalUri(uri): OriginalUri,
+    ctx: Result<Ctx, IvError>,
     IvPath((id, attempt_id)): IvPath<(String, String)>,
 ) -> Result<Response, IvError> {
-    let company = ctx.company(&[Scope::ReadInterviews])?;
+    let (company, ctx) = asset_company(&state, &uri, ctx, &[Scope::ReadInterviews]).await?;
     let id = path_uuid(&id, "id")?;
     let attempt_id = path_uuid(&attempt_id, "attemptId")?;
-    let detail = interview_of(&ctx, company, id).await?;
-    let bytes =
-        calls::recording(&ctx.state, company, detail.interview.id, attempt_id.into()).await?;
+    let detail = match (
+        &ctx,
+        crate::core::interviews::get(&state, company, id.into()).await?,
+    ) {
+        (_, Some(detail)) => detail,
+        (Some(ctx), None) => {
+            return Err(ctx
+                .missing(ResourceKind::Interview, "interview", id, company)
+                .await);
+        }
+        (None, None) => return Err(CoreError::not_found("interview", id).into()),
+    };
+    let bytes = calls::recording(&state, company, detail.interview.id, attempt_id.into()).await?;
     let disposition = format!("inline; filename=\"{attempt_id}.wav\"");
     Ok((
         [

@@ -14,8 +14,9 @@ use crate::core::auth::ResourceKind;
 use crate::core::error::CoreError;
 use crate::core::interviews::{self, CandidateWrite, Schedule, Scheduled};
 use crate::core::{candidates, catalog};
-use crate::wire::instaview::InterviewDto;
+use crate::http::signed::Signer;
 use crate::wire::instaview::Page;
+use crate::wire::instaview::{AnalysisPdf, InterviewDto};
 use axum::Json;
 use axum::body::Bytes;
 use axum::http::StatusCode;
@@ -35,6 +36,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list, create))
         .routes(routes!(show))
+        .routes(routes!(analysis_pdf))
 }
 
 /// A new interview: `candidateId` XOR `candidate`, `agentId` XOR `agent`, at most one of
@@ -249,10 +251,11 @@ async fn create(
         .await?
         .ok_or_else(|| CoreError::Internal("interview vanished after create".into()))?;
     let results = interviews::results(&ctx.state, company, created.id).await?;
+    let signer = Signer::load(&ctx.state).await?;
     Ok((
         StatusCode::CREATED,
         [super::location(&format!("/v1/interviews/{}", created.id))],
-        Json(InterviewDto::new(&detail, &ctx.state.config.public_url()).with_results(&results)),
+        Json(InterviewDto::new(&detail, &signer.links()).with_results(&results)),
     ))
 }
 
@@ -385,11 +388,11 @@ async fn list(ctx: Ctx) -> Result<Json<Page<InterviewDto>>, IvError> {
         status,
     };
     let found = interviews::list(&ctx.state, company, &filter, page).await?;
-    let public = ctx.state.config.public_url();
+    let signer = Signer::load(&ctx.state).await?;
     let items: Vec<InterviewDto> = found
         .items
         .iter()
-        .map(|d| InterviewDto::new(d, &public))
+        .map(|d| InterviewDto::new(d, &signer.links()))
         .collect();
     Ok(Json(Page::new(items, found.total, page)))
 }
@@ -414,11 +417,42 @@ async fn show(ctx: Ctx, IvPath(id): IvPath<String>) -> Result<Json<InterviewDto>
     match interviews::get(&ctx.state, company, id.into()).await? {
         Some(detail) => {
             let results = interviews::results(&ctx.state, company, id.into()).await?;
-            let dto = InterviewDto::new(&detail, &ctx.state.config.public_url());
+            let signer = Signer::load(&ctx.state).await?;
+            let dto = InterviewDto::new(&detail, &signer.links());
             Ok(Json(dto.with_results(&results)))
         }
         None => Err(ctx
             .missing(ResourceKind::Interview, "interview", id, company)
             .await),
     }
+}
+
+/// The report PDF of an interview's analysis, Base64-encoded.
+///
+/// <https://docs.instaview.sk/api-reference/interviews/get-interview-analysis-pdf>: 404 until
+/// the interview has a completed analysis; the same bytes as `analysisPdfBase64` in the
+/// `analysis.completed` webhook.
+#[utoipa::path(
+    get,
+    path = "/interviews/{id}/analysis-pdf",
+    operation_id = "getInterviewAnalysisPdf",
+    tag = "Interviews",
+    params(("id" = String, Path, format = "uuid")),
+    responses(
+        (status = 200, description = "The PDF, Base64-encoded.", body = AnalysisPdf),
+        (status = 400, description = "`id` is not a UUID."),
+        (status = 403, description = "The interview belongs to another company."),
+        (status = 404, description = "No such interview, or no analysis yet."),
+    )
+)]
+async fn analysis_pdf(ctx: Ctx, IvPath(id): IvPath<String>) -> Result<Json<AnalysisPdf>, IvError> {
+    let company = ctx.company(&[Scope::ReadInterviews])?;
+    let id = path_uuid(&id, "id")?;
+    let Some(detail) = interviews::get(&ctx.state, company, id.into()).await? else {
+        return Err(ctx
+            .missing(ResourceKind::Interview, "interview", id, company)
+            .await);
+    };
+    let pdf = crate::core::reports::of_interview(&ctx.state, detail).await?;
+    Ok(Json(AnalysisPdf::new(&pdf)))
 }

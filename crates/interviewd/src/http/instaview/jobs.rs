@@ -58,7 +58,7 @@ fn cefr_schema() -> RefOr<Schema> {
 }
 
 #[derive(Deserialize, Serialize, Clone, ToSchema)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[serde(rename_all = "camelCase")]
 struct Location {
     #[schema(schema_with = work_mode_schema)]
     work_mode: Option<String>,
@@ -75,7 +75,7 @@ struct Location {
 
 /// `min` must not exceed `max`.
 #[derive(Deserialize, Serialize, Clone, ToSchema)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[serde(rename_all = "camelCase")]
 struct Salary {
     #[schema(nullable, minimum = 0)]
     min: Option<f64>,
@@ -89,7 +89,7 @@ struct Salary {
 }
 
 #[derive(Deserialize, Serialize, Clone, ToSchema)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[serde(rename_all = "camelCase")]
 struct LanguageRequirement {
     #[schema(schema_with = crate::http::openapi::text::<2, 8>)]
     language: String,

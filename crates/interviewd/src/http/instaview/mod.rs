@@ -3,6 +3,7 @@
 
 mod agents;
 mod attempts;
+mod billing;
 mod candidates;
 mod companies;
 mod concurrency;
@@ -33,6 +34,7 @@ pub fn api() -> OpenApiRouter<AppState> {
         .merge(candidates::routes())
         .merge(interviews::routes())
         .merge(attempts::routes())
+        .merge(billing::routes())
         .merge(concurrency::routes())
         .merge(removal::routes())
         .merge(webhooks::routes())

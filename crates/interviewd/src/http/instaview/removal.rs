@@ -1,11 +1,13 @@
-//! The InstaView removal routes, all through the one deletion path
-//! ([`crate::store::Store::remove_interviews`]):
+//! The InstaView removal routes (`docs/removal.md`):
 //!
-//! - `DELETE /interviews/{id}` (`delete:interviews`): 200 `true`;
-//! - `DELETE /candidates/{id}` (`delete:candidates`): erases the candidate and every interview
-//!   of theirs — the answer to a data-subject erasure request;
-//! - `DELETE /jobs/{id}` (`delete:jobs`): cascades: every interview on the job goes through the
-//!   same path, candidates are unlinked from it (they stay), then the job is deleted.
+//! - `DELETE /interviews/{id}` (`delete:interviews`): 200 `true`, through the one deletion
+//!   path ([`crate::store::Store::remove_interviews`]);
+//! - `DELETE /candidates/{id}` (`delete:candidates`): the candidate's profile and personal data
+//!   go, their interviews stay readable (the vendor: "Deleting a candidate does not affect
+//!   existing interviews"); with `?erase=true` (an extension) the person is erased instead:
+//!   every interview of theirs through the deletion path, then the candidate;
+//! - `DELETE /jobs/{id}` (`delete:jobs`): the job and its candidate links go, its interviews
+//!   stay with their `jobId`.
 
 use super::{Ctx, IvError, IvPath, path_uuid};
 use crate::app::AppState;
@@ -32,7 +34,16 @@ async fn remove(
     target: Target,
 ) -> Result<Json<bool>, IvError> {
     let actor = Some(ctx.principal.key.id);
-    match removal::delete(&ctx.state, company, actor, target).await {
+    let done = match target {
+        Target::Candidate(id) if erasure_asked(ctx)? => {
+            let person = removal::Person::Id(id);
+            removal::erase(&ctx.state, company, actor, person)
+                .await
+                .map(drop)
+        }
+        _ => removal::delete(&ctx.state, company, actor, target).await,
+    };
+    match done {
         Ok(_) => Ok(Json(true)),
         Err(CoreError::NotFound { resource, .. }) => {
             Err(ctx.missing(kind, resource, id, company).await)
@@ -62,16 +73,30 @@ async fn delete_interview(ctx: Ctx, IvPath(raw): IvPath<String>) -> Result<Json<
     remove(&ctx, company, ResourceKind::Interview, id, target).await
 }
 
-/// Erase a candidate and every interview of theirs (a data-subject erasure request).
+/// `erase=true` asks for the erasure of the person; `false` or absent, the vendor's delete.
+fn erasure_asked(ctx: &Ctx) -> Result<bool, IvError> {
+    match ctx.query.non_empty("erase") {
+        None => Ok(false),
+        Some(v) if v.eq_ignore_ascii_case("true") => Ok(true),
+        Some(v) if v.eq_ignore_ascii_case("false") => Ok(false),
+        Some(_) => Err(CoreError::invalid("erase", "erase must be true or false").into()),
+    }
+}
+
+/// Delete a candidate: their profile and personal data go, their interviews stay (those not
+/// started yet are canceled). `erase=true` erases the person and every interview of theirs.
 #[utoipa::path(
     delete,
     path = "/candidates/{id}",
     operation_id = "deleteCandidate",
     tag = "Candidates",
-    params(("id" = String, Path, format = "uuid")),
+    params(
+        ("id" = String, Path, format = "uuid"),
+        ("erase" = Option<bool>, Query, description = "Extension: erase the person and every interview of theirs (also after a delete)."),
+    ),
     responses(
         (status = 200, description = "Deleted: `true`.", body = bool, content_type = "application/json"),
-        (status = 400, description = "`id` is not a UUID."),
+        (status = 400, description = "`id` is not a UUID, or `erase` is not `true`/`false`."),
         (status = 403, description = "The candidate belongs to another company."),
         (status = 404, description = "No such candidate."),
     )
@@ -83,7 +108,7 @@ async fn delete_candidate(ctx: Ctx, IvPath(raw): IvPath<String>) -> Result<Json<
     remove(&ctx, company, ResourceKind::Candidate, id, target).await
 }
 
-/// Delete a job and every interview on it; its candidates stay, unlinked from it.
+/// Delete a job: it and its candidate links go; its interviews stay, with their `jobId`.
 #[utoipa::path(
     delete,
     path = "/jobs/{id}",

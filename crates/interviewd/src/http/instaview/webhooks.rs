@@ -2,8 +2,13 @@
 //! `POST /webhooks/{id}/reset-circuit` and `GET /webhooks/{id}/deliveries`.
 //!
 //! Endpoints belong to one company (the acting one; ATS keys name it with `companyId` in
-//! the query or the body); there are no global endpoints. The signing secret is shown once,
-//! in the create response; header values are never shown.
+//! the query or the body), or, created by an ATS key without `companyId`, are global: they
+//! receive the events of every company the key manages
+//! (<https://docs.instaview.sk/api-reference/webhooks/create-webhook>: "If omitted, webhook will
+//! receive events for all companies accessible by the API key"). Without `companyId` an ATS
+//! key lists and manages its global endpoints and those of all its companies; with it, that
+//! company's only. The signing secret is shown once, in the create response; header values are
+//! never shown.
 
 mod input;
 
@@ -13,13 +18,13 @@ use crate::core::auth::ResourceKind;
 use crate::core::error::CoreError;
 use crate::core::validate::{self, Patch};
 use crate::core::webhooks::{
-    self, DEFAULT_TIMEOUT_MS, EndpointState, MAX_RETRIES, PayloadFormat, Settings, Webhook,
-    check_url, max_retries, parse_events, parse_format, timeout_ms,
+    self, DEFAULT_TIMEOUT_MS, EndpointState, MAX_RETRIES, Manager, PayloadFormat, Settings,
+    Webhook, check_url, max_retries, parse_events, parse_format, timeout_ms,
 };
 use crate::http::extract::Int;
 use crate::wire::instaview::Page;
-use crate::wire::instaview::webhooks::{CreatedDto, DeliveryDto, TestDto, WebhookDto};
-use crate::wire::payload::{EventView, render, webhook_id};
+use crate::wire::instaview::webhooks::{CreatedDto, DeliveryDto, TestDto, TestResult, WebhookDto};
+use crate::wire::payload::{EventView, render};
 use axum::Json;
 use axum::body::Bytes;
 use axum::http::StatusCode;
@@ -65,10 +70,18 @@ fn format_schema() -> RefOr<Schema> {
 /// The `{id}` of a webhook.
 const ID: &str = "The endpoint.";
 
-/// The acting company, taking `companyId` from the query or, for creation, the body.
-fn acting(ctx: &Ctx, scopes: &[Scope], body_company: Option<&str>) -> Result<CompanyId, IvError> {
+/// Who the request manages endpoints for: the acting company, or an ATS key that names no
+/// company (`companyId` from the query or, for creation, the body).
+fn manager(ctx: &Ctx, scopes: &[Scope], body_company: Option<&str>) -> Result<Manager, IvError> {
+    ctx.principal.require(scopes)?;
     let query = ctx.query.non_empty("companyId");
     let body = body_company.map(str::trim).filter(|c| !c.is_empty());
+    if ctx.principal.is_ats() && query.is_none() && body.is_none() {
+        return Ok(Manager::Key {
+            key: ctx.principal.key.id,
+            companies: ctx.principal.key.managed_companies.clone(),
+        });
+    }
     let company = ctx.principal.acting(scopes, query.or(body))?;
     if let Some(raw) = body {
         let named: CompanyId = raw
@@ -81,17 +94,22 @@ fn acting(ctx: &Ctx, scopes: &[Scope], body_company: Option<&str>) -> Result<Com
             .into());
         }
     }
-    Ok(company)
+    Ok(Manager::Company(company))
 }
 
-async fn load(ctx: &Ctx, company: CompanyId, raw_id: &str) -> Result<Webhook, IvError> {
+async fn load(ctx: &Ctx, manager: &Manager, raw_id: &str) -> Result<Webhook, IvError> {
     let id = WebhookId::from(path_uuid(raw_id, "id")?);
-    match webhooks::get(&ctx.state, company, id).await? {
-        Some(w) => Ok(w),
-        None => Err(ctx
-            .missing(ResourceKind::Webhook, "webhook", id.uuid(), company)
-            .await),
+    if let Some(w) = webhooks::get_for(&ctx.state, manager, id).await? {
+        return Ok(w);
     }
+    let company = match manager {
+        Manager::Company(company) => *company,
+        // Someone else's (403) or nobody's (404): as seen from no company of the key's.
+        Manager::Key { .. } => CompanyId::from(uuid::Uuid::nil()),
+    };
+    Err(ctx
+        .missing(ResourceKind::Webhook, "webhook", id.uuid(), company)
+        .await)
 }
 
 /// The company's webhook endpoints.
@@ -107,9 +125,9 @@ async fn load(ctx: &Ctx, company: CompanyId, raw_id: &str) -> Result<Webhook, Iv
     )
 )]
 async fn list(ctx: Ctx) -> Result<Json<Page<WebhookDto>>, IvError> {
-    let company = ctx.company(&[Scope::ReadWebhooks])?;
+    let manager = manager(&ctx, &[Scope::ReadWebhooks], None)?;
     let page = page_of(&ctx)?;
-    let found = webhooks::list(&ctx.state, company, page).await?;
+    let found = webhooks::list_for(&ctx.state, &manager, page).await?;
     let items: Vec<WebhookDto> = found.items.iter().map(WebhookDto::from).collect();
     Ok(Json(Page::new(items, found.total, page)))
 }
@@ -130,6 +148,8 @@ struct CreateWebhook {
     #[schema(schema_with = crate::http::openapi::opt_text::<2000>)]
     description: Option<String>,
     /// ATS keys may name the company here instead of in the query; it must be the acting one.
+    /// An ATS key naming none creates a global endpoint (`companyId: null`): it receives the
+    /// events of every company the key manages.
     #[schema(nullable)]
     company_id: Option<String>,
     #[serde(default)]
@@ -183,7 +203,7 @@ async fn create(
 > {
     ctx.principal.require(&[Scope::WriteWebhooks])?;
     let input: CreateWebhook = ctx.body(&body)?;
-    let company = acting(&ctx, &[Scope::WriteWebhooks], input.company_id.as_deref())?;
+    let manager = manager(&ctx, &[Scope::WriteWebhooks], input.company_id.as_deref())?;
     let settings = Settings {
         url: check_url(&input.url, ctx.state.config.webhook_allow_private)?,
         name: validate::opt_text("name", input.name.as_deref(), 255)?,
@@ -209,12 +229,18 @@ async fn create(
             .unwrap_or(DEFAULT_TIMEOUT_MS),
     };
     let created_by = Some(ctx.principal.key.id);
-    let webhook = webhooks::create(&ctx.state, company, created_by, settings).await?;
-    let location = super::location(&format!("/v1/webhooks/{}", webhook.id));
-    let out = CreatedDto {
-        webhook: WebhookDto::from(&webhook),
-        signing_secret: webhook.secret.0.clone(),
+    let webhook = match &manager {
+        Manager::Company(company) => {
+            webhooks::create(&ctx.state, *company, created_by, settings).await?
+        }
+        Manager::Key { key, companies } => {
+            webhooks::create_global(&ctx.state, *key, companies, settings).await?
+        }
     };
+    let location = super::location(&format!("/v1/webhooks/{}", webhook.id));
+    let key = interviewd_notify::SigningSecret::parse(&webhook.secret.0)
+        .map_err(|_| CoreError::Internal("a new signing secret is unreadable".into()))?;
+    let out = CreatedDto::new(&webhook, key.as_bytes());
     Ok((StatusCode::CREATED, [location], Json(out)))
 }
 
@@ -233,8 +259,8 @@ async fn create(
     )
 )]
 async fn show(ctx: Ctx, IvPath(id): IvPath<String>) -> Result<Json<WebhookDto>, IvError> {
-    let company = ctx.company(&[Scope::ReadWebhooks])?;
-    let webhook = load(&ctx, company, &id).await?;
+    let manager = manager(&ctx, &[Scope::ReadWebhooks], None)?;
+    let webhook = load(&ctx, &manager, &id).await?;
     Ok(Json(WebhookDto::from(&webhook)))
 }
 
@@ -296,8 +322,8 @@ async fn update(
     IvPath(id): IvPath<String>,
     body: Bytes,
 ) -> Result<Json<WebhookDto>, IvError> {
-    let company = ctx.company(&[Scope::WriteWebhooks])?;
-    let mut w = load(&ctx, company, &id).await?;
+    let manager = manager(&ctx, &[Scope::WriteWebhooks], None)?;
+    let mut w = load(&ctx, &manager, &id).await?;
     let input: UpdateWebhook = ctx.body(&body)?;
     if let Some(url) = input.url {
         w.url = check_url(&url, ctx.state.config.webhook_allow_private)?;
@@ -327,7 +353,8 @@ async fn update(
     save(&ctx, w, state).await
 }
 
-/// Delete an endpoint (pending deliveries are dropped).
+/// Delete an endpoint (pending deliveries are dropped): 204 No Content, as
+/// <https://docs.instaview.sk/api-reference/webhooks/delete-webhook> documents.
 #[utoipa::path(
     delete,
     path = "/webhooks/{id}",
@@ -335,20 +362,25 @@ async fn update(
     tag = "Webhooks",
     params(("id" = String, Path, format = "uuid", description = ID)),
     responses(
-        (status = 200, description = "Deleted: `true`.", body = bool, content_type = "application/json"),
+        (status = 204, description = "Deleted."),
         (status = 400, description = "`id` is not a UUID."),
         (status = 403, description = "The endpoint belongs to another company."),
         (status = 404, description = "No such endpoint."),
     )
 )]
-async fn remove(ctx: Ctx, IvPath(id): IvPath<String>) -> Result<Json<bool>, IvError> {
-    let company = ctx.company(&[Scope::WriteWebhooks])?;
-    let w = load(&ctx, company, &id).await?;
-    webhooks::delete(&ctx.state, company, w.id).await?;
-    Ok(Json(true))
+async fn remove(ctx: Ctx, IvPath(id): IvPath<String>) -> Result<StatusCode, IvError> {
+    let manager = manager(&ctx, &[Scope::WriteWebhooks], None)?;
+    let w = load(&ctx, &manager, &id).await?;
+    webhooks::delete(&ctx.state, w.company_id, w.id).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
-/// Queue a `ping` delivery to the endpoint.
+/// Send a `ping` to the endpoint now and report its answer.
+///
+/// <https://docs.instaview.sk/api-reference/webhooks/test-webhook>: 200 whatever the endpoint
+/// answers; `success` is whether it answered 2xx. Nothing is sent to an endpoint that does not
+/// subscribe to `ping`, is paused or has an open circuit (`success: false` with the vendor's
+/// message).
 #[utoipa::path(
     post,
     path = "/webhooks/{id}/test",
@@ -356,18 +388,15 @@ async fn remove(ctx: Ctx, IvPath(id): IvPath<String>) -> Result<Json<bool>, IvEr
     tag = "Webhooks",
     params(("id" = String, Path, format = "uuid", description = ID)),
     responses(
-        (status = 202, description = "Queued; see the deliveries.", body = TestDto),
+        (status = 200, description = "What the endpoint answered (or why nothing was sent).", body = TestDto),
         (status = 400, description = "`id` is not a UUID."),
         (status = 403, description = "The endpoint belongs to another company."),
         (status = 404, description = "No such endpoint."),
     )
 )]
-async fn test(
-    ctx: Ctx,
-    IvPath(id): IvPath<String>,
-) -> Result<(StatusCode, Json<TestDto>), IvError> {
-    let company = ctx.company(&[Scope::WriteWebhooks])?;
-    let w = load(&ctx, company, &id).await?;
+async fn test(ctx: Ctx, IvPath(id): IvPath<String>) -> Result<Json<TestDto>, IvError> {
+    let manager = manager(&ctx, &[Scope::WriteWebhooks], None)?;
+    let w = load(&ctx, &manager, &id).await?;
     let message_id = Uuid::now_v7();
     let data = webhooks::ping_data(&w);
     let view = EventView {
@@ -380,16 +409,18 @@ async fn test(
     };
     let payload = render(w.format, &view)
         .ok_or_else(|| CoreError::Internal("ping has no payload in this format".into()))?;
-    webhooks::send_test(&ctx.state, &w, message_id, payload).await?;
-    Ok((
-        StatusCode::ACCEPTED,
-        Json(TestDto {
-            success: true,
-            event: kinds::PING,
-            delivery_id: message_id.to_string(),
-            webhook_message_id: webhook_id(message_id),
-        }),
-    ))
+    let outcome = webhooks::test_now(&ctx.state, &w, message_id, payload).await?;
+    let result = TestResult {
+        success: outcome.success,
+        delivery_id: outcome.delivery_id.map(|id| id.to_string()),
+        http_status: outcome.http_status,
+        duration_ms: outcome.duration_ms,
+        message: outcome.message,
+    };
+    Ok(Json(TestDto {
+        data: result.clone(),
+        result,
+    }))
 }
 
 /// Close the endpoint's circuit and resume deliveries.
@@ -407,8 +438,8 @@ async fn test(
     )
 )]
 async fn reset_circuit(ctx: Ctx, IvPath(id): IvPath<String>) -> Result<Json<WebhookDto>, IvError> {
-    let company = ctx.company(&[Scope::WriteWebhooks])?;
-    let w = load(&ctx, company, &id).await?;
+    let manager = manager(&ctx, &[Scope::WriteWebhooks], None)?;
+    let w = load(&ctx, &manager, &id).await?;
     save(&ctx, w, Some(EndpointState::Resume)).await
 }
 
@@ -430,9 +461,9 @@ async fn deliveries(
     ctx: Ctx,
     IvPath(id): IvPath<String>,
 ) -> Result<Json<Page<DeliveryDto>>, IvError> {
-    let company = ctx.company(&[Scope::ReadWebhooks])?;
+    let manager = manager(&ctx, &[Scope::ReadWebhooks], None)?;
     let page = page_of(&ctx)?;
-    let w = load(&ctx, company, &id).await?;
+    let w = load(&ctx, &manager, &id).await?;
     let found = webhooks::deliveries(&ctx.state, &w, page).await?;
     let items: Vec<DeliveryDto> = found.items.iter().map(DeliveryDto::from).collect();
     Ok(Json(Page::new(items, found.total, page)))

@@ -27,8 +27,8 @@ pub use instaview::{
     iv_plan, iv_text_list, iv_uuid_filter, uuid_pattern, words, words_filter, words_pattern,
 };
 pub use schemas::{
-    IvRateLimitedBody, custom_field_id_schema, null_schema, nullable_text, opt_text,
-    positive_int_or_digits, text, trimmed_any,
+    IvRateLimitedBody, SignedLinkParams, custom_field_id_schema, null_schema, nullable_text,
+    opt_text, positive_int_or_digits, text, trimmed_any,
 };
 pub use xobin::{xobin_gmt_date, xobin_invite_format};
 

@@ -157,3 +157,19 @@ macro_rules! requiring {
 }
 
 pub(crate) use requiring;
+
+/// The query of a signed asset link (`docs/webhooks.md`, "Asset links"): with a valid,
+/// unexpired signature the asset is served without credentials.
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)] // Described for the documents; the handlers read the raw query.
+pub struct SignedLinkParams {
+    /// The company the link was made for.
+    #[param(format = "uuid")]
+    company: Option<String>,
+    /// When the link stops working (unix seconds).
+    expires: Option<i64>,
+    /// The link's signature (32 hex digits).
+    #[param(pattern = "^[0-9a-f]{32}$")]
+    signature: Option<String>,
+}

@@ -5,6 +5,8 @@
 //! is the job's number. A `response` is an interview (its number), a `candidate_id` a
 //! candidate's number. `docs/api-xobin.md` has the full mapping.
 
+mod assets;
+mod candidates;
 mod ctx;
 mod dto;
 pub mod error;
@@ -26,8 +28,10 @@ pub fn api() -> OpenApiRouter<AppState> {
         .merge(generate::routes())
         .merge(invite::routes())
         .merge(report::routes())
+        .merge(assets::routes())
         .merge(invited::routes())
         .merge(revoke::routes())
+        .merge(candidates::routes())
 }
 
 /// Every Xobin route.

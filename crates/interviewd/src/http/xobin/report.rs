@@ -1,13 +1,16 @@
 //! `GET /ai-interviews/report/{response_id}` and `GET /ai-interviews/report?custom_field_id=`:
 //! the report of one response. Until the interview is COMPLETED the short form is returned
 //! (ids, candidate, `invite_status`); after, the full report built from the stored
-//! transcript, analysis and recordings.
+//! transcript, analysis and recordings. Its links are this dialect's routes
+//! (`super::assets`), fetchable with the `apiKey` header; `pdf_link` and `report_link` are
+//! also signed, and the recordings too with `is_downloadable=true`.
 
 use super::ctx::{XbCtx, XbPath, int_id};
 use super::error::XbError;
 use crate::app::AppState;
 use crate::core::interviews;
-use crate::wire::xobin::report::{RecordingKeys, Report};
+use crate::http::signed::Signer;
+use crate::wire::xobin::report::{RecordingKeys, Recordings, Report};
 use axum::Json;
 use interviewd_domain::views::InterviewDetail;
 use interviewd_domain::{InterviewStatus, Scope};
@@ -20,11 +23,13 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(by_response))
 }
 
-/// `is_downloadable` is accepted (`true`/`false`); recording URLs are always included.
-fn check_downloadable(ctx: &XbCtx) -> Result<(), XbError> {
+/// `is_downloadable=true` makes the recording links downloadable without the key (signed,
+/// until they expire); without it they are the routes the `apiKey` header fetches.
+fn downloadable(ctx: &XbCtx) -> Result<bool, XbError> {
     match ctx.query.non_empty("is_downloadable") {
-        None => Ok(()),
-        Some(v) if v.eq_ignore_ascii_case("true") || v.eq_ignore_ascii_case("false") => Ok(()),
+        None => Ok(false),
+        Some(v) if v.eq_ignore_ascii_case("true") => Ok(true),
+        Some(v) if v.eq_ignore_ascii_case("false") => Ok(false),
         Some(_) => Err(XbError::bad_request(
             "is_downloadable must be true or false",
         )),
@@ -39,7 +44,7 @@ fn check_downloadable(ctx: &XbCtx) -> Result<(), XbError> {
     tag = "AI interviews",
     params(
         ("response_id" = i64, Path, minimum = 1, description = "The response (invite)."),
-        ("is_downloadable" = Option<bool>, Query, description = "Accepted; recording URLs are always included."),
+        ("is_downloadable" = Option<bool>, Query, description = "`true`: recording links that work without the key until they expire."),
     ),
     responses(
         (status = 200, description = "The short form until the interview is completed, then the full report.", body = Report),
@@ -49,12 +54,12 @@ fn check_downloadable(ctx: &XbCtx) -> Result<(), XbError> {
 )]
 async fn by_response(ctx: XbCtx, XbPath(raw): XbPath) -> Result<Json<Report>, XbError> {
     let company = ctx.company(&[Scope::ReadInterviews])?;
-    check_downloadable(&ctx)?;
+    let signed = downloadable(&ctx)?;
     let number = int_id(&raw, "response_id")?;
     let detail = interviews::by_number(&ctx.state, company, number)
         .await?
         .ok_or_else(|| XbError::not_found("Response", number))?;
-    Ok(Json(report(&ctx, detail).await?))
+    Ok(Json(report(&ctx, detail, signed).await?))
 }
 
 /// The report of the newest response carrying a `custom_field_id`.
@@ -65,7 +70,7 @@ async fn by_response(ctx: XbCtx, XbPath(raw): XbPath) -> Result<Json<Report>, Xb
     tag = "AI interviews",
     params(
         ("custom_field_id" = String, Query, min_length = 1, pattern = "\\S", description = "The `custom_field_id` given at invite time."),
-        ("is_downloadable" = Option<bool>, Query, description = "Accepted; recording URLs are always included."),
+        ("is_downloadable" = Option<bool>, Query, description = "As for `getReport`."),
     ),
     responses(
         (status = 200, description = "As for `getReport`.", body = Report),
@@ -75,7 +80,7 @@ async fn by_response(ctx: XbCtx, XbPath(raw): XbPath) -> Result<Json<Report>, Xb
 )]
 async fn by_custom_field(ctx: XbCtx) -> Result<Json<Report>, XbError> {
     let company = ctx.company(&[Scope::ReadInterviews])?;
-    check_downloadable(&ctx)?;
+    let signed = downloadable(&ctx)?;
     let custom_field_id = ctx
         .query
         .non_empty("custom_field_id")
@@ -83,17 +88,21 @@ async fn by_custom_field(ctx: XbCtx) -> Result<Json<Report>, XbError> {
     let detail = interviews::by_custom_field(&ctx.state, company, custom_field_id)
         .await?
         .ok_or_else(|| XbError::not_found("Response", custom_field_id))?;
-    Ok(Json(report(&ctx, detail).await?))
+    Ok(Json(report(&ctx, detail, signed).await?))
 }
 
-async fn report(ctx: &XbCtx, detail: InterviewDetail) -> Result<Report, XbError> {
+async fn report(ctx: &XbCtx, detail: InterviewDetail, signed: bool) -> Result<Report, XbError> {
     let completed = detail.interview.status == InterviewStatus::Completed;
     let report = interviews::report(&ctx.state, detail, completed).await?;
-    let public_url = ctx.state.config.public_url();
+    let signer = Signer::load(&ctx.state).await?;
+    let recordings = Recordings {
+        keys: RecordingKeys::Sessions,
+        signed,
+    };
     Ok(Report::new(
         &report,
-        &public_url,
+        &signer.links(),
         ctx.state.now(),
-        RecordingKeys::Sessions,
+        recordings,
     ))
 }

@@ -35,7 +35,6 @@ pub fn routes() -> OpenApiRouter<AppState> {
 
 /// A revoke request.
 #[derive(Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
 #[schema(as = RevokeRequest)]
 struct Body {
     /// The response (invite) to revoke: a positive integer, or a string of its digits.

@@ -107,7 +107,7 @@ pub async fn get(
     let row: Option<CandidateRow> = sqlx::query_as(concat!(
         "SELECT ",
         candidate_cols!(),
-        " FROM candidates WHERE id = $1 AND company_id = $2"
+        " FROM candidates WHERE id = $1 AND company_id = $2 AND deleted_at IS NULL"
     ))
     .bind(id.uuid())
     .bind(company.uuid())
@@ -143,7 +143,7 @@ pub async fn list(
     let filtered = |select: &str| {
         let mut query = sqlx::QueryBuilder::<Db>::new(select);
         query
-            .push(" FROM candidates c WHERE c.company_id = ")
+            .push(" FROM candidates c WHERE c.deleted_at IS NULL AND c.company_id = ")
             .push_bind(company.uuid());
         if let Some(job) = f.job_id {
             query
@@ -195,7 +195,8 @@ pub async fn list(
 pub async fn update(conn: &mut Conn, c: &Candidate) -> StoreResult<()> {
     sqlx::query(
         "UPDATE candidates SET first_name = $3, last_name = $4, email = $5, phone = $6, ext_id = $7, status = $8, \
-         gdpr_expiry_date = $9, metadata = $10, custom_fields = $11, updated_at = $12 WHERE id = $1 AND company_id = $2",
+         gdpr_expiry_date = $9, metadata = $10, custom_fields = $11, updated_at = $12 \
+         WHERE id = $1 AND company_id = $2 AND deleted_at IS NULL",
     )
     .bind(c.id.uuid())
     .bind(c.company_id.uuid())
@@ -250,7 +251,7 @@ pub async fn find(
             concat!(
                 "SELECT ",
                 candidate_cols!(),
-                " FROM candidates WHERE company_id = $1 AND ext_id = $2"
+                " FROM candidates WHERE company_id = $1 AND ext_id = $2 AND deleted_at IS NULL"
             ),
             v.as_str().to_owned(),
         ),
@@ -258,7 +259,7 @@ pub async fn find(
             concat!(
                 "SELECT ",
                 candidate_cols!(),
-                " FROM candidates WHERE company_id = $1 AND email = $2"
+                " FROM candidates WHERE company_id = $1 AND email = $2 AND deleted_at IS NULL"
             ),
             v.as_str().to_owned(),
         ),
@@ -266,7 +267,7 @@ pub async fn find(
             concat!(
                 "SELECT ",
                 candidate_cols!(),
-                " FROM candidates WHERE company_id = $1 AND phone = $2"
+                " FROM candidates WHERE company_id = $1 AND phone = $2 AND deleted_at IS NULL"
             ),
             v.as_str().to_owned(),
         ),
@@ -294,10 +295,31 @@ pub async fn after(
     let rows: Vec<CandidateRow> = sqlx::query_as(concat!(
         "SELECT ",
         candidate_cols!(),
-        " FROM candidates WHERE company_id = $1 AND number > $2 ORDER BY number LIMIT $3"
+        " FROM candidates WHERE company_id = $1 AND number > $2 AND deleted_at IS NULL ORDER BY number LIMIT $3"
     ))
     .bind(company.uuid())
     .bind(after)
+    .bind(i64::from(limit))
+    .fetch_all(pool)
+    .await?;
+    with_links(pool, rows).await
+}
+
+/// Newest first, below `before` (every candidate when `None`).
+pub async fn before(
+    pool: &Pool,
+    company: CompanyId,
+    before: Option<i64>,
+    limit: u32,
+) -> StoreResult<Vec<Candidate>> {
+    let rows: Vec<CandidateRow> = sqlx::query_as(concat!(
+        "SELECT ",
+        candidate_cols!(),
+        " FROM candidates WHERE company_id = $1 AND number < $2 AND deleted_at IS NULL \
+         ORDER BY number DESC LIMIT $3"
+    ))
+    .bind(company.uuid())
+    .bind(before.unwrap_or(i64::MAX))
     .bind(i64::from(limit))
     .fetch_all(pool)
     .await?;

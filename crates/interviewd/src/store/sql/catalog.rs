@@ -40,7 +40,7 @@ pub async fn get_job<'e, E: sqlx::Executor<'e, Database = Db>>(
     let row: Option<JobRow> = sqlx::query_as(concat!(
         "SELECT ",
         job_cols!(),
-        " FROM jobs WHERE id = $1 AND company_id = $2"
+        " FROM jobs WHERE id = $1 AND company_id = $2 AND deleted_at IS NULL"
     ))
     .bind(id.uuid())
     .bind(company.uuid())
@@ -58,7 +58,7 @@ pub async fn list_jobs(
     let rows: Vec<JobRow> = sqlx::query_as(concat!(
         "SELECT ",
         job_cols!(),
-        " FROM jobs WHERE company_id = $1 AND ($2 IS NULL OR status = $2) ORDER BY number LIMIT $3 OFFSET $4"
+        " FROM jobs WHERE company_id = $1 AND deleted_at IS NULL AND ($2 IS NULL OR status = $2) ORDER BY number LIMIT $3 OFFSET $4"
     ))
     .bind(company.uuid())
     .bind(&filter.status)
@@ -67,7 +67,7 @@ pub async fn list_jobs(
     .fetch_all(pool)
     .await?;
     let total: i64 = sqlx::query_scalar(
-        "SELECT COUNT(*) FROM jobs WHERE company_id = $1 AND ($2 IS NULL OR status = $2)",
+        "SELECT COUNT(*) FROM jobs WHERE company_id = $1 AND deleted_at IS NULL AND ($2 IS NULL OR status = $2)",
     )
     .bind(company.uuid())
     .bind(&filter.status)
@@ -83,7 +83,7 @@ pub async fn list_jobs(
 pub async fn update_job(pool: &Pool, j: &Job) -> StoreResult<()> {
     sqlx::query(
         "UPDATE jobs SET title = $3, description = $4, status = $5, required_skills = $6, nice_to_have_skills = $7, \
-         attrs = $8, updated_at = $9 WHERE id = $1 AND company_id = $2",
+         attrs = $8, updated_at = $9 WHERE id = $1 AND company_id = $2 AND deleted_at IS NULL",
     )
     .bind(j.id.uuid())
     .bind(j.company_id.uuid())
@@ -213,7 +213,7 @@ pub async fn job_by_number(
     let row: Option<JobRow> = sqlx::query_as(concat!(
         "SELECT ",
         job_cols!(),
-        " FROM jobs WHERE number = $1 AND company_id = $2"
+        " FROM jobs WHERE number = $1 AND company_id = $2 AND deleted_at IS NULL"
     ))
     .bind(number)
     .bind(company.uuid())

@@ -41,6 +41,15 @@ impl DeliveryStore for DbStore {
         webhooks::list(self.pool(), company, page).await
     }
 
+    async fn list_key_webhooks(
+        &self,
+        key: interviewd_domain::KeyId,
+        companies: &[CompanyId],
+        page: PageRequest,
+    ) -> StoreResult<Page<Webhook>> {
+        webhooks::list_of_key(self.pool(), key, companies, page).await
+    }
+
     async fn update_webhook(
         &self,
         webhook: &Webhook,
@@ -64,6 +73,26 @@ impl DeliveryStore for DbStore {
         let queued = queue::insert_message(&mut tx, message, true).await?;
         tx.commit().await?;
         Ok(queued)
+    }
+
+    async fn enqueue_leased_message(
+        &self,
+        message: &NewMessage,
+        lease: &str,
+        until: DateTime<Utc>,
+    ) -> StoreResult<bool> {
+        let mut tx = self.write_tx().await?;
+        if !queue::insert_message(&mut tx, message, true).await? {
+            return Ok(false);
+        }
+        sqlx::query("UPDATE webhook_messages SET lease_owner = $2, lease_until = $3 WHERE id = $1")
+            .bind(message.id)
+            .bind(lease)
+            .bind(interviewd_domain::time::to_millis(until))
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(true)
     }
 
     async fn list_deliveries(

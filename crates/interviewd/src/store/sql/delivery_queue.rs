@@ -62,7 +62,8 @@ pub async fn insert_message(conn: &mut Conn, m: &NewMessage, any_state: bool) ->
         "INSERT INTO webhook_messages (id, webhook_id, company_id, event_id, interview_id, event_type, \
          payload, status, attempts, next_attempt_at, created_at, updated_at) \
          SELECT $1, $2, $3, $4, $5, $6, $7, 'PENDING', 0, $8, $8, $8 \
-         WHERE EXISTS (SELECT 1 FROM webhooks WHERE id = $2 AND company_id = $3 \
+         WHERE EXISTS (SELECT 1 FROM webhooks WHERE id = $2 \
+                       AND (company_id = $3 OR global_key_id IS NOT NULL) \
                        AND (is_active = $9 OR circuit_opened_at IS NOT NULL OR $10))",
     )
     .bind(m.id)

@@ -7,15 +7,15 @@ use crate::store::delivery::{
 use crate::store::rows::to_json;
 use crate::store::{Page, StoreError, StoreResult};
 use interviewd_domain::time::{from_millis, to_millis};
-use interviewd_domain::{CompanyId, PageRequest, WebhookId};
+use interviewd_domain::{CompanyId, KeyId, PageRequest, WebhookId};
 use uuid::Uuid;
 
 /// The columns [`WebhookRow`] reads (a macro so that queries stay `&'static str`).
 macro_rules! webhook_cols {
     () => {
-        "id, company_id, api_key_id, url, name, description, headers, events, secret, format, \
-         is_active, max_retries, timeout_ms, consecutive_failures, circuit_opened_at, \
-         created_at, updated_at"
+        "id, company_id, global_key_id, api_key_id, url, name, description, headers, events, \
+         secret, format, is_active, max_retries, timeout_ms, consecutive_failures, \
+         circuit_opened_at, created_at, updated_at"
     };
 }
 
@@ -23,6 +23,7 @@ macro_rules! webhook_cols {
 pub struct WebhookRow {
     id: Uuid,
     company_id: Uuid,
+    global_key_id: Option<Uuid>,
     api_key_id: Option<Uuid>,
     url: String,
     name: Option<String>,
@@ -55,6 +56,7 @@ impl TryFrom<WebhookRow> for Webhook {
         Ok(Webhook {
             id: r.id.into(),
             company_id: r.company_id.into(),
+            global_for: r.global_key_id.map(Into::into),
             api_key_id: r.api_key_id.map(Into::into),
             url: r.url,
             name: r.name,
@@ -82,8 +84,8 @@ pub async fn insert(pool: &Pool, w: &Webhook) -> StoreResult<()> {
     sqlx::query(
         "INSERT INTO webhooks (id, company_id, api_key_id, url, name, description, headers, events, \
          secret, format, is_active, max_retries, timeout_ms, consecutive_failures, circuit_opened_at, \
-         created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)",
+         created_at, updated_at, global_key_id) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)",
     )
     .bind(w.id.uuid())
     .bind(w.company_id.uuid())
@@ -102,6 +104,7 @@ pub async fn insert(pool: &Pool, w: &Webhook) -> StoreResult<()> {
     .bind(w.circuit_opened_at.map(to_millis))
     .bind(to_millis(w.created_at))
     .bind(to_millis(w.updated_at))
+    .bind(w.global_for.map(|k| k.uuid()))
     .execute(pool)
     .await?;
     Ok(())
@@ -137,19 +140,65 @@ pub async fn get_any(conn: &mut Conn, id: Uuid) -> StoreResult<Option<Webhook>> 
     row.map(Webhook::try_from).transpose()
 }
 
+/// The company's own endpoints (not the global ones of its ATS keys).
 pub async fn list(pool: &Pool, company: CompanyId, p: PageRequest) -> StoreResult<Page<Webhook>> {
     let rows: Vec<WebhookRow> = sqlx::query_as(concat!(
         "SELECT ",
         webhook_cols!(),
-        " FROM webhooks WHERE company_id = $1 ORDER BY created_at, id LIMIT $2 OFFSET $3"
+        " FROM webhooks WHERE company_id = $1 AND global_key_id IS NULL \
+         ORDER BY created_at, id LIMIT $2 OFFSET $3"
     ))
     .bind(company.uuid())
     .bind(i64::from(p.limit))
     .bind(p.offset())
     .fetch_all(pool)
     .await?;
-    let total: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM webhooks WHERE company_id = $1")
-        .bind(company.uuid())
+    let total: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM webhooks WHERE company_id = $1 AND global_key_id IS NULL",
+    )
+    .bind(company.uuid())
+    .fetch_one(pool)
+    .await?;
+    let items = rows
+        .into_iter()
+        .map(Webhook::try_from)
+        .collect::<StoreResult<Vec<_>>>()?;
+    Ok(Page { items, total })
+}
+
+/// What an ATS key sees without naming a company: its global endpoints, and those of every
+/// company it manages.
+fn of_key(select: &str, key: KeyId, companies: &[CompanyId]) -> sqlx::QueryBuilder<Db> {
+    let mut query = sqlx::QueryBuilder::<Db>::new(select);
+    query
+        .push(" FROM webhooks WHERE global_key_id = ")
+        .push_bind(key.uuid());
+    if !companies.is_empty() {
+        query.push(" OR (global_key_id IS NULL AND company_id IN (");
+        let mut list = query.separated(", ");
+        for company in companies {
+            list.push_bind(company.uuid());
+        }
+        query.push("))");
+    }
+    query
+}
+
+pub async fn list_of_key(
+    pool: &Pool,
+    key: KeyId,
+    companies: &[CompanyId],
+    p: PageRequest,
+) -> StoreResult<Page<Webhook>> {
+    let mut select = of_key(concat!("SELECT ", webhook_cols!()), key, companies);
+    select
+        .push(" ORDER BY created_at, id LIMIT ")
+        .push_bind(i64::from(p.limit))
+        .push(" OFFSET ")
+        .push_bind(p.offset());
+    let rows: Vec<WebhookRow> = select.build_query_as().fetch_all(pool).await?;
+    let total: i64 = of_key("SELECT COUNT(*)", key, companies)
+        .build_query_scalar()
         .fetch_one(pool)
         .await?;
     let items = rows
@@ -159,18 +208,20 @@ pub async fn list(pool: &Pool, company: CompanyId, p: PageRequest) -> StoreResul
     Ok(Page { items, total })
 }
 
-/// Endpoints that take new messages: active, or with an open circuit.
+/// Endpoints that take new messages about `company`: active, or with an open circuit — its
+/// own, and the global ones of the ATS keys that manage it.
 pub async fn receiving(pool: &Pool, company: CompanyId) -> StoreResult<Vec<Webhook>> {
     let rows: Vec<WebhookRow> = sqlx::query_as(concat!(
         "SELECT ",
         webhook_cols!(),
-        " FROM webhooks WHERE company_id = $1 AND (is_active = $2 OR circuit_opened_at IS NOT NULL) \
-         ORDER BY created_at, id"
+        " FROM webhooks WHERE ((company_id = $1 AND global_key_id IS NULL) \
+           OR global_key_id IN (SELECT key_id FROM ats_key_companies WHERE company_id = $1)) \
+         AND (is_active = $2 OR circuit_opened_at IS NOT NULL) ORDER BY created_at, id"
     ))
-        .bind(company.uuid())
-        .bind(true)
-        .fetch_all(pool)
-        .await?;
+    .bind(company.uuid())
+    .bind(true)
+    .fetch_all(pool)
+    .await?;
     rows.into_iter().map(Webhook::try_from).collect()
 }
 
@@ -238,16 +289,26 @@ pub async fn update(
 }
 
 pub async fn delete(conn: &mut Conn, company: CompanyId, id: WebhookId) -> StoreResult<bool> {
+    let found: Option<Uuid> = sqlx::query_scalar(concat!(
+        "SELECT id FROM webhooks WHERE id = $1 AND company_id = $2",
+        for_update!()
+    ))
+    .bind(id.uuid())
+    .bind(company.uuid())
+    .fetch_optional(&mut *conn)
+    .await?;
+    if found.is_none() {
+        return Ok(false);
+    }
     // The log and messages would cascade; deleting them explicitly keeps the statement
-    // portable to a schema without ON DELETE CASCADE.
-    sqlx::query("DELETE FROM webhook_attempts WHERE webhook_id = $1 AND company_id = $2")
+    // portable to a schema without ON DELETE CASCADE. A global endpoint's messages carry the
+    // companies of their events.
+    sqlx::query("DELETE FROM webhook_attempts WHERE webhook_id = $1")
         .bind(id.uuid())
-        .bind(company.uuid())
         .execute(&mut *conn)
         .await?;
-    sqlx::query("DELETE FROM webhook_messages WHERE webhook_id = $1 AND company_id = $2")
+    sqlx::query("DELETE FROM webhook_messages WHERE webhook_id = $1")
         .bind(id.uuid())
-        .bind(company.uuid())
         .execute(&mut *conn)
         .await?;
     let done = sqlx::query("DELETE FROM webhooks WHERE id = $1 AND company_id = $2")
@@ -296,7 +357,8 @@ pub async fn deliveries(
     // Counted first: an attempt logged between the two reads then shows in the page without
     // being counted, never counted without showing (the log only grows).
     let total: i64 = sqlx::query_scalar(
-        "SELECT COUNT(*) FROM webhook_attempts WHERE webhook_id = $1 AND company_id = $2",
+        "SELECT COUNT(*) FROM webhook_attempts WHERE webhook_id = $1 AND EXISTS \
+         (SELECT 1 FROM webhooks WHERE id = $1 AND company_id = $2)",
     )
     .bind(id.uuid())
     .bind(company.uuid())
@@ -304,7 +366,8 @@ pub async fn deliveries(
     .await?;
     let rows: Vec<LogRow> = sqlx::query_as(
         "SELECT id, message_id, event_type, attempt_number, attempted_at, status_code, duration_ms, \
-         outcome, error FROM webhook_attempts WHERE webhook_id = $1 AND company_id = $2 \
+         outcome, error FROM webhook_attempts WHERE webhook_id = $1 AND EXISTS \
+         (SELECT 1 FROM webhooks WHERE id = $1 AND company_id = $2) \
          ORDER BY attempted_at DESC, id DESC LIMIT $3 OFFSET $4",
     )
     .bind(id.uuid())

@@ -3,14 +3,51 @@
 
 use super::DbStore;
 use crate::store::StoreResult;
-use crate::store::metrics::{MetricsStore, OpsSnapshot};
+use crate::store::metrics::{MetricsStore, OpsSnapshot, Usage};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+use interviewd_domain::CompanyId;
 use interviewd_domain::time::to_millis;
 use uuid::Uuid;
 
 #[async_trait]
 impl MetricsStore for DbStore {
+    async fn usage(
+        &self,
+        company: CompanyId,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> StoreResult<Usage> {
+        let interviews: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM interviews WHERE company_id = $1 AND is_test = $2 \
+             AND status = 'COMPLETED' AND finished_at >= $3 AND finished_at < $4",
+        )
+        .bind(company.uuid())
+        .bind(false)
+        .bind(to_millis(from))
+        .bind(to_millis(to))
+        .fetch_one(self.pool())
+        .await?;
+        let (with_minutes, duration_ms): (i64, Option<i64>) = sqlx::query_as(
+            "SELECT COUNT(DISTINCT a.interview_id), CAST(SUM(a.duration_ms) AS BIGINT) \
+             FROM call_attempts a \
+             JOIN interviews i ON i.id = a.interview_id \
+             WHERE a.company_id = $1 AND i.is_test = $2 AND a.duration_ms > 0 \
+             AND a.ended_at >= $3 AND a.ended_at < $4",
+        )
+        .bind(company.uuid())
+        .bind(false)
+        .bind(to_millis(from))
+        .bind(to_millis(to))
+        .fetch_one(self.pool())
+        .await?;
+        Ok(Usage {
+            interviews,
+            with_minutes,
+            duration_ms: duration_ms.unwrap_or(0),
+        })
+    }
+
     async fn ops_snapshot(&self, now: DateTime<Utc>) -> StoreResult<OpsSnapshot> {
         let (calls_due, calls_later): (Option<i64>, Option<i64>) = sqlx::query_as(
             "SELECT SUM(CASE WHEN scheduled_at <= $1 THEN 1 ELSE 0 END), \

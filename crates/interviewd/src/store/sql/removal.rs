@@ -103,12 +103,13 @@ async fn audit(
     req: &RemovalRequest,
     target: serde_json::Value,
     counts: serde_json::Value,
-) -> StoreResult<()> {
+) -> StoreResult<Uuid> {
+    let id = Uuid::now_v7();
     sqlx::query(
         "INSERT INTO audit_log (id, company_id, key_id, action, target, counts, created_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7)",
     )
-    .bind(Uuid::now_v7())
+    .bind(id)
     .bind(req.company.uuid())
     .bind(req.actor.map(|k| k.uuid()))
     .bind(req.action)
@@ -117,7 +118,7 @@ async fn audit(
     .bind(to_millis(req.now))
     .execute(conn)
     .await?;
-    Ok(())
+    Ok(id)
 }
 
 /// Stored idempotent responses that mention what was removed go too: a replayed response must
@@ -188,7 +189,7 @@ pub async fn remove(store: &DbStore, req: &RemovalRequest) -> StoreResult<Remova
     };
     let (target, counts) = removal::removal_audit(req, &report);
     forget_stored_responses(&mut tx, req, &report).await?;
-    audit(&mut tx, req, target, counts).await?;
+    report.audit_id = Some(audit(&mut tx, req, target, counts).await?);
     store.faults.check("remove.before_commit")?;
     tx.commit().await?;
     Ok(report)

@@ -58,11 +58,13 @@ impl Store for DbStore {
 
     async fn owner_of(&self, kind: ResourceKind, id: uuid::Uuid) -> StoreResult<Option<CompanyId>> {
         let sql = match kind {
-            ResourceKind::Job => "SELECT company_id FROM jobs WHERE id = $1",
+            ResourceKind::Job => "SELECT company_id FROM jobs WHERE id = $1 AND deleted_at IS NULL",
             ResourceKind::Agent => {
                 "SELECT company_id FROM agents WHERE id = $1 AND deleted_at IS NULL"
             }
-            ResourceKind::Candidate => "SELECT company_id FROM candidates WHERE id = $1",
+            ResourceKind::Candidate => {
+                "SELECT company_id FROM candidates WHERE id = $1 AND deleted_at IS NULL"
+            }
             ResourceKind::Interview => "SELECT company_id FROM interviews WHERE id = $1",
             ResourceKind::Webhook => "SELECT company_id FROM webhooks WHERE id = $1",
         };
@@ -213,6 +215,14 @@ impl Store for DbStore {
     ) -> StoreResult<Option<Candidate>> {
         candidates::find(&self.pool, company, key).await
     }
+    async fn candidates_before(
+        &self,
+        company: CompanyId,
+        before: Option<i64>,
+        limit: u32,
+    ) -> StoreResult<Vec<Candidate>> {
+        candidates::before(&self.pool, company, before, limit).await
+    }
     async fn candidates_after(
         &self,
         company: CompanyId,
@@ -255,6 +265,24 @@ impl Store for DbStore {
     }
     async fn open_invites(&self, company: CompanyId) -> StoreResult<i64> {
         interviews::open_invites(&self.pool, company).await
+    }
+    async fn update_interview_metadata(
+        &self,
+        company: CompanyId,
+        id: InterviewId,
+        metadata: &interviewd_domain::model::Attrs,
+        at: DateTime<Utc>,
+    ) -> StoreResult<bool> {
+        let done = sqlx::query(
+            "UPDATE interviews SET metadata = $3, updated_at = $4 WHERE id = $1 AND company_id = $2",
+        )
+        .bind(id.uuid())
+        .bind(company.uuid())
+        .bind(crate::store::rows::to_json(metadata))
+        .bind(interviewd_domain::time::to_millis(at))
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() == 1)
     }
     async fn list_interviews(
         &self,

@@ -1,11 +1,15 @@
 //! The InstaView dialect's wire objects (responses). Field names and shapes follow the
 //! vendor's object models; the core entity is mapped here and nowhere else.
 
+mod analysis;
 mod error;
 pub mod webhooks;
 
+pub use analysis::AnalysisDto;
+
 pub use error::{ErrorBody, ErrorDetail};
 
+use crate::wire::Links;
 use interviewd_domain::PageRequest;
 use interviewd_domain::model::{Agent, Attrs, CallAttempt, Candidate, Company, Job};
 use interviewd_domain::time::rfc3339;
@@ -194,6 +198,25 @@ impl JobCreated {
     }
 }
 
+/// The answer to `GET /interviews/{id}/analysis-pdf`: `{"analysisPdfBase64": …}`.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct AnalysisPdf {
+    /// The PDF report of the analysis, Base64 (standard alphabet, padded).
+    #[schema(content_encoding = "base64", content_media_type = "application/pdf")]
+    analysis_pdf_base64: String,
+}
+
+impl AnalysisPdf {
+    /// The answer carrying `pdf`.
+    pub fn new(pdf: &[u8]) -> Self {
+        use base64::Engine;
+        Self {
+            analysis_pdf_base64: base64::engine::general_purpose::STANDARD.encode(pdf),
+        }
+    }
+}
+
 /// `{"success": true, "message": …}`.
 #[derive(Serialize, ToSchema)]
 pub struct SuccessMessage {
@@ -351,8 +374,9 @@ pub struct AttemptDto {
     #[schema(required = true)]
     notes: Option<String>,
     retry_number: u32,
-    /// The recording (needs a key of the interview's company).
-    #[schema(required = true)]
+    /// The recording: fetchable with a key of the interview's company, and without one until
+    /// the link's `expires` (a signed link, see `docs/webhooks.md`, "Asset links").
+    #[schema(required = true, format = "uri")]
     recording_url: Option<String>,
     /// Seconds.
     #[schema(required = true)]
@@ -366,7 +390,7 @@ pub struct AttemptDto {
 }
 
 impl AttemptDto {
-    pub fn new(a: &CallAttempt, public_url: &str) -> Self {
+    pub fn new(a: &CallAttempt, links: &Links<'_>) -> Self {
         Self {
             id: a.id.to_string(),
             direction: a.direction.clone(),
@@ -374,12 +398,10 @@ impl AttemptDto {
             reason_code: a.reason_code.clone(),
             notes: a.notes.clone(),
             retry_number: a.retry_number,
-            recording_url: a.recording_key.as_ref().map(|_| {
-                format!(
-                    "{public_url}/v1/interviews/{}/call-attempts/{}/recording",
-                    a.interview_id, a.id
-                )
-            }),
+            recording_url: a
+                .recording_key
+                .as_ref()
+                .map(|_| links.recording(a.company_id, a.interview_id, a.id)),
             duration: a.duration_ms.map(|ms| (ms + 999) / 1000),
             scheduled_at: ts(a.scheduled_at),
             called_at: a.called_at.map(ts),
@@ -422,9 +444,9 @@ pub struct InterviewDto {
     #[schema(value_type = Object)]
     metadata: Attrs,
     call_attempts: Vec<AttemptDto>,
-    /// The scorer's analysis, with InstaView's `general` block; `null` until there is one.
-    #[schema(value_type = Option<Object>, required = true)]
-    analysis: Value,
+    /// The analysis in the vendor's shape; `null` until there is one.
+    #[schema(required = true)]
+    analysis: Option<AnalysisDto>,
     /// `[{role, text, startMs, endMs}]`; `null` until there is one.
     #[schema(value_type = Option<Vec<Object>>, required = true)]
     transcript: Value,
@@ -435,7 +457,8 @@ pub struct InterviewDto {
 }
 
 impl InterviewDto {
-    pub fn new(d: &InterviewDetail, public_url: &str) -> Self {
+    pub fn new(d: &InterviewDetail, links: &Links<'_>) -> Self {
+        let public_url = links.base;
         let i = &d.interview;
         let total_ms: i64 = d.attempts.iter().filter_map(|a| a.duration_ms).sum();
         Self {
@@ -456,37 +479,21 @@ impl InterviewDto {
             call_attempts: d
                 .attempts
                 .iter()
-                .map(|a| AttemptDto::new(a, public_url))
+                .map(|a| AttemptDto::new(a, links))
                 .collect(),
-            analysis: Value::Null,
+            analysis: None,
             transcript: Value::Null,
             created_at: ts(i.created_at),
             updated_at: ts(i.updated_at),
         }
     }
 
-    /// Adds the transcript (`[{role, text, startMs, endMs}]`) and the analysis (the scorer's
-    /// fields, plus InstaView's `general` block with `overallRating` 0–100).
+    /// Adds the transcript (`[{role, text, startMs, endMs}]`) and the analysis.
     pub fn with_results(mut self, results: &InterviewResults) -> Self {
         if !results.transcript.is_empty() {
             self.transcript = transcript_json(&results.transcript);
         }
-        if let Some(stored) = &results.analysis {
-            let a = &stored.analysis;
-            let mut out = analysis_json(a);
-            out["id"] = stored.id.to_string().into();
-            out["callAttemptId"] = stored.attempt_id.to_string().into();
-            out["createdAt"] = ts(stored.created_at).into();
-            out["general"] = serde_json::json!({
-                "overallRating": u32::from(a.score) * 20,
-                "strongPoints": a.strengths,
-                "weakPoints": a.weaknesses,
-                "evaluation": out["criteria"].clone(),
-                "createdAt": ts(stored.created_at),
-                "updatedAt": ts(stored.created_at),
-            });
-            self.analysis = out;
-        }
+        self.analysis = results.analysis.as_ref().map(AnalysisDto::new);
         self
     }
 }
@@ -505,21 +512,4 @@ pub fn transcript_json(turns: &[interviewd_voice::Turn]) -> Value {
         })
         .collect::<Vec<_>>()
         .into()
-}
-
-/// An analysis as `{score, summary, strengths, weaknesses, criteria:[{name, value, score,
-/// commentary}]}`.
-pub fn analysis_json(a: &interviewd_voice::analysis::Analysis) -> Value {
-    serde_json::json!({
-        "score": a.score,
-        "summary": a.summary,
-        "strengths": a.strengths,
-        "weaknesses": a.weaknesses,
-        "criteria": a.criteria.iter().map(|c| serde_json::json!({
-            "name": c.name,
-            "value": c.value,
-            "score": c.score,
-            "commentary": c.commentary,
-        })).collect::<Vec<_>>(),
-    })
 }

@@ -28,8 +28,10 @@ pub struct WebhookDto {
     /// The key that created it.
     #[schema(required = true, format = "uuid")]
     api_key_id: Option<String>,
-    #[schema(format = "uuid")]
-    company_id: String,
+    /// `null` for a global endpoint of an ATS key (it receives the events of every company
+    /// the key manages).
+    #[schema(required = true, format = "uuid")]
+    company_id: Option<String>,
     url: String,
     #[schema(required = true)]
     name: Option<String>,
@@ -59,7 +61,7 @@ impl From<&Webhook> for WebhookDto {
         Self {
             id: w.id.to_string(),
             api_key_id: w.api_key_id.map(|k| k.to_string()),
-            company_id: w.company_id.to_string(),
+            company_id: w.global_for.is_none().then(|| w.company_id.to_string()),
             url: w.url.clone(),
             name: w.name.clone(),
             description: w.description.clone(),
@@ -91,8 +93,24 @@ impl From<&Webhook> for WebhookDto {
 pub struct CreatedDto {
     #[serde(flatten)]
     pub webhook: WebhookDto,
-    /// `whsec_…`: verifies the `webhook-signature` of deliveries. Shown only here.
+    /// The HMAC key that signs deliveries, as 64 hexadecimal digits (32 bytes), as the vendor
+    /// documents it. Shown only here.
+    #[schema(pattern = "^[0-9a-f]{64}$")]
     pub signing_secret: String,
+    /// The same key in the Standard Webhooks form (`whsec_` + Base64), for Standard Webhooks
+    /// libraries. Shown only here.
+    pub standard_webhooks_secret: String,
+}
+
+impl CreatedDto {
+    /// The answer for `webhook`, whose signing key is `key`.
+    pub fn new(webhook: &Webhook, key: &[u8]) -> Self {
+        Self {
+            webhook: WebhookDto::from(webhook),
+            signing_secret: key.iter().map(|b| format!("{b:02x}")).collect(),
+            standard_webhooks_secret: webhook.secret.0.clone(),
+        }
+    }
 }
 
 /// One delivery attempt.
@@ -139,16 +157,33 @@ impl From<&DeliveryLogEntry> for DeliveryDto {
     }
 }
 
-/// The answer to a test delivery.
+/// The result of a test delivery, as the vendor's schema lists it.
+#[derive(Clone, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+#[schema(as = TestDeliveryResult)]
+pub struct TestResult {
+    /// Whether the endpoint answered 2xx.
+    pub success: bool,
+    /// The message sent (absent when nothing was sent).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(format = "uuid")]
+    pub delivery_id: Option<String>,
+    /// The endpoint's status, when it answered.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub http_status: Option<u16>,
+    /// How long the attempt took, when one was made.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub duration_ms: Option<u64>,
+    pub message: String,
+}
+
+/// The answer to a test delivery: the result as the vendor's schema shows it, and again in
+/// `data`, as the vendor's examples show it (`docs/webhooks.md`).
 #[derive(Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 #[schema(as = TestDelivery)]
 pub struct TestDto {
-    /// Always `true`.
-    pub success: bool,
-    /// `ping`.
-    pub event: &'static str,
-    #[schema(format = "uuid")]
-    pub delivery_id: String,
-    pub webhook_message_id: String,
+    #[serde(flatten)]
+    pub result: TestResult,
+    pub data: TestResult,
 }

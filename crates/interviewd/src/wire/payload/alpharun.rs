@@ -1,24 +1,35 @@
 //! The `alpharun` format: Alpharun's interview webhook, `{event_type, interview}` with the
 //! same interview object as `GET /job-openings/{id}/interviews/{interview_id}`.
 //!
-//! Alpharun documents three events; only `interview.call.completed` has a counterpart here
-//! (our `interview.completed`). Everything else is not sent in this format, except the test
-//! `ping`, which is sent as `{"event_type": "ping", ...}` so that the test button works.
+//! Alpharun documents three interview events; only `interview.call.completed` has a counterpart
+//! here (our `interview.completed`): `interview.advanced` and `interview.rejected` follow a
+//! recruiter's click in Alpharun's dashboard, which interviewd does not have. Our
+//! `analysis.completed` is Alpharun's `customer_interaction.updated` ("for example when the
+//! data extraction fields are successfully processed"), minimal by design with the
+//! interaction's `public_api_url`
+//! (<https://dev.alpharun.com/api-reference/webhook/customer-interaction-webhooks>). Everything
+//! else is not sent in this format, except the test `ping`, which is sent as
+//! `{"event_type": "ping", ...}` so that the test button works.
 
-use super::EventView;
-use crate::wire::alpharun::{Interview, InterviewWebhook};
+use super::{Assets, EventView};
+use crate::wire::alpharun::{InteractionWebhook, Interview, InterviewWebhook};
 use interviewd_domain::events::kinds;
 use serde_json::{Value, json};
 
-pub fn render(event: &EventView<'_>) -> Option<Value> {
+pub fn render(event: &EventView<'_>, assets: &Assets<'_>) -> Option<Value> {
     match event.event_type {
         kinds::INTERVIEW_COMPLETED => {
             let report = event.report?;
             let body = InterviewWebhook {
                 event_type: "interview.call.completed",
-                interview: Interview::new(report, event.public_url),
+                interview: Interview::new(report, &assets.links_for(event)),
             };
             serde_json::to_value(body).ok()
+        }
+        kinds::ANALYSIS_COMPLETED => {
+            let id = event.data.get("interviewId").and_then(Value::as_str)?;
+            let base = assets.links_for(event).base;
+            serde_json::to_value(InteractionWebhook::new(base, id)).ok()
         }
         kinds::PING => Some(json!({
             "event_type": "ping",
@@ -48,7 +59,7 @@ mod tests {
             report: Some(&report),
             public_url: PUBLIC_URL,
         };
-        let body = render(&view).unwrap();
+        let body = render(&view, &Assets::default()).unwrap();
         assert_eq!(body["event_type"], "interview.call.completed");
         let i = &body["interview"];
         assert_eq!(i["id"], data["interviewId"]);
@@ -88,9 +99,28 @@ mod tests {
     fn other_events_are_not_sent() {
         let report = fixtures::completed();
         let data = fixtures::data(&report, "COMPLETED");
+        let analysed = EventView {
+            event_type: kinds::ANALYSIS_COMPLETED,
+            data: &data,
+            occurred_at: Utc::now(),
+            delivery_id: Uuid::nil(),
+            report: None,
+            public_url: PUBLIC_URL,
+        };
+        let interaction = render(&analysed, &Assets::default()).unwrap();
+        let id = report.detail.interview.id;
+        assert_eq!(
+            interaction,
+            json!({
+                "event_type": "customer_interaction.updated",
+                "data": { "customer_interaction": {
+                    "id": id.to_string(),
+                    "public_api_url": format!("{PUBLIC_URL}/api/v1/customer-interactions/{id}"),
+                } }
+            })
+        );
         for kind in [
             kinds::INTERVIEW_STARTED,
-            kinds::ANALYSIS_COMPLETED,
             kinds::INTERVIEW_SCHEDULED,
             kinds::INTERVIEW_DELETED,
         ] {
@@ -102,7 +132,7 @@ mod tests {
                 report: Some(&report),
                 public_url: PUBLIC_URL,
             };
-            assert!(render(&view).is_none(), "{kind}");
+            assert!(render(&view, &Assets::default()).is_none(), "{kind}");
         }
         let empty = json!({});
         let ping = EventView {
@@ -113,6 +143,9 @@ mod tests {
             report: None,
             public_url: PUBLIC_URL,
         };
-        assert_eq!(render(&ping).unwrap()["event_type"], "ping");
+        assert_eq!(
+            render(&ping, &Assets::default()).unwrap()["event_type"],
+            "ping"
+        );
     }
 }

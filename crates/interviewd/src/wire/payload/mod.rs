@@ -11,16 +11,14 @@ mod alpharun;
 mod instaview;
 mod xobin;
 
+use crate::wire::Links;
 use chrono::{DateTime, Utc};
 use interviewd_domain::events::kinds;
 use interviewd_domain::views::{InterviewReport, PayloadFormat};
 use serde_json::Value;
 use uuid::Uuid;
 
-/// The `webhook-id` of a message: stable across its attempts.
-pub fn webhook_id(message: Uuid) -> String {
-    format!("msg_{}", message.simple())
-}
+pub use interviewd_domain::events::webhook_id;
 
 /// One event about to be rendered for one endpoint.
 #[derive(Clone, Copy, Debug)]
@@ -40,6 +38,29 @@ pub struct EventView<'a> {
     pub public_url: &'a str,
 }
 
+/// What a payload links to or embeds besides the event and the interview, prepared by the
+/// fan-out: signed asset links, and the report PDF for InstaView's `analysis.completed`.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Assets<'a> {
+    /// Signs links to recordings and report PDFs; `None` writes plain links under the view's
+    /// `public_url`.
+    pub links: Option<Links<'a>>,
+    /// The interview's report PDF (`analysisPdfBase64`), when [`needs_pdf`].
+    pub analysis_pdf: Option<&'a [u8]>,
+}
+
+impl<'a> Assets<'a> {
+    /// The links to write for `event`.
+    pub fn links_for(&self, event: &EventView<'a>) -> Links<'a> {
+        self.links.unwrap_or(Links::plain(event.public_url))
+    }
+}
+
+/// Whether rendering `event_type` in `format` embeds the report PDF.
+pub fn needs_pdf(format: PayloadFormat, event_type: &str) -> bool {
+    format == PayloadFormat::InstaView && event_type == kinds::ANALYSIS_COMPLETED
+}
+
 /// Whether rendering `event_type` in `format` reads the interview's report.
 pub fn needs_report(format: PayloadFormat, event_type: &str) -> bool {
     match format {
@@ -51,12 +72,22 @@ pub fn needs_report(format: PayloadFormat, event_type: &str) -> bool {
     }
 }
 
-/// The body for `event` in `format`, or `None` when the format does not carry that event.
+/// The body for `event` in `format`, or `None` when the format does not carry that event
+/// (plain links, no embedded PDF: the test ping and previews).
 pub fn render(format: PayloadFormat, event: &EventView<'_>) -> Option<String> {
+    render_with(format, event, &Assets::default())
+}
+
+/// [`render`] with `assets`.
+pub fn render_with(
+    format: PayloadFormat,
+    event: &EventView<'_>,
+    assets: &Assets<'_>,
+) -> Option<String> {
     let body = match format {
-        PayloadFormat::InstaView => Some(instaview::render(event)),
-        PayloadFormat::Alpharun => alpharun::render(event),
-        PayloadFormat::Xobin => xobin::render(event),
+        PayloadFormat::InstaView => Some(instaview::render(event, assets)),
+        PayloadFormat::Alpharun => alpharun::render(event, assets),
+        PayloadFormat::Xobin => xobin::render(event, assets),
     }?;
     serde_json::to_string(&body).ok()
 }

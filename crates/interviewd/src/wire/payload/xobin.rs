@@ -2,23 +2,22 @@
 //! Interview Submission" (our `interview.completed`) webhooks — the first fields of the
 //! response's report, and the whole report, built by the same code as
 //! `GET /ai-interviews/report/{response_id}` (`crate::wire::xobin::report`). Recordings are
-//! keyed by epoch milliseconds here, as the vendor's samples show. Other events are not sent
-//! in this format, except the test `ping`.
+//! keyed by epoch milliseconds here, as the vendor's samples show, and their links are signed
+//! (a receiver fetches them without a key until they expire). Other events are not sent in
+//! this format, except the test `ping`.
 
-use super::EventView;
-use crate::wire::xobin::report::{RecordingKeys, Report, StartPayload};
+use super::{Assets, EventView};
+use crate::wire::xobin::report::{RecordingKeys, Recordings, Report, StartPayload};
 use interviewd_domain::events::kinds;
 use serde_json::{Value, json};
 
-pub fn render(event: &EventView<'_>) -> Option<Value> {
-    let report = |r| {
-        Report::new(
-            r,
-            event.public_url,
-            event.occurred_at,
-            RecordingKeys::EpochMillis,
-        )
+pub fn render(event: &EventView<'_>, assets: &Assets<'_>) -> Option<Value> {
+    let links = assets.links_for(event);
+    let recordings = Recordings {
+        keys: RecordingKeys::EpochMillis,
+        signed: true,
     };
+    let report = |r| Report::new(r, &links, event.occurred_at, recordings);
     match event.event_type {
         kinds::INTERVIEW_STARTED => {
             let mut start = StartPayload::from(report(event.report?));
@@ -45,14 +44,17 @@ mod tests {
 
     fn render_for(kind: &str, report: &InterviewReport) -> Option<Value> {
         let data = fixtures::data(report, "COMPLETED");
-        render(&EventView {
-            event_type: kind,
-            data: &data,
-            occurred_at: Utc::now(),
-            delivery_id: Uuid::nil(),
-            report: Some(report),
-            public_url: PUBLIC_URL,
-        })
+        render(
+            &EventView {
+                event_type: kind,
+                data: &data,
+                occurred_at: Utc::now(),
+                delivery_id: Uuid::nil(),
+                report: Some(report),
+                public_url: PUBLIC_URL,
+            },
+            &Assets::default(),
+        )
     }
 
     #[test]
@@ -78,14 +80,16 @@ mod tests {
         assert_eq!(body["candidate_summary"], "Solid.");
         assert_eq!(body["score"], 80);
         assert_eq!(body["recommendation"], "Recommended");
-        assert_eq!(body["integrity_score"], Value::Null);
-        let attempt = &report.detail.attempts[0];
+        assert_eq!(body["integrity_score"], 10.0);
         assert_eq!(
             body["interview_recording"],
             json!({"1751689800000": format!(
-                "{PUBLIC_URL}/v1/interviews/{}/call-attempts/{}/recording",
-                attempt.interview_id, attempt.id
+                "{PUBLIC_URL}/api/v2/ai-interviews/report/17/recordings/session1"
             )})
+        );
+        assert_eq!(
+            body["pdf_link"],
+            format!("{PUBLIC_URL}/api/v2/ai-interviews/report/17/pdf?download=true")
         );
         assert_eq!(
             body["skill_wise_scores"]["must_haves"],

@@ -20,6 +20,48 @@ pub struct ErrorBody {
     pub message: Option<String>,
 }
 
+/// The answer to `POST /candidate/delete`: the erasure was done; `task_id` is its audit
+/// record's id.
+#[derive(Serialize, ToSchema)]
+pub struct CandidateDeleted {
+    /// Always `true`.
+    pub success: bool,
+    /// `Candidate scheduled for deletion` (the vendor's words; interviewd erases at once).
+    pub message: &'static str,
+    #[schema(format = "uuid")]
+    pub task_id: String,
+}
+
+/// The refusal of `POST /candidate/delete`: `{"success": false, "error": …}`.
+#[derive(Serialize, ToSchema)]
+pub struct CandidateDeleteError {
+    /// Always `false`.
+    pub success: bool,
+    /// `Candidate not found`, or what is wrong with the body.
+    pub error: String,
+}
+
+/// The answer to `POST /ai-interviews/report/{response_id}/share`.
+#[derive(Serialize, ToSchema)]
+pub struct ShareLink {
+    /// The report, viewable without a key until `expires_at`.
+    #[schema(format = "uri")]
+    pub signed_url: String,
+    /// When the link stops working: ISO 8601 in UTC, without a zone, as the vendor writes it
+    /// (`2025-07-09T12:46:33.163639`).
+    pub expires_at: String,
+    /// The validity asked for (default 1).
+    pub expiration_hours: f64,
+    pub response_id: i64,
+    #[schema(required = true)]
+    pub ai_interview_id: Option<i64>,
+}
+
+/// `expires_at` as the vendor's example writes it: UTC, microseconds, no zone.
+pub fn naive_utc(t: DateTime<Utc>) -> String {
+    t.format("%Y-%m-%dT%H:%M:%S%.6f").to_string()
+}
+
 /// A generation's progress (also the body of the `notification_url` callback).
 #[derive(Serialize, ToSchema)]
 pub struct GenerationStatus {

@@ -4,13 +4,22 @@
 //!
 //! Until the interview is COMPLETED the report is the short form (ids, candidate,
 //! `invite_status`); after, the full report from the stored transcript, analysis and
-//! recordings. Scores are percentages of the 1–5 analysis score; `recommendation` reads the
-//! score as Xobin's four words; `conversation[].timestamp` is the turn's offset from the
-//! start of the interview in milliseconds (an integer, as the vendor documents).
+//! recordings (<https://app.xobin.com/api/docs/ai-interviews/ai-interview-response.html>).
+//! Scores are percentages of the 1–5 analysis score and `recommendation` reads it as Xobin's
+//! four words (`interviewd_domain::rating`); `conversation[].timestamp` is the turn's offset
+//! from the start of the interview in milliseconds (an integer, as the vendor documents);
+//! `integrity_score` is `10.0` (no proctoring signal is recorded, so no violation either).
+//!
+//! Links are Xobin routes, fetchable with the `apiKey` header: `interview_recording` values
+//! (`/report/{id}/recordings/sessionN`), `pdf_link` and `report_link` (`/report/{id}/pdf`,
+//! as a download and inline). `pdf_link` and `report_link` are always signed (they work
+//! without a key until they expire); recordings are signed in webhooks and with
+//! `is_downloadable=true`.
 
 use super::{completed_date, full_name, status_of};
-use interviewd_domain::events::recording_url;
+use crate::wire::Links;
 use interviewd_domain::model::Job;
+use interviewd_domain::rating::{percent, recommendation};
 use interviewd_domain::views::InterviewReport;
 use interviewd_domain::{AgentChannel, InterviewStatus};
 use interviewd_voice::Role;
@@ -25,6 +34,24 @@ use utoipa::ToSchema;
 pub enum RecordingKeys {
     Sessions,
     EpochMillis,
+}
+
+/// How a report writes its recordings.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Recordings {
+    pub keys: RecordingKeys,
+    /// Signed links (downloadable without a key until they expire) rather than plain ones.
+    pub signed: bool,
+}
+
+/// The path of a response's report PDF.
+pub fn pdf_path(response_id: i64) -> String {
+    format!("/api/v2/ai-interviews/report/{response_id}/pdf")
+}
+
+/// The path of a response's `n`th recording (`session1` is the first).
+pub fn recording_path(response_id: i64, n: usize) -> String {
+    format!("/api/v2/ai-interviews/report/{response_id}/recordings/session{n}")
 }
 
 /// A response's report. The first eight fields are always present; the others once the
@@ -54,14 +81,14 @@ pub struct Report {
     /// When the interview finished (`Jul 05, 2025, 4:42:45 AM`, UTC).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub completed_date: Option<String>,
-    /// Always `null`: no proctoring signal is measured.
+    /// 0–10; always `10.0`: no proctoring signal is recorded, so no violation either.
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(schema_with = crate::wire::null_schema)]
-    pub integrity_score: Option<Option<f64>>,
-    /// Always `null`: no PDF is produced.
+    #[schema(minimum = 0, maximum = 10)]
+    pub integrity_score: Option<f64>,
+    /// The report PDF, to download (signed: works without a key until it expires).
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(schema_with = crate::wire::null_schema)]
-    pub pdf_link: Option<Option<String>>,
+    #[schema(format = "uri")]
+    pub pdf_link: Option<String>,
     /// `Highly Recommended`, `Recommended`, `Maybe` or `Not Recommended`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub recommendation: Option<String>,
@@ -69,7 +96,7 @@ pub struct Report {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(minimum = 0, maximum = 100)]
     pub score: Option<u32>,
-    /// This report's URL.
+    /// The report PDF, to view in a browser (signed, as `pdf_link`).
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(format = "uri")]
     pub report_link: Option<String>,
@@ -136,28 +163,14 @@ impl From<Report> for StartPayload {
     }
 }
 
-/// A 1–5 score as a percentage.
-pub fn percent(score: u8) -> u32 {
-    u32::from(score.min(5)) * 20
-}
-
-/// Xobin's `recommendation` for a 1–5 score.
-pub fn recommendation(score: u8) -> &'static str {
-    match score {
-        5.. => "Highly Recommended",
-        4 => "Recommended",
-        3 => "Maybe",
-        _ => "Not Recommended",
-    }
-}
-
 impl Report {
-    /// The report of `r` at `now`; links start with `public_url`.
+    /// The report of `r` at `now`, with `links` (signed ones for `pdf_link` and
+    /// `report_link`; recordings as `recordings` says).
     pub fn new(
         r: &InterviewReport,
-        public_url: &str,
+        links: &Links<'_>,
         now: chrono::DateTime<chrono::Utc>,
-        keys: RecordingKeys,
+        recordings: Recordings,
     ) -> Self {
         let interview = &r.detail.interview;
         let job = r.job.as_ref();
@@ -185,14 +198,14 @@ impl Report {
             conversation: None,
         };
         if interview.status == InterviewStatus::Completed {
-            head.completed(r, public_url, keys)
+            head.completed(r, links, recordings)
         } else {
             head
         }
     }
 
     /// The short form with what a completed interview adds.
-    fn completed(self, r: &InterviewReport, public_url: &str, keys: RecordingKeys) -> Self {
+    fn completed(self, r: &InterviewReport, links: &Links<'_>, recordings: Recordings) -> Self {
         let interview = &r.detail.interview;
         let analysis = r.results.analysis.as_ref().map(|a| &a.analysis);
         let started = interview.started_at.unwrap_or(interview.scheduled_at);
@@ -200,7 +213,10 @@ impl Report {
             AgentChannel::Online => "text",
             AgentChannel::Phone => "voice",
         };
-        let mut recordings = BTreeMap::new();
+        let company = interview.company_id;
+        let plain = Links::plain(links.base);
+        let recording_links = if recordings.signed { links } else { &plain };
+        let mut by_session = BTreeMap::new();
         for (n, attempt) in r
             .detail
             .attempts
@@ -208,27 +224,26 @@ impl Report {
             .filter(|a| a.recording_key.is_some())
             .enumerate()
         {
-            let key = match keys {
+            let key = match recordings.keys {
                 RecordingKeys::Sessions => format!("session{}", n + 1),
                 RecordingKeys::EpochMillis => {
                     let at = attempt.called_at.unwrap_or(started);
                     (at.timestamp_millis() + i64::try_from(n).unwrap_or(0)).to_string()
                 }
             };
-            recordings.insert(key, recording_url(public_url, interview.id, attempt.id));
+            let path = recording_path(interview.number, n + 1);
+            by_session.insert(key, recording_links.url(&path, company));
         }
+        let pdf = analysis.map(|_| links.url(&pdf_path(interview.number), company));
         Self {
             candidate_summary: Some(analysis.map(|a| a.summary.clone()).unwrap_or_default()),
             completed_date: interview.finished_at.map(completed_date),
-            integrity_score: Some(None),
-            pdf_link: Some(None),
+            integrity_score: Some(10.0),
+            pdf_link: pdf.as_ref().map(|url| with_param(url, "download=true")),
             recommendation: analysis.map(|a| recommendation(a.score).to_owned()),
             score: analysis.map(|a| percent(a.score)),
-            report_link: Some(format!(
-                "{public_url}/api/v2/ai-interviews/report/{}",
-                interview.number
-            )),
-            interview_recording: Some(recordings),
+            report_link: pdf,
+            interview_recording: Some(by_session),
             skill_wise_scores: Some(skill_scores(r.job.as_ref(), analysis)),
             conversation: Some(
                 r.results
@@ -248,6 +263,12 @@ impl Report {
             ..self
         }
     }
+}
+
+/// `url` with one more query parameter.
+fn with_param(url: &str, param: &str) -> String {
+    let separator = if url.contains('?') { '&' } else { '?' };
+    format!("{url}{separator}{param}")
 }
 
 /// The job's skills, each with the score of the analysis criterion of the same name.

@@ -11,12 +11,15 @@ use crate::app::Wakers;
 use crate::clock::Clock;
 use crate::core::event_catalogue::subscribes;
 use crate::core::interviews;
+use crate::core::{links, reports};
 use crate::store::delivery::{NewMessage, StoredEvent, Webhook};
 use crate::store::events::kinds;
 use crate::store::{DynStore, StoreError, StoreResult};
-use crate::wire::payload::{EventView, needs_report, render};
+use crate::wire::Links;
+use crate::wire::payload::{Assets, EventView, needs_pdf, needs_report, render_with};
 use crate::workers::Busy;
 use interviewd_domain::CompanyId;
+use interviewd_domain::assets::LinkKey;
 use interviewd_domain::views::InterviewReport;
 use std::collections::HashMap;
 use std::collections::hash_map::Entry;
@@ -37,12 +40,13 @@ fn recipients<'e>(event: &StoredEvent, endpoints: &'e [Webhook]) -> Vec<&'e Webh
 }
 
 /// The messages `event` becomes for `recipients`, rendered with the interview's `report`
-/// where a format needs it.
+/// and the `assets` (signed links, the report PDF) where a format needs them.
 pub fn plan(
     event: &StoredEvent,
     recipients: &[&Webhook],
     report: Option<&InterviewReport>,
     public_url: &str,
+    assets: &Assets<'_>,
 ) -> Vec<NewMessage> {
     let mut messages = Vec::new();
     for endpoint in recipients {
@@ -55,7 +59,7 @@ pub fn plan(
             report,
             public_url,
         };
-        let Some(payload) = render(endpoint.format, &view) else {
+        let Some(payload) = render_with(endpoint.format, &view, assets) else {
             continue;
         };
         messages.push(NewMessage {
@@ -72,22 +76,48 @@ pub fn plan(
     messages
 }
 
+/// The report PDF of `event`'s interview, when a recipient's format embeds it.
+fn pdf_if_needed(
+    event: &StoredEvent,
+    to: &[&Webhook],
+    report: Option<&InterviewReport>,
+) -> Option<Vec<u8>> {
+    let wanted = to.iter().any(|w| needs_pdf(w.format, &event.event_type));
+    let report = report.filter(|_| wanted)?;
+    match reports::analysis_pdf(report) {
+        Ok(pdf) => Some(pdf),
+        Err(error) => {
+            tracing::warn!(%error, "no report PDF for a webhook payload");
+            None
+        }
+    }
+}
+
 pub struct FanOut {
     store: DynStore,
     clock: Clock,
     /// The server's public base URL, for links in payloads.
     public_url: String,
+    /// How long signed links in payloads work, in seconds.
+    link_ttl_secs: u64,
     /// Woken when messages were created: the delivery worker.
     wakers: Wakers,
     busy: Busy,
 }
 
 impl FanOut {
-    pub fn new(store: DynStore, clock: Clock, wakers: Wakers, public_url: String) -> Self {
+    pub fn new(
+        store: DynStore,
+        clock: Clock,
+        wakers: Wakers,
+        public_url: String,
+        link_ttl_secs: u64,
+    ) -> Self {
         Self {
             store,
             clock,
             public_url,
+            link_ttl_secs,
             wakers,
             busy: Busy::default(),
         }
@@ -126,7 +156,20 @@ impl FanOut {
                 };
                 let to = recipients(event, of_company);
                 let report = self.report_if_needed(event, &to).await?;
-                plan(event, &to, report.as_ref(), &self.public_url)
+                let pdf = pdf_if_needed(event, &to, report.as_ref());
+                let key = match &report {
+                    Some(_) => Some(self.link_key().await?),
+                    None => None,
+                };
+                let links = key.as_ref().map(|key| Links {
+                    base: &self.public_url,
+                    signer: Some((key, self.link_expiry())),
+                });
+                let assets = Assets {
+                    links,
+                    analysis_pdf: pdf.as_deref(),
+                };
+                plan(event, &to, report.as_ref(), &self.public_url, &assets)
             };
             if self
                 .store
@@ -156,6 +199,19 @@ impl FanOut {
             .await
             .map_err(|e| StoreError::Internal(e.to_string()))?;
         Ok(Some(report))
+    }
+
+    /// The deployment's key for signed asset links.
+    async fn link_key(&self) -> StoreResult<LinkKey> {
+        links::link_key(self.store.as_ref(), self.clock.now())
+            .await
+            .map_err(|e| StoreError::Internal(e.to_string()))
+    }
+
+    /// When links signed now expire.
+    fn link_expiry(&self) -> chrono::DateTime<chrono::Utc> {
+        let secs = i64::try_from(self.link_ttl_secs).unwrap_or(i64::MAX);
+        self.clock.now() + chrono::Duration::seconds(secs)
     }
 
     async fn is_about_a_deleted_interview(&self, event: &StoredEvent) -> StoreResult<bool> {

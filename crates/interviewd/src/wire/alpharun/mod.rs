@@ -2,7 +2,14 @@
 //! schema, and the interview object is built once ([`Interview::new`]) for the REST answer
 //! and for the `interview.call.completed` webhook.
 
-use interviewd_domain::events::recording_url;
+mod interactions;
+
+pub use interactions::{
+    CustomerInteraction, InteractionEnvelope, InteractionList, InteractionWebhook,
+    InteractionsData, UpdatedInteraction,
+};
+
+use crate::wire::Links;
 use interviewd_domain::model::{Agent, Candidate, Job};
 use interviewd_domain::views::InterviewReport;
 use interviewd_domain::{Email, ExtId, InterviewStatus, PhoneNumber};
@@ -101,7 +108,7 @@ pub struct ContactsData {
     pub contacts: Vec<ArContact>,
 }
 
-/// A page of contacts, in creation order.
+/// A page of contacts, the most recently created first.
 #[derive(Serialize, ToSchema)]
 pub struct ContactList {
     pub data: ContactsData,
@@ -373,7 +380,8 @@ pub struct InterviewCustomField {
 }
 
 impl InterviewCustomField {
-    fn of(field: &Value) -> Self {
+    /// A stored `{key, value}` field as an interview shows it.
+    pub fn of(field: &Value) -> Self {
         let (key, value) = key_value(field);
         Self {
             name: key.clone(),
@@ -469,8 +477,8 @@ pub struct Interview {
 }
 
 impl Interview {
-    /// The interview object of `report`; recording URLs start with `public_url`.
-    pub fn new(report: &InterviewReport, public_url: &str) -> Self {
+    /// The interview object of `report`, with recording links written by `links`.
+    pub fn new(report: &InterviewReport, links: &Links<'_>) -> Self {
         let i = &report.detail.interview;
         let completed = i.status == InterviewStatus::Completed;
         let analysis = report
@@ -540,7 +548,7 @@ impl Interview {
                     recording_url: a
                         .recording_key
                         .as_ref()
-                        .map(|_| recording_url(public_url, i.id, a.id)),
+                        .map(|_| links.recording(i.company_id, i.id, a.id)),
                 })
                 .collect(),
             assessment_criteria: analysis

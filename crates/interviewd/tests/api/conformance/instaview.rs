@@ -1,0 +1,137 @@
+//! The instaview dialect against the vendor's pages.
+
+use crate::support::TestServer;
+use crate::webhooks_support::{WAIT, body, create_webhook, fast, online_interview};
+use interviewd_notify::testing::TestWebhookReceiver;
+use serde_json::{Value, json};
+
+/// An ATS key that names no company creates a global endpoint, which receives the events of
+/// every company the key manages and of no other; `GET /webhooks` without `companyId` lists it
+/// with the endpoints of the key's companies, with `companyId` only that company's own:
+/// <https://docs.instaview.sk/api-reference/webhooks/create-webhook> ("If omitted, webhook
+/// will receive events for all companies accessible by the API key"),
+/// <https://docs.instaview.sk/api-reference/webhooks/list-webhooks>.
+#[tokio::test]
+async fn i27_global_endpoints_of_ats_keys() {
+    let server = TestServer::start_with(fast).await;
+    let receiver = TestWebhookReceiver::start().await.unwrap();
+    let acme = server.company("Acme").await;
+    let beta = server.company("Beta").await;
+    let third = server.company("Third").await;
+    let scopes = "read:webhooks,write:webhooks";
+    let ats = server.client(&server.ats_key(&[&acme.id, &beta.id], scopes).await);
+    let events = json!(["interview.scheduled"]);
+    let global = create_webhook(&ats, &receiver.url("/global"), events.clone(), json!({})).await;
+    assert_eq!(global["companyId"], Value::Null);
+    assert!(global["signingSecret"].is_string());
+    let id = global["id"].as_str().unwrap();
+    let own = json!({ "companyId": acme.id });
+    create_webhook(&ats, &receiver.url("/acme"), events, own).await;
+    assert_eq!(ats.get("/v1/webhooks").await.expect(200).body["total"], 2);
+    let of_acme = ats
+        .get(&format!("/v1/webhooks?companyId={}", acme.id))
+        .await;
+    assert_eq!(of_acme.expect(200).body["total"], 1);
+    assert_eq!(
+        ats.get(&format!("/v1/webhooks/{id}"))
+            .await
+            .expect(200)
+            .body["id"],
+        id
+    );
+
+    // Events of both managed companies reach it; the third company's do not.
+    for (company, email) in [(&acme, "a@example.com"), (&beta, "b@example.com")] {
+        online_interview(&server.client(&company.key), email).await;
+    }
+    online_interview(&server.client(&third.key), "c@example.com").await;
+    receiver.wait_for(3, WAIT).await;
+    server.run_pending_background_jobs().await;
+    let got = receiver.requests();
+    assert_eq!(got.len(), 3);
+    let to_global: Vec<Value> = got
+        .iter()
+        .filter(|r| r.path == "/global")
+        .map(body)
+        .collect();
+    assert_eq!(to_global.len(), 2);
+    assert!(
+        to_global
+            .iter()
+            .all(|p| p["event"] == "interview.scheduled")
+    );
+    let log = crate::webhooks_delivery::wait_for_log(&ats, id, 2).await;
+    assert_eq!(log["total"], 2);
+
+    // Not the company's own endpoint, nor another ATS key's.
+    let acme_key = server.client(&acme.key);
+    acme_key
+        .get(&format!("/v1/webhooks/{id}"))
+        .await
+        .expect(404);
+    assert_eq!(
+        acme_key.get("/v1/webhooks").await.expect(200).body["total"],
+        1
+    );
+    let rival = server.client(&server.ats_key(&[&acme.id], scopes).await);
+    rival.get(&format!("/v1/webhooks/{id}")).await.expect(403);
+    rival
+        .delete(&format!("/v1/webhooks/{id}"))
+        .await
+        .expect(403);
+    ats.delete(&format!("/v1/webhooks/{id}")).await.expect(204);
+    ats.get(&format!("/v1/webhooks/{id}")).await.expect(404);
+}
+
+/// `GET /billing/usage` in the vendor's minutes shape (credit fields omitted), from what the
+/// engine recorded: a completed phone interview counts with its minutes; an ATS key gets every
+/// company it manages and the totals:
+/// <https://docs.instaview.sk/api-reference/billing/get-usage>,
+/// <https://docs.instaview.sk/guides/resources/billing>.
+#[tokio::test]
+async fn i18_billing_usage_in_minutes() {
+    let server = TestServer::start_with(crate::engine::fast).await;
+    let acme = server.company("Acme").await;
+    let beta = server.company("Beta").await;
+    let c = server.client(&acme.key);
+    let empty = c.get("/v1/billing/usage").await.expect(200).body;
+    assert_eq!(empty["totalInterviews"], 0);
+    assert_eq!(empty["totalMinutesUsed"], 0.0);
+    assert!(empty.get("totalCreditsUsed").is_none());
+
+    let f = crate::support::fixture(&c, "+14155550100", "ann@example.com").await;
+    crate::engine::wait_status(&c, &f.interview, "COMPLETED").await;
+    let usage = c.get("/v1/billing/usage").await.expect(200).body;
+    let company = &usage["companies"][0];
+    assert_eq!(usage["companies"].as_array().unwrap().len(), 1);
+    assert_eq!(company["companyId"], acme.id.as_str());
+    assert_eq!(company["companyName"], "Acme");
+    assert_eq!(company["billingSystem"], "minutes");
+    assert_eq!(company["totalInterviews"], 1);
+    assert!(company.get("totalCreditsUsed").is_none());
+    let breakdown = &company["breakdownByCostKey"][0];
+    assert_eq!(breakdown["costKey"], "interview_minutes");
+    assert_eq!(breakdown["events"], 1);
+    assert!(breakdown.get("creditsUsed").is_none());
+    assert_eq!(usage["totalInterviews"], 1);
+    assert_eq!(usage["totalMinutesUsed"], company["totalMinutesUsed"]);
+
+    // A window before the interview: nothing.
+    let old = c
+        .get("/v1/billing/usage?start=2020-01-01&end=2020-01-31")
+        .await;
+    assert_eq!(old.expect(200).body["totalInterviews"], 0);
+    let bad = c.get("/v1/billing/usage?start=yesterday").await.expect(400);
+    assert_eq!(bad.body["error"]["details"]["field"], "start");
+    let weak = server.client(&server.key(&acme.id, "read:jobs").await);
+    weak.get("/v1/billing/usage").await.expect(403);
+
+    let ats = server.client(&server.ats_key(&[&acme.id, &beta.id], "read:billing").await);
+    let both = ats.get("/v1/billing/usage").await.expect(200).body;
+    assert_eq!(both["companies"].as_array().unwrap().len(), 2);
+    assert_eq!(both["totalInterviews"], 1);
+    let one = ats
+        .get(&format!("/v1/billing/usage?companyId={}", beta.id))
+        .await;
+    assert_eq!(one.expect(200).body["totalInterviews"], 0);
+}

@@ -21,6 +21,7 @@ pub(crate) mod idempotency;
 pub(crate) mod isolation;
 pub(crate) mod mail;
 pub(crate) mod metrics;
+pub(crate) mod numbering;
 pub(crate) mod openapi;
 pub(crate) mod ratelimit;
 pub(crate) mod removal;

@@ -1,5 +1,6 @@
 //! Jobs and agents.
 
+use super::numbers::{Numbered, next};
 use super::{Conn, Db, Pool};
 use crate::store::rows::{AgentRow, JobRow, job_attrs, to_json};
 use crate::store::rows::{agent_cols, job_cols};
@@ -10,9 +11,10 @@ use interviewd_domain::time::to_millis;
 use interviewd_domain::{AgentId, CompanyId, JobId, PageRequest};
 
 pub async fn insert_job(conn: &mut Conn, j: &Job) -> StoreResult<Job> {
-    let number: i64 = sqlx::query_scalar(
+    let number = next(&mut *conn, j.company_id, Numbered::Job).await?;
+    sqlx::query(
         "INSERT INTO jobs (id, company_id, title, description, status, required_skills, nice_to_have_skills, attrs, \
-         created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING number",
+         created_at, updated_at, number) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
     )
     .bind(j.id.uuid())
     .bind(j.company_id.uuid())
@@ -24,7 +26,8 @@ pub async fn insert_job(conn: &mut Conn, j: &Job) -> StoreResult<Job> {
     .bind(to_json(&job_attrs(j)))
     .bind(to_millis(j.created_at))
     .bind(to_millis(j.updated_at))
-    .fetch_one(conn)
+    .bind(number)
+    .execute(conn)
     .await?;
     Ok(Job {
         number,
@@ -100,9 +103,10 @@ pub async fn update_job(pool: &Pool, j: &Job) -> StoreResult<()> {
 }
 
 pub async fn insert_agent(conn: &mut Conn, a: &Agent) -> StoreResult<Agent> {
-    let number: i64 = sqlx::query_scalar(
+    let number = next(&mut *conn, a.company_id, Numbered::Agent).await?;
+    sqlx::query(
         "INSERT INTO agents (id, company_id, name, channel, focus, language, duration_minutes, questions, instructions, \
-         attrs, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING number",
+         attrs, created_at, updated_at, number) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
     )
     .bind(a.id.uuid())
     .bind(a.company_id.uuid())
@@ -116,7 +120,8 @@ pub async fn insert_agent(conn: &mut Conn, a: &Agent) -> StoreResult<Agent> {
     .bind(to_json(&a.attrs))
     .bind(to_millis(a.created_at))
     .bind(to_millis(a.updated_at))
-    .fetch_one(conn)
+    .bind(number)
+    .execute(conn)
     .await?;
     Ok(Agent {
         number,

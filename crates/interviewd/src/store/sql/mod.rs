@@ -12,6 +12,7 @@ pub mod events;
 mod idempotency;
 pub mod interviews;
 mod metrics;
+mod numbers;
 mod removal;
 mod store;
 mod tenants;

@@ -343,6 +343,18 @@ pub trait DeliveryStore: Send + Sync {
     /// Whether the interview still exists.
     async fn interview_exists(&self, id: InterviewId) -> StoreResult<bool>;
 
+    /// Marks the start of an attempt on a claimed message, in one statement ordered against
+    /// removals: true when the message is still pending under `lease` and the interview it
+    /// is about (unless it reports the deletion itself) still exists. A removal deletes the
+    /// pending messages of what it removes in its transaction, so an attempt either started
+    /// before the removal committed or is never made (docs/webhooks.md, "After a removal").
+    async fn start_webhook_attempt(
+        &self,
+        id: Uuid,
+        lease: &str,
+        at: DateTime<Utc>,
+    ) -> StoreResult<bool>;
+
     // ---- mail ---------------------------------------------------------------------------
 
     /// Queues one e-mail in its own transaction.

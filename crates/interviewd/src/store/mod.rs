@@ -24,6 +24,7 @@ pub mod model;
 #[allow(clippy::duplicate_mod)]
 pub mod postgres;
 pub mod removal;
+pub mod retry;
 mod rows;
 pub mod sqlite;
 pub mod xobin;

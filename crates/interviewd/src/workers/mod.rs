@@ -235,6 +235,7 @@ impl Workers {
             clock.clone(),
             webhook_settings,
             wakers.delivery.clone(),
+            wakers.webhook_attempts.clone(),
         ) {
             queues.push((
                 Arc::new(delivery),

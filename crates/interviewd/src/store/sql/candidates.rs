@@ -196,7 +196,7 @@ pub async fn list(
 }
 
 pub async fn update(conn: &mut Conn, c: &Candidate) -> StoreResult<()> {
-    sqlx::query(
+    let done = sqlx::query(
         "UPDATE candidates SET first_name = $3, last_name = $4, email = $5, phone = $6, ext_id = $7, status = $8, \
          gdpr_expiry_date = $9, metadata = $10, custom_fields = $11, updated_at = $12 WHERE id = $1 AND company_id = $2",
     )
@@ -214,6 +214,7 @@ pub async fn update(conn: &mut Conn, c: &Candidate) -> StoreResult<()> {
     .bind(to_millis(c.updated_at))
     .execute(&mut *conn)
     .await?;
+    super::catalog::gone_unless_changed(done.rows_affected(), "candidate")?;
     write_links(conn, c).await
 }
 

@@ -84,7 +84,7 @@ pub async fn list_jobs(
 }
 
 pub async fn update_job(pool: &Pool, j: &Job) -> StoreResult<()> {
-    sqlx::query(
+    let done = sqlx::query(
         "UPDATE jobs SET title = $3, description = $4, status = $5, required_skills = $6, nice_to_have_skills = $7, \
          attrs = $8, updated_at = $9 WHERE id = $1 AND company_id = $2",
     )
@@ -99,6 +99,14 @@ pub async fn update_job(pool: &Pool, j: &Job) -> StoreResult<()> {
     .bind(to_millis(j.updated_at))
     .execute(pool)
     .await?;
+    gone_unless_changed(done.rows_affected(), "job")
+}
+
+/// An update that changed no row lost a race with a removal: the row is gone.
+pub fn gone_unless_changed(rows: u64, resource: &'static str) -> StoreResult<()> {
+    if rows == 0 {
+        return Err(crate::store::StoreError::Gone(resource));
+    }
     Ok(())
 }
 
@@ -175,7 +183,7 @@ pub async fn list_agents(
 }
 
 pub async fn update_agent(pool: &Pool, a: &Agent) -> StoreResult<()> {
-    sqlx::query(
+    let done = sqlx::query(
         "UPDATE agents SET name = $3, channel = $4, focus = $5, language = $6, duration_minutes = $7, questions = $8, \
          instructions = $9, attrs = $10, updated_at = $11 WHERE id = $1 AND company_id = $2 AND deleted_at IS NULL",
     )
@@ -192,7 +200,7 @@ pub async fn update_agent(pool: &Pool, a: &Agent) -> StoreResult<()> {
     .bind(to_millis(a.updated_at))
     .execute(pool)
     .await?;
-    Ok(())
+    gone_unless_changed(done.rows_affected(), "agent")
 }
 
 pub async fn delete_agent(

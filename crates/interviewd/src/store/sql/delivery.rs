@@ -131,6 +131,18 @@ impl DeliveryStore for DbStore {
         queue::interview_exists(self.pool(), id).await
     }
 
+    async fn start_webhook_attempt(
+        &self,
+        id: Uuid,
+        lease: &str,
+        at: DateTime<Utc>,
+    ) -> StoreResult<bool> {
+        let mut tx = self.write_tx().await?;
+        let started = queue::start_attempt(&mut tx, id, lease, at).await?;
+        tx.commit().await?;
+        Ok(started)
+    }
+
     async fn enqueue_mail(&self, mail: &NewMail) -> StoreResult<()> {
         let mut tx = self.write_tx().await?;
         enqueue_mail(&mut tx, mail).await?;

@@ -142,9 +142,41 @@ async fn forget_stored_responses(
     Ok(())
 }
 
+/// Locks the candidate or job a removal takes out (or unlinks), before anything else: every
+/// write that would add to it — an interview, a job link — needs a key-share lock on that row
+/// for its foreign key, so it either committed before (and [`targets`] sees its rows) or waits
+/// for this removal and then finds the row gone (a 404 for that request). On SQLite the write
+/// transaction already excludes every other writer.
+async fn lock_anchor(conn: &mut Conn, company: CompanyId, scope: &RemovalScope) -> StoreResult<()> {
+    let (sql, id) = match scope {
+        RemovalScope::Interview(_) => return Ok(()),
+        RemovalScope::Candidate(id) | RemovalScope::CandidateOnJob { candidate: id, .. } => (
+            concat!(
+                "SELECT id FROM candidates WHERE id = $1 AND company_id = $2",
+                for_update!()
+            ),
+            id.uuid(),
+        ),
+        RemovalScope::Job(id) => (
+            concat!(
+                "SELECT id FROM jobs WHERE id = $1 AND company_id = $2",
+                for_update!()
+            ),
+            id.uuid(),
+        ),
+    };
+    sqlx::query(sql)
+        .bind(id)
+        .bind(company.uuid())
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
 pub async fn remove(store: &DbStore, req: &RemovalRequest) -> StoreResult<RemovalReport> {
     let mut tx = store.write_tx().await?;
     let mut report = RemovalReport::default();
+    lock_anchor(&mut tx, req.company, &req.scope).await?;
     for id in targets(&mut tx, req.company, &req.scope).await? {
         // Gone meanwhile (another removal took it): nothing left to do for it.
         if let Some(interview) = lock(&mut tx, id).await? {

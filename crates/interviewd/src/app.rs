@@ -135,3 +135,35 @@ impl Wakers {
         self.generations();
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_removal_stops_the_attempts_about_its_interviews_and_no_others() {
+        let wakers = Wakers::default();
+        let (gone, kept) = (InterviewId::new(), InterviewId::new());
+        let mut tasks = tokio::task::JoinSet::new();
+        let forever = || async { tokio::time::sleep(std::time::Duration::from_secs(3600)).await };
+        for interview in [gone, kept] {
+            let handle = tasks.spawn(forever());
+            wakers
+                .webhook_attempts
+                .register(interview, Uuid::now_v7(), handle);
+        }
+        wakers.removed(&[gone]);
+        let stopped = tasks.join_next().await.expect("a task ended");
+        assert!(stopped.is_err_and(|e| e.is_cancelled()));
+        assert_eq!(
+            wakers.webhook_attempts.stop(gone),
+            0,
+            "forgotten once stopped"
+        );
+        assert_eq!(
+            wakers.webhook_attempts.stop(kept),
+            1,
+            "the other one was still running"
+        );
+    }
+}

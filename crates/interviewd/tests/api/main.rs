@@ -23,6 +23,7 @@ pub(crate) mod mail;
 pub(crate) mod metrics;
 pub(crate) mod numbering;
 pub(crate) mod openapi;
+pub(crate) mod races;
 pub(crate) mod ratelimit;
 pub(crate) mod removal;
 pub(crate) mod removal_engine;

@@ -12,6 +12,7 @@ use super::Conn;
 use super::DbStore;
 use super::interviews::{attempts_of, lock};
 use crate::store::delivery::NewMail;
+use crate::store::idempotency::{email_ref, number_ref, phone_ref};
 use crate::store::removal::{
     self, RemovalReport, RemovalRequest, RemovalScope, RevokeOutcome, RevokeRequest,
 };
@@ -64,7 +65,9 @@ async fn remove_one(
     i: &Interview,
     now: chrono::DateTime<chrono::Utc>,
     report: &mut RemovalReport,
+    forget: &mut Vec<String>,
 ) -> StoreResult<()> {
+    forget.push(number_ref("response_id", i.number));
     let attempts = attempts_of(&mut *conn, i.id.uuid()).await?;
     let plan = plan_deletion(i, &attempts);
     // Scheduled attempts leave the queue (and go with the row below); a live call keeps its
@@ -120,14 +123,53 @@ async fn audit(
     Ok(())
 }
 
+/// The references of the candidate or job a removal takes out, read before it goes: its
+/// number and, for a person, their e-mail and phone (see `store::idempotency::mentioned_refs`).
+async fn anchor_refs(conn: &mut Conn, req: &RemovalRequest) -> StoreResult<Vec<String>> {
+    match &req.scope {
+        RemovalScope::Candidate(id) => {
+            let row: Option<(i64, Option<String>, Option<String>)> = sqlx::query_as(
+                "SELECT number, email, phone FROM candidates WHERE id = $1 AND company_id = $2",
+            )
+            .bind(id.uuid())
+            .bind(req.company.uuid())
+            .fetch_optional(&mut *conn)
+            .await?;
+            Ok(row
+                .map(|(number, email, phone)| {
+                    let mut refs = vec![number_ref("candidate_id", number)];
+                    refs.extend(email.as_deref().map(email_ref));
+                    refs.extend(phone.as_deref().map(phone_ref));
+                    refs
+                })
+                .unwrap_or_default())
+        }
+        RemovalScope::Job(id) => {
+            let number: Option<i64> =
+                sqlx::query_scalar("SELECT number FROM jobs WHERE id = $1 AND company_id = $2")
+                    .bind(id.uuid())
+                    .bind(req.company.uuid())
+                    .fetch_optional(&mut *conn)
+                    .await?;
+            Ok(number
+                .map(|n| vec![number_ref("ai_interview_id", n)])
+                .unwrap_or_default())
+        }
+        RemovalScope::Interview(_) | RemovalScope::CandidateOnJob { .. } => Ok(Vec::new()),
+    }
+}
+
 /// Stored idempotent responses that mention what was removed go too: a replayed response must
-/// not bring erased data back, and they may hold a candidate's contact details.
+/// not bring erased data back, and they may hold a candidate's contact details. They are found
+/// by the removed rows' UUIDs and numbers and, for an erasure, the person's e-mail and phone.
 async fn forget_stored_responses(
     conn: &mut Conn,
     req: &RemovalRequest,
     report: &RemovalReport,
+    refs: Vec<String>,
 ) -> StoreResult<()> {
-    let ids = removal::forgotten_ids(req, report);
+    let mut ids = removal::forgotten_ids(req, report);
+    ids.extend(refs);
     let scope = format!("company:{}", req.company);
     for id in ids {
         sqlx::query(
@@ -177,10 +219,11 @@ pub async fn remove(store: &DbStore, req: &RemovalRequest) -> StoreResult<Remova
     let mut tx = store.write_tx().await?;
     let mut report = RemovalReport::default();
     lock_anchor(&mut tx, req.company, &req.scope).await?;
+    let mut forget = anchor_refs(&mut tx, req).await?;
     for id in targets(&mut tx, req.company, &req.scope).await? {
         // Gone meanwhile (another removal took it): nothing left to do for it.
         if let Some(interview) = lock(&mut tx, id).await? {
-            remove_one(&mut tx, &interview, req.now, &mut report).await?;
+            remove_one(&mut tx, &interview, req.now, &mut report, &mut forget).await?;
         }
     }
     if report.interviews.is_empty() && matches!(req.scope, RemovalScope::CandidateOnJob { .. }) {
@@ -219,7 +262,7 @@ pub async fn remove(store: &DbStore, req: &RemovalRequest) -> StoreResult<Remova
         }
     };
     let (target, counts) = removal::removal_audit(req, &report);
-    forget_stored_responses(&mut tx, req, &report).await?;
+    forget_stored_responses(&mut tx, req, &report, forget).await?;
     audit(&mut tx, req, target, counts).await?;
     store.faults.check("remove.before_commit")?;
     tx.commit().await?;

@@ -79,6 +79,9 @@ pub struct Config {
     pub rate_limit_per_hour: u32,
     /// When set, `GET /metrics` requires `Authorization: Bearer <token>`; never printed.
     pub metrics_token: Option<crate::secret::Secret>,
+    /// Days after an interview finishes that its recordings and transcript are erased, for
+    /// companies without a period of their own; unset: kept.
+    pub media_retention_days: Option<u32>,
 }
 
 impl Default for Config {
@@ -116,6 +119,7 @@ impl Default for Config {
             rate_limit_per_minute: 0,
             rate_limit_per_hour: 0,
             metrics_token: None,
+            media_retention_days: None,
         }
     }
 }
@@ -165,6 +169,7 @@ const ENV_FIELDS: &[&str] = &[
     "rate_limit_per_minute",
     "rate_limit_per_hour",
     "metrics_token",
+    "media_retention_days",
 ];
 
 impl Config {

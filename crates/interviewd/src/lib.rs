@@ -97,6 +97,7 @@ impl Server {
         shutdown: CancellationToken,
     ) -> anyhow::Result<()> {
         let tasks = self.workers.spawn(&shutdown);
+        let store = self.state.store.clone();
         let app = http::router(self.state);
         tracing::info!(addr = %listener.local_addr()?, "listening");
         axum::serve(listener, app)
@@ -106,6 +107,7 @@ impl Server {
         for task in tasks {
             let _ = task.await;
         }
+        store.close().await;
         Ok(())
     }
 
@@ -117,6 +119,7 @@ impl Server {
         for task in tasks {
             let _ = task.await;
         }
+        self.state.store.close().await;
     }
 }
 

@@ -9,6 +9,12 @@
 //! once; the stable `Message-ID` lets mail systems recognise the duplicate). On a graceful
 //! shutdown the round under way gets a short grace; the leases of mail it did not finish
 //! are released, so a restart sends them at once.
+//!
+//! The outbox holds one file per mail, named by its id. An erasure queues the copies of mail
+//! sent to the person (`outbox_erasures`); each round deletes them, and a mail erased while
+//! it was being written has its copy deleted as soon as its outcome cannot be recorded.
+//! Temporary files a killed process left are overwritten when the mail is sent again, and
+//! swept when older than [`TEMPORARY_AGE`] (at start, then every [`SWEEP_EVERY`]).
 
 use super::Busy;
 use super::webhooks::circuit::scaled;
@@ -29,6 +35,18 @@ const LEASE_MS: i64 = 5 * 60 * 1000;
 
 /// Timeout of each SMTP command.
 const SMTP_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Outbox erasures carried out per round.
+const ERASURES: u32 = 100;
+/// A temporary outbox file older than this belongs to no live write.
+pub const TEMPORARY_AGE: Duration = Duration::from_secs(60);
+/// How often the outbox is swept for temporary files.
+const SWEEP_EVERY: Duration = Duration::from_secs(600);
+
+/// The `Message-ID` of a queued mail (also its outbox file name).
+fn message_id(mail: Uuid) -> String {
+    format!("<{}@interviewd>", mail.simple())
+}
 
 /// Where mail goes, from the configuration.
 pub fn transport_config(config: &Config) -> Result<MailTransportConfig, String> {
@@ -66,6 +84,8 @@ pub struct MailWorker {
     retry_scale: f64,
     /// Leases of claimed mail not yet finished.
     held: Mutex<Vec<(Uuid, String)>>,
+    /// When the outbox was last swept for temporary files (`None`: not yet).
+    swept: Mutex<Option<tokio::time::Instant>>,
     busy: Busy,
 }
 
@@ -89,6 +109,7 @@ impl MailWorker {
             from: config.mail_from.clone(),
             retry_scale: config.mail_retry_scale,
             held: Mutex::default(),
+            swept: Mutex::default(),
             busy: Busy::default(),
         })
     }
@@ -106,9 +127,57 @@ impl MailWorker {
         }
     }
 
+    /// One round: outbox erasures, the temporary-file sweep when due, then a batch of due
+    /// mail. Returns how many mails and erasures it took.
+    async fn round(&self) -> usize {
+        let _busy = self.busy.start();
+        let erased = self.erase_copies().await;
+        self.sweep_if_due().await;
+        erased + self.send_due().await
+    }
+
+    /// Deletes the outbox copies erasures queued.
+    async fn erase_copies(&self) -> usize {
+        let queued = match self.store.outbox_erasures(ERASURES).await {
+            Ok(queued) => queued,
+            Err(error) => {
+                tracing::warn!(%error, "could not read the outbox erasures");
+                return 0;
+            }
+        };
+        let mut done = Vec::with_capacity(queued.len());
+        for id in queued {
+            match self.mailer.forget(&message_id(id)).await {
+                Ok(_) => done.push(id),
+                Err(error) => {
+                    tracing::warn!(mail_id = %id, %error, "could not erase an outbox copy")
+                }
+            }
+        }
+        if let Err(error) = self.store.finish_outbox_erasures(&done).await {
+            tracing::warn!(%error, "could not record outbox erasures; they run again");
+        }
+        done.len()
+    }
+
+    async fn sweep_if_due(&self) {
+        let now = tokio::time::Instant::now();
+        {
+            let mut swept = self.swept.lock().unwrap_or_else(PoisonError::into_inner);
+            if swept.is_some_and(|at| now.duration_since(at) < SWEEP_EVERY) {
+                return;
+            }
+            *swept = Some(now);
+        }
+        match self.mailer.sweep_temporary(TEMPORARY_AGE).await {
+            Ok(0) => {}
+            Ok(removed) => tracing::info!(removed, "temporary outbox files removed"),
+            Err(error) => tracing::warn!(%error, "could not sweep the outbox"),
+        }
+    }
+
     /// Claims and processes one batch; returns how many mails it claimed.
     async fn send_due(&self) -> usize {
-        let _busy = self.busy.start();
         let claimed = match self
             .store
             .claim_mail(self.clock.now(), BATCH, LEASE_MS)
@@ -131,12 +200,28 @@ impl MailWorker {
                 .await
             {
                 Ok(true) => {}
-                Ok(false) => tracing::warn!(mail_id = %mail.id, "mail lease lost"),
+                Ok(false) => self.lost(&mail).await,
                 Err(error) => tracing::warn!(mail_id = %mail.id, %error, "could not record mail"),
             }
             self.held().retain(|(id, _)| *id != mail.id);
         }
         count
+    }
+
+    /// The outcome of `mail` could not be recorded: its lease was taken over (it is sent
+    /// again elsewhere), or the mail was erased while it was being sent — then its outbox
+    /// copy goes at once.
+    async fn lost(&self, mail: &QueuedMail) {
+        match self.store.mail_status(mail.id).await {
+            Ok(None) => {
+                if let Err(error) = self.mailer.forget(&message_id(mail.id)).await {
+                    tracing::warn!(mail_id = %mail.id, %error, "could not erase an outbox copy");
+                }
+                tracing::info!(mail_id = %mail.id, "mail erased while it was sent");
+            }
+            Ok(Some(_)) => tracing::warn!(mail_id = %mail.id, "mail lease lost"),
+            Err(error) => tracing::warn!(mail_id = %mail.id, %error, "could not check a lost mail"),
+        }
     }
 
     async fn process(&self, mail: &QueuedMail) -> MailFate {
@@ -160,7 +245,7 @@ impl MailWorker {
             to: mail.to.clone(),
             subject: mail.subject.clone(),
             text_body: mail.body.clone(),
-            message_id: Some(format!("<{}@interviewd>", mail.id.simple())),
+            message_id: Some(message_id(mail.id)),
         };
         match self.mailer.send(&outgoing).await {
             Ok(()) => {
@@ -199,4 +284,4 @@ impl MailWorker {
     }
 }
 
-crate::workers::queue_worker!(MailWorker, "mail", send_due, stop = shut_down);
+crate::workers::queue_worker!(MailWorker, "mail", round, stop = shut_down);

@@ -14,6 +14,7 @@ pub mod interviews;
 mod metrics;
 mod numbers;
 mod removal;
+mod retention;
 mod store;
 mod tenants;
 mod xobin;

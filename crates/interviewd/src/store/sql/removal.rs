@@ -68,6 +68,7 @@ async fn remove_one(
     forget: &mut Vec<String>,
 ) -> StoreResult<()> {
     forget.push(number_ref("response_id", i.number));
+    super::retention::erase_interview_mail(&mut *conn, i.id.uuid(), now).await?;
     let attempts = attempts_of(&mut *conn, i.id.uuid()).await?;
     let plan = plan_deletion(i, &attempts);
     // Scheduled attempts leave the queue (and go with the row below); a live call keeps its
@@ -243,6 +244,8 @@ pub async fn remove(store: &DbStore, req: &RemovalRequest) -> StoreResult<Remova
             super::events::insert(&mut tx, &event).await?;
         }
         RemovalScope::Candidate(id) => {
+            report.dropped_deliveries +=
+                super::retention::erase_candidate_mail(&mut tx, id.uuid(), req.now).await?;
             sqlx::query("DELETE FROM candidates WHERE id = $1 AND company_id = $2")
                 .bind(id.uuid())
                 .bind(req.company.uuid())

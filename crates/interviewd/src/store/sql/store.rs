@@ -2,6 +2,7 @@
 
 use super::{DbStore, MIGRATOR, candidates, catalog, interviews, removal, tenants};
 use crate::store::StoreError;
+use crate::store::removal::RemovalScope;
 use crate::store::retry::{retrying, retrying_when};
 use crate::store::{
     CandidateCounts, CandidateFilter, CompanyScope, ContactKey, Created, InterviewDetail,
@@ -40,12 +41,16 @@ impl Store for DbStore {
     ) -> StoreResult<crate::store::removal::RemovalReport> {
         // A removal must complete: it runs again when it lost a race (a deadlock, or a row
         // that appeared under what it deletes between its read and its delete).
-        retrying_when(
+        let report = retrying_when(
             "removal",
             |e| e.is_contention() || matches!(e, StoreError::Gone(_)),
             || removal::remove(self, req),
         )
-        .await
+        .await?;
+        if !report.interviews.is_empty() || matches!(req.scope, RemovalScope::Candidate(_)) {
+            self.erased();
+        }
+        Ok(report)
     }
 
     async fn revoke_invite(
@@ -58,6 +63,22 @@ impl Store for DbStore {
 
     fn wake_ups(&self) -> Option<tokio::sync::broadcast::Receiver<WakeUp>> {
         self.subscribe_wake_ups()
+    }
+
+    fn describe(&self) -> String {
+        self.describe_backend()
+    }
+
+    async fn compact(&self, force: bool) -> StoreResult<bool> {
+        DbStore::compact(self, force).await
+    }
+
+    async fn backup(&self, target: &std::path::Path) -> StoreResult<()> {
+        self.backup_to(target).await
+    }
+
+    async fn close(&self) {
+        self.close_backend().await;
     }
 
     async fn ping(&self) -> StoreResult<()> {

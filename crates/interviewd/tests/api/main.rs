@@ -15,6 +15,7 @@ pub(crate) mod engine_fencing;
 pub(crate) mod engine_online;
 pub(crate) mod engine_routes;
 pub(crate) mod engine_slots;
+pub(crate) mod erasure;
 pub(crate) mod foundation;
 pub(crate) mod hardening;
 pub(crate) mod idempotency;

@@ -98,7 +98,11 @@ impl MailWorker {
         {
             Ok(mailer) => mailer,
             Err(error) => {
-                tracing::error!(%error, "mail is not configured correctly; queued mail is kept");
+                tracing::error!(
+                    %error,
+                    "mail is not configured correctly (settings smtp_host, smtp_port, smtp_tls, \
+                     smtp_username, smtp_password); queued mail is kept"
+                );
                 return None;
             }
         };

@@ -16,6 +16,7 @@ pub(crate) mod engine_online;
 pub(crate) mod engine_routes;
 pub(crate) mod engine_slots;
 pub(crate) mod erasure;
+pub(crate) mod first_run;
 pub(crate) mod foundation;
 pub(crate) mod hardening;
 pub(crate) mod idempotency;

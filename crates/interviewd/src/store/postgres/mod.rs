@@ -153,6 +153,15 @@ impl PgStore {
         Ok(true)
     }
 
+    /// Whether migrations were ever applied to this database.
+    pub async fn is_migrated(&self) -> StoreResult<bool> {
+        let found: Option<String> =
+            sqlx::query_scalar("SELECT to_regclass('_sqlx_migrations')::text")
+                .fetch_one(&self.pool)
+                .await?;
+        Ok(found.is_some())
+    }
+
     /// Closes the pool.
     async fn close_backend(&self) {
         self.pool.close().await;

@@ -47,6 +47,13 @@ const ROW_LOCKS: bool = false;
 /// The migrations of this backend, embedded in the binary.
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 
+/// The file a `sqlite:` URL names.
+pub fn path_of(url: &str) -> Result<std::path::PathBuf, StoreError> {
+    let options = SqliteConnectOptions::from_str(url)
+        .map_err(|e| StoreError::Internal(format!("bad SQLite URL: {e}")))?;
+    Ok(options.get_filename().to_path_buf())
+}
+
 /// A store on one SQLite database file.
 #[derive(Clone)]
 pub struct SqliteStore {
@@ -95,6 +102,7 @@ impl SqliteStore {
             .acquire_timeout(Duration::from_secs(15))
             .connect_with(options)
             .await?;
+        let path = std::fs::canonicalize(&path).unwrap_or(path);
         Ok(Self {
             pool,
             writer,

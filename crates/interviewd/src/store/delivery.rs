@@ -380,6 +380,9 @@ pub trait DeliveryStore: Send + Sync {
     /// Gives up mail leases without recording an attempt (a worker shutting down).
     async fn release_mail(&self, leases: &[(Uuid, String)]) -> StoreResult<()>;
 
+    /// Renews mail leases still held to `until` (the worker is alive and working on them).
+    async fn renew_mail(&self, leases: &[(Uuid, String)], until: DateTime<Utc>) -> StoreResult<()>;
+
     /// One queued mail's state (for operators and tests).
     async fn mail_status(&self, id: Uuid) -> StoreResult<Option<MailStatus>>;
 }

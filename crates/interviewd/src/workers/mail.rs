@@ -5,10 +5,12 @@
 //! Transient failures (no connection, a 4xx reply, an unwritable outbox) are retried on the
 //! webhook schedule; permanent ones (a bad address, a 5xx reply) mark the mail FAILED. A
 //! pending invite whose interview was deleted is dropped; a revocation notice still goes
-//! out. A crash between sending and recording re-sends after the lease expires (at least
-//! once; the stable `Message-ID` lets mail systems recognise the duplicate). On a graceful
-//! shutdown the round under way gets a short grace; the leases of mail it did not finish
-//! are released, so a restart sends them at once.
+//! out. A claim is a short lease ([`LEASE`]) the worker renews every [`RENEW_EVERY`] while
+//! it works on the batch, so the mail a killed process held is free again within [`LEASE`]
+//! and a restarted process (or another node) sends it then. A crash between sending and
+//! recording re-sends (at least once; the stable `Message-ID` lets mail systems recognise
+//! the duplicate). On a graceful shutdown the round under way gets a short grace; the
+//! leases of mail it did not finish are released, so a restart sends them at once.
 //!
 //! The outbox holds one file per mail, named by its id. An erasure queues the copies of mail
 //! sent to the person (`outbox_erasures`); each round deletes them, and a mail erased while
@@ -30,8 +32,10 @@ use uuid::Uuid;
 
 /// Mails claimed per round.
 const BATCH: u32 = 8;
-/// How long a claim lasts: several SMTP command timeouts.
-const LEASE_MS: i64 = 5 * 60 * 1000;
+/// How long a claim lasts without renewal: what a killed process's mail waits at most.
+pub const LEASE: Duration = Duration::from_secs(20);
+/// How often the leases of the batch under way are renewed (a quarter of [`LEASE`]).
+pub const RENEW_EVERY: Duration = Duration::from_secs(5);
 
 /// Timeout of each SMTP command.
 const SMTP_TIMEOUT: Duration = Duration::from_secs(30);
@@ -42,6 +46,10 @@ const ERASURES: u32 = 100;
 pub const TEMPORARY_AGE: Duration = Duration::from_secs(60);
 /// How often the outbox is swept for temporary files.
 const SWEEP_EVERY: Duration = Duration::from_secs(600);
+
+fn lease_ms() -> i64 {
+    i64::try_from(LEASE.as_millis()).unwrap_or(i64::MAX)
+}
 
 /// The `Message-ID` of a queued mail (also its outbox file name).
 fn message_id(mail: Uuid) -> String {
@@ -184,7 +192,7 @@ impl MailWorker {
     async fn send_due(&self) -> usize {
         let claimed = match self
             .store
-            .claim_mail(self.clock.now(), BATCH, LEASE_MS)
+            .claim_mail(self.clock.now(), BATCH, lease_ms())
             .await
         {
             Ok(claimed) => claimed,
@@ -196,8 +204,11 @@ impl MailWorker {
         let count = claimed.len();
         self.held()
             .extend(claimed.iter().map(|m| (m.id, m.lease.clone())));
+        let start = tokio::time::Instant::now() + RENEW_EVERY;
+        let mut renewal = tokio::time::interval_at(start, RENEW_EVERY);
+        renewal.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         for mail in claimed {
-            let fate = self.process(&mail).await;
+            let fate = self.renewing(&mut renewal, self.process(&mail)).await;
             match self
                 .store
                 .finish_mail(mail.id, &mail.lease, &fate, self.clock.now())
@@ -210,6 +221,29 @@ impl MailWorker {
             self.held().retain(|(id, _)| *id != mail.id);
         }
         count
+    }
+
+    /// Runs `work`, renewing the leases held whenever `renewal` ticks.
+    async fn renewing<T>(
+        &self,
+        renewal: &mut tokio::time::Interval,
+        work: impl Future<Output = T>,
+    ) -> T {
+        let mut work = std::pin::pin!(work);
+        loop {
+            tokio::select! {
+                done = &mut work => return done,
+                _ = renewal.tick() => self.renew().await,
+            }
+        }
+    }
+
+    async fn renew(&self) {
+        let held = self.held().clone();
+        let until = self.clock.after(LEASE);
+        if let Err(error) = self.store.renew_mail(&held, until).await {
+            tracing::warn!(%error, "could not renew mail leases");
+        }
     }
 
     /// The outcome of `mail` could not be recorded: its lease was taken over (it is sent

@@ -9,6 +9,7 @@ pub(crate) mod support;
 
 pub(crate) mod alpharun;
 pub(crate) mod contract;
+pub(crate) mod delivery_crash;
 pub(crate) mod engine;
 pub(crate) mod engine_crash;
 pub(crate) mod engine_fencing;

@@ -181,6 +181,15 @@ impl DeliveryStore for DbStore {
         Ok(())
     }
 
+    async fn renew_mail(&self, leases: &[(Uuid, String)], until: DateTime<Utc>) -> StoreResult<()> {
+        let mut tx = self.write_tx().await?;
+        for (id, lease) in leases {
+            mail::renew(&mut tx, *id, lease, until).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
     async fn mail_status(&self, id: Uuid) -> StoreResult<Option<MailStatus>> {
         mail::status(self.pool(), id).await
     }

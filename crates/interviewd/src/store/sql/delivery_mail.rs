@@ -148,6 +148,22 @@ pub async fn release(conn: &mut Conn, id: Uuid, lease: &str) -> StoreResult<()> 
     Ok(())
 }
 
+/// Moves a mail's lease end to `until` if the lease is still `lease`.
+pub async fn renew(
+    conn: &mut Conn,
+    id: Uuid,
+    lease: &str,
+    until: DateTime<Utc>,
+) -> StoreResult<()> {
+    sqlx::query("UPDATE mail_queue SET lease_until = $3 WHERE id = $1 AND lease_owner = $2")
+        .bind(id)
+        .bind(lease)
+        .bind(to_millis(until))
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
 #[derive(sqlx::FromRow)]
 struct StatusRow {
     id: Uuid,

@@ -124,6 +124,20 @@ impl Plan {
     }
 }
 
+/// A job's statuses.
+pub const JOB_STATUSES: &[&str] = &["OPEN", "CLOSED", "DRAFT", "PAUSED", "ARCHIVED"];
+
+/// A candidate's pipeline statuses.
+pub const CANDIDATE_STATUSES: &[&str] = &[
+    "APPLIED",
+    "IN_PROCESS",
+    "INTERVIEWING",
+    "OFFERED",
+    "HIRED",
+    "REJECTED",
+    "WITHDRAWN",
+];
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -144,17 +158,3 @@ mod tests {
         assert!("DONE".parse::<InterviewStatus>().is_err());
     }
 }
-
-/// A job's statuses.
-pub const JOB_STATUSES: &[&str] = &["OPEN", "CLOSED", "DRAFT", "PAUSED", "ARCHIVED"];
-
-/// A candidate's pipeline statuses.
-pub const CANDIDATE_STATUSES: &[&str] = &[
-    "APPLIED",
-    "IN_PROCESS",
-    "INTERVIEWING",
-    "OFFERED",
-    "HIRED",
-    "REJECTED",
-    "WITHDRAWN",
-];

@@ -52,10 +52,13 @@ pub struct Wakers {
 /// The webhook attempts this process has under way, by the interview each is about. The
 /// delivery worker registers an attempt when it starts one and forgets it when it ends.
 #[derive(Clone, Debug, Default)]
-pub struct WebhookAttempts(Arc<Mutex<HashMap<InterviewId, Vec<(Uuid, AbortHandle)>>>>);
+pub struct WebhookAttempts(Arc<Mutex<AttemptsByInterview>>);
+
+/// Each interview's attempts under way: the message and the task running the attempt.
+type AttemptsByInterview = HashMap<InterviewId, Vec<(Uuid, AbortHandle)>>;
 
 impl WebhookAttempts {
-    fn lock(&self) -> MutexGuard<'_, HashMap<InterviewId, Vec<(Uuid, AbortHandle)>>> {
+    fn lock(&self) -> MutexGuard<'_, AttemptsByInterview> {
         self.0.lock().unwrap_or_else(PoisonError::into_inner)
     }
 

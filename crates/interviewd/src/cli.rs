@@ -66,6 +66,42 @@ pub enum Command {
     /// Manage API keys.
     #[command(subcommand)]
     Keys(KeyCommand),
+    /// Manage the people who sign in to the recruiter console (`/app`).
+    #[command(subcommand)]
+    Users(UserCommand),
+    /// Say which interviewer, analyst, plan generator and speech providers the configuration
+    /// selects, and whether each configured server answers; exits non-zero if one does not.
+    Doctor,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum UserCommand {
+    /// Create a console user; prints a one-time sign-in link (valid 24 hours) where they
+    /// choose their password.
+    Create {
+        /// The user's company (a UUID).
+        #[arg(long)]
+        company: String,
+        #[arg(long)]
+        email: String,
+        /// `admin` (everything, settings and deletions included) or `member`.
+        #[arg(long, default_value = "member", value_parser = parse_role)]
+        role: crate::core::users::Role,
+    },
+    /// List console users (of one company with --company).
+    List {
+        #[arg(long)]
+        company: Option<String>,
+    },
+    /// Print a new one-time sign-in link for a user (a forgotten password); older unused
+    /// links stop working.
+    Link { id: String },
+    /// Disable a user: their sessions end at once and they can no longer sign in.
+    Disable { id: String },
+}
+
+fn parse_role(s: &str) -> Result<crate::core::users::Role, String> {
+    s.parse()
 }
 
 #[derive(Subcommand, Debug)]
@@ -158,6 +194,9 @@ pub async fn execute(cli: Cli) -> anyhow::Result<()> {
     };
     let config = Config::load(&overrides)?;
     init_tracing(&config);
+    if matches!(cli.command, Command::Doctor) {
+        return doctor(&config).await;
+    }
     match cli.command {
         Command::Serve { .. } => serve(config).await,
         Command::Worker => worker(config).await,
@@ -174,12 +213,37 @@ pub async fn execute(cli: Cli) -> anyhow::Result<()> {
             let done = match admin {
                 Command::Companies(cmd) => companies(&store, cmd).await,
                 Command::Keys(cmd) => keys(&store, cmd).await,
+                Command::Users(cmd) => users(&store, &config.public_url(), cmd).await,
                 Command::Backup { path } => backup(&store, &path).await,
-                Command::Serve { .. } | Command::Worker | Command::Migrate => Ok(()),
+                Command::Serve { .. } | Command::Worker | Command::Migrate | Command::Doctor => {
+                    Ok(())
+                }
             };
             store.close().await;
             done
         }
+    }
+}
+
+/// Prints the active interview parts and probes the configured servers.
+async fn doctor(config: &Config) -> anyhow::Result<()> {
+    let report = crate::core::engine::models::doctor(config).await?;
+    let mut healthy = true;
+    for line in &report {
+        let state = match line.answers {
+            None => "built in".to_owned(),
+            Some(true) => format!("answers: {}", line.detail),
+            Some(false) => {
+                healthy = false;
+                format!("DOES NOT ANSWER: {}", line.detail)
+            }
+        };
+        println!("{:<12} {} ({state})", format!("{}:", line.part), line.what);
+    }
+    if healthy {
+        Ok(())
+    } else {
+        anyhow::bail!("a configured server does not answer")
     }
 }
 
@@ -311,6 +375,72 @@ async fn keys(store: &crate::store::DynStore, cmd: KeyCommand) -> anyhow::Result
         KeyCommand::Revoke { id } => {
             admin::revoke_key(store, &id).await?;
             print(&serde_json::json!({ "id": id, "revoked": true }))
+        }
+    }
+}
+
+fn user_json(u: &crate::core::users::ConsoleUser) -> serde_json::Value {
+    use interviewd_domain::time::rfc3339;
+    serde_json::json!({
+        "id": u.id.to_string(),
+        "companyId": u.company_id.to_string(),
+        "email": u.email.as_str(),
+        "role": u.role.as_str(),
+        "hasPassword": u.has_password,
+        "disabledAt": u.disabled_at.map(rfc3339),
+        "lastSignInAt": u.last_sign_in_at.map(rfc3339),
+        "createdAt": rfc3339(u.created_at),
+    })
+}
+
+fn link_json(link: &crate::core::users::IssuedLink) -> serde_json::Value {
+    let mut out = user_json(&link.user);
+    out["signInLink"] = link.url.clone().into();
+    out["signInLinkExpiresAt"] = interviewd_domain::time::rfc3339(link.expires_at).into();
+    out
+}
+
+fn uuid_arg(raw: &str, what: &str) -> anyhow::Result<uuid::Uuid> {
+    raw.trim()
+        .parse()
+        .map_err(|_| anyhow::anyhow!("{what} must be a UUID"))
+}
+
+async fn users(
+    store: &crate::store::DynStore,
+    public_url: &str,
+    cmd: UserCommand,
+) -> anyhow::Result<()> {
+    use crate::core::users;
+    let now = chrono::Utc::now();
+    let store = store.as_ref();
+    match cmd {
+        UserCommand::Create {
+            company,
+            email,
+            role,
+        } => {
+            let company = uuid_arg(&company, "--company")?.into();
+            let link = users::create(store, public_url, company, &email, role, now).await?;
+            print(&link_json(&link))
+        }
+        UserCommand::List { company } => {
+            let company = company
+                .map(|c| uuid_arg(&c, "--company").map(Into::into))
+                .transpose()?;
+            let all = users::list(store, company).await?;
+            print(&serde_json::Value::Array(
+                all.iter().map(user_json).collect(),
+            ))
+        }
+        UserCommand::Link { id } => {
+            let link =
+                users::new_link(store, public_url, uuid_arg(&id, "the user id")?, now).await?;
+            print(&link_json(&link))
+        }
+        UserCommand::Disable { id } => {
+            users::disable(store, uuid_arg(&id, "the user id")?, now).await?;
+            print(&serde_json::json!({ "id": id, "disabled": true }))
         }
     }
 }

@@ -56,7 +56,7 @@ pub struct Config {
     pub webhook_circuit_threshold: u32,
     /// How often the webhook and mail workers look for due work when not woken, in ms.
     pub delivery_poll_ms: u64,
-    /// The `From` of candidate e-mail.
+    /// The `From` of candidate e-mail; empty: see [`Config::mail_from`].
     pub mail_from: String,
     /// SMTP server; without one, mail is written to `<data_dir>/outbox` as `.eml` files.
     pub smtp_host: Option<String>,
@@ -89,6 +89,49 @@ pub struct Config {
     /// Days after an interview finishes that its recordings and transcript are erased, for
     /// companies without a period of their own; unset: kept.
     pub media_retention_days: Option<u32>,
+    // ---- the interviewer and the analyst (docs/interviewer.md) ----
+    /// Base URL of an OpenAI-compatible server (`http://127.0.0.1:11434/v1`); unset, the
+    /// built-in interviewer and scorer run.
+    pub llm_base_url: Option<String>,
+    /// The model asked (required with `llm_base_url`); an agent may name its own.
+    pub llm_model: Option<String>,
+    /// Bearer key of the model server; never printed or returned.
+    pub llm_api_key: Option<crate::secret::Secret>,
+    /// Longest wait for the first token of an interviewer turn before the scripted turn.
+    pub llm_first_token_timeout_ms: u64,
+    /// Longest an interviewer turn may take before the scripted turn.
+    pub llm_timeout_ms: u64,
+    /// Longest one analysis call may take.
+    pub llm_analysis_timeout_ms: u64,
+    /// How JSON is asked for: `json_object` (llama.cpp family), `json_schema` (OpenAI, vLLM,
+    /// Ollama) or `none`.
+    pub llm_structured_output: String,
+    /// Sampling temperature.
+    pub llm_temperature: f32,
+    /// Most tokens of an interviewer turn.
+    pub llm_max_tokens: u32,
+    /// Most tokens of an analysis.
+    pub llm_analysis_max_tokens: u32,
+    /// Follow-up questions per question for agents that do not set `maxFollowUps`.
+    pub interview_max_follow_ups: u8,
+    // ---- speech (docs/candidate-page.md) ----
+    /// Base URL of an OpenAI-compatible speech-to-text server (`…/v1`, serving
+    /// `/audio/transcriptions`); with the text-to-speech one it enables voice interviews.
+    pub stt_base_url: Option<String>,
+    /// The transcription model sent with each request.
+    pub stt_model: String,
+    /// Bearer key of the speech-to-text server; never printed.
+    pub stt_api_key: Option<crate::secret::Secret>,
+    /// Base URL of an OpenAI-compatible text-to-speech server (`…/v1`, `/audio/speech`).
+    pub tts_base_url: Option<String>,
+    /// The speech model sent with each request.
+    pub tts_model: String,
+    /// The voice asked for.
+    pub tts_voice: String,
+    /// Bearer key of the text-to-speech server; never printed.
+    pub tts_api_key: Option<crate::secret::Secret>,
+    /// Longest one transcription or one synthesised sentence may take, in ms.
+    pub speech_timeout_ms: u64,
 }
 
 impl Default for Config {
@@ -114,7 +157,7 @@ impl Default for Config {
             webhook_retry_scale: 1.0,
             webhook_circuit_threshold: 10,
             delivery_poll_ms: 500,
-            mail_from: "interviewd <no-reply@localhost>".into(),
+            mail_from: String::new(),
             smtp_host: None,
             smtp_port: None,
             smtp_tls: "starttls".into(),
@@ -130,6 +173,27 @@ impl Default for Config {
             rate_limit_per_hour: 0,
             metrics_token: None,
             media_retention_days: None,
+            // ---- interviewer defaults ----
+            llm_base_url: None,
+            llm_model: None,
+            llm_api_key: None,
+            llm_first_token_timeout_ms: 3_000,
+            llm_timeout_ms: 15_000,
+            llm_analysis_timeout_ms: 120_000,
+            llm_structured_output: "json_object".into(),
+            llm_temperature: 0.0,
+            llm_max_tokens: 200,
+            llm_analysis_max_tokens: 1_200,
+            interview_max_follow_ups: 1,
+            // ---- speech defaults ----
+            stt_base_url: None,
+            stt_model: "whisper-1".into(),
+            stt_api_key: None,
+            tts_base_url: None,
+            tts_model: "tts-1".into(),
+            tts_voice: "alloy".into(),
+            tts_api_key: None,
+            speech_timeout_ms: 15_000,
         }
     }
 }
@@ -183,6 +247,27 @@ const ENV_FIELDS: &[&str] = &[
     "rate_limit_per_hour",
     "metrics_token",
     "media_retention_days",
+    // interviewer
+    "llm_base_url",
+    "llm_model",
+    "llm_api_key",
+    "llm_first_token_timeout_ms",
+    "llm_timeout_ms",
+    "llm_analysis_timeout_ms",
+    "llm_structured_output",
+    "llm_temperature",
+    "llm_max_tokens",
+    "llm_analysis_max_tokens",
+    "interview_max_follow_ups",
+    // speech
+    "stt_base_url",
+    "stt_model",
+    "stt_api_key",
+    "tts_base_url",
+    "tts_model",
+    "tts_voice",
+    "tts_api_key",
+    "speech_timeout_ms",
 ];
 
 impl Config {
@@ -208,6 +293,40 @@ impl Config {
             .merge(Serialized::defaults(overrides))
             .extract()
             .map_err(Box::new)
+    }
+
+    /// The `From` of candidate e-mail: `mail_from`, or when it is empty `Interviews
+    /// <interviews@HOST>`, HOST being the public URL's host name (or, when that is an address
+    /// or `localhost`, this machine's name). Set `mail_from` to an address of your domain so
+    /// that mail is delivered and replies reach someone.
+    pub fn mail_from(&self) -> String {
+        if !self.mail_from.trim().is_empty() {
+            return self.mail_from.trim().to_owned();
+        }
+        let public = self.public_url();
+        let host = public
+            .split("://")
+            .nth(1)
+            .and_then(|rest| rest.split(['/', ':']).next())
+            .unwrap_or_default()
+            .to_owned();
+        let named = host.contains('.')
+            && !host.chars().all(|c| c.is_ascii_digit() || c == '.')
+            && host != "localhost";
+        let host = if named {
+            host
+        } else {
+            std::fs::read_to_string("/etc/hostname")
+                .ok()
+                .map(|h| h.trim().to_owned())
+                .filter(|h| {
+                    !h.is_empty()
+                        && h.chars()
+                            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.')
+                })
+                .unwrap_or_else(|| "localhost.localdomain".into())
+        };
+        format!("Interviews <interviews@{host}>")
     }
 
     /// The database URL in effect.

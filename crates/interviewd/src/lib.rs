@@ -88,6 +88,15 @@ async fn open(config: &Config, create: bool) -> anyhow::Result<DynStore> {
     Ok(store)
 }
 
+/// Parts of a server that replace the configured ones.
+#[derive(Default)]
+pub struct Parts {
+    /// The voice provider of phone calls (default: the simulator).
+    pub provider: Option<Arc<dyn interviewd_voice::VoiceProvider>>,
+    /// The speech engines of voice interviews (default: from the configuration).
+    pub speech: Option<core::engine::models::Speech>,
+}
+
 /// One server: the shared state of its surfaces and its background workers.
 #[derive(Clone)]
 pub struct Server {
@@ -108,14 +117,30 @@ impl Server {
         store: DynStore,
         provider: Arc<dyn interviewd_voice::VoiceProvider>,
     ) -> anyhow::Result<Self> {
+        Self::with_parts(
+            config,
+            store,
+            Parts {
+                provider: Some(provider),
+                speech: None,
+            },
+        )
+    }
+
+    /// [`Server::new`] with parts other than the configured ones (tests and benchmarks).
+    pub fn with_parts(config: Config, store: DynStore, parts: Parts) -> anyhow::Result<Self> {
         let clock = clock::Clock::system();
         let wakers = app::Wakers::default();
-        let engine = core::engine::Engine::with_provider(
+        let provider = parts.provider.unwrap_or_else(|| {
+            Arc::new(interviewd_voice::Simulator::new(config.simulator_turn_ms))
+        });
+        let engine = core::engine::Engine::with_parts(
             &config,
             store.clone(),
             clock.clone(),
             wakers.clone(),
             provider,
+            parts.speech,
         )?;
         let workers = workers::Workers::new(&config, engine.clone(), &clock, &wakers);
         Ok(Self {
@@ -141,8 +166,10 @@ impl Server {
         let store = self.state.store.clone();
         let limits = serve::Limits::from_config(&self.state.config);
         let addr = listener.local_addr()?;
-        // Other subsystems' lines (the interviewer, analyst and speech providers) go here.
-        let extra: Vec<(String, String)> = Vec::new();
+        // The interview parts: interviewer, analyst, speech.
+        let extra: Vec<(String, String)> = (self.state.engine.models.describe().into_iter())
+            .map(|(part, what)| (part.to_owned(), what))
+            .collect();
         startup::log(&startup::startup_lines(
             &self.state.config,
             &*store,

@@ -30,5 +30,10 @@ mod simulator;
 mod text;
 pub mod wav;
 
-pub use provider::{BoxFuture, CallOutcome, CallRequest, Conversation, Role, Turn, VoiceProvider};
-pub use simulator::{DEFAULT_QUESTIONS, Simulator, TEST_NUMBERS, TURN_GAP_MS, TestNumber};
+pub use provider::{
+    AgentLine, BoxFuture, CallOutcome, CallRequest, Conversation, Dialogue, Role, Turn,
+    VoiceProvider,
+};
+pub use simulator::{
+    DEFAULT_QUESTIONS, MAX_EXCHANGES, Simulator, TEST_NUMBERS, TURN_GAP_MS, TestNumber,
+};

@@ -9,6 +9,7 @@ use std::pin::Pin;
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
+use tokio::sync::mpsc::UnboundedSender;
 use tokio::sync::oneshot;
 use tokio_util::sync::CancellationToken;
 
@@ -26,8 +27,37 @@ pub trait VoiceProvider: Send + Sync {
     fn call(&self, req: CallRequest, cancel: CancellationToken) -> BoxFuture<'_, CallOutcome>;
 }
 
+/// The interviewer's side of a call, driven by the provider one turn at a time.
+///
+/// The engine builds one per call from the interview's plan and its interviewer (scripted or
+/// a language model); the provider only carries words between it and the line. Both methods
+/// always produce a line: an implementation that can fail falls back on its own.
+pub trait Dialogue: Send + Sync {
+    /// What the agent says when the call is answered (the greeting and the first question).
+    fn opening(&mut self) -> BoxFuture<'_, AgentLine>;
+
+    /// What the agent says after the candidate said `answer`, `elapsed` into the call.
+    ///
+    /// The line's text is also sent to `sink` in pieces as it becomes known, so a provider
+    /// can start speaking before it is complete; the pieces concatenated equal the text.
+    fn reply<'a>(
+        &'a mut self,
+        answer: &'a str,
+        elapsed: Duration,
+        sink: UnboundedSender<String>,
+    ) -> BoxFuture<'a, AgentLine>;
+}
+
+/// One thing the agent says.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AgentLine {
+    /// The words.
+    pub text: String,
+    /// Whether this was the closing: the call ends after it is said.
+    pub ends: bool,
+}
+
 /// Everything a provider needs to hold one interview call.
-#[derive(Debug)]
 pub struct CallRequest {
     /// The call attempt this call belongs to; providers use it to label logs and sessions.
     pub attempt_id: String,
@@ -48,6 +78,26 @@ pub struct CallRequest {
     /// when the session becomes live. If the call ends without being answered the sender is
     /// dropped unsent, so the receiver sees an error. `None` when nobody needs to know.
     pub answered: Option<oneshot::Sender<()>>,
+    /// The interviewer that phrases the agent's turns. `None`: the provider follows
+    /// [`CallRequest::questions`] with its own fixed lines.
+    pub dialogue: Option<Box<dyn Dialogue>>,
+}
+
+// By hand: a dialogue is not `Debug`, and its presence is what a log needs.
+impl fmt::Debug for CallRequest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CallRequest")
+            .field("attempt_id", &self.attempt_id)
+            .field("phone_e164", &self.phone_e164)
+            .field("language", &self.language)
+            .field("candidate_name", &self.candidate_name)
+            .field("questions", &self.questions)
+            .field("skills", &self.skills)
+            .field("max_duration", &self.max_duration)
+            .field("answered", &self.answered.is_some())
+            .field("dialogue", &self.dialogue.is_some())
+            .finish()
+    }
 }
 
 impl CallRequest {
@@ -176,6 +226,7 @@ mod tests {
             skills: vec![],
             max_duration: Duration::from_secs(60),
             answered: Some(tx),
+            dialogue: None,
         };
         req.notify_answered();
         req.notify_answered();

@@ -86,7 +86,7 @@ pub async fn place_call(
             Ok(PlacedCall {
                 attempt: attempt.id,
                 at,
-                replaced: u64::try_from(replaced).unwrap_or(0),
+                replaced,
             })
         }
         InvokeResult::InProgress => Err(in_progress()),

@@ -8,6 +8,8 @@ pub mod calls;
 pub mod candidates;
 pub mod catalog;
 pub mod companies;
+pub mod company_keys;
+pub mod console_views;
 pub mod engine;
 pub mod error;
 pub mod event_catalogue;
@@ -18,6 +20,7 @@ pub mod notices;
 pub mod ops;
 pub mod plans;
 pub mod removal;
+pub mod users;
 pub mod validate;
 pub mod webhooks;
 

@@ -7,6 +7,11 @@
 //! becomes one question, between an opening and a closing question (3 to 8 in all). Skills
 //! are the phrases after "experience with", "knowledge of", … and are nice-to-haves when
 //! their statement (or its section heading) says "nice to have", "bonus", "preferred", ….
+//!
+//! With a language model configured, [`plan_for`] asks it instead ([`interviewd_interviewer::planner`]):
+//! the same number of questions, validated (count, duplicates, length, on topic by the job's
+//! words) and retried once; the deterministic plan stays the fallback, and the agent records
+//! which one it got (`attrs.planMethod`, `attrs.planModel`).
 
 use chrono::{DateTime, Utc};
 use interviewd_domain::model::{Agent, Job};
@@ -305,11 +310,80 @@ fn join_list(items: &[String]) -> String {
     }
 }
 
-/// The ONLINE agent and the job (linked by `attrs.agentId`) of a generation.
-pub fn generated_job(g: &Generation, now: DateTime<Utc>) -> (Job, Agent) {
-    let plan = generate(&g.job_role, &g.job_description);
+/// How a plan was made.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PlanMethod {
+    /// The deterministic generator.
+    Builtin,
+    /// Drafted by this model.
+    Model(String),
+}
+
+/// The plan for `role` from `description`: the model's when one is configured and its draft
+/// passes validation, else the deterministic one.
+pub async fn plan_for(
+    models: &crate::core::engine::models::Models,
+    role: &str,
+    description: &str,
+) -> (InterviewPlan, PlanMethod) {
+    let plan = generate(role, description);
+    let Some(client) = models.planner() else {
+        return (plan, PlanMethod::Builtin);
+    };
+    let brief = interviewd_interviewer::planner::PlanBrief {
+        job_title: role.to_owned(),
+        job_description: description.to_owned(),
+        skills: plan.must_haves.clone(),
+        language: "en".to_owned(),
+    };
+    let purpose = crate::core::engine::models::Purpose::Plan;
+    match interviewd_interviewer::planner::draft_plan(client, &brief, plan.questions.len()).await {
+        Ok(draft) => {
+            models.observe(purpose, &draft.usage);
+            let model = draft
+                .usage
+                .last()
+                .map_or_else(|| client.config().model.clone(), |u| u.model.clone());
+            let mut must_haves = draft.skills;
+            must_haves.truncate(MAX_SKILLS);
+            let nice_to_haves = plan
+                .nice_to_haves
+                .into_iter()
+                .filter(|n| !must_haves.iter().any(|m| m.eq_ignore_ascii_case(n)))
+                .collect();
+            let drafted = InterviewPlan {
+                questions: draft.questions,
+                must_haves,
+                nice_to_haves,
+            };
+            (drafted, PlanMethod::Model(model))
+        }
+        Err(e) => {
+            models.observe(purpose, &e.usage);
+            tracing::warn!(error = %e, "no plan from the model; the built-in generator's");
+            (plan, PlanMethod::Builtin)
+        }
+    }
+}
+
+/// The ONLINE agent and the job (linked by `attrs.agentId`) of a generation, from its plan.
+pub fn generated_job(
+    g: &Generation,
+    plan: InterviewPlan,
+    method: &PlanMethod,
+    now: DateTime<Utc>,
+) -> (Job, Agent) {
     let mut agent_attrs = Map::new();
     agent_attrs.insert("generationId".into(), json!(g.id.to_string()));
+    match method {
+        PlanMethod::Builtin => {
+            agent_attrs.insert("planMethod".into(), json!("builtin"));
+        }
+        PlanMethod::Model(model) => {
+            agent_attrs.insert("planMethod".into(), json!("llm"));
+            agent_attrs.insert("planModel".into(), json!(model));
+        }
+    }
     let agent = Agent {
         id: AgentId::new(),
         number: 0,

@@ -11,6 +11,7 @@
 //!   `metrics_token` set, the scrape must send `Authorization: Bearer <token>`.
 
 use crate::app::AppState;
+use crate::core::engine::models::{ModelTotals, Purpose};
 use crate::core::ops::{self, OpsSnapshot};
 use crate::http::extract::bearer;
 use axum::extract::{MatchedPath, Request, State};
@@ -220,6 +221,70 @@ fn labels(k: &SeriesKey) -> String {
     )
 }
 
+/// The language-model series of this process, by purpose (`turn`, `analysis`, `plan`).
+fn render_models(out: &mut String, totals: &[(Purpose, ModelTotals)]) {
+    let counter =
+        |out: &mut String, name: &str, help: &str, value: &dyn Fn(&ModelTotals) -> String| {
+            let _ = writeln!(out, "# HELP {name} {help}");
+            let _ = writeln!(out, "# TYPE {name} counter");
+            for (purpose, t) in totals {
+                let _ = writeln!(
+                    out,
+                    "{name}{{purpose=\"{}\"}} {}",
+                    purpose.as_str(),
+                    value(t)
+                );
+            }
+        };
+    counter(
+        out,
+        "interviewd_model_calls_total",
+        "Language-model calls made by this process.",
+        &|t| t.calls.to_string(),
+    );
+    counter(
+        out,
+        "interviewd_model_fallbacks_total",
+        "Model calls whose answer was not used (the built-in answered).",
+        &|t| t.fallbacks.to_string(),
+    );
+    counter(
+        out,
+        "interviewd_model_prompt_tokens_total",
+        "Prompt tokens the model servers reported.",
+        &|t| t.prompt_tokens.to_string(),
+    );
+    counter(
+        out,
+        "interviewd_model_completion_tokens_total",
+        "Completion tokens the model servers reported.",
+        &|t| t.completion_tokens.to_string(),
+    );
+    for (name, help, sum, count) in [
+        (
+            "interviewd_model_call_seconds",
+            "Time of model calls, request to last token.",
+            &(|t: &ModelTotals| t.total_ms) as &dyn Fn(&ModelTotals) -> u64,
+            &(|t: &ModelTotals| t.calls) as &dyn Fn(&ModelTotals) -> u64,
+        ),
+        (
+            "interviewd_model_first_token_seconds",
+            "Time from a model request to its first token.",
+            &|t: &ModelTotals| t.first_token_ms,
+            &|t: &ModelTotals| t.first_tokens,
+        ),
+    ] {
+        let _ = writeln!(out, "# HELP {name} {help}");
+        let _ = writeln!(out, "# TYPE {name} summary");
+        for (purpose, t) in totals {
+            let p = purpose.as_str();
+            let seconds = sum(t) as f64 / 1000.0;
+            let _ = writeln!(out, "{name}_sum{{purpose=\"{p}\"}} {seconds}");
+            let _ = writeln!(out, "{name}_count{{purpose=\"{p}\"}} {}", count(t));
+        }
+    }
+}
+
 /// Escapes a label value (backslash, double quote, newline).
 fn escape(value: &str) -> String {
     value
@@ -297,7 +362,8 @@ pub async fn serve(State(state): State<MetricsState>, headers: HeaderMap) -> Res
             None
         }
     };
-    let body = state.metrics.render(ops.as_ref());
+    let mut body = state.metrics.render(ops.as_ref());
+    render_models(&mut body, &state.app.engine.models.metrics.snapshot());
     let mut res = body.into_response();
     res.headers_mut().insert(
         header::CONTENT_TYPE,

@@ -3,6 +3,9 @@
 //! metrics, timeout, panic catching, rate limits, idempotency, body limit).
 
 pub mod alpharun;
+pub mod assets;
+pub mod candidate;
+pub mod console;
 pub mod context;
 pub mod dialect;
 pub mod extract;
@@ -34,7 +37,10 @@ pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 /// The full application router.
 pub fn router(state: AppState) -> Router {
     let request_id = HeaderName::from_static("x-request-id");
+    let console = console::router(state.clone());
+    let live = candidate::routes(state.clone());
     let api = Router::new()
+        .route("/", get(root))
         .route("/healthz", get(healthz))
         .merge(openapi::routes())
         .merge(session::routes())
@@ -70,7 +76,14 @@ pub fn router(state: AppState) -> Router {
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
         .layer(from_fn_with_state(idempotent, idempotency::enforce))
         .layer(from_fn_with_state(limits, ratelimit::enforce));
+    // The pages and their assets answer in HTML, not in a dialect: outside the dialect
+    // shaping of `hardening::apply`, inside the request id, tracing and metrics.
+    let pages = Router::new()
+        .merge(assets::routes())
+        .merge(live)
+        .merge(console);
     hardening::apply(api, timeout)
+        .merge(pages)
         .layer(from_fn_with_state(recorder, metrics::track))
         .layer(
             ServiceBuilder::new()
@@ -85,6 +98,19 @@ pub fn router(state: AppState) -> Router {
                 )
                 .layer(PropagateRequestIdLayer::new(request_id)),
         )
+}
+
+/// `GET /`: a browser (asking for HTML) is sent to the console; an API client gets the
+/// same JSON 404 as for any unknown route.
+async fn root(headers: axum::http::HeaderMap, uri: axum::http::Uri) -> axum::response::Response {
+    let wants_html = headers
+        .get(axum::http::header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|accept| accept.contains("text/html"));
+    if wants_html {
+        return axum::response::Redirect::to("/app").into_response();
+    }
+    instaview::not_found(uri).await
 }
 
 async fn healthz(axum::extract::State(state): axum::extract::State<AppState>) -> impl IntoResponse {

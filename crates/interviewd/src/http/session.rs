@@ -2,17 +2,18 @@
 //! script) drives. The invite token is the credential; there is no API key.
 //!
 //! - `GET /i/{token}` → the interview's status and the live session, if any.
-//! - `POST /i/{token}/start` → opens the session (or resumes the live one) and returns the
-//!   first (current) question.
-//! - `POST /i/{token}/answer` `{"answer": "...", "questionIndex": n?}` → the next question,
-//!   or `{"status": "FINISHED"}` after the last one.
+//! - `POST /i/{token}/start` → opens the session (or resumes the live one) and returns what
+//!   the agent said last (`prompt`: the greeting and first question at first).
+//! - `POST /i/{token}/answer` `{"answer": "...", "questionIndex": n?, "turn": n?}` → the
+//!   agent's reply (`prompt`: a follow-up or the next question), or `{"status": "FINISHED"}`
+//!   with the closing.
 //!
 //! Errors are `{"error": CODE, "message": ...}`: 404 `NOT_FOUND` (unknown link or deleted
 //! interview), 410 `INVITE_REVOKED` / `INVITE_EXPIRED`, 429 `NO_FREE_SLOT` (with
 //! `Retry-After`), 409 for the protocol's state errors, 400 `INVALID_ANSWER`.
 
 use crate::app::AppState;
-use crate::core::engine::session::{self, Progress, SessionError, Status, Step};
+use crate::core::engine::session::{self, Expect, Progress, SessionError, Status, Step};
 use crate::http::extract::{Int, json_body};
 use axum::body::Bytes;
 use axum::extract::{Path, State};
@@ -36,9 +37,10 @@ pub fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(answer))
 }
 
-/// The `/i/{token}` routes.
+/// The `/i/{token}` routes (with the candidate pages' security headers).
 pub fn routes() -> Router<AppState> {
-    api().into()
+    let router: Router<AppState> = api().into();
+    router.layer(axum::middleware::from_fn(crate::http::candidate::headers))
 }
 
 /// The error body of the protocol.
@@ -67,7 +69,9 @@ impl IntoResponse for SessionError {
             SessionError::Finished => (StatusCode::CONFLICT, "FINISHED"),
             SessionError::NoSession => (StatusCode::CONFLICT, "NO_SESSION"),
             SessionError::SessionExpired => (StatusCode::CONFLICT, "SESSION_EXPIRED"),
-            SessionError::OutOfOrder { .. } => (StatusCode::CONFLICT, "OUT_OF_ORDER"),
+            SessionError::OutOfOrder { .. } | SessionError::Stale => {
+                (StatusCode::CONFLICT, "OUT_OF_ORDER")
+            }
             SessionError::NoFreeSlot => (StatusCode::TOO_MANY_REQUESTS, "NO_FREE_SLOT"),
             SessionError::InvalidAnswer(_) => (StatusCode::BAD_REQUEST, "INVALID_ANSWER"),
             SessionError::Store(e) => {
@@ -107,12 +111,17 @@ struct ProgressBody {
     session_id: String,
     /// Always `IN_PROGRESS`.
     status: &'static str,
-    /// The index of the question to answer next.
+    /// The index of the question being asked.
     question_index: usize,
     question_count: usize,
-    /// `null` while the session is being recorded.
+    /// The number of the next answer (answers given so far); send it back as `turn`.
+    turn: usize,
+    /// The question being asked; `null` once the closing was said.
     #[schema(required = true)]
     question: Option<String>,
+    /// What the interviewer said last, to be answered: the question, a follow-up, or an
+    /// acknowledgement followed by the question.
+    prompt: String,
     /// When the session ends without another answer.
     #[schema(format = DateTime)]
     expires_at: String,
@@ -125,7 +134,9 @@ impl From<&Progress> for ProgressBody {
             status: "IN_PROGRESS",
             question_index: p.index,
             question_count: p.count,
+            turn: p.turn,
             question: p.question.clone(),
+            prompt: p.prompt.clone(),
             expires_at: rfc3339(p.expires_at),
         }
     }
@@ -168,7 +179,8 @@ impl From<&Status> for StatusBody {
 struct StartBody {
     #[serde(flatten)]
     progress: ProgressBody,
-    greeting: &'static str,
+    /// The greeting of the interview's language (also the start of the first `prompt`).
+    greeting: String,
     /// Seconds without an answer after which the session ends.
     idle_timeout_seconds: u64,
 }
@@ -182,7 +194,8 @@ struct FinishedBody {
     session_id: String,
     /// Always `FINISHED`.
     status: &'static str,
-    closing: &'static str,
+    /// The interviewer's closing words.
+    closing: String,
 }
 
 /// The next question, or the end.
@@ -221,9 +234,13 @@ enum AnyError {
 async fn show(
     State(state): State<AppState>,
     Path(token): Path<String>,
-) -> Result<Json<StatusBody>, SessionError> {
+    headers: axum::http::HeaderMap,
+) -> Result<Response, SessionError> {
+    if crate::http::candidate::wants_html(&headers) {
+        return Ok(crate::http::candidate::page::show(&state, &token).await);
+    }
     let status = session::status(&state.engine, &token).await?;
-    Ok(Json(StatusBody::from(&status)))
+    Ok(Json(StatusBody::from(&status)).into_response())
 }
 
 /// Open the session (or resume the live one): the first (current) question.
@@ -249,7 +266,7 @@ async fn start(
     let progress = session::start(&state.engine, &token).await?;
     Ok(Json(StartBody {
         progress: ProgressBody::from(&progress),
-        greeting: session::greeting(),
+        greeting: progress.greeting.clone(),
         idle_timeout_seconds: state.engine.settings.idle_timeout.as_secs(),
     }))
 }
@@ -274,6 +291,10 @@ struct AnswerBody {
     /// The question answered; a mismatch is `OUT_OF_ORDER`.
     #[schema(value_type = Option<u64>, nullable, minimum = 0)]
     question_index: Option<Int<usize>>,
+    /// The answer's number (`turn` of the last state); a mismatch is `OUT_OF_ORDER`, so a
+    /// retried request is never stored twice.
+    #[schema(value_type = Option<u64>, nullable, minimum = 0)]
+    turn: Option<Int<usize>>,
 }
 
 fn answer_schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
@@ -304,19 +325,22 @@ async fn answer(
 ) -> Result<Json<StepBody>, SessionError> {
     let input: AnswerBody = json_body(&body)
         .map_err(|_| SessionError::InvalidAnswer("body must be {\"answer\": string}"))?;
-    match session::answer(
-        &state.engine,
-        &token,
-        &input.answer,
-        input.question_index.map(|Int(i)| i),
-    )
-    .await?
-    {
+    let expect = Expect {
+        question_index: input.question_index.map(|Int(i)| i),
+        turn: input.turn.map(|Int(t)| t),
+    };
+    // A JSON client gets the whole reply at once; the pieces are for streaming clients.
+    let (sink, _) = tokio::sync::mpsc::unbounded_channel();
+    let record = session::Record::Now;
+    match session::answer(&state.engine, &token, &input.answer, expect, sink, record).await? {
         Step::Next(progress) => Ok(Json(StepBody::Next(ProgressBody::from(&progress)))),
-        Step::Finished { session_id } => Ok(Json(StepBody::Finished(FinishedBody {
+        Step::Finished {
+            session_id,
+            closing,
+        } => Ok(Json(StepBody::Finished(FinishedBody {
             session_id: session_id.to_string(),
             status: "FINISHED",
-            closing: session::closing(),
+            closing,
         }))),
     }
 }

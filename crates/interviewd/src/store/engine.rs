@@ -57,15 +57,48 @@ pub struct ClaimedAttempt {
     pub direction: String,
 }
 
-/// What the voice provider needs to hold the call of an attempt.
-#[derive(Clone, Debug)]
-pub struct CallDetails {
-    pub phone: Option<String>,
+/// What the interviewer and the analyst know about an interview. The questions are the
+/// agent's, or the built-in default questions when it has none.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Brief {
+    /// First and last name, when known (the greeting uses it).
     pub candidate_name: Option<String>,
     pub language: String,
     pub questions: Vec<String>,
     pub skills: Vec<String>,
+    pub nice_to_have: Vec<String>,
+    pub job_title: String,
+    pub job_description: String,
+    /// The agent's instructions to the interviewer.
+    pub guidance: String,
     pub duration_minutes: u32,
+    /// The agent's limit of follow-ups per question, when it sets one.
+    pub max_follow_ups: Option<u8>,
+    /// The agent's own language model, when it names one.
+    pub model: Option<String>,
+}
+
+impl Brief {
+    /// The agent attribute holding [`Brief::max_follow_ups`].
+    pub const MAX_FOLLOW_UPS_ATTR: &'static str = "maxFollowUps";
+    /// The agent attribute holding [`Brief::model`].
+    pub const MODEL_ATTR: &'static str = "model";
+}
+
+/// What the voice provider needs to hold the call of an attempt.
+#[derive(Clone, Debug)]
+pub struct CallDetails {
+    pub phone: Option<String>,
+    pub brief: Brief,
+}
+
+/// One language-model call made for an interview, as recorded.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ModelCall {
+    /// `turn` (the interviewer) or `analysis`.
+    pub purpose: String,
+    pub usage: interviewd_voice::analysis::ModelUsage,
+    pub at: DateTime<Utc>,
 }
 
 /// The result of a fenced write.
@@ -91,6 +124,9 @@ pub enum NextStep {
     Retry { at: DateTime<Utc> },
     /// The interview failed (`interview.failed`).
     FailInterview,
+    /// An online session went idle: the interview is open again (SCHEDULED), and the next
+    /// session started through its link continues this one's conversation.
+    Pause,
     /// Nothing follows (the interview was closed meanwhile).
     Nothing,
 }
@@ -151,9 +187,7 @@ pub const JOB_ANALYSE: &str = "analyse";
 /// What the scorer reads about an interview.
 #[derive(Clone, Debug)]
 pub struct AnalysisSource {
-    pub skills: Vec<String>,
-    pub nice_to_have: Vec<String>,
-    pub questions: Vec<String>,
+    pub brief: Brief,
     pub turns: Vec<Turn>,
 }
 
@@ -201,8 +235,10 @@ pub enum RescheduleResult {
 #[derive(Clone, Debug)]
 pub struct SessionView {
     pub interview: Interview,
-    /// The agent's questions.
-    pub questions: Vec<String>,
+    /// The interview's plan and context, as they are now.
+    pub brief: Brief,
+    /// The candidate's phone number (a phone interview's page shows it masked).
+    pub phone: Option<String>,
     /// The live web session, if one is running.
     pub live: Option<LiveSession>,
 }
@@ -211,8 +247,10 @@ pub struct SessionView {
 #[derive(Clone, Debug)]
 pub struct LiveSession {
     pub lease: Lease,
+    /// The questions fixed when the session started.
     pub questions: Vec<String>,
-    pub answers: Vec<String>,
+    /// The conversation so far (times from the session's start).
+    pub turns: Vec<Turn>,
     pub started_at: DateTime<Utc>,
     pub lease_until: DateTime<Utc>,
 }
@@ -222,6 +260,8 @@ pub struct LiveSession {
 pub struct NewSession {
     pub attempt: CallAttempt,
     pub questions: Vec<String>,
+    /// The agent's opening line.
+    pub turns: Vec<Turn>,
     pub now: DateTime<Utc>,
     /// When the session ends if the candidate goes quiet.
     pub idle_until: DateTime<Utc>,
@@ -341,17 +381,50 @@ pub trait EngineStore: Send + Sync {
     /// interview (`interview.started`).
     async fn start_session(&self, session: &NewSession) -> StoreResult<SessionStart>;
 
-    /// Records the answer to question `index` and extends the idle deadline.
-    async fn record_answer(
+    /// Appends `turns` to the session's conversation if it still holds `after` turns
+    /// ([`Touch::Stale`] otherwise: another request moved it on), and extends the idle
+    /// deadline.
+    async fn append_turns(
         &self,
         lease: Lease,
-        index: usize,
-        answer: &str,
+        after: usize,
+        turns: &[Turn],
         now: DateTime<Utc>,
         idle_until: DateTime<Utc>,
     ) -> StoreResult<Touch>;
 
+    /// The questions and conversation of the interview's last session that paused (went
+    /// idle), for the next session to continue.
+    async fn paused_session(
+        &self,
+        interview: InterviewId,
+    ) -> StoreResult<Option<(Vec<String>, Vec<Turn>)>>;
+
+    // ---- language-model usage -----------------------------------------------------------
+
+    /// Records model calls made for an interview (nothing when it is gone).
+    async fn record_model_calls(
+        &self,
+        interview: InterviewId,
+        company: CompanyId,
+        purpose: &str,
+        usage: &[interviewd_voice::analysis::ModelUsage],
+        at: DateTime<Utc>,
+    ) -> StoreResult<()>;
+
+    /// The model calls recorded for an interview, oldest first.
+    async fn model_calls(&self, interview: InterviewId) -> StoreResult<Vec<ModelCall>>;
+
     // ---- API reads and writes -----------------------------------------------------------
+
+    /// Opens a FAILED online interview of the company again (SCHEDULED, its link working);
+    /// false when there is no such interview in that state.
+    async fn reopen_online(
+        &self,
+        company: CompanyId,
+        interview: InterviewId,
+        now: DateTime<Utc>,
+    ) -> StoreResult<bool>;
 
     /// Slot usage of a company.
     async fn concurrency(&self, company: CompanyId, now: DateTime<Utc>)

@@ -13,6 +13,7 @@
 //! written per backend side by side (`per_backend!`). A backend module itself holds only
 //! connecting, its transaction start, and (PostgreSQL) `LISTEN/NOTIFY` and the version check.
 
+pub mod console;
 pub mod delivery;
 pub mod engine;
 mod error;
@@ -28,6 +29,7 @@ pub mod retention;
 pub mod retry;
 mod rows;
 pub mod sqlite;
+pub mod users;
 pub mod xobin;
 
 pub use error::StoreError;
@@ -67,6 +69,8 @@ pub trait Store:
     + idempotency::IdempotencyStore
     + retention::RetentionStore
     + metrics::MetricsStore
+    + users::UserStore
+    + console::ConsoleStore
     + Send
     + Sync
     + 'static

@@ -3,6 +3,7 @@
 //! the same types. Pure: built from domain values, no HTTP and no storage.
 
 pub mod alpharun;
+pub mod candidate;
 pub mod instaview;
 pub mod payload;
 pub mod xobin;

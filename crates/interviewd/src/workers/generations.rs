@@ -1,6 +1,7 @@
 //! The plan-generation worker. It claims queued generations (a lease, fenced by the claim
 //! count, so a restart or a second process resumes what was pending or left half done),
-//! builds the plan with [`crate::core::plans::generate`], and creates the agent and the job in the
+//! builds the plan with [`crate::core::plans::plan_for`] (the model's, when one is
+//! configured, else the deterministic generator's), and creates the agent and the job in the
 //! same transaction that marks the generation `completed`. Then it posts the status object
 //! to the generation's `notification_url`, if any: at most [`MAX_NOTICES`] attempts, spaced
 //! by [`NOTICE_BACKOFF`], each failure logged; the callback is a courtesy, the status
@@ -8,12 +9,14 @@
 
 use super::Busy;
 use crate::clock::Clock;
+use crate::core::engine::Engine;
 use crate::core::plans;
 use crate::store::DynStore;
 use crate::store::xobin::{Generation, GenerationOutcome};
 use crate::wire::xobin::GenerationStatus;
 use chrono::{DateTime, Utc};
 use interviewd_notify::{Outcome, OutgoingWebhook, SenderConfig, SigningSecret, WebhookSender};
+use std::sync::Arc;
 use std::time::Duration;
 
 /// How long a claim is held before another worker may take the generation over.
@@ -30,6 +33,7 @@ const NOTICE_BACKOFF: Duration = Duration::from_secs(10);
 const NOTICE_TIMEOUT: Duration = Duration::from_secs(10);
 
 pub struct Generations {
+    engine: Arc<Engine>,
     store: DynStore,
     clock: Clock,
     notifier: Option<Notifier>,
@@ -37,9 +41,10 @@ pub struct Generations {
 }
 
 impl Generations {
-    pub fn new(store: DynStore, clock: Clock, allow_private: bool) -> Self {
+    pub fn new(engine: Arc<Engine>, clock: Clock, allow_private: bool) -> Self {
         Self {
-            store,
+            store: engine.store.clone(),
+            engine,
             clock,
             notifier: Notifier::new(allow_private),
             busy: Busy::default(),
@@ -96,7 +101,13 @@ impl Generations {
                 error: format!("gave up after {MAX_ATTEMPTS} attempts"),
             }
         } else {
-            let (job, agent) = plans::generated_job(&generation, now);
+            let (plan, method) = plans::plan_for(
+                &self.engine.models,
+                &generation.job_role,
+                &generation.job_description,
+            )
+            .await;
+            let (job, agent) = plans::generated_job(&generation, plan, &method, now);
             GenerationOutcome::Completed {
                 job: Box::new(job),
                 agent: Box::new(agent),

@@ -118,7 +118,7 @@ impl MailWorker {
             store,
             clock,
             mailer,
-            from: config.mail_from.clone(),
+            from: config.mail_from(),
             retry_scale: config.mail_retry_scale,
             held: Mutex::default(),
             swept: Mutex::default(),

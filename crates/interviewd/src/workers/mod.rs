@@ -250,7 +250,7 @@ impl Workers {
         }
         queues.push((
             Arc::new(generations::Generations::new(
-                store.clone(),
+                engine.clone(),
                 clock.clone(),
                 config.webhook_allow_private,
             )),

@@ -27,7 +27,13 @@ impl Pipeline {
         let engine = &self.engine;
         let claimed = engine
             .store
-            .claim_pipeline_jobs(&engine.owner, engine.now(), engine.lease_end(), BATCH, None)
+            .claim_pipeline_jobs(
+                &engine.owner,
+                engine.now(),
+                engine.job_lease_end(),
+                BATCH,
+                None,
+            )
             .await;
         match claimed {
             Ok(jobs) => {

@@ -95,11 +95,13 @@ async fn a_completed_call_has_transcript_recording_and_analysis() {
     assert!(attempts[0]["duration"].as_i64().unwrap() > 0);
     assert!(body["finishedDate"].is_string());
     let transcript = body["transcript"].as_array().unwrap();
-    assert!(transcript.len() >= 4, "{transcript:?}");
+    assert!(transcript.len() >= 3, "{transcript:?}");
     assert_eq!(transcript[0]["role"], "agent");
-    assert_eq!(transcript[1]["text"], "Tell me about Rust.");
-    assert_eq!(transcript[2]["role"], "participant");
-    assert!(transcript[2]["endMs"].as_u64() > transcript[2]["startMs"].as_u64());
+    // The greeting and the first question are one turn.
+    let opening = transcript[0]["text"].as_str().unwrap();
+    assert!(opening.ends_with("Tell me about Rust."), "{opening}");
+    assert_eq!(transcript[1]["role"], "participant");
+    assert!(transcript[1]["endMs"].as_u64() > transcript[1]["startMs"].as_u64());
     let analysis = &body["analysis"];
     let score = analysis["score"].as_u64().unwrap();
     assert!((1..=5).contains(&score));
@@ -273,7 +275,7 @@ async fn a_test_interview_completes_at_once_without_a_slot_or_billed_minutes() {
     assert_eq!(attempt["status"], "COMPLETED");
     assert!(attempt["duration"].is_null());
     assert!(attempt["recordingUrl"].is_string());
-    assert!(created.body["transcript"].as_array().unwrap().len() >= 4);
+    assert!(created.body["transcript"].as_array().unwrap().len() >= 3);
     assert!(created.body["analysis"]["score"].is_u64());
     // Deterministic: a second test interview says the same.
     let again = client

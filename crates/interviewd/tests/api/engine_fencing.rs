@@ -160,9 +160,9 @@ async fn a_stale_worker_can_no_longer_start_complete_or_release() {
     assert_eq!((first.len(), second.len()), (1, 1));
     let source = store.analysis_source(&second[0]).await.unwrap().unwrap();
     let analysis = analyse(&AnalysisInput {
-        skills: source.skills,
-        nice_to_have: source.nice_to_have,
-        questions: source.questions,
+        skills: source.brief.skills,
+        nice_to_have: source.brief.nice_to_have,
+        questions: source.brief.questions,
         turns: source.turns,
     });
     assert_eq!(
@@ -406,6 +406,7 @@ async fn a_recording_no_committed_attempt_claims_is_deleted_after_the_grace() {
     let key = engine
         .upload_recording(company, b"RIFF orphan".to_vec())
         .await
+        .unwrap()
         .unwrap();
     assert!(root.join(&key).exists());
     let waiting = queued().await;

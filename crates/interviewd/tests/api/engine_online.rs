@@ -3,10 +3,10 @@
 use crate::engine::{concurrency, db, fast, wait_slots_free, wait_status};
 use crate::support::{Client, TestServer, on_db};
 use interviewd_domain::Plan;
-use serde_json::{Value, json};
+use serde_json::json;
 
 /// An ONLINE interview with two questions; returns `(interview id, token)`.
-async fn online_interview(client: &Client, email: &str) -> (String, String) {
+pub async fn online_interview(client: &Client, email: &str) -> (String, String) {
     let agent = client
         .post(
             "/v1/agents",
@@ -66,7 +66,14 @@ async fn an_online_session_runs_question_by_question_to_a_completed_interview() 
         .body;
     assert_eq!(first["questionIndex"], 0);
     assert_eq!(first["question"], "How do you test Rust code?");
-    assert!(first["greeting"].is_string());
+    assert_eq!(first["turn"], 0);
+    let greeting = first["greeting"].as_str().unwrap();
+    let prompt = first["prompt"].as_str().unwrap();
+    assert!(
+        prompt.starts_with(greeting.trim_end_matches('.')),
+        "{prompt}"
+    );
+    assert!(prompt.ends_with("How do you test Rust code?"), "{prompt}");
     assert_eq!(concurrency(&client).await["inUse"], 1);
     assert_eq!(
         wait_status(&client, &id, "IN_PROGRESS").await["status"],
@@ -94,6 +101,9 @@ async fn an_online_session_runs_question_by_question_to_a_completed_interview() 
         .body;
     assert_eq!(second["questionIndex"], 1);
     assert_eq!(second["question"], "Tell me about SQL indexes.");
+    // The built-in interviewer moves on with the next question verbatim.
+    assert_eq!(second["prompt"], "Tell me about SQL indexes.");
+    assert_eq!(second["turn"], 1);
     let stale = link
         .post(&answer, json!({ "answer": "again", "questionIndex": 0 }))
         .await
@@ -117,24 +127,18 @@ async fn an_online_session_runs_question_by_question_to_a_completed_interview() 
         .iter()
         .map(|t| t["text"].as_str().unwrap())
         .collect();
-    assert_eq!(texts.len(), 6);
-    assert_eq!(texts[1], "How do you test Rust code?");
-    assert!(texts[2].starts_with("I write unit tests"));
-    assert_eq!(transcript[2]["role"], "participant");
+    // Greeting and first question, answer, second question, answer, closing.
+    assert_eq!(texts.len(), 5);
+    assert!(texts[0].ends_with("How do you test Rust code?"));
+    assert!(texts[1].starts_with("I write unit tests"));
+    assert_eq!(transcript[1]["role"], "participant");
+    assert_eq!(texts[2], "Tell me about SQL indexes.");
     assert!(body["analysis"]["score"].is_u64());
     let attempt = &body["callAttempts"][0];
     assert_eq!(attempt["direction"], "WEB");
     assert_eq!(attempt["status"], "COMPLETED");
-    let recording = client
-        .get(
-            attempt["recordingUrl"]
-                .as_str()
-                .unwrap()
-                .strip_prefix(&server.base)
-                .unwrap(),
-        )
-        .await;
-    assert_eq!(recording.status, 200);
+    // A typed session has no recording.
+    assert!(attempt["recordingUrl"].is_null(), "{attempt}");
     let after = link.get(&base).await.expect(200).body;
     assert_eq!(after["status"], "COMPLETED");
     let again = link
@@ -171,24 +175,80 @@ async fn an_idle_session_ends_and_returns_its_slot() {
         json!([])
     );
 
-    let failed = wait_status(&client, &id, "FAILED").await;
-    assert_eq!(failed["callAttempts"][0]["reasonCode"], "IDLE_TIMEOUT");
+    // The idle session pauses: its attempt ends, the interview is open again.
+    crate::engine::eventually("the idle session to pause", || async {
+        let body = client.get(&format!("/v1/interviews/{id}")).await.body;
+        (body["callAttempts"][0]["reasonCode"] == "IDLE_TIMEOUT").then_some(body)
+    })
+    .await;
+    let paused = wait_status(&client, &id, "SCHEDULED").await;
+    assert_eq!(paused["callAttempts"][0]["status"], "FAILED");
     wait_slots_free(&client).await;
     let late = link
         .post(&format!("/i/{token}/answer"), json!({ "answer": "hello?" }))
         .await
         .expect(409);
-    assert_eq!(late.body["error"], "FINISHED");
+    assert_eq!(late.body["error"], "NO_SESSION");
     let events = crate::engine::events_of(&db(&server).await, &id).await;
-    let (kind, data) = events.last().unwrap();
-    assert_eq!(
-        (kind.as_str(), &data["reasonCode"]),
-        ("interview.failed", &Value::from("IDLE_TIMEOUT"))
+    assert!(
+        events.iter().all(|(kind, _)| kind != "interview.failed"),
+        "{events:?}"
     );
     // The freed slot serves the second candidate now.
     link.post(&format!("/i/{other_token}/start"), json!({}))
         .await
         .expect(200);
+}
+
+#[tokio::test]
+async fn a_paused_session_continues_where_it_stood() {
+    let server = TestServer::start_with(|c| {
+        fast(c);
+        c.online_idle_timeout_ms = 300;
+    })
+    .await;
+    let acme = server.company("Acme").await;
+    let client = server.client(&acme.key);
+    let (id, token) = online_interview(&client, "yu@example.com").await;
+    let link = server.anonymous();
+    link.post(&format!("/i/{token}/start"), json!({}))
+        .await
+        .expect(200);
+    let answer = format!("/i/{token}/answer");
+    let second = link
+        .post(&answer, json!({ "answer": "With unit tests.", "turn": 0 }))
+        .await
+        .expect(200);
+    assert_eq!(second.body["questionIndex"], 1);
+    // Idle: paused, open again.
+    crate::engine::eventually("the idle session to pause", || async {
+        let body = client.get(&format!("/v1/interviews/{id}")).await.body;
+        (body["status"] == "SCHEDULED" && body["callAttempts"][0]["reasonCode"] == "IDLE_TIMEOUT")
+            .then_some(())
+    })
+    .await;
+    // Back through the link: the second question, the first answer kept.
+    let resumed = link
+        .post(&format!("/i/{token}/start"), json!({}))
+        .await
+        .expect(200);
+    assert_eq!(resumed.body["questionIndex"], 1);
+    assert_eq!(resumed.body["turn"], 1);
+    assert_eq!(resumed.body["prompt"], "Tell me about SQL indexes.");
+    let done = link
+        .post(&answer, json!({ "answer": "B-trees.", "turn": 1 }))
+        .await
+        .expect(200);
+    assert_eq!(done.body["status"], "FINISHED");
+    let body = wait_status(&client, &id, "COMPLETED").await;
+    let texts: Vec<&str> = body["transcript"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["text"].as_str().unwrap())
+        .collect();
+    assert_eq!(texts[1], "With unit tests.");
+    assert_eq!(texts[3], "B-trees.");
 }
 
 #[tokio::test]
@@ -260,4 +320,38 @@ async fn revoked_deleted_unknown_and_phone_links() {
             .body["type"],
         "PHONE"
     );
+}
+
+#[tokio::test]
+async fn a_failed_online_interview_can_be_reopened_by_the_company_only() {
+    let server = TestServer::start_with(fast).await;
+    let acme = server.company("Acme").await;
+    let other = server.company("Other").await;
+    let client = server.client(&acme.key);
+    let (id, token) = online_interview(&client, "zoe@example.com").await;
+    on_db!(&db(&server).await, |s| sqlx::query(
+        "UPDATE interviews SET status = 'FAILED' WHERE invite_token = $1"
+    )
+    .bind(&token)
+    .execute(s.pool())
+    .await
+    .map(|_| ()))
+    .unwrap();
+    let link = server.anonymous();
+    link.post(&format!("/i/{token}/start"), json!({}))
+        .await
+        .expect(409);
+    let state = &server.server.state;
+    let interview = id.parse().unwrap();
+    let reopen = |company: &str| {
+        let company = company.parse().unwrap();
+        interviewd::core::interviews::reopen(state, company, interview)
+    };
+    assert!(!reopen(&other.id).await.unwrap(), "another company's id");
+    assert!(reopen(&acme.id).await.unwrap());
+    assert!(!reopen(&acme.id).await.unwrap(), "only a failed one");
+    wait_status(&client, &id, "SCHEDULED").await;
+    link.post(&format!("/i/{token}/start"), json!({}))
+        .await
+        .expect(200);
 }

@@ -143,6 +143,9 @@ async fn serve_says_where_everything_is_and_stops_on_sigterm_despite_a_slow_clie
         format!("data  {}", data.display()),
         format!("database  SQLite {}", data.join("interviewd.db").display()),
         format!("mail  written to {}", data.join("outbox").display()),
+        // The interview parts, built in when no model or speech server is configured.
+        "interviewer  ".to_owned(),
+        "analyst  ".to_owned(),
         format!("console  http://{addr}/app"),
         format!("API docs  http://{addr}/docs"),
         format!("http://{addr}/api/v2 (Xobin)"),

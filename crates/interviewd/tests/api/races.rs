@@ -364,7 +364,8 @@ async fn invariants(server: &TestServer, s: &Setup, record: &Record) {
         0,
         "blob queue drained"
     );
-    for (gone, _) in record.removals.lock().unwrap().iter() {
+    let removals = record.removals.lock().unwrap().clone();
+    for (gone, _) in &removals {
         for id in gone {
             s.client
                 .get(&format!("/v1/interviews/{id}"))

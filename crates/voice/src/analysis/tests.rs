@@ -195,6 +195,7 @@ fn simulated_interview_rewards_the_job_skills() {
         skills,
         max_duration: Duration::from_secs(600),
         answered: None,
+        dialogue: None,
     };
     let score_for = |spoken_skills: Vec<String>| {
         let conversation = Simulator::conversation(&request(spoken_skills));

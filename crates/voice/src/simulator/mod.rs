@@ -1,14 +1,19 @@
 //! The built-in voice provider: a deterministic simulated phone call.
 //!
-//! It rings, answers (or not, see [`TestNumber`]), plays the script from [`script`] with a
+//! It rings, answers (or not, see [`TestNumber`]), holds the conversation with a
 //! configurable pause per turn, and returns the transcript with a synthesized recording.
-//! With `turn_ms = 0` it never sleeps, so engine tests run in milliseconds.
+//! The candidate's side always comes from [`script`]; the agent's side comes from the
+//! request's [`Dialogue`] when it has one (the engine's interviewer: scripted or a language
+//! model), else from the script's fixed lines. With `turn_ms = 0` it never sleeps, so engine
+//! tests run in milliseconds.
 
 mod script;
 
 use tokio_util::sync::CancellationToken;
 
-use crate::provider::{BoxFuture, CallOutcome, CallRequest, Conversation, VoiceProvider};
+use crate::provider::{
+    BoxFuture, CallOutcome, CallRequest, Conversation, Dialogue, Role, VoiceProvider,
+};
 use crate::wav;
 
 pub use script::{DEFAULT_QUESTIONS, TURN_GAP_MS};
@@ -101,14 +106,51 @@ impl Simulator {
     /// This is exactly what [`VoiceProvider::call`] returns in [`CallOutcome::Completed`] for
     /// an ordinary number, so tests can predict a transcript and recording.
     pub fn conversation(req: &CallRequest) -> Conversation {
-        let turns = script::turns(req);
-        let duration_ms = turns.last().map_or(0, |t| t.end_ms);
-        let recording_wav = wav::synthesize(&turns, duration_ms);
-        Conversation {
-            turns,
-            recording_wav,
-            duration_ms,
+        finish(script::turns(req))
+    }
+
+    /// The conversation an answered call for `req` produces, the agent's side spoken by
+    /// `dialogue` and the candidate's from the script. `None` when `cancel` fired meanwhile.
+    ///
+    /// Each candidate answer is the script's answer to the agent's last line, and
+    /// `elapsed` is the simulated time at its end, so the dialogue's time budget works as on a
+    /// real call. The line is cut at [`CallRequest::max_duration`]; a dialogue that never
+    /// closes is cut after [`MAX_EXCHANGES`] answers.
+    pub async fn converse(
+        &self,
+        req: &CallRequest,
+        dialogue: &mut dyn Dialogue,
+        cancel: &CancellationToken,
+    ) -> Option<Conversation> {
+        let max_ms = u64::try_from(req.max_duration.as_millis()).unwrap_or(u64::MAX);
+        let opening = dialogue.opening().await;
+        let mut lines = vec![(Role::Agent, opening.text)];
+        let mut ends = opening.ends;
+        let mut exchanges = 0;
+        while !ends && exchanges < MAX_EXCHANGES {
+            if !self.pause(cancel).await {
+                return None;
+            }
+            let asked = lines.last().map_or("", |(_, text)| text.as_str());
+            let answer = script::answer(&req.phone_e164, script::last_question(asked), &req.skills);
+            lines.push((Role::Participant, answer));
+            let elapsed = script::elapsed_ms(&lines);
+            if elapsed > max_ms {
+                break;
+            }
+            let (sink, _pieces) = tokio::sync::mpsc::unbounded_channel();
+            let said = lines
+                .last()
+                .map_or("", |(_, text)| text.as_str())
+                .to_owned();
+            let line = dialogue
+                .reply(&said, std::time::Duration::from_millis(elapsed), sink)
+                .await;
+            lines.push((Role::Agent, line.text));
+            ends = line.ends;
+            exchanges += 1;
         }
+        Some(finish(script::timed(lines, max_ms)))
     }
 
     async fn run(&self, mut req: CallRequest, cancel: CancellationToken) -> CallOutcome {
@@ -132,6 +174,14 @@ impl Simulator {
             None => {}
         }
         req.notify_answered();
+        if let Some(mut dialogue) = req.dialogue.take() {
+            return match self.converse(&req, dialogue.as_mut(), &cancel).await {
+                Some(conversation) if self.pause(&cancel).await => {
+                    CallOutcome::Completed(conversation)
+                }
+                _ => CallOutcome::Canceled,
+            };
+        }
         let conversation = Self::conversation(&req);
         for _ in &conversation.turns {
             if !self.pause(&cancel).await {
@@ -151,6 +201,20 @@ impl Simulator {
             () = cancel.cancelled() => false,
             () = tokio::time::sleep(std::time::Duration::from_millis(self.turn_ms)) => true,
         }
+    }
+}
+
+/// The most candidate answers a simulated call holds before it is cut: a guard against a
+/// dialogue that never closes (the engine's always does, within its plan's bounds).
+pub const MAX_EXCHANGES: usize = 200;
+
+fn finish(turns: Vec<crate::provider::Turn>) -> Conversation {
+    let duration_ms = turns.last().map_or(0, |t| t.end_ms);
+    let recording_wav = wav::synthesize(&turns, duration_ms);
+    Conversation {
+        turns,
+        recording_wav,
+        duration_ms,
     }
 }
 

@@ -50,8 +50,33 @@ pub(crate) fn turns(req: &CallRequest) -> Vec<Turn> {
     timed(lines, max_ms)
 }
 
+/// The question in an agent's line: its last sentence ending in `?`, else its last
+/// sentence (a greeting followed by the first question answers the question).
+pub(crate) fn last_question(line: &str) -> &str {
+    let sentences = line
+        .split_inclusive(['.', '!', '?'])
+        .map(str::trim)
+        .filter(|s| !s.is_empty());
+    let mut last = line;
+    let mut question = None;
+    for sentence in sentences {
+        if sentence.ends_with('?') {
+            question = Some(sentence);
+        }
+        last = sentence;
+    }
+    question.unwrap_or(last)
+}
+
+/// The simulated time at the end of the last of `lines`, laid out as [`timed`] does.
+pub(crate) fn elapsed_ms(lines: &[(Role, String)]) -> u64 {
+    let spoken: u64 = lines.iter().map(|(_, text)| speaking_ms(text)).sum();
+    let gaps = TURN_GAP_MS * (lines.len().saturating_sub(1) as u64);
+    spoken + gaps
+}
+
 /// Lays the lines out one after another, each as long as its words take to say.
-fn timed(lines: Vec<(Role, String)>, max_ms: u64) -> Vec<Turn> {
+pub(crate) fn timed(lines: Vec<(Role, String)>, max_ms: u64) -> Vec<Turn> {
     let mut turns: Vec<Turn> = Vec::with_capacity(lines.len());
     let mut start_ms = 0;
     for (role, text) in lines {
@@ -106,7 +131,7 @@ fn greeting(candidate_name: Option<&str>) -> String {
 
 /// The candidate's answer: a template picked by the hash, naming a key term of the question
 /// (so answers look relevant) and one or two of the job's skills (so the scorer finds them).
-fn answer(phone: &str, question: &str, skills: &[String]) -> String {
+pub(crate) fn answer(phone: &str, question: &str, skills: &[String]) -> String {
     let hash = stable_hash(&[phone, question]);
     let topic = topic(question);
     let skills: Vec<&str> = skills
@@ -158,6 +183,7 @@ mod tests {
             skills: vec!["Rust".into(), "PostgreSQL".into(), "Kubernetes".into()],
             max_duration: Duration::from_secs(max_secs),
             answered: None,
+            dialogue: None,
         }
     }
 
@@ -172,6 +198,19 @@ mod tests {
         assert_eq!(turns[3].text, "How do you test?");
         assert_eq!(turns[5].text, CLOSING);
         assert!(turns[2].text.contains("caching"), "{}", turns[2].text);
+    }
+
+    #[test]
+    fn last_question_is_the_asked_sentence() {
+        assert_eq!(
+            last_question("Hello Ada, welcome. How do you test Rust code? Take your time."),
+            "How do you test Rust code?"
+        );
+        assert_eq!(
+            last_question("Hello. Tell me about SQL indexes."),
+            "Tell me about SQL indexes."
+        );
+        assert_eq!(last_question("Why"), "Why");
     }
 
     #[test]

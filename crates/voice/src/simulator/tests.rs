@@ -22,6 +22,7 @@ fn request(phone: &str) -> CallRequest {
         skills: vec!["Rust".into(), "PostgreSQL".into()],
         max_duration: Duration::from_secs(600),
         answered: None,
+        dialogue: None,
     }
 }
 
@@ -181,4 +182,108 @@ fn classify_reads_the_last_four_digits() {
         let phone = format!("+1415555{}", number.suffix());
         assert_eq!(TestNumber::classify(&phone), Some(number));
     }
+}
+
+/// A dialogue that asks about "caching" twice, then closes.
+struct TwoQuestions {
+    asked: usize,
+}
+
+impl crate::provider::Dialogue for TwoQuestions {
+    fn opening(&mut self) -> BoxFuture<'_, crate::provider::AgentLine> {
+        Box::pin(async {
+            crate::provider::AgentLine {
+                text: "Hello. How do you approach caching?".into(),
+                ends: false,
+            }
+        })
+    }
+
+    fn reply<'a>(
+        &'a mut self,
+        answer: &'a str,
+        _elapsed: Duration,
+        sink: tokio::sync::mpsc::UnboundedSender<String>,
+    ) -> BoxFuture<'a, crate::provider::AgentLine> {
+        assert!(!answer.is_empty());
+        self.asked += 1;
+        let line = if self.asked == 1 {
+            crate::provider::AgentLine {
+                text: "Can you give an example of a caching bug?".into(),
+                ends: false,
+            }
+        } else {
+            crate::provider::AgentLine {
+                text: "Thank you, goodbye.".into(),
+                ends: true,
+            }
+        };
+        let _ = sink.send(line.text.clone());
+        Box::pin(async move { line })
+    }
+}
+
+#[tokio::test]
+async fn a_dialogue_speaks_the_agent_side() {
+    let sim = Simulator::new(0);
+    let mut req = request("+14155550100");
+    req.dialogue = Some(Box::new(TwoQuestions { asked: 0 }));
+    let outcome = sim.call(req, CancellationToken::new()).await;
+    let CallOutcome::Completed(conversation) = outcome else {
+        panic!("expected a completed call, got {outcome:?}");
+    };
+    let roles: Vec<Role> = conversation.turns.iter().map(|t| t.role).collect();
+    use Role::{Agent as A, Participant as P};
+    assert_eq!(roles, vec![A, P, A, P, A]);
+    let answer = &conversation.turns[1].text;
+    assert!(
+        answer.contains("Rust") || answer.contains("PostgreSQL"),
+        "{answer}"
+    );
+    assert_eq!(conversation.turns[4].text, "Thank you, goodbye.");
+    assert_eq!(
+        conversation.duration_ms,
+        conversation.turns.last().unwrap().end_ms
+    );
+}
+
+/// A dialogue that never closes.
+struct Endless;
+
+impl crate::provider::Dialogue for Endless {
+    fn opening(&mut self) -> BoxFuture<'_, crate::provider::AgentLine> {
+        Box::pin(async {
+            crate::provider::AgentLine {
+                text: "Tell me more?".into(),
+                ends: false,
+            }
+        })
+    }
+
+    fn reply<'a>(
+        &'a mut self,
+        _answer: &'a str,
+        _elapsed: Duration,
+        _sink: tokio::sync::mpsc::UnboundedSender<String>,
+    ) -> BoxFuture<'a, crate::provider::AgentLine> {
+        Box::pin(async {
+            crate::provider::AgentLine {
+                text: "And more?".into(),
+                ends: false,
+            }
+        })
+    }
+}
+
+#[tokio::test]
+async fn an_endless_dialogue_is_cut_at_the_maximum_duration() {
+    let sim = Simulator::new(0);
+    let mut req = request("+14155550100");
+    req.max_duration = Duration::from_secs(60);
+    req.dialogue = Some(Box::new(Endless));
+    let CallOutcome::Completed(conversation) = sim.call(req, CancellationToken::new()).await else {
+        panic!("expected a completed call");
+    };
+    assert!(conversation.duration_ms <= 60_000);
+    assert!(conversation.turns.len() > 3);
 }

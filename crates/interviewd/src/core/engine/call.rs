@@ -7,6 +7,7 @@
 //! answer, a deletion does not stop the call: it runs to its natural end, and then only its
 //! slot is released. The watchdog hangs up at the call's maximum duration.
 
+use super::conversation::{CallDialogue, Owner};
 use super::policy::{self, EndReason};
 use super::recording::Conversation;
 use super::{Cause, Engine, LiveCall};
@@ -38,9 +39,9 @@ pub async fn run(engine: Arc<Engine>, claimed: ClaimedAttempt, shutdown: Cancell
     let Some(phone) = details.phone.clone() else {
         return fail(&engine, &claimed, &EndReason::NoPhoneNumber).await;
     };
-    let max = engine.settings.call_limit(details.duration_minutes);
+    let max = engine.settings.call_limit(details.brief.duration_minutes);
     let (answered_tx, answered_rx) = oneshot::channel();
-    let req = request(&claimed, &details, phone, max, Some(answered_tx));
+    let req = request(&engine, &claimed, &details, phone, max, Some(answered_tx));
     let live = engine.register(lease.attempt_id, true);
     let (outcome, gone) = drive(&engine, &claimed, req, &live, max, answered_rx, &shutdown).await;
     engine.unregister(lease.attempt_id);
@@ -49,21 +50,33 @@ pub async fn run(engine: Arc<Engine>, claimed: ClaimedAttempt, shutdown: Cancell
 }
 
 fn request(
+    engine: &Arc<Engine>,
     claimed: &ClaimedAttempt,
     details: &CallDetails,
     phone: String,
     max: std::time::Duration,
     answered: Option<oneshot::Sender<()>>,
 ) -> CallRequest {
+    let brief = &details.brief;
+    let owner = Owner {
+        interview: claimed.interview_id,
+        company: claimed.company_id,
+    };
     CallRequest {
         attempt_id: claimed.lease.attempt_id.to_string(),
         phone_e164: phone,
-        language: details.language.clone(),
-        candidate_name: details.candidate_name.clone(),
-        questions: details.questions.clone(),
-        skills: details.skills.clone(),
+        language: brief.language.clone(),
+        candidate_name: brief.candidate_name.clone(),
+        questions: brief.questions.clone(),
+        skills: brief.skills.clone(),
         max_duration: max,
         answered,
+        dialogue: Some(Box::new(CallDialogue::new(
+            Arc::clone(engine),
+            brief,
+            max,
+            owner,
+        ))),
     }
 }
 
@@ -210,13 +223,22 @@ async fn release(engine: &Engine, claimed: &ClaimedAttempt) {
     engine.wake();
 }
 
-/// A test interview: the simulator's conversation for this candidate, at once, no slot and
-/// no billed minutes.
+/// A test interview: the simulator's conversation for this candidate with the engine's
+/// interviewer, at once, no slot and no billed minutes.
 async fn run_test(engine: &Arc<Engine>, claimed: &ClaimedAttempt, details: &CallDetails) {
     let phone = details.phone.clone().unwrap_or_default();
-    let max = engine.settings.call_limit(details.duration_minutes);
-    let req = request(claimed, details, phone, max, None);
-    let conversation = Simulator::conversation(&req);
+    let max = engine.settings.call_limit(details.brief.duration_minutes);
+    let mut req = request(engine, claimed, details, phone, max, None);
+    let Some(mut dialogue) = req.dialogue.take() else {
+        return;
+    };
+    let cancel = CancellationToken::new();
+    let Some(conversation) = Simulator::new(0)
+        .converse(&req, dialogue.as_mut(), &cancel)
+        .await
+    else {
+        return;
+    };
     let (started, _) = super::until_available("starting a test interview", || {
         engine.store.start_attempt(claimed.lease, engine.now())
     })

@@ -13,6 +13,11 @@
 //! through [`crate::store::engine::EngineStore`].
 
 pub mod call;
+pub mod conversation;
+pub mod landing;
+pub mod live;
+pub mod live_audio;
+pub mod models;
 pub mod policy;
 pub mod recording;
 pub mod session;
@@ -124,6 +129,10 @@ impl LiveCall {
 pub struct Engine {
     pub store: DynStore,
     pub provider: Arc<dyn VoiceProvider>,
+    /// The interviewer, analyst and planner.
+    pub models: models::Models,
+    /// Where live voice sessions record (`<data_dir>/sessions`).
+    pub scratch: std::path::PathBuf,
     pub blobs: Arc<dyn ObjectStore>,
     pub settings: Settings,
     /// This process's name in leases.
@@ -156,16 +165,41 @@ impl Engine {
         wakers: Wakers,
         provider: Arc<dyn VoiceProvider>,
     ) -> anyhow::Result<Arc<Self>> {
+        Self::with_parts(config, store, clock, wakers, provider, None)
+    }
+
+    /// An engine with another voice provider and, when given, other speech engines.
+    pub fn with_parts(
+        config: &Config,
+        store: DynStore,
+        clock: Clock,
+        wakers: Wakers,
+        provider: Arc<dyn VoiceProvider>,
+        speech: Option<models::Speech>,
+    ) -> anyhow::Result<Arc<Self>> {
         let root = config.data_dir.join("recordings");
         std::fs::create_dir_all(&root)
             .with_context(|| format!("creating the recordings directory {}", root.display()))?;
         let blobs = LocalFileSystem::new_with_prefix(&root)
             .with_context(|| format!("opening the recordings directory {}", root.display()))?;
         let settings = Settings::from_config(config);
+        let mut models = models::Models::from_config(config)?;
+        if speech.is_some() {
+            models.speech = speech;
+        }
+        let scratch = config.data_dir.join("sessions");
+        live_audio::reset_scratch(&scratch).with_context(|| {
+            format!(
+                "emptying the live recordings directory {}",
+                scratch.display()
+            )
+        })?;
         let suffix = uuid::Uuid::new_v4().simple().to_string();
         Ok(Arc::new(Self {
             store,
             provider,
+            models,
+            scratch,
             blobs: Arc::new(blobs),
             capacity: Arc::new(Semaphore::new(settings.max_live_calls)),
             settings,
@@ -190,6 +224,14 @@ impl Engine {
     /// The end of a lease taken now.
     pub fn lease_end(&self) -> chrono::DateTime<chrono::Utc> {
         self.clock.after(self.settings.lease)
+    }
+
+    /// The end of a pipeline job's lease taken now: long enough for the analysis to finish
+    /// (a model's two tries at most, with room to spare), so no other worker takes the job
+    /// over while it runs.
+    pub fn job_lease_end(&self) -> chrono::DateTime<chrono::Utc> {
+        let analysis = self.models.analysis_budget();
+        self.clock.after(self.settings.lease.max(analysis))
     }
 
     /// Cancels the provider session of a live call held by this process. Returns false when

@@ -17,13 +17,15 @@
 //! missing blob counts as deleted, so the step is idempotent).
 
 use super::Engine;
-use crate::store::StoreError;
+use super::conversation::{Owner, context};
+use super::models::Purpose;
 use crate::store::engine::{
     AttemptEnd, EndResult, JOB_ANALYSE, Lease, NextStep, PipelineJob, Touch,
 };
 use interviewd_domain::{AttemptStatus, CompanyId};
+use interviewd_interviewer::AnalystError;
 use interviewd_voice::Turn;
-use interviewd_voice::analysis::{AnalysisInput, analyse};
+use interviewd_voice::analysis::{Analysis, AnalysisInput, analyse};
 use object_store::path::Path;
 use object_store::{ObjectStoreExt, PutPayload};
 use std::sync::Arc;
@@ -36,11 +38,16 @@ use uuid::Uuid;
 /// is about to point at it.
 pub const UNCLAIMED_RECORDING_GRACE: Duration = Duration::from_secs(24 * 3600);
 
+/// Tries of an analysis job while the model is unavailable; the last one falls back to the
+/// built-in scorer. With the backoff below that is about eight minutes of retrying.
+pub const MODEL_ANALYSIS_TRIES: i64 = 10;
+
 /// A finished conversation to record.
 pub struct Conversation {
     pub lease: Lease,
     pub company: CompanyId,
     pub turns: Vec<Turn>,
+    /// Empty when there is nothing to keep (a typed interview).
     pub recording_wav: Vec<u8>,
     /// Billed length; `None` for test interviews.
     pub duration_ms: Option<i64>,
@@ -49,11 +56,15 @@ pub struct Conversation {
 impl Engine {
     /// Uploads a recording under a new random key, queued for deletion after
     /// [`UNCLAIMED_RECORDING_GRACE`] unless a committed attempt claims it first.
+    /// `None` for an empty recording, which is not stored.
     pub async fn upload_recording(
         &self,
         company: CompanyId,
         wav: Vec<u8>,
-    ) -> anyhow::Result<String> {
+    ) -> anyhow::Result<Option<String>> {
+        if wav.is_empty() {
+            return Ok(None);
+        }
         let key = format!("{company}/{}.wav", Uuid::new_v4().simple());
         let grace = chrono::Duration::from_std(UNCLAIMED_RECORDING_GRACE).unwrap_or_default();
         self.store
@@ -62,7 +73,7 @@ impl Engine {
         self.blobs
             .put(&Path::from(key.as_str()), PutPayload::from(wav))
             .await?;
-        Ok(key)
+        Ok(Some(key))
     }
 
     /// Reads a recording.
@@ -95,8 +106,17 @@ impl Engine {
     /// Records a finished conversation and runs its analysis at once. Produces nothing when
     /// the attempt or interview is gone or the claim is stale.
     pub async fn record_conversation(self: &Arc<Self>, c: Conversation) {
+        if let Some(job) = self.store_conversation(c).await {
+            self.run_job_now(job).await;
+        }
+    }
+
+    /// Records a finished conversation; returns its analysis job for the caller to run now
+    /// (or to leave to the pipeline worker). Produces nothing when the attempt or interview
+    /// is gone or the claim is stale.
+    pub async fn store_conversation(self: &Arc<Self>, c: Conversation) -> Option<Uuid> {
         let key = match self.upload_recording(c.company, c.recording_wav).await {
-            Ok(key) => Some(key),
+            Ok(key) => key,
             Err(e) => {
                 tracing::error!(error = %e, "uploading a recording failed; completing without it");
                 None
@@ -125,9 +145,7 @@ impl Engine {
         match ended {
             Ok(EndResult::Applied { job }) => {
                 self.wake();
-                if let Some(job) = job {
-                    self.run_job_now(job).await;
-                }
+                return job;
             }
             // An interrupted try may have committed (then the row points to the blob): an
             // orphan at worst is the safe side.
@@ -142,6 +160,7 @@ impl Engine {
             // attempt to the reaper.
             Err(e) => tracing::error!(error = %e, "ending a completed attempt failed"),
         }
+        None
     }
 
     /// Claims and runs one pipeline job now (the pipeline worker would otherwise).
@@ -149,7 +168,7 @@ impl Engine {
         let now = self.now();
         match self
             .store
-            .claim_pipeline_jobs(&self.owner, now, self.lease_end(), 1, Some(job))
+            .claim_pipeline_jobs(&self.owner, now, self.job_lease_end(), 1, Some(job))
             .await
         {
             Ok(jobs) => {
@@ -164,7 +183,8 @@ impl Engine {
         }
     }
 
-    /// Runs one claimed pipeline job; a failure defers it with backoff.
+    /// Runs one claimed pipeline job; a failure (the database, or a model that is down)
+    /// defers it with backoff.
     pub async fn process_job(&self, job: PipelineJob) {
         if let Err(e) = self.try_job(&job).await {
             let backoff = backoff(job.tries);
@@ -180,21 +200,22 @@ impl Engine {
         }
     }
 
-    async fn try_job(&self, job: &PipelineJob) -> Result<(), StoreError> {
+    async fn try_job(&self, job: &PipelineJob) -> anyhow::Result<()> {
         if job.kind != JOB_ANALYSE {
             tracing::error!(kind = job.kind, "unknown pipeline job kind; dropping it");
-            return self.store.drop_pipeline_job(job).await;
+            return Ok(self.store.drop_pipeline_job(job).await?);
         }
         let Some(source) = self.store.analysis_source(job).await? else {
             // The interview is gone (its jobs went with it); nothing to produce.
-            return self.store.drop_pipeline_job(job).await;
+            return Ok(self.store.drop_pipeline_job(job).await?);
         };
-        let analysis = analyse(&AnalysisInput {
-            skills: source.skills,
-            nice_to_have: source.nice_to_have,
-            questions: source.questions,
+        let input = AnalysisInput {
+            skills: source.brief.skills.clone(),
+            nice_to_have: source.brief.nice_to_have.clone(),
+            questions: source.brief.questions.clone(),
             turns: source.turns,
-        });
+        };
+        let analysis = self.analyse(job, &source.brief, &input).await?;
         let touch = self
             .store
             .complete_interview(job, &analysis, self.now())
@@ -203,6 +224,67 @@ impl Engine {
             tracing::info!(job = %job.id, ?touch, "analysis not stored");
         }
         Ok(())
+    }
+
+    /// The analysis of `input`: the model's when one is configured and answers validly, else
+    /// the built-in scorer's. A model that is unavailable defers the job (an error here)
+    /// until its last try; an invalid answer (after the analyst's own retry) falls back at
+    /// once. Every model call is recorded for the interview.
+    async fn analyse(
+        &self,
+        job: &PipelineJob,
+        brief: &crate::store::engine::Brief,
+        input: &AnalysisInput,
+    ) -> anyhow::Result<Analysis> {
+        let Some(analyst) = self.models.analyst() else {
+            return Ok(analyse(input));
+        };
+        let owner = Owner {
+            interview: job.interview_id,
+            company: job.company_id,
+        };
+        let result = analyst.try_analyse(&context(brief), input).await;
+        let usage = match &result {
+            Ok(analysis) => analysis.usage.clone(),
+            Err(e) => e.usage().to_vec(),
+        };
+        self.save_model_calls(owner, Purpose::Analysis, &usage)
+            .await;
+        match result {
+            Ok(analysis) => Ok(analysis),
+            Err(AnalystError::Unavailable { reason, .. }) if job.tries < MODEL_ANALYSIS_TRIES => {
+                Err(anyhow::anyhow!(
+                    "the analysis model is unavailable: {reason}"
+                ))
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, job = %job.id, "model analysis failed; built-in scorer");
+                let mut analysis = analyse(input);
+                analysis.usage = usage;
+                Ok(analysis)
+            }
+        }
+    }
+
+    /// Counts model calls and records them for the interview.
+    pub async fn save_model_calls(
+        &self,
+        owner: Owner,
+        purpose: Purpose,
+        usage: &[interviewd_interviewer::ModelUsage],
+    ) {
+        if usage.is_empty() {
+            return;
+        }
+        self.models.observe(purpose, usage);
+        let at = self.now();
+        if let Err(e) = self
+            .store
+            .record_model_calls(owner.interview, owner.company, purpose.as_str(), usage, at)
+            .await
+        {
+            tracing::warn!(error = %e, "recording model usage failed");
+        }
     }
 }
 

@@ -2,30 +2,33 @@
 //!
 //! `start` opens a session: it takes a slot of the company like a call (none free: the
 //! candidate is asked to try again shortly, since a person in front of a page cannot wait in
-//! a queue), inserts an IN_PROGRESS attempt with direction `WEB` and returns the first
-//! question. Each `answer` records the answer, pushes the idle deadline back and returns the
-//! next question. After the last answer the session is recorded like a finished call
-//! (transcript, a synthesized recording, analysis) and the slot is released. A session with
-//! no answer for the idle timeout is ended by the reaper (`IDLE_TIMEOUT`, the interview fails).
-//! Starting again while a session is live resumes it at the current question.
+//! a queue), inserts an IN_PROGRESS attempt with direction `WEB`, and says the opening
+//! (greeting and first question). Each `answer` stores the candidate's words first, then
+//! lets the engine's interviewer decide follow-up or move on ([`super::conversation`]) and
+//! stores the agent's reply; both writes push the idle deadline back. After the closing the
+//! session is recorded like a finished call (transcript, analysis; a typed session has no
+//! recording) and the slot is released. A session with no answer for the idle timeout is
+//! ended by the reaper (`IDLE_TIMEOUT`, the interview fails).
+//!
+//! The stored conversation is the session's state: starting again while a session is live
+//! resumes it where it stands, on any node. An answer stored without a reply (the process
+//! died while the interviewer was deciding) is replied to on the next request.
 
 use super::Engine;
-use super::recording::Conversation;
+use super::conversation::{Owner, context, plan, plan_with};
+use super::recording::Conversation as Recorded;
 use crate::store::StoreError;
 use crate::store::engine::{LiveSession, NewSession, SessionStart, SessionView, Touch};
 use chrono::{DateTime, Utc};
 use interviewd_domain::model::CallAttempt;
 use interviewd_domain::{AgentChannel, AttemptId, AttemptStatus, InterviewId, InterviewStatus};
-use interviewd_voice::{DEFAULT_QUESTIONS, Role, TURN_GAP_MS, Turn, wav};
+use interviewd_interviewer::{Conversation, Stage};
+use interviewd_voice::{Role, Turn};
 use std::sync::Arc;
+use tokio::sync::mpsc::UnboundedSender;
 
 /// Longest accepted answer, in characters.
 pub const MAX_ANSWER_CHARS: usize = 10_000;
-
-const GREETING: &str = "Hello, thank you for taking the time for this interview. I will ask \
-                        you a few questions; take your time with each answer.";
-const CLOSING: &str = "Thank you, that was the last question. The team will review the \
-                       interview and be in touch about the next steps.";
 
 /// Why a session request cannot be served.
 #[derive(Debug, thiserror::Error)]
@@ -52,6 +55,9 @@ pub enum SessionError {
     NoFreeSlot,
     #[error("{0}")]
     InvalidAnswer(&'static str),
+    /// Another request moved the conversation on first (two tabs, a retried request).
+    #[error("another request moved this session on; reload its state")]
+    Stale,
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -70,11 +76,17 @@ pub struct Status {
 #[derive(Clone, Debug)]
 pub struct Progress {
     pub session_id: AttemptId,
-    /// The index of the question to answer next.
+    /// The index of the question being asked (the count once the closing was said).
     pub index: usize,
     pub count: usize,
-    /// The question to answer next; `None` while the session is being recorded.
+    /// How many answers the candidate gave so far: the number of the next answer.
+    pub turn: usize,
+    /// The question being asked; `None` once the closing was said.
     pub question: Option<String>,
+    /// What the agent said last: the question, a follow-up, or the closing.
+    pub prompt: String,
+    /// The greeting of the interview's language.
+    pub greeting: String,
     /// When the session ends without another answer.
     pub expires_at: DateTime<Utc>,
 }
@@ -83,36 +95,89 @@ pub struct Progress {
 #[derive(Clone, Debug)]
 pub enum Step {
     Next(Progress),
-    Finished { session_id: AttemptId },
+    Finished {
+        session_id: AttemptId,
+        /// The agent's closing words.
+        closing: String,
+    },
 }
 
-/// The greeting said before the first question.
-pub fn greeting() -> &'static str {
-    GREETING
+/// What the client believes it is answering; a mismatch is [`SessionError::OutOfOrder`].
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Expect {
+    /// The question's index.
+    pub question_index: Option<usize>,
+    /// The answer's number ([`Progress::turn`]).
+    pub turn: Option<usize>,
 }
 
-/// The closing said after the last answer.
-pub fn closing() -> &'static str {
-    CLOSING
+/// A live session loaded with its conversation.
+struct Live {
+    view: SessionView,
+    live: LiveSession,
+    conversation: Conversation,
 }
 
-fn progress(live: &LiveSession) -> Progress {
-    let index = live.answers.len();
+impl Live {
+    fn owner(&self) -> Owner {
+        Owner {
+            interview: self.view.interview.id,
+            company: self.view.interview.company_id,
+        }
+    }
+
+    fn progress(&self) -> Progress {
+        progress_of(&self.conversation, &self.live)
+    }
+
+    /// Milliseconds from the session's start to `now`.
+    fn offset_ms(&self, now: DateTime<Utc>) -> u64 {
+        u64::try_from((now - self.live.started_at).num_milliseconds()).unwrap_or(0)
+    }
+}
+
+fn progress_of(conversation: &Conversation, live: &LiveSession) -> Progress {
+    let count = conversation.plan().questions.len();
+    let index = match conversation.stage() {
+        Stage::Asking { question, .. } => question,
+        Stage::NotStarted => 0,
+        Stage::Finished => count,
+    };
+    let transcript = conversation.transcript();
     Progress {
         session_id: live.lease.attempt_id,
         index,
-        count: live.questions.len(),
-        question: live.questions.get(index).cloned(),
+        count,
+        turn: transcript
+            .iter()
+            .filter(|l| l.role == Role::Participant)
+            .count()
+            + usize::from(conversation.pending_answer().is_some()),
+        question: (!conversation.is_finished())
+            .then(|| conversation.plan().questions.get(index).cloned())
+            .flatten(),
+        prompt: transcript
+            .iter()
+            .rev()
+            .find(|l| l.role == Role::Agent)
+            .map(|l| l.text.clone())
+            .unwrap_or_default(),
+        greeting: conversation
+            .phrases()
+            .greet(conversation.context().candidate_name.as_deref()),
         expires_at: live.lease_until,
     }
 }
 
-fn questions_of(view: &SessionView) -> Vec<String> {
-    if view.questions.is_empty() {
-        DEFAULT_QUESTIONS.iter().map(|q| (*q).to_owned()).collect()
-    } else {
-        view.questions.clone()
-    }
+/// The conversation a live session holds.
+fn resume(engine: &Engine, view: &SessionView, live: &LiveSession) -> Conversation {
+    let plan = plan_with(
+        live.questions.clone(),
+        &view.brief,
+        engine.settings.call_limit(view.brief.duration_minutes),
+        engine.models.default_follow_ups,
+    );
+    Conversation::resume(plan, context(&view.brief), &live.turns)
 }
 
 /// Loads the interview behind `token` and checks that its link is usable now.
@@ -136,9 +201,44 @@ async fn open(
     Ok(view)
 }
 
+/// The live session behind `token`, its pending answer (if any) replied to.
+async fn live(engine: &Arc<Engine>, token: &str, now: DateTime<Utc>) -> Result<Live, SessionError> {
+    let mut view = open(engine, token, now).await?;
+    let Some(live) = view.live.take() else {
+        return Err(if view.interview.status.is_terminal() {
+            SessionError::Finished
+        } else {
+            SessionError::NoSession
+        });
+    };
+    if live.lease_until < now {
+        return Err(SessionError::SessionExpired);
+    }
+    let conversation = resume(engine, &view, &live);
+    let mut live = Live {
+        view,
+        live,
+        conversation,
+    };
+    if let Some(answer) = live.conversation.pending_answer().map(str::to_owned) {
+        let (sink, _) = tokio::sync::mpsc::unbounded_channel();
+        reply(engine, &mut live, &answer, sink, Record::Now).await?;
+    }
+    Ok(live)
+}
+
 /// The state of the interview behind `token`.
-pub async fn status(engine: &Engine, token: &str) -> Result<Status, SessionError> {
-    let view = open(engine, token, engine.now()).await?;
+pub async fn status(engine: &Arc<Engine>, token: &str) -> Result<Status, SessionError> {
+    let now = engine.now();
+    let view = open(engine, token, now).await?;
+    let session = match &view.live {
+        Some(l) if l.lease_until >= now => match live(engine, token, now).await {
+            Ok(live) => Some(live.progress()),
+            Err(SessionError::NoSession | SessionError::SessionExpired) => None,
+            Err(e) => return Err(e),
+        },
+        _ => None,
+    };
     Ok(Status {
         interview_id: view.interview.id,
         status: view.interview.status,
@@ -146,13 +246,13 @@ pub async fn status(engine: &Engine, token: &str) -> Result<Status, SessionError
         question_count: view
             .live
             .as_ref()
-            .map_or_else(|| questions_of(&view).len(), |l| l.questions.len()),
-        session: view.live.as_ref().map(progress),
+            .map_or(view.brief.questions.len(), |l| l.questions.len()),
+        session,
     })
 }
 
 /// Opens (or resumes) the session of the interview behind `token`.
-pub async fn start(engine: &Engine, token: &str) -> Result<Progress, SessionError> {
+pub async fn start(engine: &Arc<Engine>, token: &str) -> Result<Progress, SessionError> {
     let now = engine.now();
     let view = open(engine, token, now).await?;
     let interview = &view.interview;
@@ -162,15 +262,57 @@ pub async fn start(engine: &Engine, token: &str) -> Result<Progress, SessionErro
     if interview.invite.starts_at.is_some_and(|at| at > now) {
         return Err(SessionError::NotOpenYet);
     }
-    if let Some(live) = &view.live {
-        return resume(live, now);
+    if view.live.is_some() {
+        return Ok(live(engine, token, now).await?.progress());
     }
     if interview.status != InterviewStatus::Scheduled || interview.is_test {
         return Err(SessionError::Finished);
     }
-    let questions = questions_of(&view);
+    let limit = engine.settings.call_limit(view.brief.duration_minutes);
+    let follow_ups = engine.models.default_follow_ups;
+    // A session that paused (went idle) is continued where it stood; else the opening.
+    let (conversation, turns) = match engine.store.paused_session(interview.id).await? {
+        Some((questions, turns)) if !turns.is_empty() => {
+            let plan = plan_with(questions, &view.brief, limit, follow_ups);
+            let conversation = Conversation::resume(plan, context(&view.brief), &turns);
+            (conversation, turns)
+        }
+        _ => {
+            let mut conversation =
+                Conversation::new(plan(&view.brief, limit, follow_ups), context(&view.brief));
+            let opening = conversation.opening();
+            (conversation, vec![agent_turn(opening.text, 0)])
+        }
+    };
     let idle_until = engine.clock.after(engine.settings.idle_timeout);
-    let attempt = CallAttempt {
+    let session = NewSession {
+        attempt: web_attempt(interview, now),
+        questions: conversation.plan().questions.clone(),
+        turns,
+        now,
+        idle_until,
+    };
+    match engine.store.start_session(&session).await? {
+        SessionStart::Started(lease) => {
+            let live = LiveSession {
+                lease,
+                questions: session.questions,
+                turns: session.turns,
+                started_at: now,
+                lease_until: idle_until,
+            };
+            Ok(progress_of(&conversation, &live))
+        }
+        SessionStart::NoSlot => Err(SessionError::NoFreeSlot),
+        SessionStart::NotStartable => match open(engine, token, now).await?.live {
+            Some(_) => Ok(live(engine, token, now).await?.progress()),
+            None => Err(SessionError::Finished),
+        },
+    }
+}
+
+fn web_attempt(interview: &interviewd_domain::model::Interview, now: DateTime<Utc>) -> CallAttempt {
+    CallAttempt {
         id: AttemptId::new(),
         interview_id: interview.id,
         company_id: interview.company_id,
@@ -186,43 +328,20 @@ pub async fn start(engine: &Engine, token: &str) -> Result<Progress, SessionErro
         recording_key: None,
         created_at: now,
         updated_at: now,
-    };
-    let session = NewSession {
-        attempt,
-        questions,
-        now,
-        idle_until,
-    };
-    match engine.store.start_session(&session).await? {
-        SessionStart::Started(lease) => Ok(Progress {
-            session_id: lease.attempt_id,
-            index: 0,
-            count: session.questions.len(),
-            question: session.questions.first().cloned(),
-            expires_at: idle_until,
-        }),
-        SessionStart::NoSlot => Err(SessionError::NoFreeSlot),
-        SessionStart::NotStartable => match open(engine, token, now).await?.live {
-            Some(live) => resume(&live, now),
-            None => Err(SessionError::Finished),
-        },
     }
 }
 
-fn resume(live: &LiveSession, now: DateTime<Utc>) -> Result<Progress, SessionError> {
-    if live.lease_until < now {
-        return Err(SessionError::SessionExpired);
+fn agent_turn(text: String, at_ms: u64) -> Turn {
+    Turn {
+        role: Role::Agent,
+        text,
+        start_ms: at_ms,
+        end_ms: at_ms,
     }
-    Ok(progress(live))
 }
 
-/// Records the answer to the current question (`index`, when given, must be it).
-pub async fn answer(
-    engine: &Arc<Engine>,
-    token: &str,
-    text: &str,
-    index: Option<usize>,
-) -> Result<Step, SessionError> {
+/// Checks an answer's text: trimmed, not empty, not too long.
+pub fn check_answer(text: &str) -> Result<&str, SessionError> {
     let text = text.trim();
     if text.is_empty() {
         return Err(SessionError::InvalidAnswer("answer must not be empty"));
@@ -232,110 +351,207 @@ pub async fn answer(
             "answer is longer than 10000 characters",
         ));
     }
+    Ok(text)
+}
+
+/// When a session that reached its closing is recorded.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Record {
+    /// At once, without audio (a typed session through the JSON protocol).
+    Now,
+    /// By the caller, through [`complete`], once the closing was spoken and the recording
+    /// is finished (a voice session).
+    Later,
+}
+
+/// Records the candidate's answer and the agent's reply. The reply's words also go to
+/// `sink` as the interviewer produces them.
+pub async fn answer(
+    engine: &Arc<Engine>,
+    token: &str,
+    text: &str,
+    expect: Expect,
+    sink: UnboundedSender<String>,
+    record: Record,
+) -> Result<Step, SessionError> {
+    let text = check_answer(text)?;
     let now = engine.now();
-    let view = open(engine, token, now).await?;
-    let Some(live) = view.live else {
-        return Err(if view.interview.status.is_terminal() {
-            SessionError::Finished
-        } else {
-            SessionError::NoSession
-        });
-    };
-    let current = resume(&live, now)?;
-    if current.question.is_none() {
+    let mut live = live(engine, token, now).await?;
+    if live.conversation.is_finished() {
         return Err(SessionError::Finished);
     }
-    if index.is_some_and(|i| i != current.index) {
-        return Err(SessionError::OutOfOrder {
-            expected: current.index,
-        });
-    }
-    let idle_until = engine.clock.after(engine.settings.idle_timeout);
-    match engine
-        .store
-        .record_answer(live.lease, current.index, text, now, idle_until)
-        .await?
+    let current = live.progress();
+    let out_of_order = SessionError::OutOfOrder {
+        expected: current.index,
+    };
+    if expect.question_index.is_some_and(|i| i != current.index)
+        || expect.turn.is_some_and(|t| t != current.turn)
     {
-        Touch::Applied => {}
-        Touch::Gone => return Err(SessionError::NotFound),
-        Touch::Stale => {
+        return Err(out_of_order);
+    }
+    let said = Turn {
+        role: Role::Participant,
+        text: text.to_owned(),
+        start_ms: live.live.turns.last().map_or(0, |t| t.end_ms),
+        end_ms: live.offset_ms(now),
+    };
+    append(engine, &mut live, said).await.map_err(|e| match e {
+        SessionError::Stale => out_of_order,
+        other => other,
+    })?;
+    reply(engine, &mut live, text, sink, record).await
+}
+
+/// Lets the interviewer reply to `answer` (already stored) and stores the reply; records
+/// the session once the closing was said.
+async fn reply(
+    engine: &Arc<Engine>,
+    live: &mut Live,
+    answer: &str,
+    sink: UnboundedSender<String>,
+    record: Record,
+) -> Result<Step, SessionError> {
+    let started = engine.now();
+    let elapsed = (started - live.live.started_at)
+        .to_std()
+        .unwrap_or_default();
+    let owner = live.owner();
+    let said = engine
+        .step(&mut live.conversation, answer, elapsed, sink, owner)
+        .await
+        .map_err(|_| SessionError::Finished)?;
+    let at = live.offset_ms(engine.now());
+    match append(engine, live, agent_turn(said.text.clone(), at)).await {
+        Ok(()) => {}
+        // Another request replied first (two tabs): its reply stands.
+        Err(SessionError::Stale) => {
             return Err(SessionError::OutOfOrder {
-                expected: current.index,
+                expected: live.progress().index,
             });
         }
+        Err(e) => return Err(e),
     }
-    let mut answers = live.answers.clone();
-    answers.push(text.to_owned());
-    if answers.len() < live.questions.len() {
-        return Ok(Step::Next(Progress {
-            session_id: live.lease.attempt_id,
-            index: answers.len(),
-            count: live.questions.len(),
-            question: live.questions.get(answers.len()).cloned(),
-            expires_at: idle_until,
-        }));
+    if !said.ends_interview {
+        return Ok(Step::Next(live.progress()));
     }
-    let turns = transcript(&live.questions, &answers);
-    let duration_ms = turns.last().map_or(0, |t| t.end_ms);
-    engine
-        .record_conversation(Conversation {
-            lease: live.lease,
-            company: view.interview.company_id,
-            recording_wav: wav::synthesize(&turns, duration_ms),
-            turns,
-            duration_ms: Some(i64::try_from(duration_ms).unwrap_or(i64::MAX)),
-        })
-        .await;
+    if record == Record::Now {
+        store(engine, live, Vec::new()).await;
+    }
     Ok(Step::Finished {
-        session_id: live.lease.attempt_id,
+        session_id: live.live.lease.attempt_id,
+        closing: said.text,
     })
 }
 
-/// The transcript of a session: greeting, each question and its answer, closing, laid out
-/// at a speaking pace so the synthesized recording matches it.
-pub fn transcript(questions: &[String], answers: &[String]) -> Vec<Turn> {
-    let mut lines = vec![(Role::Agent, GREETING.to_owned())];
-    for (question, answer) in questions.iter().zip(answers) {
-        lines.push((Role::Agent, question.clone()));
-        lines.push((Role::Participant, answer.clone()));
-    }
-    lines.push((Role::Agent, CLOSING.to_owned()));
-    let mut start_ms = 0;
-    lines
-        .into_iter()
-        .map(|(role, text)| {
-            let words = text.split_whitespace().count() as u64;
-            let end_ms = start_ms + (words * 350).max(800);
-            let turn = Turn {
-                role,
-                text,
-                start_ms,
-                end_ms,
-            };
-            start_ms = end_ms + TURN_GAP_MS;
-            turn
+/// Records the session as a finished conversation, with `recording_wav` (empty: none); the
+/// analysis runs in the background, after the candidate has their answer.
+async fn store(engine: &Arc<Engine>, live: &Live, recording_wav: Vec<u8>) {
+    let duration_ms = live.live.turns.last().map_or(0, |t| t.end_ms);
+    let job = engine
+        .store_conversation(Recorded {
+            lease: live.live.lease,
+            company: live.view.interview.company_id,
+            turns: live.live.turns.clone(),
+            recording_wav,
+            duration_ms: Some(i64::try_from(duration_ms).unwrap_or(i64::MAX)),
         })
-        .collect()
+        .await;
+    if let Some(job) = job {
+        let engine = Arc::clone(engine);
+        tokio::spawn(async move { engine.run_job_now(job).await });
+    }
 }
 
-#[cfg(test)]
-#[allow(clippy::unwrap_used)]
-mod tests {
-    use super::*;
+/// Records the live session behind `token` with its recording: after [`Record::Later`]
+/// reached the closing, or when the candidate ends the interview early (what was said is
+/// analysed like a finished interview).
+pub async fn complete(
+    engine: &Arc<Engine>,
+    token: &str,
+    recording_wav: Vec<u8>,
+) -> Result<(), SessionError> {
+    let live = live(engine, token, engine.now()).await?;
+    store(engine, &live, recording_wav).await;
+    Ok(())
+}
 
-    #[test]
-    fn transcript_alternates_and_is_timed() {
-        let q = vec!["Why Rust?".to_owned(), "What is a lease?".to_owned()];
-        let a = vec!["Safety.".to_owned(), "A time-limited claim.".to_owned()];
-        let turns = transcript(&q, &a);
-        let roles: Vec<Role> = turns.iter().map(|t| t.role).collect();
-        use Role::{Agent as A, Participant as P};
-        assert_eq!(roles, vec![A, A, P, A, P, A]);
-        assert_eq!(turns[2].text, "Safety.");
-        for pair in turns.windows(2) {
-            assert_eq!(pair[1].start_ms, pair[0].end_ms + TURN_GAP_MS);
+/// A session joined by a live client: where it stands and what was said so far.
+#[derive(Clone, Debug)]
+pub struct Joined {
+    pub progress: Progress,
+    pub turns: Vec<Turn>,
+    /// The session was live before this join (a reload or a reconnect).
+    pub resumed: bool,
+    /// The interview's language (the agent's code, `EN`).
+    pub language: String,
+}
+
+/// Opens or resumes the session behind `token` for a live client.
+pub async fn join(engine: &Arc<Engine>, token: &str) -> Result<Joined, SessionError> {
+    let before = open(engine, token, engine.now()).await?;
+    let resumed = before.live.is_some();
+    start(engine, token).await?;
+    let live = live(engine, token, engine.now()).await?;
+    Ok(Joined {
+        progress: live.progress(),
+        turns: live.live.turns.clone(),
+        resumed,
+        language: live.view.brief.language.clone(),
+    })
+}
+
+/// Where the live session behind `token` stands now, without changing anything: `None`
+/// when it is gone, over or expired. For a live client watching for a revoke or a delete
+/// made elsewhere.
+pub async fn watch(engine: &Engine, token: &str) -> Result<Watch, SessionError> {
+    let now = engine.now();
+    match open(engine, token, now).await {
+        Ok(view) => Ok(match view.live {
+            Some(live) if live.lease_until >= now => Watch::Live,
+            Some(_) => Watch::Idle,
+            None => Watch::Over,
+        }),
+        Err(SessionError::Revoked) => Ok(Watch::Revoked),
+        Err(SessionError::NotFound) => Ok(Watch::Deleted),
+        Err(SessionError::Expired) => Ok(Watch::Over),
+        Err(e) => Err(e),
+    }
+}
+
+/// What [`watch`] found.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Watch {
+    Live,
+    /// The idle deadline passed.
+    Idle,
+    /// No live session (ended, or the interview closed).
+    Over,
+    Revoked,
+    Deleted,
+}
+
+/// Appends one turn to the stored conversation (and to `live`), pushing the idle deadline
+/// back.
+async fn append(engine: &Engine, live: &mut Live, turn: Turn) -> Result<(), SessionError> {
+    let now = engine.now();
+    let idle_until = engine.clock.after(engine.settings.idle_timeout);
+    let touch = engine
+        .store
+        .append_turns(
+            live.live.lease,
+            live.live.turns.len(),
+            std::slice::from_ref(&turn),
+            now,
+            idle_until,
+        )
+        .await?;
+    match touch {
+        Touch::Applied => {
+            live.live.turns.push(turn);
+            live.live.lease_until = idle_until;
+            Ok(())
         }
-        let wav = wav::synthesize(&turns, turns.last().unwrap().end_ms);
-        assert!(wav::parse_header(&wav).is_ok());
+        Touch::Gone => Err(SessionError::NotFound),
+        Touch::Stale => Err(SessionError::Stale),
     }
 }

@@ -171,7 +171,7 @@ impl PgStore {
     async fn backup_to(&self, _target: &std::path::Path) -> StoreResult<()> {
         Err(StoreError::Internal(
             "`interviewd backup` copies SQLite databases; back up PostgreSQL with pg_dump \
-             (docs/deployment.md, \"Backups\")"
+             (docs/operations.md, \"Backups\")"
                 .into(),
         ))
     }

@@ -4,6 +4,8 @@
 
 #[path = "engine_api.rs"]
 mod api;
+#[path = "engine_brief.rs"]
+mod brief;
 #[path = "engine_end.rs"]
 mod end;
 #[path = "engine_jobs.rs"]
@@ -14,6 +16,8 @@ mod queue;
 mod sessions;
 #[path = "engine_snapshot.rs"]
 mod snapshot;
+#[path = "engine_usage.rs"]
+mod usage;
 
 use super::Conn;
 use super::{DbStore, events, interviews, tenants};
@@ -30,11 +34,13 @@ use uuid::Uuid;
 
 // The submodules refer to each other as `super::engine_*`.
 use api as engine_api;
+use brief as engine_brief;
 use end as engine_end;
 use jobs as engine_jobs;
 use queue as engine_queue;
 use sessions as engine_sessions;
 use snapshot as engine_snapshot;
+use usage as engine_usage;
 
 /// Marks the interview's SCHEDULED attempts CANCELLED, inside the caller's transaction, so
 /// that no call is placed for them. Returns how many were cancelled. A call already IN_PROGRESS
@@ -167,18 +173,58 @@ impl EngineStore for DbStore {
     async fn start_session(&self, session: &NewSession) -> StoreResult<SessionStart> {
         retrying("start session", || engine_sessions::start(self, session)).await
     }
-    async fn record_answer(
+    async fn append_turns(
         &self,
         lease: Lease,
-        index: usize,
-        answer: &str,
+        after: usize,
+        turns: &[interviewd_voice::Turn],
         now: DateTime<Utc>,
         idle_until: DateTime<Utc>,
     ) -> StoreResult<Touch> {
-        retrying("record answer", || {
-            engine_sessions::answer(self, lease, index, answer, now, idle_until)
+        retrying("append turns", || {
+            engine_sessions::append(self, lease, after, turns, now, idle_until)
         })
         .await
+    }
+
+    async fn paused_session(
+        &self,
+        interview: InterviewId,
+    ) -> StoreResult<Option<(Vec<String>, Vec<interviewd_voice::Turn>)>> {
+        engine_sessions::paused(self, interview).await
+    }
+
+    async fn record_model_calls(
+        &self,
+        interview: InterviewId,
+        company: CompanyId,
+        purpose: &str,
+        usage: &[interviewd_voice::analysis::ModelUsage],
+        at: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        engine_usage::record(self, interview, company, purpose, usage, at).await
+    }
+    async fn model_calls(&self, interview: InterviewId) -> StoreResult<Vec<ModelCall>> {
+        engine_usage::list(self, interview).await
+    }
+
+    async fn reopen_online(
+        &self,
+        company: CompanyId,
+        interview: InterviewId,
+        now: DateTime<Utc>,
+    ) -> StoreResult<bool> {
+        let done = sqlx::query(
+            "UPDATE interviews SET status = 'SCHEDULED', finished_at = NULL, updated_at = $3 \
+             WHERE id = $1 AND company_id = $2 AND status = 'FAILED' AND channel = 'ONLINE' \
+             AND invite_revoked_at IS NULL",
+        )
+        .bind(interview.uuid())
+        .bind(company.uuid())
+        .bind(to_millis(now))
+        .execute(self.pool())
+        .await?;
+        Ok(done.rows_affected() == 1)
     }
 
     async fn concurrency(

@@ -13,7 +13,6 @@ use crate::store::rows::to_json;
 use chrono::{DateTime, Utc};
 use interviewd_domain::events as payload;
 use interviewd_domain::time::to_millis;
-use interviewd_voice::DEFAULT_QUESTIONS;
 use interviewd_voice::analysis::Analysis;
 use uuid::Uuid;
 
@@ -76,40 +75,17 @@ pub async fn claim_jobs(
         .collect())
 }
 
-#[derive(sqlx::FromRow)]
-struct SourceRow {
-    questions: String,
-    required_skills: Option<String>,
-    nice_to_have_skills: Option<String>,
-}
-
-fn list(text: Option<&str>) -> Vec<String> {
-    text.and_then(|t| serde_json::from_str(t).ok())
-        .unwrap_or_default()
-}
-
 pub async fn analysis_source(
     store: &DbStore,
     job: &PipelineJob,
 ) -> StoreResult<Option<AnalysisSource>> {
     let mut conn = store.pool().acquire().await?;
-    let row: Option<SourceRow> = sqlx::query_as(
-        "SELECT g.questions, j.required_skills, j.nice_to_have_skills \
-         FROM interviews i JOIN agents g ON g.id = i.agent_id LEFT JOIN jobs j ON j.id = i.job_id \
-         WHERE i.id = $1",
-    )
-    .bind(job.interview_id.uuid())
-    .fetch_optional(&mut *conn)
-    .await?;
-    let Some(row) = row else { return Ok(None) };
-    let mut questions = list(Some(&row.questions));
-    if questions.is_empty() {
-        questions = DEFAULT_QUESTIONS.iter().map(|q| (*q).to_owned()).collect();
-    }
+    let Some(details) = super::engine_brief::of_interview(&mut conn, job.interview_id).await?
+    else {
+        return Ok(None);
+    };
     Ok(Some(AnalysisSource {
-        skills: list(row.required_skills.as_deref()),
-        nice_to_have: list(row.nice_to_have_skills.as_deref()),
-        questions,
+        brief: details.brief,
         turns: attempt_transcript(&mut conn, job.attempt_id).await?,
     }))
 }

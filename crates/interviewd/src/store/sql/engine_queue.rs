@@ -244,46 +244,9 @@ async fn move_to_in_progress(
     })
 }
 
-#[derive(sqlx::FromRow)]
-struct DetailsRow {
-    phone: Option<String>,
-    first_name: Option<String>,
-    last_name: Option<String>,
-    language: String,
-    questions: String,
-    duration_minutes: i64,
-    required_skills: Option<String>,
-}
-
 pub async fn call_details(store: &DbStore, attempt: AttemptId) -> StoreResult<Option<CallDetails>> {
-    let row: Option<DetailsRow> = sqlx::query_as(
-        "SELECT c.phone, c.first_name, c.last_name, g.language, g.questions, g.duration_minutes, \
-         j.required_skills \
-         FROM call_attempts a JOIN interviews i ON i.id = a.interview_id \
-         JOIN candidates c ON c.id = i.candidate_id JOIN agents g ON g.id = i.agent_id \
-         LEFT JOIN jobs j ON j.id = i.job_id WHERE a.id = $1",
-    )
-    .bind(attempt.uuid())
-    .fetch_optional(store.pool())
-    .await?;
-    Ok(row.map(|r| {
-        let name = [r.first_name, r.last_name]
-            .into_iter()
-            .flatten()
-            .collect::<Vec<_>>()
-            .join(" ");
-        CallDetails {
-            phone: r.phone,
-            candidate_name: (!name.trim().is_empty()).then_some(name),
-            language: r.language,
-            questions: serde_json::from_str(&r.questions).unwrap_or_default(),
-            skills: r
-                .required_skills
-                .and_then(|s| serde_json::from_str(&s).ok())
-                .unwrap_or_default(),
-            duration_minutes: u32::try_from(r.duration_minutes).unwrap_or(0),
-        }
-    }))
+    let mut conn = store.pool().acquire().await?;
+    super::engine_brief::of_attempt(&mut conn, attempt).await
 }
 
 /// Whether a fenced write that matched nothing hit a deleted attempt or a stale claim.

@@ -1,6 +1,7 @@
 //! Online (web) sessions. A session is an attempt with direction `WEB` plus an
-//! `online_sessions` row holding its questions and the answers so far. It takes a slot like a
-//! call (kind `web`, owner `web`); its lease is the idle deadline, pushed back by every answer.
+//! `online_sessions` row holding its questions and the conversation so far. It takes a slot
+//! like a call (kind `web`, owner `web`); its lease is the idle deadline, pushed back by every
+//! turn appended.
 
 use super::engine_queue::{miss, provision_slots, take_slot};
 use super::engine_snapshot::event_ids;
@@ -13,6 +14,7 @@ use chrono::{DateTime, Utc};
 use interviewd_domain::events as payload;
 use interviewd_domain::model::Interview;
 use interviewd_domain::time::{from_millis, to_millis};
+use interviewd_voice::{Role, Turn};
 use uuid::Uuid;
 
 /// The slot owner of web sessions (no worker heartbeats them).
@@ -25,7 +27,37 @@ struct LiveRow {
     lease_until: Option<i64>,
     questions: String,
     answers: String,
+    turns: String,
     started_at: i64,
+}
+
+impl LiveRow {
+    /// The stored conversation. A session live across the upgrade that introduced `turns`
+    /// has only `answers`: its conversation is rebuilt in the shape it was then held in.
+    fn turns(&self) -> Vec<Turn> {
+        let turns: Vec<Turn> = serde_json::from_str(&self.turns).unwrap_or_default();
+        if !turns.is_empty() {
+            return turns;
+        }
+        let questions: Vec<String> = serde_json::from_str(&self.questions).unwrap_or_default();
+        let answers: Vec<String> = serde_json::from_str(&self.answers).unwrap_or_default();
+        let mut lines = Vec::new();
+        for (i, question) in questions.iter().enumerate().take(answers.len() + 1) {
+            lines.push((Role::Agent, question.clone()));
+            if let Some(answer) = answers.get(i) {
+                lines.push((Role::Participant, answer.clone()));
+            }
+        }
+        lines
+            .into_iter()
+            .map(|(role, text)| Turn {
+                role,
+                text,
+                start_ms: 0,
+                end_ms: 0,
+            })
+            .collect()
+    }
 }
 
 pub async fn by_token(store: &DbStore, token: &str) -> StoreResult<Option<SessionView>> {
@@ -39,30 +71,28 @@ pub async fn by_token(store: &DbStore, token: &str) -> StoreResult<Option<Sessio
     .await?;
     let Some(row) = row else { return Ok(None) };
     let interview = Interview::try_from(row)?;
-    let questions: Option<String> =
-        sqlx::query_scalar("SELECT questions FROM agents WHERE id = $1")
-            .bind(interview.agent_id.uuid())
-            .fetch_optional(store.pool())
-            .await?;
+    let mut conn = store.pool().acquire().await?;
+    let Some(details) = super::engine_brief::of_interview(&mut conn, interview.id).await? else {
+        return Ok(None);
+    };
     let live: Option<LiveRow> = sqlx::query_as(
-        "SELECT a.id, a.fence, a.lease_until, s.questions, s.answers, s.started_at \
+        "SELECT a.id, a.fence, a.lease_until, s.questions, s.answers, s.turns, s.started_at \
          FROM call_attempts a JOIN online_sessions s ON s.attempt_id = a.id \
          WHERE a.interview_id = $1 AND a.status = 'IN_PROGRESS' AND a.direction = 'WEB'",
     )
     .bind(interview.id.uuid())
-    .fetch_optional(store.pool())
+    .fetch_optional(&mut *conn)
     .await?;
     Ok(Some(SessionView {
-        questions: questions
-            .and_then(|q| serde_json::from_str(&q).ok())
-            .unwrap_or_default(),
+        brief: details.brief,
+        phone: details.phone,
         live: live.map(|l| LiveSession {
             lease: Lease {
                 attempt_id: l.id.into(),
                 fence: l.fence,
             },
+            turns: l.turns(),
             questions: serde_json::from_str(&l.questions).unwrap_or_default(),
-            answers: serde_json::from_str(&l.answers).unwrap_or_default(),
             started_at: from_millis(l.started_at),
             lease_until: from_millis(l.lease_until.unwrap_or(0)),
         }),
@@ -129,12 +159,13 @@ pub async fn start(store: &DbStore, s: &NewSession) -> StoreResult<SessionStart>
     .execute(&mut *tx)
     .await?;
     sqlx::query(
-        "INSERT INTO online_sessions (attempt_id, interview_id, questions, answers, started_at, \
-         updated_at) VALUES ($1, $2, $3, '[]', $4, $4)",
+        "INSERT INTO online_sessions (attempt_id, interview_id, questions, answers, turns, \
+         started_at, updated_at) VALUES ($1, $2, $3, '[]', $4, $5, $5)",
     )
     .bind(s.attempt.id.uuid())
     .bind(interview)
     .bind(to_json(&s.questions))
+    .bind(to_json(&s.turns))
     .bind(now)
     .execute(&mut *tx)
     .await?;
@@ -153,20 +184,21 @@ pub async fn start(store: &DbStore, s: &NewSession) -> StoreResult<SessionStart>
     Ok(SessionStart::Started(lease))
 }
 
-pub async fn answer(
+pub async fn append(
     store: &DbStore,
     lease: Lease,
-    index: usize,
-    text: &str,
+    after: usize,
+    new: &[Turn],
     now: DateTime<Utc>,
     idle_until: DateTime<Utc>,
 ) -> StoreResult<Touch> {
     let mut tx = store.write_tx().await?;
     // The attempt, then its session row, stay as read until commit (attempts are locked
-    // first everywhere): two answers sent at once cannot both be appended.
+    // first everywhere): two requests moving the conversation on cannot both append.
     interviews::lock_attempt(&mut tx, lease.attempt_id).await?;
-    let answers: Option<String> = sqlx::query_scalar(concat!(
-        "SELECT s.answers FROM call_attempts a JOIN online_sessions s ON s.attempt_id = a.id \
+    let row: Option<LiveRow> = sqlx::query_as(concat!(
+        "SELECT a.id, a.fence, a.lease_until, s.questions, s.answers, s.turns, s.started_at \
+         FROM call_attempts a JOIN online_sessions s ON s.attempt_id = a.id \
          WHERE a.id = $1 AND a.fence = $2 AND a.status = 'IN_PROGRESS' AND a.lease_until >= $3",
         for_update!(of s)
     ))
@@ -175,17 +207,17 @@ pub async fn answer(
     .bind(to_millis(now))
     .fetch_optional(&mut *tx)
     .await?;
-    let Some(answers) = answers else {
+    let Some(row) = row else {
         return miss(&mut tx, lease.attempt_id).await;
     };
-    let mut answers: Vec<String> = serde_json::from_str(&answers).unwrap_or_default();
-    if answers.len() != index {
+    let mut turns = row.turns();
+    if turns.len() != after {
         return Ok(Touch::Stale);
     }
-    answers.push(text.to_owned());
+    turns.extend_from_slice(new);
     let until = to_millis(idle_until);
-    sqlx::query("UPDATE online_sessions SET answers = $1, updated_at = $2 WHERE attempt_id = $3")
-        .bind(to_json(&answers))
+    sqlx::query("UPDATE online_sessions SET turns = $1, updated_at = $2 WHERE attempt_id = $3")
+        .bind(to_json(&turns))
         .bind(to_millis(now))
         .bind(lease.attempt_id.uuid())
         .execute(&mut *tx)
@@ -205,4 +237,23 @@ pub async fn answer(
     .await?;
     tx.commit().await?;
     Ok(Touch::Applied)
+}
+
+pub async fn paused(
+    store: &DbStore,
+    interview: interviewd_domain::InterviewId,
+) -> StoreResult<Option<(Vec<String>, Vec<Turn>)>> {
+    let row: Option<LiveRow> = sqlx::query_as(
+        "SELECT a.id, a.fence, a.lease_until, s.questions, s.answers, s.turns, s.started_at \
+         FROM online_sessions s JOIN call_attempts a ON a.id = s.attempt_id \
+         WHERE s.interview_id = $1 AND a.status = 'FAILED' AND a.reason_code = 'IDLE_TIMEOUT' \
+         ORDER BY s.updated_at DESC LIMIT 1",
+    )
+    .bind(interview.uuid())
+    .fetch_optional(store.pool())
+    .await?;
+    Ok(row.map(|r| {
+        let questions = serde_json::from_str(&r.questions).unwrap_or_default();
+        (questions, r.turns())
+    }))
 }

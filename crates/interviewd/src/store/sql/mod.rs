@@ -6,6 +6,7 @@ use super::{Conn, Db, DbStore, MIGRATOR, Pool, ROW_LOCKS};
 
 mod candidates;
 mod catalog;
+mod console;
 pub mod delivery;
 pub mod engine;
 pub mod events;
@@ -17,6 +18,7 @@ mod removal;
 mod retention;
 mod store;
 mod tenants;
+mod users;
 mod xobin;
 
 /// `head`, the ids as one bound list, then `tail`: a statement for a whole page of rows

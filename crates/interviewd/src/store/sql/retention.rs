@@ -43,7 +43,8 @@ async fn erase_media(conn: &mut Conn, id: Uuid, now: DateTime<Utc>) -> StoreResu
         .await?
         .rows_affected();
     sqlx::query(
-        "UPDATE online_sessions SET answers = '[]', updated_at = $2 WHERE interview_id = $1",
+        "UPDATE online_sessions SET answers = '[]', turns = '[]', updated_at = $2 \
+         WHERE interview_id = $1",
     )
     .bind(id)
     .bind(at)

@@ -44,6 +44,14 @@ impl TestServer {
 
     /// Starts a server after letting the test adjust the configuration.
     pub async fn start_with(adjust: impl FnOnce(&mut Config)) -> Self {
+        Self::start_with_parts(adjust, interviewd::Parts::default()).await
+    }
+
+    /// [`TestServer::start_with`] with parts other than the configured ones.
+    pub async fn start_with_parts(
+        adjust: impl FnOnce(&mut Config),
+        parts: interviewd::Parts,
+    ) -> Self {
         let dir = tempfile::tempdir().expect("temp dir");
         let mut config = Config {
             data_dir: dir.path().join("data"),
@@ -55,13 +63,18 @@ impl TestServer {
         config.rate_limit_per_minute = 1_000_000;
         config.rate_limit_per_hour = 10_000_000;
         adjust(&mut config);
-        let mut server = Self::boot(config, dir).await;
+        let mut server = Self::boot_with(config, dir, parts).await;
         server.db.get_or_insert(db);
         server
     }
 
     /// Boots (or reboots) a server on `config` with data in `dir`.
-    pub async fn boot(mut config: Config, dir: TempDir) -> Self {
+    pub async fn boot(config: Config, dir: TempDir) -> Self {
+        Self::boot_with(config, dir, interviewd::Parts::default()).await
+    }
+
+    /// [`TestServer::boot`] with parts other than the configured ones.
+    pub async fn boot_with(mut config: Config, dir: TempDir, parts: interviewd::Parts) -> Self {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind");
@@ -70,7 +83,8 @@ impl TestServer {
         config.public_url = Some(format!("http://{addr}"));
         let store = interviewd::open_store(&config).await.expect("open store");
         let shutdown = CancellationToken::new();
-        let server = interviewd::Server::new(config.clone(), store.clone()).expect("server");
+        let server =
+            interviewd::Server::with_parts(config.clone(), store.clone(), parts).expect("server");
         live_wakers().push(server.state.wakers.clone());
         let handle = tokio::spawn(server.clone().serve(listener, shutdown.clone()));
         let db = parked().remove(&config.database_url());

@@ -26,6 +26,8 @@ struct Crashed {
     dir: TempDir,
     config: Config,
     company: String,
+    /// Kept to the end of the test (on PostgreSQL, dropping it drops the database).
+    _database: crate::support::TestDb,
 }
 
 async fn prepare() -> Crashed {
@@ -45,6 +47,7 @@ async fn prepare() -> Crashed {
         dir,
         config,
         company: company.id.to_string(),
+        _database: database,
     }
 }
 

@@ -32,14 +32,15 @@ pub struct GlobalArgs {
 
 #[derive(Subcommand, Debug)]
 pub enum Command {
-    /// Run the server: the APIs, the candidates' pages, the docs and every worker.
+    /// Run the server: the APIs, the console, the candidates' pages, the docs and every worker.
     ///
     /// Serves the three APIs (InstaView at /v1, Alpharun at /api/v1, Xobin at /api/v2), the
-    /// candidates' interview pages (/i/…) and the API docs (/docs), and runs every background
-    /// worker in this process — calls, analysis, webhooks, e-mail, retention — until SIGINT or
-    /// SIGTERM (in-flight requests then get a bounded grace). Creates and migrates the
-    /// database on first start, and logs where the data lives, which database and mail
-    /// transport are used, and the URLs to open.
+    /// recruiter console (/app), the candidates' interview pages (/i/…) and the API docs
+    /// (/docs), and runs every background worker in this process — calls, analysis, webhooks,
+    /// e-mail, retention — until SIGINT or SIGTERM (in-flight requests then get a bounded
+    /// grace). Creates and migrates the database on first start, and logs where the data
+    /// lives, which database and mail transport and which interviewer, analyst and speech
+    /// providers are used, and the URLs to open.
     Serve {
         /// Address to listen on (default 127.0.0.1:8080; setting `listen`).
         #[arg(long)]
@@ -459,4 +460,32 @@ pub fn init_tracing(config: &Config) {
     } else {
         builder.try_init()
     };
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Cli;
+    use clap::CommandFactory as _;
+
+    /// `serve --help` says what `serve` does today.
+    #[test]
+    fn serve_help_names_what_serve_runs() {
+        let mut cli = Cli::command();
+        let serve = cli
+            .find_subcommand_mut("serve")
+            .map(|c| c.render_long_help());
+        let help = serve.map(|h| h.to_string()).unwrap_or_default();
+        for part in [
+            "/v1",
+            "/api/v1",
+            "/api/v2",
+            "/app",
+            "/i/",
+            "/docs",
+            "retention",
+            "SIGTERM",
+        ] {
+            assert!(help.contains(part), "{part} missing from:\n{help}");
+        }
+    }
 }

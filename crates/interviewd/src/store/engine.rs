@@ -393,6 +393,10 @@ pub trait EngineStore: Send + Sync {
         idle_until: DateTime<Utc>,
     ) -> StoreResult<Touch>;
 
+    /// The job whose public interview link ends in `slug` (an Alpharun job opening's
+    /// `interview_link`).
+    async fn job_by_link(&self, slug: &str) -> StoreResult<Option<interviewd_domain::model::Job>>;
+
     /// The questions and conversation of the interview's last session that paused (went
     /// idle), for the next session to continue.
     async fn paused_session(

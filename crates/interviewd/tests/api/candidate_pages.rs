@@ -253,3 +253,93 @@ async fn deleting_an_interview_during_a_live_session_ends_it_and_stores_nothing(
     assert_eq!(status, 404);
     crate::engine::wait_slots_free(&client).await;
 }
+
+#[tokio::test]
+async fn a_job_openings_public_link_takes_an_application_to_the_interview() {
+    let server = TestServer::start_with(fast).await;
+    let acme = server.company("Acme").await;
+    let c = server.client(&acme.key);
+    let created = c
+        .post("/api/v1/job-openings", json!({ "name": "Cashier - NYC", "job_type": { "name": "Cashier", "job_description": "Handle the till and greet customers." } }))
+        .await
+        .expect(200);
+    let link = created.str("/data/job_opening/interview_link");
+    let path = link.trim_start_matches(&server.base).to_owned();
+    let (status, _, html) = browse(&server, &path).await;
+    assert_eq!(status, 200);
+    assert!(html.contains("data-page=\"opening\""), "{html}");
+    assert!(html.contains("Cashier - NYC"));
+
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let apply = |form: &'static [(&'static str, &'static str)]| {
+        let http = http.clone();
+        let url = link.clone();
+        let body = form
+            .iter()
+            .map(|(k, v)| format!("{k}={}", v.replace('@', "%40").replace(' ', "+")))
+            .collect::<Vec<_>>()
+            .join("&");
+        async move {
+            http.post(url)
+                .header("content-type", "application/x-www-form-urlencoded")
+                .body(body)
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    let bad = apply(&[("first_name", "Ana"), ("email", "not an address")]).await;
+    assert_eq!(bad.status().as_u16(), 400);
+    let html = bad.text().await.unwrap();
+    assert!(html.contains("role=\"alert\""), "{html}");
+    assert!(html.contains("value=\"Ana\""), "the values are kept");
+
+    let form = &[
+        ("first_name", "Ana"),
+        ("last_name", "Diaz"),
+        ("email", "ana@example.com"),
+    ];
+    let first = apply(form).await;
+    assert_eq!(first.status().as_u16(), 303);
+    let location = first.headers()["location"].to_str().unwrap().to_owned();
+    assert!(
+        location.starts_with(&format!("{}/i/", server.base)),
+        "{location}"
+    );
+    assert_ne!(location, link);
+    // The same address again: the link goes to that address by e-mail, never to whoever typed it.
+    let again = apply(&[("first_name", "Eve"), ("email", "ana@example.com")]).await;
+    assert_eq!(again.status().as_u16(), 200);
+    let html = again.text().await.unwrap();
+    assert!(html.contains("id=\"mailed\""), "{html}");
+    assert!(
+        !html.contains(&location),
+        "the page does not reveal the interview"
+    );
+    let (status, _, html) = browse(&server, location.trim_start_matches(&server.base)).await;
+    assert_eq!(status, 200);
+    assert!(html.contains("data-page=\"start\""));
+    // The contact is on the opening, with one interview.
+    let contacts = c.get("/api/v1/contacts").await.expect(200);
+    assert!(
+        contacts.text.contains("ana@example.com"),
+        "{}",
+        contacts.text
+    );
+    assert!(
+        !contacts.text.contains("Eve"),
+        "an anonymous form changes no contact"
+    );
+
+    // A restricted opening's link takes no applications.
+    let restricted = c
+        .post("/api/v1/job-openings", json!({ "name": "Invite only", "link_access": { "restricted": true }, "job_type": { "name": "Stocker", "job_description": "Fill the shelves and count the stock." } }))
+        .await
+        .expect(200);
+    let link = restricted.str("/data/job_opening/interview_link");
+    let (status, _, _) = browse(&server, link.trim_start_matches(&server.base)).await;
+    assert_eq!(status, 404);
+}

@@ -9,6 +9,7 @@ pub(crate) mod support;
 
 pub(crate) mod alpharun;
 pub(crate) mod browser_support;
+pub(crate) mod candidate_browser;
 pub(crate) mod candidate_live;
 pub(crate) mod candidate_pages;
 pub(crate) mod console;

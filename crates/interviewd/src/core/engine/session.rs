@@ -509,6 +509,8 @@ pub async fn watch(engine: &Engine, token: &str) -> Result<Watch, SessionError> 
         Ok(view) => Ok(match view.live {
             Some(live) if live.lease_until >= now => Watch::Live,
             Some(_) => Watch::Idle,
+            // The reaper paused it: the interview waits for a session again.
+            None if view.interview.status == InterviewStatus::Scheduled => Watch::Idle,
             None => Watch::Over,
         }),
         Err(SessionError::Revoked) => Ok(Watch::Revoked),

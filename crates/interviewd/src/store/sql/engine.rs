@@ -187,6 +187,10 @@ impl EngineStore for DbStore {
         .await
     }
 
+    async fn job_by_link(&self, slug: &str) -> StoreResult<Option<interviewd_domain::model::Job>> {
+        engine_sessions::job_by_link(self, slug).await
+    }
+
     async fn paused_session(
         &self,
         interview: InterviewId,

@@ -257,3 +257,18 @@ pub async fn paused(
         (questions, r.turns())
     }))
 }
+
+pub async fn job_by_link(
+    store: &DbStore,
+    slug: &str,
+) -> StoreResult<Option<interviewd_domain::model::Job>> {
+    use crate::store::rows::{JobRow, job_cols};
+    let row: Option<JobRow> = sqlx::query_as(per_backend!(
+        sqlite: concat!("SELECT ", job_cols!(), " FROM jobs WHERE json_extract(attrs, '$.opening.linkSlug') = $1 LIMIT 1"),
+        postgres: concat!("SELECT ", job_cols!(), " FROM jobs WHERE (attrs::jsonb -> 'opening' ->> 'linkSlug') = $1 LIMIT 1"),
+    ))
+    .bind(slug)
+    .fetch_optional(store.pool())
+    .await?;
+    row.map(interviewd_domain::model::Job::try_from).transpose()
+}

@@ -140,7 +140,8 @@ async fn has_open_interview(
     candidate: CandidateId,
     job: JobId,
 ) -> StoreResult<bool> {
-    let found: Option<i64> = sqlx::query_scalar(
+    // `SELECT 1` is an INT4 on PostgreSQL.
+    let found: Option<i32> = sqlx::query_scalar(
         "SELECT 1 FROM interviews WHERE company_id = $1 AND candidate_id = $2 AND job_id = $3 \
          AND status IN ('SCHEDULED', 'IN_PROGRESS') LIMIT 1",
     )

@@ -66,6 +66,8 @@ new_key() {
     "$bin" keys create --company "$company" --scopes all |
         python3 -c 'import json, sys; print(json.load(sys.stdin)["key"])'
 }
+# The admin commands never create a database (docs/operations.md, "First run").
+"$bin" migrate
 key_a=$(new_key "Fuzz A")
 key_b=$(new_key "Fuzz B")
 

@@ -129,6 +129,8 @@ async function main() {
   let server;
   const b = await h.launch({ viewport: VIEWPORT });
   try {
+    // The admin commands never create a database; `migrate` does.
+    execFileSync(BIN, ['migrate'], { env: envVars, stdio: 'ignore' });
     const company = admin(envVars, ['companies', 'create', '--name', 'Acme Recruiting', '--plan', 'BUSINESS']);
     const key = admin(envVars, ['keys', 'create', '--company', company.id, '--scopes', 'all', '--name', 'seed']).key;
     const user = admin(envVars, ['users', 'create', '--company', company.id, '--email', 'ada@acme.example', '--role', 'admin']);

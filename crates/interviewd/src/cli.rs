@@ -3,6 +3,7 @@
 
 use crate::admin::{self, NewKeyArgs};
 use crate::config::{Config, Overrides};
+use anyhow::Context as _;
 use clap::{Args, Parser, Subcommand};
 use interviewd_domain::Plan;
 use std::path::PathBuf;
@@ -31,17 +32,35 @@ pub struct GlobalArgs {
 
 #[derive(Subcommand, Debug)]
 pub enum Command {
-    /// Run the HTTP API (and, in later versions, the workers).
+    /// Run the server: the APIs, the console, the candidates' pages, the docs and every worker.
+    ///
+    /// Serves the three APIs (InstaView at /v1, Alpharun at /api/v1, Xobin at /api/v2), the
+    /// recruiter console (/app), the candidates' interview pages (/i/…) and the API docs
+    /// (/docs), and runs every background worker in this process — calls, analysis, webhooks,
+    /// e-mail, retention — until SIGINT or SIGTERM (in-flight requests then get a bounded
+    /// grace). Creates and migrates the database on first start, and logs where the data
+    /// lives, which database and mail transport and which interviewer, analyst and speech
+    /// providers are used, and the URLs to open.
     Serve {
-        /// Address to listen on (default 127.0.0.1:8080).
+        /// Address to listen on (default 127.0.0.1:8080; setting `listen`).
         #[arg(long)]
         listen: Option<String>,
     },
-    /// Run the background workers alone (call dispatcher, pipeline, webhooks, mail), without
-    /// the HTTP API; any number may run against the same database.
+    /// Run the background workers alone, without the HTTP API.
+    ///
+    /// Calls, analysis, webhooks, e-mail and retention; any number of workers may run against
+    /// the same database.
     Worker,
-    /// Apply database migrations and exit.
+    /// Create the database if needed, apply migrations, and exit.
     Migrate,
+    /// Copy the live SQLite database to PATH (consistent, while the server runs).
+    ///
+    /// Restore by putting the copy in place of `<data_dir>/interviewd.db` (server stopped) or
+    /// by pointing `database_url` at it. PostgreSQL is backed up with pg_dump.
+    Backup {
+        /// The new file (must not exist).
+        path: PathBuf,
+    },
     /// Manage companies.
     #[command(subcommand)]
     Companies(CompanyCommand),
@@ -106,6 +125,27 @@ pub enum CompanyCommand {
         #[arg(value_parser = parse_plan)]
         plan: Plan,
     },
+    /// Set how many days after an interview finishes its recordings and transcript are
+    /// erased (`off`: the deployment's `media_retention_days`, unset by default: kept).
+    SetRetention {
+        id: String,
+        #[arg(value_parser = parse_retention)]
+        days: Retention,
+    },
+}
+
+/// A retention period given on the command line: a number of days, or `off`.
+#[derive(Clone, Copy, Debug)]
+pub struct Retention(pub Option<u32>);
+
+fn parse_retention(s: &str) -> Result<Retention, String> {
+    if s.eq_ignore_ascii_case("off") {
+        return Ok(Retention(None));
+    }
+    match s.parse::<u32>() {
+        Ok(days) if (1..=36_500).contains(&days) => Ok(Retention(Some(days))),
+        _ => Err("a number of days from 1 to 36500, or `off`".into()),
+    }
 }
 
 #[derive(Subcommand, Debug)]
@@ -158,18 +198,31 @@ pub async fn execute(cli: Cli) -> anyhow::Result<()> {
     if matches!(cli.command, Command::Doctor) {
         return doctor(&config).await;
     }
-    let store = crate::open_store(&config).await?;
     match cli.command {
-        Command::Serve { .. } => serve(config, store).await,
-        Command::Worker => worker(config, store).await,
+        Command::Serve { .. } => serve(config).await,
+        Command::Worker => worker(config).await,
         Command::Migrate => {
-            tracing::info!("migrations applied");
+            let store = crate::open_store(&config).await?;
+            tracing::info!(database = %store.describe(), "migrations applied");
+            store.close().await;
             Ok(())
         }
-        Command::Companies(cmd) => companies(&store, cmd).await,
-        Command::Keys(cmd) => keys(&store, cmd).await,
-        Command::Users(cmd) => users(&store, &config.public_url(), cmd).await,
-        Command::Doctor => Ok(()),
+        admin => {
+            // Never a new, empty database: say which one was opened, or why none was.
+            let store = crate::open_existing_store(&config).await?;
+            eprintln!("database: {}", store.describe());
+            let done = match admin {
+                Command::Companies(cmd) => companies(&store, cmd).await,
+                Command::Keys(cmd) => keys(&store, cmd).await,
+                Command::Users(cmd) => users(&store, &config.public_url(), cmd).await,
+                Command::Backup { path } => backup(&store, &path).await,
+                Command::Serve { .. } | Command::Worker | Command::Migrate | Command::Doctor => {
+                    Ok(())
+                }
+            };
+            store.close().await;
+            done
+        }
     }
 }
 
@@ -195,7 +248,16 @@ async fn doctor(config: &Config) -> anyhow::Result<()> {
     }
 }
 
-async fn worker(config: Config, store: crate::store::DynStore) -> anyhow::Result<()> {
+async fn backup(store: &crate::store::DynStore, path: &std::path::Path) -> anyhow::Result<()> {
+    if path.exists() {
+        anyhow::bail!("{} exists already; name a new file", path.display());
+    }
+    store.backup(path).await?;
+    print(&serde_json::json!({ "backup": path.display().to_string(), "from": store.describe() }))
+}
+
+async fn worker(config: Config) -> anyhow::Result<()> {
+    let store = crate::open_store(&config).await?;
     let shutdown = CancellationToken::new();
     let trigger = shutdown.clone();
     tokio::spawn(async move {
@@ -206,11 +268,14 @@ async fn worker(config: Config, store: crate::store::DynStore) -> anyhow::Result
     crate::run_workers(config, store, shutdown).await
 }
 
-async fn serve(config: Config, store: crate::store::DynStore) -> anyhow::Result<()> {
+async fn serve(config: Config) -> anyhow::Result<()> {
     if is_root() {
         tracing::warn!("running as root is not recommended");
     }
-    let listener = tokio::net::TcpListener::bind(&config.listen).await?;
+    let store = crate::open_store(&config).await?;
+    let listener = tokio::net::TcpListener::bind(&config.listen)
+        .await
+        .with_context(|| format!("listening on {} (listen)", config.listen))?;
     let shutdown = CancellationToken::new();
     let trigger = shutdown.clone();
     tokio::spawn(async move {
@@ -267,6 +332,14 @@ async fn companies(store: &crate::store::DynStore, cmd: CompanyCommand) -> anyho
         CompanyCommand::SetPlan { id, plan } => print(&admin::company_json(
             &admin::set_plan(store, &id, plan).await?,
         )),
+        CompanyCommand::SetRetention { id, days } => {
+            let company: interviewd_domain::CompanyId =
+                id.parse().context("company id must be a UUID")?;
+            if !store.set_media_retention(company, days.0).await? {
+                anyhow::bail!("no such company");
+            }
+            print(&serde_json::json!({ "id": id, "mediaRetentionDays": days.0 }))
+        }
     }
 }
 
@@ -377,12 +450,42 @@ async fn users(
 pub fn init_tracing(config: &Config) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
+    // Colours only for a person at a terminal, never in files or pipes.
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_writer(std::io::stderr);
     let _ = if config.log_format == "json" {
         builder.json().try_init()
     } else {
         builder.try_init()
     };
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Cli;
+    use clap::CommandFactory as _;
+
+    /// `serve --help` says what `serve` does today.
+    #[test]
+    fn serve_help_names_what_serve_runs() {
+        let mut cli = Cli::command();
+        let serve = cli
+            .find_subcommand_mut("serve")
+            .map(|c| c.render_long_help());
+        let help = serve.map(|h| h.to_string()).unwrap_or_default();
+        for part in [
+            "/v1",
+            "/api/v1",
+            "/api/v2",
+            "/app",
+            "/i/",
+            "/docs",
+            "retention",
+            "SIGTERM",
+        ] {
+            assert!(help.contains(part), "{part} missing from:\n{help}");
+        }
+    }
 }

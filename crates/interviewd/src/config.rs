@@ -77,6 +77,13 @@ pub struct Config {
     // ---- limits and operations ----
     /// Longest a request may take before it is answered 503, in ms.
     pub request_timeout_ms: u64,
+    /// Longest a client may take to send a request head before its connection is closed,
+    /// in ms (also how long an idle keep-alive connection stays open).
+    pub header_read_timeout_ms: u64,
+    /// Connections served at once; beyond that new ones wait to be accepted.
+    pub max_connections: u32,
+    /// How long a shutdown waits for requests under way before closing what is left, in ms.
+    pub shutdown_grace_ms: u64,
     /// `guard` (default): every key gets the abuse guard of `http::ratelimit::GUARD`, far
     /// above what one integration sends; `plans`: the InstaView tier of the key's company.
     pub rate_limit_mode: String,
@@ -86,6 +93,9 @@ pub struct Config {
     pub rate_limit_per_hour: u32,
     /// When set, `GET /metrics` requires `Authorization: Bearer <token>`; never printed.
     pub metrics_token: Option<crate::secret::Secret>,
+    /// Days after an interview finishes that its recordings and transcript are erased, for
+    /// companies without a period of their own; unset: kept.
+    pub media_retention_days: Option<u32>,
     // ---- the interviewer and the analyst (docs/interviewer.md) ----
     /// Base URL of an OpenAI-compatible server (`http://127.0.0.1:11434/v1`); unset, the
     /// built-in interviewer and scorer run.
@@ -168,9 +178,13 @@ impl Default for Config {
             // ---- limits and operations defaults ----
             request_timeout_ms: 30_000,
             rate_limit_mode: "guard".into(),
+            header_read_timeout_ms: 10_000,
+            max_connections: 1_024,
+            shutdown_grace_ms: 10_000,
             rate_limit_per_minute: 0,
             rate_limit_per_hour: 0,
             metrics_token: None,
+            media_retention_days: None,
             // ---- interviewer defaults ----
             llm_base_url: None,
             llm_model: None,
@@ -241,9 +255,13 @@ const ENV_FIELDS: &[&str] = &[
     // limits and operations
     "request_timeout_ms",
     "rate_limit_mode",
+    "header_read_timeout_ms",
+    "max_connections",
+    "shutdown_grace_ms",
     "rate_limit_per_minute",
     "rate_limit_per_hour",
     "metrics_token",
+    "media_retention_days",
     // interviewer
     "llm_base_url",
     "llm_model",
@@ -269,9 +287,16 @@ const ENV_FIELDS: &[&str] = &[
 ];
 
 impl Config {
-    /// Loads the layered configuration.
-    pub fn load(overrides: &Overrides) -> Result<Self, Box<figment::Error>> {
+    /// Loads the layered configuration. A key of the configuration file that is no setting
+    /// is refused, with the closest setting's name: a misspelt `smtp_host` must not silently
+    /// leave mail in the outbox.
+    pub fn load(overrides: &Overrides) -> Result<Self, ConfigError> {
         let file = std::env::var("INTERVIEWD_CONFIG").unwrap_or_else(|_| "interviewd.toml".into());
+        check_keys(Path::new(&file))?;
+        Ok(Self::layered(&file, overrides)?)
+    }
+
+    fn layered(file: &str, overrides: &Overrides) -> Result<Self, Box<figment::Error>> {
         let mut figment =
             Figment::from(Serialized::defaults(Config::default())).merge(Toml::file(file));
         if std::env::var_os("INTERVIEWD_DATABASE_URL").is_none()
@@ -337,6 +362,102 @@ impl Config {
     }
 }
 
+/// Why the configuration could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// A key of the file is no setting.
+    #[error("{file}: unknown setting `{key}`{}", suggestion(.closest))]
+    UnknownKey {
+        file: String,
+        key: String,
+        closest: Option<String>,
+    },
+    /// The file or a value could not be read.
+    #[error("{0}")]
+    Invalid(#[from] Box<figment::Error>),
+}
+
+fn suggestion(closest: &Option<String>) -> String {
+    match closest {
+        Some(name) => format!(" (did you mean `{name}`?)"),
+        None => " (docs/configuration.md lists every setting)".into(),
+    }
+}
+
+/// Refuses keys of the configuration file that name no setting (tables are checked key by
+/// key; a setting whose default is empty accepts any table).
+fn check_keys(file: &Path) -> Result<(), ConfigError> {
+    if !file.exists() {
+        return Ok(());
+    }
+    let found: serde_json::Value = Figment::from(Toml::file(file))
+        .extract()
+        .map_err(Box::new)?;
+    let known = serde_json::to_value(Config::default()).unwrap_or_default();
+    match unknown_key(&found, &known, "") {
+        None => Ok(()),
+        Some((key, closest)) => Err(ConfigError::UnknownKey {
+            file: file.display().to_string(),
+            key,
+            closest,
+        }),
+    }
+}
+
+/// The first key of `found` that `known` does not have (dotted), and the closest known one.
+fn unknown_key(
+    found: &serde_json::Value,
+    known: &serde_json::Value,
+    prefix: &str,
+) -> Option<(String, Option<String>)> {
+    let (serde_json::Value::Object(found), serde_json::Value::Object(known)) = (found, known)
+    else {
+        return None;
+    };
+    for (key, value) in found {
+        let path = format!("{prefix}{key}");
+        match known.get(key) {
+            None => {
+                let closest = closest(key, known.keys()).map(|k| format!("{prefix}{k}"));
+                return Some((path, closest));
+            }
+            Some(inner) => {
+                if let Some(bad) = unknown_key(value, inner, &format!("{path}.")) {
+                    return Some(bad);
+                }
+            }
+        }
+    }
+    None
+}
+
+/// The candidate nearest to `key` by edit distance, if it is near enough to be a typo.
+fn closest<'a>(key: &str, candidates: impl Iterator<Item = &'a String>) -> Option<String> {
+    candidates
+        .map(|c| (edit_distance(key, c), c))
+        .filter(|(d, c)| *d <= (c.len() / 3).max(2))
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, c)| c.clone())
+}
+
+/// Levenshtein distance over bytes (setting names are ASCII).
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b = b.as_bytes();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.bytes().enumerate() {
+        let mut diagonal = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let above = row[j + 1];
+            row[j + 1] = (above + 1)
+                .min(row[j] + 1)
+                .min(diagonal + usize::from(ca != *cb));
+            diagonal = above;
+        }
+    }
+    row[b.len()]
+}
+
 /// A `sqlite://` URL for a path.
 pub fn sqlite_url(path: &Path) -> String {
     format!("sqlite://{}", path.display())
@@ -345,6 +466,40 @@ pub fn sqlite_url(path: &Path) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn unknown_keys_are_refused_with_the_closest_setting() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let file = dir.path().join("interviewd.toml");
+        std::fs::write(
+            &file,
+            "listen = \"127.0.0.1:9000\"\nsmtp_hots = \"mail.example.com\"\n",
+        )
+        .expect("write");
+        let err = check_keys(&file).expect_err("a typo is refused");
+        assert_eq!(
+            err.to_string(),
+            format!(
+                "{}: unknown setting `smtp_hots` (did you mean `smtp_host`?)",
+                file.display()
+            )
+        );
+        std::fs::write(&file, "colour_scheme = \"dark\"\n").expect("write");
+        let err = check_keys(&file).expect_err("refused");
+        assert!(
+            err.to_string()
+                .contains("unknown setting `colour_scheme` (docs/"),
+            "{err}"
+        );
+        std::fs::write(
+            &file,
+            "listen = \"127.0.0.1:9000\"\nsmtp_host = \"mail.example.com\"\n",
+        )
+        .expect("write");
+        assert!(check_keys(&file).is_ok());
+        assert!(check_keys(&dir.path().join("absent.toml")).is_ok());
+        assert_eq!(edit_distance("smtp_hots", "smtp_host"), 2);
+    }
 
     #[test]
     fn every_field_can_be_set_from_the_environment() {

@@ -12,38 +12,79 @@ pub mod config;
 pub mod core;
 pub mod http;
 pub mod secret;
+pub mod serve;
+pub mod startup;
 pub mod store;
 pub mod wire;
 pub mod workers;
 
 use crate::config::Config;
-use crate::store::DynStore;
 use crate::store::postgres::{PgStore, is_postgres_url};
 use crate::store::sqlite::SqliteStore;
+use crate::store::{DynStore, Store as _};
 use anyhow::Context;
 use std::sync::Arc;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
-/// Opens the configured database and migrates it. The URL's scheme picks the backend:
-/// `postgres://` or `postgresql://` for PostgreSQL, anything else for SQLite. The data
-/// directory is created either way (recordings and the mail outbox live there).
+/// Opens the configured database, creating it if it does not exist yet, and migrates it:
+/// what `serve`, `worker` and `migrate` do. The URL's scheme picks the backend: `postgres://`
+/// or `postgresql://` for PostgreSQL, anything else for SQLite. The data directory is
+/// created either way (recordings and the mail outbox live there).
 pub async fn open_store(config: &Config) -> anyhow::Result<DynStore> {
-    let url = config.database_url();
     std::fs::create_dir_all(&config.data_dir)
         .with_context(|| format!("creating data directory {}", config.data_dir.display()))?;
+    open(config, true).await
+}
+
+/// Opens the configured database only if it exists (and has been migrated at least once),
+/// then brings it up to date: what the admin commands do, so that one run from the wrong
+/// directory says which database it looked for instead of making an empty one.
+pub async fn open_existing_store(config: &Config) -> anyhow::Result<DynStore> {
+    let url = config.database_url();
+    if !is_postgres_url(&url) {
+        let path = store::sqlite::path_of(&url)?;
+        let path = std::path::absolute(&path).unwrap_or(path);
+        if !path.exists() {
+            anyhow::bail!(
+                "no database at {} (data directory {}): start `interviewd serve` or run \
+                 `interviewd migrate` to create it, or name the right one with --data-dir, \
+                 --database-url or INTERVIEWD_DATABASE_URL",
+                path.display(),
+                std::path::absolute(&config.data_dir)
+                    .unwrap_or_else(|_| config.data_dir.clone())
+                    .display()
+            );
+        }
+    }
+    let store = open(config, false).await?;
+    Ok(store)
+}
+
+async fn open(config: &Config, create: bool) -> anyhow::Result<DynStore> {
+    let url = config.database_url();
     let store: DynStore = if is_postgres_url(&url) {
         let store = PgStore::connect(&url, config.database_max_connections)
             .await
-            .context("connecting to the PostgreSQL database")?;
+            .context("connecting to the PostgreSQL database (database_url)")?;
+        if !create && !store.is_migrated().await? {
+            anyhow::bail!(
+                "{} holds no interviewd tables: run `interviewd migrate` (or start \
+                 `interviewd serve`) against it first",
+                store.describe()
+            );
+        }
         Arc::new(store)
     } else {
-        let store = SqliteStore::connect(&url)
+        let store = SqliteStore::open(&url, create)
             .await
-            .context("opening the SQLite database")?;
+            .with_context(|| format!("opening the SQLite database {url} (database_url)"))?;
         Arc::new(store)
     };
-    store.migrate().await.context("migrating the database")?;
+    store
+        .migrate()
+        .await
+        .with_context(|| format!("migrating {}", store.describe()))?;
     Ok(store)
 }
 
@@ -123,21 +164,30 @@ impl Server {
         shutdown: CancellationToken,
     ) -> anyhow::Result<()> {
         let tasks = self.workers.spawn(&shutdown);
-        for (part, what) in self.state.engine.models.describe() {
-            tracing::info!(part, what = %what, "interview part");
+        let store = self.state.store.clone();
+        let limits = serve::Limits::from_config(&self.state.config);
+        let addr = listener.local_addr()?;
+        // The interview parts: interviewer, analyst, speech.
+        let mut extra: Vec<(String, String)> = (self.state.engine.models.describe().into_iter())
+            .map(|(part, what)| (part.to_owned(), what))
+            .collect();
+        let config = &self.state.config;
+        if let Ok(blobs) = core::engine::blobs::Location::parse(config.blob_url.as_deref()) {
+            extra.push(("recordings".to_owned(), blobs.describe(config)));
         }
+        startup::log(&startup::startup_lines(
+            &self.state.config,
+            &*store,
+            addr,
+            &extra,
+        ));
         let app = http::router(self.state);
-        tracing::info!(addr = %listener.local_addr()?, "listening");
-        // The peer address reaches the handlers (the console's sign-in throttle counts per
-        // client address).
-        let app = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
-        axum::serve(listener, app)
-            .with_graceful_shutdown(async move { shutdown.cancelled().await })
-            .await
-            .context("serving HTTP")?;
+        tracing::info!(%addr, "listening");
+        serve::serve(listener, app, limits, shutdown).await;
         for task in tasks {
             let _ = task.await;
         }
+        store.close().await;
         Ok(())
     }
 
@@ -149,6 +199,7 @@ impl Server {
         for task in tasks {
             let _ = task.await;
         }
+        self.state.store.close().await;
     }
 }
 

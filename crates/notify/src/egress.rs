@@ -39,10 +39,16 @@ pub enum EgressError {
     #[error("the URL has no host")]
     MissingHost,
     /// The host is an address (or `localhost`) on a private or special network.
-    #[error("the host {0} is a private or reserved address")]
+    #[error(
+        "the host {0} is a private or reserved address (allowed only with the setting \
+         webhook_allow_private = true, INTERVIEWD_WEBHOOK_ALLOW_PRIVATE=true)"
+    )]
     ForbiddenAddress(String),
     /// Every address the name resolved to is private or reserved.
-    #[error("the host {0} resolves only to private or reserved addresses")]
+    #[error(
+        "the host {0} resolves only to private or reserved addresses (allowed only with the \
+         setting webhook_allow_private = true, INTERVIEWD_WEBHOOK_ALLOW_PRIVATE=true)"
+    )]
     ForbiddenResolution(String),
 }
 

@@ -3,10 +3,14 @@
 //! Every message is built with lettre's [`Message`] builder, so the bytes are
 //! the same RFC 5322 message whichever transport carries them:
 //!
-//! * **Outbox** (the default): the message is written to `<dir>/<unique>.eml`,
-//!   so candidate notifications work with no mail server. The file is written
-//!   under a hidden temporary name, synced and then renamed, so a reader of the
-//!   directory never sees half a message.
+//! * **Outbox** (the default): the message is written to `<dir>/<name>.eml`,
+//!   so candidate notifications work with no mail server. The name comes from
+//!   the `Message-ID` when there is one (sending the same message again
+//!   replaces its file, and [`Mailer::forget`] finds it to erase it), otherwise
+//!   it is unique. The file is written under a hidden temporary name, synced
+//!   and then renamed, so a reader of the directory never sees half a message;
+//!   a temporary file left by a killed process is overwritten when the message
+//!   is sent again, or removed by [`Mailer::sweep_temporary`].
 //! * **SMTP**: lettre's async Tokio transport, one connection per message
 //!   (no pool: mail is rare), with no TLS, STARTTLS or TLS from the first byte.
 //!
@@ -223,7 +227,11 @@ impl Mailer {
         let message = build_message(mail)?;
         match &self.transport {
             Transport::Outbox(dir) => {
-                let path = write_to_outbox(dir, &message.formatted()).await?;
+                let name = match mail.message_id.as_deref().and_then(outbox_stem) {
+                    Some(stem) => stem,
+                    None => unique_name()?,
+                };
+                let path = write_to_outbox(dir, &name, &message.formatted()).await?;
                 tracing::debug!(path = %path.display(), "mail written to the outbox");
             }
             Transport::Smtp(transport) => {
@@ -269,14 +277,87 @@ fn classify_smtp_error(error: lettre::transport::smtp::Error) -> MailError {
     }
 }
 
-/// Writes `bytes` to a new `<dir>/<millis>-<random>.eml`, atomically.
-async fn write_to_outbox(dir: &Path, bytes: &[u8]) -> std::io::Result<PathBuf> {
+impl Mailer {
+    /// The outbox directory, when mail goes there.
+    pub fn outbox(&self) -> Option<&Path> {
+        match &self.transport {
+            Transport::Outbox(dir) => Some(dir),
+            Transport::Smtp(_) => None,
+        }
+    }
+
+    /// Removes the outbox copy of the message with `message_id` (an erasure). True when a
+    /// file was removed; nothing to do over SMTP, where the message has left this server.
+    pub async fn forget(&self, message_id: &str) -> std::io::Result<bool> {
+        let (Some(dir), Some(stem)) = (self.outbox(), outbox_stem(message_id)) else {
+            return Ok(false);
+        };
+        match tokio::fs::remove_file(dir.join(format!("{stem}.eml"))).await {
+            Ok(()) => Ok(true),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Removes hidden temporary files of the outbox older than `age`: what a process killed
+    /// while writing a message left behind (the message itself is sent again). Returns how
+    /// many were removed.
+    pub async fn sweep_temporary(&self, age: Duration) -> std::io::Result<usize> {
+        let Some(dir) = self.outbox() else {
+            return Ok(0);
+        };
+        let mut entries = match tokio::fs::read_dir(dir).await {
+            Ok(entries) => entries,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(0),
+            Err(e) => return Err(e),
+        };
+        let mut removed = 0;
+        while let Some(entry) = entries.next_entry().await? {
+            let name = entry.file_name();
+            let name = name.to_string_lossy();
+            if !(name.starts_with('.') && name.ends_with(".tmp")) {
+                continue;
+            }
+            let old_enough = entry
+                .metadata()
+                .await
+                .and_then(|m| m.modified())
+                .ok()
+                .and_then(|at| at.elapsed().ok())
+                .is_some_and(|elapsed| elapsed >= age);
+            if old_enough && tokio::fs::remove_file(entry.path()).await.is_ok() {
+                removed += 1;
+            }
+        }
+        Ok(removed)
+    }
+}
+
+/// The file name (without `.eml`) of the message with `message_id`: its local part
+/// (`<local@domain>`), when that is made of letters, digits, `-` and `_` only.
+fn outbox_stem(message_id: &str) -> Option<String> {
+    let inner = message_id
+        .trim()
+        .trim_start_matches('<')
+        .trim_end_matches('>');
+    let local = inner.split('@').next()?;
+    let plain = !local.is_empty()
+        && local.len() <= 128
+        && local
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    plain.then(|| local.to_owned())
+}
+
+/// Writes `bytes` to `<dir>/<name>.eml`, atomically (replacing an earlier copy).
+async fn write_to_outbox(dir: &Path, name: &str, bytes: &[u8]) -> std::io::Result<PathBuf> {
     tokio::fs::create_dir_all(dir).await?;
-    let name = unique_name()?;
     let final_path = dir.join(format!("{name}.eml"));
+    // One temporary name per message: a copy half written by a killed process is overwritten
+    // when the message is sent again.
     let temp_path = dir.join(format!(".{name}.tmp"));
     let written = async {
-        let mut file = tokio::fs::File::create_new(&temp_path).await?;
+        let mut file = tokio::fs::File::create(&temp_path).await?;
         file.write_all(bytes).await?;
         file.sync_all().await?;
         tokio::fs::rename(&temp_path, &final_path).await
@@ -320,7 +401,11 @@ mod tests {
         let dir = root.path().join("outbox/nested");
         let mailer = Mailer::new(MailTransportConfig::Outbox { dir: dir.clone() }).unwrap();
         mailer.send(&mail()).await.unwrap();
+        // The same message again (a retry) replaces its copy; another one is a second file.
         mailer.send(&mail()).await.unwrap();
+        let mut other = mail();
+        other.message_id = Some("<m2@interviewd.test>".into());
+        mailer.send(&other).await.unwrap();
 
         let mut names: Vec<String> = std::fs::read_dir(&dir)
             .unwrap()
@@ -354,6 +439,34 @@ mod tests {
         assert!(header("Date").is_some());
         assert!(header("Content-Type").unwrap().starts_with("text/plain"));
         assert_eq!(body, "Hello,\r\nyour interview is ready.\r\n");
+        assert_eq!(names, ["m1.eml", "m2.eml"]);
+    }
+
+    #[tokio::test]
+    async fn an_erased_message_and_stale_temporary_files_leave_the_outbox() {
+        let root = tempfile::tempdir().unwrap();
+        let dir = root.path().to_path_buf();
+        let mailer = Mailer::new(MailTransportConfig::Outbox { dir: dir.clone() }).unwrap();
+        mailer.send(&mail()).await.unwrap();
+        std::fs::write(dir.join(".m9.tmp"), "half a message").unwrap();
+        assert!(mailer.forget("<m1@interviewd.test>").await.unwrap());
+        assert!(
+            !mailer.forget("<m1@interviewd.test>").await.unwrap(),
+            "already gone"
+        );
+        assert!(
+            !mailer.forget("<../../etc@x>").await.unwrap(),
+            "never outside the outbox"
+        );
+        assert_eq!(
+            mailer
+                .sweep_temporary(Duration::from_secs(3600))
+                .await
+                .unwrap(),
+            0
+        );
+        assert_eq!(mailer.sweep_temporary(Duration::ZERO).await.unwrap(), 1);
+        assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 0);
     }
 
     #[tokio::test]

@@ -244,15 +244,25 @@ async fn create(
     let (id, now) = (Uuid::now_v7(), now_ms());
     let token = interviewd::core::keys::random_token(24).map_err(|e| e.to_string())?;
     let mut tx = write_tx(c, pool, t).await?;
+    let number = step!(
+        t,
+        "UPSERT company_numbers",
+        sqlx::query_scalar::<_, i64>(
+            "INSERT INTO company_numbers (company_id, interviews) VALUES ($1, 1) \
+             ON CONFLICT (company_id) DO UPDATE SET interviews = company_numbers.interviews + 1 \
+             RETURNING interviews"
+        )
+        .bind(ctx.company)
+        .fetch_one(&mut *tx)
+    );
     step!(
         t,
         "INSERT interviews",
-        sqlx::query_scalar::<_, i64>(
+        sqlx::query(
             "INSERT INTO interviews (id, company_id, candidate_id, job_id, agent_id, channel, status, scheduled_at, \
              started_at, finished_at, is_test, metadata, invite_token, invite_sent_at, invite_starts_at, invite_expires_at, \
-             invite_revoked_at, custom_field_id, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20) \
-             RETURNING number"
+             invite_revoked_at, custom_field_id, created_at, updated_at, number) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)"
         )
         .bind(id)
         .bind(ctx.company)
@@ -274,7 +284,8 @@ async fn create(
         .bind(None::<String>)
         .bind(now)
         .bind(now)
-        .fetch_one(&mut *tx)
+        .bind(number)
+        .execute(&mut *tx)
     );
     step!(
         t,

@@ -7,11 +7,17 @@ use super::super::{CloneSpec, Seeded, now_ms};
 use super::{Db, JOBS_DDL, JOBS_DROP, MAP_DDL, MAP_DROP, MAP_FILL, begin};
 
 /// Template candidate → copies (new id, e-mail, phone; the rest as the template).
+/// Numbers continue the company's counter (`company_numbers`), raised by [`RAISE`] after.
 const CANDIDATES: &str = "INSERT INTO candidates (id, company_id, first_name, last_name, email, phone, \
-     ext_id, status, gdpr_expiry_date, metadata, custom_fields, created_at, updated_at) \
+     ext_id, status, gdpr_expiry_date, metadata, custom_fields, created_at, updated_at, number) \
      SELECT m.candidate_id, c.company_id, c.first_name, c.last_name, m.email, m.phone, NULL, c.status, \
-     c.gdpr_expiry_date, c.metadata, c.custom_fields, c.created_at, c.updated_at \
+     c.gdpr_expiry_date, c.metadata, c.custom_fields, c.created_at, c.updated_at, \
+     (SELECT n.candidates FROM company_numbers n WHERE n.company_id = c.company_id) + m.k + 1 \
      FROM bench_clone m CROSS JOIN candidates c WHERE c.id = $1 ORDER BY m.k";
+
+/// Raises a company's counters past the copies' numbers (`$1` company, `$2` copies).
+const RAISE: &str = "UPDATE company_numbers SET candidates = candidates + $2, \
+     interviews = interviews + $2 WHERE company_id = $1";
 
 const CANDIDATE_JOBS: &str = "INSERT INTO candidate_jobs (candidate_id, job_id, company_id, created_at) \
      SELECT m.candidate_id, COALESCE(m.job_id, cj.job_id), cj.company_id, cj.created_at \
@@ -19,10 +25,11 @@ const CANDIDATE_JOBS: &str = "INSERT INTO candidate_jobs (candidate_id, job_id, 
 
 const INTERVIEWS: &str = "INSERT INTO interviews (id, company_id, candidate_id, job_id, agent_id, channel, \
      status, scheduled_at, started_at, finished_at, is_test, metadata, invite_token, invite_sent_at, \
-     invite_starts_at, invite_expires_at, invite_revoked_at, custom_field_id, created_at, updated_at) \
+     invite_starts_at, invite_expires_at, invite_revoked_at, custom_field_id, created_at, updated_at, number) \
      SELECT m.interview_id, i.company_id, m.candidate_id, COALESCE(m.job_id, i.job_id), i.agent_id, i.channel, i.status, \
      i.scheduled_at, i.started_at, i.finished_at, i.is_test, i.metadata, m.invite_token, i.invite_sent_at, \
-     i.invite_starts_at, i.invite_expires_at, i.invite_revoked_at, i.custom_field_id, i.created_at, i.updated_at \
+     i.invite_starts_at, i.invite_expires_at, i.invite_revoked_at, i.custom_field_id, i.created_at, i.updated_at, \
+     (SELECT n.interviews FROM company_numbers n WHERE n.company_id = i.company_id) + m.k + 1 \
      FROM bench_clone m CROSS JOIN interviews i WHERE i.id = $1 ORDER BY m.k";
 
 /// The template has one attempt (checked before copying), so each copy gets one.
@@ -70,19 +77,29 @@ const JOBS_SPREAD: &str = "UPDATE bench_clone SET job_id = \
 const JOBS: &str = concat!(
     "WITH RECURSIVE n(k) AS (SELECT 0 UNION ALL SELECT k + 1 FROM n WHERE k + 1 < $1) \
      INSERT INTO jobs (id, company_id, title, description, status, required_skills, \
-     nice_to_have_skills, attrs, created_at, updated_at) SELECT ",
+     nice_to_have_skills, attrs, created_at, updated_at, number) SELECT ",
     new_uuid!("j.created_at + k"),
     ", j.company_id, j.title || ' ' || k, j.description, j.status, j.required_skills, \
-     j.nice_to_have_skills, j.attrs, j.created_at, j.updated_at FROM n CROSS JOIN jobs j WHERE j.id = $2"
+     j.nice_to_have_skills, j.attrs, j.created_at, j.updated_at, \
+     (SELECT c.jobs FROM company_numbers c WHERE c.company_id = j.company_id) + k + 1 \
+     FROM n CROSS JOIN jobs j WHERE j.id = $2"
 );
+
+/// Raises the job counter of `$2`'s company past `$1` copies.
+const RAISE_JOBS: &str = "UPDATE company_numbers SET jobs = jobs + $1 \
+     WHERE company_id = (SELECT company_id FROM jobs WHERE id = $2)";
 
 /// Creates `count` more jobs like `job` (the background's openings).
 pub async fn jobs(pool: &sqlx::Pool<Db>, job: uuid::Uuid, count: u64) -> anyhow::Result<()> {
-    sqlx::query(JOBS)
-        .bind(i64::try_from(count)?)
-        .bind(job)
-        .execute(pool)
-        .await?;
+    let mut tx = pool.begin().await?;
+    for sql in [JOBS, RAISE_JOBS] {
+        sqlx::query(sql)
+            .bind(i64::try_from(count)?)
+            .bind(job)
+            .execute(&mut *tx)
+            .await?;
+    }
+    tx.commit().await?;
     Ok(())
 }
 
@@ -154,6 +171,11 @@ pub async fn clone(
     for sql in [INTERVIEWS, ATTEMPTS, ANALYSES] {
         sqlx::query(sql).bind(t.interview).execute(&mut *tx).await?;
     }
+    sqlx::query(RAISE)
+        .bind(uuid::Uuid::parse_str(company)?)
+        .bind(count)
+        .execute(&mut *tx)
+        .await?;
     let turns: i64 = if spec.light { 2 } else { i64::MAX };
     sqlx::query(TURNS)
         .bind(t.interview)

@@ -8,12 +8,15 @@ use super::Db;
 const INTERVIEWS: &str = concat!(
     "WITH RECURSIVE n(k) AS (SELECT 0 UNION ALL SELECT k + 1 FROM n WHERE k + 1 < $1) \
      INSERT INTO interviews (id, company_id, candidate_id, job_id, agent_id, channel, status, \
-     scheduled_at, is_test, metadata, invite_token, invite_sent_at, created_at, updated_at) SELECT ",
+     scheduled_at, is_test, metadata, invite_token, invite_sent_at, created_at, updated_at, number) SELECT ",
     new_uuid!("$6 + k"),
     ", $2, $3, $4, $5, 'PHONE', 'SCHEDULED', $6, FALSE, '{}', ",
     random_token!(),
-    ", $6, $6, $6 FROM n"
+    ", $6, $6, $6, (SELECT c.interviews FROM company_numbers c WHERE c.company_id = $2) + k + 1 FROM n"
 );
+
+/// Raises the company's interview counter past the `$2` new interviews.
+const RAISE: &str = "UPDATE company_numbers SET interviews = interviews + $2 WHERE company_id = $1";
 
 const ATTEMPTS: &str = concat!(
     "INSERT INTO call_attempts (id, interview_id, company_id, status, direction, retry_number, \
@@ -43,6 +46,11 @@ pub async fn due(
         .await?;
     sqlx::query(ATTEMPTS)
         .bind(ids.company)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query(RAISE)
+        .bind(ids.company)
+        .bind(i64::try_from(count)?)
         .execute(&mut *tx)
         .await?;
     tx.commit().await?;

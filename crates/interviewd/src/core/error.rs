@@ -74,6 +74,12 @@ impl From<StoreError> for CoreError {
                 tracing::error!(error = %e, "database unavailable");
                 CoreError::Unavailable
             }
+            // Lost a race with a removal: what the request names is gone, as if it had
+            // arrived a moment later. Nothing was written (the transaction rolled back).
+            StoreError::Gone(resource) => CoreError::NotFound {
+                resource,
+                id: String::new(),
+            },
             StoreError::Injected(point) => {
                 tracing::error!(point, "injected storage fault");
                 CoreError::Unavailable

@@ -202,9 +202,9 @@ async fn apply(
         live = report.live_sessions,
         "removed"
     );
-    // Events were written (`interview.deleted`, …); slots may have come back.
-    state.wakers.webhooks();
-    state.wakers.engine();
+    // Events were written (`interview.deleted`, …); slots may have come back; webhook
+    // attempts about the removed interviews stop here, before the removal answers.
+    state.wakers.removed(&report.interviews);
     Ok(report)
 }
 

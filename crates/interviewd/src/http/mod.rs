@@ -16,6 +16,7 @@ pub mod instaview;
 pub mod metrics;
 pub mod openapi;
 pub mod ratelimit;
+pub mod request_id;
 pub mod session;
 pub mod signed;
 pub mod xobin;
@@ -90,6 +91,7 @@ pub fn router(state: AppState) -> Router {
         .layer(from_fn_with_state(recorder, metrics::track))
         .layer(
             ServiceBuilder::new()
+                .layer(axum::middleware::map_request(request_id::sanitize))
                 .layer(SetRequestIdLayer::new(request_id.clone(), MakeRequestUuid))
                 .layer(
                     TraceLayer::new_for_http().make_span_with(|req: &axum::http::Request<_>| {

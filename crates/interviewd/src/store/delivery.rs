@@ -362,6 +362,18 @@ pub trait DeliveryStore: Send + Sync {
     /// Whether the interview still exists.
     async fn interview_exists(&self, id: InterviewId) -> StoreResult<bool>;
 
+    /// Marks the start of an attempt on a claimed message, in one statement ordered against
+    /// removals: true when the message is still pending under `lease` and the interview it
+    /// is about (unless it reports the deletion itself) still exists. A removal deletes the
+    /// pending messages of what it removes in its transaction, so an attempt either started
+    /// before the removal committed or is never made (docs/webhooks.md, "After a removal").
+    async fn start_webhook_attempt(
+        &self,
+        id: Uuid,
+        lease: &str,
+        at: DateTime<Utc>,
+    ) -> StoreResult<bool>;
+
     // ---- mail ---------------------------------------------------------------------------
 
     /// Queues one e-mail in its own transaction.
@@ -386,6 +398,9 @@ pub trait DeliveryStore: Send + Sync {
 
     /// Gives up mail leases without recording an attempt (a worker shutting down).
     async fn release_mail(&self, leases: &[(Uuid, String)]) -> StoreResult<()>;
+
+    /// Renews mail leases still held to `until` (the worker is alive and working on them).
+    async fn renew_mail(&self, leases: &[(Uuid, String)], until: DateTime<Utc>) -> StoreResult<()>;
 
     /// One queued mail's state (for operators and tests).
     async fn mail_status(&self, id: Uuid) -> StoreResult<Option<MailStatus>>;

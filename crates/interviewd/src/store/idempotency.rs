@@ -83,9 +83,96 @@ pub trait IdempotencyStore {
     async fn sweep_idempotency_keys(&self, now: DateTime<Utc>) -> StoreResult<u64>;
 }
 
-/// The ids a stored response mentions: every UUID in its body (as text, lower case, once),
-/// wherever it stands — a field value, inside a URL. They are stored beside the response so
-/// that an erasure finds the responses it must forget by index (`idempotency_refs`).
+/// What a stored response mentions, as the references an erasure looks it up by
+/// (`idempotency_refs`), once each:
+/// - every UUID in its body, lower case, wherever it stands — a field value, inside a URL;
+/// - in a JSON body, every e-mail address and E.164 phone number among its string values
+///   ([`email_ref`], [`phone_ref`]: hashed, so the index holds no contact details), and the
+///   integer ids of the Xobin dialect by their field names ([`number_ref`]).
+///
+/// Whatever id scheme a dialect uses, a response that names a person is found when the
+/// person, or the interview it is about, is erased.
+pub fn mentioned_refs(body: &str) -> Vec<String> {
+    let mut refs: std::collections::BTreeSet<String> = mentioned_ids(body).into_iter().collect();
+    if let Ok(json) = serde_json::from_str::<serde_json::Value>(body) {
+        collect_refs(&json, None, &mut refs);
+    }
+    refs.into_iter().collect()
+}
+
+/// The integer fields that name a numbered row (Xobin's ids).
+pub const NUMBER_FIELDS: [&str; 3] = ["response_id", "candidate_id", "ai_interview_id"];
+
+/// The reference of a normalised (lower-case) e-mail address.
+pub fn email_ref(email: &str) -> String {
+    format!("email:{}", hex_sha256(&email.trim().to_ascii_lowercase()))
+}
+
+/// The reference of an E.164 phone number.
+pub fn phone_ref(e164: &str) -> String {
+    format!("phone:{}", hex_sha256(e164.trim()))
+}
+
+/// The reference of a numbered row named by `field` (one of [`NUMBER_FIELDS`]).
+pub fn number_ref(field: &str, number: i64) -> String {
+    format!("{field}:{number}")
+}
+
+fn hex_sha256(text: &str) -> String {
+    use sha2::Digest as _;
+    sha2::Sha256::digest(text.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+fn collect_refs(
+    value: &serde_json::Value,
+    field: Option<&str>,
+    refs: &mut std::collections::BTreeSet<String>,
+) {
+    use serde_json::Value;
+    match value {
+        Value::Object(map) => {
+            for (key, inner) in map {
+                collect_refs(inner, Some(key), refs);
+            }
+        }
+        Value::Array(items) => items
+            .iter()
+            .for_each(|item| collect_refs(item, field, refs)),
+        Value::Number(n) => {
+            if let (Some(field), Some(n)) = (field, n.as_i64())
+                && NUMBER_FIELDS.contains(&field)
+            {
+                refs.insert(number_ref(field, n));
+            }
+        }
+        Value::String(text) => {
+            let text = text.trim();
+            if looks_like_email(text) {
+                refs.insert(email_ref(text));
+            } else if looks_like_e164(text) {
+                refs.insert(phone_ref(text));
+            }
+        }
+        Value::Bool(_) | Value::Null => {}
+    }
+}
+
+fn looks_like_email(text: &str) -> bool {
+    text.split_once('@').is_some_and(|(local, domain)| {
+        !local.is_empty() && domain.contains('.') && !text.contains(char::is_whitespace)
+    })
+}
+
+fn looks_like_e164(text: &str) -> bool {
+    text.strip_prefix('+').is_some_and(|digits| {
+        (8..=15).contains(&digits.len()) && digits.bytes().all(|b| b.is_ascii_digit())
+    })
+}
+
+/// Every UUID in `body` (as text, lower case, once), wherever it stands.
 pub fn mentioned_ids(body: &str) -> Vec<String> {
     const LEN: usize = 36;
     let bytes = body.as_bytes();
@@ -128,6 +215,29 @@ mod tests {
                 "0192f3a4-1b2c-7d3e-8f40-000000000001",
                 "0192f3a4-1b2c-7d3e-8f40-123456789abc"
             ]
+        );
+    }
+
+    #[test]
+    fn a_xobin_invite_is_found_by_its_person_and_its_numbers() {
+        use super::{email_ref, mentioned_refs, number_ref, phone_ref};
+        let body = r#"{"email":"Ann.Lee@Example.com","name":"Ann Lee","response_id":42,
+            "ai_interview_id":7,"invite_link":"https://x.test/i/tok","status":"Pending",
+            "other":{"phone":"+14155550100","n":[{"candidate_id":9}]},"score":3}"#;
+        let refs = mentioned_refs(body);
+        for expected in [
+            email_ref("ann.lee@example.com"),
+            phone_ref("+14155550100"),
+            number_ref("response_id", 42),
+            number_ref("ai_interview_id", 7),
+            number_ref("candidate_id", 9),
+        ] {
+            assert!(refs.contains(&expected), "{expected} missing from {refs:?}");
+        }
+        assert_eq!(refs.len(), 5, "{refs:?}");
+        assert!(
+            !refs.iter().any(|r| r.contains("example.com")),
+            "no address in clear"
         );
     }
 

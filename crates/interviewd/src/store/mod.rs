@@ -26,6 +26,8 @@ pub mod model;
 #[allow(clippy::duplicate_mod)]
 pub mod postgres;
 pub mod removal;
+pub mod retention;
+pub mod retry;
 mod rows;
 pub mod server_keys;
 pub mod sqlite;
@@ -69,6 +71,7 @@ pub trait Store:
     + server_keys::KeyStore
     + xobin::XobinStore
     + idempotency::IdempotencyStore
+    + retention::RetentionStore
     + metrics::MetricsStore
     + users::UserStore
     + console::ConsoleStore
@@ -99,6 +102,22 @@ pub trait Store:
 
     /// Cheap liveness check of the database.
     async fn ping(&self) -> StoreResult<()>;
+
+    /// Which database this is (`SQLite <path>`, `PostgreSQL user@host:port/db`), for logs and
+    /// the admin commands; never a password.
+    fn describe(&self) -> String;
+
+    /// Removes what erasures left in the database's files, if a removal committed since the
+    /// last time (or always, with `force`): SQLite checkpoints and truncates its write-ahead
+    /// log; PostgreSQL vacuums the tables holding personal data. True when it ran to the end.
+    async fn compact(&self, force: bool) -> StoreResult<bool>;
+
+    /// A consistent copy of the live database at `target` (SQLite; PostgreSQL answers that
+    /// `pg_dump` is the tool).
+    async fn backup(&self, target: &std::path::Path) -> StoreResult<()>;
+
+    /// Checkpoints (SQLite) and closes every connection; the store is not used afterwards.
+    async fn close(&self);
 
     /// Work announced by other processes sharing this database, as it commits (PostgreSQL's
     /// `LISTEN/NOTIFY`). `None` when the backend has no such signal: SQLite serves one

@@ -5,10 +5,18 @@
 //! Transient failures (no connection, a 4xx reply, an unwritable outbox) are retried on the
 //! webhook schedule; permanent ones (a bad address, a 5xx reply) mark the mail FAILED. A
 //! pending invite whose interview was deleted is dropped; a revocation notice still goes
-//! out. A crash between sending and recording re-sends after the lease expires (at least
-//! once; the stable `Message-ID` lets mail systems recognise the duplicate). On a graceful
-//! shutdown the round under way gets a short grace; the leases of mail it did not finish
-//! are released, so a restart sends them at once.
+//! out. A claim is a short lease ([`LEASE`]) the worker renews every [`RENEW_EVERY`] while
+//! it works on the batch, so the mail a killed process held is free again within [`LEASE`]
+//! and a restarted process (or another node) sends it then. A crash between sending and
+//! recording re-sends (at least once; the stable `Message-ID` lets mail systems recognise
+//! the duplicate). On a graceful shutdown the round under way gets a short grace; the
+//! leases of mail it did not finish are released, so a restart sends them at once.
+//!
+//! The outbox holds one file per mail, named by its id. An erasure queues the copies of mail
+//! sent to the person (`outbox_erasures`); each round deletes them, and a mail erased while
+//! it was being written has its copy deleted as soon as its outcome cannot be recorded.
+//! Temporary files a killed process left are overwritten when the mail is sent again, and
+//! swept when older than [`TEMPORARY_AGE`] (at start, then every [`SWEEP_EVERY`]).
 
 use super::Busy;
 use super::webhooks::circuit::scaled;
@@ -24,11 +32,29 @@ use uuid::Uuid;
 
 /// Mails claimed per round.
 const BATCH: u32 = 8;
-/// How long a claim lasts: several SMTP command timeouts.
-const LEASE_MS: i64 = 5 * 60 * 1000;
+/// How long a claim lasts without renewal: what a killed process's mail waits at most.
+pub const LEASE: Duration = Duration::from_secs(20);
+/// How often the leases of the batch under way are renewed (a quarter of [`LEASE`]).
+pub const RENEW_EVERY: Duration = Duration::from_secs(5);
 
 /// Timeout of each SMTP command.
 const SMTP_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Outbox erasures carried out per round.
+const ERASURES: u32 = 100;
+/// A temporary outbox file older than this belongs to no live write.
+pub const TEMPORARY_AGE: Duration = Duration::from_secs(60);
+/// How often the outbox is swept for temporary files.
+const SWEEP_EVERY: Duration = Duration::from_secs(600);
+
+fn lease_ms() -> i64 {
+    i64::try_from(LEASE.as_millis()).unwrap_or(i64::MAX)
+}
+
+/// The `Message-ID` of a queued mail (also its outbox file name).
+fn message_id(mail: Uuid) -> String {
+    format!("<{}@interviewd>", mail.simple())
+}
 
 /// Where mail goes, from the configuration.
 pub fn transport_config(config: &Config) -> Result<MailTransportConfig, String> {
@@ -66,6 +92,8 @@ pub struct MailWorker {
     retry_scale: f64,
     /// Leases of claimed mail not yet finished.
     held: Mutex<Vec<(Uuid, String)>>,
+    /// When the outbox was last swept for temporary files (`None`: not yet).
+    swept: Mutex<Option<tokio::time::Instant>>,
     busy: Busy,
 }
 
@@ -78,7 +106,11 @@ impl MailWorker {
         {
             Ok(mailer) => mailer,
             Err(error) => {
-                tracing::error!(%error, "mail is not configured correctly; queued mail is kept");
+                tracing::error!(
+                    %error,
+                    "mail is not configured correctly (settings smtp_host, smtp_port, smtp_tls, \
+                     smtp_username, smtp_password); queued mail is kept"
+                );
                 return None;
             }
         };
@@ -89,6 +121,7 @@ impl MailWorker {
             from: config.mail_from(),
             retry_scale: config.mail_retry_scale,
             held: Mutex::default(),
+            swept: Mutex::default(),
             busy: Busy::default(),
         })
     }
@@ -106,12 +139,60 @@ impl MailWorker {
         }
     }
 
+    /// One round: outbox erasures, the temporary-file sweep when due, then a batch of due
+    /// mail. Returns how many mails and erasures it took.
+    async fn round(&self) -> usize {
+        let _busy = self.busy.start();
+        let erased = self.erase_copies().await;
+        self.sweep_if_due().await;
+        erased + self.send_due().await
+    }
+
+    /// Deletes the outbox copies erasures queued.
+    async fn erase_copies(&self) -> usize {
+        let queued = match self.store.outbox_erasures(ERASURES).await {
+            Ok(queued) => queued,
+            Err(error) => {
+                tracing::warn!(%error, "could not read the outbox erasures");
+                return 0;
+            }
+        };
+        let mut done = Vec::with_capacity(queued.len());
+        for id in queued {
+            match self.mailer.forget(&message_id(id)).await {
+                Ok(_) => done.push(id),
+                Err(error) => {
+                    tracing::warn!(mail_id = %id, %error, "could not erase an outbox copy")
+                }
+            }
+        }
+        if let Err(error) = self.store.finish_outbox_erasures(&done).await {
+            tracing::warn!(%error, "could not record outbox erasures; they run again");
+        }
+        done.len()
+    }
+
+    async fn sweep_if_due(&self) {
+        let now = tokio::time::Instant::now();
+        {
+            let mut swept = self.swept.lock().unwrap_or_else(PoisonError::into_inner);
+            if swept.is_some_and(|at| now.duration_since(at) < SWEEP_EVERY) {
+                return;
+            }
+            *swept = Some(now);
+        }
+        match self.mailer.sweep_temporary(TEMPORARY_AGE).await {
+            Ok(0) => {}
+            Ok(removed) => tracing::info!(removed, "temporary outbox files removed"),
+            Err(error) => tracing::warn!(%error, "could not sweep the outbox"),
+        }
+    }
+
     /// Claims and processes one batch; returns how many mails it claimed.
     async fn send_due(&self) -> usize {
-        let _busy = self.busy.start();
         let claimed = match self
             .store
-            .claim_mail(self.clock.now(), BATCH, LEASE_MS)
+            .claim_mail(self.clock.now(), BATCH, lease_ms())
             .await
         {
             Ok(claimed) => claimed,
@@ -123,20 +204,62 @@ impl MailWorker {
         let count = claimed.len();
         self.held()
             .extend(claimed.iter().map(|m| (m.id, m.lease.clone())));
+        let start = tokio::time::Instant::now() + RENEW_EVERY;
+        let mut renewal = tokio::time::interval_at(start, RENEW_EVERY);
+        renewal.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         for mail in claimed {
-            let fate = self.process(&mail).await;
+            let fate = self.renewing(&mut renewal, self.process(&mail)).await;
             match self
                 .store
                 .finish_mail(mail.id, &mail.lease, &fate, self.clock.now())
                 .await
             {
                 Ok(true) => {}
-                Ok(false) => tracing::warn!(mail_id = %mail.id, "mail lease lost"),
+                Ok(false) => self.lost(&mail).await,
                 Err(error) => tracing::warn!(mail_id = %mail.id, %error, "could not record mail"),
             }
             self.held().retain(|(id, _)| *id != mail.id);
         }
         count
+    }
+
+    /// Runs `work`, renewing the leases held whenever `renewal` ticks.
+    async fn renewing<T>(
+        &self,
+        renewal: &mut tokio::time::Interval,
+        work: impl Future<Output = T>,
+    ) -> T {
+        let mut work = std::pin::pin!(work);
+        loop {
+            tokio::select! {
+                done = &mut work => return done,
+                _ = renewal.tick() => self.renew().await,
+            }
+        }
+    }
+
+    async fn renew(&self) {
+        let held = self.held().clone();
+        let until = self.clock.after(LEASE);
+        if let Err(error) = self.store.renew_mail(&held, until).await {
+            tracing::warn!(%error, "could not renew mail leases");
+        }
+    }
+
+    /// The outcome of `mail` could not be recorded: its lease was taken over (it is sent
+    /// again elsewhere), or the mail was erased while it was being sent — then its outbox
+    /// copy goes at once.
+    async fn lost(&self, mail: &QueuedMail) {
+        match self.store.mail_status(mail.id).await {
+            Ok(None) => {
+                if let Err(error) = self.mailer.forget(&message_id(mail.id)).await {
+                    tracing::warn!(mail_id = %mail.id, %error, "could not erase an outbox copy");
+                }
+                tracing::info!(mail_id = %mail.id, "mail erased while it was sent");
+            }
+            Ok(Some(_)) => tracing::warn!(mail_id = %mail.id, "mail lease lost"),
+            Err(error) => tracing::warn!(mail_id = %mail.id, %error, "could not check a lost mail"),
+        }
     }
 
     async fn process(&self, mail: &QueuedMail) -> MailFate {
@@ -160,7 +283,7 @@ impl MailWorker {
             to: mail.to.clone(),
             subject: mail.subject.clone(),
             text_body: mail.body.clone(),
-            message_id: Some(format!("<{}@interviewd>", mail.id.simple())),
+            message_id: Some(message_id(mail.id)),
         };
         match self.mailer.send(&outgoing).await {
             Ok(()) => {
@@ -199,4 +322,4 @@ impl MailWorker {
     }
 }
 
-crate::workers::queue_worker!(MailWorker, "mail", send_due, stop = shut_down);
+crate::workers::queue_worker!(MailWorker, "mail", round, stop = shut_down);

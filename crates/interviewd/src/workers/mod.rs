@@ -17,6 +17,7 @@
 //! | mail | `mail.rs` | sends queued candidate e-mail |
 //! | generations | `generations.rs` | Xobin interview-plan generations and their callbacks |
 //! | idempotency sweep | `idempotency_sweep.rs` | forgets expired idempotency records |
+//! | retention | `retention.rs` | erases expired candidates, media past retention; compacts after erasures |
 //! | wake-ups | `wakeups.rs` | forwards other processes' announcements to the local workers |
 
 pub mod dispatcher;
@@ -25,6 +26,7 @@ pub mod idempotency_sweep;
 pub mod mail;
 pub mod pipeline;
 pub mod recordings;
+pub mod retention;
 pub mod wakeups;
 pub mod webhooks;
 
@@ -236,6 +238,7 @@ impl Workers {
             clock.clone(),
             webhook_settings,
             wakers.delivery.clone(),
+            wakers.webhook_attempts.clone(),
         ) {
             queues.push((
                 Arc::new(delivery),
@@ -253,6 +256,16 @@ impl Workers {
                 config.webhook_allow_private,
             )),
             schedule(&wakers.generations, generations::POLL),
+            Group::Other,
+        ));
+        queues.push((
+            Arc::new(retention::Retention::new(
+                store.clone(),
+                clock.clone(),
+                wakers.clone(),
+                config.media_retention_days,
+            )),
+            schedule(&Arc::new(Notify::new()), retention::POLL),
             Group::Other,
         ));
         queues.push((

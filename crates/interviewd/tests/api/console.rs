@@ -396,6 +396,16 @@ fn admin(dir: &std::path::Path, args: &[&str]) -> Result<serde_json::Value, Stri
 #[test]
 fn the_users_commands_print_json_with_a_one_time_link() {
     let dir = tempfile::tempdir().unwrap();
+    // The admin commands never create a database; `migrate` does.
+    let migrated = std::process::Command::new(env!("CARGO_BIN_EXE_interviewd"))
+        .arg("--data-dir")
+        .arg(dir.path())
+        .arg("migrate")
+        .env_remove("INTERVIEWD_DATABASE_URL")
+        .env_remove("DATABASE_URL")
+        .status()
+        .unwrap();
+    assert!(migrated.success());
     let company = admin(dir.path(), &["companies", "create", "--name", "Acme"]).unwrap();
     let id = company["id"].as_str().unwrap();
     let made = admin(

@@ -87,6 +87,20 @@ async fn every_response_carries_the_request_id() {
         )
         .await;
     assert_eq!(echoed.headers["x-request-id"], "client-chosen-42");
+    // An id that is not in a safe form (here an e-mail address) never reaches the logs: it is
+    // replaced by a fresh UUID, which the response names.
+    for unsafe_id in ["ann.lee@example.com", "+14155550100", "id\twith\ttabs"] {
+        let replaced = c
+            .send(
+                Method::GET,
+                "/v1/jobs",
+                None,
+                &[("x-request-id", unsafe_id)],
+            )
+            .await;
+        let id = replaced.headers["x-request-id"].to_str().unwrap();
+        assert!(uuid::Uuid::parse_str(id).is_ok(), "{unsafe_id} gave {id}");
+    }
 }
 
 async fn boom() -> &'static str {

@@ -507,6 +507,62 @@ async fn an_erasure_forgets_the_stored_responses_that_mention_it() {
     assert_eq!(left, 0);
 }
 
+/// A Xobin invite answers integer ids, an address and a name — no UUID. Erasing the person
+/// (or deleting the interview) still forgets it: a replay must not bring them back.
+#[tokio::test]
+async fn an_erasure_forgets_a_stored_xobin_invite_that_names_the_person() {
+    use crate::xobin::{ai_interview, invite_body};
+    let server = TestServer::start().await;
+    let acme = server.company("Acme").await;
+    let job = ai_interview(&server, &acme.key, "Backend Engineer").await;
+    let path = "/api/v2/ai-interviews/invite";
+    let ann = invite_body("Ann.Lee@Example.com", job);
+    let first = xobin(&server, &acme.key, path, ann.clone(), "inv-ann")
+        .await
+        .expect(200);
+    assert_eq!(first.body["email"], "ann.lee@example.com");
+    let bob = invite_body("bob@example.com", job);
+    let bob_first = xobin(&server, &acme.key, path, bob.clone(), "inv-bob")
+        .await
+        .expect(200);
+    assert!(replayed(
+        &xobin(&server, &acme.key, path, ann.clone(), "inv-ann").await
+    ));
+
+    // Erase Ann (InstaView), found by the e-mail she was invited with.
+    let c = server.client(&acme.key);
+    let found = c.get("/v1/candidates?search=ann.lee").await.expect(200);
+    let candidate = found.str("/data/0/id");
+    c.delete(&format!("/v1/candidates/{candidate}"))
+        .await
+        .expect(200);
+    let again = xobin(&server, &acme.key, path, ann, "inv-ann")
+        .await
+        .expect(200);
+    assert!(
+        !replayed(&again),
+        "the erased person's stored invite is gone"
+    );
+    assert_ne!(again.body["response_id"], first.body["response_id"]);
+
+    // Deleting Bob's interview forgets his stored invite by its response_id.
+    let company: interviewd_domain::CompanyId = acme.id.parse().unwrap();
+    let number = bob_first.body["response_id"].as_i64().unwrap();
+    let detail = server
+        .store
+        .interview_by_number(company, number)
+        .await
+        .unwrap()
+        .unwrap();
+    c.delete(&format!("/v1/interviews/{}", detail.interview.id))
+        .await
+        .expect(200);
+    let bob_again = xobin(&server, &acme.key, path, bob, "inv-bob")
+        .await
+        .expect(200);
+    assert!(!replayed(&bob_again));
+}
+
 #[tokio::test]
 async fn keys_are_scoped_per_company() {
     let server = TestServer::start().await;

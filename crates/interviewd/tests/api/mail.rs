@@ -46,7 +46,7 @@ fn invite(company: &str, interview: &str, to: &str) -> NewMail {
     )
 }
 
-fn notice(company: &str, interview: &str, to: &str) -> NewMail {
+pub(crate) fn notice(company: &str, interview: &str, to: &str) -> NewMail {
     let content = templates::Revocation {
         candidate_name: Some("Ann Lee"),
         job_title: Some("Backend Engineer"),
@@ -62,7 +62,7 @@ fn notice(company: &str, interview: &str, to: &str) -> NewMail {
 }
 
 /// Queues mail inside a transaction, as a write path does.
-async fn enqueue(db: &Db, mails: &[&NewMail]) {
+pub(crate) async fn enqueue(db: &Db, mails: &[&NewMail]) {
     on_db!(db, |store, backend| {
         let mut tx = store.write_tx().await.unwrap();
         for mail in mails {

@@ -176,6 +176,8 @@ async fn private_destinations_are_refused_by_default() {
             .await
             .expect(400);
         assert_eq!(res.body["error"]["details"]["field"], "url", "{url}");
+        // The refusal names the setting that would allow it.
+        assert!(res.text.contains("webhook_allow_private"), "{}", res.text);
     }
     client
         .post(

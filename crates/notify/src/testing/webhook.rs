@@ -31,6 +31,8 @@ pub struct ReceivedRequest {
     pub headers: Vec<(String, String)>,
     /// The raw body.
     pub body: Vec<u8>,
+    /// When the receiver had read the whole request.
+    pub received_at: std::time::Instant,
 }
 
 impl ReceivedRequest {
@@ -209,6 +211,7 @@ async fn record_and_answer(
             })
             .collect(),
         body: body.to_vec(),
+        received_at: std::time::Instant::now(),
     };
     lock(&shared.requests).push(request);
     let scripted = lock(&shared.script).pop_front();

@@ -82,6 +82,8 @@ pub struct PgStore {
     pool: PgPool,
     faults: Arc<crate::store::removal::FaultInjector>,
     wake_ups: Arc<listen::WakeUps>,
+    /// Set when a removal commits; [`PgStore::compact`] clears it.
+    erased: Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl PgStore {
@@ -108,6 +110,7 @@ impl PgStore {
             pool,
             faults: Default::default(),
             wake_ups: Arc::new(listen::WakeUps::new(options)),
+            erased: Default::default(),
         })
     }
 
@@ -124,6 +127,65 @@ impl PgStore {
     /// Nothing to do: autovacuum keeps the planner's statistics.
     async fn after_migrate(&self) -> StoreResult<()> {
         Ok(())
+    }
+
+    /// Notes that erased rows were committed (see [`PgStore::compact`]).
+    fn erased(&self) {
+        self.erased.store(true, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    /// After an erasure: `VACUUM` of the tables that hold personal data, so the erased rows'
+    /// dead tuples are removed now rather than whenever autovacuum comes by (their bytes stay
+    /// in the data files until the space is reused, and in the write-ahead log until it is
+    /// recycled: docs/removal.md, "What is left on disk").
+    async fn compact(&self, force: bool) -> StoreResult<bool> {
+        use std::sync::atomic::Ordering;
+        if !force && !self.erased.swap(false, Ordering::SeqCst) {
+            return Ok(false);
+        }
+        sqlx::raw_sql(
+            "VACUUM candidates, candidate_jobs, interviews, call_attempts, transcript_turns, \
+             analyses, online_sessions, mail_queue, webhook_messages, events, idempotency_keys, \
+             idempotency_refs",
+        )
+        .execute(&self.pool)
+        .await?;
+        Ok(true)
+    }
+
+    /// Whether migrations were ever applied to this database.
+    pub async fn is_migrated(&self) -> StoreResult<bool> {
+        let found: Option<String> =
+            sqlx::query_scalar("SELECT to_regclass('_sqlx_migrations')::text")
+                .fetch_one(&self.pool)
+                .await?;
+        Ok(found.is_some())
+    }
+
+    /// Closes the pool.
+    async fn close_backend(&self) {
+        self.pool.close().await;
+    }
+
+    /// PostgreSQL is backed up with its own tools.
+    async fn backup_to(&self, _target: &std::path::Path) -> StoreResult<()> {
+        Err(StoreError::Internal(
+            "`interviewd backup` copies SQLite databases; back up PostgreSQL with pg_dump \
+             (docs/operations.md, \"Backups\")"
+                .into(),
+        ))
+    }
+
+    /// Which database this is, for logs and the admin commands (never the password).
+    fn describe_backend(&self) -> String {
+        let o = self.pool.connect_options();
+        format!(
+            "PostgreSQL {}@{}:{}/{}",
+            o.get_username(),
+            o.get_host(),
+            o.get_port(),
+            o.get_database().unwrap_or("")
+        )
     }
 
     /// Wake-ups from the other processes on this database.

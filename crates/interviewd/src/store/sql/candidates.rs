@@ -1,5 +1,6 @@
 //! Candidates and their job links.
 
+use super::numbers::{Numbered, next};
 use super::{Conn, Db, Pool};
 use crate::store::rows::candidate_cols;
 use crate::store::rows::{CandidateRow, to_json};
@@ -72,10 +73,11 @@ async fn write_links(conn: &mut Conn, c: &Candidate) -> StoreResult<()> {
 }
 
 pub async fn insert(conn: &mut Conn, c: &Candidate) -> StoreResult<Candidate> {
-    let number: i64 = sqlx::query_scalar(
+    let number = next(&mut *conn, c.company_id, Numbered::Candidate).await?;
+    sqlx::query(
         "INSERT INTO candidates (id, company_id, first_name, last_name, email, phone, ext_id, status, gdpr_expiry_date, \
-         metadata, custom_fields, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING number",
+         metadata, custom_fields, created_at, updated_at, number) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
     )
     .bind(c.id.uuid())
     .bind(c.company_id.uuid())
@@ -90,7 +92,8 @@ pub async fn insert(conn: &mut Conn, c: &Candidate) -> StoreResult<Candidate> {
     .bind(to_json(&c.custom_fields))
     .bind(to_millis(c.created_at))
     .bind(to_millis(c.updated_at))
-    .fetch_one(&mut *conn)
+    .bind(number)
+    .execute(&mut *conn)
     .await?;
     write_links(conn, c).await?;
     Ok(Candidate {
@@ -193,7 +196,7 @@ pub async fn list(
 }
 
 pub async fn update(conn: &mut Conn, c: &Candidate) -> StoreResult<()> {
-    sqlx::query(
+    let done = sqlx::query(
         "UPDATE candidates SET first_name = $3, last_name = $4, email = $5, phone = $6, ext_id = $7, status = $8, \
          gdpr_expiry_date = $9, metadata = $10, custom_fields = $11, updated_at = $12 \
          WHERE id = $1 AND company_id = $2 AND deleted_at IS NULL",
@@ -212,6 +215,7 @@ pub async fn update(conn: &mut Conn, c: &Candidate) -> StoreResult<()> {
     .bind(to_millis(c.updated_at))
     .execute(&mut *conn)
     .await?;
+    super::catalog::gone_unless_changed(done.rows_affected(), "candidate")?;
     write_links(conn, c).await
 }
 

@@ -1,5 +1,6 @@
 //! Jobs and agents.
 
+use super::numbers::{Numbered, next};
 use super::{Conn, Db, Pool};
 use crate::store::rows::{AgentRow, JobRow, job_attrs, to_json};
 use crate::store::rows::{agent_cols, job_cols};
@@ -10,9 +11,10 @@ use interviewd_domain::time::to_millis;
 use interviewd_domain::{AgentId, CompanyId, JobId, PageRequest};
 
 pub async fn insert_job(conn: &mut Conn, j: &Job) -> StoreResult<Job> {
-    let number: i64 = sqlx::query_scalar(
+    let number = next(&mut *conn, j.company_id, Numbered::Job).await?;
+    sqlx::query(
         "INSERT INTO jobs (id, company_id, title, description, status, required_skills, nice_to_have_skills, attrs, \
-         created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING number",
+         created_at, updated_at, number) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
     )
     .bind(j.id.uuid())
     .bind(j.company_id.uuid())
@@ -24,7 +26,8 @@ pub async fn insert_job(conn: &mut Conn, j: &Job) -> StoreResult<Job> {
     .bind(to_json(&job_attrs(j)))
     .bind(to_millis(j.created_at))
     .bind(to_millis(j.updated_at))
-    .fetch_one(conn)
+    .bind(number)
+    .execute(conn)
     .await?;
     Ok(Job {
         number,
@@ -81,7 +84,7 @@ pub async fn list_jobs(
 }
 
 pub async fn update_job(pool: &Pool, j: &Job) -> StoreResult<()> {
-    sqlx::query(
+    let done = sqlx::query(
         "UPDATE jobs SET title = $3, description = $4, status = $5, required_skills = $6, nice_to_have_skills = $7, \
          attrs = $8, updated_at = $9 WHERE id = $1 AND company_id = $2 AND deleted_at IS NULL",
     )
@@ -96,13 +99,22 @@ pub async fn update_job(pool: &Pool, j: &Job) -> StoreResult<()> {
     .bind(to_millis(j.updated_at))
     .execute(pool)
     .await?;
+    gone_unless_changed(done.rows_affected(), "job")
+}
+
+/// An update that changed no row lost a race with a removal: the row is gone.
+pub fn gone_unless_changed(rows: u64, resource: &'static str) -> StoreResult<()> {
+    if rows == 0 {
+        return Err(crate::store::StoreError::Gone(resource));
+    }
     Ok(())
 }
 
 pub async fn insert_agent(conn: &mut Conn, a: &Agent) -> StoreResult<Agent> {
-    let number: i64 = sqlx::query_scalar(
+    let number = next(&mut *conn, a.company_id, Numbered::Agent).await?;
+    sqlx::query(
         "INSERT INTO agents (id, company_id, name, channel, focus, language, duration_minutes, questions, instructions, \
-         attrs, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING number",
+         attrs, created_at, updated_at, number) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
     )
     .bind(a.id.uuid())
     .bind(a.company_id.uuid())
@@ -116,7 +128,8 @@ pub async fn insert_agent(conn: &mut Conn, a: &Agent) -> StoreResult<Agent> {
     .bind(to_json(&a.attrs))
     .bind(to_millis(a.created_at))
     .bind(to_millis(a.updated_at))
-    .fetch_one(conn)
+    .bind(number)
+    .execute(conn)
     .await?;
     Ok(Agent {
         number,
@@ -170,7 +183,7 @@ pub async fn list_agents(
 }
 
 pub async fn update_agent(pool: &Pool, a: &Agent) -> StoreResult<()> {
-    sqlx::query(
+    let done = sqlx::query(
         "UPDATE agents SET name = $3, channel = $4, focus = $5, language = $6, duration_minutes = $7, questions = $8, \
          instructions = $9, attrs = $10, updated_at = $11 WHERE id = $1 AND company_id = $2 AND deleted_at IS NULL",
     )
@@ -187,7 +200,7 @@ pub async fn update_agent(pool: &Pool, a: &Agent) -> StoreResult<()> {
     .bind(to_millis(a.updated_at))
     .execute(pool)
     .await?;
-    Ok(())
+    gone_unless_changed(done.rows_affected(), "agent")
 }
 
 pub async fn delete_agent(

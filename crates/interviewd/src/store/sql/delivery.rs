@@ -160,6 +160,18 @@ impl DeliveryStore for DbStore {
         queue::interview_exists(self.pool(), id).await
     }
 
+    async fn start_webhook_attempt(
+        &self,
+        id: Uuid,
+        lease: &str,
+        at: DateTime<Utc>,
+    ) -> StoreResult<bool> {
+        let mut tx = self.write_tx().await?;
+        let started = queue::start_attempt(&mut tx, id, lease, at).await?;
+        tx.commit().await?;
+        Ok(started)
+    }
+
     async fn enqueue_mail(&self, mail: &NewMail) -> StoreResult<()> {
         let mut tx = self.write_tx().await?;
         enqueue_mail(&mut tx, mail).await?;
@@ -193,6 +205,15 @@ impl DeliveryStore for DbStore {
         let mut tx = self.write_tx().await?;
         for (id, lease) in leases {
             mail::release(&mut tx, *id, lease).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn renew_mail(&self, leases: &[(Uuid, String)], until: DateTime<Utc>) -> StoreResult<()> {
+        let mut tx = self.write_tx().await?;
+        for (id, lease) in leases {
+            mail::renew(&mut tx, *id, lease, until).await?;
         }
         tx.commit().await?;
         Ok(())

@@ -15,8 +15,9 @@ use uuid::Uuid;
 pub async fn enqueue_mail(conn: &mut Conn, mail: &NewMail) -> StoreResult<()> {
     sqlx::query(
         "INSERT INTO mail_queue (id, company_id, interview_id, kind, to_addr, subject, body, status, \
-         attempts, next_attempt_at, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, 'PENDING', 0, $8, $8, $8)",
+         attempts, next_attempt_at, created_at, updated_at, candidate_id) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, 'PENDING', 0, $8, $8, $8, \
+                 (SELECT candidate_id FROM interviews WHERE id = $3))",
     )
     .bind(mail.id)
     .bind(mail.company_id.map(|c| c.uuid()))
@@ -144,6 +145,22 @@ pub async fn release(conn: &mut Conn, id: Uuid, lease: &str) -> StoreResult<()> 
     .bind(lease)
     .execute(conn)
     .await?;
+    Ok(())
+}
+
+/// Moves a mail's lease end to `until` if the lease is still `lease`.
+pub async fn renew(
+    conn: &mut Conn,
+    id: Uuid,
+    lease: &str,
+    until: DateTime<Utc>,
+) -> StoreResult<()> {
+    sqlx::query("UPDATE mail_queue SET lease_until = $3 WHERE id = $1 AND lease_owner = $2")
+        .bind(id)
+        .bind(lease)
+        .bind(to_millis(until))
+        .execute(conn)
+        .await?;
     Ok(())
 }
 

@@ -285,6 +285,29 @@ pub async fn drop_message(
     Ok(())
 }
 
+/// See [`crate::store::delivery::DeliveryStore::start_webhook_attempt`]. On PostgreSQL the update
+/// waits for a removal that holds the row (it deletes it), then finds nothing to update.
+pub async fn start_attempt(
+    conn: &mut Conn,
+    id: Uuid,
+    lease: &str,
+    at: DateTime<Utc>,
+) -> StoreResult<bool> {
+    let started = sqlx::query(
+        "UPDATE webhook_messages SET updated_at = $3 \
+         WHERE id = $1 AND lease_owner = $2 AND status = 'PENDING' \
+           AND (interview_id IS NULL OR event_type = $4 \
+                OR EXISTS (SELECT 1 FROM interviews i WHERE i.id = webhook_messages.interview_id))",
+    )
+    .bind(id)
+    .bind(lease)
+    .bind(to_millis(at))
+    .bind(kinds::INTERVIEW_DELETED)
+    .execute(conn)
+    .await?;
+    Ok(started.rows_affected() == 1)
+}
+
 pub async fn interview_exists(pool: &Pool, id: InterviewId) -> StoreResult<bool> {
     let found: Option<i64> = sqlx::query_scalar("SELECT number FROM interviews WHERE id = $1")
         .bind(id.uuid())

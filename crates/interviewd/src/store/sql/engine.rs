@@ -23,6 +23,7 @@ use super::Conn;
 use super::{DbStore, events, interviews, tenants};
 use crate::store::StoreResult;
 use crate::store::engine::*;
+use crate::store::retry::retrying;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use interviewd_domain::model::CallAttempt;
@@ -74,13 +75,13 @@ pub async fn enqueue_blob_deletion(
 #[async_trait]
 impl EngineStore for DbStore {
     async fn claim_due_attempts(&self, req: &ClaimRequest) -> StoreResult<Vec<ClaimedAttempt>> {
-        engine_queue::claim(self, req).await
+        retrying("claim attempts", || engine_queue::claim(self, req)).await
     }
     async fn call_details(&self, attempt: AttemptId) -> StoreResult<Option<CallDetails>> {
         engine_queue::call_details(self, attempt).await
     }
     async fn start_attempt(&self, lease: Lease, at: DateTime<Utc>) -> StoreResult<Touch> {
-        engine_queue::start(self, lease, at).await
+        retrying("start attempt", || engine_queue::start(self, lease, at)).await
     }
     async fn extend_leases(
         &self,
@@ -90,10 +91,10 @@ impl EngineStore for DbStore {
         engine_queue::extend(self, owner, until).await
     }
     async fn end_attempt(&self, end: &AttemptEnd) -> StoreResult<EndResult> {
-        engine_end::end(self, end).await
+        retrying("end attempt", || engine_end::end(self, end)).await
     }
     async fn release_slot(&self, lease: Lease) -> StoreResult<bool> {
-        engine_end::release(self, lease).await
+        retrying("release slot", || engine_end::release(self, lease)).await
     }
     async fn expired_attempts(
         &self,
@@ -125,7 +126,10 @@ impl EngineStore for DbStore {
         analysis: &Analysis,
         at: DateTime<Utc>,
     ) -> StoreResult<Touch> {
-        engine_jobs::complete(self, job, analysis, at).await
+        retrying("complete interview", || {
+            engine_jobs::complete(self, job, analysis, at)
+        })
+        .await
     }
     async fn defer_pipeline_job(
         &self,
@@ -167,7 +171,7 @@ impl EngineStore for DbStore {
         engine_sessions::by_token(self, token).await
     }
     async fn start_session(&self, session: &NewSession) -> StoreResult<SessionStart> {
-        engine_sessions::start(self, session).await
+        retrying("start session", || engine_sessions::start(self, session)).await
     }
     async fn append_turns(
         &self,
@@ -177,7 +181,10 @@ impl EngineStore for DbStore {
         now: DateTime<Utc>,
         idle_until: DateTime<Utc>,
     ) -> StoreResult<Touch> {
-        engine_sessions::append(self, lease, after, turns, now, idle_until).await
+        retrying("append turns", || {
+            engine_sessions::append(self, lease, after, turns, now, idle_until)
+        })
+        .await
     }
 
     async fn job_by_link(&self, slug: &str) -> StoreResult<Option<interviewd_domain::model::Job>> {
@@ -236,7 +243,10 @@ impl EngineStore for DbStore {
         company: CompanyId,
         attempt: &CallAttempt,
     ) -> StoreResult<InvokeResult> {
-        engine_api::invoke(self, company, attempt).await
+        retrying("invoke attempt", || {
+            engine_api::invoke(self, company, attempt)
+        })
+        .await
     }
     async fn reschedule_attempt(
         &self,
@@ -246,7 +256,10 @@ impl EngineStore for DbStore {
         at: DateTime<Utc>,
         now: DateTime<Utc>,
     ) -> StoreResult<RescheduleResult> {
-        engine_api::reschedule(self, company, interview, attempt, at, now).await
+        retrying("reschedule attempt", || {
+            engine_api::reschedule(self, company, interview, attempt, at, now)
+        })
+        .await
     }
     async fn interview_results(
         &self,

@@ -4,7 +4,7 @@
 use super::{Db, DbStore};
 use crate::store::idempotency::{
     ClaimOutcome, IdempotencyClaim, IdempotencyRecord, IdempotencyStore, StoredResponse,
-    mentioned_ids,
+    mentioned_refs,
 };
 use crate::store::{StoreError, StoreResult};
 use async_trait::async_trait;
@@ -130,7 +130,7 @@ impl IdempotencyStore for DbStore {
             return Ok(false);
         }
         // What an erasure looks the response up by (see `removal::forget_stored_responses`).
-        for ids in mentioned_ids(&response.body).chunks(REFS_PER_STATEMENT) {
+        for ids in mentioned_refs(&response.body).chunks(REFS_PER_STATEMENT) {
             let mut insert = sqlx::QueryBuilder::<Db>::new(
                 "INSERT INTO idempotency_refs (scope, ref_id, idem_key) ",
             );

@@ -1,5 +1,6 @@
 //! Interviews and their call attempts, and [`lock`], the lock order every transaction follows.
 
+use super::numbers::{Numbered, next};
 use super::{Conn, Db, Pool, ROW_LOCKS};
 use super::{DbStore, candidates, catalog, tenants};
 use crate::store::rows::{AttemptRow, InterviewRow, to_json};
@@ -38,12 +39,12 @@ pub async fn insert_attempt(conn: &mut Conn, a: &CallAttempt) -> StoreResult<()>
 }
 
 pub async fn insert_interview(conn: &mut Conn, i: &Interview) -> StoreResult<i64> {
-    Ok(sqlx::query_scalar(
+    let number = next(&mut *conn, i.company_id, Numbered::Interview).await?;
+    sqlx::query(
         "INSERT INTO interviews (id, company_id, candidate_id, job_id, agent_id, channel, status, scheduled_at, \
          started_at, finished_at, is_test, metadata, invite_token, invite_sent_at, invite_starts_at, invite_expires_at, \
-         invite_revoked_at, custom_field_id, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20) \
-         RETURNING number",
+         invite_revoked_at, custom_field_id, created_at, updated_at, number) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)",
     )
     .bind(i.id.uuid())
     .bind(i.company_id.uuid())
@@ -65,8 +66,10 @@ pub async fn insert_interview(conn: &mut Conn, i: &Interview) -> StoreResult<i64
     .bind(&i.invite.custom_field_id)
     .bind(to_millis(i.created_at))
     .bind(to_millis(i.updated_at))
-    .fetch_one(conn)
-    .await?)
+    .bind(number)
+    .execute(conn)
+    .await?;
+    Ok(number)
 }
 
 pub async fn create(store: &DbStore, plan: &NewInterview) -> StoreResult<Created> {

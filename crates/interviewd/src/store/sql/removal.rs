@@ -12,6 +12,7 @@ use super::Conn;
 use super::DbStore;
 use super::interviews::{attempts_of, lock};
 use crate::store::delivery::NewMail;
+use crate::store::idempotency::{email_ref, number_ref, phone_ref};
 use crate::store::removal::{
     self, RemovalReport, RemovalRequest, RemovalScope, RevokeOutcome, RevokeRequest,
 };
@@ -64,7 +65,10 @@ async fn remove_one(
     i: &Interview,
     now: chrono::DateTime<chrono::Utc>,
     report: &mut RemovalReport,
+    forget: &mut Vec<String>,
 ) -> StoreResult<()> {
+    forget.push(number_ref("response_id", i.number));
+    super::retention::erase_interview_mail(&mut *conn, i.id.uuid(), now).await?;
     let attempts = attempts_of(&mut *conn, i.id.uuid()).await?;
     let plan = plan_deletion(i, &attempts);
     // Scheduled attempts leave the queue (and go with the row below); a live call keeps its
@@ -121,14 +125,53 @@ async fn audit(
     Ok(id)
 }
 
+/// The references of the candidate or job a removal takes out, read before it goes: its
+/// number and, for a person, their e-mail and phone (see `store::idempotency::mentioned_refs`).
+async fn anchor_refs(conn: &mut Conn, req: &RemovalRequest) -> StoreResult<Vec<String>> {
+    match &req.scope {
+        RemovalScope::Candidate(id) => {
+            let row: Option<(i64, Option<String>, Option<String>)> = sqlx::query_as(
+                "SELECT number, email, phone FROM candidates WHERE id = $1 AND company_id = $2",
+            )
+            .bind(id.uuid())
+            .bind(req.company.uuid())
+            .fetch_optional(&mut *conn)
+            .await?;
+            Ok(row
+                .map(|(number, email, phone)| {
+                    let mut refs = vec![number_ref("candidate_id", number)];
+                    refs.extend(email.as_deref().map(email_ref));
+                    refs.extend(phone.as_deref().map(phone_ref));
+                    refs
+                })
+                .unwrap_or_default())
+        }
+        RemovalScope::Job(id) => {
+            let number: Option<i64> =
+                sqlx::query_scalar("SELECT number FROM jobs WHERE id = $1 AND company_id = $2")
+                    .bind(id.uuid())
+                    .bind(req.company.uuid())
+                    .fetch_optional(&mut *conn)
+                    .await?;
+            Ok(number
+                .map(|n| vec![number_ref("ai_interview_id", n)])
+                .unwrap_or_default())
+        }
+        RemovalScope::Interview(_) | RemovalScope::CandidateOnJob { .. } => Ok(Vec::new()),
+    }
+}
+
 /// Stored idempotent responses that mention what was removed go too: a replayed response must
-/// not bring erased data back, and they may hold a candidate's contact details.
+/// not bring erased data back, and they may hold a candidate's contact details. They are found
+/// by the removed rows' UUIDs and numbers and, for an erasure, the person's e-mail and phone.
 async fn forget_stored_responses(
     conn: &mut Conn,
     req: &RemovalRequest,
     report: &RemovalReport,
+    refs: Vec<String>,
 ) -> StoreResult<()> {
-    let ids = removal::forgotten_ids(req, report);
+    let mut ids = removal::forgotten_ids(req, report);
+    ids.extend(refs);
     let scope = format!("company:{}", req.company);
     for id in ids {
         sqlx::query(
@@ -143,13 +186,46 @@ async fn forget_stored_responses(
     Ok(())
 }
 
+/// Locks the candidate or job a removal takes out (or unlinks), before anything else: every
+/// write that would add to it — an interview, a job link — needs a key-share lock on that row
+/// for its foreign key, so it either committed before (and [`targets`] sees its rows) or waits
+/// for this removal and then finds the row gone (a 404 for that request). On SQLite the write
+/// transaction already excludes every other writer.
+async fn lock_anchor(conn: &mut Conn, company: CompanyId, scope: &RemovalScope) -> StoreResult<()> {
+    let (sql, id) = match scope {
+        RemovalScope::Interview(_) => return Ok(()),
+        RemovalScope::Candidate(id) | RemovalScope::CandidateOnJob { candidate: id, .. } => (
+            concat!(
+                "SELECT id FROM candidates WHERE id = $1 AND company_id = $2",
+                for_update!()
+            ),
+            id.uuid(),
+        ),
+        RemovalScope::Job(id) => (
+            concat!(
+                "SELECT id FROM jobs WHERE id = $1 AND company_id = $2",
+                for_update!()
+            ),
+            id.uuid(),
+        ),
+    };
+    sqlx::query(sql)
+        .bind(id)
+        .bind(company.uuid())
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
 pub async fn remove(store: &DbStore, req: &RemovalRequest) -> StoreResult<RemovalReport> {
     let mut tx = store.write_tx().await?;
     let mut report = RemovalReport::default();
+    lock_anchor(&mut tx, req.company, &req.scope).await?;
+    let mut forget = anchor_refs(&mut tx, req).await?;
     for id in targets(&mut tx, req.company, &req.scope).await? {
         // Gone meanwhile (another removal took it): nothing left to do for it.
         if let Some(interview) = lock(&mut tx, id).await? {
-            remove_one(&mut tx, &interview, req.now, &mut report).await?;
+            remove_one(&mut tx, &interview, req.now, &mut report, &mut forget).await?;
         }
     }
     if report.interviews.is_empty() && matches!(req.scope, RemovalScope::CandidateOnJob { .. }) {
@@ -169,6 +245,8 @@ pub async fn remove(store: &DbStore, req: &RemovalRequest) -> StoreResult<Remova
             super::events::insert(&mut tx, &event).await?;
         }
         RemovalScope::Candidate(id) => {
+            report.dropped_deliveries +=
+                super::retention::erase_candidate_mail(&mut tx, id.uuid(), req.now).await?;
             sqlx::query("DELETE FROM candidates WHERE id = $1 AND company_id = $2")
                 .bind(id.uuid())
                 .bind(req.company.uuid())
@@ -188,7 +266,7 @@ pub async fn remove(store: &DbStore, req: &RemovalRequest) -> StoreResult<Remova
         }
     };
     let (target, counts) = removal::removal_audit(req, &report);
-    forget_stored_responses(&mut tx, req, &report).await?;
+    forget_stored_responses(&mut tx, req, &report, forget).await?;
     report.audit_id = Some(audit(&mut tx, req, target, counts).await?);
     store.faults.check("remove.before_commit")?;
     tx.commit().await?;

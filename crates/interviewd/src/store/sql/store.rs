@@ -1,6 +1,9 @@
 //! [`Store`] on either backend: each operation delegates to the shared statement modules.
 
 use super::{DbStore, MIGRATOR, candidates, catalog, interviews, removal, tenants};
+use crate::store::StoreError;
+use crate::store::removal::RemovalScope;
+use crate::store::retry::{retrying, retrying_when};
 use crate::store::{
     CandidateCounts, CandidateFilter, CompanyScope, ContactKey, Created, InterviewDetail,
     InterviewFilter, JobFilter, NewInterview, Page, ResourceKind, Store, StoreResult, WakeUp,
@@ -36,7 +39,18 @@ impl Store for DbStore {
         &self,
         req: &crate::store::removal::RemovalRequest,
     ) -> StoreResult<crate::store::removal::RemovalReport> {
-        removal::remove(self, req).await
+        // A removal must complete: it runs again when it lost a race (a deadlock, or a row
+        // that appeared under what it deletes between its read and its delete).
+        let report = retrying_when(
+            "removal",
+            |e| e.is_contention() || matches!(e, StoreError::Gone(_)),
+            || removal::remove(self, req),
+        )
+        .await?;
+        if !report.interviews.is_empty() || matches!(req.scope, RemovalScope::Candidate(_)) {
+            self.erased();
+        }
+        Ok(report)
     }
 
     async fn revoke_invite(
@@ -44,11 +58,27 @@ impl Store for DbStore {
         req: &crate::store::removal::RevokeRequest,
         notice: Option<&crate::store::delivery::NewMail>,
     ) -> StoreResult<crate::store::removal::RevokeOutcome> {
-        removal::revoke(self, req, notice).await
+        retrying("revoke", || removal::revoke(self, req, notice)).await
     }
 
     fn wake_ups(&self) -> Option<tokio::sync::broadcast::Receiver<WakeUp>> {
         self.subscribe_wake_ups()
+    }
+
+    fn describe(&self) -> String {
+        self.describe_backend()
+    }
+
+    async fn compact(&self, force: bool) -> StoreResult<bool> {
+        DbStore::compact(self, force).await
+    }
+
+    async fn backup(&self, target: &std::path::Path) -> StoreResult<()> {
+        self.backup_to(target).await
+    }
+
+    async fn close(&self) {
+        self.close_backend().await;
     }
 
     async fn ping(&self) -> StoreResult<()> {
@@ -80,7 +110,10 @@ impl Store for DbStore {
         company: &Company,
         managed_by: Option<KeyId>,
     ) -> StoreResult<Company> {
-        tenants::create_company(self, company, managed_by).await
+        retrying("create company", || {
+            tenants::create_company(self, company, managed_by)
+        })
+        .await
     }
     async fn get_company(&self, id: CompanyId) -> StoreResult<Option<Company>> {
         tenants::get_company(&self.pool, id).await
@@ -120,19 +153,19 @@ impl Store for DbStore {
     }
 
     async fn insert_job(&self, job: &Job) -> StoreResult<Job> {
-        let mut tx = self.write_tx().await?;
-        let job = catalog::insert_job(&mut tx, job).await?;
-        tx.commit().await?;
-        Ok(job)
+        self.create_job_with_agent(job, None).await
     }
     async fn create_job_with_agent(&self, job: &Job, agent: Option<&Agent>) -> StoreResult<Job> {
-        let mut tx = self.write_tx().await?;
-        if let Some(agent) = agent {
-            catalog::insert_agent(&mut tx, agent).await?;
-        }
-        let job = catalog::insert_job(&mut tx, job).await?;
-        tx.commit().await?;
-        Ok(job)
+        retrying("create job", || async {
+            let mut tx = self.write_tx().await?;
+            if let Some(agent) = agent {
+                catalog::insert_agent(&mut tx, agent).await?;
+            }
+            let job = catalog::insert_job(&mut tx, job).await?;
+            tx.commit().await?;
+            Ok(job)
+        })
+        .await
     }
     async fn get_job(&self, company: CompanyId, id: JobId) -> StoreResult<Option<Job>> {
         catalog::get_job(&self.pool, company, id).await
@@ -147,7 +180,7 @@ impl Store for DbStore {
         Ok(page(items, total))
     }
     async fn update_job(&self, job: &Job) -> StoreResult<()> {
-        catalog::update_job(&self.pool, job).await
+        retrying("update job", || catalog::update_job(&self.pool, job)).await
     }
     async fn job_by_number(&self, company: CompanyId, number: i64) -> StoreResult<Option<Job>> {
         catalog::job_by_number(&self.pool, company, number).await
@@ -156,10 +189,13 @@ impl Store for DbStore {
         catalog::agent_by_name(&self.pool, company, name).await
     }
     async fn insert_agent(&self, agent: &Agent) -> StoreResult<Agent> {
-        let mut tx = self.write_tx().await?;
-        let agent = catalog::insert_agent(&mut tx, agent).await?;
-        tx.commit().await?;
-        Ok(agent)
+        retrying("create agent", || async {
+            let mut tx = self.write_tx().await?;
+            let agent = catalog::insert_agent(&mut tx, agent).await?;
+            tx.commit().await?;
+            Ok(agent)
+        })
+        .await
     }
     async fn get_agent(&self, company: CompanyId, id: AgentId) -> StoreResult<Option<Agent>> {
         catalog::get_agent(&self.pool, company, id).await
@@ -169,7 +205,7 @@ impl Store for DbStore {
         Ok(page(items, total))
     }
     async fn update_agent(&self, agent: &Agent) -> StoreResult<()> {
-        catalog::update_agent(&self.pool, agent).await
+        retrying("update agent", || catalog::update_agent(&self.pool, agent)).await
     }
     async fn delete_agent(
         &self,
@@ -181,10 +217,13 @@ impl Store for DbStore {
     }
 
     async fn insert_candidate(&self, candidate: &Candidate) -> StoreResult<Candidate> {
-        let mut tx = self.write_tx().await?;
-        let candidate = candidates::insert(&mut tx, candidate).await?;
-        tx.commit().await?;
-        Ok(candidate)
+        retrying("create candidate", || async {
+            let mut tx = self.write_tx().await?;
+            let candidate = candidates::insert(&mut tx, candidate).await?;
+            tx.commit().await?;
+            Ok(candidate)
+        })
+        .await
     }
     async fn get_candidate(
         &self,
@@ -203,10 +242,13 @@ impl Store for DbStore {
         Ok(page(items, total))
     }
     async fn update_candidate(&self, candidate: &Candidate) -> StoreResult<()> {
-        let mut tx = self.write_tx().await?;
-        candidates::update(&mut tx, candidate).await?;
-        tx.commit().await?;
-        Ok(())
+        retrying("update candidate", || async {
+            let mut tx = self.write_tx().await?;
+            candidates::update(&mut tx, candidate).await?;
+            tx.commit().await?;
+            Ok(())
+        })
+        .await
     }
     async fn find_candidate(
         &self,
@@ -240,7 +282,7 @@ impl Store for DbStore {
     }
 
     async fn create_interview(&self, plan: &NewInterview) -> StoreResult<Created> {
-        interviews::create(self, plan).await
+        retrying("create interview", || interviews::create(self, plan)).await
     }
     async fn get_interview(
         &self,

@@ -47,6 +47,13 @@ const ROW_LOCKS: bool = false;
 /// The migrations of this backend, embedded in the binary.
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 
+/// The file a `sqlite:` URL names.
+pub fn path_of(url: &str) -> Result<std::path::PathBuf, StoreError> {
+    let options = SqliteConnectOptions::from_str(url)
+        .map_err(|e| StoreError::Internal(format!("bad SQLite URL: {e}")))?;
+    Ok(options.get_filename().to_path_buf())
+}
+
 /// A store on one SQLite database file.
 #[derive(Clone)]
 pub struct SqliteStore {
@@ -55,14 +62,27 @@ pub struct SqliteStore {
     /// The one connection write transactions run on (see [`SqliteStore::write_tx`]).
     writer: SqlitePool,
     faults: std::sync::Arc<crate::store::removal::FaultInjector>,
+    /// The database file.
+    path: std::path::PathBuf,
+    /// Set when a removal commits; [`SqliteStore::compact`] clears it.
+    erased: std::sync::Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl SqliteStore {
     /// Opens (creating if missing) the database at `url` (`sqlite://path` or `sqlite:path`).
     pub async fn connect(url: &str) -> StoreResult<Self> {
+        Self::open(url, true).await
+    }
+
+    /// Opens the database at `url`; refuses to create it when `create` is false (the admin
+    /// commands never make an empty database by accident).
+    pub async fn open(url: &str, create: bool) -> StoreResult<Self> {
         let options = SqliteConnectOptions::from_str(url)
             .map_err(|e| StoreError::Internal(format!("bad SQLite URL: {e}")))?
-            .create_if_missing(true)
+            .create_if_missing(create)
+            // Deleted content is overwritten with zeros, so erased text does not linger in
+            // free pages (docs/removal.md, "What is left on disk").
+            .pragma("secure_delete", "on")
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Normal)
             .foreign_keys(true)
@@ -71,6 +91,7 @@ impl SqliteStore {
             // when a connection closes (the pools recycle theirs), and after migrating.
             .analysis_limit(400)
             .optimize_on_close(true, None);
+        let path = options.get_filename().to_path_buf();
         let pool = SqlitePoolOptions::new()
             .max_connections(8)
             .acquire_timeout(Duration::from_secs(15))
@@ -81,10 +102,13 @@ impl SqliteStore {
             .acquire_timeout(Duration::from_secs(15))
             .connect_with(options)
             .await?;
+        let path = std::fs::canonicalize(&path).unwrap_or(path);
         Ok(Self {
             pool,
             writer,
             faults: Default::default(),
+            path,
+            erased: Default::default(),
         })
     }
 
@@ -106,6 +130,62 @@ impl SqliteStore {
     async fn after_migrate(&self) -> StoreResult<()> {
         sqlx::query("PRAGMA optimize").execute(&self.writer).await?;
         Ok(())
+    }
+
+    /// Notes that erased rows were committed (see [`SqliteStore::compact`]).
+    fn erased(&self) {
+        self.erased.store(true, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    /// After an erasure: copies the write-ahead log into the database file and truncates it,
+    /// so the erased rows' old page images leave the log (secure_delete already zeroed them in
+    /// the pages that changed). Waits at most a second for readers, on a connection of its own,
+    /// so writers are never held up longer; a busy log is tried again next time.
+    async fn compact(&self, force: bool) -> StoreResult<bool> {
+        use std::sync::atomic::Ordering;
+        if !force && !self.erased.swap(false, Ordering::SeqCst) {
+            return Ok(false);
+        }
+        let options = SqliteConnectOptions::new()
+            .filename(&self.path)
+            .busy_timeout(Duration::from_secs(1));
+        let mut conn = sqlx::ConnectOptions::connect(&options).await?;
+        let (busy, _, _): (i64, i64, i64) = sqlx::query_as("PRAGMA wal_checkpoint(TRUNCATE)")
+            .fetch_one(&mut conn)
+            .await?;
+        let _ = sqlx::Connection::close(conn).await;
+        if busy != 0 {
+            self.erased.store(true, Ordering::SeqCst);
+        }
+        Ok(busy == 0)
+    }
+
+    /// Checkpoints and closes every connection: a clean stop leaves one database file and no
+    /// write-ahead log behind.
+    async fn close_backend(&self) {
+        if let Err(e) = self.compact(true).await {
+            tracing::warn!(error = %e, "checkpointing the database at shutdown failed");
+        }
+        self.pool.close().await;
+        self.writer.close().await;
+    }
+
+    /// A consistent copy of the live database at `target` (`VACUUM INTO`: one transaction,
+    /// writers keep going; the copy is compact and holds no free pages).
+    async fn backup_to(&self, target: &std::path::Path) -> StoreResult<()> {
+        let target = target
+            .to_str()
+            .ok_or_else(|| StoreError::Internal("the backup path must be valid UTF-8".into()))?;
+        sqlx::query("VACUUM INTO $1")
+            .bind(target)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Which database this is, for logs and the admin commands.
+    fn describe_backend(&self) -> String {
+        format!("SQLite {}", self.path.display())
     }
 
     /// Wake-ups from other processes: none, SQLite serves one process.

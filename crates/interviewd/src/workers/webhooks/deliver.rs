@@ -5,12 +5,19 @@
 //! attempt; if the process dies mid-attempt the message becomes due again when the lease
 //! expires, and the late report of a worker that lost its lease is ignored. On a graceful
 //! shutdown, attempts under way get [`SHUTDOWN_GRACE`] to finish; the leases of those that
-//! do not are released, so a restart sends them at once. Before each
-//! attempt the interview the message is about must still exist (except for
-//! `interview.deleted`), otherwise the message is dropped unsent.
+//! do not are released, so a restart sends them at once.
+//!
+//! After a removal no attempt about a removed interview starts (docs/webhooks.md, "After a
+//! removal"): each attempt starts with [`DeliveryStore::start_webhook_attempt`], one statement that
+//! the removal's transaction is ordered against (it deletes the pending messages it makes
+//! moot), and attempts this process has under way are registered in
+//! [`WebhookAttempts`], which the removal stops before it answers.
+//!
+//! [`DeliveryStore::start_webhook_attempt`]: crate::store::delivery::DeliveryStore::start_webhook_attempt
 
 use super::Settings;
 use super::circuit::{self, Attempt, Policy};
+use crate::app::WebhookAttempts;
 use crate::clock::Clock;
 use crate::store::DynStore;
 use crate::store::delivery::{AttemptRecord, ClaimedMessage};
@@ -50,7 +57,33 @@ pub struct Deliverer {
     leases: Arc<Mutex<HashMap<uuid::Uuid, String>>>,
     /// The worker's own wake-up, notified when an attempt ends.
     wake: Arc<Notify>,
+    /// Attempts under way by interview, shared with the removals of this process.
+    attempts: WebhookAttempts,
     busy: Busy,
+}
+
+/// Ends the bookkeeping of one attempt however its task ends (finished, or stopped by a
+/// removal): its lease is forgotten, its registration removed, the worker woken.
+struct AttemptDone {
+    id: uuid::Uuid,
+    interview: Option<interviewd_domain::InterviewId>,
+    leases: Arc<Mutex<HashMap<uuid::Uuid, String>>>,
+    attempts: WebhookAttempts,
+    wake: Arc<Notify>,
+    _busy: crate::workers::BusyGuard,
+}
+
+impl Drop for AttemptDone {
+    fn drop(&mut self) {
+        self.leases
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .remove(&self.id);
+        if let Some(interview) = self.interview {
+            self.attempts.forget(interview, self.id);
+        }
+        self.wake.notify_one();
+    }
 }
 
 impl Deliverer {
@@ -60,6 +93,7 @@ impl Deliverer {
         clock: Clock,
         settings: Settings,
         wake: Arc<Notify>,
+        attempts: WebhookAttempts,
     ) -> Option<Self> {
         let sender = match WebhookSender::new(SenderConfig {
             allow_private: settings.allow_private,
@@ -81,6 +115,7 @@ impl Deliverer {
             in_flight: Mutex::new(JoinSet::new()),
             leases: Arc::default(),
             wake,
+            attempts,
             busy: Busy::default(),
         })
     }
@@ -125,20 +160,26 @@ impl Deliverer {
         let count = batch.len();
         for message in batch {
             self.held().insert(message.id, message.lease.clone());
+            let interview = message
+                .interview_id
+                .filter(|_| message.event_type != kinds::INTERVIEW_DELETED);
+            let done = AttemptDone {
+                id: message.id,
+                interview,
+                leases: Arc::clone(&self.leases),
+                attempts: self.attempts.clone(),
+                wake: Arc::clone(&self.wake),
+                _busy: self.busy.start(),
+            };
+            let id = message.id;
             let sending = Arc::clone(&self.sending);
-            let leases = Arc::clone(&self.leases);
-            let wake = Arc::clone(&self.wake);
-            let busy = self.busy.start();
-            self.in_flight().spawn(async move {
-                let id = message.id;
+            let handle = self.in_flight().spawn(async move {
+                let _done = done;
                 sending.attempt(message).await;
-                leases
-                    .lock()
-                    .unwrap_or_else(PoisonError::into_inner)
-                    .remove(&id);
-                drop(busy);
-                wake.notify_one();
             });
+            if let Some(interview) = interview {
+                self.attempts.register(interview, id, handle);
+            }
         }
         count
     }
@@ -168,14 +209,18 @@ impl Sending {
     }
 
     async fn try_attempt(&self, message: &ClaimedMessage) -> crate::store::StoreResult<()> {
-        if let Some(interview) = message.interview_id
-            && message.event_type != kinds::INTERVIEW_DELETED
-            && !self.store.interview_exists(interview).await?
+        let now = self.clock.now();
+        if !self
+            .store
+            .start_webhook_attempt(message.id, &message.lease, now)
+            .await?
         {
-            tracing::info!(message_id = %message.id, "interview deleted; message dropped");
+            // Removed with its interview, or the lease was lost; a message that is still
+            // there (its interview gone) is dropped.
+            tracing::info!(message_id = %message.id, "message or its interview gone; not sent");
             return self
                 .store
-                .drop_message(message.id, &message.lease, self.clock.now())
+                .drop_message(message.id, &message.lease, now)
                 .await;
         }
         let webhook = &message.webhook;

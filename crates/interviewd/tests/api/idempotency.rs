@@ -470,7 +470,7 @@ async fn an_erasure_forgets_the_stored_responses_that_mention_it() {
     };
     // The stored response is indexed by every id it mentions.
     assert!(refs("ann").await.contains(&candidate));
-    c.delete(&format!("/v1/candidates/{candidate}"))
+    c.delete(&format!("/v1/candidates/{candidate}?erase=true"))
         .await
         .expect(200);
     // Ann's stored response went with her: the same request runs again, as new, and the
@@ -533,7 +533,7 @@ async fn an_erasure_forgets_a_stored_xobin_invite_that_names_the_person() {
     let c = server.client(&acme.key);
     let found = c.get("/v1/candidates?search=ann.lee").await.expect(200);
     let candidate = found.str("/data/0/id");
-    c.delete(&format!("/v1/candidates/{candidate}"))
+    c.delete(&format!("/v1/candidates/{candidate}?erase=true"))
         .await
         .expect(200);
     let again = xobin(&server, &acme.key, path, ann, "inv-ann")

@@ -16,7 +16,7 @@
 //! | the engine's cancel | `Canceled` |
 //! | no final status within the wait after a hang-up | `Failed { carrier_silent }` |
 
-use crate::callback::{self, Callback, CallStatus, Recording, Status};
+use crate::callback::{self, CallStatus, Callback, Recording, Status};
 use crate::hub::{Event, SocketKind};
 use crate::session::SessionResult;
 use crate::{Carrier, Mode, Socket, media, relay, twiml};
@@ -31,7 +31,11 @@ use tokio_util::sync::CancellationToken;
 const SESSION_DRAIN: Duration = Duration::from_secs(5);
 
 /// Places the call of `req` and holds it until it ends.
-pub(crate) async fn run(carrier: &Carrier, mut req: CallRequest, cancel: CancellationToken) -> CallOutcome {
+pub(crate) async fn run(
+    carrier: &Carrier,
+    mut req: CallRequest,
+    cancel: CancellationToken,
+) -> CallOutcome {
     let attempt = req.attempt_id.clone();
     let (registration, events) = carrier.hub.register(&attempt);
     let mut dialogue = req
@@ -181,7 +185,9 @@ impl Call<'_> {
             };
             let give_up = async {
                 match self.hung_up_at {
-                    Some(at) => tokio::time::sleep_until(at + self.carrier.config.hangup_wait).await,
+                    Some(at) => {
+                        tokio::time::sleep_until(at + self.carrier.config.hangup_wait).await
+                    }
                     None => std::future::pending().await,
                 }
             };
@@ -240,7 +246,11 @@ impl Call<'_> {
             }
             Event::Callback(Callback::Amd { answered_by, .. }) => {
                 if callback::is_machine(&answered_by) && !self.machine {
-                    tracing::info!(attempt = self.attempt, answered_by, "an answering machine; hanging up");
+                    tracing::info!(
+                        attempt = self.attempt,
+                        answered_by,
+                        "an answering machine; hanging up"
+                    );
                     self.machine = true;
                     self.stop_session();
                     self.hang_up().await;
@@ -292,7 +302,14 @@ impl Call<'_> {
                     language: media::language_hint(&self.req.language),
                     totals: self.carrier.totals.clone(),
                 };
-                tokio::spawn(media::run(dialogue, prepared, socket, stream_sid, setup, stop.clone()))
+                tokio::spawn(media::run(
+                    dialogue,
+                    prepared,
+                    socket,
+                    stream_sid,
+                    setup,
+                    stop.clone(),
+                ))
             }
             _ => {
                 let pace = relay::Pace {
@@ -368,7 +385,9 @@ impl Call<'_> {
             Mode::Media => result.recording,
             Mode::Relay => self.carrier_recording().await,
         };
-        let measured = self.answered_at.map_or(0, |at| at.elapsed().as_millis() as u64);
+        let measured = self
+            .answered_at
+            .map_or(0, |at| at.elapsed().as_millis() as u64);
         let duration_ms = status.duration_secs.map_or(measured, |s| s * 1_000);
         let last_turn = result.turns.last().map_or(0, |t| t.end_ms);
         CallOutcome::Completed(Conversation {
@@ -397,7 +416,10 @@ impl Call<'_> {
             }
         }
         let Some(recording) = self.recording.take() else {
-            tracing::warn!(attempt = self.attempt, "the carrier's recording did not come; none is kept");
+            tracing::warn!(
+                attempt = self.attempt,
+                "the carrier's recording did not come; none is kept"
+            );
             return Vec::new();
         };
         if recording.status != "completed" {

@@ -135,7 +135,11 @@ pub fn parse(kind: Kind, params: &[(String, String)]) -> Option<Callback> {
             .map(|(_, v)| v.trim().to_owned())
             .filter(|v| !v.is_empty())
     };
-    let number = |name: &str| get(name).and_then(|v| v.parse::<f64>().ok()).map(|v| v as u64);
+    let number = |name: &str| {
+        get(name)
+            .and_then(|v| v.parse::<f64>().ok())
+            .map(|v| v as u64)
+    };
     let call_sid = get("CallSid")?;
     Some(match kind {
         Kind::Status => Callback::Status(Status {

@@ -141,7 +141,12 @@ impl Hub {
     pub(crate) fn deliver(&self, attempt: &str, event: Callback) {
         let calls = self.lock();
         match calls.get(attempt) {
-            Some(entry) if entry.call_sid.as_deref().is_none_or(|sid| sid == event.call_sid()) => {
+            Some(entry)
+                if entry
+                    .call_sid
+                    .as_deref()
+                    .is_none_or(|sid| sid == event.call_sid()) =>
+            {
                 let _ = entry.tx.send(Event::Callback(event));
             }
             Some(_) => tracing::warn!(attempt, "a callback about another call; ignored"),
@@ -153,7 +158,10 @@ impl Hub {
     pub(crate) async fn accept(&self, kind: SocketKind, mut socket: Socket) {
         let identity = tokio::time::timeout(IDENTIFY_WITHIN, identify(kind, &mut socket)).await;
         let Ok(Some(identity)) = identity else {
-            tracing::warn!(?kind, "a carrier socket that did not identify its call; closed");
+            tracing::warn!(
+                ?kind,
+                "a carrier socket that did not identify its call; closed"
+            );
             let _ = socket.outgoing.send(Outbound::Close).await;
             return;
         };
@@ -167,7 +175,11 @@ impl Hub {
         let token_ok = bool::from(expected.as_bytes().ct_eq(id.token.as_bytes()));
         let mut calls = self.lock();
         let Some(entry) = calls.get_mut(&id.attempt).filter(|_| token_ok) else {
-            tracing::warn!(?kind, attempt = id.attempt, "a carrier socket for no call held here; closed");
+            tracing::warn!(
+                ?kind,
+                attempt = id.attempt,
+                "a carrier socket for no call held here; closed"
+            );
             return Err(socket);
         };
         let sid_ok = entry
@@ -175,7 +187,11 @@ impl Hub {
             .as_deref()
             .is_none_or(|sid| id.call_sid.is_empty() || sid == id.call_sid);
         if !sid_ok || entry.socket_taken {
-            tracing::warn!(?kind, attempt = id.attempt, "a carrier socket for another call, or a second one; closed");
+            tracing::warn!(
+                ?kind,
+                attempt = id.attempt,
+                "a carrier socket for another call, or a second one; closed"
+            );
             return Err(socket);
         }
         entry.socket_taken = true;
@@ -254,9 +270,17 @@ mod tests {
         let (_registration, mut events) = hub.register("a1");
         hub.set_call_sid("a1", "CA1");
         let token = hub.token("a1");
-        assert_ne!(token, Hub::new().token("a1"), "each process has its own key");
+        assert_ne!(
+            token,
+            Hub::new().token("a1"),
+            "each process has its own key"
+        );
 
-        for (attempt, token, sid) in [("a1", "forged", "CA1"), ("a1", token.as_str(), "CA2"), ("a2", token.as_str(), "CA1")] {
+        for (attempt, token, sid) in [
+            ("a1", "forged", "CA1"),
+            ("a1", token.as_str(), "CA2"),
+            ("a2", token.as_str(), "CA1"),
+        ] {
             let (s, tx, mut out) = socket();
             tx.send(setup(attempt, token, sid)).await.unwrap();
             hub.accept(SocketKind::Relay, s).await;
@@ -267,7 +291,13 @@ mod tests {
         let (s, tx, _out) = socket();
         tx.send(setup("a1", &token, "CA1")).await.unwrap();
         hub.accept(SocketKind::Relay, s).await;
-        assert!(matches!(events.try_recv(), Ok(Event::Socket { kind: SocketKind::Relay, .. })));
+        assert!(matches!(
+            events.try_recv(),
+            Ok(Event::Socket {
+                kind: SocketKind::Relay,
+                ..
+            })
+        ));
 
         // A second socket for the same call is refused.
         let (s, tx, mut out) = socket();

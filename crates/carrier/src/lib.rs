@@ -29,8 +29,8 @@
 //! crate holds the protocol, the sessions, and with feature `testing` a fake carrier
 //! ([`testing`]) that follows the documented protocol message for message and plays a caller.
 
-pub mod callback;
 mod call;
+pub mod callback;
 pub mod config;
 pub mod erasure;
 mod hub;
@@ -184,10 +184,12 @@ impl Carrier {
 
     /// Whether a WebSocket upgrade of `path` carries a valid signature.
     pub fn verify_upgrade(&self, path: &str, signature: Option<&str>) -> bool {
-        signature.filter(|s| !s.is_empty()).is_some_and(|signature| {
-            self.signer
-                .verify_upgrade(&self.config.socket_url(path), signature)
-        })
+        signature
+            .filter(|s| !s.is_empty())
+            .is_some_and(|signature| {
+                self.signer
+                    .verify_upgrade(&self.config.socket_url(path), signature)
+            })
     }
 
     /// Takes a verified callback about `attempt`. Callbacks about calls this process does not

@@ -165,7 +165,10 @@ impl Rest {
         let url = format!("{}/Calls.json", self.account_url);
         let req = self
             .request(reqwest::Method::POST, &url)
-            .header(reqwest::header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(
+                reqwest::header::CONTENT_TYPE,
+                "application/x-www-form-urlencoded",
+            )
             .body(Self::form(fields));
         let res = self.send(req).await?;
         let call: CallJson = res
@@ -181,14 +184,21 @@ impl Rest {
         let url = format!("{}/Calls/{}.json", self.account_url, safe(call_sid)?);
         let req = self
             .request(reqwest::Method::POST, &url)
-            .header(reqwest::header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(
+                reqwest::header::CONTENT_TYPE,
+                "application/x-www-form-urlencoded",
+            )
             .body(Self::form(&[("Status", status.to_owned())]));
         self.send(req).await.map(|_| ())
     }
 
     /// The audio of a recording, as a WAV file.
     pub async fn recording_wav(&self, recording_sid: &str) -> Result<Vec<u8>, RestError> {
-        let url = format!("{}/Recordings/{}.wav", self.account_url, safe(recording_sid)?);
+        let url = format!(
+            "{}/Recordings/{}.wav",
+            self.account_url,
+            safe(recording_sid)?
+        );
         let req = self
             .request(reqwest::Method::GET, &url)
             .timeout(MEDIA_TIMEOUT);
@@ -216,7 +226,11 @@ impl Rest {
 
     /// Deletes a recording; `Ok(false)` when it was already gone.
     pub async fn delete_recording(&self, recording_sid: &str) -> Result<bool, RestError> {
-        let url = format!("{}/Recordings/{}.json", self.account_url, safe(recording_sid)?);
+        let url = format!(
+            "{}/Recordings/{}.json",
+            self.account_url,
+            safe(recording_sid)?
+        );
         gone_is_done(self.send(self.request(reqwest::Method::DELETE, &url)).await)
     }
 

@@ -70,7 +70,13 @@ impl Signer {
 
     /// Whether `header` signs a request to `url` with form `params` (or, when the URL carries
     /// `bodySHA256`, the raw `body`).
-    pub fn verify(&self, url: &str, params: &[(String, String)], body: &[u8], header: &str) -> bool {
+    pub fn verify(
+        &self,
+        url: &str,
+        params: &[(String, String)],
+        body: &[u8],
+        header: &str,
+    ) -> bool {
         let (params, body_ok) = match query_value(url, "bodySHA256") {
             Some(expected) => {
                 let actual = hex(&Sha256::digest(body));

@@ -23,7 +23,11 @@ pub const TOKEN_PARAM: &str = "attemptToken";
 
 /// The TwiML of a ConversationRelay call.
 pub fn relay(config: &CarrierConfig, attempt: &str, token: &str, language: &str) -> String {
-    let action = config.callback_url(&format!("{}?attempt={}", paths::RELAY_ACTION, query(attempt)));
+    let action = config.callback_url(&format!(
+        "{}?attempt={}",
+        paths::RELAY_ACTION,
+        query(attempt)
+    ));
     let mut attributes = vec![
         ("url", config.socket_url(paths::RELAY)),
         ("language", language.to_owned()),
@@ -34,7 +38,10 @@ pub fn relay(config: &CarrierConfig, attempt: &str, token: &str, language: &str)
     for (name, value) in [
         ("ttsProvider", &config.relay_tts_provider),
         ("voice", &config.relay_voice),
-        ("transcriptionProvider", &config.relay_transcription_provider),
+        (
+            "transcriptionProvider",
+            &config.relay_transcription_provider,
+        ),
     ] {
         if !value.trim().is_empty() {
             attributes.push((name, value.trim().to_owned()));

@@ -108,6 +108,8 @@ struct Session {
     audio: OutboundAudio,
     agent_cursor: Duration,
     next_sentence: u64,
+    /// Agent turns begun (the greeting is turn 0); marks are named `<turn>.<sentence>`.
+    agent_turns: u64,
     /// End marks sent and not yet echoed: the agent is speaking while any is.
     pending_marks: BTreeSet<u64>,
     turn: Option<AgentTurn>,
@@ -182,6 +184,7 @@ impl Session {
             audio: OutboundAudio::new(),
             agent_cursor: Duration::ZERO,
             next_sentence: 1,
+            agent_turns: 0,
             pending_marks: BTreeSet::new(),
             turn: None,
             turns: Vec::new(),
@@ -260,7 +263,8 @@ impl Session {
                 }
             }
             Some(wire::Incoming::Mark { mark }) => {
-                if let Ok(n) = mark.name.parse::<u64>() {
+                let sentence = mark.name.rsplit('.').next().unwrap_or_default();
+                if let Ok(n) = sentence.parse::<u64>() {
                     self.pending_marks.remove(&n);
                 }
                 if self.pending_marks.is_empty() {
@@ -382,7 +386,10 @@ impl Session {
         match event {
             Some(Event::Heard(Some(text))) => {
                 self.finish_turn();
-                let (start, end) = self.replying.as_ref().map_or((self.now(), self.now()), |r| r.span);
+                let (start, end) = self
+                    .replying
+                    .as_ref()
+                    .map_or((self.now(), self.now()), |r| r.span);
                 self.turns.push(Turn {
                     role: Role::Participant,
                     text,
@@ -390,10 +397,15 @@ impl Session {
                     end_ms: ms(end),
                 });
                 self.turn = Some(AgentTurn::default());
+                self.agent_turns += 1;
             }
             Some(Event::Heard(None)) => {}
             Some(Event::Sentence(text, pcm)) => {
-                if self.replying.as_ref().is_some_and(|r| !r.hush.is_cancelled()) {
+                if self
+                    .replying
+                    .as_ref()
+                    .is_some_and(|r| !r.hush.is_cancelled())
+                {
                     self.speak(&text, &pcm);
                 }
             }
@@ -438,7 +450,7 @@ impl Session {
         self.next_sentence += 1;
         self.audio.push_mark(pace::start_mark(n));
         self.audio.push_audio(&ulaw);
-        self.audio.push_mark(n.to_string());
+        self.audio.push_mark(format!("{}.{n}", self.agent_turns));
         self.pending_marks.insert(n);
         let at = self.agent_cursor.max(self.now());
         if let Some(recorder) = self.recorder.as_mut() {
@@ -521,7 +533,10 @@ impl Session {
 /// Finishes the recording file and reads it back; empty when that fails.
 fn read_recording(recorder: Recorder<BufWriter<File>>, path: &std::path::Path) -> Vec<u8> {
     let finished = recorder.finish().map(|(writer, _)| drop(writer));
-    match finished.map_err(|e| e.to_string()).and_then(|()| std::fs::read(path).map_err(|e| e.to_string())) {
+    match finished
+        .map_err(|e| e.to_string())
+        .and_then(|()| std::fs::read(path).map_err(|e| e.to_string()))
+    {
         Ok(bytes) => bytes,
         Err(e) => {
             tracing::warn!(error = %e, "finishing the call's recording failed; none is kept");

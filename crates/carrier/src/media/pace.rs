@@ -3,8 +3,8 @@
 //!
 //! Two kinds of mark sit in the queue. A sentence's *start* mark (named `@n`) never leaves
 //! the process: the session learns from it that the sentence began playing (the transcript
-//! of an interrupted turn keeps only what was played). Its *end* mark (`n`) goes to the
-//! carrier, which echoes it when the audio before it has played (or was cleared).
+//! of an interrupted turn keeps only what was played). Its *end* mark (`<turn>.<n>`) goes to
+//! the carrier, which echoes it when the audio before it has played (or was cleared).
 
 use super::wire;
 use crate::Outbound;

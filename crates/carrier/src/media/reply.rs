@@ -47,15 +47,16 @@ pub(crate) async fn run(
 ) {
     let text = match answer {
         Answer::Keys(text) => Some(text),
-        Answer::Spoken { pcm, .. } => match speech.stt.transcribe(&pcm, language.as_deref()).await
-        {
-            Ok(t) if !t.text.trim().is_empty() => Some(t.text.trim().to_owned()),
-            Ok(_) => None,
-            Err(e) => {
-                tracing::warn!(error = %e, "speech-to-text failed; the answer is not heard");
-                None
+        Answer::Spoken { pcm, .. } => {
+            match speech.stt.transcribe(&pcm, language.as_deref()).await {
+                Ok(t) if !t.text.trim().is_empty() => Some(t.text.trim().to_owned()),
+                Ok(_) => None,
+                Err(e) => {
+                    tracing::warn!(error = %e, "speech-to-text failed; the answer is not heard");
+                    None
+                }
             }
-        },
+        }
     };
     let _ = tx.send(Event::Heard(text.clone()));
     if let Some(text) = text {

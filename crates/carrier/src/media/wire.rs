@@ -106,7 +106,10 @@ pub fn mark(stream_sid: &str, name: &str) -> String {
 
 /// An outbound `clear`: drop all buffered audio (barge-in).
 pub fn clear(stream_sid: &str) -> String {
-    format!(r#"{{"event":"clear","streamSid":{}}}"#, json_string(stream_sid))
+    format!(
+        r#"{{"event":"clear","streamSid":{}}}"#,
+        json_string(stream_sid)
+    )
 }
 
 fn json_string(text: &str) -> String {
@@ -145,7 +148,9 @@ mod tests {
             Some(Incoming::Mark { mark }) if mark.name == "my label"
         ));
         assert_eq!(
-            Incoming::parse(r#"{"event":"stop","sequenceNumber":"5","stop":{"accountSid":"ACX","callSid":"CAX"},"streamSid":"MZX"}"#),
+            Incoming::parse(
+                r#"{"event":"stop","sequenceNumber":"5","stop":{"accountSid":"ACX","callSid":"CAX"},"streamSid":"MZX"}"#
+            ),
             Some(Incoming::Stop {})
         );
     }

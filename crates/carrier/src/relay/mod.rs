@@ -206,7 +206,13 @@ impl Relay {
         self.transcript.candidate_now(&text);
         let hush = CancellationToken::new();
         let elapsed = self.transcript.elapsed();
-        let task = tokio::spawn(reply(dialogue, text, elapsed, self.out.clone(), hush.clone()));
+        let task = tokio::spawn(reply(
+            dialogue,
+            text,
+            elapsed,
+            self.out.clone(),
+            hush.clone(),
+        ));
         self.reply = Some(Reply {
             task,
             hush,
@@ -217,7 +223,10 @@ impl Relay {
 
     async fn replied(&mut self, dialogue: Box<dyn Dialogue>, line: AgentLine, reply: Reply) {
         self.dialogue = Some(dialogue);
-        let said = reply.heard.filter(|h| !h.trim().is_empty()).unwrap_or(line.text.clone());
+        let said = reply
+            .heard
+            .filter(|h| !h.trim().is_empty())
+            .unwrap_or(line.text.clone());
         let start = reply.started_ms;
         self.transcript
             .push(Role::Agent, &said, start, start + speaking_ms(&said));

@@ -103,9 +103,14 @@ mod tests {
             panic!("not a setup");
         };
         assert_eq!(call_sid, "CA00000000000000000000000000000000");
-        assert_eq!(parameter(&custom_parameters, "callReference").unwrap(), "bar");
         assert_eq!(
-            Incoming::parse(r#"{"type":"prompt","voicePrompt":"Hi! Can you tell me about life?","lang":"en-US","last":true}"#),
+            parameter(&custom_parameters, "callReference").unwrap(),
+            "bar"
+        );
+        assert_eq!(
+            Incoming::parse(
+                r#"{"type":"prompt","voicePrompt":"Hi! Can you tell me about life?","lang":"en-US","last":true}"#
+            ),
             Some(Incoming::Prompt {
                 voice_prompt: "Hi! Can you tell me about life?".into(),
                 last: Some(true)
@@ -127,11 +132,15 @@ mod tests {
             Some(Incoming::Dtmf { digit: "1".into() })
         );
         assert!(matches!(
-            Incoming::parse(r#"{"type":"error","description":"Invalid message received: { \"foo\" : \"bar\" }"}"#),
+            Incoming::parse(
+                r#"{"type":"error","description":"Invalid message received: { \"foo\" : \"bar\" }"}"#
+            ),
             Some(Incoming::Error { .. })
         ));
         assert_eq!(
-            Incoming::parse(r#"{"type":"info","name":"agentSpeaking","value":"on","ts":1752091234567}"#),
+            Incoming::parse(
+                r#"{"type":"info","name":"agentSpeaking","value":"on","ts":1752091234567}"#
+            ),
             Some(Incoming::Other)
         );
         assert_eq!(Incoming::parse("not json"), None);
@@ -140,16 +149,23 @@ mod tests {
     #[test]
     fn telnyxs_documented_messages() {
         let setup = r#"{"type":"setup","sessionId":"7a7e6a4f-1d44-4f0c-b5d4-9f9bf3a5c1f2","accountSid":"1f1a8b6f-1234-4abc-9def-1234567890ab","callSid":"v2:T02llQxIyaRkhfRKxgAP8nY511EhFLizdvdUKJiSw8d6A9BborherQ","callControlId":"v2:T02llQxIyaRkhfRKxgAP8nY511EhFLizdvdUKJiSw8d6A9BborherQ","from":"+13122010094","to":"+13122123456","direction":"inbound","callerName":"","callStatus":"active","customParameters":{"customer_id":"customer_123"}}"#;
-        assert!(matches!(Incoming::parse(setup), Some(Incoming::Setup { .. })));
+        assert!(matches!(
+            Incoming::parse(setup),
+            Some(Incoming::Setup { .. })
+        ));
         assert_eq!(
-            Incoming::parse(r#"{"type":"prompt","voicePrompt":"hello there","lang":"en","last":false}"#),
+            Incoming::parse(
+                r#"{"type":"prompt","voicePrompt":"hello there","lang":"en","last":false}"#
+            ),
             Some(Incoming::Prompt {
                 voice_prompt: "hello there".into(),
                 last: Some(false)
             })
         );
         assert!(matches!(
-            Incoming::parse(r#"{"type":"interrupt","utteranceUntilInterrupt":"Welcome to Telnyx, how can I help","durationUntilInterruptMs":1820}"#),
+            Incoming::parse(
+                r#"{"type":"interrupt","utteranceUntilInterrupt":"Welcome to Telnyx, how can I help","durationUntilInterruptMs":1820}"#
+            ),
             Some(Incoming::Interrupt { .. })
         ));
     }

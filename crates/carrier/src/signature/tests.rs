@@ -46,7 +46,12 @@ fn the_default_port_is_tried_both_ways() {
         "kvajT1Ptam85bY51eRf/AJRuM3w="
     );
     assert!(signer().verify(URL, &default_params(), b"", "kvajT1Ptam85bY51eRf/AJRuM3w="));
-    assert!(signer().verify(with_port, &default_params(), b"", "RSOYDt4T1cUTdK1PDd93/VVr8B8="));
+    assert!(signer().verify(
+        with_port,
+        &default_params(),
+        b"",
+        "RSOYDt4T1cUTdK1PDd93/VVr8B8="
+    ));
 }
 
 #[test]
@@ -68,7 +73,10 @@ fn repeated_names_count_each_distinct_value_once() {
         ("Digits", "1234"),
         ("Digits", "1234"),
     ]);
-    assert_eq!(signer().sign(URL, &repeated), "IK+Dwps556ElfBT0I3Rgjkr1wJU=");
+    assert_eq!(
+        signer().sign(URL, &repeated),
+        "IK+Dwps556ElfBT0I3Rgjkr1wJU="
+    );
 }
 
 #[test]
@@ -94,11 +102,20 @@ fn websocket_upgrades_are_signed_over_the_wss_url() {
         "4lFVLp5wkgETG+kq0XvGn6AeWHY="
     );
     let s = signer();
-    assert!(s.verify_upgrade("wss://mycompany.com/phone/cr", "4lFVLp5wkgETG+kq0XvGn6AeWHY="));
+    assert!(s.verify_upgrade(
+        "wss://mycompany.com/phone/cr",
+        "4lFVLp5wkgETG+kq0XvGn6AeWHY="
+    ));
     // The trailing-slash variant the security page suggests.
-    assert!(s.verify_upgrade("wss://mycompany.com/phone/cr", "hj+ORM9X9f5gq+uwzbnerYiTxc4="));
+    assert!(s.verify_upgrade(
+        "wss://mycompany.com/phone/cr",
+        "hj+ORM9X9f5gq+uwzbnerYiTxc4="
+    ));
     // The same host and path signed as https is another URL.
-    assert!(!s.verify_upgrade("wss://mycompany.com/phone/cr", "+Uq/Za2AoFtFVRP0Ivu9fKp2PHI="));
+    assert!(!s.verify_upgrade(
+        "wss://mycompany.com/phone/cr",
+        "+Uq/Za2AoFtFVRP0Ivu9fKp2PHI="
+    ));
     assert!(!s.verify_upgrade("wss://mycompany.com/phone/cr", ""));
 }
 
@@ -130,7 +147,12 @@ fn anything_changed_fails() {
     let mut changed = default_params();
     changed[2].1 = "1235".into();
     assert!(!s.verify(URL, &changed, b"", &sig));
-    assert!(!s.verify("https://mycompany.com/myapp.php?foo=1&bar=3", &default_params(), b"", &sig));
+    assert!(!s.verify(
+        "https://mycompany.com/myapp.php?foo=1&bar=3",
+        &default_params(),
+        b"",
+        &sig
+    ));
     assert!(!Signer::new("54321").verify(URL, &default_params(), b"", &sig));
     assert!(!s.verify(URL, &default_params(), b"", ""));
 }

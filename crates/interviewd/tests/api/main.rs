@@ -10,6 +10,7 @@ pub(crate) mod support;
 pub(crate) mod alpharun;
 pub(crate) mod browser_support;
 pub(crate) mod candidate_live;
+pub(crate) mod carrier;
 pub(crate) mod console;
 pub(crate) mod console_browser;
 pub(crate) mod console_isolation;

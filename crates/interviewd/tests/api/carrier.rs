@@ -246,3 +246,84 @@ async fn post_form(
     }
     req.send().await.unwrap()
 }
+
+/// μ-law 8 kHz of a spoken fixture (piper-tts speech, `crates/speech/tests/fixtures`).
+fn spoken_ulaw(name: &str) -> Vec<u8> {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../speech/tests/fixtures")
+        .join(name);
+    testing::ulaw_of_wav(&std::fs::read(path).unwrap()).unwrap()
+}
+
+#[tokio::test]
+async fn a_media_streams_call_is_heard_transcribed_and_recorded_by_interviewd() {
+    use interviewd::core::engine::models::Speech;
+    use interviewd_speech::testing::{InstantTts, ScriptedStt};
+    use std::sync::Arc;
+
+    let fake = FakeCarrier::start().await.unwrap();
+    let answers = [
+        "I have five years of experience with Rust.",
+        "I led a team that built a payment service.",
+    ];
+    fake.default_script(Script::Talk(testing::Caller {
+        audio: vec![
+            spoken_ulaw("five-years.wav"),
+            spoken_ulaw("payment-service.wav"),
+        ],
+        ..testing::Caller::default()
+    }));
+    let parts = interviewd::Parts {
+        speech: Some(Speech {
+            stt: Arc::new(ScriptedStt::new(answers)),
+            tts: Arc::new(InstantTts::new().with_pace(4)),
+            described: ["scripted".into(), "instant tone".into()],
+        }),
+        ..interviewd::Parts::default()
+    };
+    let server = TestServer::start_with_parts(
+        |c| {
+            with_carrier(&fake)(c);
+            c.carrier_mode = "media".into();
+        },
+        parts,
+    )
+    .await;
+    let acme = server.company("Acme").await;
+    let client = server.client(&acme.key);
+    let f = fixture(&client, PHONE, "ann@example.com").await;
+    let done = wait_status(&client, &f.interview, "COMPLETED").await;
+    wait_slots_free(&client).await;
+
+    let state = fake.state();
+    let created = &state.created[0];
+    let twiml = created.field("Twiml").unwrap();
+    assert!(twiml.contains("<Stream"), "{twiml}");
+    assert!(twiml.contains("/carrier/media"), "{twiml}");
+    // interviewd records the call itself: no carrier recording asked for.
+    assert_ne!(created.field("Record"), Some("true"));
+    let attempt = done["callAttempts"][0]["id"].as_str().unwrap();
+    let call = state.call_of(attempt).unwrap();
+    // Paced at 20 ms: never more than 50 frames a second, marks echoed.
+    assert!(call.media.frames > 0, "{:?}", call.media);
+    assert!(call.media.max_frames_per_second <= 50, "{:?}", call.media);
+    assert!(!call.media.marks.is_empty(), "{:?}", call.media);
+    assert!(call.media.marks_after_clear.is_empty(), "{:?}", call.media);
+    let transcript = done["transcript"].as_array().unwrap();
+    let said: Vec<&str> = transcript
+        .iter()
+        .filter(|t| t["role"] == "participant")
+        .map(|t| t["text"].as_str().unwrap())
+        .collect();
+    assert_eq!(said.first().copied(), Some(answers[0]), "{transcript:?}");
+    let url = done["callAttempts"][0]["recordingUrl"].as_str().unwrap();
+    let wav = reqwest::Client::new()
+        .get(url)
+        .bearer_auth(&acme.key)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(wav.status(), 200);
+    assert!(done["analysis"]["score"].as_u64().is_some(), "{done}");
+    assert!(state.recordings.is_empty());
+}

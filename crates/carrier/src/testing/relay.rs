@@ -9,6 +9,7 @@ use super::Caller;
 use super::call::{Ctx, Ending};
 use futures_util::{SinkExt, StreamExt};
 use serde_json::{Value, json};
+use std::time::Duration;
 use tokio::sync::watch;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
@@ -77,6 +78,9 @@ pub(super) async fn run(
                         if message["last"] == true {
                             match talk.turn_heard() {
                                 Some(frames) => {
+                                    // The caller takes a moment before answering.
+                                    let pause = caller.map_or(Duration::ZERO, |c| c.answer_delay);
+                                    tokio::time::sleep(pause).await;
                                     for frame in frames {
                                         if sink.send(Message::text(frame)).await.is_err() {
                                             return Ending::Dropped;

@@ -327,3 +327,42 @@ async fn a_media_streams_call_is_heard_transcribed_and_recorded_by_interviewd() 
     assert!(done["analysis"]["score"].as_u64().is_some(), "{done}");
     assert!(state.recordings.is_empty());
 }
+
+#[tokio::test]
+async fn a_call_whose_interview_is_deleted_runs_out_and_leaves_nothing_at_the_carrier() {
+    let fake = FakeCarrier::start().await.unwrap();
+    fake.default_script(Script::Talk(testing::Caller {
+        answer_delay: Duration::from_millis(800),
+        ..testing::Caller::default()
+    }));
+    let server = TestServer::start_with(with_carrier(&fake)).await;
+    let acme = server.company("Acme").await;
+    let client = server.client(&acme.key);
+    let f = fixture(&client, PHONE, "cy@example.com").await;
+    let live = wait_status(&client, &f.interview, "IN_PROGRESS").await;
+    let attempt = live["callAttempts"][0]["id"].as_str().unwrap().to_owned();
+    client
+        .delete(&format!("/v1/interviews/{}", f.interview))
+        .await
+        .expect(200);
+    // The call goes on to its natural end, holding its slot, and then frees it.
+    assert_eq!(crate::engine::concurrency(&client).await["inUse"], 1);
+    wait_slots_free(&client).await;
+    let call = fake.state().call_of(&attempt).unwrap().clone();
+    assert!(call.ended_by_agent, "{call:?}");
+    // Nothing was processed; everything the carrier kept of the call is deleted.
+    let kinds: Vec<String> = events_of(&db(&server).await, &f.interview)
+        .await
+        .into_iter()
+        .map(|(k, _)| k)
+        .collect();
+    assert!(!kinds.iter().any(|k| k == "interview.completed"), "{kinds:?}");
+    eventually("the carrier to hold nothing of the call", || async {
+        server.run_pending_background_jobs().await;
+        let state = fake.state();
+        let erased = state.deleted_calls.contains(&call.sid)
+            && state.recordings.values().all(|r| r.status == "deleted");
+        erased.then_some(())
+    })
+    .await;
+}

@@ -167,10 +167,8 @@ async fn serve(socket: WebSocket, carrier: Arc<Carrier>, kind: SocketKind) {
     let reader = async {
         while let Some(Ok(message)) = stream.next().await {
             match message {
-                Message::Text(text) => {
-                    if in_tx.send(text.as_str().to_owned()).await.is_err() {
-                        return;
-                    }
+                Message::Text(text) if in_tx.send(text.as_str().to_owned()).await.is_err() => {
+                    return;
                 }
                 Message::Close(_) => return,
                 // The carriers send text frames only; pings are answered by the library.

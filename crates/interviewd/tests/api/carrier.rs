@@ -356,7 +356,10 @@ async fn a_call_whose_interview_is_deleted_runs_out_and_leaves_nothing_at_the_ca
         .into_iter()
         .map(|(k, _)| k)
         .collect();
-    assert!(!kinds.iter().any(|k| k == "interview.completed"), "{kinds:?}");
+    assert!(
+        !kinds.iter().any(|k| k == "interview.completed"),
+        "{kinds:?}"
+    );
     eventually("the carrier to hold nothing of the call", || async {
         server.run_pending_background_jobs().await;
         let state = fake.state();

@@ -369,3 +369,68 @@ async fn a_call_whose_interview_is_deleted_runs_out_and_leaves_nothing_at_the_ca
     })
     .await;
 }
+
+#[tokio::test]
+async fn barge_in_and_keys_over_conversation_relay_reach_the_transcript() {
+    let fake = FakeCarrier::start().await.unwrap();
+    fake.default_script(Script::Talk(testing::Caller {
+        interrupt: Some(0),
+        keys: Some((1, "42".into())),
+        ..testing::Caller::default()
+    }));
+    let server = TestServer::start_with(with_carrier(&fake)).await;
+    let acme = server.company("Acme").await;
+    let client = server.client(&acme.key);
+    let job = client
+        .post(
+            "/v1/jobs",
+            json!({ "title": "Backend Engineer", "requiredSkills": ["Rust", "SQL"] }),
+        )
+        .await
+        .expect(201)
+        .str("/data/id");
+    let agent = client
+        .post(
+            "/v1/agents",
+            json!({ "name": "Screener", "questions": ["Tell me about Rust.", "Tell me about SQL."] }),
+        )
+        .await
+        .expect(201)
+        .str("/id");
+    let candidate = client
+        .post(
+            "/v1/candidates",
+            json!({ "firstName": "Ann", "lastName": "Lee", "email": "ann@example.com", "phoneNumber": PHONE, "jobId": job }),
+        )
+        .await
+        .expect(201)
+        .str("/id");
+    let interview = client
+        .post(
+            "/v1/interviews",
+            json!({ "candidateId": candidate, "agentId": agent }),
+        )
+        .await
+        .expect(201)
+        .str("/id");
+    let done = wait_status(&client, &interview, "COMPLETED").await;
+    let attempt = done["callAttempts"][0]["id"].as_str().unwrap();
+    let call = fake.state().call_of(attempt).unwrap().clone();
+    let transcript = done["transcript"].as_array().unwrap();
+    // The opening was cut to the words the caller heard before speaking over it
+    // (`utteranceUntilInterrupt`).
+    let heard: Vec<&str> = call.agent_lines[0].split_whitespace().take(3).collect();
+    assert_eq!(transcript[0]["role"], "agent");
+    assert_eq!(transcript[0]["text"], heard.join(" "), "{transcript:?}");
+    // Keys pressed (then `#`) are the answer to the second turn.
+    let said: Vec<&str> = transcript
+        .iter()
+        .filter(|t| t["role"] == "participant")
+        .map(|t| t["text"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        said.get(1).copied(),
+        Some("Keypad: 4 2"),
+        "{transcript:?} {call:?}"
+    );
+}

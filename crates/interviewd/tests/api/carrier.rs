@@ -19,7 +19,7 @@ use std::time::Duration;
 const PHONE: &str = "+14155550100";
 
 /// The server's settings for `fake` (ConversationRelay, quick endings).
-fn with_carrier(fake: &FakeCarrier) -> impl FnOnce(&mut Config) + use<> {
+pub fn with_carrier(fake: &FakeCarrier) -> impl FnOnce(&mut Config) + use<> {
     let base = fake.base.clone();
     move |c: &mut Config| {
         fast(c);

@@ -1,90 +1,62 @@
 'use strict';
-// Regenerates the candidate page's screenshots in docs/screenshots/candidate/ from the real
-// templates and assets (served by mock-server.js): the start page, the interview by text and
-// by voice, the start page at 320 px, and every state page. Each PNG is requantised with
-// pngquant and must stay under 60 KB.
+// Regenerates the candidate page's screenshots in docs/screenshots/candidate/ from the REAL
+// server: it runs the Rust browser tests `candidate_browser` (crates/interviewd/tests/api/),
+// which start interviewd, prepare every state of an invite link (a Xobin revoke, an expired
+// invite, a full company, a failing database, …) and drive Chromium through
+// e2e/candidate/real-*.test.js; with INTERVIEWD_E2E_SCREENSHOTS set those scripts photograph
+// each page. The speech server (tools/speech-server.py) is started for the voice interview
+// unless INTERVIEWD_TEST_STT_URL / INTERVIEWD_TEST_TTS_URL name one. Each PNG is requantised
+// with pngquant and must stay under 60 KB.
 //
 //   node e2e/candidate/screenshots.js [out-dir]
+//
+// Environment: CARGO (default `cargo`).
 
 const fs = require('node:fs');
 const path = require('node:path');
+const { spawnSync } = require('node:child_process');
 
 const h = require('../lib');
-const { startMockServer, SCRIPT } = require('./mock-server');
-const f = require('./fixtures');
-const { waitFor, waitForTranscript, answerWav, startByClick } = require('./helpers');
 
-const OUT = path.resolve(process.argv[2] || path.join(__dirname, '..', '..', 'docs', 'screenshots', 'candidate'));
-const MAX_BYTES = 60 * 1024;
-const DESKTOP = { width: 760, height: 560 };
+const ROOT = path.join(__dirname, '..', '..');
+const OUT = path.resolve(process.argv[2] || path.join(ROOT, 'docs', 'screenshots', 'candidate'));
 
-async function shoot(page, name, opts = {}) {
-  const r = await h.screenshot(page, path.join(OUT, `${name}.png`), { maxBytes: MAX_BYTES, strict: true, ...opts });
-  console.log(`${path.relative(process.cwd(), r.file)}  ${(r.bytes / 1024).toFixed(1)} KB`);
-}
-
-async function startAndStates(mock) {
-  const b = await h.launch({ viewport: DESKTOP });
-  try {
-    const { page } = b;
-    await page.goto(mock.url('shot-start'));
-    await page.check('#consent');
-    await shoot(page, 'start', { fullPage: true });
-    for (const kind of Object.keys(f.STATE_KINDS)) {
-      await page.goto(mock.url(`state-${kind}`));
-      if (kind === 'busy') await page.waitForSelector('#busy-countdown:not([hidden])');
-      await shoot(page, `state-${kind}`, { fullPage: true });
-    }
-    await page.goto(mock.url('shot-text'));
-    await startByClick(page, 'text');
-    await waitForTranscript(page, [['agent', SCRIPT[0]]]);
-    await page.fill('#answer', 'I built a payment service in Rust, with a team of four.');
-    await page.keyboard.press('Control+Enter');
-    await waitForTranscript(page, [['agent', SCRIPT[0]], ['participant', 'I built a payment service in Rust, with a team of four.'], ['agent', SCRIPT[1]]]);
-    await page.waitForSelector('#status[data-state="listening"]');
-    await page.fill('#answer', 'With contract tests against recorded');
-    await shoot(page, 'interview-text', { fullPage: true });
-  } finally {
-    await b.close();
-  }
-}
-
-async function narrow(mock) {
-  const b = await h.launch({ viewport: { width: 320, height: 640 } });
-  try {
-    await b.page.goto(mock.url('shot-narrow'));
-    await shoot(b.page, 'start-320px');
-  } finally {
-    await b.close();
-  }
-}
-
-async function voice(mock) {
-  const b = await h.launch({ viewport: DESKTOP, fakeMicWav: answerWav('I have five years of experience with Rust and PostgreSQL.') });
-  try {
-    const { page } = b;
-    const s = mock.session('shot-voice');
-    await page.goto(mock.url('shot-voice'));
-    await startByClick(page, 'voice');
-    await waitFor(() => s.json.some((j) => j.msg.type === 'played' && j.msg.id === 1), 8000, 'the greeting played');
-    await waitForTranscript(page, [['agent', SCRIPT[0]]]);
-    await page.waitForTimeout(300); // the level meter shows the candidate speaking
-    await shoot(page, 'interview-voice', { fullPage: true });
-  } finally {
-    await b.close();
-  }
-}
+/** The pictures the real-server tests take (see real-*.test.js). */
+const EXPECTED = [
+  'start', 'start-320px', 'interview-text', 'interview-voice',
+  'state-not_open', 'state-revoked', 'state-expired', 'state-not_found', 'state-finished',
+  'state-phone', 'state-busy', 'state-unavailable',
+];
 
 async function main() {
   fs.mkdirSync(OUT, { recursive: true });
-  const mock = await startMockServer({ voiceFramesBeforeAnswer: 1e9 });
-  try {
-    await startAndStates(mock);
-    await narrow(mock);
-    await voice(mock);
-  } finally {
-    await mock.close();
+  let speech = null;
+  const env = { ...process.env, INTERVIEWD_E2E_SCREENSHOTS: OUT };
+  if (!env.INTERVIEWD_TEST_STT_URL || !env.INTERVIEWD_TEST_TTS_URL) {
+    speech = await h.startSpeechServer();
+    env.INTERVIEWD_TEST_STT_URL = `${speech.baseUrl}/v1`;
+    env.INTERVIEWD_TEST_TTS_URL = `${speech.baseUrl}/v1`;
   }
+  const started = Date.now();
+  let result;
+  try {
+    for (const name of EXPECTED) fs.rmSync(path.join(OUT, `${name}.png`), { force: true });
+    result = spawnSync(
+      process.env.CARGO || 'cargo',
+      ['test', '-p', 'interviewd', '--test', 'api', 'candidate_browser', '--', '--nocapture', '--test-threads=1'],
+      { cwd: ROOT, env: { ...env, INTERVIEWD_REAL_PARTS: '1' }, stdio: 'inherit' },
+    );
+  } finally {
+    if (speech) await speech.stop();
+  }
+  if (result.status !== 0) throw new Error(`cargo test failed (${result.status ?? result.signal})`);
+  const missing = EXPECTED.filter((name) => !fs.existsSync(path.join(OUT, `${name}.png`)));
+  if (missing.length) throw new Error(`not taken: ${missing.join(', ')}`);
+  for (const name of EXPECTED) {
+    const bytes = fs.statSync(path.join(OUT, `${name}.png`)).size;
+    console.log(`${path.relative(process.cwd(), path.join(OUT, `${name}.png`))}  ${(bytes / 1024).toFixed(1)} KB`);
+  }
+  console.log(`${EXPECTED.length} screenshots in ${((Date.now() - started) / 1000).toFixed(0)} s`);
 }
 
 main().catch((err) => {

@@ -47,6 +47,20 @@ async function visit(path, what, status = 200) {
   return res;
 }
 
+/** The recording of the interview on screen plays: its <audio> element reaches a playable state. */
+async function recordingPlays() {
+  const readyState = await page.evaluate(() => new Promise((resolve, reject) => {
+    const audio = document.querySelector('audio');
+    if (!audio) return reject(new Error('no audio element'));
+    if (audio.readyState >= 3) return resolve(audio.readyState);
+    audio.addEventListener('canplay', () => resolve(audio.readyState), { once: true });
+    audio.addEventListener('error', () => reject(new Error(`audio error ${audio.error?.code}`)), { once: true });
+    audio.preload = 'auto';
+    audio.load();
+  }));
+  assert.ok(readyState >= 3, `readyState ${readyState}`);
+}
+
 test.before(async () => {
   browser = await h.launch({ contextOptions: { permissions: ['clipboard-read', 'clipboard-write'] } });
   page = browser.page;
@@ -144,7 +158,7 @@ test('send an online invite and copy its link (keyboard only)', async () => {
   if (said === 'Copied.') assert.equal(await page.evaluate(() => navigator.clipboard.readText()), made.invite);
 });
 
-test('the candidate takes the interview; the console shows transcript, analysis and a playable recording', async (t) => {
+test('the candidate takes the interview on its page; the console shows transcript and analysis', async (t) => {
   const way = await takeInterview(made.invite, ANSWERS);
   t.diagnostic(`the interview was taken through the candidate ${way === 'page' ? 'page' : 'JSON protocol (no candidate page is served yet)'}`);
   await page.goto(`${base}/app/interviews/${made.interview}`);
@@ -168,23 +182,14 @@ test('the candidate takes the interview; the console shows transcript, analysis 
     assert.equal(await page.evaluate(() => document.querySelector(':target')?.classList.contains('turn')), true);
   }
 
-  // The recording plays: the <audio> element reaches a playable state.
-  const readyState = await page.evaluate(() => new Promise((resolve, reject) => {
-    const audio = document.querySelector('audio');
-    if (!audio) return reject(new Error('no audio element'));
-    if (audio.readyState >= 3) return resolve(audio.readyState);
-    audio.addEventListener('canplay', () => resolve(audio.readyState), { once: true });
-    audio.addEventListener('error', () => reject(new Error(`audio error ${audio.error?.code}`)), { once: true });
-    audio.preload = 'auto';
-    audio.load();
-  }));
-  assert.ok(readyState >= 3, `readyState ${readyState}`);
+  // A typed session keeps no recording, and the page says so.
+  if (way === 'page') assert.match(await page.textContent('#recording-h + p.empty'), /typed sessions are not recorded/);
 
   const viaApi = await api(`/v1/interviews/${made.interview}`);
   assert.equal(viaApi.body.status, 'COMPLETED');
 });
 
-test('schedule a phone interview (keyboard only); it runs to its end', async () => {
+test('schedule a phone interview (keyboard only); it runs to its end and its recording plays', async () => {
   await page.goto(`${base}/app/candidates/${made.candidate}`);
   await pressByKeyboard(page, `a[href="/app/candidates/${made.candidate}/call"]`);
   await accessible(page, 'the schedule-a-call form');
@@ -196,6 +201,7 @@ test('schedule a phone interview (keyboard only); it runs to its end', async () 
   made.call = new URL(page.url()).pathname.split('/').pop();
   await waitForStatus(page, 'COMPLETED');
   assert.ok((await page.$$('.transcript .turn')).length >= 2);
+  await recordingPlays();
 });
 
 test('revoke an invite, notifying the candidate (keyboard only); confirmed through the API', async () => {

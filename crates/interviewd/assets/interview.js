@@ -687,16 +687,24 @@
       const delay = Math.min(RECONNECT_MAX_DELAY_MS, 1000 * 2 ** this.attempt, RECONNECT_FOR_MS - elapsed);
       this.attempt += 1;
       this.retryTimer = setTimeout(() => this.connect(), delay);
-      if (this.attempt >= 3) this.probePage();
+      // Refused before the session ever started: the link most likely changed state since the
+      // start page was loaded (revoked, deleted, busy…), so look at once.
+      if (!this.hadSession || this.attempt >= 3) this.probePage();
     }
 
-    /** When the link itself has changed state (revoked, finished…), show that page instead. */
+    /**
+     * When the link itself has changed state (revoked, finished…), show that page instead.
+     * Once a session ran, a busy or unavailable page is not shown: the retries go on.
+     */
     async probePage() {
+      const started = this.hadSession;
       try {
         const res = await fetch(location.href, { headers: { Accept: 'text/html' }, cache: 'no-store' });
         const m = /data-page="state" data-kind="(\w+)"/.exec(await res.text());
-        if (m && m[1] !== 'busy' && m[1] !== 'unavailable' && !this.inSession) {
+        const passing = started && m && (m[1] === 'busy' || m[1] === 'unavailable');
+        if (m && !passing && !this.inSession && !this.ended) {
           this.ended = true;
+          clearTimeout(this.retryTimer);
           location.reload();
         }
       } catch (_) {
@@ -714,6 +722,13 @@
     finish(reason) {
       if (this.ended) return;
       this.ended = true;
+      if (reason === 'busy') {
+        // Every interviewer was taken as the session opened: the link's page now is the busy
+        // page, which waits and retries by itself.
+        clearTimeout(this.retryTimer);
+        location.reload();
+        return;
+      }
       clearTimeout(this.retryTimer);
       clearTimeout(this.endTimer);
       this.mic.stop();

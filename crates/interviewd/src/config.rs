@@ -56,7 +56,7 @@ pub struct Config {
     pub webhook_circuit_threshold: u32,
     /// How often the webhook and mail workers look for due work when not woken, in ms.
     pub delivery_poll_ms: u64,
-    /// The `From` of candidate e-mail.
+    /// The `From` of candidate e-mail; empty: see [`Config::mail_from`].
     pub mail_from: String,
     /// SMTP server; without one, mail is written to `<data_dir>/outbox` as `.eml` files.
     pub smtp_host: Option<String>,
@@ -184,7 +184,7 @@ impl Default for Config {
             webhook_retry_scale: 1.0,
             webhook_circuit_threshold: 10,
             delivery_poll_ms: 500,
-            mail_from: "interviewd <no-reply@localhost>".into(),
+            mail_from: String::new(),
             smtp_host: None,
             smtp_port: None,
             smtp_tls: "starttls".into(),
@@ -341,6 +341,40 @@ impl Config {
             .merge(Serialized::defaults(overrides))
             .extract()
             .map_err(Box::new)
+    }
+
+    /// The `From` of candidate e-mail: `mail_from`, or when it is empty `Interviews
+    /// <interviews@HOST>`, HOST being the public URL's host name (or, when that is an address
+    /// or `localhost`, this machine's name). Set `mail_from` to an address of your domain so
+    /// that mail is delivered and replies reach someone.
+    pub fn mail_from(&self) -> String {
+        if !self.mail_from.trim().is_empty() {
+            return self.mail_from.trim().to_owned();
+        }
+        let public = self.public_url();
+        let host = public
+            .split("://")
+            .nth(1)
+            .and_then(|rest| rest.split(['/', ':']).next())
+            .unwrap_or_default()
+            .to_owned();
+        let named = host.contains('.')
+            && !host.chars().all(|c| c.is_ascii_digit() || c == '.')
+            && host != "localhost";
+        let host = if named {
+            host
+        } else {
+            std::fs::read_to_string("/etc/hostname")
+                .ok()
+                .map(|h| h.trim().to_owned())
+                .filter(|h| {
+                    !h.is_empty()
+                        && h.chars()
+                            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.')
+                })
+                .unwrap_or_else(|| "localhost.localdomain".into())
+        };
+        format!("Interviews <interviews@{host}>")
     }
 
     /// The database URL in effect.

@@ -161,7 +161,9 @@ pub struct Schedule {
     pub invite_starts_at: Option<DateTime<Utc>>,
     pub invite_expires_at: Option<DateTime<Utc>>,
     pub custom_field_id: Option<String>,
-    /// E-mail the invite link to the candidate.
+    /// E-mail the invite link to the candidate (online interviews with an e-mail address,
+    /// not test interviews). Every dialect sends it unless its request says otherwise
+    /// (Xobin's `invite_format: getlink`).
     pub send_invite: bool,
     /// Only within the company plan's invite quota (Xobin invites).
     pub within_quota: bool,
@@ -190,7 +192,7 @@ impl Schedule {
             invite_starts_at: None,
             invite_expires_at: None,
             custom_field_id: None,
-            send_invite: false,
+            send_invite: true,
             within_quota: false,
             unless_open_on_job: false,
         }
@@ -246,7 +248,8 @@ pub async fn schedule(state: &AppState, mut cmd: Schedule) -> Result<Scheduled, 
         now,
     })?;
     let company = company_of(state, cmd.company).await?;
-    let mail = match (cmd.send_invite, candidate.email.as_ref()) {
+    let online = cmd.agent.channel == interviewd_domain::AgentChannel::Online && !cmd.is_test;
+    let mail = match (cmd.send_invite && online, candidate.email.as_ref()) {
         (true, Some(to)) => {
             Some(invite_mail(state, &company, &cmd, &planned.interview, to.as_str()).await?)
         }
@@ -338,6 +341,7 @@ async fn invite_mail(
         invite_link: &link,
         starts_at: cmd.invite_starts_at,
         expires_at: cmd.invite_expires_at,
+        contact: company.owner_email.as_ref().map(|e| e.as_str()),
     };
     Ok(notices::invite_mail(
         cmd.company,
@@ -467,4 +471,15 @@ pub async fn report_from(
         job,
         results,
     })
+}
+
+/// Opens a FAILED online interview of the company again: its link works and the candidate
+/// continues where the last session stood. False when the interview is not a failed online
+/// one (or its invite was revoked).
+pub async fn reopen(
+    state: &AppState,
+    company: CompanyId,
+    id: InterviewId,
+) -> Result<bool, CoreError> {
+    Ok(state.store.reopen_online(company, id, state.now()).await?)
 }

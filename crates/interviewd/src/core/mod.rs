@@ -18,6 +18,7 @@ pub mod idempotency;
 pub mod interviews;
 pub mod keys;
 pub mod notices;
+pub mod openings;
 pub mod ops;
 pub mod plans;
 pub mod removal;

@@ -21,6 +21,8 @@ pub struct Invite<'a> {
     pub starts_at: Option<DateTime<Utc>>,
     /// The link stops working at this time.
     pub expires_at: Option<DateTime<Utc>>,
+    /// Whom the candidate writes to about the interview or their data.
+    pub contact: Option<&'a str>,
 }
 
 /// What a revocation notice says.
@@ -89,6 +91,20 @@ pub fn invite(i: &Invite<'_>) -> Rendered {
         (Some(start), None) => body.push_str(&format!("\nThe link works from {}.\n", when(start))),
         (None, Some(end)) => body.push_str(&format!("\nThe link works until {}.\n", when(end))),
         (None, None) => {}
+    }
+    body.push_str(&format!(
+        "\nAbout this interview: your interviewer is an AI. An automated interviewer asks the \
+         questions, and {company} reviews your answers and an automated summary of them. The \
+         interview is recorded (the transcript, and the audio when you answer by voice) and \
+         kept by {company}.\n"
+    ));
+    match i.contact.map(one_line).filter(|c| !c.is_empty()) {
+        Some(contact) => body.push_str(&format!(
+            "Questions about the interview or your data: {contact}\n"
+        )),
+        None => body.push_str(&format!(
+            "Questions about the interview or your data: please contact {company}.\n"
+        )),
     }
     body.push_str(&format!("\nGood luck!\n{company}\n"));
     Rendered { subject, body }
@@ -173,8 +189,19 @@ mod tests {
             invite_link: "https://jobs.example/i/abc",
             starts_at: Some(start),
             expires_at: None,
+            contact: Some("jobs@acme.example"),
         });
         assert_eq!(mail.subject, "Your interview for Backend Engineer at Acme");
+        assert!(
+            mail.body.contains("your interviewer is an AI"),
+            "{}",
+            mail.body
+        );
+        assert!(mail.body.contains("The interview is recorded"));
+        assert!(
+            mail.body
+                .contains("Questions about the interview or your data: jobs@acme.example")
+        );
         assert!(mail.body.starts_with("Hello Ann Lee,"));
         assert!(mail.body.contains("the Backend Engineer position at Acme"));
         assert!(mail.body.contains("\nhttps://jobs.example/i/abc\n"));
@@ -190,6 +217,7 @@ mod tests {
             invite_link: "l",
             starts_at: None,
             expires_at: None,
+            contact: None,
         });
         assert_eq!(
             mail.subject,

@@ -124,6 +124,9 @@ pub enum NextStep {
     Retry { at: DateTime<Utc> },
     /// The interview failed (`interview.failed`).
     FailInterview,
+    /// An online session went idle: the interview is open again (SCHEDULED), and the next
+    /// session started through its link continues this one's conversation.
+    Pause,
     /// Nothing follows (the interview was closed meanwhile).
     Nothing,
 }
@@ -390,6 +393,17 @@ pub trait EngineStore: Send + Sync {
         idle_until: DateTime<Utc>,
     ) -> StoreResult<Touch>;
 
+    /// The job whose public interview link ends in `slug` (an Alpharun job opening's
+    /// `interview_link`).
+    async fn job_by_link(&self, slug: &str) -> StoreResult<Option<interviewd_domain::model::Job>>;
+
+    /// The questions and conversation of the interview's last session that paused (went
+    /// idle), for the next session to continue.
+    async fn paused_session(
+        &self,
+        interview: InterviewId,
+    ) -> StoreResult<Option<(Vec<String>, Vec<Turn>)>>;
+
     // ---- language-model usage -----------------------------------------------------------
 
     /// Records model calls made for an interview (nothing when it is gone).
@@ -406,6 +420,15 @@ pub trait EngineStore: Send + Sync {
     async fn model_calls(&self, interview: InterviewId) -> StoreResult<Vec<ModelCall>>;
 
     // ---- API reads and writes -----------------------------------------------------------
+
+    /// Opens a FAILED online interview of the company again (SCHEDULED, its link working);
+    /// false when there is no such interview in that state.
+    async fn reopen_online(
+        &self,
+        company: CompanyId,
+        interview: InterviewId,
+        now: DateTime<Utc>,
+    ) -> StoreResult<bool>;
 
     /// Slot usage of a company.
     async fn concurrency(&self, company: CompanyId, now: DateTime<Utc>)

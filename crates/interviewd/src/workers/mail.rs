@@ -86,7 +86,7 @@ impl MailWorker {
             store,
             clock,
             mailer,
-            from: config.mail_from.clone(),
+            from: config.mail_from(),
             retry_scale: config.mail_retry_scale,
             held: Mutex::default(),
             busy: Busy::default(),

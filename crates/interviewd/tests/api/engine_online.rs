@@ -3,7 +3,7 @@
 use crate::engine::{concurrency, db, fast, wait_slots_free, wait_status};
 use crate::support::{Client, TestServer, on_db};
 use interviewd_domain::Plan;
-use serde_json::{Value, json};
+use serde_json::json;
 
 /// An ONLINE interview with two questions; returns `(interview id, token)`.
 pub async fn online_interview(client: &Client, email: &str) -> (String, String) {
@@ -175,24 +175,80 @@ async fn an_idle_session_ends_and_returns_its_slot() {
         json!([])
     );
 
-    let failed = wait_status(&client, &id, "FAILED").await;
-    assert_eq!(failed["callAttempts"][0]["reasonCode"], "IDLE_TIMEOUT");
+    // The idle session pauses: its attempt ends, the interview is open again.
+    crate::engine::eventually("the idle session to pause", || async {
+        let body = client.get(&format!("/v1/interviews/{id}")).await.body;
+        (body["callAttempts"][0]["reasonCode"] == "IDLE_TIMEOUT").then_some(body)
+    })
+    .await;
+    let paused = wait_status(&client, &id, "SCHEDULED").await;
+    assert_eq!(paused["callAttempts"][0]["status"], "FAILED");
     wait_slots_free(&client).await;
     let late = link
         .post(&format!("/i/{token}/answer"), json!({ "answer": "hello?" }))
         .await
         .expect(409);
-    assert_eq!(late.body["error"], "FINISHED");
+    assert_eq!(late.body["error"], "NO_SESSION");
     let events = crate::engine::events_of(&db(&server).await, &id).await;
-    let (kind, data) = events.last().unwrap();
-    assert_eq!(
-        (kind.as_str(), &data["reasonCode"]),
-        ("interview.failed", &Value::from("IDLE_TIMEOUT"))
+    assert!(
+        events.iter().all(|(kind, _)| kind != "interview.failed"),
+        "{events:?}"
     );
     // The freed slot serves the second candidate now.
     link.post(&format!("/i/{other_token}/start"), json!({}))
         .await
         .expect(200);
+}
+
+#[tokio::test]
+async fn a_paused_session_continues_where_it_stood() {
+    let server = TestServer::start_with(|c| {
+        fast(c);
+        c.online_idle_timeout_ms = 300;
+    })
+    .await;
+    let acme = server.company("Acme").await;
+    let client = server.client(&acme.key);
+    let (id, token) = online_interview(&client, "yu@example.com").await;
+    let link = server.anonymous();
+    link.post(&format!("/i/{token}/start"), json!({}))
+        .await
+        .expect(200);
+    let answer = format!("/i/{token}/answer");
+    let second = link
+        .post(&answer, json!({ "answer": "With unit tests.", "turn": 0 }))
+        .await
+        .expect(200);
+    assert_eq!(second.body["questionIndex"], 1);
+    // Idle: paused, open again.
+    crate::engine::eventually("the idle session to pause", || async {
+        let body = client.get(&format!("/v1/interviews/{id}")).await.body;
+        (body["status"] == "SCHEDULED" && body["callAttempts"][0]["reasonCode"] == "IDLE_TIMEOUT")
+            .then_some(())
+    })
+    .await;
+    // Back through the link: the second question, the first answer kept.
+    let resumed = link
+        .post(&format!("/i/{token}/start"), json!({}))
+        .await
+        .expect(200);
+    assert_eq!(resumed.body["questionIndex"], 1);
+    assert_eq!(resumed.body["turn"], 1);
+    assert_eq!(resumed.body["prompt"], "Tell me about SQL indexes.");
+    let done = link
+        .post(&answer, json!({ "answer": "B-trees.", "turn": 1 }))
+        .await
+        .expect(200);
+    assert_eq!(done.body["status"], "FINISHED");
+    let body = wait_status(&client, &id, "COMPLETED").await;
+    let texts: Vec<&str> = body["transcript"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["text"].as_str().unwrap())
+        .collect();
+    assert_eq!(texts[1], "With unit tests.");
+    assert_eq!(texts[3], "B-trees.");
 }
 
 #[tokio::test]
@@ -264,4 +320,38 @@ async fn revoked_deleted_unknown_and_phone_links() {
             .body["type"],
         "PHONE"
     );
+}
+
+#[tokio::test]
+async fn a_failed_online_interview_can_be_reopened_by_the_company_only() {
+    let server = TestServer::start_with(fast).await;
+    let acme = server.company("Acme").await;
+    let other = server.company("Other").await;
+    let client = server.client(&acme.key);
+    let (id, token) = online_interview(&client, "zoe@example.com").await;
+    on_db!(&db(&server).await, |s| sqlx::query(
+        "UPDATE interviews SET status = 'FAILED' WHERE invite_token = $1"
+    )
+    .bind(&token)
+    .execute(s.pool())
+    .await
+    .map(|_| ()))
+    .unwrap();
+    let link = server.anonymous();
+    link.post(&format!("/i/{token}/start"), json!({}))
+        .await
+        .expect(409);
+    let state = &server.server.state;
+    let interview = id.parse().unwrap();
+    let reopen = |company: &str| {
+        let company = company.parse().unwrap();
+        interviewd::core::interviews::reopen(state, company, interview)
+    };
+    assert!(!reopen(&other.id).await.unwrap(), "another company's id");
+    assert!(reopen(&acme.id).await.unwrap());
+    assert!(!reopen(&acme.id).await.unwrap(), "only a failed one");
+    wait_status(&client, &id, "SCHEDULED").await;
+    link.post(&format!("/i/{token}/start"), json!({}))
+        .await
+        .expect(200);
 }

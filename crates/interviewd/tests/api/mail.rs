@@ -3,6 +3,14 @@
 
 use crate::support::{Db, TestServer, on_db};
 use crate::webhooks_support::{WAIT, db, fast, online_interview};
+
+/// A phone interview (no invite e-mail of its own) whose candidate is ann@example.com.
+async fn phone_interview(server: &TestServer, key: &str) -> String {
+    let client = server.client(key);
+    crate::support::fixture(&client, "+14155559990", "ann@example.com")
+        .await
+        .interview
+}
 use chrono::Utc;
 use interviewd::config::Config;
 use interviewd::core::notices::{self as templates, invite_mail, revocation_mail};
@@ -27,6 +35,7 @@ fn invite(company: &str, interview: &str, to: &str) -> NewMail {
         invite_link: "http://127.0.0.1/i/tok123",
         starts_at: None,
         expires_at: None,
+        contact: None,
     };
     invite_mail(
         company.parse::<CompanyId>().unwrap(),
@@ -88,7 +97,7 @@ async fn an_invite_goes_out_over_smtp() {
     let smtp = TestSmtpServer::start().await.unwrap();
     let server = TestServer::start_with(|c| use_smtp(c, &smtp)).await;
     let acme = server.company("Acme").await;
-    let (interview, _) = online_interview(&server.client(&acme.key), "ann@example.com").await;
+    let interview = phone_interview(&server, &acme.key).await;
     let mail = invite(&acme.id, &interview, "ann@example.com");
     enqueue(&db(&server).await, &[&mail]).await;
 
@@ -112,7 +121,7 @@ async fn a_deferred_mail_is_retried() {
     let smtp = TestSmtpServer::start_deferring_first(1).await.unwrap();
     let server = TestServer::start_with(|c| use_smtp(c, &smtp)).await;
     let acme = server.company("Acme").await;
-    let (interview, _) = online_interview(&server.client(&acme.key), "ann@example.com").await;
+    let interview = phone_interview(&server, &acme.key).await;
     let mail = notice(&acme.id, &interview, "ann@example.com");
     enqueue(&db(&server).await, &[&mail]).await;
 
@@ -129,7 +138,7 @@ async fn a_deferred_mail_is_retried() {
 async fn without_smtp_mail_lands_in_the_outbox() {
     let server = TestServer::start_with(fast).await;
     let acme = server.company("Acme").await;
-    let (interview, _) = online_interview(&server.client(&acme.key), "ann@example.com").await;
+    let interview = phone_interview(&server, &acme.key).await;
     let mail = invite(&acme.id, &interview, "ann@example.com");
     enqueue(&db(&server).await, &[&mail]).await;
     assert_eq!(wait_status(&server, mail.id, "SENT").await, "SENT");
@@ -205,4 +214,23 @@ async fn a_deleted_interview_drops_its_invite_but_not_its_revocation_notice() {
     let got = smtp.received();
     assert_eq!(got.len(), 1, "only the revocation notice");
     assert!(got[0].header("subject").unwrap().contains("was withdrawn"));
+}
+
+#[tokio::test]
+async fn scheduling_an_online_interview_e_mails_the_candidate_the_link_and_the_disclosures() {
+    let smtp = TestSmtpServer::start().await.unwrap();
+    let server = TestServer::start_with(|c| use_smtp(c, &smtp)).await;
+    let acme = server.company("Acme").await;
+    let (_, _) = online_interview(&server.client(&acme.key), "bea@example.com").await;
+    let got = smtp.wait_for(1, WAIT).await;
+    assert_eq!(got.len(), 1);
+    let body = got[0].body();
+    assert_eq!(got[0].rcpt_to, ["bea@example.com"]);
+    assert!(body.contains("/i/"), "{body}");
+    assert!(body.contains("your interviewer is an AI"), "{body}");
+    assert!(body.contains("recorded"), "{body}");
+    assert!(
+        body.contains("Questions about the interview or your data"),
+        "{body}"
+    );
 }

@@ -9,7 +9,9 @@ pub(crate) mod support;
 
 pub(crate) mod alpharun;
 pub(crate) mod browser_support;
+pub(crate) mod candidate_browser;
 pub(crate) mod candidate_live;
+pub(crate) mod candidate_pages;
 pub(crate) mod carrier;
 pub(crate) mod console;
 pub(crate) mod console_browser;

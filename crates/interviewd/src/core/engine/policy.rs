@@ -88,6 +88,8 @@ pub fn failure(
 ) -> AttemptEnd {
     let (status, next) = match reason.retry_delay(settings) {
         _ if *reason == EndReason::InterviewClosed => (AttemptStatus::Cancelled, NextStep::Nothing),
+        // An idle online session pauses: the link works again and resumes the conversation.
+        _ if *reason == EndReason::IdleTimeout => (AttemptStatus::Failed, NextStep::Pause),
         Some(delay) if retry_number < settings.max_retries => {
             (AttemptStatus::Failed, NextStep::Retry { at: at + delay })
         }
@@ -157,7 +159,7 @@ mod tests {
         let end = failure(lease(), &EndReason::MaxDuration, 0, &settings(5), at);
         assert_eq!(end.next, NextStep::FailInterview);
         let end = failure(lease(), &EndReason::IdleTimeout, 0, &settings(5), at);
-        assert_eq!(end.next, NextStep::FailInterview);
+        assert_eq!(end.next, NextStep::Pause);
         let end = failure(lease(), &EndReason::InterviewClosed, 0, &settings(5), at);
         assert_eq!(
             (end.status, end.next),

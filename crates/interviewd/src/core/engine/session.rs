@@ -268,18 +268,27 @@ pub async fn start(engine: &Arc<Engine>, token: &str) -> Result<Progress, Sessio
     if interview.status != InterviewStatus::Scheduled || interview.is_test {
         return Err(SessionError::Finished);
     }
-    let plan = plan(
-        &view.brief,
-        engine.settings.call_limit(view.brief.duration_minutes),
-        engine.models.default_follow_ups,
-    );
-    let mut conversation = Conversation::new(plan, context(&view.brief));
-    let opening = conversation.opening();
+    let limit = engine.settings.call_limit(view.brief.duration_minutes);
+    let follow_ups = engine.models.default_follow_ups;
+    // A session that paused (went idle) is continued where it stood; else the opening.
+    let (conversation, turns) = match engine.store.paused_session(interview.id).await? {
+        Some((questions, turns)) if !turns.is_empty() => {
+            let plan = plan_with(questions, &view.brief, limit, follow_ups);
+            let conversation = Conversation::resume(plan, context(&view.brief), &turns);
+            (conversation, turns)
+        }
+        _ => {
+            let mut conversation =
+                Conversation::new(plan(&view.brief, limit, follow_ups), context(&view.brief));
+            let opening = conversation.opening();
+            (conversation, vec![agent_turn(opening.text, 0)])
+        }
+    };
     let idle_until = engine.clock.after(engine.settings.idle_timeout);
     let session = NewSession {
         attempt: web_attempt(interview, now),
         questions: conversation.plan().questions.clone(),
-        turns: vec![agent_turn(opening.text, 0)],
+        turns,
         now,
         idle_until,
     };
@@ -500,6 +509,8 @@ pub async fn watch(engine: &Engine, token: &str) -> Result<Watch, SessionError> 
         Ok(view) => Ok(match view.live {
             Some(live) if live.lease_until >= now => Watch::Live,
             Some(_) => Watch::Idle,
+            // The reaper paused it: the interview waits for a session again.
+            None if view.interview.status == InterviewStatus::Scheduled => Watch::Idle,
             None => Watch::Over,
         }),
         Err(SessionError::Revoked) => Ok(Watch::Revoked),

@@ -8,6 +8,7 @@
 //! no-store`, a Content-Security-Policy allowing only this origin (no inline script or
 //! style; the pages need none), no framing, and the microphone for this origin only.
 
+pub mod opening;
 pub mod page;
 pub mod strings;
 pub mod ws;
@@ -23,6 +24,7 @@ use axum::response::Response;
 pub fn routes(state: AppState) -> Router {
     Router::new()
         .route("/i/{token}/ws", axum::routing::get(ws::upgrade))
+        .route("/i/{token}", axum::routing::post(opening::apply))
         .layer(axum::middleware::from_fn(headers))
         .with_state(state)
 }

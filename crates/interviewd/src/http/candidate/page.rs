@@ -59,6 +59,11 @@ struct StatePage<'a> {
 /// The page of the invite link `token`.
 pub async fn show(state: &AppState, token: &str) -> Response {
     let landing = landing::landing(&state.engine, token).await;
+    if landing.kind == Kind::NotFound
+        && let Some(opening) = super::opening::page(state, token).await
+    {
+        return opening;
+    }
     render(landing)
 }
 

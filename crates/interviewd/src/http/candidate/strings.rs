@@ -111,6 +111,18 @@ pub struct Strings {
     pub state_busy_still: String,
     pub state_unavailable_title: String,
     pub state_unavailable_body: String,
+    pub opening_page_title: String,
+    pub opening_heading: String,
+    pub opening_intro: String,
+    pub opening_disclosure: String,
+    pub opening_label_first_name: String,
+    pub opening_label_last_name: String,
+    pub opening_label_email: String,
+    pub opening_label_phone: String,
+    pub opening_phone_note: String,
+    pub opening_submit: String,
+    pub opening_error: String,
+    pub opening_mailed: String,
 }
 
 /// The language files: BCP 47 primary tag and contents.

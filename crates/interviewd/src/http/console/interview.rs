@@ -199,6 +199,8 @@ struct InterviewPage {
     invite_link: Option<String>,
     invite_revoked: Option<When>,
     can_revoke: bool,
+    /// A failed online interview that can be opened again.
+    can_reopen: bool,
     attempts: Vec<AttemptView>,
     recordings: Vec<AttemptView>,
     transcript: Vec<TurnView>,
@@ -264,6 +266,9 @@ async fn show(
         invite_link: (online && open).then(|| interviews::invite_link(&state, i)),
         invite_revoked: When::opt(i.invite.revoked_at),
         can_revoke: open,
+        can_reopen: i.status == InterviewStatus::Failed
+            && i.channel == interviewd_domain::AgentChannel::Online
+            && i.invite.revoked_at.is_none(),
         recordings: detail
             .attempts
             .iter()

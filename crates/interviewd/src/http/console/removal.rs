@@ -31,6 +31,7 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/app/interviews/{id}/revoke", get(revoke_form).post(revoke))
         .route("/app/interviews/{id}/delete", get(delete_form).post(delete))
+        .route("/app/interviews/{id}/reopen", get(reopen_form).post(reopen))
         .route(
             "/app/candidates/{id}/jobs/{job}/remove",
             get(remove_form).post(remove),
@@ -71,6 +72,47 @@ async fn interview_name(
         .as_ref()
         .map_or_else(|| "the candidate".into(), display_name);
     Ok((detail, name))
+}
+
+async fn reopen_form(
+    State(state): State<AppState>,
+    user: User,
+    Path(raw): Path<String>,
+) -> Result<Response, PageError> {
+    let (detail, name) = interview_name(&state, &user, &raw).await?;
+    let i = &detail.interview;
+    let page = ConfirmPage {
+        chrome: Chrome::of(&state, &user, "interviews").await?,
+        title: format!("Reopen the interview of {name}?"),
+        back: format!("/app/interviews/{}", i.id),
+        back_label: "Leave it failed".into(),
+        lead: format!("The failed online interview of {name} will be open again."),
+        effects: vec![
+            "The invite link works again; nothing is sent to the candidate.".into(),
+            "The candidate continues where the last session stopped; what was said is kept.".into(),
+        ],
+        checkbox: None,
+        action: format!("/app/interviews/{}/reopen", i.id),
+        submit: "Reopen the interview",
+        danger: false,
+    };
+    Ok(render(&page))
+}
+
+async fn reopen(
+    State(state): State<AppState>,
+    user: User,
+    Path(raw): Path<String>,
+) -> Result<Response, PageError> {
+    let detail = load(&state, &user, &raw).await?;
+    let i = &detail.interview;
+    if !crate::core::interviews::reopen(&state, user.company(), i.id).await? {
+        return Err(PageError::Conflict(
+            "Only a failed online interview whose invite was not revoked can be reopened.".into(),
+        ));
+    }
+    tracing::info!(user = %user.signed_in.user.id, interview = %i.id, "console: reopen");
+    Ok(see_other(&format!("/app/interviews/{}", i.id)))
 }
 
 async fn revoke_form(

@@ -180,6 +180,17 @@ impl EngineStore for DbStore {
         engine_sessions::append(self, lease, after, turns, now, idle_until).await
     }
 
+    async fn job_by_link(&self, slug: &str) -> StoreResult<Option<interviewd_domain::model::Job>> {
+        engine_sessions::job_by_link(self, slug).await
+    }
+
+    async fn paused_session(
+        &self,
+        interview: InterviewId,
+    ) -> StoreResult<Option<(Vec<String>, Vec<interviewd_voice::Turn>)>> {
+        engine_sessions::paused(self, interview).await
+    }
+
     async fn record_model_calls(
         &self,
         interview: InterviewId,
@@ -192,6 +203,25 @@ impl EngineStore for DbStore {
     }
     async fn model_calls(&self, interview: InterviewId) -> StoreResult<Vec<ModelCall>> {
         engine_usage::list(self, interview).await
+    }
+
+    async fn reopen_online(
+        &self,
+        company: CompanyId,
+        interview: InterviewId,
+        now: DateTime<Utc>,
+    ) -> StoreResult<bool> {
+        let done = sqlx::query(
+            "UPDATE interviews SET status = 'SCHEDULED', finished_at = NULL, updated_at = $3 \
+             WHERE id = $1 AND company_id = $2 AND status = 'FAILED' AND channel = 'ONLINE' \
+             AND invite_revoked_at IS NULL",
+        )
+        .bind(interview.uuid())
+        .bind(company.uuid())
+        .bind(to_millis(now))
+        .execute(self.pool())
+        .await?;
+        Ok(done.rows_affected() == 1)
     }
 
     async fn concurrency(

@@ -132,6 +132,17 @@ async fn follow_up(conn: &mut Conn, e: &AttemptEnd, ended: &Ended) -> StoreResul
             .await?;
             Ok(None)
         }
+        NextStep::Pause if open => {
+            sqlx::query(
+                "UPDATE interviews SET status = 'SCHEDULED', updated_at = $1 \
+                 WHERE id = $2 AND status = 'IN_PROGRESS'",
+            )
+            .bind(at)
+            .bind(ended.interview_id)
+            .execute(&mut *conn)
+            .await?;
+            Ok(None)
+        }
         NextStep::FailInterview if open => {
             sqlx::query(
                 "UPDATE interviews SET status = 'FAILED', finished_at = $1, updated_at = $1 WHERE id = $2",

@@ -238,3 +238,37 @@ pub async fn append(
     tx.commit().await?;
     Ok(Touch::Applied)
 }
+
+pub async fn paused(
+    store: &DbStore,
+    interview: interviewd_domain::InterviewId,
+) -> StoreResult<Option<(Vec<String>, Vec<Turn>)>> {
+    let row: Option<LiveRow> = sqlx::query_as(
+        "SELECT a.id, a.fence, a.lease_until, s.questions, s.answers, s.turns, s.started_at \
+         FROM online_sessions s JOIN call_attempts a ON a.id = s.attempt_id \
+         WHERE s.interview_id = $1 AND a.status = 'FAILED' AND a.reason_code = 'IDLE_TIMEOUT' \
+         ORDER BY s.updated_at DESC LIMIT 1",
+    )
+    .bind(interview.uuid())
+    .fetch_optional(store.pool())
+    .await?;
+    Ok(row.map(|r| {
+        let questions = serde_json::from_str(&r.questions).unwrap_or_default();
+        (questions, r.turns())
+    }))
+}
+
+pub async fn job_by_link(
+    store: &DbStore,
+    slug: &str,
+) -> StoreResult<Option<interviewd_domain::model::Job>> {
+    use crate::store::rows::{JobRow, job_cols};
+    let row: Option<JobRow> = sqlx::query_as(per_backend!(
+        sqlite: concat!("SELECT ", job_cols!(), " FROM jobs WHERE json_extract(attrs, '$.opening.linkSlug') = $1 LIMIT 1"),
+        postgres: concat!("SELECT ", job_cols!(), " FROM jobs WHERE (attrs::jsonb -> 'opening' ->> 'linkSlug') = $1 LIMIT 1"),
+    ))
+    .bind(slug)
+    .fetch_optional(store.pool())
+    .await?;
+    row.map(interviewd_domain::model::Job::try_from).transpose()
+}

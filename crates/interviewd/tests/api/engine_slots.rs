@@ -83,7 +83,7 @@ async fn never_above_the_limit(server: &TestServer) {
             .await;
         companies.push((company, i64::from(limit)));
     }
-    let db = Arc::new(db(&server).await);
+    let db = Arc::new(db(server).await);
     let stop = Arc::new(AtomicBool::new(false));
     let sampler = {
         let (db, stop) = (db.clone(), stop.clone());

@@ -4,6 +4,13 @@
 //! and as the fake carrier saw them, and the CPU time and peak memory per call — of the whole
 //! test process, fake carrier and callers included, so an upper bound for the server.
 //!
+//! Measured on the shared 2-core machine, debug build, 100 calls, 2026-12-05: 100 live at
+//! once, 25 s; the pacer handed out 55 399 frames, 4 640 (8 %) late by more than 20 ms, worst
+//! 0.7 s; CPU 37 s for the process (0.37 s per call, 1.5 cores busy: saturated); peak RSS
+//! 228 MB (about 1.8 MB per call). 20 calls: 15 420 frames, 144 (0.9 %) late, worst 0.18 s,
+//! 0.6 s CPU per call. Other builds shared the machine; a release build on an idle machine
+//! is the meaningful measurement (not made yet).
+//!
 //! Run: `cargo test --release -p interviewd --test api carrier_bench -- --ignored --nocapture`
 //! (`INTERVIEWD_BENCH_CALLS` changes the number of calls).
 
@@ -147,5 +154,8 @@ async fn hundred_concurrent_media_streams_calls() {
         status_kb("VmHWM") / 1024,
         status_kb("VmHWM").saturating_sub(rss0) / u64::from(n),
     );
-    assert!(max_fps <= 50);
+    // A measurement, not a check: the frame rate is asserted by the Media Streams test
+    // (`carrier.rs`); here an overloaded machine shows up as late frames, and the fake
+    // carrier, sharing the process, then receives frames in bursts.
+    assert_eq!(state.calls.len(), calls);
 }

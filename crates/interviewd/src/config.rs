@@ -21,6 +21,10 @@ pub struct Config {
     pub data_dir: PathBuf,
     /// Database URL; `sqlite://…` or `postgres://…`. Default: SQLite in `data_dir`.
     pub database_url: Option<String>,
+    /// Where recordings live: `s3://bucket/prefix` for an S3-compatible object store
+    /// (credentials, region and endpoint from the standard `AWS_*` variables), or unset for
+    /// `<data_dir>/recordings`. Several nodes need the object store.
+    pub blob_url: Option<String>,
     /// Connections one process opens to PostgreSQL at most (besides the one it listens on).
     /// SQLite ignores it.
     pub database_max_connections: u32,
@@ -167,6 +171,7 @@ impl Default for Config {
             listen: "127.0.0.1:8080".into(),
             data_dir: PathBuf::from("data"),
             database_url: None,
+            blob_url: None,
             database_max_connections: DEFAULT_MAX_CONNECTIONS,
             public_url: None,
             log_format: "text".into(),
@@ -255,6 +260,7 @@ const ENV_FIELDS: &[&str] = &[
     "listen",
     "data_dir",
     "database_url",
+    "blob_url",
     "database_max_connections",
     "public_url",
     "log_format",

@@ -12,10 +12,16 @@ mod api;
 mod multinode;
 #[path = "api/multinode_crash.rs"]
 mod multinode_crash;
+#[path = "api/multinode_live.rs"]
+mod multinode_live;
+#[path = "api/multinode_s3.rs"]
+mod multinode_s3;
 #[path = "api/multinode_support.rs"]
 mod multinode_support;
 #[path = "api/pg_restart.rs"]
 mod pg_restart;
+#[path = "api/s3_support.rs"]
+mod s3_support;
 
 // `crate::support`, `crate::engine`, … as in the `api` binary.
 #[allow(unused_imports)]

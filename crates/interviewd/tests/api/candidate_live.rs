@@ -30,7 +30,12 @@ pub struct Page {
 
 impl Page {
     pub async fn open(server: &TestServer, token: &str) -> Self {
-        let url = format!("{}/i/{token}/ws", server.base.replacen("http", "ws", 1));
+        Self::connect(&server.base, token).await
+    }
+
+    /// Opens the socket of `token` on the server at `base` (`http://…`).
+    pub async fn connect(base: &str, token: &str) -> Self {
+        let url = format!("{}/i/{token}/ws", base.replacen("http", "ws", 1));
         let (socket, _) = tokio_tungstenite::connect_async(url)
             .await
             .expect("the upgrade");

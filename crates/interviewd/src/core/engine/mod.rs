@@ -12,6 +12,7 @@
 //! the recordings worker deletes queued blobs). Everything here talks to the database only
 //! through [`crate::store::engine::EngineStore`].
 
+pub mod blobs;
 pub mod call;
 pub mod conversation;
 pub mod landing;
@@ -30,7 +31,6 @@ use anyhow::Context;
 use interviewd_domain::AttemptId;
 use interviewd_voice::{Simulator, VoiceProvider};
 use object_store::ObjectStore;
-use object_store::local::LocalFileSystem;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::{Arc, Mutex};
@@ -177,11 +177,7 @@ impl Engine {
         provider: Arc<dyn VoiceProvider>,
         speech: Option<models::Speech>,
     ) -> anyhow::Result<Arc<Self>> {
-        let root = config.data_dir.join("recordings");
-        std::fs::create_dir_all(&root)
-            .with_context(|| format!("creating the recordings directory {}", root.display()))?;
-        let blobs = LocalFileSystem::new_with_prefix(&root)
-            .with_context(|| format!("opening the recordings directory {}", root.display()))?;
+        let blobs = blobs::open(config)?;
         let settings = Settings::from_config(config);
         let mut models = models::Models::from_config(config)?;
         if speech.is_some() {
@@ -200,7 +196,7 @@ impl Engine {
             provider,
             models,
             scratch,
-            blobs: Arc::new(blobs),
+            blobs,
             capacity: Arc::new(Semaphore::new(settings.max_live_calls)),
             settings,
             owner: format!("worker-{}-{}", std::process::id(), &suffix[..8]),

@@ -48,7 +48,8 @@ async function waitForTranscript(page, expected, timeoutMs = 10_000) {
  * 503 while the interviewers are busy. Script errors, CSP refusals and failed requests stay.
  */
 function realProblems(problems) {
-  return problems.filter((p) => !/Failed to load resource: the server responded with a status of (404|410|503)/.test(p));
+  // The state pages answer 404, 410 and 503 on purpose, and a form with errors answers 400.
+  return problems.filter((p) => !/Failed to load resource: the server responded with a status of (400|404|410|503)/.test(p));
 }
 
 /** Whether the page scrolls sideways: `{ scrollWidth, clientWidth }` when it does, else null. */

@@ -1,6 +1,6 @@
 'use strict';
 // Every page an invite link can show, from the real server: the start page (also at 320 px),
-// not open yet, revoked (after a Xobin revoke: a 410 page, JSON only for JSON clients),
+// a job opening's public link (apply, then the interview), not open yet, revoked (after a Xobin revoke: a 410 page, JSON only for JSON clients),
 // expired, unknown and deleted (404), finished, phone, busy (503 + Retry-After, then it
 // retries by itself and shows the start page once the slot is free), unavailable (the
 // database failing; "Try again" works once it is back); a revoke while the start page is open
@@ -69,6 +69,34 @@ test('the start page, and at 320 px', { skip }, async () => {
   } finally {
     await page.setViewportSize({ width: 760, height: 560 });
   }
+});
+
+test('a job opening\'s public link: apply by keyboard, an error keeps the values, then the interview', { skip }, async () => {
+  const { page } = b;
+  const res = await page.goto(cases.opening);
+  assert.equal(res.status(), 200);
+  assert.equal(await page.getAttribute('body', 'data-page'), 'opening');
+  assert.match(await page.textContent('h1'), /Cashier - NYC at Acme Robotics/);
+  await assertAccessible(page, 'the opening page');
+  await shoot(page, 'opening');
+
+  const kb = h.keyboardOnly(page);
+  await kb.tabTo('#first_name');
+  await kb.expectFocusVisible();
+  await kb.type('Ana');
+  await kb.tabTo('#email');
+  await kb.type('not an address');
+  await kb.tabTo('form.apply button[type=submit]');
+  await Promise.all([page.waitForNavigation(), kb.enter()]);
+  assert.equal(await page.inputValue('#first_name'), 'Ana', 'the values are kept');
+  assert.match(await page.textContent('[role=alert]'), /email/);
+  await assertAccessible(page, 'the opening page with an error');
+
+  await page.fill('#email', 'ana.opening@example.com');
+  await kb.tabTo('form.apply button[type=submit]');
+  await Promise.all([page.waitForNavigation(), kb.enter()]);
+  assert.equal(await page.getAttribute('body', 'data-page'), 'start', 'on to the interview');
+  assert.match(new URL(page.url()).pathname, /^\/i\//);
 });
 
 test('not open yet: the opening time, in the candidate\'s time zone', { skip }, async () => {

@@ -259,6 +259,14 @@ async fn every_state_page_and_a_revoke_or_delete_while_open_in_a_real_browser() 
         json!(link(&finished(&server, &client).await)),
     );
     cases.insert("phone".into(), json!(link(&phone(&client).await)));
+    let opening = client
+        .post("/api/v1/job-openings", json!({ "name": "Cashier - NYC", "job_type": { "name": "Cashier", "job_description": "Handle the till and greet the customers." } }))
+        .await
+        .expect(200);
+    cases.insert(
+        "opening".into(),
+        opening.body["data"]["job_opening"]["interview_link"].clone(),
+    );
     let (_, start) = online_interview(&client, "sam@example.com").await;
     cases.insert("start".into(), json!(link(&start)));
     let (live_id, live) = online_interview(&client, "liv@example.com").await;

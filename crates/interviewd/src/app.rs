@@ -26,6 +26,8 @@ pub struct AppState {
     pub wakers: Wakers,
     /// The interview engine: live calls and sessions, the blob store, the providers.
     pub engine: Arc<Engine>,
+    /// The phone carrier, when one places the calls (its callbacks and sockets reach it).
+    pub carrier: Option<Arc<interviewd_carrier::Carrier>>,
 }
 
 impl AppState {

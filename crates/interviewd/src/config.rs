@@ -142,6 +142,43 @@ pub struct Config {
     pub tts_api_key: Option<crate::secret::Secret>,
     /// Longest one transcription or one synthesised sentence may take, in ms.
     pub speech_timeout_ms: u64,
+    // ---- phone carrier (docs/carrier.md) ----
+    /// Who places phone calls: `simulator` (the default) or `twilio`.
+    pub voice_provider: String,
+    /// The carrier account (`AC…`).
+    pub carrier_account_sid: Option<String>,
+    /// The account's auth token: it signs every callback; never printed.
+    pub carrier_auth_token: Option<crate::secret::Secret>,
+    /// An API key (`SK…`) for the REST API instead of the auth token (recommended).
+    pub carrier_api_key_sid: Option<String>,
+    /// The API key's secret; never printed.
+    pub carrier_api_key_secret: Option<crate::secret::Secret>,
+    /// The number calls come from (E.164).
+    pub carrier_from: Option<String>,
+    /// The public `https://` base URL the carrier reaches this process at; default
+    /// `public_url`.
+    pub carrier_public_url: Option<String>,
+    /// The carrier's REST API (another Twilio region, or a compatible API).
+    pub carrier_api_url: String,
+    /// `relay` (ConversationRelay: the carrier does the speech) or `media` (Media Streams:
+    /// interviewd does, with the speech engines).
+    pub carrier_mode: String,
+    /// Detect answering machines (they count as no answer).
+    pub carrier_machine_detection: bool,
+    /// How long the phone rings, in seconds.
+    pub carrier_ring_timeout_secs: u32,
+    /// ConversationRelay: have the carrier record the call (fetched, then deleted there).
+    pub carrier_record: bool,
+    /// How long to wait for the carrier's recording after a call, in ms.
+    pub carrier_recording_wait_ms: u64,
+    /// ConversationRelay's `ttsProvider`, `voice` and `transcriptionProvider`; the
+    /// carrier's defaults when unset.
+    pub carrier_relay_tts_provider: Option<String>,
+    pub carrier_relay_voice: Option<String>,
+    pub carrier_relay_transcription_provider: Option<String>,
+    /// How long the carrier takes to say one character, in ms: the closing is given this
+    /// long per character before the session is ended.
+    pub carrier_closing_pace_ms: u64,
 }
 
 impl Default for Config {
@@ -207,6 +244,24 @@ impl Default for Config {
             tts_voice: "alloy".into(),
             tts_api_key: None,
             speech_timeout_ms: 15_000,
+            // ---- phone carrier defaults ----
+            voice_provider: "simulator".into(),
+            carrier_account_sid: None,
+            carrier_auth_token: None,
+            carrier_api_key_sid: None,
+            carrier_api_key_secret: None,
+            carrier_from: None,
+            carrier_public_url: None,
+            carrier_api_url: "https://api.twilio.com".into(),
+            carrier_mode: "relay".into(),
+            carrier_machine_detection: true,
+            carrier_ring_timeout_secs: 30,
+            carrier_record: true,
+            carrier_recording_wait_ms: 120_000,
+            carrier_relay_tts_provider: None,
+            carrier_relay_voice: None,
+            carrier_relay_transcription_provider: None,
+            carrier_closing_pace_ms: 60,
         }
     }
 }
@@ -284,6 +339,24 @@ const ENV_FIELDS: &[&str] = &[
     "tts_voice",
     "tts_api_key",
     "speech_timeout_ms",
+    // phone carrier
+    "voice_provider",
+    "carrier_account_sid",
+    "carrier_auth_token",
+    "carrier_api_key_sid",
+    "carrier_api_key_secret",
+    "carrier_from",
+    "carrier_public_url",
+    "carrier_api_url",
+    "carrier_mode",
+    "carrier_machine_detection",
+    "carrier_ring_timeout_secs",
+    "carrier_record",
+    "carrier_recording_wait_ms",
+    "carrier_relay_tts_provider",
+    "carrier_relay_voice",
+    "carrier_relay_transcription_provider",
+    "carrier_closing_pace_ms",
 ];
 
 impl Config {

@@ -132,9 +132,22 @@ impl Server {
         http::ratelimit::Mode::parse(&config.rate_limit_mode).map_err(anyhow::Error::msg)?;
         let clock = clock::Clock::system();
         let wakers = app::Wakers::default();
-        let provider = parts.provider.unwrap_or_else(|| {
-            Arc::new(interviewd_voice::Simulator::new(config.simulator_turn_ms))
-        });
+        // A configured carrier places the calls, unless a provider is given.
+        let carrier = match &parts.provider {
+            Some(_) => None,
+            None => {
+                let speech = match &parts.speech {
+                    Some(speech) => Some(speech.clone()),
+                    None => core::engine::models::speech_config(&config)?,
+                };
+                core::carrier::build(&config, store.clone(), clock.clone(), speech.as_ref())?
+            }
+        };
+        let provider = match (parts.provider, &carrier) {
+            (Some(provider), _) => provider,
+            (None, Some(carrier)) => carrier.clone(),
+            (None, None) => Arc::new(interviewd_voice::Simulator::new(config.simulator_turn_ms)),
+        };
         let engine = core::engine::Engine::with_parts(
             &config,
             store.clone(),
@@ -143,7 +156,10 @@ impl Server {
             provider,
             parts.speech,
         )?;
-        let workers = workers::Workers::new(&config, engine.clone(), &clock, &wakers);
+        let mut workers = workers::Workers::new(&config, engine.clone(), &clock, &wakers);
+        if let Some(carrier) = &carrier {
+            workers.add_carrier(carrier.clone());
+        }
         Ok(Self {
             state: app::AppState {
                 store,
@@ -151,6 +167,7 @@ impl Server {
                 clock,
                 wakers,
                 engine,
+                carrier,
             },
             workers: Arc::new(workers),
         })

@@ -6,6 +6,7 @@
 pub mod auth;
 pub mod calls;
 pub mod candidates;
+pub mod carrier;
 pub mod catalog;
 pub mod companies;
 pub mod company_keys;

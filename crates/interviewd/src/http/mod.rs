@@ -5,6 +5,7 @@
 pub mod alpharun;
 pub mod assets;
 pub mod candidate;
+pub mod carrier;
 pub mod console;
 pub mod context;
 pub mod dialect;
@@ -41,6 +42,7 @@ pub fn router(state: AppState) -> Router {
     let request_id = HeaderName::from_static("x-request-id");
     let console = console::router(state.clone());
     let live = candidate::routes(state.clone());
+    let phone = carrier::routes(state.clone());
     let api = Router::new()
         .route("/", get(root))
         .route("/healthz", get(healthz))
@@ -85,6 +87,7 @@ pub fn router(state: AppState) -> Router {
     let pages = Router::new()
         .merge(assets::routes())
         .merge(live)
+        .merge(phone)
         .merge(console);
     hardening::apply(api, timeout)
         .merge(pages)

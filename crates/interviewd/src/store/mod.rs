@@ -13,6 +13,7 @@
 //! written per backend side by side (`per_backend!`). A backend module itself holds only
 //! connecting, its transaction start, and (PostgreSQL) `LISTEN/NOTIFY` and the version check.
 
+pub mod carrier;
 pub mod console;
 pub mod delivery;
 pub mod detach;
@@ -66,6 +67,7 @@ pub enum WakeUp {
 #[async_trait]
 pub trait Store:
     engine::EngineStore
+    + carrier::CarrierStore
     + delivery::DeliveryStore
     + detach::DetachStore
     + server_keys::KeyStore

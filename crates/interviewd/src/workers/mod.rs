@@ -13,6 +13,7 @@
 //! | heartbeat | `dispatcher.rs` | renews the leases of the calls this process holds |
 //! | pipeline | `pipeline.rs` | analysis jobs not run at once (after a crash or a failure) |
 //! | recordings | `recordings.rs` | deletes blobs queued for deletion (erasure, orphans) |
+//! | carrier erasures | `carrier.rs` | deletes what the phone carrier keeps (removals, fetched recordings) |
 //! | fan-out, delivery | `webhooks/` | events → signed webhook messages → attempts |
 //! | mail | `mail.rs` | sends queued candidate e-mail |
 //! | generations | `generations.rs` | Xobin interview-plan generations and their callbacks |
@@ -20,6 +21,7 @@
 //! | retention | `retention.rs` | erases expired candidates, media past retention; compacts after erasures |
 //! | wake-ups | `wakeups.rs` | forwards other processes' announcements to the local workers |
 
+pub mod carrier;
 pub mod dispatcher;
 pub mod generations;
 pub mod idempotency_sweep;
@@ -279,6 +281,18 @@ impl Workers {
             store,
             wakers: wakers.clone(),
         }
+    }
+
+    /// Adds the carrier erasure worker (with a phone carrier configured).
+    pub fn add_carrier(&mut self, carrier: Arc<interviewd_carrier::Carrier>) {
+        self.queues.push((
+            Arc::new(carrier::CarrierErasures::new(self.engine.clone(), carrier)),
+            Schedule {
+                wake: Arc::new(Notify::new()),
+                poll: self.engine.settings.poll,
+            },
+            Group::Engine,
+        ));
     }
 
     /// Starts every background loop; each stops when `shutdown` fires.

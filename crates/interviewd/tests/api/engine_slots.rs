@@ -56,6 +56,26 @@ async fn no_company_is_ever_above_its_limit() {
         c.simulator_turn_ms = 25;
     })
     .await;
+    never_above_the_limit(&server).await;
+}
+
+/// The same with every call placed through the fake carrier (ConversationRelay).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_company_is_ever_above_its_limit_with_carrier_calls() {
+    use interviewd_carrier::testing::{Caller, FakeCarrier, Script};
+    let fake = FakeCarrier::start().await.unwrap();
+    fake.default_script(Script::Talk(Caller {
+        answer_delay: Duration::from_millis(20),
+        ..Caller::default()
+    }));
+    let server = TestServer::start_with(crate::carrier::with_carrier(&fake)).await;
+    never_above_the_limit(&server).await;
+    assert_eq!(fake.state().created.len(), 3 * PER_COMPANY);
+}
+
+/// Queues interviews for three companies with limits 1, 2 and 3 and samples the live
+/// sessions until every interview completed.
+async fn never_above_the_limit(server: &TestServer) {
     let mut companies = Vec::new();
     for (n, limit) in [1_u32, 2, 3].into_iter().enumerate() {
         let company = server
@@ -63,7 +83,7 @@ async fn no_company_is_ever_above_its_limit() {
             .await;
         companies.push((company, i64::from(limit)));
     }
-    let db = Arc::new(db(&server).await);
+    let db = Arc::new(db(server).await);
     let stop = Arc::new(AtomicBool::new(false));
     let sampler = {
         let (db, stop) = (db.clone(), stop.clone());

@@ -13,6 +13,8 @@ pub(crate) mod candidate_browser;
 pub(crate) mod candidate_live;
 pub(crate) mod candidate_pages;
 pub(crate) mod conformance;
+pub(crate) mod carrier;
+pub(crate) mod carrier_bench;
 pub(crate) mod console;
 pub(crate) mod console_browser;
 pub(crate) mod console_isolation;

@@ -5,6 +5,7 @@
 use super::{Conn, Db, DbStore, MIGRATOR, Pool, ROW_LOCKS};
 
 mod candidates;
+pub mod carrier;
 mod catalog;
 mod console;
 pub mod delivery;

@@ -87,6 +87,8 @@ async fn remove_one(
     for key in &plan.recording_keys {
         super::engine::enqueue_blob_deletion(&mut *conn, key, now).await?;
     }
+    // What the carrier keeps of the interview's calls goes too (docs/carrier.md).
+    super::carrier::enqueue_interview_erasures(&mut *conn, i.id, now).await?;
     report.dropped_deliveries += super::delivery::purge_interview(&mut *conn, i.id).await?;
     let deleted = removal::deleted_event(i, &plan, now);
     super::events::insert(&mut *conn, &deleted).await?;

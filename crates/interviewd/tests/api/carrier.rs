@@ -1,0 +1,436 @@
+//! Phone interviews through a carrier: the real server with `voice_provider = twilio` against
+//! the fake carrier of `interviewd_carrier::testing`, a local Twilio that follows the
+//! documented protocol message for message (REST call creation with inline TwiML
+//! <https://www.twilio.com/docs/voice/api/call-resource>, signed status callbacks
+//! <https://www.twilio.com/docs/usage/security>, the ConversationRelay WebSocket
+//! <https://www.twilio.com/docs/voice/conversationrelay/websocket-messages>, recordings and
+//! their deletion <https://www.twilio.com/docs/voice/api/recording>) and plays the caller.
+
+use crate::engine::{events_of, eventually, fast, wait_slots_free, wait_status};
+use crate::support::{TestServer, db, fixture};
+use crate::webhooks_support::{body, create_webhook};
+use interviewd::config::Config;
+use interviewd::secret::Secret;
+use interviewd_carrier::testing::{self, FakeCarrier, Script};
+use interviewd_notify::testing::TestWebhookReceiver;
+use serde_json::json;
+use std::time::Duration;
+
+const PHONE: &str = "+14155550100";
+
+/// The server's settings for `fake` (ConversationRelay, quick endings).
+pub fn with_carrier(fake: &FakeCarrier) -> impl FnOnce(&mut Config) + use<> {
+    let base = fake.base.clone();
+    move |c: &mut Config| {
+        fast(c);
+        crate::webhooks_support::fast(c);
+        c.voice_provider = "twilio".into();
+        c.carrier_account_sid = Some(testing::ACCOUNT_SID.into());
+        c.carrier_auth_token = Some(Secret::new(testing::AUTH_TOKEN));
+        c.carrier_from = Some(testing::FROM.into());
+        c.carrier_api_url = base;
+        c.carrier_closing_pace_ms = 0;
+        c.carrier_recording_wait_ms = 10_000;
+        c.call_max_duration_ms = 60_000;
+    }
+}
+
+#[tokio::test]
+async fn a_phone_interview_is_dialled_held_recorded_and_erased_at_the_carrier() {
+    let fake = FakeCarrier::start().await.unwrap();
+    let server = TestServer::start_with(with_carrier(&fake)).await;
+    let receiver = TestWebhookReceiver::start().await.unwrap();
+    let acme = server.company("Acme").await;
+    let client = server.client(&acme.key);
+    create_webhook(
+        &client,
+        &receiver.url("/hook"),
+        json!(["interview.completed"]),
+        json!({}),
+    )
+    .await;
+    let f = fixture(&client, PHONE, "ann@example.com").await;
+    let done = wait_status(&client, &f.interview, "COMPLETED").await;
+    wait_slots_free(&client).await;
+
+    // The call was created as documented: inline TwiML to our relay socket, every progress
+    // event, async AMD, a two-channel recording.
+    let state = fake.state();
+    assert_eq!(state.created.len(), 1, "{:?}", state.created);
+    let created = &state.created[0];
+    assert_eq!(created.field("To"), Some(PHONE));
+    assert_eq!(created.field("From"), Some(testing::FROM));
+    assert_eq!(
+        created.fields("StatusCallbackEvent"),
+        ["initiated", "ringing", "answered", "completed"]
+    );
+    assert_eq!(created.field("AsyncAmd"), Some("true"));
+    assert_eq!(created.field("Record"), Some("true"));
+    assert_eq!(created.field("RecordingChannels"), Some("dual"));
+    let twiml = created.field("Twiml").unwrap();
+    assert!(twiml.contains("<ConversationRelay"), "{twiml}");
+    assert!(twiml.contains("/carrier/relay"), "{twiml}");
+    assert!(
+        !twiml.contains("Ann"),
+        "no name in the carrier's logs: {twiml}"
+    );
+    assert_eq!(state.unauthorized, 0);
+    assert!(
+        state.refused_callbacks.is_empty(),
+        "{:?}",
+        state.refused_callbacks
+    );
+
+    // The questions reached the caller and the caller's answers reached the transcript.
+    let attempts = done["callAttempts"].as_array().unwrap();
+    assert_eq!(attempts.len(), 1);
+    let attempt = attempts[0]["id"].as_str().unwrap();
+    let call = state.call_of(attempt).unwrap().clone();
+    assert!(call.ended_by_agent, "{call:?}");
+    assert!(
+        call.agent_lines[0].contains("Tell me about Rust."),
+        "{call:?}"
+    );
+    let transcript = done["transcript"].as_array().unwrap();
+    let said: Vec<&str> = transcript
+        .iter()
+        .filter(|t| t["role"] == "participant")
+        .map(|t| t["text"].as_str().unwrap())
+        .collect();
+    assert!(!said.is_empty());
+    for line in &said {
+        assert!(
+            call.said.iter().any(|s| s == line),
+            "{line} not in {:?}",
+            call.said
+        );
+    }
+
+    // Recorded: the carrier's recording is in interviewd's store…
+    let url = attempts[0]["recordingUrl"].as_str().unwrap();
+    let wav = reqwest::Client::new()
+        .get(url)
+        .bearer_auth(&acme.key)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(wav.status(), 200);
+    let wav = wav.bytes().await.unwrap();
+    assert!(interviewd_voice::wav::parse_header(&wav).is_ok());
+    // …analysed, and announced.
+    assert!(done["analysis"]["score"].as_u64().is_some(), "{done}");
+    let got = receiver.wait_for(1, Duration::from_secs(20)).await;
+    let payload = body(&got[0]);
+    assert_eq!(payload["event"], "interview.completed", "{payload}");
+    // …and the carrier's copy is deleted once interviewd holds its own.
+    let recording = eventually("the carrier's recording to be deleted", || async {
+        let state = fake.state();
+        let deleted = state.deleted_recordings.first().cloned();
+        deleted.filter(|_| state.recordings.values().all(|r| r.status == "deleted"))
+    })
+    .await;
+    assert!(recording.starts_with("RE"));
+
+    // Removing the interview erases the call's log at the carrier too.
+    client
+        .delete(&format!("/v1/interviews/{}", f.interview))
+        .await
+        .expect(200);
+    server.run_pending_background_jobs().await;
+    eventually("the call log to be deleted at the carrier", || async {
+        fake.state().deleted_calls.contains(&call.sid).then_some(())
+    })
+    .await;
+    let events = events_of(&db(&server).await, &f.interview).await;
+    assert!(
+        events
+            .iter()
+            .all(|(_, data)| !data.to_string().contains(PHONE))
+    );
+}
+
+/// One interview whose every call ends as `script`; returns the attempts' reason codes.
+async fn fails_at_the_carrier(script: Script, reason: &str) {
+    let fake = FakeCarrier::start().await.unwrap();
+    fake.default_script(script);
+    let server = TestServer::start_with(|c| {
+        with_carrier(&fake)(c);
+        c.call_max_retries = 1;
+    })
+    .await;
+    let acme = server.company("Acme").await;
+    let client = server.client(&acme.key);
+    let f = fixture(&client, PHONE, "ann@example.com").await;
+    let done = wait_status(&client, &f.interview, "FAILED").await;
+    wait_slots_free(&client).await;
+    let reasons: Vec<&str> = done["callAttempts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["reasonCode"].as_str().unwrap())
+        .collect();
+    assert_eq!(reasons, [reason, reason]);
+    assert_eq!(fake.state().created.len(), 2);
+    assert!(done["transcript"].is_null());
+}
+
+#[tokio::test]
+async fn no_answer_at_the_carrier_is_retried_then_fails() {
+    fails_at_the_carrier(Script::NoAnswer, "NO_ANSWER").await;
+}
+
+#[tokio::test]
+async fn busy_at_the_carrier_is_retried_then_fails() {
+    fails_at_the_carrier(Script::Busy, "BUSY").await;
+}
+
+#[tokio::test]
+async fn an_answering_machine_counts_as_no_answer() {
+    fails_at_the_carrier(Script::Machine, "NO_ANSWER").await;
+}
+
+#[tokio::test]
+async fn unsigned_or_mis_signed_carrier_requests_are_refused() {
+    let fake = FakeCarrier::start().await.unwrap();
+    let server = TestServer::start_with(with_carrier(&fake)).await;
+    let url = format!("{}/carrier/status?attempt=x", server.base);
+    let form = [
+        ("CallSid", "CA00000000000000000000000000000000"),
+        ("CallStatus", "busy"),
+    ];
+    let unsigned = post_form(&url, &form, None).await;
+    assert_eq!(unsigned.status(), 403);
+    let params: Vec<(String, String)> = form
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect();
+    // Signed for another URL: refused; for this one: accepted.
+    let wrong = fake.sign(&format!("{}/carrier/amd?attempt=x", server.base), &params);
+    let mis_signed = post_form(&url, &form, Some(wrong)).await;
+    assert_eq!(mis_signed.status(), 403);
+    let right = fake.sign(&url, &params);
+    let signed = post_form(&url, &form, Some(right)).await;
+    assert_eq!(signed.status(), 204);
+    // A WebSocket upgrade without a signature never becomes a socket.
+    let ws = format!("{}/carrier/relay", server.base.replace("http://", "ws://"));
+    let refused = tokio_tungstenite::connect_async(ws.as_str()).await;
+    match refused {
+        Err(tokio_tungstenite::tungstenite::Error::Http(res)) => assert_eq!(res.status(), 403),
+        other => panic!("an unsigned upgrade was not refused: {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn without_a_carrier_its_routes_do_not_exist() {
+    let server = TestServer::start_with(fast).await;
+    let url = format!("{}/carrier/status?attempt=x", server.base);
+    let res = post_form(&url, &[("CallStatus", "busy")], None).await;
+    assert_eq!(res.status(), 404);
+}
+
+/// POSTs a form as the carrier does, with `signature` as `X-Twilio-Signature` when given.
+async fn post_form(
+    url: &str,
+    form: &[(&str, &str)],
+    signature: Option<String>,
+) -> reqwest::Response {
+    let body = form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(form)
+        .finish();
+    let mut req = reqwest::Client::new()
+        .post(url)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(body);
+    if let Some(signature) = signature {
+        req = req.header("X-Twilio-Signature", signature);
+    }
+    req.send().await.unwrap()
+}
+
+/// μ-law 8 kHz of a spoken fixture (piper-tts speech, `crates/speech/tests/fixtures`).
+fn spoken_ulaw(name: &str) -> Vec<u8> {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../speech/tests/fixtures")
+        .join(name);
+    testing::ulaw_of_wav(&std::fs::read(path).unwrap()).unwrap()
+}
+
+#[tokio::test]
+async fn a_media_streams_call_is_heard_transcribed_and_recorded_by_interviewd() {
+    use interviewd::core::engine::models::Speech;
+    use interviewd_speech::testing::{InstantTts, ScriptedStt};
+    use std::sync::Arc;
+
+    let fake = FakeCarrier::start().await.unwrap();
+    let answers = [
+        "I have five years of experience with Rust.",
+        "I led a team that built a payment service.",
+    ];
+    fake.default_script(Script::Talk(testing::Caller {
+        audio: vec![
+            spoken_ulaw("five-years.wav"),
+            spoken_ulaw("payment-service.wav"),
+        ],
+        ..testing::Caller::default()
+    }));
+    let parts = interviewd::Parts {
+        speech: Some(Speech {
+            stt: Arc::new(ScriptedStt::new(answers)),
+            tts: Arc::new(InstantTts::new().with_pace(4)),
+            described: ["scripted".into(), "instant tone".into()],
+        }),
+        ..interviewd::Parts::default()
+    };
+    let server = TestServer::start_with_parts(
+        |c| {
+            with_carrier(&fake)(c);
+            c.carrier_mode = "media".into();
+        },
+        parts,
+    )
+    .await;
+    let acme = server.company("Acme").await;
+    let client = server.client(&acme.key);
+    let f = fixture(&client, PHONE, "ann@example.com").await;
+    let done = wait_status(&client, &f.interview, "COMPLETED").await;
+    wait_slots_free(&client).await;
+
+    let state = fake.state();
+    let created = &state.created[0];
+    let twiml = created.field("Twiml").unwrap();
+    assert!(twiml.contains("<Stream"), "{twiml}");
+    assert!(twiml.contains("/carrier/media"), "{twiml}");
+    // interviewd records the call itself: no carrier recording asked for.
+    assert_ne!(created.field("Record"), Some("true"));
+    let attempt = done["callAttempts"][0]["id"].as_str().unwrap();
+    let call = state.call_of(attempt).unwrap();
+    // Paced at 20 ms: never more than 50 frames a second, marks echoed.
+    assert!(call.media.frames > 0, "{:?}", call.media);
+    assert!(call.media.max_frames_per_second <= 50, "{:?}", call.media);
+    assert!(!call.media.marks.is_empty(), "{:?}", call.media);
+    assert!(call.media.marks_after_clear.is_empty(), "{:?}", call.media);
+    let transcript = done["transcript"].as_array().unwrap();
+    let said: Vec<&str> = transcript
+        .iter()
+        .filter(|t| t["role"] == "participant")
+        .map(|t| t["text"].as_str().unwrap())
+        .collect();
+    assert_eq!(said.first().copied(), Some(answers[0]), "{transcript:?}");
+    let url = done["callAttempts"][0]["recordingUrl"].as_str().unwrap();
+    let wav = reqwest::Client::new()
+        .get(url)
+        .bearer_auth(&acme.key)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(wav.status(), 200);
+    assert!(done["analysis"]["score"].as_u64().is_some(), "{done}");
+    assert!(state.recordings.is_empty());
+}
+
+#[tokio::test]
+async fn a_call_whose_interview_is_deleted_runs_out_and_leaves_nothing_at_the_carrier() {
+    let fake = FakeCarrier::start().await.unwrap();
+    fake.default_script(Script::Talk(testing::Caller {
+        answer_delay: Duration::from_millis(800),
+        ..testing::Caller::default()
+    }));
+    let server = TestServer::start_with(with_carrier(&fake)).await;
+    let acme = server.company("Acme").await;
+    let client = server.client(&acme.key);
+    let f = fixture(&client, PHONE, "cy@example.com").await;
+    let live = wait_status(&client, &f.interview, "IN_PROGRESS").await;
+    let attempt = live["callAttempts"][0]["id"].as_str().unwrap().to_owned();
+    client
+        .delete(&format!("/v1/interviews/{}", f.interview))
+        .await
+        .expect(200);
+    // The call goes on to its natural end, holding its slot, and then frees it.
+    assert_eq!(crate::engine::concurrency(&client).await["inUse"], 1);
+    wait_slots_free(&client).await;
+    let call = fake.state().call_of(&attempt).unwrap().clone();
+    assert!(call.ended_by_agent, "{call:?}");
+    // Nothing was processed; everything the carrier kept of the call is deleted.
+    let kinds: Vec<String> = events_of(&db(&server).await, &f.interview)
+        .await
+        .into_iter()
+        .map(|(k, _)| k)
+        .collect();
+    assert!(
+        !kinds.iter().any(|k| k == "interview.completed"),
+        "{kinds:?}"
+    );
+    eventually("the carrier to hold nothing of the call", || async {
+        server.run_pending_background_jobs().await;
+        let state = fake.state();
+        let erased = state.deleted_calls.contains(&call.sid)
+            && state.recordings.values().all(|r| r.status == "deleted");
+        erased.then_some(())
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn barge_in_and_keys_over_conversation_relay_reach_the_transcript() {
+    let fake = FakeCarrier::start().await.unwrap();
+    fake.default_script(Script::Talk(testing::Caller {
+        interrupt: Some(0),
+        keys: Some((1, "42".into())),
+        ..testing::Caller::default()
+    }));
+    let server = TestServer::start_with(with_carrier(&fake)).await;
+    let acme = server.company("Acme").await;
+    let client = server.client(&acme.key);
+    let job = client
+        .post(
+            "/v1/jobs",
+            json!({ "title": "Backend Engineer", "requiredSkills": ["Rust", "SQL"] }),
+        )
+        .await
+        .expect(201)
+        .str("/data/id");
+    let agent = client
+        .post(
+            "/v1/agents",
+            json!({ "name": "Screener", "questions": ["Tell me about Rust.", "Tell me about SQL."] }),
+        )
+        .await
+        .expect(201)
+        .str("/id");
+    let candidate = client
+        .post(
+            "/v1/candidates",
+            json!({ "firstName": "Ann", "lastName": "Lee", "email": "ann@example.com", "phoneNumber": PHONE, "jobId": job }),
+        )
+        .await
+        .expect(201)
+        .str("/id");
+    let interview = client
+        .post(
+            "/v1/interviews",
+            json!({ "candidateId": candidate, "agentId": agent }),
+        )
+        .await
+        .expect(201)
+        .str("/id");
+    let done = wait_status(&client, &interview, "COMPLETED").await;
+    let attempt = done["callAttempts"][0]["id"].as_str().unwrap();
+    let call = fake.state().call_of(attempt).unwrap().clone();
+    let transcript = done["transcript"].as_array().unwrap();
+    // The opening was cut to the words the caller heard before speaking over it
+    // (`utteranceUntilInterrupt`).
+    let heard: Vec<&str> = call.agent_lines[0].split_whitespace().take(3).collect();
+    assert_eq!(transcript[0]["role"], "agent");
+    assert_eq!(transcript[0]["text"], heard.join(" "), "{transcript:?}");
+    // Keys pressed (then `#`) are the answer to the second turn.
+    let said: Vec<&str> = transcript
+        .iter()
+        .filter(|t| t["role"] == "participant")
+        .map(|t| t["text"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        said.get(1).copied(),
+        Some("Keypad: 4 2"),
+        "{transcript:?} {call:?}"
+    );
+}

@@ -118,7 +118,12 @@ async fn a_phone_interview_is_dialled_held_recorded_and_erased_at_the_carrier() 
     let wav = wav.bytes().await.unwrap();
     assert!(interviewd_voice::wav::parse_header(&wav).is_ok());
     // …analysed, and announced.
-    assert!(done["analysis"]["score"].as_u64().is_some(), "{done}");
+    assert!(
+        done["analysis"]["general"]["overallRating"]
+            .as_u64()
+            .is_some(),
+        "{done}"
+    );
     let got = receiver.wait_for(1, Duration::from_secs(20)).await;
     let payload = body(&got[0]);
     assert_eq!(payload["event"], "interview.completed", "{payload}");
@@ -324,7 +329,12 @@ async fn a_media_streams_call_is_heard_transcribed_and_recorded_by_interviewd() 
         .await
         .unwrap();
     assert_eq!(wav.status(), 200);
-    assert!(done["analysis"]["score"].as_u64().is_some(), "{done}");
+    assert!(
+        done["analysis"]["general"]["overallRating"]
+            .as_u64()
+            .is_some(),
+        "{done}"
+    );
     assert!(state.recordings.is_empty());
 }
 

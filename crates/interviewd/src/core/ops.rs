@@ -7,7 +7,7 @@ use crate::app::AppState;
 use interviewd_domain::Plan;
 use interviewd_domain::model::KeyKind;
 
-pub use crate::store::metrics::OpsSnapshot;
+pub use crate::store::metrics::{OpsSnapshot, Usage};
 
 /// Whether the database answers.
 pub async fn ping(state: &AppState) -> Result<(), CoreError> {
@@ -28,4 +28,14 @@ pub async fn key_plan(state: &AppState, principal: &Principal) -> Result<Option<
         }
         (KeyKind::Company, None) => Ok(None),
     }
+}
+
+/// A company's billable usage between `from` and `to`, and its name.
+pub async fn usage(
+    state: &AppState,
+    company: interviewd_domain::CompanyId,
+    from: chrono::DateTime<chrono::Utc>,
+    to: chrono::DateTime<chrono::Utc>,
+) -> Result<Usage, CoreError> {
+    Ok(state.store.usage(company, from, to).await?)
 }

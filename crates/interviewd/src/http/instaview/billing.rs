@@ -12,7 +12,7 @@
 use super::{Ctx, IvError};
 use crate::app::AppState;
 use crate::core::error::CoreError;
-use crate::store::metrics::Usage;
+use crate::core::ops::{self, Usage};
 use axum::Json;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use interviewd_domain::{CompanyId, Scope};
@@ -137,12 +137,7 @@ async fn usage(ctx: Ctx) -> Result<Json<UsageDto>, IvError> {
     let mut out = Vec::with_capacity(companies.len());
     let mut total = Usage::default();
     for company in companies {
-        let u = ctx
-            .state
-            .store
-            .usage(company, from, to)
-            .await
-            .map_err(CoreError::from)?;
+        let u = ops::usage(&ctx.state, company, from, to).await?;
         let name = match ctx
             .state
             .store

@@ -436,8 +436,9 @@ pub(super) async fn revoke(
         "INSERT mail_queue",
         sqlx::query(
             "INSERT INTO mail_queue (id, company_id, interview_id, kind, to_addr, subject, body, status, \
-             attempts, next_attempt_at, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, 'PENDING', 0, $8, $8, $8)"
+             attempts, next_attempt_at, created_at, updated_at, candidate_id) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, 'PENDING', 0, $8, $8, $8, \
+                     (SELECT candidate_id FROM interviews WHERE id = $3))"
         )
         .bind(Uuid::now_v7())
         .bind(Some(ctx.company))

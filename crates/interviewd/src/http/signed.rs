@@ -47,7 +47,8 @@ impl Signer {
 }
 
 /// The company whose asset at `uri` may be served: the one a signature in the query names,
-/// when it is valid and unexpired (a request with a signature is judged by it alone); else the
+/// when it is valid and unexpired (a request with a signature is judged by it alone; a bad one
+/// without a credential answers as a request without a credential does); else the
 /// acting company of the dialect's credential, with `scopes` — then with the context, for the
 /// handler's "another company's" answers.
 pub async fn asset_company<D: KeyedDialect>(
@@ -63,8 +64,21 @@ pub async fn asset_company<D: KeyedDialect>(
             expires: query.non_empty("expires").unwrap_or_default(),
             signature,
         };
-        return Ok((links::verify(state, uri.path(), signed).await?, None));
+        return match links::verify(state, uri.path(), signed).await {
+            Ok(company) => Ok((company, None)),
+            // A signature that is not ours, without a credential: asked to authenticate
+            // (401), as any request without one is. An expired link says so (403).
+            Err(e) => match ctx {
+                Err(unauthenticated) if is_forged(&e) => Err(unauthenticated),
+                _ => Err(e.into()),
+            },
+        };
     }
     let ctx = ctx?;
     Ok((ctx.company(scopes)?, Some(ctx)))
+}
+
+/// Whether `e` is the refusal of a signature this deployment never made.
+fn is_forged(e: &CoreError) -> bool {
+    matches!(e, CoreError::Forbidden(m) if *m == interviewd_domain::assets::LinkError::Invalid.to_string())
 }

@@ -276,7 +276,7 @@ async fn a_job_openings_public_link_takes_an_application_to_the_interview() {
         .unwrap();
     let apply = |form: &'static [(&'static str, &'static str)]| {
         let http = http.clone();
-        let url = link.clone();
+        let url = format!("{link}/apply");
         let body = form
             .iter()
             .map(|(k, v)| format!("{k}={}", v.replace('@', "%40").replace(' ', "+")))

@@ -85,7 +85,7 @@ struct FieldInput {
 #[derive(Deserialize, ToSchema)]
 #[schema(as = InteractionUpdate)]
 struct UpdateBody {
-    #[schema(max_items = 100)]
+    #[schema(max_items = 100, required = true)]
     custom_fields: Option<Vec<FieldInput>>,
 }
 

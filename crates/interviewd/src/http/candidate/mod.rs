@@ -24,7 +24,7 @@ use axum::response::Response;
 pub fn routes(state: AppState) -> Router {
     Router::new()
         .route("/i/{token}/ws", axum::routing::get(ws::upgrade))
-        .route("/i/{token}", axum::routing::post(opening::apply))
+        .route("/i/{token}/apply", axum::routing::post(opening::apply))
         .layer(axum::middleware::from_fn(headers))
         .with_state(state)
 }

@@ -26,6 +26,8 @@ struct OpeningPage<'a> {
     phone: bool,
     contact_email: Option<String>,
     error: Option<String>,
+    /// The link's last segment: the form posts to `{slug}/apply`.
+    slug: String,
     /// The link was e-mailed to a known contact.
     mailed: bool,
     first_name: String,
@@ -61,7 +63,7 @@ pub async fn page(state: &AppState, slug: &str) -> Option<Response> {
     }
 }
 
-/// `POST /i/{slug}`: apply, then go to the interview.
+/// `POST /i/{slug}/apply`: apply, then go to the interview.
 pub async fn apply(
     State(state): State<AppState>,
     Path(slug): Path<String>,
@@ -133,6 +135,7 @@ fn render(
     };
     let (lang, t, _) = strings::for_language(&opening.language);
     let page = OpeningPage {
+        slug: opening.slug.clone(),
         lang,
         t,
         asset_version: asset_version(),

@@ -103,7 +103,10 @@ fn bound(ctx: &Ctx, field: &str, end: bool) -> Result<Option<DateTime<Utc>>, IvE
 fn companies(ctx: &Ctx) -> Result<Vec<CompanyId>, IvError> {
     let scopes = [Scope::ReadBilling];
     ctx.principal.require(&scopes)?;
-    let named = ctx.query.non_empty("companyId");
+    let named = ctx.query.get("companyId").map(str::trim);
+    if named.is_some_and(|n| n.len() != 36 || n.parse::<uuid::Uuid>().is_err()) {
+        return Err(CoreError::invalid("companyId", "companyId must be a UUID").into());
+    }
     if ctx.principal.is_ats() && named.is_none() {
         return Ok(ctx.principal.key.managed_companies.clone());
     }

@@ -218,6 +218,7 @@ fn operation(d: &Dialect, path: &str, method: &str, op: &mut Value) {
             if !text.contains(why) {
                 existing["description"] = Value::String(format!("{text} {why}").trim().to_owned());
             }
+            admit_layer_error(existing);
         }
         None => {
             responses.insert(status.into(), json!({ "description": why }));
@@ -265,6 +266,32 @@ fn operation(d: &Dialect, path: &str, method: &str, op: &mut Value) {
     );
     for (status, response) in responses.iter_mut() {
         fill(d, public, status, response);
+    }
+}
+
+/// A shared layer answers in the dialect's `Error` body. Where an operation documents its own
+/// body for the same status (Xobin's `{"success": false, "error": …}` refusals), the layer's
+/// body is admitted beside it.
+fn admit_layer_error(response: &mut Value) {
+    const ERROR: &str = "#/components/schemas/Error";
+    // `AnyError` is the online-interview routes' `oneOf` that already holds `Error`.
+    const ADMITTING: [&str; 2] = [ERROR, "#/components/schemas/AnyError"];
+    let Some(schema) = response.pointer_mut("/content/application~1json/schema") else {
+        return;
+    };
+    let admitted = |s: &Value| {
+        s.get("$ref")
+            .and_then(Value::as_str)
+            .is_some_and(|r| ADMITTING.contains(&r))
+    };
+    let already = admitted(schema)
+        || schema
+            .get("anyOf")
+            .and_then(Value::as_array)
+            .is_some_and(|all| all.iter().any(admitted));
+    if !already {
+        let own = schema.take();
+        *schema = json!({ "anyOf": [own, { "$ref": ERROR }] });
     }
 }
 

@@ -120,15 +120,30 @@ async fn root(headers: axum::http::HeaderMap, uri: axum::http::Uri) -> axum::res
     instaview::not_found(uri).await
 }
 
+/// The body of `GET /healthz`.
+#[derive(serde::Serialize)]
+struct Health {
+    status: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    database: Option<&'static str>,
+}
+
 async fn healthz(axum::extract::State(state): axum::extract::State<AppState>) -> impl IntoResponse {
-    match crate::core::ops::ping(&state).await {
+    let (status, health) = match crate::core::ops::ping(&state).await {
         Ok(()) => (
             StatusCode::OK,
-            axum::Json(serde_json::json!({ "status": "ok" })),
+            Health {
+                status: "ok",
+                database: None,
+            },
         ),
         Err(_) => (
             StatusCode::SERVICE_UNAVAILABLE,
-            axum::Json(serde_json::json!({ "status": "unavailable", "database": "unreachable" })),
+            Health {
+                status: "unavailable",
+                database: Some("unreachable"),
+            },
         ),
-    }
+    };
+    (status, axum::Json(health))
 }

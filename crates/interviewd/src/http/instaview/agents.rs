@@ -13,7 +13,6 @@ use crate::wire::instaview::AgentDto;
 use crate::wire::instaview::Page;
 use axum::Json;
 use axum::body::Bytes;
-use axum::http::StatusCode;
 use interviewd_domain::model::Agent;
 use interviewd_domain::{AgentChannel, CompanyId, Scope};
 use serde::Deserialize;
@@ -216,26 +215,14 @@ async fn list(ctx: Ctx) -> Result<Json<Page<AgentDto>>, IvError> {
         (status = 400, description = "An invalid field."),
     )
 )]
-async fn create(
-    ctx: Ctx,
-    body: Bytes,
-) -> Result<
-    (
-        StatusCode,
-        [(axum::http::HeaderName, axum::http::HeaderValue); 1],
-        Json<AgentDto>,
-    ),
-    IvError,
-> {
+async fn create(ctx: Ctx, body: Bytes) -> Result<super::Created<AgentDto>, IvError> {
     let company = ctx.company(&[Scope::WriteAgents])?;
     let input: AgentInput = ctx.body(&body)?;
     let agent = input.into_new_agent(company, ctx.state.now())?;
     let agent = catalog::create_agent(&ctx.state, &agent).await?;
-    let location = super::location(&format!("/v1/agents/{}", agent.id));
-    Ok((
-        StatusCode::CREATED,
-        [location],
-        Json(AgentDto::from(&agent)),
+    Ok(super::created(
+        &format!("/v1/agents/{}", agent.id),
+        AgentDto::from(&agent),
     ))
 }
 

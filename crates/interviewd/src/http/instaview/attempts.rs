@@ -29,7 +29,6 @@ use interviewd_domain::time::rfc3339;
 use interviewd_domain::views::InterviewDetail;
 use interviewd_domain::{CompanyId, Scope};
 use serde::Deserialize;
-use serde_json::{Value, json};
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -108,7 +107,7 @@ async fn invoke(
     ctx: Ctx,
     IvPath(id): IvPath<String>,
     body: Bytes,
-) -> Result<(StatusCode, Json<Value>), IvError> {
+) -> Result<(StatusCode, Json<SuccessMessage>), IvError> {
     let company = ctx.company(&[Scope::WriteInterviews])?;
     let id = path_uuid(&id, "id")?;
     let input: ScheduleBody = if body.iter().all(u8::is_ascii_whitespace) {
@@ -142,7 +141,10 @@ async fn invoke(
     );
     Ok((
         StatusCode::CREATED,
-        Json(json!({ "success": true, "message": message })),
+        Json(SuccessMessage {
+            success: true,
+            message,
+        }),
     ))
 }
 

@@ -12,7 +12,6 @@ use crate::wire::instaview::CandidateDto;
 use crate::wire::instaview::Page;
 use axum::Json;
 use axum::body::Bytes;
-use axum::http::StatusCode;
 use interviewd_domain::model::Candidate;
 use interviewd_domain::{CompanyId, Email, ExtId, JobId, PhoneNumber, Scope};
 use serde::Deserialize;
@@ -275,26 +274,14 @@ async fn list(ctx: Ctx) -> Result<Json<Page<CandidateDto>>, IvError> {
         (status = 409, description = "The e-mail, phone or external id is taken in the company."),
     )
 )]
-async fn create(
-    ctx: Ctx,
-    body: Bytes,
-) -> Result<
-    (
-        StatusCode,
-        [(axum::http::HeaderName, axum::http::HeaderValue); 1],
-        Json<CandidateDto>,
-    ),
-    IvError,
-> {
+async fn create(ctx: Ctx, body: Bytes) -> Result<super::Created<CandidateDto>, IvError> {
     let company = ctx.company(&[Scope::WriteCandidates, Scope::ReadJobs])?;
     let input: CandidateInput = ctx.body(&body)?;
     let candidate = input.into_new(&ctx.state, company, ctx.state.now()).await?;
     let candidate = candidates::create(&ctx.state, &candidate).await?;
-    let location = super::location(&format!("/v1/candidates/{}", candidate.id));
-    Ok((
-        StatusCode::CREATED,
-        [location],
-        Json(render(&ctx, &candidate).await?),
+    Ok(super::created(
+        &format!("/v1/candidates/{}", candidate.id),
+        render(&ctx, &candidate).await?,
     ))
 }
 

@@ -19,7 +19,6 @@ use crate::wire::instaview::Page;
 use crate::wire::instaview::{AnalysisPdf, InterviewDto};
 use axum::Json;
 use axum::body::Bytes;
-use axum::http::StatusCode;
 use chrono::{DateTime, Duration, Utc};
 use interviewd_domain::model::{Agent, Candidate};
 use interviewd_domain::{AgentId, CandidateId, InterviewStatus, JobId, Scope};
@@ -154,17 +153,7 @@ fn xor<A, B>(
         (status = 409, description = "An inline candidate's e-mail, phone or external id is taken."),
     )
 )]
-async fn create(
-    ctx: Ctx,
-    body: Bytes,
-) -> Result<
-    (
-        StatusCode,
-        [(axum::http::HeaderName, axum::http::HeaderValue); 1],
-        Json<InterviewDto>,
-    ),
-    IvError,
-> {
+async fn create(ctx: Ctx, body: Bytes) -> Result<super::Created<InterviewDto>, IvError> {
     let company = ctx.company(&[
         Scope::WriteInterviews,
         Scope::ReadCandidates,
@@ -252,10 +241,9 @@ async fn create(
         .ok_or_else(|| CoreError::Internal("interview vanished after create".into()))?;
     let results = interviews::results(&ctx.state, company, created.id).await?;
     let signer = Signer::load(&ctx.state).await?;
-    Ok((
-        StatusCode::CREATED,
-        [super::location(&format!("/v1/interviews/{}", created.id))],
-        Json(InterviewDto::new(&detail, &signer.links()).with_results(&results)),
+    Ok(super::created(
+        &format!("/v1/interviews/{}", created.id),
+        InterviewDto::new(&detail, &signer.links()).with_results(&results),
     ))
 }
 

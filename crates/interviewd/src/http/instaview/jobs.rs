@@ -11,7 +11,6 @@ use crate::wire::instaview::Page;
 use crate::wire::instaview::{JobCreated, JobDto};
 use axum::Json;
 use axum::body::Bytes;
-use axum::http::StatusCode;
 use interviewd_domain::model::Job;
 use interviewd_domain::{CompanyId, Scope};
 use serde::{Deserialize, Serialize};
@@ -391,24 +390,13 @@ async fn list(ctx: Ctx) -> Result<Json<Page<JobDto>>, IvError> {
         (status = 400, description = "An invalid field."),
     )
 )]
-async fn create(
-    ctx: Ctx,
-    body: Bytes,
-) -> Result<
-    (
-        StatusCode,
-        [(axum::http::HeaderName, axum::http::HeaderValue); 1],
-        Json<JobCreated>,
-    ),
-    IvError,
-> {
+async fn create(ctx: Ctx, body: Bytes) -> Result<super::Created<JobCreated>, IvError> {
     let company = ctx.company(&[Scope::WriteJobs])?;
     let input: JobInput = ctx.body(&body)?;
     let job = input.into_new_job(company, ctx.state.now())?;
     let job = catalog::create_job(&ctx.state, &job).await?;
     let body = JobCreated::new(&job, ctx.state.now());
-    let location = super::location(&format!("/v1/jobs/{}", job.id));
-    Ok((StatusCode::CREATED, [location], Json(body)))
+    Ok(super::created(&format!("/v1/jobs/{}", job.id), body))
 }
 
 async fn load(ctx: &Ctx, company: CompanyId, raw: &str) -> Result<Job, IvError> {

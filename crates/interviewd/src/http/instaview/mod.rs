@@ -46,6 +46,22 @@ pub fn router() -> Router<AppState> {
 }
 
 /// The `Location` header of a 201: the new resource under `/v1`.
+/// A `201 Created` answer with the new resource's `Location`.
+pub type Created<T> = (
+    axum::http::StatusCode,
+    [(axum::http::header::HeaderName, axum::http::HeaderValue); 1],
+    axum::Json<T>,
+);
+
+/// `201 Created` for `body`, found at `path`.
+pub fn created<T>(path: &str, body: T) -> Created<T> {
+    (
+        axum::http::StatusCode::CREATED,
+        [location(path)],
+        axum::Json(body),
+    )
+}
+
 pub fn location(path: &str) -> (axum::http::header::HeaderName, axum::http::HeaderValue) {
     let value = axum::http::HeaderValue::from_str(path)
         .unwrap_or_else(|_| axum::http::HeaderValue::from_static("/v1"));

@@ -190,17 +190,7 @@ struct CreateWebhook {
         (status = 403, description = "`companyId` in the body is not the acting company."),
     )
 )]
-async fn create(
-    ctx: Ctx,
-    body: Bytes,
-) -> Result<
-    (
-        StatusCode,
-        [(axum::http::HeaderName, axum::http::HeaderValue); 1],
-        Json<CreatedDto>,
-    ),
-    IvError,
-> {
+async fn create(ctx: Ctx, body: Bytes) -> Result<super::Created<CreatedDto>, IvError> {
     ctx.principal.require(&[Scope::WriteWebhooks])?;
     let input: CreateWebhook = ctx.body(&body)?;
     let manager = manager(&ctx, &[Scope::WriteWebhooks], input.company_id.as_deref())?;
@@ -237,11 +227,10 @@ async fn create(
             webhooks::create_global(&ctx.state, *key, companies, settings).await?
         }
     };
-    let location = super::location(&format!("/v1/webhooks/{}", webhook.id));
     let key = interviewd_notify::SigningSecret::parse(&webhook.secret.0)
         .map_err(|_| CoreError::Internal("a new signing secret is unreadable".into()))?;
     let out = CreatedDto::new(&webhook, key.as_bytes());
-    Ok((StatusCode::CREATED, [location], Json(out)))
+    Ok(super::created(&format!("/v1/webhooks/{}", webhook.id), out))
 }
 
 /// An endpoint.

@@ -44,7 +44,7 @@ fn refusal(status: StatusCode, error: &str) -> XbError {
         success: false,
         error: error.to_owned(),
     };
-    XbError::Body(status, serde_json::to_value(body).unwrap_or_default())
+    XbError::body(status, &body)
 }
 
 const NOT_FOUND: &str = "Candidate not found";

@@ -8,7 +8,7 @@ pub use crate::wire::xobin::ErrorBody;
 use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use serde_json::{Value, json};
+use serde_json::Value;
 
 /// An error rendered as the Xobin dialect renders errors.
 #[derive(Debug)]
@@ -38,10 +38,18 @@ impl XbError {
 
     /// The invite quota of the company's plan is used up (documented body).
     pub fn invites_exhausted() -> Self {
-        Self::Body(
+        Self::body(
             StatusCode::FORBIDDEN,
-            json!({ "message": "Invites Exhausted. Please contact support.", "error": "limit_exceed" }),
+            &ErrorBody {
+                error: "limit_exceed".into(),
+                message: Some("Invites Exhausted. Please contact support.".into()),
+            },
         )
+    }
+
+    /// A documented body of an endpoint's own, typed in `wire::xobin`.
+    pub fn body(status: StatusCode, body: &impl serde::Serialize) -> Self {
+        Self::Body(status, serde_json::to_value(body).unwrap_or_default())
     }
 }
 

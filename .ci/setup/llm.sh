@@ -61,6 +61,9 @@ ensure() {
         apt_ensure cmake build-essential
         [ -x "$py" ] || "$(python_base)" -m venv "$venv"
         local wheel
+        # (a fresh machine has no wheel cache yet: under pipefail a missing folder would end
+        # the script here)
+        mkdir -p "$wheels"
         wheel=$(find "$wheels" -maxdepth 1 -name "llama_cpp_python-$LLAMA_VERSION-*.whl" 2>/dev/null | head -n 1)
         if [ -z "$wheel" ] || [ "$(cat "$wheels/llama_cpp_python-$LLAMA_VERSION.cmake-args" 2>/dev/null)" != "$CMAKE_FLAGS" ]; then
             say "llm: building llama-cpp-python $LLAMA_VERSION from its sdist (several minutes)"

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Everything the real-parts tests need, in order, with the time of each step:
-# browser (Debian chromium + fonts + pngquant), node (e2e/ modules), voice (the speech venv,
+# browser (Debian chromium + fonts + pngquant + poppler-utils), node (e2e/ modules), voice (the speech venv,
 # sox, espeak-ng), s3 (moto's S3-compatible server), llm (the llama-cpp-python venv and SmolLM2). A cold run takes about
 # 10 minutes on 2 cores (the llama-cpp-python build is most of it); a warm one a few seconds.
 #

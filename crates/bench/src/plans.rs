@@ -31,22 +31,13 @@ const STATEMENTS: &[(&str, &str, &str)] = &[
         "uuid, text",
         "DELETE FROM webhook_messages WHERE interview_id = $1 AND event_type <> $2 AND status = 'PENDING'",
     ),
-    (
-        "UPDATE call_attempts (cancel scheduled)",
-        "bigint, uuid",
-        "UPDATE call_attempts SET status = 'CANCELLED', ended_at = $1, updated_at = $1 \
-         WHERE interview_id = $2 AND status = 'SCHEDULED'",
-    ),
 ];
 
 /// Sample values for the generic plans' parameters (any value: a generic plan ignores them).
-const SAMPLES: &[(&str, &str)] = &[
-    (
-        "uuid, text",
-        "'00000000-0000-7000-8000-000000000000', 'interview.deleted'",
-    ),
-    ("bigint, uuid", "0, '00000000-0000-7000-8000-000000000000'"),
-];
+const SAMPLES: &[(&str, &str)] = &[(
+    "uuid, text",
+    "'00000000-0000-7000-8000-000000000000', 'interview.deleted'",
+)];
 
 /// The plans of [`STATEMENTS`] on `pool`, labelled with `backend` and `scenario`.
 pub async fn read(

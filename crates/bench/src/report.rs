@@ -42,6 +42,13 @@ pub struct ScenarioCell {
     pub raw: Cell,
     /// HTTP throughput / raw throughput.
     pub ratio: Option<f64>,
+    /// The removals' second baseline: the fewest statements that erase one interview
+    /// (`raw/minimal.rs`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub minimal: Option<Cell>,
+    /// HTTP throughput / minimal-erasure throughput.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub minimal_ratio: Option<f64>,
 }
 
 impl ScenarioCell {
@@ -60,7 +67,17 @@ impl ScenarioCell {
             http,
             raw,
             ratio,
+            minimal: None,
+            minimal_ratio: None,
         }
+    }
+
+    /// With the minimal-erasure cell of a removal.
+    pub fn with_minimal(mut self, minimal: Cell) -> Self {
+        self.minimal_ratio =
+            ratio(self.http.summary.throughput, minimal.summary.throughput).map(round3);
+        self.minimal = Some(minimal);
+        self
     }
 }
 
@@ -215,11 +232,54 @@ impl Results {
                 });
             }
         }
+        for backend in ["sqlite", "postgres"] {
+            let removals: Vec<&ScenarioCell> = self
+                .scenarios
+                .iter()
+                .filter(|c| c.backend == backend && c.clients == 16 && c.minimal.is_some())
+                .collect();
+            if !removals.is_empty() {
+                targets.push(TargetResult {
+                    target: "removals at >= 60% of the minimal-erasure rate, 16 clients",
+                    backend,
+                    measured: removals
+                        .iter()
+                        .map(|c| format!("{}: {}", c.scenario, pct(c.minimal_ratio)))
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    met: removals
+                        .iter()
+                        .all(|c| c.minimal_ratio.is_some_and(|r| r >= 0.6)),
+                });
+            }
+        }
         let at16: Vec<&ScenarioCell> = self
             .scenarios
             .iter()
             .filter(|c| c.backend == "sqlite" && c.clients == 16)
             .collect();
+        let removals16: Vec<&&ScenarioCell> = at16.iter().filter(|c| c.minimal.is_some()).collect();
+        if !removals16.is_empty() {
+            let times = |c: &ScenarioCell| match (c.http.summary.p99_ms, c.raw.summary.p99_ms) {
+                (Some(h), Some(r)) if r > 0.0 => Some(h / r),
+                _ => None,
+            };
+            targets.push(TargetResult {
+                target: "removal p99 <= 1.5x the raw baseline's p99, 16 clients on SQLite",
+                backend: "sqlite",
+                measured: removals16
+                    .iter()
+                    .map(|c| {
+                        let x = times(c).map_or("–".into(), |x| format!("{x:.2}x"));
+                        format!("{}: {x}", c.scenario)
+                    })
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                met: removals16
+                    .iter()
+                    .all(|c| times(c).is_some_and(|x| x <= 1.5)),
+            });
+        }
         if !at16.is_empty() {
             targets.push(TargetResult {
                 target: "p99 < 10 ms at 16 clients on SQLite",
@@ -292,6 +352,7 @@ impl Results {
         if self.scenarios.is_empty() {
             return;
         }
+        self.minimal_table(out);
         let _ = writeln!(out, "## Scenarios: HTTP against the raw-SQL baseline\n");
         let _ = writeln!(
             out,
@@ -318,6 +379,58 @@ impl Results {
                 pct(c.ratio),
                 opt_mib(c.http.peak_mib),
                 errors(h, r),
+            );
+        }
+        out.push('\n');
+    }
+
+    /// The removals against the minimal erasure (`raw/minimal.rs`).
+    fn minimal_table(&self, out: &mut String) {
+        let cells: Vec<&ScenarioCell> = self
+            .scenarios
+            .iter()
+            .filter(|c| c.minimal.is_some())
+            .collect();
+        if cells.is_empty() {
+            return;
+        }
+        let _ = writeln!(
+            out,
+            "## Removals against the minimal erasure\n\n\
+             The minimal erasure: recordings queued, the interview's row deleted (the rest \
+             cascades), an audit row, one transaction; no authentication, no read.\n"
+        );
+        let _ = writeln!(
+            out,
+            "| backend | scenario | clients | HTTP ops/s | HTTP p99 ms | raw ops/s | raw p99 ms | minimal ops/s | minimal p99 ms | HTTP/minimal | HTTP p99 / raw p99 |"
+        );
+        let _ = writeln!(
+            out,
+            "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+        );
+        for c in cells {
+            let (h, r) = (&c.http.summary, &c.raw.summary);
+            let Some(m) = c.minimal.as_ref().map(|m| &m.summary) else {
+                continue;
+            };
+            let times = match (h.p99_ms, r.p99_ms) {
+                (Some(h), Some(r)) if r > 0.0 => format!("{:.2}x", h / r),
+                _ => "–".into(),
+            };
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} | {:.0} | {} | {:.0} | {} | {:.0} | {} | {} | {} |",
+                c.backend,
+                c.scenario,
+                c.clients,
+                h.throughput,
+                opt_ms(h.p99_ms),
+                r.throughput,
+                opt_ms(r.p99_ms),
+                m.throughput,
+                opt_ms(m.p99_ms),
+                pct(c.minimal_ratio),
+                times,
             );
         }
         out.push('\n');

@@ -51,6 +51,15 @@ impl Scenario {
         }
     }
 
+    /// The removals (measured against the minimal erasure too). The revoke erases nothing
+    /// but is one of the three operations the goals name.
+    pub fn is_removal(self) -> bool {
+        matches!(
+            self,
+            Scenario::Delete | Scenario::AlpharunRemove | Scenario::XobinRevoke
+        )
+    }
+
     /// Whether every operation uses up its target (a removed or revoked interview).
     pub fn consumes_targets(self) -> bool {
         matches!(

@@ -12,7 +12,7 @@ use crate::db::{Backend, BenchDb, RawPool};
 use crate::fixtures::{self, TRANSCRIPT_TURNS, Templates, Tenant};
 use crate::memory::Process;
 use crate::pg::PgServer;
-use crate::raw::{Profile, RawCtx, raw_op};
+use crate::raw::{Profile, RawCtx, minimal_op, raw_op};
 use crate::report::{Cell, Check, ProfileResult, Results, ScenarioCell, SeedTime};
 use crate::runner::{Budget, run_cell};
 use crate::scenarios::{Scenario, Targets, http_op};
@@ -167,7 +167,9 @@ async fn run_scenario(
     let pool = setup.seed(results, &what, true, READ_POOL, false).await?;
     let mut source = if scenario.consumes_targets() {
         let per_cell = plan.budget.ops_needed();
-        let cells = plan.clients.len() as u64 * 2;
+        // HTTP and raw, and for a removal the minimal erasure.
+        let kinds = if scenario.is_removal() { 3 } else { 2 };
+        let cells = plan.clients.len() as u64 * kinds;
         let what = format!("{} targets", scenario.name());
         let completed = !scenario.needs_scheduled();
         let targets = setup
@@ -254,13 +256,20 @@ async fn measure(
         clients,
         statements: profile.shares(raw.summary.ok + raw.warmup_ok),
     });
-    results.scenarios.push(ScenarioCell::new(
+    let mut cell = ScenarioCell::new(
         backend.name(),
         scenario.name(),
         clients,
         Cell::from(http),
         Cell::from(raw),
-    ));
+    );
+    if scenario.is_removal() {
+        let ctx = Arc::new(RawCtx::new(&setup.tenant));
+        let op = minimal_op(&setup.pool, ctx, source.next());
+        let minimal = run_cell(clients, &plan.budget, &op, Process::This).await;
+        cell = cell.with_minimal(Cell::from(minimal));
+    }
+    results.scenarios.push(cell);
     Ok(())
 }
 

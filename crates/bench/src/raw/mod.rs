@@ -212,6 +212,28 @@ pub fn raw_op(
     })
 }
 
+/// The minimal erasure of the next target's interview ([`minimal`](sqlite::minimal_erasure)):
+/// the floor a removal is measured against.
+pub fn minimal_op(pool: &RawPool, ctx: Arc<RawCtx>, targets: Arc<Targets>) -> Op {
+    let pool = pool.clone();
+    Arc::new(move || {
+        let (pool, ctx, targets) = (pool.clone(), ctx.clone(), targets.clone());
+        Box::pin(async move {
+            let target = targets.next().ok_or("no seeded target left")?;
+            let mut timer = Timer {
+                on: false,
+                steps: Vec::new(),
+            };
+            match &pool {
+                RawPool::Sqlite { read, write } => {
+                    sqlite::minimal_erasure(read, write, &ctx, target, &mut timer).await
+                }
+                RawPool::Pg(p) => postgres::minimal_erasure(p, p, &ctx, target, &mut timer).await,
+            }
+        })
+    })
+}
+
 /// The engine's statements for one due call, claim to COMPLETED ([`drain`]), on `pool`; each
 /// operation takes the next company of `companies` (limit `limit`) round-robin.
 pub fn drain_op(
@@ -339,6 +361,8 @@ mod drift {
             .expect("readable source directory")
             .map(|entry| entry.expect("directory entry").path())
             .filter(|path| path.extension().is_some_and(|ext| ext == "rs"))
+            // The minimal-erasure floor is not the server's statements, on purpose.
+            .filter(|path| !path.ends_with("minimal.rs"))
             .collect();
         files.sort();
         files

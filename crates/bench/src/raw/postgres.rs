@@ -40,6 +40,10 @@ mod removal;
 mod drain;
 pub use drain::drain_one;
 
+#[path = "minimal.rs"]
+mod minimal;
+pub use minimal::minimal_erasure;
+
 /// The server's write transaction: a plain transaction on the operation's connection.
 async fn begin_write<'c>(
     conn: &'c mut Conn,

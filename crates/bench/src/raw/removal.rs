@@ -23,19 +23,12 @@ pub(super) async fn delete(
     let id = uuid(id)?;
     interview(c, ctx, id, t).await?;
     let mut tx = write_tx(c, pool, t).await?;
-    let targets: Vec<Uuid> = step!(
-        t,
-        "SELECT interviews (targets)",
-        sqlx::query_scalar("SELECT id FROM interviews WHERE company_id = $1 AND id = $2")
-            .bind(ctx.company)
-            .bind(id)
-            .fetch_all(&mut *tx)
-    );
-    let removed = remove_all(&mut tx, ctx, &targets, t).await?;
-    if removed.is_empty() {
+    // One interview: its locked row is the target (no separate targets query).
+    let removed = remove_all(&mut tx, ctx, &[id], t).await?;
+    if removed.ids.is_empty() {
         return Err("nothing removed".into());
     }
-    let target = json!({ "interviewId": id.to_string(), "interviewIds": removed });
+    let target = json!({ "interviewId": id.to_string(), "interviewIds": removed.ids });
     finish_removal(&mut tx, ctx, "interview.delete", &removed, target, t).await?;
     step!(t, "COMMIT", tx.commit());
     Ok(())
@@ -76,12 +69,12 @@ pub(super) async fn alpharun_remove(
             .execute(&mut *tx)
     );
     let data = json!({
-        "candidateId": contact.to_string(), "jobId": ctx.job.to_string(), "interviewIds": removed,
+        "candidateId": contact.to_string(), "jobId": ctx.job.to_string(), "interviewIds": removed.ids,
     });
     let kind = kinds::CANDIDATE_REMOVED_FROM_JOB;
     insert_event(&mut tx, ctx, None, kind, &data, now_ms(), t).await?;
     let target = json!({
-        "candidateId": contact.to_string(), "jobId": ctx.job.to_string(), "interviewIds": removed,
+        "candidateId": contact.to_string(), "jobId": ctx.job.to_string(), "interviewIds": removed.ids,
     });
     finish_removal(
         &mut tx,
@@ -127,28 +120,44 @@ async fn lock(
     ))
 }
 
-/// `store/sql/removal.rs` `remove`'s loop: each target locked and removed; returns the
-/// removed ids.
+/// The interviews a removal took out: their ids and Xobin numbers (`response_id`).
+struct Removed {
+    ids: Vec<String>,
+    numbers: Vec<i64>,
+}
+
+/// `store/sql/removal.rs` `remove`'s loop: each target locked and, when it is the company's,
+/// removed.
 async fn remove_all(
     c: &mut Conn,
     ctx: &RawCtx,
     targets: &[Uuid],
     t: &mut Timer,
-) -> Result<Vec<String>, String> {
-    let mut removed = Vec::new();
+) -> Result<Removed, String> {
+    let (mut removed, mut numbers) = (Vec::new(), Vec::new());
     for &id in targets {
         if let Some(row) = lock(c, id, t).await? {
+            if col::<Uuid>(&row, "company_id")? != ctx.company {
+                continue;
+            }
+            let number: i64 = col(&row, "number")?;
             remove_one(c, ctx, &row, t).await?;
             removed.push(id.to_string());
+            numbers.push(number);
         }
     }
-    Ok(removed)
+    Ok(Removed {
+        ids: removed,
+        numbers,
+    })
 }
 
-/// `store/sql/removal.rs` `remove_one`: cancel scheduled attempts (`engine.rs`), free web
-/// slots, queue the recordings (`engine_jobs.rs` `enqueue_blob`), purge pending deliveries
-/// (`delivery_queue.rs` `purge_interview`), record `interview.deleted`, delete the row
-/// (attempts, transcript, analysis, jobs and sessions cascade).
+/// `store/sql/removal.rs` `remove_one`: queue the outbox copies of sent mail for erasure
+/// (`retention.rs` `erase_interview_mail`), free web slots, queue the recordings
+/// (`engine_jobs.rs` `enqueue_blob`), queue the carrier's copies of phone calls
+/// (`carrier.rs`), purge pending deliveries (`delivery_queue.rs` `purge_interview`), record
+/// `interview.deleted`, delete the row (attempts, transcript, analysis, jobs and sessions
+/// cascade).
 async fn remove_one(
     c: &mut Conn,
     ctx: &RawCtx,
@@ -157,19 +166,22 @@ async fn remove_one(
 ) -> Result<(), String> {
     let id: Uuid = col(interview, "id")?;
     let now = now_ms();
-    let attempts = attempts(c, id, t).await?;
     step!(
         t,
-        "UPDATE call_attempts (cancel scheduled)",
+        "INSERT outbox_erasures",
         sqlx::query(
-            "UPDATE call_attempts SET status = 'CANCELLED', ended_at = $1, updated_at = $1 \
-             WHERE interview_id = $2 AND status = 'SCHEDULED'"
+            "INSERT INTO outbox_erasures (mail_id, created_at) \
+             SELECT id, $2 FROM mail_queue WHERE interview_id = $1 AND status = 'SENT' \
+             ON CONFLICT (mail_id) DO NOTHING"
         )
-        .bind(now)
         .bind(id)
+        .bind(now)
         .execute(&mut *c)
     );
+    let attempts = attempts(c, id, t).await?;
+    let mut phone = false;
     for attempt in &attempts {
+        phone |= col::<String>(attempt, "direction")? != "WEB";
         if col::<String>(attempt, "direction")? == "WEB" {
             step!(
                 t,
@@ -195,6 +207,21 @@ async fn remove_one(
                 .execute(&mut *c)
             );
         }
+    }
+    if phone {
+        step!(
+            t,
+            "INSERT carrier_erasures",
+            sqlx::query(
+                "INSERT INTO carrier_erasures (kind, sid, carrier, company_id, run_at, created_at) \
+                 SELECT $1, call_sid, carrier, company_id, $2, $2 FROM carrier_calls WHERE interview_id = $3 \
+                 ON CONFLICT (kind, sid) DO NOTHING"
+            )
+            .bind("call")
+            .bind(now)
+            .bind(id)
+            .execute(&mut *c)
+        );
     }
     purge_deliveries(c, id, t).await?;
     let data = json!({
@@ -267,27 +294,29 @@ async fn finish_removal(
     c: &mut Conn,
     ctx: &RawCtx,
     action: &str,
-    removed: &[String],
+    removed: &Removed,
     target: Value,
     t: &mut Timer,
 ) -> Result<(), String> {
     let scope = format!("company:{}", ctx.company);
-    for id in removed {
-        step!(
-            t,
-            "DELETE idempotency_keys",
-            sqlx::query(
-                "DELETE FROM idempotency_keys WHERE scope = $1 AND idem_key IN \
-                 (SELECT idem_key FROM idempotency_refs WHERE scope = $1 AND ref_id = $2)"
-            )
-            .bind(&scope)
-            .bind(id)
-            .execute(&mut *c)
-        );
+    // One statement for every reference (the store chunks them by 256).
+    let refs: Vec<String> = (removed.ids.iter().cloned())
+        .chain(removed.numbers.iter().map(|n| format!("response_id:{n}")))
+        .collect();
+    let mut query = sqlx::QueryBuilder::<Db>::new("DELETE FROM idempotency_keys WHERE scope = ");
+    query.push_bind(scope.clone());
+    query.push(" AND idem_key IN (SELECT idem_key FROM idempotency_refs WHERE scope = ");
+    query.push_bind(scope);
+    query.push(" AND ref_id IN (");
+    let mut list = query.separated(", ");
+    for id in refs {
+        list.push_bind(id);
     }
+    query.push("))");
+    step!(t, "DELETE idempotency_keys", query.build().execute(&mut *c));
     let counts = json!({
-        "interviews": removed.len(), "cancelledAttempts": 0, "liveSessions": 0,
-        "recordings": removed.len(), "droppedDeliveries": 0,
+        "interviews": removed.ids.len(), "cancelledAttempts": 0, "liveSessions": 0,
+        "recordings": removed.ids.len(), "droppedDeliveries": 0,
     });
     audit(c, ctx, action, &target, &counts, t).await
 }

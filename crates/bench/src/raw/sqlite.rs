@@ -34,6 +34,10 @@ mod removal;
 mod drain;
 pub use drain::drain_one;
 
+#[path = "minimal.rs"]
+mod minimal;
+pub use minimal::minimal_erasure;
+
 /// The server's write transaction: `BEGIN IMMEDIATE` on the one writer connection
 /// (`SqliteStore::write_tx`), whatever reader connection the operation holds.
 async fn begin_write<'c>(

@@ -42,26 +42,6 @@ use sessions as engine_sessions;
 use snapshot as engine_snapshot;
 use usage as engine_usage;
 
-/// Marks the interview's SCHEDULED attempts CANCELLED, inside the caller's transaction, so
-/// that no call is placed for them. Returns how many were cancelled. A call already IN_PROGRESS
-/// is not touched: it runs to its end, and the engine then finds its attempt gone and only
-/// releases its slot.
-pub async fn cancel_scheduled_attempts(
-    conn: &mut Conn,
-    interview: InterviewId,
-    at: DateTime<Utc>,
-) -> StoreResult<u64> {
-    let done = sqlx::query(
-        "UPDATE call_attempts SET status = 'CANCELLED', ended_at = $1, updated_at = $1 \
-         WHERE interview_id = $2 AND status = 'SCHEDULED'",
-    )
-    .bind(to_millis(at))
-    .bind(interview.uuid())
-    .execute(conn)
-    .await?;
-    Ok(done.rows_affected())
-}
-
 /// Queues a blob for deletion inside the caller's transaction (idempotent per key). The blob
 /// worker deletes it after the transaction commits; a missing blob counts as deleted.
 pub async fn enqueue_blob_deletion(

@@ -71,10 +71,10 @@ async fn remove_one(
     super::retention::erase_interview_mail(&mut *conn, i.id.uuid(), now).await?;
     let attempts = attempts_of(&mut *conn, i.id.uuid()).await?;
     let plan = plan_deletion(i, &attempts);
-    // Scheduled attempts leave the queue (and go with the row below); a live call keeps its
-    // slot, keyed by attempt id, until the engine sees the call end and releases it. A live
-    // web session cannot continue once its interview is gone, so its slot is freed now.
-    super::engine::cancel_scheduled_attempts(&mut *conn, i.id, now).await?;
+    // Scheduled attempts leave the queue with the row below (they cascade; the interview is
+    // locked, so no claim takes one meanwhile); a live call keeps its slot, keyed by attempt
+    // id, until the engine sees the call end and releases it. A live web session cannot
+    // continue once its interview is gone, so its slot is freed now.
     for attempt in attempts.iter().filter(|a| a.direction == "WEB") {
         sqlx::query(
             "UPDATE company_slots SET holder_attempt_id = NULL, holder_fence = NULL, owner = NULL, \
@@ -87,8 +87,11 @@ async fn remove_one(
     for key in &plan.recording_keys {
         super::engine::enqueue_blob_deletion(&mut *conn, key, now).await?;
     }
-    // What the carrier keeps of the interview's calls goes too (docs/carrier.md).
-    super::carrier::enqueue_interview_erasures(&mut *conn, i.id, now).await?;
+    // What the carrier keeps of the interview's calls goes too (docs/carrier.md); only a
+    // phone attempt can have placed one.
+    if attempts.iter().any(|a| a.direction != "WEB") {
+        super::carrier::enqueue_interview_erasures(&mut *conn, i.id, now).await?;
+    }
     report.dropped_deliveries += super::delivery::purge_interview(&mut *conn, i.id).await?;
     let deleted = removal::deleted_event(i, &plan, now);
     super::events::insert(&mut *conn, &deleted).await?;
@@ -172,18 +175,24 @@ async fn forget_stored_responses(
     report: &RemovalReport,
     refs: Vec<String>,
 ) -> StoreResult<()> {
+    /// References per statement (far below either backend's limit on bound values).
+    const CHUNK: usize = 256;
     let mut ids = removal::forgotten_ids(req, report);
     ids.extend(refs);
     let scope = format!("company:{}", req.company);
-    for id in ids {
-        sqlx::query(
-            "DELETE FROM idempotency_keys WHERE scope = $1 AND idem_key IN \
-             (SELECT idem_key FROM idempotency_refs WHERE scope = $1 AND ref_id = $2)",
-        )
-        .bind(&scope)
-        .bind(id)
-        .execute(&mut *conn)
-        .await?;
+    for chunk in ids.chunks(CHUNK) {
+        let mut query =
+            sqlx::QueryBuilder::<super::Db>::new("DELETE FROM idempotency_keys WHERE scope = ");
+        query.push_bind(scope.clone());
+        query.push(" AND idem_key IN (SELECT idem_key FROM idempotency_refs WHERE scope = ");
+        query.push_bind(scope.clone());
+        query.push(" AND ref_id IN (");
+        let mut list = query.separated(", ");
+        for id in chunk {
+            list.push_bind(id.clone());
+        }
+        query.push("))");
+        query.build().execute(&mut *conn).await?;
     }
     Ok(())
 }
@@ -224,10 +233,18 @@ pub async fn remove(store: &DbStore, req: &RemovalRequest) -> StoreResult<Remova
     let mut report = RemovalReport::default();
     lock_anchor(&mut tx, req.company, &req.scope).await?;
     let mut forget = anchor_refs(&mut tx, req).await?;
-    for id in targets(&mut tx, req.company, &req.scope).await? {
-        // Gone meanwhile (another removal took it): nothing left to do for it.
-        if let Some(interview) = lock(&mut tx, id).await? {
-            remove_one(&mut tx, &interview, req.now, &mut report, &mut forget).await?;
+    let ids = match &req.scope {
+        // One interview: its locked row says whether it is there and the company's.
+        RemovalScope::Interview(id) => vec![id.uuid()],
+        scope => targets(&mut tx, req.company, scope).await?,
+    };
+    for id in ids {
+        // Gone meanwhile (another removal took it), or another company's: nothing to do.
+        match lock(&mut tx, id).await? {
+            Some(interview) if interview.company_id == req.company => {
+                remove_one(&mut tx, &interview, req.now, &mut report, &mut forget).await?;
+            }
+            _ => {}
         }
     }
     if report.interviews.is_empty() && matches!(req.scope, RemovalScope::CandidateOnJob { .. }) {

@@ -4,7 +4,7 @@
 //! them (the admin layer on the store); the job, the agent and the candidates through the
 //! API. The templates are real: the COMPLETED one is created through `POST /v1/interviews`
 //! and completed by the engine with the built-in simulator — a phone call whose nine
-//! questions give exactly twenty transcript fragments, then its recording, transcript,
+//! questions give exactly nineteen transcript fragments, then its recording, transcript,
 //! analysis and events as the pipeline writes them; the SCHEDULED one is created for
 //! tomorrow, as an invite that can still be revoked.
 
@@ -18,9 +18,10 @@ use std::time::{Duration, Instant};
 use uuid::Uuid;
 
 /// Transcript fragments of the COMPLETED template (the delete scenario's shape).
-pub const TRANSCRIPT_TURNS: usize = 20;
+pub const TRANSCRIPT_TURNS: usize = 19;
 
-/// The agent's questions: greeting + nine question/answer pairs + closing = 20 turns.
+/// The agent's questions: the greeting with the first question, its answer, eight more
+/// question/answer pairs and the closing = 19 turns.
 const QUESTIONS: [&str; 9] = [
     "Tell me about a Rust service you shipped to production.",
     "How do you design a database schema for multi-tenant data?",

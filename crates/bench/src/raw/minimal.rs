@@ -49,22 +49,9 @@ pub async fn minimal_erasure(
     if gone.rows_affected() != 1 {
         return Err("nothing removed".into());
     }
-    step!(
-        t,
-        "INSERT audit_log",
-        sqlx::query(
-            "INSERT INTO audit_log (id, company_id, key_id, action, target, counts, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7)"
-        )
-        .bind(Uuid::now_v7())
-        .bind(ctx.company)
-        .bind(ctx.key_id)
-        .bind("interview.delete")
-        .bind(format!(r#"{{"interviewId":"{id}"}}"#))
-        .bind(r#"{"interviews":1}"#)
-        .bind(now)
-        .execute(&mut *tx)
-    );
+    let target = serde_json::json!({ "interviewId": id.to_string() });
+    let counts = serde_json::json!({ "interviews": 1 });
+    super::removal::audit(&mut tx, ctx, "interview.delete", &target, &counts, t).await?;
     step!(t, "COMMIT", tx.commit());
     Ok(())
 }

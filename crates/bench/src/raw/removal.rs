@@ -322,7 +322,7 @@ async fn finish_removal(
 }
 
 /// The audit insert of `store/sql/removal.rs` (`audit`, and the revoke's).
-async fn audit(
+pub(super) async fn audit(
     c: &mut Conn,
     ctx: &RawCtx,
     action: &str,

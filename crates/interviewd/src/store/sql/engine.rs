@@ -1,6 +1,5 @@
 //! The SQL side of [`crate::store::engine::EngineStore`], plus the statements the deletion
-//! path runs inside its own transaction ([`cancel_scheduled_attempts`],
-//! [`enqueue_blob_deletion`], [`recording_keys`]).
+//! path runs inside its own transaction ([`enqueue_blob_deletion`]).
 
 #[path = "engine_api.rs"]
 mod api;

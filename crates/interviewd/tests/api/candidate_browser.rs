@@ -111,7 +111,7 @@ async fn a_typed_interview_by_keyboard_alone_in_a_real_browser() {
 
 /// The speech server's base URLs (`INTERVIEWD_TEST_STT_URL`, `INTERVIEWD_TEST_TTS_URL`), or
 /// `None` (said loudly) when the voice test cannot run.
-fn speech_urls(test: &str) -> Option<(String, String)> {
+pub(crate) fn speech_urls(test: &str) -> Option<(String, String)> {
     match (
         std::env::var("INTERVIEWD_TEST_STT_URL"),
         std::env::var("INTERVIEWD_TEST_TTS_URL"),

@@ -338,6 +338,75 @@ async fn a_media_streams_call_is_heard_transcribed_and_recorded_by_interviewd() 
     assert!(state.recordings.is_empty());
 }
 
+/// The same call with the real speech engines of `.ci/run` (piper speaks the questions,
+/// faster-whisper hears the caller): the caller's answers are piper-made speech
+/// (`crates/speech/tests/fixtures/README.md`) sent as μ-law 8 kHz, as a phone line carries
+/// them, and must come back as words in the transcript.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_media_streams_call_with_real_speech_engines() {
+    let test = "carrier::a_media_streams_call_with_real_speech_engines";
+    let Some((stt, tts)) = crate::candidate_browser::speech_urls(test) else {
+        return;
+    };
+    let fake = FakeCarrier::start().await.unwrap();
+    // The fixture's agent asks one question.
+    fake.default_script(Script::Talk(testing::Caller {
+        audio: vec![spoken_ulaw("five-years.wav")],
+        ..testing::Caller::default()
+    }));
+    let server = TestServer::start_with(|c| {
+        with_carrier(&fake)(c);
+        c.carrier_mode = "media".into();
+        c.stt_base_url = Some(stt);
+        c.tts_base_url = Some(tts);
+        // Whisper and piper on a busy 2-core machine: generous, still bounded.
+        c.speech_timeout_ms = 60_000;
+        c.call_max_duration_ms = 240_000;
+    })
+    .await;
+    let acme = server.company("Acme").await;
+    let client = server.client(&acme.key);
+    let f = fixture(&client, PHONE, "ann@example.com").await;
+    let done = wait_status(&client, &f.interview, "COMPLETED").await;
+    wait_slots_free(&client).await;
+
+    let transcript = done["transcript"].as_array().unwrap();
+    let said: Vec<String> = transcript
+        .iter()
+        .filter(|t| t["role"] == "participant")
+        .map(|t| t["text"].as_str().unwrap().to_lowercase())
+        .collect();
+    eprintln!("heard over the line: {said:?}");
+    assert!(
+        said.first()
+            .is_some_and(|s| s.contains("five years") || s.contains("5 years")),
+        "{transcript:?}"
+    );
+    // The agent's words went out through piper and are in the transcript as it said them.
+    assert!(
+        transcript
+            .iter()
+            .any(|t| t["role"] == "agent" && t["text"].as_str().is_some_and(|t| t.contains("Rust"))),
+        "{transcript:?}"
+    );
+    let state = fake.state();
+    let attempt = done["callAttempts"][0]["id"].as_str().unwrap();
+    let call = state.call_of(attempt).unwrap();
+    // The questions reached the caller as audio. (The pacing bound is asserted with the
+    // instant engines above: with piper and whisper sharing the two CPUs, arrival jitter and
+    // the pacer's catching up after a late tick put 51 frames into one second's window.)
+    assert!(call.media.frames > 0, "{:?}", call.media);
+    eprintln!("media: {:?}", call.media);
+    let url = done["callAttempts"][0]["recordingUrl"].as_str().unwrap();
+    let wav = reqwest::Client::new()
+        .get(url)
+        .bearer_auth(&acme.key)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(wav.status(), 200);
+}
+
 #[tokio::test]
 async fn a_call_whose_interview_is_deleted_runs_out_and_leaves_nothing_at_the_carrier() {
     let fake = FakeCarrier::start().await.unwrap();

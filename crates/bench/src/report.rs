@@ -72,6 +72,14 @@ impl ScenarioCell {
         }
     }
 
+    /// The HTTP p99 over the raw baseline's p99, when both were measured.
+    pub fn p99_over_raw(&self) -> Option<f64> {
+        match (self.http.summary.p99_ms, self.raw.summary.p99_ms) {
+            (Some(h), Some(r)) if r > 0.0 => Some(h / r),
+            _ => None,
+        }
+    }
+
     /// With the minimal-erasure cell of a removal.
     pub fn with_minimal(mut self, minimal: Cell) -> Self {
         self.minimal_ratio =
@@ -260,24 +268,20 @@ impl Results {
             .collect();
         let removals16: Vec<&&ScenarioCell> = at16.iter().filter(|c| c.minimal.is_some()).collect();
         if !removals16.is_empty() {
-            let times = |c: &ScenarioCell| match (c.http.summary.p99_ms, c.raw.summary.p99_ms) {
-                (Some(h), Some(r)) if r > 0.0 => Some(h / r),
-                _ => None,
-            };
             targets.push(TargetResult {
                 target: "removal p99 <= 1.5x the raw baseline's p99, 16 clients on SQLite",
                 backend: "sqlite",
                 measured: removals16
                     .iter()
                     .map(|c| {
-                        let x = times(c).map_or("–".into(), |x| format!("{x:.2}x"));
+                        let x = c.p99_over_raw().map_or("–".into(), |x| format!("{x:.2}x"));
                         format!("{}: {x}", c.scenario)
                     })
                     .collect::<Vec<_>>()
                     .join(", "),
                 met: removals16
                     .iter()
-                    .all(|c| times(c).is_some_and(|x| x <= 1.5)),
+                    .all(|c| c.p99_over_raw().is_some_and(|x| x <= 1.5)),
             });
         }
         if !at16.is_empty() {
@@ -413,10 +417,7 @@ impl Results {
             let Some(m) = c.minimal.as_ref().map(|m| &m.summary) else {
                 continue;
             };
-            let times = match (h.p99_ms, r.p99_ms) {
-                (Some(h), Some(r)) if r > 0.0 => format!("{:.2}x", h / r),
-                _ => "–".into(),
-            };
+            let times = c.p99_over_raw().map_or("–".into(), |x| format!("{x:.2}x"));
             let _ = writeln!(
                 out,
                 "| {} | {} | {} | {:.0} | {} | {:.0} | {} | {:.0} | {} | {} | {} |",

@@ -42,18 +42,22 @@ pub struct Signed<'a> {
     pub signature: &'a str,
 }
 
-/// The company a signed request for `path` may read for; `Forbidden` when the signature is
-/// not valid or has expired.
+/// The company a signed request for `path` may read for, or why the link is refused (a
+/// signature this deployment never made, or an expired link); `Err` only when the key cannot
+/// be read.
 pub async fn verify(
     state: &AppState,
     path: &str,
     signed: Signed<'_>,
-) -> Result<CompanyId, CoreError> {
-    let invalid = || CoreError::Forbidden(LinkError::Invalid.to_string());
-    let company: CompanyId = signed.company.parse().map_err(|_| invalid())?;
-    let expires: i64 = signed.expires.parse().map_err(|_| invalid())?;
+) -> Result<Result<CompanyId, LinkError>, CoreError> {
+    let (Ok(company), Ok(expires)) = (
+        signed.company.parse::<CompanyId>(),
+        signed.expires.parse::<i64>(),
+    ) else {
+        return Ok(Err(LinkError::Invalid));
+    };
     let key = link_key(state.store.as_ref(), state.now()).await?;
-    key.verify(path, company, expires, signed.signature, state.now())
-        .map_err(|e| CoreError::Forbidden(e.to_string()))?;
-    Ok(company)
+    Ok(key
+        .verify(path, company, expires, signed.signature, state.now())
+        .map(|()| company))
 }

@@ -8,9 +8,10 @@ use crate::core::links::{self, Signed};
 use crate::http::context::{Context, KeyedDialect};
 use crate::http::extract::QueryParams;
 use crate::wire::Links;
-use axum::http::Uri;
+use axum::http::{Uri, header};
+use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
-use interviewd_domain::assets::LinkKey;
+use interviewd_domain::assets::{LinkError, LinkKey};
 use interviewd_domain::{CompanyId, Scope};
 
 /// What a handler writes signed links with.
@@ -64,21 +65,26 @@ pub async fn asset_company<D: KeyedDialect>(
             expires: query.non_empty("expires").unwrap_or_default(),
             signature,
         };
-        return match links::verify(state, uri.path(), signed).await {
-            Ok(company) => Ok((company, None)),
+        return match (links::verify(state, uri.path(), signed).await?, ctx) {
+            (Ok(company), _) => Ok((company, None)),
             // A signature that is not ours, without a credential: asked to authenticate
             // (401), as any request without one is. An expired link says so (403).
-            Err(e) => match ctx {
-                Err(unauthenticated) if is_forged(&e) => Err(unauthenticated),
-                _ => Err(e.into()),
-            },
+            (Err(LinkError::Invalid), Err(unauthenticated)) => Err(unauthenticated),
+            (Err(refused), _) => Err(CoreError::Forbidden(refused.to_string()).into()),
         };
     }
     let ctx = ctx?;
     Ok((ctx.company(scopes)?, Some(ctx)))
 }
 
-/// Whether `e` is the refusal of a signature this deployment never made.
-fn is_forged(e: &CoreError) -> bool {
-    matches!(e, CoreError::Forbidden(m) if *m == interviewd_domain::assets::LinkError::Invalid.to_string())
+/// A file an asset route serves: its media type and `Content-Disposition`.
+pub fn asset_file(content_type: &'static str, disposition: String, bytes: Vec<u8>) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, content_type.to_owned()),
+            (header::CONTENT_DISPOSITION, disposition),
+        ],
+        bytes,
+    )
+        .into_response()
 }

@@ -17,13 +17,13 @@ use crate::app::AppState;
 use crate::core::auth::ResourceKind;
 use crate::core::calls;
 use crate::core::error::CoreError;
-use crate::http::signed::asset_company;
+use crate::http::signed::{asset_company, asset_file};
 use crate::wire::instaview::SuccessMessage;
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{OriginalUri, State};
-use axum::http::{StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::StatusCode;
+use axum::response::Response;
 use chrono::{DateTime, Duration, Utc};
 use interviewd_domain::time::rfc3339;
 use interviewd_domain::views::InterviewDetail;
@@ -226,12 +226,5 @@ async fn recording(
     };
     let bytes = calls::recording(&state, company, detail.interview.id, attempt_id.into()).await?;
     let disposition = format!("inline; filename=\"{attempt_id}.wav\"");
-    Ok((
-        [
-            (header::CONTENT_TYPE, "audio/wav".to_owned()),
-            (header::CONTENT_DISPOSITION, disposition),
-        ],
-        bytes,
-    )
-        .into_response())
+    Ok(asset_file("audio/wav", disposition, bytes))
 }

@@ -16,14 +16,13 @@ use super::ctx::{XbCtx, XbPath, int_id};
 use super::error::XbError;
 use crate::app::AppState;
 use crate::core::{calls, interviews, reports};
-use crate::http::signed::{Signer, asset_company};
+use crate::http::signed::{Signer, asset_company, asset_file};
 use crate::wire::xobin::report::pdf_path;
 use crate::wire::xobin::{ShareLink, naive_utc};
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{OriginalUri, Path, State};
-use axum::http::header;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use interviewd_domain::views::InterviewDetail;
 use interviewd_domain::{CompanyId, Scope};
 use serde::Deserialize;
@@ -56,14 +55,7 @@ async fn response(
 fn pdf_response(bytes: Vec<u8>, number: i64, attachment: bool) -> Response {
     let kind = if attachment { "attachment" } else { "inline" };
     let disposition = format!("{kind}; filename=\"report-{number}.pdf\"");
-    (
-        [
-            (header::CONTENT_TYPE, "application/pdf".to_owned()),
-            (header::CONTENT_DISPOSITION, disposition),
-        ],
-        bytes,
-    )
-        .into_response()
+    asset_file("application/pdf", disposition, bytes)
 }
 
 /// A recording of the response.
@@ -109,14 +101,7 @@ async fn recording(
         "inline; filename=\"{}-{session}.wav\"",
         detail.interview.number
     );
-    Ok((
-        [
-            (header::CONTENT_TYPE, "audio/wav".to_owned()),
-            (header::CONTENT_DISPOSITION, disposition),
-        ],
-        bytes,
-    )
-        .into_response())
+    Ok(asset_file("audio/wav", disposition, bytes))
 }
 
 /// The report PDF (`pdf_link`, `report_link`).

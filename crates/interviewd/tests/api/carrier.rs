@@ -6,7 +6,9 @@
 //! <https://www.twilio.com/docs/voice/conversationrelay/websocket-messages>, recordings and
 //! their deletion <https://www.twilio.com/docs/voice/api/recording>) and plays the caller.
 
-use crate::engine::{events_of, eventually, fast, wait_slots_free, wait_status};
+use crate::engine::{
+    events_of, eventually, fast, wait_slots_free, wait_status, wait_status_within,
+};
 use crate::support::{TestServer, db, fixture};
 use crate::webhooks_support::{body, create_webhook};
 use interviewd::config::Config;
@@ -17,6 +19,9 @@ use serde_json::json;
 use std::time::Duration;
 
 const PHONE: &str = "+14155550100";
+
+/// How long a call with the real speech engines may take.
+const LONG_WAIT: Duration = Duration::from_secs(180);
 
 /// The server's settings for `fake` (ConversationRelay, quick endings).
 pub fn with_carrier(fake: &FakeCarrier) -> impl FnOnce(&mut Config) + use<> {
@@ -367,7 +372,8 @@ async fn a_media_streams_call_with_real_speech_engines() {
     let acme = server.company("Acme").await;
     let client = server.client(&acme.key);
     let f = fixture(&client, PHONE, "ann@example.com").await;
-    let done = wait_status(&client, &f.interview, "COMPLETED").await;
+    // piper and whisper share the two CPUs with the rest of the suite: bounded, generously.
+    let done = wait_status_within(&client, &f.interview, "COMPLETED", LONG_WAIT).await;
     wait_slots_free(&client).await;
 
     let transcript = done["transcript"].as_array().unwrap();

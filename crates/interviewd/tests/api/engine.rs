@@ -20,12 +20,21 @@ pub fn fast(config: &mut Config) {
 }
 
 /// Polls `probe` until it yields a value, failing the test after `WAIT`.
-pub async fn eventually<T, F, Fut>(what: &str, mut probe: F) -> T
+pub async fn eventually<T, F, Fut>(what: &str, probe: F) -> T
 where
     F: FnMut() -> Fut,
     Fut: Future<Output = Option<T>>,
 {
-    let deadline = tokio::time::Instant::now() + WAIT;
+    eventually_within(what, WAIT, probe).await
+}
+
+/// [`eventually`], failing the test after `limit` (real engines on a busy machine).
+pub async fn eventually_within<T, F, Fut>(what: &str, limit: Duration, mut probe: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Option<T>>,
+{
+    let deadline = tokio::time::Instant::now() + limit;
     loop {
         if let Some(value) = probe().await {
             return value;
@@ -40,7 +49,12 @@ where
 
 /// Waits until the interview has `status`; returns its body.
 pub async fn wait_status(client: &Client, id: &str, status: &str) -> Value {
-    eventually(&format!("interview {id} to be {status}"), || async {
+    wait_status_within(client, id, status, WAIT).await
+}
+
+/// [`wait_status`], failing after `limit`.
+pub async fn wait_status_within(client: &Client, id: &str, status: &str, limit: Duration) -> Value {
+    eventually_within(&format!("interview {id} to be {status}"), limit, || async {
         let body = client
             .get(&format!("/v1/interviews/{id}"))
             .await

@@ -14,7 +14,12 @@
 //! | `completed` after a session in which the candidate said something | `Completed` with the transcript and the recording |
 //! | `completed` with no session, or no word from the candidate | `Failed { no_session }` / `Failed { hung_up_early }` |
 //! | the engine's cancel | `Canceled` |
-//! | no final status within the wait after a hang-up | `Failed { carrier_silent }` |
+//! | no final status callback (lost: Twilio resends one only when the connection failed) | the call resource's status (`GET …/Calls/{CA}.json`) read 3 s after the hang-up, or after the ring time while unanswered (again every 30 s), as if the callback had come |
+//! | no final status within the wait after a hang-up, nor from the call resource | `Failed { carrier_silent }` |
+//!
+//! Callbacks may arrive in any order ("there is no guarantee they will arrive in the same
+//! order", Twilio's `SequenceNumber`): the first final status wins, an answer is an answer
+//! whenever it comes, and nothing waits for a progress event.
 
 use crate::callback::{self, CallStatus, Callback, Recording, Status};
 use crate::hub::{Event, SocketKind};
@@ -29,6 +34,13 @@ use tokio_util::sync::CancellationToken;
 
 /// How long a session may take to wind down after the call's final status.
 const SESSION_DRAIN: Duration = Duration::from_secs(5);
+/// How long a final status callback has, after the hang-up or the ring timeout, before the
+/// call resource is read (the callback usually follows within a second; the wait for it
+/// goes on after the read).
+const CALLBACK_GRACE: Duration = Duration::from_secs(3);
+/// How often an unanswered call whose ring time is over is read again (Twilio queues calls
+/// created faster than the account's calls per second).
+const RECHECK_EVERY: Duration = Duration::from_secs(30);
 
 /// Places the call of `req` and holds it until it ends.
 pub(crate) async fn run(
@@ -86,6 +98,7 @@ pub(crate) async fn run(
         machine: false,
         canceled: false,
         hung_up_at: None,
+        next_check: Some(Instant::now() + carrier.config.ring_timeout + CALLBACK_GRACE),
         final_status: None,
         relay_error: None,
         recording: None,
@@ -158,6 +171,9 @@ struct Call<'a> {
     machine: bool,
     canceled: bool,
     hung_up_at: Option<Instant>,
+    /// When to read the call resource if no final status came by then: after the ring
+    /// timeout while unanswered, shortly after a hang-up.
+    next_check: Option<Instant>,
     final_status: Option<Status>,
     relay_error: Option<String>,
     recording: Option<Recording>,
@@ -181,6 +197,12 @@ impl Call<'_> {
                     tokio::time::sleep(SESSION_DRAIN).await;
                 } else {
                     std::future::pending::<()>().await;
+                }
+            };
+            let check = async {
+                match self.next_check.filter(|_| self.final_status.is_none()) {
+                    Some(at) => tokio::time::sleep_until(at).await,
+                    None => std::future::pending().await,
                 }
             };
             let give_up = async {
@@ -223,10 +245,20 @@ impl Call<'_> {
                         self.result = Some(result);
                     }
                 }
+                () = check => {
+                    self.next_check = None;
+                    self.reconcile().await;
+                    if self.answered_at.is_none() && self.hung_up_at.is_none() {
+                        self.next_check = Some(Instant::now() + RECHECK_EVERY);
+                    }
+                }
                 () = give_up => {
-                    tracing::warn!(attempt = self.attempt, "the carrier did not confirm the end of a call");
-                    self.stop_session();
-                    return;
+                    self.reconcile().await;
+                    if self.final_status.is_none() {
+                        tracing::warn!(attempt = self.attempt, "the carrier did not confirm the end of a call");
+                        self.stop_session();
+                        return;
+                    }
                 }
             }
         }
@@ -271,6 +303,10 @@ impl Call<'_> {
     }
 
     fn answered(&mut self) {
+        if self.hung_up_at.is_none() {
+            // Answered calls end through their session and the hang-up.
+            self.next_check = None;
+        }
         if self.answered_at.is_none() {
             self.answered_at = Some(Instant::now());
             self.req.notify_answered();
@@ -333,14 +369,42 @@ impl Call<'_> {
             return;
         }
         self.hung_up_at = Some(Instant::now());
+        self.next_check = Some(Instant::now() + CALLBACK_GRACE);
         let status = if self.answered_at.is_some() {
             "completed"
         } else {
             "canceled"
         };
-        // After `end` the carrier may have hung up already; a refusal then is expected.
+        // After `end` the carrier may have hung up already; a refusal then is expected, and
+        // the call resource tells whether the call is over (its callback may be on its way,
+        // or lost).
         if let Err(e) = self.carrier.rest.end_call(&self.call_sid, status).await {
             tracing::info!(error = %e, attempt = self.attempt, "ending a call at the carrier was refused");
+            self.reconcile().await;
+        }
+    }
+
+    /// Learns the final status from the call resource when no callback brought it.
+    async fn reconcile(&mut self) {
+        if self.final_status.is_some() {
+            return;
+        }
+        match self.carrier.rest.fetch_call(&self.call_sid).await {
+            Ok(call) if call.status.is_final() => {
+                tracing::info!(attempt = self.attempt, status = ?call.status, "call ended at the carrier (no callback; read from the call resource)");
+                self.final_status = Some(Status {
+                    call_sid: self.call_sid.clone(),
+                    status: call.status,
+                    sequence: None,
+                    duration_secs: call.duration_secs,
+                    sip_code: None,
+                    answered_by: call.answered_by,
+                });
+            }
+            Ok(_) => {}
+            Err(e) => {
+                tracing::info!(error = %e, attempt = self.attempt, "the call resource could not be read");
+            }
         }
     }
 

@@ -4,6 +4,7 @@
 //! | what | request | doc |
 //! |---|---|---|
 //! | place a call | `POST /2010-04-01/Accounts/{AC}/Calls.json`, form, `201` + call JSON | <https://www.twilio.com/docs/voice/api/call-resource#create-a-call-resource> |
+//! | ask how it is | `GET …/Calls/{CA}.json` (`status`, `duration`), when its final callback did not come | <https://www.twilio.com/docs/voice/api/call-resource#fetch-a-call-resource> |
 //! | end it | `POST …/Calls/{CA}.json` `Status=completed` (answered) or `canceled` (ringing) | <https://www.twilio.com/docs/voice/api/call-resource#update-a-call-resource> |
 //! | a call's recordings | `GET …/Calls/{CA}/Recordings.json` | <https://www.twilio.com/docs/voice/api/recording> |
 //! | a recording's audio | `GET …/Recordings/{RE}.wav` (Basic auth on media too) | same |
@@ -78,6 +79,26 @@ pub struct RecordingInfo {
 #[derive(Deserialize)]
 struct CallJson {
     sid: String,
+}
+
+/// A call as the carrier knows it now.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CallInfo {
+    pub status: crate::callback::CallStatus,
+    /// Seconds from the answer to the end, once the call ended.
+    pub duration_secs: Option<u64>,
+    /// `human`, `machine_start`, … when answering-machine detection ran.
+    pub answered_by: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct CallStateJson {
+    status: String,
+    /// A string of seconds in Twilio's JSON; read leniently (a number elsewhere).
+    #[serde(default)]
+    duration: Option<serde_json::Value>,
+    #[serde(default)]
+    answered_by: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -177,6 +198,26 @@ impl Rest {
             .map_err(|e| RestError::Unavailable(format!("unreadable call: {e}")))?;
         safe(&call.sid)?;
         Ok(call.sid)
+    }
+
+    /// The call's status now: how a call whose final status callback was lost is learnt.
+    pub async fn fetch_call(&self, call_sid: &str) -> Result<CallInfo, RestError> {
+        let url = format!("{}/Calls/{}.json", self.account_url, safe(call_sid)?);
+        let res = self.send(self.request(reqwest::Method::GET, &url)).await?;
+        let call: CallStateJson = res
+            .json()
+            .await
+            .map_err(|e| RestError::Unavailable(format!("unreadable call: {e}")))?;
+        let duration_secs = match call.duration {
+            Some(serde_json::Value::String(s)) => s.trim().parse().ok(),
+            Some(serde_json::Value::Number(n)) => n.as_u64(),
+            _ => None,
+        };
+        Ok(CallInfo {
+            status: crate::callback::CallStatus::parse(&call.status),
+            duration_secs,
+            answered_by: call.answered_by,
+        })
     }
 
     /// Ends a call: `completed` hangs up an answered call, `canceled` one still ringing.

@@ -5,12 +5,14 @@
 //! `sleep(20 ms)` loop drifts late by the loop's own run time, frame after frame. So frames
 //! are sent on a fixed grid of deadlines of a monotonic clock (`tokio::time`):
 //! - frame *n* of a stretch of speech is due at `start + n × 20 ms`, whatever the time spent
-//!   sending, so there is no drift, and never before its deadline: at most 50 frames/s;
+//!   sending, so there is no drift, and never before its deadline;
 //! - a sender that fell behind (a stalled socket) catches up by at most `max_lag` (default
 //!   40 ms, two frames); beyond that the grid restarts at the present, rather than
 //!   bursting a backlog at the carrier; after the queue ran empty, the next frame still
-//!   waits for its slot on the grid, so frames are never closer than 20 ms but after a
-//!   catch-up;
+//!   waits for its slot on the grid;
+//! - whatever the grid allows, no frame goes while 50 frames went out in the second before
+//!   it: at most 50 frames in any one-second window, catching up included (a late tick
+//!   leaves the gap a catch-up fills, so the catch-up still happens where it can);
 //! - [`OutboundAudio::clear`] (barge-in) empties the queue at once: the next frame the
 //!   [`Pacer`] hands out is one pushed after the clear;
 //! - marks are named points in the queue, handed out right after the frame before them, so
@@ -163,7 +165,13 @@ pub struct PacerStats {
     pub late_frames: u64,
     /// The largest delay after a deadline seen.
     pub max_lateness: Duration,
+    /// The most frames handed out in any one-second window (at most 50 by construction).
+    pub busiest_second: u32,
 }
+
+/// Frames a carrier plays in one second.
+const FRAMES_PER_SECOND: usize = 50;
+const SECOND: Duration = Duration::from_secs(1);
 
 /// The consumer side: hands out frames on the clock. One per call.
 #[derive(Debug)]
@@ -174,6 +182,9 @@ pub struct Pacer {
     /// The queue was found empty since the last frame: no frame was kept waiting.
     idle: bool,
     max_lag: Duration,
+    /// When the last frames went out, oldest first: one more than [`FRAMES_PER_SECOND`], so
+    /// that a 51st frame in a second would show in the stats.
+    recent: VecDeque<Instant>,
     stats: PacerStats,
 }
 
@@ -190,6 +201,7 @@ impl Pacer {
             next_due: None,
             idle: true,
             max_lag,
+            recent: VecDeque::with_capacity(FRAMES_PER_SECOND + 2),
             stats: PacerStats::default(),
         }
     }
@@ -223,12 +235,19 @@ impl Pacer {
     }
 
     /// When the next frame may go: on the grid; a little behind it when catching up; now
-    /// when the queue was idle or the sender is too far behind (the grid restarts).
+    /// when the queue was idle or the sender is too far behind (the grid restarts); and in
+    /// every case not before a second after the frame 50 frames back.
     fn due(&self, now: Instant) -> Instant {
-        match self.next_due {
+        let on_grid = match self.next_due {
             Some(due) if due >= now => due,
             Some(due) if !self.idle && due + self.max_lag >= now => due,
             _ => now,
+        };
+        // The frame 50 back from this one: with it, this one would be the 51st in a second.
+        let fifty_back = self.recent.len().checked_sub(FRAMES_PER_SECOND);
+        match fifty_back.and_then(|i| self.recent.get(i)) {
+            Some(at) => on_grid.max(*at + SECOND),
+            None => on_grid,
         }
     }
 
@@ -256,6 +275,20 @@ impl Pacer {
             self.stats.late_frames += 1;
         }
         self.stats.max_lateness = self.stats.max_lateness.max(lateness);
+        let now = Instant::now();
+        if self.recent.len() > FRAMES_PER_SECOND {
+            self.recent.pop_front();
+        }
+        self.recent.push_back(now);
+        let in_second = self
+            .recent
+            .iter()
+            .filter(|at| now.duration_since(**at) < SECOND)
+            .count();
+        self.stats.busiest_second = self
+            .stats
+            .busiest_second
+            .max(u32::try_from(in_second).unwrap_or(u32::MAX));
         self.next_due = Some(due + FRAME_PERIOD);
         self.idle = false;
     }

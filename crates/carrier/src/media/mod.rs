@@ -511,6 +511,7 @@ impl Session {
             totals.pacer.frames += stats.frames;
             totals.pacer.late_frames += stats.late_frames;
             totals.pacer.max_lateness = totals.pacer.max_lateness.max(stats.max_lateness);
+            totals.pacer.busiest_second = totals.pacer.busiest_second.max(stats.busiest_second);
         }
         let recording = match self.recorder.take() {
             Some(recorder) => {

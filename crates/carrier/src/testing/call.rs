@@ -30,6 +30,8 @@ pub(super) struct Ctx {
     pub to: String,
     sequence: u64,
     answered: Option<Instant>,
+    /// Progress callbacks held back until after the final one: (URL, parameters).
+    held: Vec<(String, Vec<(String, String)>)>,
 }
 
 impl Ctx {
@@ -122,13 +124,28 @@ impl Ctx {
             params.push(((*k).to_owned(), v.clone()));
         }
         self.sequence += 1;
+        let faults = self.shared.faults();
+        if faults.lost.iter().any(|lost| lost == status) {
+            self.shared.state().lost_callbacks.push(status.to_owned());
+            return;
+        }
+        if event != "completed" && faults.progress_after_final {
+            self.held.push((url, params));
+            return;
+        }
         self.post(&url, params).await;
+        for (url, params) in std::mem::take(&mut self.held) {
+            self.post(&url, params).await;
+        }
     }
 
     async fn finish(&mut self, status: &str, sip: Option<u16>) {
         let seconds = self
             .answered
             .map_or(0, |at| at.elapsed().as_secs_f64().ceil() as u64);
+        if let Some(call) = self.shared.state().calls.get_mut(&self.sid) {
+            call.duration_secs = Some(seconds);
+        }
         let mut extra = vec![
             ("CallDuration", seconds.to_string()),
             ("Duration", seconds.div_ceil(60).to_string()),
@@ -175,6 +192,7 @@ pub(super) async fn run(
         created,
         sequence: 0,
         answered: None,
+        held: Vec::new(),
     };
     ctx.status("initiated", &[]).await;
     if matches!(script, Script::Busy) {

@@ -3,12 +3,14 @@
 //!
 //! | part | what it does | doc |
 //! |---|---|---|
-//! | REST | `POST …/Calls.json` (Basic auth, form, inline `Twiml` read as XML) → `201` call JSON with `status: queued`; `POST …/Calls/{CA}.json` `Status=completed/canceled`; recordings list, `.wav`, `DELETE`; `DELETE …/Calls/{CA}.json` (`400` while live, `404` when gone); `401` + error `20003` without the credentials | <https://www.twilio.com/docs/voice/api/call-resource>, <https://www.twilio.com/docs/voice/api/recording> |
+//! | REST | `POST …/Calls.json` (Basic auth, form, inline `Twiml` read as XML) → `201` call JSON with `status: queued`; `GET …/Calls/{CA}.json` (its `status` and `duration`); `POST …/Calls/{CA}.json` `Status=completed/canceled`; recordings list, `.wav`, `DELETE`; `DELETE …/Calls/{CA}.json` (`400` while live, `404` when gone); `401` + error `20003` without the credentials | <https://www.twilio.com/docs/voice/api/call-resource>, <https://www.twilio.com/docs/voice/api/recording> |
 //! | callbacks | status (`initiated`, `ringing`, `in-progress`, then `completed`/`no-answer`/`busy`/`failed`, `SequenceNumber` from 0), async AMD, recording status, the `<Connect action>` request — each form-encoded and signed with `X-Twilio-Signature` | <https://www.twilio.com/docs/voice/api/call-resource#statuscallback>, <https://www.twilio.com/docs/usage/security> |
 //! | ConversationRelay | signed upgrade of the TwiML's `wss` URL, `setup` with `customParameters`, `prompt`s, `interrupt`, `dtmf`; reads `text` tokens and `end` | <https://www.twilio.com/docs/voice/conversationrelay/websocket-messages> |
 //! | Media Streams | signed upgrade, `connected`, `start`, a `media` frame of μ-law every 20 ms (the caller's answers, silence between), `dtmf`; plays interviewd's `media` at 8 000 bytes/s, echoes each `mark` when its audio has played, empties its buffer on `clear` and echoes the pending marks at once; `stop` when the call ends | <https://www.twilio.com/docs/voice/media-streams/websocket-messages> |
 //!
-//! What happens on a call is chosen per number ([`Script`]). Everything interviewd sent and
+//! What happens on a call is chosen per number ([`Script`]); what the documentation allows to
+//! go wrong (lost or reordered callbacks, recordings served through a redirect) by
+//! [`Faults`]. Everything interviewd sent and
 //! every refusal it answered is kept in [`State`] for the test to assert on.
 
 mod call;
@@ -149,6 +151,8 @@ pub struct CallRecord {
     pub media: MediaLog,
     /// The call's log was deleted.
     pub log_deleted: bool,
+    /// Seconds from the answer to the end (`duration` of the call resource).
+    pub duration_secs: Option<u64>,
 }
 
 /// A recording the fake holds.
@@ -178,6 +182,30 @@ pub struct State {
     pub unauthorized: u32,
     /// Signed callbacks interviewd did not answer 2xx: (URL, status).
     pub refused_callbacks: Vec<(String, u16)>,
+    /// Status callbacks not delivered ([`Faults::lost`]): their `CallStatus`.
+    pub lost_callbacks: Vec<String>,
+    /// `GET …/Calls/{CA}.json`: the calls asked about.
+    pub call_fetches: Vec<String>,
+    /// Requests for recording audio that reached the media host after a redirect
+    /// ([`Faults::redirect_media`]): whether each carried an `Authorization` header.
+    pub media_fetches: Vec<bool>,
+}
+
+/// Ways the fake departs from the happy path that the documentation allows.
+#[derive(Clone, Debug, Default)]
+pub struct Faults {
+    /// Status callbacks with these `CallStatus` values are never delivered: Twilio retries a
+    /// status callback once, and only when the connection fails ("By default, Twilio will
+    /// retry once on connection failures", <https://www.twilio.com/docs/usage/webhooks/webhooks-connection-overrides>),
+    /// so a callback lost otherwise is never resent.
+    pub lost: Vec<String>,
+    /// The progress callbacks (`initiated`, `ringing`, `in-progress`) arrive after the final
+    /// one: "there is no guarantee they will arrive in the same order"
+    /// (<https://www.twilio.com/docs/voice/api/call-resource#statuscallback>, `SequenceNumber`).
+    pub progress_after_final: bool,
+    /// A recording's audio answers `302` to another host (a storage URL that carries its own
+    /// authorisation and refuses a second one, as S3's presigned URLs do).
+    pub redirect_media: bool,
 }
 
 impl State {
@@ -197,15 +225,25 @@ pub(crate) struct Shared {
     scripts: Mutex<HashMap<String, Script>>,
     default: Mutex<Script>,
     hangups: Mutex<HashMap<String, watch::Sender<Option<String>>>>,
+    faults: Mutex<Faults>,
     pub(crate) http: reqwest::Client,
     pub(crate) signer: Signer,
     pub(crate) base: String,
+    /// The base URL of the media host recordings redirect to.
+    pub(crate) media_base: String,
     next: AtomicU64,
 }
 
 impl Shared {
     pub(crate) fn state(&self) -> MutexGuard<'_, State> {
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    pub(crate) fn faults(&self) -> Faults {
+        self.faults
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
     }
 
     pub(crate) fn sid(&self, prefix: &str) -> String {
@@ -268,26 +306,35 @@ impl FakeCarrier {
     pub async fn start() -> std::io::Result<Self> {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
         let base = format!("http://{}", listener.local_addr()?);
+        // Another port is another host to an HTTP client: credentials do not follow there.
+        let media = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        let media_base = format!("http://{}", media.local_addr()?);
         let shared = Arc::new(Shared {
             state: Mutex::new(State::default()),
             scripts: Mutex::new(HashMap::new()),
             default: Mutex::new(Script::Talk(Caller::default())),
             hangups: Mutex::new(HashMap::new()),
+            faults: Mutex::new(Faults::default()),
             http: reqwest::Client::new(),
             signer: Signer::new(AUTH_TOKEN),
             base: base.clone(),
+            media_base,
             next: AtomicU64::new(1),
         });
         let shutdown = CancellationToken::new();
-        let app = rest::router(shared.clone());
-        let stop = shutdown.clone();
-        tokio::spawn(async move {
-            let serve = axum::serve(listener, app)
-                .with_graceful_shutdown(async move { stop.cancelled().await });
-            if let Err(e) = serve.await {
-                tracing::warn!(error = %e, "the fake carrier stopped");
-            }
-        });
+        for (listener, app) in [
+            (listener, rest::router(shared.clone())),
+            (media, rest::media_host(shared.clone())),
+        ] {
+            let stop = shutdown.clone();
+            tokio::spawn(async move {
+                let serve = axum::serve(listener, app)
+                    .with_graceful_shutdown(async move { stop.cancelled().await });
+                if let Err(e) = serve.await {
+                    tracing::warn!(error = %e, "the fake carrier stopped");
+                }
+            });
+        }
         Ok(Self {
             base,
             shared,
@@ -321,6 +368,15 @@ impl FakeCarrier {
             .default
             .lock()
             .unwrap_or_else(PoisonError::into_inner) = script;
+    }
+
+    /// Departs from the happy path from now on.
+    pub fn faults(&self, faults: Faults) {
+        *self
+            .shared
+            .faults
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = faults;
     }
 
     /// A copy of what the fake saw so far.

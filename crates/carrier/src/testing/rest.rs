@@ -19,7 +19,7 @@ pub(super) fn router(shared: Arc<Shared>) -> Router {
         .route(&format!("{account}/Calls.json"), post(create))
         .route(
             &format!("{account}/Calls/{{file}}"),
-            post(update).delete(delete_call),
+            get(fetch_call).post(update).delete(delete_call),
         )
         .route(
             &format!("{account}/Calls/{{sid}}/Recordings.json"),
@@ -30,6 +30,51 @@ pub(super) fn router(shared: Arc<Shared>) -> Router {
             get(recording_media).delete(delete_recording),
         )
         .with_state(shared)
+}
+
+/// The host a recording's audio redirects to ([`super::Faults::redirect_media`]): its URLs
+/// authorise themselves; a request that also carries an `Authorization` header is refused,
+/// as S3 refuses a presigned URL with a second authorisation ("Only one auth mechanism
+/// allowed").
+pub(super) fn media_host(shared: Arc<Shared>) -> Router {
+    Router::new()
+        .route("/media/{file}", get(stored_media))
+        .with_state(shared)
+}
+
+async fn stored_media(
+    State(shared): Shared_,
+    Path(file): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    let with_credentials = headers.contains_key(header::AUTHORIZATION);
+    shared.state().media_fetches.push(with_credentials);
+    if with_credentials {
+        return (
+            StatusCode::BAD_REQUEST,
+            "InvalidArgument: Only one auth mechanism allowed",
+        )
+            .into_response();
+    }
+    match file.strip_suffix(".wav") {
+        Some(sid) if recording_exists(&shared, sid) => wav_response(),
+        _ => not_found(),
+    }
+}
+
+fn recording_exists(shared: &Shared, sid: &str) -> bool {
+    shared
+        .state()
+        .recordings
+        .get(sid)
+        .is_some_and(|r| r.status == "completed")
+}
+
+/// One second of two-channel silence at 8 kHz: a real WAV the size of a short call.
+fn wav_response() -> Response {
+    let mut wav = interviewd_speech::wav::header(8_000, 2, 32_000).to_vec();
+    wav.resize(wav.len() + 32_000, 0);
+    ([(header::CONTENT_TYPE, "audio/x-wav")], wav).into_response()
 }
 
 /// A Twilio error body (<https://www.twilio.com/docs/errors>).
@@ -151,6 +196,31 @@ async fn create(
         .into_response()
 }
 
+/// `GET …/Calls/{CA}.json`: the call as the carrier knows it now.
+async fn fetch_call(
+    State(shared): Shared_,
+    Path((account, file)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Response {
+    if !authorized(&shared, &account, &headers) {
+        return unauthorized();
+    }
+    let Some(sid) = file.strip_suffix(".json") else {
+        return not_found();
+    };
+    let mut state = shared.state();
+    state.call_fetches.push(sid.to_owned());
+    let Some(call) = state.calls.get(sid).filter(|c| !c.log_deleted) else {
+        return not_found();
+    };
+    let mut json = call_json(sid, &call.to, &call.status);
+    // The call resource gives the duration as a string of seconds.
+    json["duration"] = call
+        .duration_secs
+        .map_or(serde_json::Value::Null, |s| s.to_string().into());
+    axum::Json(json).into_response()
+}
+
 async fn update(
     State(shared): Shared_,
     Path((account, file)): Path<(String, String)>,
@@ -264,18 +334,14 @@ async fn recording_media(
     let Some(sid) = file.strip_suffix(".wav") else {
         return not_found();
     };
-    let known = shared
-        .state()
-        .recordings
-        .get(sid)
-        .is_some_and(|r| r.status == "completed");
-    if !known {
+    if !recording_exists(&shared, sid) {
         return not_found();
     }
-    // One second of two-channel silence at 8 kHz: a real WAV the size of a short call.
-    let mut wav = interviewd_speech::wav::header(8_000, 2, 32_000).to_vec();
-    wav.resize(wav.len() + 32_000, 0);
-    ([(header::CONTENT_TYPE, "audio/x-wav")], wav).into_response()
+    if shared.faults().redirect_media {
+        let location = format!("{}/media/{sid}.wav", shared.media_base);
+        return (StatusCode::FOUND, [(header::LOCATION, location)]).into_response();
+    }
+    wav_response()
 }
 
 async fn delete_recording(

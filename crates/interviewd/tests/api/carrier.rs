@@ -317,6 +317,8 @@ async fn a_media_streams_call_is_heard_transcribed_and_recorded_by_interviewd() 
     // Paced at 20 ms: never more than 50 frames a second, marks echoed.
     assert!(call.media.frames > 0, "{:?}", call.media);
     assert!(call.media.max_frames_per_second <= 50, "{:?}", call.media);
+    let pacer = server.server.state.carrier.as_ref().unwrap().totals().pacer;
+    assert!(pacer.busiest_second <= 50, "{pacer:?}");
     assert!(!call.media.marks.is_empty(), "{:?}", call.media);
     assert!(call.media.marks_after_clear.is_empty(), "{:?}", call.media);
     let transcript = done["transcript"].as_array().unwrap();
@@ -398,11 +400,14 @@ async fn a_media_streams_call_with_real_speech_engines() {
     let state = fake.state();
     let attempt = done["callAttempts"][0]["id"].as_str().unwrap();
     let call = state.call_of(attempt).unwrap();
-    // The questions reached the caller as audio. (The pacing bound is asserted with the
-    // instant engines above: with piper and whisper sharing the two CPUs, arrival jitter and
-    // the pacer's catching up after a late tick put 51 frames into one second's window.)
+    // The questions reached the caller as audio, never more than 50 frames in a second as
+    // the server sent them. (The fake carrier's arrival count is printed, not asserted, here:
+    // with piper and whisper on the two CPUs its reading task is scheduled late now and then,
+    // which bunches arrivals a few milliseconds closer than they were sent.)
     assert!(call.media.frames > 0, "{:?}", call.media);
-    eprintln!("media: {:?}", call.media);
+    let pacer = server.server.state.carrier.as_ref().unwrap().totals().pacer;
+    assert!(pacer.busiest_second <= 50, "{pacer:?}");
+    eprintln!("media: {:?}; server pacer: {pacer:?}", call.media);
     let url = done["callAttempts"][0]["recordingUrl"].as_str().unwrap();
     let wav = reqwest::Client::new()
         .get(url)
@@ -518,4 +523,146 @@ async fn barge_in_and_keys_over_conversation_relay_reach_the_transcript() {
         Some("Keypad: 4 2"),
         "{transcript:?} {call:?}"
     );
+}
+
+/// The participant's lines of a finished interview.
+fn participant_lines(done: &serde_json::Value) -> Vec<String> {
+    done["transcript"]
+        .as_array()
+        .map(|turns| {
+            turns
+                .iter()
+                .filter(|t| t["role"] == "participant")
+                .filter_map(|t| t["text"].as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// The reason codes of an interview's call attempts.
+fn reasons(done: &serde_json::Value) -> Vec<String> {
+    done["callAttempts"]
+        .as_array()
+        .map(|attempts| {
+            attempts
+                .iter()
+                .filter_map(|a| a["reasonCode"].as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+const UNANSWERED: &str = "+14155550111";
+
+#[tokio::test]
+async fn progress_callbacks_arriving_after_the_final_one_change_no_outcome() {
+    // "there is no guarantee they will arrive in the same order" (`SequenceNumber`,
+    // https://www.twilio.com/docs/voice/api/call-resource#statuscallback): here `initiated`,
+    // `ringing` and `in-progress` all come after `completed` / `no-answer`.
+    let fake = FakeCarrier::start().await.unwrap();
+    fake.faults(testing::Faults {
+        progress_after_final: true,
+        ..testing::Faults::default()
+    });
+    fake.script(UNANSWERED, Script::NoAnswer);
+    let server = TestServer::start_with(|c| {
+        with_carrier(&fake)(c);
+        c.call_max_retries = 0;
+    })
+    .await;
+    let acme = server.company("Acme").await;
+    let client = server.client(&acme.key);
+    let talked = fixture(&client, PHONE, "ann@example.com").await;
+    let unanswered = fixture(&client, UNANSWERED, "bob@example.com").await;
+    let done = wait_status(&client, &talked.interview, "COMPLETED").await;
+    assert!(!participant_lines(&done).is_empty(), "{done}");
+    let failed = wait_status(&client, &unanswered.interview, "FAILED").await;
+    assert_eq!(reasons(&failed), ["NO_ANSWER"], "{failed}");
+    wait_slots_free(&client).await;
+    // The late progress callbacks reached a call that had ended: acknowledged, not refused.
+    let state = fake.state();
+    assert!(
+        state.refused_callbacks.is_empty(),
+        "{:?}",
+        state.refused_callbacks
+    );
+    assert_eq!(state.created.len(), 2);
+}
+
+#[tokio::test]
+async fn a_lost_final_callback_is_read_from_the_call_resource() {
+    // Twilio resends a status callback only when the connection failed
+    // (https://www.twilio.com/docs/usage/webhooks/webhooks-connection-overrides): a lost
+    // `completed` or `no-answer` is never resent, and the call resource has the outcome.
+    let fake = FakeCarrier::start().await.unwrap();
+    fake.faults(testing::Faults {
+        lost: vec!["completed".into(), "no-answer".into()],
+        ..testing::Faults::default()
+    });
+    fake.script(UNANSWERED, Script::NoAnswer);
+    let server = TestServer::start_with(|c| {
+        with_carrier(&fake)(c);
+        c.call_max_retries = 0;
+        c.carrier_ring_timeout_secs = 5;
+    })
+    .await;
+    let acme = server.company("Acme").await;
+    let client = server.client(&acme.key);
+    let talked = fixture(&client, PHONE, "ann@example.com").await;
+    let unanswered = fixture(&client, UNANSWERED, "bob@example.com").await;
+    let done = wait_status(&client, &talked.interview, "COMPLETED").await;
+    assert!(!participant_lines(&done).is_empty(), "{done}");
+    assert!(
+        done["callAttempts"][0]["recordingUrl"].is_string(),
+        "{done}"
+    );
+    // Not failed for want of a callback, so not dialled again.
+    assert_eq!(
+        done["callAttempts"].as_array().map(Vec::len),
+        Some(1),
+        "{done}"
+    );
+    assert_eq!(done["callAttempts"][0]["status"], "COMPLETED", "{done}");
+    let failed = wait_status(&client, &unanswered.interview, "FAILED").await;
+    assert_eq!(reasons(&failed), ["NO_ANSWER"], "{failed}");
+    wait_slots_free(&client).await;
+    let state = fake.state();
+    let mut lost = state.lost_callbacks.clone();
+    lost.sort();
+    assert_eq!(lost, ["completed", "no-answer"]);
+    for call in state.calls.values() {
+        assert!(state.call_fetches.contains(&call.sid), "{call:?}");
+    }
+}
+
+#[tokio::test]
+async fn a_recording_served_through_a_redirect_is_fetched_without_the_credentials() {
+    // The audio answers 302 to a storage host whose URLs authorise themselves: the account's
+    // credentials must not follow (and the host refuses a request that carries them).
+    let fake = FakeCarrier::start().await.unwrap();
+    fake.faults(testing::Faults {
+        redirect_media: true,
+        ..testing::Faults::default()
+    });
+    let server = TestServer::start_with(with_carrier(&fake)).await;
+    let acme = server.company("Acme").await;
+    let client = server.client(&acme.key);
+    let f = fixture(&client, PHONE, "ann@example.com").await;
+    let done = wait_status(&client, &f.interview, "COMPLETED").await;
+    let url = done["callAttempts"][0]["recordingUrl"].as_str().unwrap();
+    let wav = reqwest::Client::new()
+        .get(url)
+        .bearer_auth(&acme.key)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(wav.status(), 200);
+    let wav = wav.bytes().await.unwrap();
+    assert!(interviewd_voice::wav::parse_header(&wav).is_ok());
+    assert_eq!(fake.state().media_fetches, [false]);
+    eventually("the carrier's recording to be deleted", || async {
+        let state = fake.state();
+        (state.deleted_recordings.len() == 1).then_some(())
+    })
+    .await;
 }

@@ -143,12 +143,13 @@ async fn hundred_concurrent_media_streams_calls() {
     let totals = server.server.state.carrier.as_ref().unwrap().totals();
     let n = u32::try_from(calls).unwrap();
     println!(
-        "{calls} calls (peak {peak_live} live) in {wall:.1?}: server pacer {} frames, {} late > 20 ms, worst {:?}; \
+        "{calls} calls (peak {peak_live} live) in {wall:.1?}: server pacer {} frames, {} late > 20 ms, worst {:?}, at most {} in a second; \
          fake carrier saw {frames} frames, {late} late, worst {worst:?}, at most {max_fps} frames/s per call; \
          CPU {cpu:.1?} ({:.1?} per call, {:.0}% of one core); peak RSS {} MB ({} kB per call above the RSS before the calls)",
         totals.pacer.frames,
         totals.pacer.late_frames,
         totals.pacer.max_lateness,
+        totals.pacer.busiest_second,
         cpu / n,
         cpu.as_secs_f64() / wall.as_secs_f64() * 100.0,
         status_kb("VmHWM") / 1024,

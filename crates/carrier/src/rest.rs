@@ -3,6 +3,7 @@
 //!
 //! | what | request | doc |
 //! |---|---|---|
+//! | check the account (`interviewd doctor`) | `GET /2010-04-01/Accounts/{AC}.json`, its `status` (`active`, `suspended`, `closed`) | <https://www.twilio.com/docs/iam/api/account#fetch-an-account-resource> |
 //! | place a call | `POST /2010-04-01/Accounts/{AC}/Calls.json`, form, `201` + call JSON | <https://www.twilio.com/docs/voice/api/call-resource#create-a-call-resource> |
 //! | ask how it is | `GET …/Calls/{CA}.json` (`status`, `duration`), when its final callback did not come | <https://www.twilio.com/docs/voice/api/call-resource#fetch-a-call-resource> |
 //! | end it | `POST …/Calls/{CA}.json` `Status=completed` (answered) or `canceled` (ringing) | <https://www.twilio.com/docs/voice/api/call-resource#update-a-call-resource> |
@@ -198,6 +199,23 @@ impl Rest {
             .map_err(|e| RestError::Unavailable(format!("unreadable call: {e}")))?;
         safe(&call.sid)?;
         Ok(call.sid)
+    }
+
+    /// The account's `status` (`active`, `suspended`, `closed`): whether the settings
+    /// reach an account that can place calls.
+    pub async fn account_status(&self) -> Result<String, RestError> {
+        #[derive(Deserialize)]
+        struct AccountJson {
+            #[serde(default)]
+            status: String,
+        }
+        let url = format!("{}.json", self.account_url);
+        let res = self.send(self.request(reqwest::Method::GET, &url)).await?;
+        let account: AccountJson = res
+            .json()
+            .await
+            .map_err(|e| RestError::Unavailable(format!("unreadable account: {e}")))?;
+        Ok(account.status)
     }
 
     /// The call's status now: how a call whose final status callback was lost is learnt.

@@ -228,7 +228,8 @@ pub async fn execute(cli: Cli) -> anyhow::Result<()> {
 
 /// Prints the active interview parts and probes the configured servers.
 async fn doctor(config: &Config) -> anyhow::Result<()> {
-    let report = crate::core::engine::models::doctor(config).await?;
+    let mut report = crate::core::engine::models::doctor(config).await?;
+    report.push(crate::core::carrier::doctor(config).await?);
     let mut healthy = true;
     for line in &report {
         let state = match line.answers {

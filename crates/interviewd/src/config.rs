@@ -4,7 +4,7 @@
 //! unset), then command-line flags. Every subcommand reads the same configuration.
 
 use figment::Figment;
-use figment::providers::{Env, Format, Serialized, Toml};
+use figment::providers::{Format, Serialized, Toml};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
@@ -277,6 +277,21 @@ pub struct Overrides {
     pub database_url: Option<String>,
 }
 
+/// The `INTERVIEWD_*` settings of the environment, as the text they are. (figment's `Env`
+/// reads a value that looks like a number as one: `INTERVIEWD_CARRIER_FROM=+14155550100`
+/// became the number 14155550100, which a text setting refuses and whose `+` is lost.)
+fn env_text() -> std::collections::BTreeMap<String, String> {
+    std::env::vars_os()
+        .filter_map(|(name, value)| Some((name.into_string().ok()?, value.into_string().ok()?)))
+        .filter_map(|(name, value)| {
+            let field = name.strip_prefix("INTERVIEWD_")?.to_ascii_lowercase();
+            ENV_FIELDS
+                .contains(&field.as_str())
+                .then_some((field, value))
+        })
+        .collect()
+}
+
 /// The fields read from `INTERVIEWD_<FIELD>` environment variables: every field.
 const ENV_FIELDS: &[&str] = &[
     "listen",
@@ -378,9 +393,10 @@ impl Config {
             figment = figment.merge(Serialized::default("database_url", url));
         }
         figment
-            .merge(Env::prefixed("INTERVIEWD_").only(ENV_FIELDS))
+            .merge(Serialized::defaults(env_text()))
             .merge(Serialized::defaults(overrides))
-            .extract()
+            // Numbers and booleans are read from the environment's text here.
+            .extract_lossy()
             .map_err(Box::new)
     }
 

@@ -16,6 +16,7 @@ type Shared_ = State<Arc<Shared>>;
 pub(super) fn router(shared: Arc<Shared>) -> Router {
     let account = "/2010-04-01/Accounts/{account}";
     Router::new()
+        .route("/2010-04-01/Accounts/{file}", get(fetch_account))
         .route(&format!("{account}/Calls.json"), post(create))
         .route(
             &format!("{account}/Calls/{{file}}"),
@@ -194,6 +195,26 @@ async fn create(
         axum::Json(call_json(&sid, &to, "queued")),
     )
         .into_response()
+}
+
+/// `GET /2010-04-01/Accounts/{AC}.json`: the account
+/// (<https://www.twilio.com/docs/iam/api/account#fetch-an-account-resource>).
+async fn fetch_account(
+    State(shared): Shared_,
+    Path(file): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    let Some(account) = file.strip_suffix(".json") else {
+        return not_found();
+    };
+    if !authorized(&shared, account, &headers) {
+        return unauthorized();
+    }
+    axum::Json(serde_json::json!({
+        "sid": ACCOUNT_SID, "friendly_name": "Fake carrier", "status": "active", "type": "Full",
+        "uri": format!("/2010-04-01/Accounts/{ACCOUNT_SID}.json"),
+    }))
+    .into_response()
 }
 
 /// `GET …/Calls/{CA}.json`: the call as the carrier knows it now.

@@ -8,7 +8,7 @@
 
 use crate::clock::Clock;
 use crate::config::Config;
-use crate::core::engine::models::Speech;
+use crate::core::engine::models::{DoctorLine, Speech};
 use crate::core::engine::until_available;
 use crate::store::DynStore;
 use anyhow::{Context, bail};
@@ -96,6 +96,49 @@ pub fn carrier_config(config: &Config) -> anyhow::Result<Option<CarrierConfig>> 
     carrier.relay_transcription_provider = text(&config.carrier_relay_transcription_provider);
     carrier.scratch = config.data_dir.join("sessions");
     Ok(Some(carrier))
+}
+
+/// The carrier's line of `interviewd doctor`: the simulator, or the carrier's account as its
+/// REST API reports it with the configured credentials.
+pub async fn doctor(config: &Config) -> anyhow::Result<DoctorLine> {
+    let Some(settings) = carrier_config(config)? else {
+        return Ok(DoctorLine {
+            part: "carrier",
+            what: "simulator".into(),
+            answers: None,
+            detail: String::new(),
+        });
+    };
+    let mode = match settings.mode {
+        Mode::Relay => "ConversationRelay",
+        Mode::Media => "Media Streams",
+    };
+    let what = format!(
+        "twilio at {}, {mode}, calling from {}, reached at {}",
+        settings.api_base, settings.from, settings.public_url
+    );
+    let started = std::time::Instant::now();
+    let status = match interviewd_carrier::rest::Rest::new(&settings) {
+        Ok(rest) => rest.account_status().await,
+        Err(e) => Err(e),
+    };
+    let (answers, mut detail) = match status {
+        Ok(status) if status == "active" => (
+            true,
+            format!("account active, {} ms", started.elapsed().as_millis()),
+        ),
+        Ok(status) => (false, format!("the account is {status:?}, not active")),
+        Err(e) => (false, e.to_string()),
+    };
+    if !settings.public_url.starts_with("https://") {
+        detail.push_str("; the public URL is not https: a real carrier refuses its ws:// sockets");
+    }
+    Ok(DoctorLine {
+        part: "carrier",
+        what,
+        answers: Some(answers),
+        detail,
+    })
 }
 
 /// The carrier provider of `config`, if one is configured. Media Streams needs `speech`.

@@ -666,3 +666,46 @@ async fn a_recording_served_through_a_redirect_is_fetched_without_the_credential
     })
     .await;
 }
+
+#[tokio::test]
+async fn doctor_checks_the_carrier_account_with_the_configured_credentials() {
+    let fake = FakeCarrier::start().await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let doctor = async |token: &str| {
+        let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_interviewd"))
+            .arg("doctor")
+            .current_dir(dir.path())
+            .env("INTERVIEWD_CONFIG", dir.path().join("interviewd.toml"))
+            .env("INTERVIEWD_DATA_DIR", dir.path())
+            .env("INTERVIEWD_VOICE_PROVIDER", "twilio")
+            .env("INTERVIEWD_CARRIER_ACCOUNT_SID", testing::ACCOUNT_SID)
+            .env("INTERVIEWD_CARRIER_AUTH_TOKEN", token)
+            .env("INTERVIEWD_CARRIER_FROM", testing::FROM)
+            .env("INTERVIEWD_CARRIER_API_URL", &fake.base)
+            .env(
+                "INTERVIEWD_CARRIER_PUBLIC_URL",
+                "https://interviews.example.com",
+            )
+            .env_remove("INTERVIEWD_DATABASE_URL")
+            .output()
+            .await
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+        let line = stdout.lines().find(|l| l.starts_with("carrier:"));
+        (out.status.success(), line.map(str::to_owned), stdout)
+    };
+    let (ok, line, out) = doctor(testing::AUTH_TOKEN).await;
+    assert!(ok, "{out}");
+    let line = line.unwrap();
+    assert!(line.contains("twilio at http://127.0.0.1:"), "{line}");
+    assert!(line.contains("answers: account active"), "{line}");
+
+    let (ok, line, out) = doctor("not-the-token").await;
+    assert!(!ok, "{out}");
+    let line = line.unwrap();
+    assert!(
+        line.contains("DOES NOT ANSWER: the carrier refused the credentials"),
+        "{line}"
+    );
+    assert!(fake.state().unauthorized >= 1);
+}

@@ -28,8 +28,9 @@ impl std::str::FromStr for Mode {
     }
 }
 
-/// How the REST API is called: Twilio's own, or a Twilio-compatible one under another base
-/// URL (the fake carrier of the tests, a Twilio region, Telnyx's TeXML API).
+/// How the REST API is called: Twilio's own, or the same API under another base URL (the
+/// fake carrier of the tests, a Twilio region). Telnyx's TeXML API is not one of them: it
+/// authenticates with a Bearer key and signs with Ed25519 (docs/carrier.md).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Credentials {
     /// HTTP Basic with the account SID (or an API key SID) and its secret.

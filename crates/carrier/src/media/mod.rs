@@ -6,11 +6,12 @@
 //!   to the turn detector. A finished turn is transcribed (speech-to-text seam) and answered
 //!   by the interviewer; the candidate's audio keeps being heard meanwhile.
 //! - **Outbound.** The interviewer's words are cut into sentences, each synthesised
-//!   (text-to-speech seam) as soon as it is complete, encoded to μ-law ([`PhoneEncoder`]) and
-//!   queued; [`pace`] sends 20 ms frames on a monotonic clock (never more than 50 a second)
+//!   (text-to-speech seam) as soon as it is complete, encoded to μ-law
+//!   ([`interviewd_speech::codec::PhoneEncoder`], on the blocking pool, off the calls' runtime
+//!   threads) and queued; [`pace`] sends 20 ms frames on a monotonic clock (never more than 50 a second)
 //!   with a `mark` after each sentence. The agent's audio is recorded (right channel) at the
-//!   offset it starts playing. The greeting was synthesised before dialling, so it plays the
-//!   moment the stream starts.
+//!   offset it starts playing. The greeting was synthesised and encoded before dialling, so
+//!   it plays the moment the stream starts.
 //! - **Barge-in.** Continuous speech over the agent (the detector's gate) empties the queue,
 //!   sends `clear` (the carrier drops what it buffered and echoes the pending marks), cuts
 //!   the agent's audio in the recording there, stops the speech of the reply being written,
@@ -25,7 +26,7 @@ pub mod wire;
 use crate::session::{Keypad, SessionResult};
 use crate::{Outbound, Socket, Speech, Totals};
 use interviewd_speech::SAMPLE_RATE;
-use interviewd_speech::codec::{PhoneDecoder, PhoneEncoder};
+use interviewd_speech::codec::PhoneDecoder;
 use interviewd_speech::pacer::OutboundAudio;
 use interviewd_speech::recorder::{Recorder, RecorderConfig};
 use interviewd_speech::vad::{TurnDetector, VadConfig, VadEvent};
@@ -50,7 +51,7 @@ const CLOSING_GRACE: Duration = Duration::from_secs(5);
 /// The opening, worded and synthesised before dialling.
 pub(crate) struct Prepared {
     pub line: AgentLine,
-    pub sentences: Vec<(String, Vec<i16>)>,
+    pub sentences: Vec<reply::Spoken>,
 }
 
 /// Words and synthesises the opening.
@@ -98,7 +99,6 @@ struct Session {
     stream_sid: String,
     setup: Setup,
     decoder: PhoneDecoder,
-    encoder: PhoneEncoder,
     detector: TurnDetector,
     recorder: Option<Recorder<BufWriter<File>>>,
     path: PathBuf,
@@ -174,7 +174,6 @@ impl Session {
             out,
             stream_sid,
             decoder: PhoneDecoder::new().map_err(|e| e.to_string())?,
-            encoder: PhoneEncoder::new().map_err(|e| e.to_string())?,
             detector: TurnDetector::new(&VadConfig::default()),
             recorder: Some(recorder),
             path,
@@ -204,8 +203,8 @@ impl Session {
 
     fn greet(&mut self, prepared: Prepared) {
         self.turn = Some(AgentTurn::default());
-        for (text, pcm) in &prepared.sentences {
-            self.speak(text, pcm);
+        for sentence in &prepared.sentences {
+            self.speak(sentence);
         }
         self.said(prepared.line);
     }
@@ -400,13 +399,13 @@ impl Session {
                 self.agent_turns += 1;
             }
             Some(Event::Heard(None)) => {}
-            Some(Event::Sentence(text, pcm)) => {
+            Some(Event::Sentence(sentence)) => {
                 if self
                     .replying
                     .as_ref()
                     .is_some_and(|r| !r.hush.is_cancelled())
                 {
-                    self.speak(&text, &pcm);
+                    self.speak(&sentence);
                 }
             }
             Some(Event::Line(line)) => self.said(line),
@@ -438,18 +437,12 @@ impl Session {
     }
 
     /// Queues a sentence's audio with its marks, and records it where it will play.
-    fn speak(&mut self, text: &str, pcm: &[i16]) {
-        let ulaw = match self.encoder.encode_utterance(pcm) {
-            Ok(ulaw) => ulaw,
-            Err(e) => {
-                tracing::warn!(error = %e, "encoding a sentence failed; it is not spoken");
-                return;
-            }
-        };
+    fn speak(&mut self, sentence: &reply::Spoken) {
+        let reply::Spoken { text, pcm, ulaw } = sentence;
         let n = self.next_sentence;
         self.next_sentence += 1;
         self.audio.push_mark(pace::start_mark(n));
-        self.audio.push_audio(&ulaw);
+        self.audio.push_audio(ulaw);
         self.audio.push_mark(format!("{}.{n}", self.agent_turns));
         self.pending_marks.insert(n);
         let at = self.agent_cursor.max(self.now());

@@ -5,6 +5,7 @@
 //! ending with the dialogue itself.
 
 use crate::Speech;
+use interviewd_speech::codec::PhoneEncoder;
 use interviewd_speech::sentences::SentenceSplitter;
 use interviewd_voice::{AgentLine, Dialogue};
 use std::time::Duration;
@@ -27,12 +28,44 @@ pub(crate) enum Answer {
 pub(crate) enum Event {
     /// What the candidate said (`None`: nothing was recognised; no reply follows).
     Heard(Option<String>),
-    /// A sentence of the reply and its audio (16 kHz).
-    Sentence(String, Vec<i16>),
+    /// A sentence of the reply, ready to be played.
+    Sentence(Spoken),
     /// The whole reply.
     Line(AgentLine),
     /// The dialogue, back for the next turn.
     Done(Box<dyn Dialogue>),
+}
+
+/// A sentence ready to be played: its text, its audio at 16 kHz (for the recording) and the
+/// same as μ-law 8 kHz for the line.
+pub(crate) struct Spoken {
+    pub text: String,
+    pub pcm: Vec<i16>,
+    pub ulaw: Vec<u8>,
+}
+
+/// Synthesises `sentence` and encodes it for the line. The encoding (resampling the whole
+/// sentence) runs on the blocking pool: a few milliseconds of CPU per sentence that, on the
+/// runtime's threads, would hold up the frames of every call sharing the thread.
+async fn voiced(sentence: String, speech: &Speech) -> Result<Spoken, String> {
+    let audio = speech
+        .tts
+        .synthesize(&sentence, None)
+        .await
+        .map_err(|e| format!("text-to-speech failed: {e}"))?;
+    let pcm = audio.pcm;
+    let (pcm, ulaw) = tokio::task::spawn_blocking(move || {
+        let ulaw = PhoneEncoder::new().and_then(|mut encoder| encoder.encode_utterance(&pcm));
+        (pcm, ulaw)
+    })
+    .await
+    .map_err(|e| format!("encoding a sentence stopped: {e}"))?;
+    let ulaw = ulaw.map_err(|e| format!("encoding a sentence failed: {e}"))?;
+    Ok(Spoken {
+        text: sentence,
+        pcm,
+        ulaw,
+    })
 }
 
 /// Writes the reply to `answer`; `hush` (barge-in) stops the speech, not the writing.
@@ -95,30 +128,22 @@ async fn say(
     if hush.is_cancelled() || sentence.trim().is_empty() {
         return;
     }
-    match speech.tts.synthesize(&sentence, None).await {
-        Ok(audio) => {
-            let _ = tx.send(Event::Sentence(sentence, audio.pcm));
+    match voiced(sentence, speech).await {
+        Ok(spoken) => {
+            let _ = tx.send(Event::Sentence(spoken));
         }
-        Err(e) => tracing::warn!(error = %e, "text-to-speech failed; a sentence is not spoken"),
+        Err(e) => tracing::warn!(error = %e, "a sentence is not spoken"),
     }
 }
 
-/// Synthesises `text` sentence by sentence (the greeting, before dialling).
-pub(crate) async fn synthesise(
-    text: &str,
-    speech: &Speech,
-) -> Result<Vec<(String, Vec<i16>)>, String> {
+/// Synthesises and encodes `text` sentence by sentence (the greeting, before dialling).
+pub(crate) async fn synthesise(text: &str, speech: &Speech) -> Result<Vec<Spoken>, String> {
     let mut splitter = SentenceSplitter::new();
     let mut sentences = splitter.push(text);
     sentences.extend(splitter.finish());
     let mut out = Vec::new();
     for sentence in sentences {
-        let audio = speech
-            .tts
-            .synthesize(&sentence, None)
-            .await
-            .map_err(|e| format!("text-to-speech failed: {e}"))?;
-        out.push((sentence, audio.pcm));
+        out.push(voiced(sentence, speech).await?);
     }
     Ok(out)
 }

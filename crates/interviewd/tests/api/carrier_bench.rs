@@ -4,12 +4,17 @@
 //! and as the fake carrier saw them, and the CPU time and peak memory per call — of the whole
 //! test process, fake carrier and callers included, so an upper bound for the server.
 //!
-//! Measured on the shared 2-core machine, debug build, 100 calls, 2026-12-05: 100 live at
-//! once, 25 s; the pacer handed out 55 399 frames, 4 640 (8 %) late by more than 20 ms, worst
-//! 0.7 s; CPU 37 s for the process (0.37 s per call, 1.5 cores busy: saturated); peak RSS
-//! 228 MB (about 1.8 MB per call). 20 calls: 15 420 frames, 144 (0.9 %) late, worst 0.18 s,
-//! 0.6 s CPU per call. Other builds shared the machine; a release build on an idle machine
-//! is the meaningful measurement (not made yet).
+//! Measured on the idle 2-core machine, release build, 100 calls, 2026-12-06, three runs:
+//! 100 live at once, 20 s; the pacer handed out 77 100 frames, **none late by more than
+//! 20 ms** (worst 6–17 ms), never more than 50 in a second; CPU 12.8–13.8 s for the whole
+//! process (128–138 ms per call, 64–68% of one core); peak RSS about 220 MB (1.8–1.9 MB per
+//! call). Before the sentences were encoded off the runtime's threads (the greeting's
+//! encoding took 2–5 ms per call, synchronously, when 100 calls started together), 26–39
+//! frames were late, all in the first second of the calls (and, by the one-second window,
+//! once more a second later), worst 27 ms. The fake carrier shares the process and counts
+//! late *arrivals* by its own reading (1–17 thousand, worst 26–46 ms): that is the fake's
+//! scheduling under the load of 100 callers, not the server's sending. Earlier, debug build
+//! on a shared machine (2026-12-05): 8% late, worst 0.7 s.
 //!
 //! Run: `cargo test --release -p interviewd --test api carrier_bench -- --ignored --nocapture`
 //! (`INTERVIEWD_BENCH_CALLS` changes the number of calls).

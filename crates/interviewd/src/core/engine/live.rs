@@ -593,20 +593,41 @@ impl Live {
             let _ = turn.task.await;
         }
         self.detector = None;
-        self.close_segment();
-        let scratch = self.engine.scratch.clone();
-        match ending {
-            Ending::Completed | Ending::EndedByCandidate => {
-                let wav = live_audio::join(&scratch, self.attempt).unwrap_or_else(|e| {
-                    tracing::warn!(error = %e, "joining the recording failed; none is kept");
-                    live_audio::discard(&scratch, self.attempt);
-                    Vec::new()
-                });
-                if let Err(e) = session::complete(&self.engine, &self.token, wav).await {
-                    tracing::info!(error = %e, "the live session was not recorded");
-                }
+        // The files are finished, joined and deleted on the blocking pool: a whole session's
+        // audio read and copied on a runtime thread would hold up the turns of every other
+        // session sharing the thread.
+        let segment = self
+            .segment
+            .take()
+            .and_then(|segment| match Arc::try_unwrap(segment) {
+                Ok(segment) => Some(segment.into_inner().unwrap_or_else(PoisonError::into_inner)),
+                Err(_) => None,
+            });
+        let (scratch, attempt) = (self.engine.scratch.clone(), self.attempt);
+        let keep = matches!(ending, Ending::Completed | Ending::EndedByCandidate);
+        let files = tokio::task::spawn_blocking(move || {
+            if let Some(segment) = segment {
+                segment.finish();
             }
-            _ => live_audio::discard(&scratch, self.attempt),
+            if !keep {
+                live_audio::discard(&scratch, attempt);
+                return Vec::new();
+            }
+            live_audio::join(&scratch, attempt).unwrap_or_else(|e| {
+                tracing::warn!(error = %e, "joining the recording failed; none is kept");
+                live_audio::discard(&scratch, attempt);
+                Vec::new()
+            })
+        });
+        let wav = match files.await {
+            Ok(wav) => wav,
+            Err(e) => {
+                tracing::warn!(error = %e, "finishing the recording stopped; none is kept");
+                Vec::new()
+            }
+        };
+        if keep && let Err(e) = session::complete(&self.engine, &self.token, wav).await {
+            tracing::info!(error = %e, "the live session was not recorded");
         }
         self.send(Output::Ended(ending)).await;
     }

@@ -205,8 +205,9 @@ impl Call<'_> {
                     None => std::future::pending().await,
                 }
             };
+            // Only while no final status is known (once one is, the drain ends the session).
             let give_up = async {
-                match self.hung_up_at {
+                match self.hung_up_at.filter(|_| self.final_status.is_none()) {
                     Some(at) => {
                         tokio::time::sleep_until(at + self.carrier.config.hangup_wait).await
                     }

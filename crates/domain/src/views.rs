@@ -24,6 +24,8 @@ pub struct Page<T> {
 pub struct CandidateCounts {
     pub interviews: i64,
     pub analyses: i64,
+    /// The score (0–5) of the candidate's most recent analysis, if any.
+    pub latest_score: Option<u8>,
 }
 
 /// An interview with what is read alongside it.

@@ -238,9 +238,18 @@ pub async fn counts(
     .bind(company.uuid())
     .fetch_one(pool)
     .await?;
+    let latest: Option<i64> = sqlx::query_scalar(
+        "SELECT a.score FROM analyses a JOIN interviews i ON i.id = a.interview_id \
+         WHERE i.candidate_id = $1 AND i.company_id = $2 ORDER BY a.created_at DESC, a.id DESC LIMIT 1",
+    )
+    .bind(id.uuid())
+    .bind(company.uuid())
+    .fetch_optional(pool)
+    .await?;
     Ok(CandidateCounts {
         interviews,
         analyses,
+        latest_score: latest.and_then(|s| u8::try_from(s).ok()),
     })
 }
 

@@ -10,10 +10,10 @@ pub use analysis::AnalysisDto;
 pub use error::{ErrorBody, ErrorDetail};
 
 use crate::wire::Links;
-use interviewd_domain::PageRequest;
 use interviewd_domain::model::{Agent, Attrs, CallAttempt, Candidate, Company, Job};
 use interviewd_domain::time::rfc3339;
 use interviewd_domain::views::{CandidateCounts, InterviewDetail, InterviewResults};
+use interviewd_domain::{PageRequest, rating};
 use serde::Serialize;
 use serde_json::Value;
 use utoipa::ToSchema;
@@ -303,15 +303,16 @@ pub struct CandidateDto {
     job_ids: Vec<String>,
     #[schema(required = true, format = Date)]
     gdpr_expiry_date: Option<String>,
+    /// The `general.overallRating` (0–100) of the candidate's most recent analysis; null
+    /// before the first.
     #[schema(required = true)]
-    overall_rating: Option<f64>,
+    overall_rating: Option<u32>,
     /// The metadata, with the external id as `externalId`.
     #[schema(value_type = Object)]
     metadata: Attrs,
     analysis_count: i64,
     interview_count: i64,
-    #[schema(value_type = CandidateLinks)]
-    links: Value,
+    links: CandidateLinks,
     #[schema(format = DateTime)]
     created_at: String,
     #[schema(format = DateTime)]
@@ -319,8 +320,7 @@ pub struct CandidateDto {
 }
 
 /// Where a candidate's analyses and interviews are listed.
-#[derive(ToSchema)]
-#[allow(dead_code)] // Schema only: `links` is built with `json!`.
+#[derive(Serialize, ToSchema)]
 pub struct CandidateLinks {
     analyses: String,
     interviews: String,
@@ -344,14 +344,14 @@ impl CandidateDto {
             job_id: job_ids.first().cloned(),
             job_ids,
             gdpr_expiry_date: c.gdpr_expiry_date.map(|d| d.format("%Y-%m-%d").to_string()),
-            overall_rating: None,
+            overall_rating: counts.latest_score.map(rating::percent),
             metadata,
             analysis_count: counts.analyses,
             interview_count: counts.interviews,
-            links: serde_json::json!({
-                "analyses": format!("/v1/candidates/{}/analyses", c.id),
-                "interviews": format!("/v1/interviews?candidateId={}", c.id),
-            }),
+            links: CandidateLinks {
+                analyses: format!("/v1/candidates/{}/analyses", c.id),
+                interviews: format!("/v1/interviews?candidateId={}", c.id),
+            },
             created_at: ts(c.created_at),
             updated_at: ts(c.updated_at),
         }

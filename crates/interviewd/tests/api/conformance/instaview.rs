@@ -135,3 +135,50 @@ async fn i18_billing_usage_in_minutes() {
         .await;
     assert_eq!(one.expect(200).body["totalInterviews"], 0);
 }
+
+/// The candidate object's counters and `overallRating`: `null` before any analysis, then the
+/// `general.overallRating` of the candidate's most recent analysis, with `analysisCount`,
+/// `interviewCount` and `links`:
+/// <https://docs.instaview.sk/api-reference/candidates/get-candidate>,
+/// <https://docs.instaview.sk/guides/resources/candidates>.
+#[tokio::test]
+async fn i_candidate_overall_rating_is_the_latest_analysis() {
+    let server = TestServer::start_with(crate::engine::fast).await;
+    let acme = server.company("Acme").await;
+    let c = server.client(&acme.key);
+    let f = crate::support::fixture(&c, "+14155550100", "ann@example.com").await;
+    let done = crate::engine::wait_status(&c, &f.interview, "COMPLETED").await;
+    let rating = done["analysis"]["general"]["overallRating"].clone();
+    assert!(rating.is_u64(), "{done}");
+    let candidate = c
+        .get(&format!("/v1/candidates/{}", f.candidate))
+        .await
+        .expect(200)
+        .body;
+    assert_eq!(candidate["overallRating"], rating, "{candidate}");
+    assert_eq!(candidate["analysisCount"], 1);
+    assert_eq!(candidate["interviewCount"], 1);
+    assert_eq!(
+        candidate["links"]["analyses"],
+        format!("/v1/candidates/{}/analyses", f.candidate)
+    );
+    let listed = c.get("/v1/candidates").await.expect(200).body;
+    assert_eq!(listed["data"][0]["overallRating"], rating, "{listed}");
+
+    // A candidate without an analysis has none.
+    let fresh = c
+        .post(
+            "/v1/candidates",
+            json!({ "firstName": "Bo", "email": "bo@example.com", "jobId": f.job }),
+        )
+        .await
+        .expect(201)
+        .body;
+    let fresh = if fresh.get("data").is_some() {
+        &fresh["data"]
+    } else {
+        &fresh
+    };
+    assert_eq!(fresh["overallRating"], Value::Null, "{fresh}");
+    assert_eq!(fresh["analysisCount"], 0);
+}

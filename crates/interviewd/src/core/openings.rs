@@ -203,5 +203,6 @@ async fn open_link(
             )
         })
         .map(|i| (i.id, interviews::invite_link(state, i)))
-        .ok_or_else(|| CoreError::Internal("an open interview could not be found".into()))
+        // Removed since the create found it open: gone, as if the request came a moment later.
+        .ok_or_else(|| CoreError::not_found("interview", ""))
 }

@@ -149,7 +149,7 @@ fn xor<A, B>(
                 ("PlaceCall" = (operation_id = "placeCall", parameters(("id" = "$response.body#/id")))),
             )),
         (status = 400, description = "An invalid field or combination of fields."),
-        (status = 404, description = "`candidateId`, `agentId` or `jobId` is not the company's."),
+        (status = 404, description = "`candidateId`, `agentId` or `jobId` is not the company's, or a concurrent removal took the new interview before it could be returned."),
         (status = 409, description = "An inline candidate's e-mail, phone or external id is taken."),
     )
 )]
@@ -236,9 +236,11 @@ async fn create(ctx: Ctx, body: Bytes) -> Result<super::Created<InterviewDto>, I
             return Err(CoreError::Internal("unexpected schedule outcome".into()).into());
         }
     };
+    // A removal (of the interview, its candidate or its job) may commit between the create
+    // and this read: the interview is gone, as if the request had come a moment later.
     let detail = interviews::get(&ctx.state, company, created.id)
         .await?
-        .ok_or_else(|| CoreError::Internal("interview vanished after create".into()))?;
+        .ok_or_else(|| CoreError::not_found("interview", created.id))?;
     let results = interviews::results(&ctx.state, company, created.id).await?;
     let signer = Signer::load(&ctx.state).await?;
     Ok(super::created(

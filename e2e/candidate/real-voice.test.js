@@ -79,7 +79,8 @@ test('a spoken interview through the fake microphone and the real speech engines
     const shown = await settledTranscript(page, 5);
     tc.diagnostic(`transcript shown: ${JSON.stringify(shown.map((e) => e.text))}`);
     assert.deepEqual(shown.map((e) => e.role), ['agent', 'participant', 'agent', 'participant', 'agent']);
-    assert.match(shown[1].text.toLowerCase(), /five years/);
+    // Whisper writes the number either way ("five years", "5 years") from run to run.
+    assert.match(shown[1].text.toLowerCase(), /(five|5) years/);
     assert.equal(shown[2].text, 'Tell me about SQL indexes.');
     assert.match(shown[3].text.toLowerCase(), /payment service/);
 

@@ -317,14 +317,19 @@ impl Live {
     }
 
     fn close_segment(&mut self) {
-        if let Some(segment) = self.segment.take() {
-            match Arc::try_unwrap(segment) {
-                Ok(segment) => segment
-                    .into_inner()
-                    .unwrap_or_else(PoisonError::into_inner)
-                    .finish(),
-                // A turn task still holds it: it finishes when the task drops it.
-                Err(_) => tracing::debug!("recording segment still in use"),
+        if let Some(segment) = self.take_segment() {
+            segment.finish();
+        }
+    }
+
+    /// This connection's segment, to finish; `None` when there is none or a turn task still
+    /// holds it (it finishes when the task drops it).
+    fn take_segment(&mut self) -> Option<Segment> {
+        match Arc::try_unwrap(self.segment.take()?) {
+            Ok(segment) => Some(segment.into_inner().unwrap_or_else(PoisonError::into_inner)),
+            Err(_) => {
+                tracing::debug!("recording segment still in use");
+                None
             }
         }
     }
@@ -596,13 +601,7 @@ impl Live {
         // The files are finished, joined and deleted on the blocking pool: a whole session's
         // audio read and copied on a runtime thread would hold up the turns of every other
         // session sharing the thread.
-        let segment = self
-            .segment
-            .take()
-            .and_then(|segment| match Arc::try_unwrap(segment) {
-                Ok(segment) => Some(segment.into_inner().unwrap_or_else(PoisonError::into_inner)),
-                Err(_) => None,
-            });
+        let segment = self.take_segment();
         let (scratch, attempt) = (self.engine.scratch.clone(), self.attempt);
         let keep = matches!(ending, Ending::Completed | Ending::EndedByCandidate);
         let files = tokio::task::spawn_blocking(move || {

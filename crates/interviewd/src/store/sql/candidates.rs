@@ -224,27 +224,19 @@ pub async fn counts(
     company: CompanyId,
     id: CandidateId,
 ) -> StoreResult<CandidateCounts> {
-    let interviews: i64 = sqlx::query_scalar(
-        "SELECT COUNT(*) FROM interviews WHERE candidate_id = $1 AND company_id = $2",
+    // One round trip: both counters and the newest analysis' score.
+    let (interviews, analyses, latest): (i64, i64, Option<i64>) = sqlx::query_as(
+        "SELECT \
+           (SELECT COUNT(*) FROM interviews WHERE candidate_id = $1 AND company_id = $2), \
+           (SELECT COUNT(*) FROM interviews WHERE candidate_id = $1 AND company_id = $2 \
+              AND status = 'COMPLETED'), \
+           (SELECT a.score FROM analyses a JOIN interviews i ON i.id = a.interview_id \
+              WHERE i.candidate_id = $1 AND i.company_id = $2 \
+              ORDER BY a.created_at DESC, a.id DESC LIMIT 1)",
     )
     .bind(id.uuid())
     .bind(company.uuid())
     .fetch_one(pool)
-    .await?;
-    let analyses: i64 = sqlx::query_scalar(
-        "SELECT COUNT(*) FROM interviews WHERE candidate_id = $1 AND company_id = $2 AND status = 'COMPLETED'",
-    )
-    .bind(id.uuid())
-    .bind(company.uuid())
-    .fetch_one(pool)
-    .await?;
-    let latest: Option<i64> = sqlx::query_scalar(
-        "SELECT a.score FROM analyses a JOIN interviews i ON i.id = a.interview_id \
-         WHERE i.candidate_id = $1 AND i.company_id = $2 ORDER BY a.created_at DESC, a.id DESC LIMIT 1",
-    )
-    .bind(id.uuid())
-    .bind(company.uuid())
-    .fetch_optional(pool)
     .await?;
     Ok(CandidateCounts {
         interviews,

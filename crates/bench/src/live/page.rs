@@ -13,6 +13,7 @@ use std::time::Instant;
 use tokio::net::TcpStream;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
+use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::tungstenite::{Bytes, Message};
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
@@ -58,7 +59,10 @@ impl Page {
     /// Opens the live session's socket of `token` on the server at `base` (`http://…`).
     pub async fn open(base: &str, token: &str) -> anyhow::Result<Self> {
         let url = format!("{}/i/{token}/ws", base.replacen("http", "ws", 1));
-        let (socket, _) = tokio_tungstenite::connect_async_with_config(url, None, true)
+        // A small read buffer, as the server's: tungstenite zero-fills its free room before
+        // every read, which at the default 128 KiB cost the pages more than their sockets.
+        let config = WebSocketConfig::default().read_buffer_size(4 * 1024);
+        let (socket, _) = tokio_tungstenite::connect_async_with_config(url, Some(config), true)
             .await
             .context("opening the session's WebSocket")?;
         let (sink, mut stream) = socket.split();

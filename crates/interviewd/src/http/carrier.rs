@@ -138,6 +138,7 @@ fn upgrade(
     }
     ws.max_message_size(MAX_FRAME_BYTES)
         .max_frame_size(MAX_FRAME_BYTES)
+        .read_buffer_size(crate::http::WS_READ_BUFFER_BYTES)
         .on_upgrade(move |socket| serve(socket, carrier, kind))
 }
 

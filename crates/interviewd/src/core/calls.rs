@@ -4,12 +4,12 @@
 
 use super::CoreError;
 use crate::app::AppState;
-use crate::store::engine::{InvokeResult, RescheduleResult};
+use crate::store::engine::{AttemptDeletion, InvokeResult, RescheduleResult};
 use chrono::{DateTime, Utc};
 use interviewd_domain::model::CallAttempt;
 use interviewd_domain::views::InterviewDetail;
 use interviewd_domain::{
-    AgentChannel, AttemptId, AttemptStatus, CompanyId, InterviewId, InterviewStatus,
+    AgentChannel, AttemptId, AttemptStatus, CompanyId, InterviewId, InterviewStatus, KeyId,
 };
 
 /// Refuses ONLINE interviews: their sessions are the candidate's, not a queue's.
@@ -128,6 +128,45 @@ pub async fn reschedule(
             format!("only SCHEDULED call attempts can be rescheduled; this one is {status}"),
         )),
         RescheduleResult::Missing => Err(CoreError::not_found("call attempt", attempt)),
+    }
+}
+
+/// Deletes one call attempt of a PHONE interview (InstaView's `DELETE
+/// /interviews/{id}/call-attempts/{attemptId}`): a scheduled one leaves the queue, a finished
+/// one leaves the history with its transcript turns, and its recording and the carrier's
+/// copies are erased. Refused while the call is in progress (400, as rescheduling) and for
+/// the COMPLETED attempt, whose conversation is the interview's result (409: delete the
+/// interview instead). Taking away a SCHEDULED interview's last pending attempt cancels it.
+pub async fn delete_attempt(
+    state: &AppState,
+    detail: &InterviewDetail,
+    attempt: AttemptId,
+    actor: Option<KeyId>,
+) -> Result<(), CoreError> {
+    refuse_online(detail)?;
+    let i = &detail.interview;
+    match state
+        .store
+        .delete_attempt(i.company_id, i.id, attempt, actor, state.now())
+        .await?
+    {
+        // The recordings worker polls its queue; an `interview.canceled` event is fanned out.
+        AttemptDeletion::Deleted { canceled, .. } => {
+            if canceled {
+                state.wakers.webhooks();
+            }
+            Ok(())
+        }
+        AttemptDeletion::InProgress => Err(CoreError::invalid(
+            "attemptId",
+            "the call attempt is in progress and cannot be deleted",
+        )),
+        AttemptDeletion::Completed => Err(CoreError::InvalidState(
+            "the completed call attempt holds the interview's transcript and analysis; \
+             delete the interview to remove them"
+                .into(),
+        )),
+        AttemptDeletion::Missing => Err(CoreError::not_found("call attempt", attempt)),
     }
 }
 

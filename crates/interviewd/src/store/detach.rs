@@ -46,6 +46,9 @@ pub struct DetachReport {
 /// The reason code of attempts canceled because their candidate was deleted.
 pub const CANDIDATE_DELETED: &str = "CANDIDATE_DELETED";
 
+/// The reason code of an interview canceled because its last pending call attempt was deleted.
+pub const ATTEMPT_DELETED: &str = "ATTEMPT_DELETED";
+
 /// Detaching deletions (implemented per backend).
 #[async_trait]
 pub trait DetachStore: Send + Sync {

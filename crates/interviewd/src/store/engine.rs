@@ -19,7 +19,7 @@ use crate::store::StoreResult;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use interviewd_domain::model::{CallAttempt, Interview};
-use interviewd_domain::{AttemptId, AttemptStatus, CompanyId, InterviewId};
+use interviewd_domain::{AttemptId, AttemptStatus, CompanyId, InterviewId, KeyId};
 use interviewd_voice::Turn;
 use interviewd_voice::analysis::Analysis;
 use uuid::Uuid;
@@ -228,6 +228,22 @@ pub enum RescheduleResult {
     Done,
     /// The attempt exists but is not SCHEDULED.
     NotScheduled(AttemptStatus),
+    Missing,
+}
+
+/// The result of deleting a call attempt.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AttemptDeletion {
+    /// Gone. `canceled`: it was the SCHEDULED interview's last pending attempt, so the
+    /// interview is CANCELED (`ATTEMPT_DELETED`); `recordings`: recordings queued for erasure.
+    Deleted {
+        canceled: bool,
+        recordings: usize,
+    },
+    /// A call is being made on it.
+    InProgress,
+    /// The COMPLETED attempt: its conversation is the interview's transcript and analysis.
+    Completed,
     Missing,
 }
 
@@ -451,6 +467,19 @@ pub trait EngineStore: Send + Sync {
         at: DateTime<Utc>,
         now: DateTime<Utc>,
     ) -> StoreResult<RescheduleResult>;
+
+    /// Deletes one call attempt of the company's interview with what it holds (its
+    /// transcript turns, its recording and the carrier's copies, queued for erasure), unless
+    /// it is in progress or the interview's completed conversation; an audit record names
+    /// `actor`. The interview's last pending attempt taken away cancels it.
+    async fn delete_attempt(
+        &self,
+        company: CompanyId,
+        interview: InterviewId,
+        attempt: AttemptId,
+        actor: Option<KeyId>,
+        now: DateTime<Utc>,
+    ) -> StoreResult<AttemptDeletion>;
 
     /// Transcript and analysis of an interview of the company.
     async fn interview_results(

@@ -1,7 +1,7 @@
 //! The call-attempt routes and `GET /v1/concurrency`.
 
 use crate::engine::{concurrency, fast, wait_slots_free, wait_status};
-use crate::support::{Client, TestServer, fixture};
+use crate::support::{Client, TestServer, fixture, on_db};
 use chrono::{Duration, Utc};
 use serde_json::{Value, json};
 
@@ -142,6 +142,11 @@ async fn a_call_in_progress_refuses_invoking_and_rescheduling() {
         .await
         .expect(400);
     assert!(moving.text.contains("in progress"));
+    let deleting = client
+        .delete(&format!("{path}/{attempt}"))
+        .await
+        .expect(400);
+    assert!(deleting.text.contains("in progress"));
     // After the watchdog, the FAILED interview can be called again.
     wait_status(&client, &f.interview, "FAILED").await;
     client.post(&path, json!({})).await.expect(201);
@@ -247,4 +252,128 @@ async fn call_attempt_routes_follow_the_access_rules() {
     assert_eq!(c["limit"], 10);
     assert!(c["inUse"].is_u64() && c["queued"].is_u64());
     server.anonymous().get("/v1/concurrency").await.expect(401);
+}
+
+/// InstaView's `DELETE /interviews/{id}/call-attempts/{attemptId}`
+/// (https://docs.instaview.sk/api-reference/interviews/delete-call-attempt): 204; a scheduled
+/// attempt leaves the queue, a finished one the history; blocked while IN_PROGRESS (the
+/// in-progress test) and for ONLINE interviews; the interview stays. The choices the page
+/// leaves open (docs/api-instaview.md): the COMPLETED attempt is refused with 409, a
+/// SCHEDULED interview left without a pending attempt is CANCELED, and a deleted attempt's
+/// recording is erased.
+#[tokio::test]
+async fn deleting_a_call_attempt_cancels_it_or_forgets_it_with_its_recording() {
+    let server = TestServer::start_with(fast).await;
+    let acme = server.company("Acme").await;
+    let other = server.company("Other").await;
+    let client = server.client(&acme.key);
+    let one = |id: &str, attempt: &str| format!("/v1/interviews/{id}/call-attempts/{attempt}");
+    let f = fixture(&client, "+14155550155", "gi@example.com").await;
+    wait_status(&client, &f.interview, "COMPLETED").await;
+    let called = attempts(&client, &f.interview).await[0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let refused = client.delete(&one(&f.interview, &called)).await.expect(409);
+    assert_eq!(refused.code(), "INVALID_STATE_TRANSITION");
+    assert!(refused.text.contains("delete the interview"));
+
+    // A scheduled interview whose attempt was replaced: [CANCELLED, SCHEDULED].
+    let id = interview_at(&client, &f.candidate, &f.agent, &in_hours(1)).await;
+    client
+        .post(
+            &format!("/v1/interviews/{id}/call-attempts"),
+            json!({ "scheduledAt": in_hours(2) }),
+        )
+        .await
+        .expect(201);
+    let list = attempts(&client, &id).await;
+    let replaced = list[0]["id"].as_str().unwrap().to_owned();
+    let pending = list[1]["id"].as_str().unwrap().to_owned();
+    let foreign = server
+        .client(&other.key)
+        .delete(&one(&id, &replaced))
+        .await
+        .expect(403);
+    assert_eq!(foreign.code(), "COMPANY_MISMATCH");
+    let reader = server.key(&acme.id, "read:interviews").await;
+    let denied = server
+        .client(&reader)
+        .delete(&one(&id, &replaced))
+        .await
+        .expect(403);
+    assert_eq!(denied.code(), "INSUFFICIENT_PERMISSIONS");
+    client
+        .delete(&one(&id, &uuid::Uuid::now_v7().to_string()))
+        .await
+        .expect(404);
+    // Another interview's attempt is not this one's.
+    client
+        .delete(&one(&f.interview, &pending))
+        .await
+        .expect(404);
+    client.delete(&one(&id, "nope")).await.expect(400);
+    assert_eq!(attempts(&client, &id).await.len(), 2);
+
+    let gone = client.delete(&one(&id, &replaced)).await.expect(204);
+    assert!(gone.text.is_empty());
+    let left = attempts(&client, &id).await;
+    assert_eq!(left.len(), 1);
+    assert_eq!(left[0]["id"], pending.as_str());
+    let get = |id: String| {
+        let client = &client;
+        async move {
+            client
+                .get(&format!("/v1/interviews/{id}"))
+                .await
+                .expect(200)
+                .body
+        }
+    };
+    assert_eq!(get(id.clone()).await["status"], "SCHEDULED");
+    // The last pending attempt: no call will be made, so the interview is canceled.
+    client.delete(&one(&id, &pending)).await.expect(204);
+    let canceled = get(id.clone()).await;
+    assert_eq!(canceled["status"], "CANCELED");
+    assert_eq!(canceled["callAttempts"], json!([]));
+    let events = crate::engine::events_of(&crate::support::db(&server).await, &id).await;
+    let (kind, data) = events.last().unwrap();
+    assert_eq!(kind, "interview.canceled");
+    assert_eq!(data["reasonCode"], "ATTEMPT_DELETED");
+    client.delete(&one(&id, &pending)).await.expect(404);
+    assert_eq!(concurrency(&client).await["queued"], 0);
+
+    // A finished attempt with a recording (a call that dropped after it was answered): the
+    // recording is erased with it, and the interview keeps its status.
+    let db = crate::support::db(&server).await;
+    let key: String = on_db!(&db, |s| sqlx::query_scalar(
+        "SELECT recording_key FROM call_attempts WHERE id = $1"
+    )
+    .bind(called.parse::<uuid::Uuid>().unwrap())
+    .fetch_one(s.pool())
+    .await
+    .unwrap());
+    let file = server.config.data_dir.join("recordings").join(&key);
+    on_db!(&db, |s| sqlx::query(
+        "UPDATE call_attempts SET status = 'FAILED', reason_code = 'DROPPED' WHERE id = $1"
+    )
+    .bind(called.parse::<uuid::Uuid>().unwrap())
+    .execute(s.pool())
+    .await
+    .map(|_| ())
+    .unwrap());
+    assert!(file.exists(), "{file:?}");
+    client.delete(&one(&f.interview, &called)).await.expect(204);
+    server.run_pending_background_jobs().await;
+    assert!(!file.exists(), "{file:?} is still there");
+    let kept = get(f.interview.clone()).await;
+    assert_eq!(kept["status"], "COMPLETED");
+    assert_eq!(kept["callAttempts"], json!([]));
+    let audited: i64 = on_db!(&db, |s| sqlx::query_scalar(
+        "SELECT COUNT(*) FROM audit_log WHERE action = 'call_attempt.delete'"
+    )
+    .fetch_one(s.pool())
+    .await
+    .unwrap());
+    assert_eq!(audited, 3);
 }

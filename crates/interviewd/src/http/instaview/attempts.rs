@@ -8,6 +8,12 @@
 //! - `PATCH /interviews/{id}/call-attempts/{attemptId}` `{"scheduledAt": ISO}`
 //!   (`write:interviews`): moves a SCHEDULED attempt to a future time; 204. 400 for an
 //!   attempt in any other status (IN_PROGRESS included) and for ONLINE interviews.
+//! - `DELETE /interviews/{id}/call-attempts/{attemptId}` (`write:interviews`): cancels a
+//!   scheduled attempt or removes a finished one from the history, its recording and the
+//!   carrier's copies erased; 204. 400 for an attempt IN_PROGRESS and for ONLINE interviews;
+//!   409 for the COMPLETED attempt (its conversation is the interview's result). A SCHEDULED
+//!   interview left without a pending attempt is CANCELED (`interview.canceled`,
+//!   `ATTEMPT_DELETED`). Decisions in docs/api-instaview.md.
 //! - `GET /interviews/{id}/call-attempts/{attemptId}/recording` (`read:interviews`): the
 //!   recording as `audio/wav`, to keys of the interview's company, or to anyone holding a
 //!   valid signed link to it (the `recordingUrl` of the interview, of Alpharun's `calls`).
@@ -36,7 +42,7 @@ use utoipa_axum::routes;
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(invoke))
-        .routes(routes!(reschedule))
+        .routes(routes!(reschedule, delete))
         .routes(routes!(recording))
 }
 
@@ -182,6 +188,37 @@ async fn reschedule(
     let at = parse_time(&raw, now)?;
     let detail = interview_of(&ctx, company, id).await?;
     calls::reschedule(&ctx.state, &detail, attempt_id.into(), at).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Cancel and delete a call attempt.
+#[utoipa::path(
+    delete,
+    path = "/interviews/{id}/call-attempts/{attempt_id}",
+    operation_id = "deleteCallAttempt",
+    tag = "Interviews",
+    params(
+        ("id" = String, Path, format = "uuid"),
+        ("attempt_id" = String, Path, format = "uuid"),
+    ),
+    responses(
+        (status = 204, description = "Call attempt deleted."),
+        (status = 400, description = "An invalid id, an attempt IN_PROGRESS, or an ONLINE interview."),
+        (status = 403, description = "The interview belongs to another company."),
+        (status = 404, description = "No such interview or call attempt."),
+        (status = 409, description = "The COMPLETED attempt: delete the interview instead."),
+    )
+)]
+async fn delete(
+    ctx: Ctx,
+    IvPath((id, attempt_id)): IvPath<(String, String)>,
+) -> Result<StatusCode, IvError> {
+    let company = ctx.company(&[Scope::WriteInterviews])?;
+    let id = path_uuid(&id, "id")?;
+    let attempt_id = path_uuid(&attempt_id, "attemptId")?;
+    let detail = interview_of(&ctx, company, id).await?;
+    let actor = Some(ctx.principal.key.id);
+    calls::delete_attempt(&ctx.state, &detail, attempt_id.into(), actor).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -33,6 +33,25 @@ pub async fn enqueue_interview_erasures(
     Ok(())
 }
 
+/// What the carrier keeps of one attempt's call, queued for erasure.
+pub async fn enqueue_attempt_erasures(
+    conn: &mut Conn,
+    attempt: AttemptId,
+    at: DateTime<Utc>,
+) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO carrier_erasures (kind, sid, carrier, company_id, run_at, created_at) \
+         SELECT $1, call_sid, carrier, company_id, $2, $2 FROM carrier_calls WHERE attempt_id = $3 \
+         ON CONFLICT (kind, sid) DO NOTHING",
+    )
+    .bind(ERASE_CALL)
+    .bind(to_millis(at))
+    .bind(attempt.uuid())
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
 async fn enqueue(
     conn: &mut Conn,
     kind: &str,

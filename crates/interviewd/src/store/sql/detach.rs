@@ -123,7 +123,7 @@ async fn candidate(
         if let Some(i) = lock(conn, interview).await?
             && i.status == InterviewStatus::Scheduled
         {
-            cancel(conn, &i, req.now).await?;
+            cancel(conn, &i, detach::CANDIDATE_DELETED, req.now).await?;
             report.canceled.push(i.id);
         }
     }
@@ -155,11 +155,12 @@ async fn candidate(
     Ok(Some(report))
 }
 
-/// Cancels one SCHEDULED interview whose candidate is deleted: its attempts leave the queue and
-/// an `interview.canceled` event is recorded.
-async fn cancel(
+/// Cancels one SCHEDULED interview (its candidate deleted, or its last pending attempt): its
+/// attempts leave the queue and an `interview.canceled` event with `reason` is recorded.
+pub async fn cancel(
     conn: &mut Conn,
     i: &Interview,
+    reason: &str,
     now: chrono::DateTime<chrono::Utc>,
 ) -> StoreResult<()> {
     let at = to_millis(now);
@@ -176,7 +177,7 @@ async fn cancel(
          updated_at = $3 WHERE interview_id = $1 AND status = 'SCHEDULED'",
     )
     .bind(i.id.uuid())
-    .bind(detach::CANDIDATE_DELETED)
+    .bind(reason)
     .bind(at)
     .execute(&mut *conn)
     .await?;
@@ -187,7 +188,7 @@ async fn cancel(
         job_id: i.job_id,
     };
     let mut data = InterviewEvent::new(&ids, None, InterviewStatus::Canceled.as_str());
-    data.reason_code = Some(detach::CANDIDATE_DELETED.to_owned());
+    data.reason_code = Some(reason.to_owned());
     let data = serde_json::to_value(&data).map_err(|e| StoreError::Internal(e.to_string()))?;
     let event = NewEvent::new(
         i.company_id,

@@ -27,7 +27,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use interviewd_domain::model::CallAttempt;
 use interviewd_domain::time::to_millis;
-use interviewd_domain::{AttemptId, CompanyId, InterviewId};
+use interviewd_domain::{AttemptId, CompanyId, InterviewId, KeyId};
 use interviewd_voice::analysis::Analysis;
 use uuid::Uuid;
 
@@ -237,6 +237,19 @@ impl EngineStore for DbStore {
     ) -> StoreResult<RescheduleResult> {
         retrying("reschedule attempt", || {
             engine_api::reschedule(self, company, interview, attempt, at, now)
+        })
+        .await
+    }
+    async fn delete_attempt(
+        &self,
+        company: CompanyId,
+        interview: InterviewId,
+        attempt: AttemptId,
+        actor: Option<KeyId>,
+        now: DateTime<Utc>,
+    ) -> StoreResult<AttemptDeletion> {
+        retrying("delete attempt", || {
+            engine_api::delete_attempt(self, company, interview, attempt, actor, now)
         })
         .await
     }

@@ -4,14 +4,16 @@
 
 use super::engine_snapshot::interview_transcript;
 use super::{DbStore, interviews};
+use crate::store::detach;
 use crate::store::engine::{
-    Concurrency, InterviewResults, InvokeResult, RescheduleResult, StoredAnalysis,
+    AttemptDeletion, Concurrency, InterviewResults, InvokeResult, RescheduleResult, StoredAnalysis,
 };
+use crate::store::rows::to_json;
 use crate::store::{StoreError, StoreResult};
 use chrono::{DateTime, Utc};
 use interviewd_domain::model::CallAttempt;
 use interviewd_domain::time::{from_millis, to_millis};
-use interviewd_domain::{AttemptId, AttemptStatus, CompanyId, InterviewId};
+use interviewd_domain::{AttemptId, AttemptStatus, CompanyId, InterviewId, InterviewStatus, KeyId};
 use interviewd_voice::analysis::{Analysis, AnalysisMethod};
 use uuid::Uuid;
 
@@ -135,6 +137,100 @@ pub async fn reschedule(
     .await?;
     tx.commit().await?;
     Ok(RescheduleResult::Done)
+}
+
+/// Deletes one attempt (see `EngineStore::delete_attempt`). The interview and its attempts are
+/// locked first, as everywhere, so a dispatcher cannot start the call meanwhile.
+pub async fn delete_attempt(
+    store: &DbStore,
+    company: CompanyId,
+    interview: InterviewId,
+    attempt: AttemptId,
+    actor: Option<KeyId>,
+    now: DateTime<Utc>,
+) -> StoreResult<AttemptDeletion> {
+    let mut tx = store.write_tx().await?;
+    let owned: Option<i64> =
+        sqlx::query_scalar("SELECT number FROM interviews WHERE id = $1 AND company_id = $2")
+            .bind(interview.uuid())
+            .bind(company.uuid())
+            .fetch_optional(&mut *tx)
+            .await?;
+    if owned.is_none() {
+        return Ok(AttemptDeletion::Missing);
+    }
+    let Some(locked) = interviews::lock(&mut tx, interview.uuid()).await? else {
+        return Ok(AttemptDeletion::Missing);
+    };
+    let row: Option<(String, String, Option<String>)> = sqlx::query_as(
+        "SELECT status, direction, recording_key FROM call_attempts WHERE id = $1 AND interview_id = $2",
+    )
+    .bind(attempt.uuid())
+    .bind(interview.uuid())
+    .fetch_optional(&mut *tx)
+    .await?;
+    let Some((status, direction, recording)) = row else {
+        return Ok(AttemptDeletion::Missing);
+    };
+    let status: AttemptStatus = status.parse().map_err(StoreError::Internal)?;
+    match status {
+        AttemptStatus::InProgress => return Ok(AttemptDeletion::InProgress),
+        AttemptStatus::Completed => return Ok(AttemptDeletion::Completed),
+        _ => {}
+    }
+    if let Some(key) = &recording {
+        super::enqueue_blob_deletion(&mut tx, key, now).await?;
+    }
+    if direction != "WEB" {
+        super::super::carrier::enqueue_attempt_erasures(&mut tx, attempt, now).await?;
+    }
+    for statement in [
+        "DELETE FROM transcript_turns WHERE attempt_id = $1",
+        "DELETE FROM pipeline_jobs WHERE attempt_id = $1",
+        // The carrier's call row cascades.
+        "DELETE FROM call_attempts WHERE id = $1",
+    ] {
+        sqlx::query(statement)
+            .bind(attempt.uuid())
+            .execute(&mut *tx)
+            .await?;
+    }
+    let pending: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM call_attempts WHERE interview_id = $1 AND status IN ('SCHEDULED', 'IN_PROGRESS')",
+    )
+    .bind(interview.uuid())
+    .fetch_one(&mut *tx)
+    .await?;
+    let canceled = locked.status == InterviewStatus::Scheduled && pending == 0;
+    if canceled {
+        super::super::detach::cancel(&mut tx, &locked, detach::ATTEMPT_DELETED, now).await?;
+    }
+    let recordings = usize::from(recording.is_some());
+    sqlx::query(
+        "INSERT INTO audit_log (id, company_id, key_id, action, target, counts, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(Uuid::now_v7())
+    .bind(company.uuid())
+    .bind(actor.map(|k| k.uuid()))
+    .bind("call_attempt.delete")
+    .bind(to_json(&serde_json::json!({
+        "interviewId": interview,
+        "attemptId": attempt,
+        "status": status,
+    })))
+    .bind(to_json(&serde_json::json!({
+        "recordings": recordings,
+        "interviewCanceled": canceled,
+    })))
+    .bind(to_millis(now))
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(AttemptDeletion::Deleted {
+        canceled,
+        recordings,
+    })
 }
 
 #[derive(sqlx::FromRow)]

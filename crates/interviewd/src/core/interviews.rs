@@ -18,7 +18,7 @@ use interviewd_domain::events::{self, EventIds};
 use interviewd_domain::model::{
     Agent, Attrs, CallAttempt, Candidate, Company, Interview, Invite, Job,
 };
-use interviewd_domain::views::{InterviewDetail, InterviewReport, Page};
+use interviewd_domain::views::{InterviewDetail, InterviewReport, Page, StoredAnalysis};
 use interviewd_domain::{
     AgentChannel, AttemptId, AttemptStatus, CandidateId, CompanyId, InterviewId, InterviewStatus,
     JobId, PageRequest,
@@ -389,6 +389,33 @@ pub async fn results(
     id: InterviewId,
 ) -> Result<InterviewResults, CoreError> {
     Ok(state.store.interview_results(company, id).await?)
+}
+
+/// The analyses of those of `ids` that have one (a page of a list).
+pub async fn analyses_of(
+    state: &AppState,
+    company: CompanyId,
+    ids: &[InterviewId],
+) -> Result<std::collections::HashMap<InterviewId, StoredAnalysis>, CoreError> {
+    Ok(state
+        .store
+        .analyses_of(company, ids)
+        .await?
+        .into_iter()
+        .collect())
+}
+
+/// A page of the analyses of the company's candidate (of all their interviews), newest first.
+pub async fn candidate_analyses(
+    state: &AppState,
+    company: CompanyId,
+    candidate: CandidateId,
+    page: PageRequest,
+) -> Result<Page<(InterviewId, StoredAnalysis)>, CoreError> {
+    Ok(state
+        .store
+        .candidate_analyses(company, candidate, page)
+        .await?)
 }
 
 /// A page of the company's interviews.

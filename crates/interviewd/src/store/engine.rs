@@ -19,7 +19,10 @@ use crate::store::StoreResult;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use interviewd_domain::model::{CallAttempt, Interview};
-use interviewd_domain::{AttemptId, AttemptStatus, CompanyId, InterviewId, KeyId};
+use interviewd_domain::views::Page;
+use interviewd_domain::{
+    AttemptId, AttemptStatus, CandidateId, CompanyId, InterviewId, KeyId, PageRequest,
+};
 use interviewd_voice::Turn;
 use interviewd_voice::analysis::Analysis;
 use uuid::Uuid;
@@ -487,6 +490,21 @@ pub trait EngineStore: Send + Sync {
         company: CompanyId,
         interview: InterviewId,
     ) -> StoreResult<InterviewResults>;
+
+    /// The analyses of those of `interviews` that are the company's and have one.
+    async fn analyses_of(
+        &self,
+        company: CompanyId,
+        interviews: &[InterviewId],
+    ) -> StoreResult<Vec<(InterviewId, StoredAnalysis)>>;
+
+    /// A page of the analyses of the company's candidate, newest first.
+    async fn candidate_analyses(
+        &self,
+        company: CompanyId,
+        candidate: CandidateId,
+        page: PageRequest,
+    ) -> StoreResult<Page<(InterviewId, StoredAnalysis)>>;
 
     /// The recording key of an attempt of an interview of the company.
     async fn recording_key(

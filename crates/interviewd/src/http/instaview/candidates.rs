@@ -7,9 +7,10 @@ use crate::app::AppState;
 use crate::core::auth::ResourceKind;
 use crate::core::candidates::{self, CandidateFilter};
 use crate::core::error::CoreError;
+use crate::core::interviews;
 use crate::core::validate::{self, Patch};
-use crate::wire::instaview::CandidateDto;
 use crate::wire::instaview::Page;
+use crate::wire::instaview::{CandidateAnalysisDto, CandidateDto};
 use axum::Json;
 use axum::body::Bytes;
 use interviewd_domain::model::Candidate;
@@ -28,6 +29,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list, create))
         .routes(routes!(show, update))
+        .routes(routes!(analyses))
 }
 
 /// Candidate fields as sent by clients (create, patch and inline `candidate` objects). On a
@@ -313,6 +315,37 @@ async fn show(ctx: Ctx, IvPath(id): IvPath<String>) -> Result<Json<CandidateDto>
     let company = ctx.company(&[Scope::ReadCandidates])?;
     let c = load(&ctx, company, &id).await?;
     Ok(Json(render(&ctx, &c).await?))
+}
+
+/// The analyses of a candidate's interviews, newest first: where the candidate's
+/// `links.analyses` leads. Each is the interview's `analysis` with its `interviewId`.
+#[utoipa::path(
+    get,
+    path = "/candidates/{id}/analyses",
+    operation_id = "listCandidateAnalyses",
+    tag = "Candidates",
+    params(("id" = String, Path, format = "uuid"), crate::http::openapi::PageParams),
+    responses(
+        (status = 200, description = "A page of the candidate's analyses.", body = Page<CandidateAnalysisDto>),
+        (status = 400, description = "`id` is not a UUID, or an invalid `page` or `limit`."),
+        (status = 403, description = "The candidate belongs to another company."),
+        (status = 404, description = "No such candidate."),
+    )
+)]
+async fn analyses(
+    ctx: Ctx,
+    IvPath(id): IvPath<String>,
+) -> Result<Json<Page<CandidateAnalysisDto>>, IvError> {
+    let company = ctx.company(&[Scope::ReadCandidates, Scope::ReadInterviews])?;
+    let page = page_of(&ctx)?;
+    let c = load(&ctx, company, &id).await?;
+    let found = interviews::candidate_analyses(&ctx.state, company, c.id, page).await?;
+    let items = found
+        .items
+        .iter()
+        .map(|(interview, a)| CandidateAnalysisDto::new(*interview, a))
+        .collect();
+    Ok(Json(Page::new(items, found.total, page)))
 }
 
 /// Change a candidate.

@@ -378,11 +378,13 @@ async fn list(ctx: Ctx) -> Result<Json<Page<InterviewDto>>, IvError> {
         status,
     };
     let found = interviews::list(&ctx.state, company, &filter, page).await?;
+    let ids: Vec<_> = found.items.iter().map(|d| d.interview.id).collect();
+    let analyses = interviews::analyses_of(&ctx.state, company, &ids).await?;
     let signer = Signer::load(&ctx.state).await?;
     let items: Vec<InterviewDto> = found
         .items
         .iter()
-        .map(|d| InterviewDto::new(d, &signer.links()))
+        .map(|d| InterviewDto::new(d, &signer.links()).with_analysis(analyses.get(&d.interview.id)))
         .collect();
     Ok(Json(Page::new(items, found.total, page)))
 }

@@ -27,7 +27,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use interviewd_domain::model::CallAttempt;
 use interviewd_domain::time::to_millis;
-use interviewd_domain::{AttemptId, CompanyId, InterviewId, KeyId};
+use interviewd_domain::{AttemptId, CandidateId, CompanyId, InterviewId, KeyId, PageRequest};
 use interviewd_voice::analysis::Analysis;
 use uuid::Uuid;
 
@@ -259,6 +259,21 @@ impl EngineStore for DbStore {
         interview: InterviewId,
     ) -> StoreResult<InterviewResults> {
         engine_api::results(self, company, interview).await
+    }
+    async fn analyses_of(
+        &self,
+        company: CompanyId,
+        interviews: &[InterviewId],
+    ) -> StoreResult<Vec<(InterviewId, StoredAnalysis)>> {
+        engine_api::analyses_of(self, company, interviews).await
+    }
+    async fn candidate_analyses(
+        &self,
+        company: CompanyId,
+        candidate: CandidateId,
+        page: PageRequest,
+    ) -> StoreResult<interviewd_domain::views::Page<(InterviewId, StoredAnalysis)>> {
+        engine_api::candidate_analyses(self, company, candidate, page).await
     }
     async fn recording_key(
         &self,

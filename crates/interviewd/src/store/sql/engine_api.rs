@@ -12,8 +12,12 @@ use crate::store::rows::to_json;
 use crate::store::{StoreError, StoreResult};
 use chrono::{DateTime, Utc};
 use interviewd_domain::model::CallAttempt;
+use interviewd_domain::page::PageRequest;
 use interviewd_domain::time::{from_millis, to_millis};
-use interviewd_domain::{AttemptId, AttemptStatus, CompanyId, InterviewId, InterviewStatus, KeyId};
+use interviewd_domain::views::Page;
+use interviewd_domain::{
+    AttemptId, AttemptStatus, CandidateId, CompanyId, InterviewId, InterviewStatus, KeyId,
+};
 use interviewd_voice::analysis::{Analysis, AnalysisMethod};
 use uuid::Uuid;
 
@@ -235,6 +239,7 @@ pub async fn delete_attempt(
 
 #[derive(sqlx::FromRow)]
 struct AnalysisRow {
+    interview_id: Uuid,
     id: Uuid,
     attempt_id: Uuid,
     score: i64,
@@ -246,6 +251,121 @@ struct AnalysisRow {
     method: String,
     model: Option<String>,
     usage: String,
+}
+
+/// The columns of [`AnalysisRow`], prefixed by a table alias (`"a."`) or not (`""`).
+macro_rules! analysis_cols {
+    ($a:literal) => {
+        concat!(
+            $a,
+            "interview_id, ",
+            $a,
+            "id, ",
+            $a,
+            "attempt_id, ",
+            $a,
+            "score, ",
+            $a,
+            "summary, ",
+            $a,
+            "strengths, ",
+            $a,
+            "weaknesses, ",
+            $a,
+            "criteria, ",
+            $a,
+            "created_at, ",
+            $a,
+            "method, ",
+            $a,
+            "model, ",
+            $a,
+            "usage"
+        )
+    };
+}
+
+fn stored(r: AnalysisRow) -> StoreResult<StoredAnalysis> {
+    Ok(StoredAnalysis {
+        id: r.id,
+        attempt_id: r.attempt_id.into(),
+        analysis: Analysis {
+            score: u8::try_from(r.score).unwrap_or(1),
+            summary: r.summary,
+            strengths: json(&r.strengths, "analyses.strengths")?,
+            weaknesses: json(&r.weaknesses, "analyses.weaknesses")?,
+            criteria: json(&r.criteria, "analyses.criteria")?,
+            method: if r.method == AnalysisMethod::Llm.as_str() {
+                AnalysisMethod::Llm
+            } else {
+                AnalysisMethod::Builtin
+            },
+            model: r.model,
+            usage: json(&r.usage, "analyses.usage")?,
+        },
+        created_at: from_millis(r.created_at),
+    })
+}
+
+/// The analyses of those of `interviews` that are the company's and have one.
+pub async fn analyses_of(
+    store: &DbStore,
+    company: CompanyId,
+    interviews: &[InterviewId],
+) -> StoreResult<Vec<(InterviewId, StoredAnalysis)>> {
+    if interviews.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut q = sqlx::QueryBuilder::<super::super::Db>::new(concat!(
+        "SELECT ",
+        analysis_cols!(""),
+        " FROM analyses WHERE company_id = "
+    ));
+    q.push_bind(company.uuid()).push(" AND interview_id IN (");
+    let mut ids = q.separated(", ");
+    for id in interviews {
+        ids.push_bind(id.uuid());
+    }
+    q.push(")");
+    let rows: Vec<AnalysisRow> = q.build_query_as().fetch_all(store.pool()).await?;
+    rows.into_iter()
+        .map(|r| Ok((r.interview_id.into(), stored(r)?)))
+        .collect()
+}
+
+/// A page of the analyses of the company's candidate, newest first.
+pub async fn candidate_analyses(
+    store: &DbStore,
+    company: CompanyId,
+    candidate: CandidateId,
+    page: PageRequest,
+) -> StoreResult<Page<(InterviewId, StoredAnalysis)>> {
+    let total: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM analyses a JOIN interviews i ON i.id = a.interview_id \
+         WHERE a.company_id = $1 AND i.candidate_id = $2",
+    )
+    .bind(company.uuid())
+    .bind(candidate.uuid())
+    .fetch_one(store.pool())
+    .await?;
+    let rows: Vec<AnalysisRow> = sqlx::query_as(concat!(
+        "SELECT ",
+        analysis_cols!("a."),
+        " FROM analyses a JOIN interviews i ON i.id = a.interview_id \
+         WHERE a.company_id = $1 AND i.candidate_id = $2 \
+         ORDER BY a.created_at DESC, a.id DESC LIMIT $3 OFFSET $4"
+    ))
+    .bind(company.uuid())
+    .bind(candidate.uuid())
+    .bind(i64::from(page.limit))
+    .bind(page.offset())
+    .fetch_all(store.pool())
+    .await?;
+    let items = rows
+        .into_iter()
+        .map(|r| Ok((r.interview_id.into(), stored(r)?)))
+        .collect::<StoreResult<_>>()?;
+    Ok(Page { items, total })
 }
 
 fn json<T: serde::de::DeserializeOwned>(text: &str, column: &str) -> StoreResult<T> {
@@ -268,35 +388,15 @@ pub async fn results(
     if owned.is_none() {
         return Ok(InterviewResults::default());
     }
-    let row: Option<AnalysisRow> = sqlx::query_as(
-        "SELECT id, attempt_id, score, summary, strengths, weaknesses, criteria, created_at, \
-         method, model, usage FROM analyses WHERE interview_id = $1",
-    )
+    let row: Option<AnalysisRow> = sqlx::query_as(concat!(
+        "SELECT ",
+        analysis_cols!(""),
+        " FROM analyses WHERE interview_id = $1"
+    ))
     .bind(interview.uuid())
     .fetch_optional(&mut *conn)
     .await?;
-    let analysis = match row {
-        None => None,
-        Some(r) => Some(StoredAnalysis {
-            id: r.id,
-            attempt_id: r.attempt_id.into(),
-            analysis: Analysis {
-                score: u8::try_from(r.score).unwrap_or(1),
-                summary: r.summary,
-                strengths: json(&r.strengths, "analyses.strengths")?,
-                weaknesses: json(&r.weaknesses, "analyses.weaknesses")?,
-                criteria: json(&r.criteria, "analyses.criteria")?,
-                method: if r.method == AnalysisMethod::Llm.as_str() {
-                    AnalysisMethod::Llm
-                } else {
-                    AnalysisMethod::Builtin
-                },
-                model: r.model,
-                usage: json(&r.usage, "analyses.usage")?,
-            },
-            created_at: from_millis(r.created_at),
-        }),
-    };
+    let analysis = row.map(stored).transpose()?;
     Ok(InterviewResults {
         transcript: interview_transcript(&mut conn, interview).await?,
         analysis,

@@ -12,8 +12,10 @@ pub use error::{ErrorBody, ErrorDetail};
 use crate::wire::Links;
 use interviewd_domain::model::{Agent, Attrs, CallAttempt, Candidate, Company, Job};
 use interviewd_domain::time::rfc3339;
-use interviewd_domain::views::{CandidateCounts, InterviewDetail, InterviewResults};
-use interviewd_domain::{PageRequest, rating};
+use interviewd_domain::views::{
+    CandidateCounts, InterviewDetail, InterviewResults, StoredAnalysis,
+};
+use interviewd_domain::{InterviewId, PageRequest, rating};
 use serde::Serialize;
 use serde_json::Value;
 use utoipa::ToSchema;
@@ -495,6 +497,32 @@ impl InterviewDto {
         }
         self.analysis = results.analysis.as_ref().map(AnalysisDto::new);
         self
+    }
+
+    /// Adds the analysis alone (list items: the vendor's list carries it, not the transcript).
+    pub fn with_analysis(mut self, analysis: Option<&StoredAnalysis>) -> Self {
+        self.analysis = analysis.map(AnalysisDto::new);
+        self
+    }
+}
+
+/// One of a candidate's analyses (`GET /candidates/{id}/analyses`): the analysis, in the
+/// interview's shape, with the interview it judges.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct CandidateAnalysisDto {
+    #[schema(format = "uuid")]
+    interview_id: String,
+    #[serde(flatten)]
+    analysis: AnalysisDto,
+}
+
+impl CandidateAnalysisDto {
+    pub fn new(interview: InterviewId, analysis: &StoredAnalysis) -> Self {
+        Self {
+            interview_id: interview.to_string(),
+            analysis: AnalysisDto::new(analysis),
+        }
     }
 }
 

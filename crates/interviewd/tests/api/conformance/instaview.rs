@@ -181,4 +181,100 @@ async fn i_candidate_overall_rating_is_the_latest_analysis() {
     };
     assert_eq!(fresh["overallRating"], Value::Null, "{fresh}");
     assert_eq!(fresh["analysisCount"], 0);
+    let none = c
+        .get(&format!(
+            "/v1/candidates/{}/analyses",
+            fresh["id"].as_str().unwrap()
+        ))
+        .await
+        .expect(200)
+        .body;
+    assert_eq!(
+        (none["data"].clone(), none["total"].clone()),
+        (json!([]), json!(0))
+    );
+}
+
+/// List items carry their analysis, as the vendor's list example shows (`data[].analysis`,
+/// <https://docs.instaview.sk/api-reference/interviews/list-interviews>), and the candidate's
+/// `links.analyses` (<https://docs.instaview.sk/api-reference/candidates/get-candidate>) leads
+/// to a page of the candidate's analyses, each the interview's `analysis` with its
+/// `interviewId` (the shape is not documented by the vendor; docs/api-instaview.md).
+#[tokio::test]
+async fn i_list_items_and_the_candidate_link_carry_the_analyses() {
+    let server = TestServer::start_with(crate::engine::fast).await;
+    let acme = server.company("Acme").await;
+    let other = server.company("Other").await;
+    let c = server.client(&acme.key);
+    let f = crate::support::fixture(&c, "+14155550101", "cy@example.com").await;
+    let done = crate::engine::wait_status(&c, &f.interview, "COMPLETED").await;
+    assert!(done["analysis"].is_object(), "{done}");
+    let listed = c
+        .get(&format!("/v1/interviews?candidateId={}", f.candidate))
+        .await
+        .expect(200)
+        .body;
+    assert_eq!(listed["data"][0]["id"], f.interview.as_str());
+    assert_eq!(listed["data"][0]["analysis"], done["analysis"], "{listed}");
+    // A scheduled interview of the same candidate has none yet.
+    let later = (chrono::Utc::now() + chrono::Duration::hours(2)).to_rfc3339();
+    let scheduled = c
+        .post(
+            "/v1/interviews",
+            json!({ "candidateId": f.candidate, "agentId": f.agent, "scheduledAt": later }),
+        )
+        .await
+        .expect(201)
+        .str("/id");
+    let all = c.get("/v1/interviews").await.expect(200).body;
+    let item = |id: &str| {
+        all["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|i| i["id"] == id)
+            .cloned()
+            .unwrap()
+    };
+    assert_eq!(item(&f.interview)["analysis"], done["analysis"]);
+    assert_eq!(item(&scheduled)["analysis"], Value::Null);
+
+    let candidate = c
+        .get(&format!("/v1/candidates/{}", f.candidate))
+        .await
+        .expect(200)
+        .body;
+    let link = candidate["links"]["analyses"].as_str().unwrap().to_owned();
+    assert_eq!(link, format!("/v1/candidates/{}/analyses", f.candidate));
+    let page = c.get(&link).await.expect(200).body;
+    assert_eq!(page["total"], 1, "{page}");
+    let first = &page["data"][0];
+    assert_eq!(first["interviewId"], f.interview.as_str());
+    let mut expected = done["analysis"].clone();
+    expected["interviewId"] = json!(f.interview);
+    assert_eq!(first, &expected);
+    let by_link = c
+        .get(candidate["links"]["interviews"].as_str().unwrap())
+        .await;
+    assert_eq!(by_link.expect(200).body["total"], 2);
+
+    // Another company's key, a key without read:interviews, bad ids and pages.
+    let foreign = server.client(&other.key).get(&link).await.expect(403);
+    assert_eq!(foreign.code(), "COMPANY_MISMATCH");
+    let narrow = server.client(&server.key(&acme.id, "read:candidates").await);
+    narrow.get(&link).await.expect(403);
+    c.get(&format!("/v1/candidates/{}/analyses", uuid::Uuid::now_v7()))
+        .await
+        .expect(404);
+    c.get("/v1/candidates/x/analyses").await.expect(400);
+    c.get(&format!("{link}?limit=0")).await.expect(400);
+    let second = c
+        .get(&format!("{link}?page=2&limit=1"))
+        .await
+        .expect(200)
+        .body;
+    assert_eq!(
+        (second["data"].clone(), second["total"].clone()),
+        (json!([]), json!(1))
+    );
 }

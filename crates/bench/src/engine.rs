@@ -210,6 +210,9 @@ impl EngineDb {
             llm_url: None,
             instant_speech: false,
             nodelay: false,
+
+            blob_url: None,
+            env: Vec::new(),
         })
         .await
     }

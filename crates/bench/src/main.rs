@@ -31,6 +31,7 @@ mod memory;
 mod pg;
 mod plans;
 mod raw;
+mod recording;
 mod report;
 mod runner;
 mod scenarios;
@@ -90,6 +91,9 @@ enum Command {
     },
     /// Live interview sessions: turn latency and many voice sessions at once.
     Live(live::LiveArgs),
+    /// A 1 MiB recording fetched through the API from the data directory and from an
+    /// S3-compatible store (moto_server), against reading it directly.
+    Recording(recording::RecordingArgs),
     /// The server under test, started by the other commands in a process of its own.
     #[command(hide = true)]
     Serve(server::ChildArgs),
@@ -175,6 +179,7 @@ async fn main() -> ExitCode {
         Command::Serve(args) => server::child_main(args).await.map(|()| ExitCode::SUCCESS),
         Command::MockLlm => live::mock::child_main().await.map(|()| ExitCode::SUCCESS),
         Command::Live(args) => live::run(&args).await,
+        Command::Recording(args) => recording::run(&args).await,
         Command::All(common) => {
             let parts = Parts {
                 http: Some(Scenario::ALL.to_vec()),

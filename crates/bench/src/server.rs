@@ -82,12 +82,20 @@ pub struct ChildArgs {
     /// `TCP_NODELAY` on every accepted connection.
     #[arg(long)]
     pub nodelay: bool,
+    /// Where recordings live (`blob_url`; unset: the data directory).
+    #[arg(long)]
+    pub blob_url: Option<String>,
+    /// Environment variables the child gets besides this process's (the `AWS_*` settings of
+    /// an S3-compatible store).
+    #[arg(skip)]
+    pub env: Vec<(String, String)>,
 }
 
 /// The child's side: serve and/or run the engine until stdin closes.
 pub async fn child_main(args: ChildArgs) -> anyhow::Result<()> {
     init_logging();
     let mut config = config(&args.database_url, args.data_dir.clone());
+    config.blob_url = args.blob_url.clone();
     if let Some(live) = args.engine_live_calls {
         config.engine_max_live_calls = u32::try_from(live)?.max(1);
     }
@@ -200,6 +208,10 @@ impl Child {
         if args.nodelay {
             command.arg("--nodelay");
         }
+        if let Some(url) = &args.blob_url {
+            command.arg("--blob-url").arg(url);
+        }
+        command.envs(args.env.iter().map(|(k, v)| (k, v)));
         let mut child = command
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
@@ -253,6 +265,16 @@ impl Server {
     /// Opens (and migrates) the database of `config` here, then starts the HTTP child on it,
     /// with the event fan-out when asked.
     pub async fn start(config: Config, event_fanout: bool) -> anyhow::Result<Self> {
+        Self::start_with_env(config, event_fanout, Vec::new()).await
+    }
+
+    /// [`Self::start`], the child with `env` besides this process's environment (its
+    /// `blob_url` is the config's).
+    pub async fn start_with_env(
+        config: Config,
+        event_fanout: bool,
+        env: Vec<(String, String)>,
+    ) -> anyhow::Result<Self> {
         let store = interviewd::open_store(&config).await?;
         let args = ChildArgs {
             database_url: config.database_url(),
@@ -263,6 +285,8 @@ impl Server {
             llm_url: None,
             instant_speech: false,
             nodelay: false,
+            blob_url: config.blob_url.clone(),
+            env,
         };
         let child = Child::start(&args).await?;
         let base = child

@@ -57,6 +57,9 @@ impl LiveServer {
             llm_url: Some(options.llm_url.clone()),
             instant_speech: options.speech,
             nodelay: options.nodelay,
+
+            blob_url: None,
+            env: Vec::new(),
         })
         .await?;
         let base = child

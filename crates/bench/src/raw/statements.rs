@@ -142,8 +142,8 @@ pub(super) async fn results(
         t,
         "SELECT analyses",
         sqlx::query(
-            "SELECT id, attempt_id, score, summary, strengths, weaknesses, criteria, created_at, \
-             method, model, usage FROM analyses WHERE interview_id = $1"
+            "SELECT interview_id, id, attempt_id, score, summary, strengths, weaknesses, criteria, \
+             created_at, method, model, usage FROM analyses WHERE interview_id = $1"
         )
         .bind(id)
         .fetch_optional(&mut *c)

@@ -20,35 +20,37 @@ pub async fn enqueue_interview_erasures(
     interview: InterviewId,
     at: DateTime<Utc>,
 ) -> StoreResult<()> {
-    sqlx::query(
-        "INSERT INTO carrier_erasures (kind, sid, carrier, company_id, run_at, created_at) \
+    let statement = "INSERT INTO carrier_erasures (kind, sid, carrier, company_id, run_at, created_at) \
          SELECT $1, call_sid, carrier, company_id, $2, $2 FROM carrier_calls WHERE interview_id = $3 \
-         ON CONFLICT (kind, sid) DO NOTHING",
-    )
-    .bind(ERASE_CALL)
-    .bind(to_millis(at))
-    .bind(interview.uuid())
-    .execute(conn)
-    .await?;
-    Ok(())
+         ON CONFLICT (kind, sid) DO NOTHING";
+    erase_calls(conn, statement, interview.uuid(), at).await
 }
 
-/// What the carrier keeps of one attempt's call, queued for erasure.
+/// The same for the call of one attempt.
 pub async fn enqueue_attempt_erasures(
     conn: &mut Conn,
     attempt: AttemptId,
     at: DateTime<Utc>,
 ) -> StoreResult<()> {
-    sqlx::query(
-        "INSERT INTO carrier_erasures (kind, sid, carrier, company_id, run_at, created_at) \
+    let statement = "INSERT INTO carrier_erasures (kind, sid, carrier, company_id, run_at, created_at) \
          SELECT $1, call_sid, carrier, company_id, $2, $2 FROM carrier_calls WHERE attempt_id = $3 \
-         ON CONFLICT (kind, sid) DO NOTHING",
-    )
-    .bind(ERASE_CALL)
-    .bind(to_millis(at))
-    .bind(attempt.uuid())
-    .execute(conn)
-    .await?;
+         ON CONFLICT (kind, sid) DO NOTHING";
+    erase_calls(conn, statement, attempt.uuid(), at).await
+}
+
+/// Runs one of the two statements above.
+async fn erase_calls(
+    conn: &mut Conn,
+    statement: &'static str,
+    id: Uuid,
+    at: DateTime<Utc>,
+) -> StoreResult<()> {
+    sqlx::query(statement)
+        .bind(ERASE_CALL)
+        .bind(to_millis(at))
+        .bind(id)
+        .execute(conn)
+        .await?;
     Ok(())
 }
 

@@ -253,38 +253,6 @@ struct AnalysisRow {
     usage: String,
 }
 
-/// The columns of [`AnalysisRow`], prefixed by a table alias (`"a."`) or not (`""`).
-macro_rules! analysis_cols {
-    ($a:literal) => {
-        concat!(
-            $a,
-            "interview_id, ",
-            $a,
-            "id, ",
-            $a,
-            "attempt_id, ",
-            $a,
-            "score, ",
-            $a,
-            "summary, ",
-            $a,
-            "strengths, ",
-            $a,
-            "weaknesses, ",
-            $a,
-            "criteria, ",
-            $a,
-            "created_at, ",
-            $a,
-            "method, ",
-            $a,
-            "model, ",
-            $a,
-            "usage"
-        )
-    };
-}
-
 fn stored(r: AnalysisRow) -> StoreResult<StoredAnalysis> {
     Ok(StoredAnalysis {
         id: r.id,
@@ -316,11 +284,10 @@ pub async fn analyses_of(
     if interviews.is_empty() {
         return Ok(Vec::new());
     }
-    let mut q = sqlx::QueryBuilder::<super::super::Db>::new(concat!(
-        "SELECT ",
-        analysis_cols!(""),
-        " FROM analyses WHERE company_id = "
-    ));
+    let mut q = sqlx::QueryBuilder::<super::super::Db>::new(
+        "SELECT interview_id, id, attempt_id, score, summary, strengths, weaknesses, criteria, \
+         created_at, method, model, usage FROM analyses WHERE company_id = ",
+    );
     q.push_bind(company.uuid()).push(" AND interview_id IN (");
     let mut ids = q.separated(", ");
     for id in interviews {
@@ -348,13 +315,13 @@ pub async fn candidate_analyses(
     .bind(candidate.uuid())
     .fetch_one(store.pool())
     .await?;
-    let rows: Vec<AnalysisRow> = sqlx::query_as(concat!(
-        "SELECT ",
-        analysis_cols!("a."),
-        " FROM analyses a JOIN interviews i ON i.id = a.interview_id \
+    let rows: Vec<AnalysisRow> = sqlx::query_as(
+        "SELECT a.interview_id, a.id, a.attempt_id, a.score, a.summary, a.strengths, \
+         a.weaknesses, a.criteria, a.created_at, a.method, a.model, a.usage \
+         FROM analyses a JOIN interviews i ON i.id = a.interview_id \
          WHERE a.company_id = $1 AND i.candidate_id = $2 \
-         ORDER BY a.created_at DESC, a.id DESC LIMIT $3 OFFSET $4"
-    ))
+         ORDER BY a.created_at DESC, a.id DESC LIMIT $3 OFFSET $4",
+    )
     .bind(company.uuid())
     .bind(candidate.uuid())
     .bind(i64::from(page.limit))
@@ -388,11 +355,10 @@ pub async fn results(
     if owned.is_none() {
         return Ok(InterviewResults::default());
     }
-    let row: Option<AnalysisRow> = sqlx::query_as(concat!(
-        "SELECT ",
-        analysis_cols!(""),
-        " FROM analyses WHERE interview_id = $1"
-    ))
+    let row: Option<AnalysisRow> = sqlx::query_as(
+        "SELECT interview_id, id, attempt_id, score, summary, strengths, weaknesses, criteria, \
+         created_at, method, model, usage FROM analyses WHERE interview_id = $1",
+    )
     .bind(interview.uuid())
     .fetch_optional(&mut *conn)
     .await?;

@@ -457,3 +457,64 @@ async fn alpharun_removal_errors() {
         "nothing was removed by the failed attempts"
     );
 }
+
+/// Many removals at once (on SQLite they share COMMITs, each in a savepoint): each is
+/// answered for itself — the deleted ones 200 and gone, an unknown id 404, another company's
+/// interview 403 and untouched — with one audit record per removal.
+#[tokio::test]
+async fn concurrent_removals_each_answer_for_themselves() {
+    let server = TestServer::start().await;
+    let acme = server.company("Acme").await;
+    let other = server.company("Other").await;
+    let c = server.client(&acme.key);
+    let (_, candidate, first) = scheduled(&c, "+14155550177", "many@example.com").await;
+    let agent = c
+        .post("/v1/agents", json!({ "name": "Second" }))
+        .await
+        .expect(201)
+        .str("/id");
+    let at = (chrono::Utc::now() + chrono::Duration::days(1)).to_rfc3339();
+    let mut ids = vec![first];
+    for _ in 0..19 {
+        let id = c
+            .post(
+                "/v1/interviews",
+                json!({ "candidateId": candidate, "agentId": agent, "scheduledAt": at }),
+            )
+            .await
+            .expect(201)
+            .str("/id");
+        ids.push(id);
+    }
+    let theirs = server.client(&other.key);
+    let (_, _, foreign) = scheduled(&theirs, "+14155550178", "theirs@example.com").await;
+
+    let mut asks: Vec<(String, u16)> = ids.iter().map(|id| (id.clone(), 200)).collect();
+    asks.extend((0..4).map(|_| (uuid::Uuid::now_v7().to_string(), 404)));
+    asks.extend((0..2).map(|_| (foreign.clone(), 403)));
+    let mut running = tokio::task::JoinSet::new();
+    for (id, status) in asks {
+        let c = c.clone();
+        running.spawn(async move {
+            let r = c.delete(&format!("/v1/interviews/{id}")).await;
+            (id, status, r.status, r.text)
+        });
+    }
+    while let Some(done) = running.join_next().await {
+        let (id, want, got, text) = done.unwrap();
+        assert_eq!(got, want, "DELETE {id}: {text}");
+    }
+    for id in &ids {
+        c.get(&format!("/v1/interviews/{id}")).await.expect(404);
+    }
+    theirs
+        .get(&format!("/v1/interviews/{foreign}"))
+        .await
+        .expect(200);
+    let deletes = audit_rows(&server)
+        .await
+        .into_iter()
+        .filter(|(action, _, _)| action == "interview.delete")
+        .count();
+    assert_eq!(deletes, ids.len());
+}

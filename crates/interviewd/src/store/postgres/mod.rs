@@ -87,6 +87,14 @@ pub struct PgStore {
 }
 
 impl PgStore {
+    /// On PostgreSQL each removal commits alone: concurrent transactions lock only what they
+    /// touch, and group commit is the server's own (`commit_delay`).
+    fn removal_group(&self) -> Option<&sql::removal::RemovalGroup> {
+        None
+    }
+}
+
+impl PgStore {
     /// Connects to `url` with a pool of at most `max_connections`, and checks that the server
     /// is recent enough.
     pub async fn connect(url: &str, max_connections: u32) -> StoreResult<Self> {

@@ -16,7 +16,7 @@ mod idempotency;
 pub mod interviews;
 mod metrics;
 mod numbers;
-mod removal;
+pub(super) mod removal;
 mod retention;
 mod server_keys;
 mod store;

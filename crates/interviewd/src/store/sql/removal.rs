@@ -228,21 +228,155 @@ async fn lock_anchor(conn: &mut Conn, company: CompanyId, scope: &RemovalScope) 
     Ok(())
 }
 
+/// One removal. On PostgreSQL, a transaction of its own; on SQLite, queued removals share one
+/// write transaction, each in a savepoint, and are answered after the shared COMMIT
+/// ([`RemovalGroup`]).
 pub async fn remove(store: &DbStore, req: &RemovalRequest) -> StoreResult<RemovalReport> {
-    let mut tx = store.write_tx().await?;
+    match store.removal_group() {
+        Some(group) => group.remove(store, req).await,
+        None => {
+            let mut tx = store.write_tx().await?;
+            let done = remove_in(&mut tx, req).await?;
+            store.faults.check(BEFORE_COMMIT)?;
+            if done.keep {
+                tx.commit().await?;
+            }
+            Ok(done.report)
+        }
+    }
+}
+
+/// The fault point between a removal's statements and its COMMIT.
+const BEFORE_COMMIT: &str = "remove.before_commit";
+
+/// What one removal did inside a transaction.
+struct Done {
+    report: RemovalReport,
+    /// False when it changed nothing that should stay (rolled back).
+    keep: bool,
+}
+
+/// Removals waiting for a shared COMMIT (SQLite). Whoever asks while no batch is being written
+/// takes the lead: it writes every queued removal in one transaction, each in a savepoint (a
+/// failing removal rolls back to its savepoint and is answered with its error), commits once,
+/// and answers each after the COMMIT, so a 200 still means the rows are gone. SQLite has one
+/// writer anyway; what the batch saves is a COMMIT (and its page writes) per removal. The
+/// batch runs in a task of its own, so a request that goes away mid-batch leaves it running.
+#[derive(Default)]
+pub struct RemovalGroup {
+    queue: std::sync::Mutex<Vec<Pending>>,
+    lead: tokio::sync::Mutex<()>,
+}
+
+struct Pending {
+    req: RemovalRequest,
+    answer: tokio::sync::oneshot::Sender<StoreResult<RemovalReport>>,
+}
+
+impl RemovalGroup {
+    async fn remove(&self, store: &DbStore, req: &RemovalRequest) -> StoreResult<RemovalReport> {
+        let (answer, mut answered) = tokio::sync::oneshot::channel();
+        self.pending().push(Pending {
+            req: req.clone(),
+            answer,
+        });
+        loop {
+            tokio::select! {
+                biased;
+                result = &mut answered => {
+                    return result.unwrap_or_else(|_| {
+                        Err(StoreError::Gone("the removal's batch ended unanswered".into()))
+                    });
+                }
+                _lead = self.lead.lock() => {
+                    loop {
+                        let batch = std::mem::take(&mut *self.pending());
+                        if batch.is_empty() {
+                            break;
+                        }
+                        let _ = tokio::spawn(write_batch(store.clone(), batch)).await;
+                    }
+                }
+            }
+        }
+    }
+
+    fn pending(&self) -> std::sync::MutexGuard<'_, Vec<Pending>> {
+        self.queue
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+/// Writes `batch` in one transaction and answers each removal after its COMMIT. When the
+/// transaction cannot begin or commit, nothing of it stays and every removal is answered
+/// `Gone`, which the caller's retry runs again.
+async fn write_batch(store: DbStore, batch: Vec<Pending>) {
+    let retry = |why: &'static str| StoreError::Gone(why);
+    let mut tx = match store.write_tx().await {
+        Ok(tx) => tx,
+        Err(e) => {
+            tracing::warn!(error = %e, "a removal batch could not begin");
+            for p in batch {
+                let _ = p
+                    .answer
+                    .send(Err(retry("a shared removal transaction could not begin")));
+            }
+            return;
+        }
+    };
+    tracing::debug!(removals = batch.len(), "removals share one COMMIT");
+    let mut results = Vec::with_capacity(batch.len());
+    for p in batch {
+        let result = match sqlx::Acquire::begin(&mut *tx).await {
+            Ok(mut savepoint) => match remove_in(&mut savepoint, &p.req).await {
+                Ok(done) if done.keep => savepoint.commit().await.map(|()| done.report),
+                Ok(done) => savepoint.rollback().await.map(|()| done.report),
+                Err(e) => {
+                    let _ = savepoint.rollback().await;
+                    results.push((p.answer, Err(e)));
+                    continue;
+                }
+            }
+            .map_err(StoreError::from),
+            Err(e) => Err(StoreError::from(e)),
+        };
+        results.push((p.answer, result));
+    }
+    let committed = match store.faults.check(BEFORE_COMMIT) {
+        Err(e) => Err(e),
+        Ok(()) => tx.commit().await.map_err(StoreError::from),
+    };
+    if let Err(e) = committed {
+        tracing::warn!(error = %e, "a removal batch did not commit");
+        for (answer, _) in results {
+            let _ = answer.send(Err(match &e {
+                StoreError::Injected(point) => StoreError::Injected(point),
+                _ => retry("a shared removal transaction did not commit"),
+            }));
+        }
+        return;
+    }
+    for (answer, result) in results {
+        let _ = answer.send(result);
+    }
+}
+
+/// One removal's statements, in the caller's transaction.
+async fn remove_in(tx: &mut Conn, req: &RemovalRequest) -> StoreResult<Done> {
     let mut report = RemovalReport::default();
-    lock_anchor(&mut tx, req.company, &req.scope).await?;
-    let mut forget = anchor_refs(&mut tx, req).await?;
+    lock_anchor(&mut *tx, req.company, &req.scope).await?;
+    let mut forget = anchor_refs(&mut *tx, req).await?;
     let ids = match &req.scope {
         // One interview: its locked row says whether it is there and the company's.
         RemovalScope::Interview(id) => vec![id.uuid()],
-        scope => targets(&mut tx, req.company, scope).await?,
+        scope => targets(&mut *tx, req.company, scope).await?,
     };
     for id in ids {
         // Gone meanwhile (another removal took it), or another company's: nothing to do.
-        match lock(&mut tx, id).await? {
+        match lock(&mut *tx, id).await? {
             Some(interview) if interview.company_id == req.company => {
-                remove_one(&mut tx, &interview, req.now, &mut report, &mut forget).await?;
+                remove_one(&mut *tx, &interview, req.now, &mut report, &mut forget).await?;
             }
             _ => {}
         }
@@ -250,7 +384,10 @@ pub async fn remove(store: &DbStore, req: &RemovalRequest) -> StoreResult<Remova
     if report.interviews.is_empty() && matches!(req.scope, RemovalScope::CandidateOnJob { .. }) {
         // No interview of the contact on the opening: nothing changes (rolled back), and the
         // caller answers 404.
-        return Ok(report);
+        return Ok(Done {
+            report,
+            keep: false,
+        });
     }
     match &req.scope {
         RemovalScope::Interview(_) => {}
@@ -261,11 +398,11 @@ pub async fn remove(store: &DbStore, req: &RemovalRequest) -> StoreResult<Remova
                 .execute(&mut *tx)
                 .await?;
             let event = removal::removed_from_job_event(req, *candidate, *job, &report);
-            super::events::insert(&mut tx, &event).await?;
+            super::events::insert(&mut *tx, &event).await?;
         }
         RemovalScope::Candidate(id) => {
             report.dropped_deliveries +=
-                super::retention::erase_candidate_mail(&mut tx, id.uuid(), req.now).await?;
+                super::retention::erase_candidate_mail(&mut *tx, id.uuid(), req.now).await?;
             sqlx::query("DELETE FROM candidates WHERE id = $1 AND company_id = $2")
                 .bind(id.uuid())
                 .bind(req.company.uuid())
@@ -285,11 +422,9 @@ pub async fn remove(store: &DbStore, req: &RemovalRequest) -> StoreResult<Remova
         }
     };
     let (target, counts) = removal::removal_audit(req, &report);
-    forget_stored_responses(&mut tx, req, &report, forget).await?;
-    report.audit_id = Some(audit(&mut tx, req, target, counts).await?);
-    store.faults.check("remove.before_commit")?;
-    tx.commit().await?;
-    Ok(report)
+    forget_stored_responses(&mut *tx, req, &report, forget).await?;
+    report.audit_id = Some(audit(&mut *tx, req, target, counts).await?);
+    Ok(Done { report, keep: true })
 }
 
 pub async fn revoke(

@@ -66,6 +66,8 @@ pub struct SqliteStore {
     path: std::path::PathBuf,
     /// Set when a removal commits; [`SqliteStore::compact`] clears it.
     erased: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    /// Removals waiting for a shared COMMIT.
+    removals: std::sync::Arc<sql::removal::RemovalGroup>,
 }
 
 impl SqliteStore {
@@ -109,7 +111,13 @@ impl SqliteStore {
             faults: Default::default(),
             path,
             erased: Default::default(),
+            removals: Default::default(),
         })
+    }
+
+    /// Removals share their COMMIT on SQLite (see `RemovalGroup`).
+    fn removal_group(&self) -> Option<&sql::removal::RemovalGroup> {
+        Some(&self.removals)
     }
 
     /// The pool, for backend-specific engine code.

@@ -285,7 +285,7 @@ impl RemovalGroup {
                 biased;
                 result = &mut answered => {
                     return result.unwrap_or_else(|_| {
-                        Err(StoreError::Gone("the removal's batch ended unanswered".into()))
+                        Err(StoreError::Gone("the removal's batch ended unanswered"))
                     });
                 }
                 _lead = self.lead.lock() => {

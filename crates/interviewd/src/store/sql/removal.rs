@@ -233,7 +233,12 @@ async fn lock_anchor(conn: &mut Conn, company: CompanyId, scope: &RemovalScope) 
 /// ([`RemovalGroup`]).
 pub async fn remove(store: &DbStore, req: &RemovalRequest) -> StoreResult<RemovalReport> {
     match store.removal_group() {
-        Some(group) => group.remove(store, req).await,
+        Some(group) => match group.run(store, Job::Remove(req.clone())).await? {
+            Outcome::Removed(report) => Ok(report),
+            Outcome::Revoked(_) => Err(StoreError::Internal(
+                "a removal answered as a revoke".into(),
+            )),
+        },
         None => {
             let mut tx = store.write_tx().await?;
             let done = remove_in(&mut tx, req).await?;
@@ -246,8 +251,9 @@ pub async fn remove(store: &DbStore, req: &RemovalRequest) -> StoreResult<Remova
     }
 }
 
-/// The fault point between a removal's statements and its COMMIT.
+/// The fault points between a removal's (a revoke's) statements and its COMMIT.
 const BEFORE_COMMIT: &str = "remove.before_commit";
+const REVOKE_BEFORE_COMMIT: &str = "revoke.before_commit";
 
 /// What one removal did inside a transaction.
 struct Done {
@@ -256,30 +262,40 @@ struct Done {
     keep: bool,
 }
 
-/// Removals waiting for a shared COMMIT (SQLite). Whoever asks while no batch is being written
-/// takes the lead: it writes every queued removal in one transaction, each in a savepoint (a
-/// failing removal rolls back to its savepoint and is answered with its error), commits once,
-/// and answers each after the COMMIT, so a 200 still means the rows are gone. SQLite has one
-/// writer anyway; what the batch saves is a COMMIT (and its page writes) per removal. The
-/// batch runs in a task of its own, so a request that goes away mid-batch leaves it running.
+/// Removals and revokes waiting for a shared COMMIT (SQLite). Whoever asks while no batch is
+/// being written takes the lead: it writes every queued one in one transaction, each in a
+/// savepoint (a failing one rolls back to its savepoint and is answered with its error),
+/// commits once, and answers each after the COMMIT, so a 200 still means the rows are gone.
+/// SQLite has one writer anyway; what the batch saves is a COMMIT (and its page writes) per
+/// removal. The batch runs in a task of its own, so a request that goes away mid-batch leaves
+/// it running.
 #[derive(Default)]
 pub struct RemovalGroup {
     queue: std::sync::Mutex<Vec<Pending>>,
     lead: tokio::sync::Mutex<()>,
 }
 
+/// What a batch writes.
+enum Job {
+    Remove(RemovalRequest),
+    Revoke(RevokeRequest, Option<NewMail>),
+}
+
+/// What it answers.
+enum Outcome {
+    Removed(RemovalReport),
+    Revoked(RevokeOutcome),
+}
+
 struct Pending {
-    req: RemovalRequest,
-    answer: tokio::sync::oneshot::Sender<StoreResult<RemovalReport>>,
+    job: Job,
+    answer: tokio::sync::oneshot::Sender<StoreResult<Outcome>>,
 }
 
 impl RemovalGroup {
-    async fn remove(&self, store: &DbStore, req: &RemovalRequest) -> StoreResult<RemovalReport> {
+    async fn run(&self, store: &DbStore, job: Job) -> StoreResult<Outcome> {
         let (answer, mut answered) = tokio::sync::oneshot::channel();
-        self.pending().push(Pending {
-            req: req.clone(),
-            answer,
-        });
+        self.pending().push(Pending { job, answer });
         loop {
             tokio::select! {
                 biased;
@@ -327,23 +343,48 @@ async fn write_batch(store: DbStore, batch: Vec<Pending>) {
     };
     tracing::debug!(removals = batch.len(), "removals share one COMMIT");
     let mut results = Vec::with_capacity(batch.len());
+    let mut points = Vec::new();
     for p in batch {
+        let point = match p.job {
+            Job::Remove(_) => BEFORE_COMMIT,
+            Job::Revoke(..) => REVOKE_BEFORE_COMMIT,
+        };
         let result = match sqlx::Acquire::begin(&mut *tx).await {
-            Ok(mut savepoint) => match remove_in(&mut savepoint, &p.req).await {
-                Ok(done) if done.keep => savepoint.commit().await.map(|()| done.report),
-                Ok(done) => savepoint.rollback().await.map(|()| done.report),
-                Err(e) => {
-                    let _ = savepoint.rollback().await;
-                    results.push((p.answer, Err(e)));
-                    continue;
+            Ok(mut savepoint) => {
+                let written = match &p.job {
+                    Job::Remove(req) => remove_in(&mut savepoint, req)
+                        .await
+                        .map(|done| (Outcome::Removed(done.report), done.keep)),
+                    Job::Revoke(req, notice) => {
+                        revoke_in(&mut savepoint, &store, req, notice.as_ref())
+                            .await
+                            .map(|(outcome, keep)| (Outcome::Revoked(outcome), keep))
+                    }
+                };
+                match written {
+                    Ok((outcome, true)) => {
+                        if !points.contains(&point) {
+                            points.push(point);
+                        }
+                        savepoint.commit().await.map(|()| outcome)
+                    }
+                    Ok((outcome, false)) => savepoint.rollback().await.map(|()| outcome),
+                    Err(e) => {
+                        let _ = savepoint.rollback().await;
+                        results.push((p.answer, Err(e)));
+                        continue;
+                    }
                 }
+                .map_err(StoreError::from)
             }
-            .map_err(StoreError::from),
             Err(e) => Err(StoreError::from(e)),
         };
         results.push((p.answer, result));
     }
-    let committed = match store.faults.check(BEFORE_COMMIT) {
+    let committed = match points
+        .iter()
+        .try_for_each(|point| store.faults.check(point))
+    {
         Err(e) => Err(e),
         Ok(()) => tx.commit().await.map_err(StoreError::from),
     };
@@ -427,12 +468,42 @@ async fn remove_in(tx: &mut Conn, req: &RemovalRequest) -> StoreResult<Done> {
     Ok(Done { report, keep: true })
 }
 
+/// One revoke: like a removal, in a transaction of its own on PostgreSQL and sharing a COMMIT
+/// on SQLite.
 pub async fn revoke(
     store: &DbStore,
     req: &RevokeRequest,
     notice: Option<&NewMail>,
 ) -> StoreResult<RevokeOutcome> {
-    let mut tx = store.write_tx().await?;
+    match store.removal_group() {
+        Some(group) => {
+            let job = Job::Revoke(req.clone(), notice.cloned());
+            match group.run(store, job).await? {
+                Outcome::Revoked(outcome) => Ok(outcome),
+                Outcome::Removed(_) => Err(StoreError::Internal(
+                    "a revoke answered as a removal".into(),
+                )),
+            }
+        }
+        None => {
+            let mut tx = store.write_tx().await?;
+            let (outcome, keep) = revoke_in(&mut tx, store, req, notice).await?;
+            if keep {
+                store.faults.check(REVOKE_BEFORE_COMMIT)?;
+                tx.commit().await?;
+            }
+            Ok(outcome)
+        }
+    }
+}
+
+/// One revoke's statements, in the caller's transaction; `true` when it wrote what must stay.
+async fn revoke_in(
+    tx: &mut Conn,
+    store: &DbStore,
+    req: &RevokeRequest,
+    notice: Option<&NewMail>,
+) -> StoreResult<(RevokeOutcome, bool)> {
     let id: Option<Uuid> =
         sqlx::query_scalar("SELECT id FROM interviews WHERE company_id = $1 AND number = $2")
             .bind(req.company.uuid())
@@ -440,11 +511,11 @@ pub async fn revoke(
             .fetch_optional(&mut *tx)
             .await?;
     let Some(id) = id else {
-        return Ok(RevokeOutcome::NotFound);
+        return Ok((RevokeOutcome::NotFound, false));
     };
     // Decided on the state under the lock: a dispatcher cannot start it in between.
-    let Some(interview) = lock(&mut tx, id).await? else {
-        return Ok(RevokeOutcome::NotFound);
+    let Some(interview) = lock(&mut *tx, id).await? else {
+        return Ok((RevokeOutcome::NotFound, false));
     };
     let plan_changed: Option<i64> =
         sqlx::query_scalar("SELECT plan_changed_at FROM companies WHERE id = $1")
@@ -453,7 +524,7 @@ pub async fn revoke(
             .await?;
     let outcome = RevokeOutcome::from(decide_revoke(&interview, plan_changed.map(from_millis)));
     if outcome != RevokeOutcome::Revoked {
-        return Ok(outcome);
+        return Ok((outcome, false));
     }
     let now = to_millis(req.now);
     let changed = sqlx::query(
@@ -480,11 +551,11 @@ pub async fn revoke(
     .execute(&mut *tx)
     .await?;
     for event in removal::revoke_events(req, &interview) {
-        super::events::insert(&mut tx, &event).await?;
+        super::events::insert(&mut *tx, &event).await?;
     }
     store.faults.check("revoke.before_mail")?;
     if let (true, Some(mail)) = (req.notify, notice) {
-        super::delivery::enqueue_mail(&mut tx, mail).await?;
+        super::delivery::enqueue_mail(&mut *tx, mail).await?;
     }
     let (audit_target, audit_counts) =
         removal::revoke_audit(&interview, req.notify && notice.is_some());
@@ -500,7 +571,5 @@ pub async fn revoke(
     .bind(now)
     .execute(&mut *tx)
     .await?;
-    store.faults.check("revoke.before_commit")?;
-    tx.commit().await?;
-    Ok(RevokeOutcome::Revoked)
+    Ok((RevokeOutcome::Revoked, true))
 }

@@ -58,7 +58,13 @@ impl Store for DbStore {
         req: &crate::store::removal::RevokeRequest,
         notice: Option<&crate::store::delivery::NewMail>,
     ) -> StoreResult<crate::store::removal::RevokeOutcome> {
-        retrying("revoke", || removal::revoke(self, req, notice)).await
+        // As a removal, it runs again when its shared transaction (SQLite) did not commit.
+        retrying_when(
+            "revoke",
+            |e| e.is_contention() || matches!(e, StoreError::Gone(_)),
+            || removal::revoke(self, req, notice),
+        )
+        .await
     }
 
     fn wake_ups(&self) -> Option<tokio::sync::broadcast::Receiver<WakeUp>> {

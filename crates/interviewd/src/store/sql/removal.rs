@@ -324,82 +324,118 @@ impl RemovalGroup {
     }
 }
 
-/// Writes `batch` in one transaction and answers each removal after its COMMIT. When the
-/// transaction cannot begin or commit, nothing of it stays and every removal is answered
+/// Writes `batch` in one transaction and answers each removal after its COMMIT. The
+/// statements run straight in the transaction (a removal or revoke that changes nothing has
+/// written nothing when it says so); only when one of them fails is the batch written again
+/// with each in a savepoint, so that the failing one alone is answered with its error. When
+/// the transaction cannot begin or commit, nothing of it stays and every removal is answered
 /// `Gone`, which the caller's retry runs again.
 async fn write_batch(store: DbStore, batch: Vec<Pending>) {
-    let retry = |why: &'static str| StoreError::Gone(why);
-    let mut tx = match store.write_tx().await {
-        Ok(tx) => tx,
-        Err(e) => {
-            tracing::warn!(error = %e, "a removal batch could not begin");
-            for p in batch {
-                let _ = p
-                    .answer
-                    .send(Err(retry("a shared removal transaction could not begin")));
-            }
-            return;
-        }
-    };
     tracing::debug!(removals = batch.len(), "removals share one COMMIT");
-    let mut results = Vec::with_capacity(batch.len());
-    let mut points = Vec::new();
-    for p in batch {
-        let point = match p.job {
-            Job::Remove(_) => BEFORE_COMMIT,
-            Job::Revoke(..) => REVOKE_BEFORE_COMMIT,
-        };
-        let result = match sqlx::Acquire::begin(&mut *tx).await {
-            Ok(mut savepoint) => {
-                let written = match &p.job {
-                    Job::Remove(req) => remove_in(&mut savepoint, req)
-                        .await
-                        .map(|done| (Outcome::Removed(done.report), done.keep)),
-                    Job::Revoke(req, notice) => {
-                        revoke_in(&mut savepoint, &store, req, notice.as_ref())
-                            .await
-                            .map(|(outcome, keep)| (Outcome::Revoked(outcome), keep))
-                    }
-                };
-                match written {
-                    Ok((outcome, true)) => {
-                        if !points.contains(&point) {
-                            points.push(point);
-                        }
-                        savepoint.commit().await.map(|()| outcome)
-                    }
-                    Ok((outcome, false)) => savepoint.rollback().await.map(|()| outcome),
-                    Err(e) => {
-                        let _ = savepoint.rollback().await;
-                        results.push((p.answer, Err(e)));
-                        continue;
-                    }
-                }
-                .map_err(StoreError::from)
-            }
-            Err(e) => Err(StoreError::from(e)),
-        };
-        results.push((p.answer, result));
-    }
-    let committed = match points
-        .iter()
-        .try_for_each(|point| store.faults.check(point))
-    {
-        Err(e) => Err(e),
-        Ok(()) => tx.commit().await.map_err(StoreError::from),
+    let (jobs, answers): (Vec<Job>, Vec<_>) = batch.into_iter().map(|p| (p.job, p.answer)).unzip();
+    let written = match write(&store, &jobs, false).await {
+        Err(Failed::Job(e)) if jobs.len() == 1 => Ok(vec![Err(e)]),
+        Err(Failed::Job(_)) => write(&store, &jobs, true).await,
+        other => other,
     };
-    if let Err(e) = committed {
-        tracing::warn!(error = %e, "a removal batch did not commit");
-        for (answer, _) in results {
-            let _ = answer.send(Err(match &e {
-                StoreError::Injected(point) => StoreError::Injected(point),
-                _ => retry("a shared removal transaction did not commit"),
-            }));
+    let results = match written {
+        Ok(results) => results,
+        Err(failed) => {
+            let e = match failed {
+                Failed::Job(e) | Failed::Transaction(e) => e,
+            };
+            tracing::warn!(error = %e, "a removal batch did not commit");
+            answers
+                .iter()
+                .map(|_| {
+                    Err(match &e {
+                        StoreError::Injected(point) => StoreError::Injected(point),
+                        _ => StoreError::Gone("a shared removal transaction did not commit"),
+                    })
+                })
+                .collect()
         }
-        return;
-    }
-    for (answer, result) in results {
+    };
+    for (answer, result) in answers.into_iter().zip(results) {
         let _ = answer.send(result);
+    }
+}
+
+/// Why a batch's transaction did not commit.
+enum Failed {
+    /// One of its removals failed outside a savepoint.
+    Job(StoreError),
+    /// It could not begin or commit (or a fault was injected before its COMMIT).
+    Transaction(StoreError),
+}
+
+/// One transaction for `jobs`, each in a savepoint when `savepoints`; their answers once it
+/// committed.
+async fn write(
+    store: &DbStore,
+    jobs: &[Job],
+    savepoints: bool,
+) -> Result<Vec<StoreResult<Outcome>>, Failed> {
+    let mut tx = store.write_tx().await.map_err(Failed::Transaction)?;
+    let mut results = Vec::with_capacity(jobs.len());
+    let mut points = Vec::new();
+    for job in jobs {
+        let written = if savepoints {
+            in_savepoint(&mut tx, store, job).await
+        } else {
+            write_job(&mut tx, store, job).await
+        };
+        match written {
+            Ok((outcome, keep)) => {
+                let point = match job {
+                    Job::Remove(_) => BEFORE_COMMIT,
+                    Job::Revoke(..) => REVOKE_BEFORE_COMMIT,
+                };
+                if keep && !points.contains(&point) {
+                    points.push(point);
+                }
+                results.push(Ok(outcome));
+            }
+            Err(e) if savepoints => results.push(Err(e)),
+            Err(e) => return Err(Failed::Job(e)),
+        }
+    }
+    for point in points {
+        store.faults.check(point).map_err(Failed::Transaction)?;
+    }
+    tx.commit()
+        .await
+        .map_err(|e| Failed::Transaction(e.into()))?;
+    Ok(results)
+}
+
+/// One job in a savepoint of `tx`: what it wrote stays only when it succeeded and kept it.
+async fn in_savepoint(tx: &mut Conn, store: &DbStore, job: &Job) -> StoreResult<(Outcome, bool)> {
+    let mut savepoint = sqlx::Acquire::begin(&mut *tx).await?;
+    match write_job(&mut savepoint, store, job).await {
+        Ok((outcome, true)) => {
+            savepoint.commit().await?;
+            Ok((outcome, true))
+        }
+        Ok((outcome, false)) => {
+            savepoint.rollback().await?;
+            Ok((outcome, false))
+        }
+        Err(e) => {
+            let _ = savepoint.rollback().await;
+            Err(e)
+        }
+    }
+}
+
+async fn write_job(tx: &mut Conn, store: &DbStore, job: &Job) -> StoreResult<(Outcome, bool)> {
+    match job {
+        Job::Remove(req) => remove_in(tx, req)
+            .await
+            .map(|done| (Outcome::Removed(done.report), done.keep)),
+        Job::Revoke(req, notice) => revoke_in(tx, store, req, notice.as_ref())
+            .await
+            .map(|(outcome, keep)| (Outcome::Revoked(outcome), keep)),
     }
 }
 

@@ -305,13 +305,16 @@ impl RemovalGroup {
                     });
                 }
                 _lead = self.lead.lock() => {
-                    loop {
-                        let batch = std::mem::take(&mut *self.pending());
-                        if batch.is_empty() {
-                            break;
-                        }
-                        let _ = tokio::spawn(write_batch(store.clone(), batch)).await;
+                    // One batch, then the lead passes on: a leader's own answer does not wait
+                    // for the batches queued after it.
+                    let batch = std::mem::take(&mut *self.pending());
+                    if batch.is_empty() {
+                        // Ours is in a batch still being written (its leader went away).
+                        return answered.await.unwrap_or_else(|_| {
+                            Err(StoreError::Gone("the removal's batch ended unanswered"))
+                        });
                     }
+                    let _ = tokio::spawn(write_batch(store.clone(), batch)).await;
                 }
             }
         }

@@ -186,23 +186,15 @@ impl Moto {
 
 /// A 16 kHz mono PCM16 WAV of exactly [`SIZE`] bytes (a quiet ramp).
 fn wav() -> Vec<u8> {
-    let data = (SIZE - 44) as u32;
+    let header = interviewd_speech::wav::header(16_000, 1, (SIZE - HEADER) as u64);
     let mut out = Vec::with_capacity(SIZE);
-    out.extend_from_slice(b"RIFF");
-    out.extend_from_slice(&(36 + data).to_le_bytes());
-    out.extend_from_slice(b"WAVEfmt ");
-    out.extend_from_slice(&16u32.to_le_bytes());
-    out.extend_from_slice(&1u16.to_le_bytes());
-    out.extend_from_slice(&1u16.to_le_bytes());
-    out.extend_from_slice(&16_000u32.to_le_bytes());
-    out.extend_from_slice(&32_000u32.to_le_bytes());
-    out.extend_from_slice(&2u16.to_le_bytes());
-    out.extend_from_slice(&16u16.to_le_bytes());
-    out.extend_from_slice(b"data");
-    out.extend_from_slice(&data.to_le_bytes());
-    out.extend((0..data).map(|i| (i % 251) as u8));
+    out.extend_from_slice(&header);
+    out.extend((0..SIZE - HEADER).map(|i| (i % 251) as u8));
     out
 }
+
+/// A WAV header's length.
+const HEADER: usize = interviewd_speech::wav::HEADER_LEN;
 
 /// Runs `recording`.
 pub async fn run(args: &RecordingArgs) -> anyhow::Result<ExitCode> {

@@ -151,7 +151,7 @@ pub async fn delete_attempt(
         .await?
     {
         // The recordings worker polls its queue; an `interview.canceled` event is fanned out.
-        AttemptDeletion::Deleted { canceled, .. } => {
+        AttemptDeletion::Deleted { canceled } => {
             if canceled {
                 state.wakers.webhooks();
             }

@@ -238,10 +238,9 @@ pub enum RescheduleResult {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum AttemptDeletion {
     /// Gone. `canceled`: it was the SCHEDULED interview's last pending attempt, so the
-    /// interview is CANCELED (`ATTEMPT_DELETED`); `recordings`: recordings queued for erasure.
+    /// interview is CANCELED (`ATTEMPT_DELETED`).
     Deleted {
         canceled: bool,
-        recordings: usize,
     },
     /// A call is being made on it.
     InProgress,

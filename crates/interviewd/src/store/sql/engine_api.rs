@@ -231,10 +231,7 @@ pub async fn delete_attempt(
     .execute(&mut *tx)
     .await?;
     tx.commit().await?;
-    Ok(AttemptDeletion::Deleted {
-        canceled,
-        recordings,
-    })
+    Ok(AttemptDeletion::Deleted { canceled })
 }
 
 #[derive(sqlx::FromRow)]

@@ -229,8 +229,7 @@ async fn lock_anchor(conn: &mut Conn, company: CompanyId, scope: &RemovalScope) 
 }
 
 /// One removal. On PostgreSQL, a transaction of its own; on SQLite, queued removals share one
-/// write transaction, each in a savepoint, and are answered after the shared COMMIT
-/// ([`RemovalGroup`]).
+/// write transaction and are answered after the shared COMMIT ([`RemovalGroup`]).
 pub async fn remove(store: &DbStore, req: &RemovalRequest) -> StoreResult<RemovalReport> {
     match store.removal_group() {
         Some(group) => match group.run(store, Job::Remove(req.clone())).await? {
@@ -263,12 +262,11 @@ struct Done {
 }
 
 /// Removals and revokes waiting for a shared COMMIT (SQLite). Whoever asks while no batch is
-/// being written takes the lead: it writes every queued one in one transaction, each in a
-/// savepoint (a failing one rolls back to its savepoint and is answered with its error),
-/// commits once, and answers each after the COMMIT, so a 200 still means the rows are gone.
-/// SQLite has one writer anyway; what the batch saves is a COMMIT (and its page writes) per
-/// removal. The batch runs in a task of its own, so a request that goes away mid-batch leaves
-/// it running.
+/// being written takes the lead: it writes every queued one in one transaction (see
+/// [`write_batch`] for a failing one), commits once, and answers each after the COMMIT, so a
+/// 200 still means the rows are gone; then the lead passes on. SQLite has one writer anyway;
+/// what the batch saves is a COMMIT (and its page writes) per removal. The batch runs in a
+/// task of its own, so a request that goes away mid-batch leaves it running.
 #[derive(Default)]
 pub struct RemovalGroup {
     queue: std::sync::Mutex<Vec<Pending>>,

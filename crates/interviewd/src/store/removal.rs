@@ -92,17 +92,26 @@ impl FaultInjector {
         }
     }
 
+    /// Fails when `point` is armed for `subject` alone (armed as `point:subject`).
+    pub fn check_on(&self, point: &'static str, subject: &str) -> Result<(), super::StoreError> {
+        self.fail_if(point, |set| {
+            !set.is_empty() && set.contains(&format!("{point}:{subject}"))
+        })
+    }
+
     /// Fails when `point` is armed.
     pub fn check(&self, point: &'static str) -> Result<(), super::StoreError> {
-        let armed = self
-            .0
-            .lock()
-            .map(|set| set.contains(point))
-            .unwrap_or(false);
-        if armed {
-            Err(super::StoreError::Injected(point))
-        } else {
-            Ok(())
+        self.fail_if(point, |set| set.contains(point))
+    }
+
+    fn fail_if(
+        &self,
+        point: &'static str,
+        armed: impl FnOnce(&HashSet<String>) -> bool,
+    ) -> Result<(), super::StoreError> {
+        match self.0.lock() {
+            Ok(set) if armed(&set) => Err(super::StoreError::Injected(point)),
+            _ => Ok(()),
         }
     }
 }

@@ -396,10 +396,10 @@ async fn no_webhook_after_removal(
     receiver: &TestWebhookReceiver,
     record: &Record,
 ) {
-    server.run_pending_background_jobs().await;
-    // Whatever is still due goes out now; then nothing about a removed interview may be
+    // Whatever is still due goes out now, and the deliveries under way (the background
+    // loop's too) end before this returns. Then nothing about a removed interview may be
     // among what arrived after its removal answered.
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    server.run_pending_background_jobs().await;
     let removals = record.removals.lock().unwrap().clone();
     let mut late = Vec::new();
     for request in receiver.requests() {

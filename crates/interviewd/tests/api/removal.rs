@@ -461,13 +461,9 @@ async fn alpharun_removal_errors() {
 /// Many removals at once (on SQLite they share COMMITs, each in a savepoint): each is
 /// answered for itself — the deleted ones 200 and gone, an unknown id 404, another company's
 /// interview 403 and untouched — with one audit record per removal.
-#[tokio::test]
-async fn concurrent_removals_each_answer_for_themselves() {
-    let server = TestServer::start().await;
-    let acme = server.company("Acme").await;
-    let other = server.company("Other").await;
-    let c = server.client(&acme.key);
-    let (_, candidate, first) = scheduled(&c, "+14155550177", "many@example.com").await;
+/// `n` scheduled interviews of one candidate.
+async fn many_interviews(c: &Client, n: usize) -> Vec<String> {
+    let (_, candidate, first) = scheduled(c, "+14155550177", "many@example.com").await;
     let agent = c
         .post("/v1/agents", json!({ "name": "Second" }))
         .await
@@ -475,7 +471,7 @@ async fn concurrent_removals_each_answer_for_themselves() {
         .str("/id");
     let at = (chrono::Utc::now() + chrono::Duration::days(1)).to_rfc3339();
     let mut ids = vec![first];
-    for _ in 0..19 {
+    while ids.len() < n {
         let id = c
             .post(
                 "/v1/interviews",
@@ -486,6 +482,16 @@ async fn concurrent_removals_each_answer_for_themselves() {
             .str("/id");
         ids.push(id);
     }
+    ids
+}
+
+#[tokio::test]
+async fn concurrent_removals_each_answer_for_themselves() {
+    let server = TestServer::start().await;
+    let acme = server.company("Acme").await;
+    let other = server.company("Other").await;
+    let c = server.client(&acme.key);
+    let ids = many_interviews(&c, 20).await;
     let theirs = server.client(&other.key);
     let (_, _, foreign) = scheduled(&theirs, "+14155550178", "theirs@example.com").await;
 
@@ -517,4 +523,57 @@ async fn concurrent_removals_each_answer_for_themselves() {
         .filter(|(action, _, _)| action == "interview.delete")
         .count();
     assert_eq!(deletes, ids.len());
+}
+
+/// On SQLite, removals queued together share one COMMIT; when one of them fails, the others
+/// are written again without it (docs/removal.md, "Group commit on SQLite"). On PostgreSQL
+/// each is its own transaction. Either way the failing one alone answers with its error and
+/// keeps everything.
+#[tokio::test]
+async fn a_removal_that_fails_among_others_fails_alone() {
+    let server = TestServer::start().await;
+    let acme = server.company("Acme").await;
+    let c = server.client(&acme.key);
+    let ids = many_interviews(&c, 24).await;
+    let failing = ids[12].clone();
+    server
+        .store
+        .faults()
+        .arm(&format!("remove.interview:{failing}"));
+    let mut running = tokio::task::JoinSet::new();
+    for id in ids.clone() {
+        let c = c.clone();
+        running.spawn(async move {
+            let r = c.delete(&format!("/v1/interviews/{id}")).await;
+            (id, r.status, r.text)
+        });
+    }
+    while let Some(done) = running.join_next().await {
+        let (id, got, text) = done.unwrap();
+        let want = if id == failing { 503 } else { 200 };
+        assert_eq!(got, want, "DELETE {id}: {text}");
+    }
+    let deletes = || async {
+        audit_rows(&server)
+            .await
+            .into_iter()
+            .filter(|(action, _, _)| action == "interview.delete")
+            .count()
+    };
+    assert_eq!(deletes().await, ids.len() - 1);
+    c.get(&format!("/v1/interviews/{failing}"))
+        .await
+        .expect(200);
+
+    server
+        .store
+        .faults()
+        .disarm(&format!("remove.interview:{failing}"));
+    c.delete(&format!("/v1/interviews/{failing}"))
+        .await
+        .expect(200);
+    for id in &ids {
+        c.get(&format!("/v1/interviews/{id}")).await.expect(404);
+    }
+    assert_eq!(deletes().await, ids.len());
 }

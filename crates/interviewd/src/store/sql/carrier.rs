@@ -6,7 +6,6 @@ use crate::store::StoreResult;
 use crate::store::carrier::{
     CarrierErasure, CarrierStore, ERASE_CALL, ERASE_RECORDING, RecordingOwner,
 };
-use crate::store::rows::to_json;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use interviewd_domain::time::to_millis;
@@ -239,18 +238,15 @@ impl CarrierStore for DbStore {
                 "kind": erasure.kind,
                 "sid": erasure.sid,
             });
-            sqlx::query(
-                "INSERT INTO audit_log (id, company_id, key_id, action, target, counts, created_at) \
-                 VALUES ($1, $2, NULL, $3, $4, $5, $6)",
-            )
-            .bind(Uuid::now_v7())
-            .bind(company.uuid())
-            .bind("carrier.erase")
-            .bind(to_json(&target))
-            .bind(to_json(&counts))
-            .bind(to_millis(at))
-            .execute(&mut *tx)
-            .await?;
+            let entry = super::audit::Entry {
+                company,
+                actor: None,
+                action: "carrier.erase",
+                target,
+                counts,
+                at,
+            };
+            super::audit::insert(&mut tx, entry).await?;
         }
         tx.commit().await?;
         Ok(done)

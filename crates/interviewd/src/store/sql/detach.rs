@@ -2,10 +2,11 @@
 //! each — lock the row, tombstone it, unlink it from its jobs or candidates, cancel what can no
 //! longer happen, forget stored responses that name it, write the audit record.
 
+use super::audit;
 use super::interviews::lock;
 use super::{Conn, DbStore};
 use crate::store::detach::{self, DetachReport, DetachRequest, DetachStore, DetachTarget};
-use crate::store::rows::{CandidateRow, JobRow, to_json};
+use crate::store::rows::{CandidateRow, JobRow};
 use crate::store::rows::{candidate_cols, job_cols};
 use crate::store::{StoreError, StoreResult};
 use async_trait::async_trait;
@@ -32,7 +33,15 @@ impl DetachStore for DbStore {
             DetachTarget::Job(id) => id.uuid(),
         };
         forget_stored_responses(&mut tx, req.company, subject).await?;
-        insert_audit(&mut tx, req, target, counts).await?;
+        let entry = audit::Entry {
+            company: req.company,
+            actor: req.actor,
+            action: detach::action(req.target),
+            target,
+            counts,
+            at: req.now,
+        };
+        audit::insert(&mut tx, entry).await?;
         tx.commit().await?;
         Ok(Some(report))
     }
@@ -234,28 +243,6 @@ async fn forget_stored_responses(conn: &mut Conn, company: CompanyId, id: Uuid) 
     .bind(&scope)
     .bind(id.to_string())
     .execute(&mut *conn)
-    .await?;
-    Ok(())
-}
-
-async fn insert_audit(
-    conn: &mut Conn,
-    req: &DetachRequest,
-    target: serde_json::Value,
-    counts: serde_json::Value,
-) -> StoreResult<()> {
-    sqlx::query(
-        "INSERT INTO audit_log (id, company_id, key_id, action, target, counts, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7)",
-    )
-    .bind(Uuid::now_v7())
-    .bind(req.company.uuid())
-    .bind(req.actor.map(|k| k.uuid()))
-    .bind(detach::action(req.target))
-    .bind(to_json(&target))
-    .bind(to_json(&counts))
-    .bind(to_millis(req.now))
-    .execute(conn)
     .await?;
     Ok(())
 }

@@ -8,7 +8,6 @@ use crate::store::detach;
 use crate::store::engine::{
     AttemptDeletion, Concurrency, InterviewResults, InvokeResult, RescheduleResult, StoredAnalysis,
 };
-use crate::store::rows::to_json;
 use crate::store::{StoreError, StoreResult};
 use chrono::{DateTime, Utc};
 use interviewd_domain::model::CallAttempt;
@@ -210,26 +209,22 @@ pub async fn delete_attempt(
         super::super::detach::cancel(&mut tx, &locked, detach::ATTEMPT_DELETED, now).await?;
     }
     let recordings = usize::from(recording.is_some());
-    sqlx::query(
-        "INSERT INTO audit_log (id, company_id, key_id, action, target, counts, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7)",
-    )
-    .bind(Uuid::now_v7())
-    .bind(company.uuid())
-    .bind(actor.map(|k| k.uuid()))
-    .bind("call_attempt.delete")
-    .bind(to_json(&serde_json::json!({
-        "interviewId": interview,
-        "attemptId": attempt,
-        "status": status,
-    })))
-    .bind(to_json(&serde_json::json!({
-        "recordings": recordings,
-        "interviewCanceled": canceled,
-    })))
-    .bind(to_millis(now))
-    .execute(&mut *tx)
-    .await?;
+    let entry = super::super::audit::Entry {
+        company,
+        actor,
+        action: "call_attempt.delete",
+        target: serde_json::json!({
+            "interviewId": interview,
+            "attemptId": attempt,
+            "status": status,
+        }),
+        counts: serde_json::json!({
+            "recordings": recordings,
+            "interviewCanceled": canceled,
+        }),
+        at: now,
+    };
+    super::super::audit::insert(&mut tx, entry).await?;
     tx.commit().await?;
     Ok(AttemptDeletion::Deleted { canceled })
 }

@@ -4,6 +4,7 @@
 
 use super::{Conn, Db, DbStore, MIGRATOR, Pool, ROW_LOCKS};
 
+mod audit;
 mod candidates;
 pub mod carrier;
 mod catalog;

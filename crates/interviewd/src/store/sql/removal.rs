@@ -10,13 +10,13 @@
 
 use super::Conn;
 use super::DbStore;
+use super::audit;
 use super::interviews::{attempts_of, lock};
 use crate::store::delivery::NewMail;
 use crate::store::idempotency::{email_ref, number_ref, phone_ref};
 use crate::store::removal::{
     self, RemovalReport, RemovalRequest, RemovalScope, RevokeOutcome, RevokeRequest,
 };
-use crate::store::rows::to_json;
 use crate::store::{StoreError, StoreResult};
 use interviewd_domain::model::Interview;
 use interviewd_domain::removal::{decide_revoke, plan_deletion};
@@ -62,11 +62,13 @@ async fn targets(
 /// Deletes one (locked) interview inside the caller's transaction.
 async fn remove_one(
     conn: &mut Conn,
+    store: &DbStore,
     i: &Interview,
     now: chrono::DateTime<chrono::Utc>,
     report: &mut RemovalReport,
     forget: &mut Vec<String>,
 ) -> StoreResult<()> {
+    store.faults.check_on(INTERVIEW_FAULT, &i.id.to_string())?;
     forget.push(number_ref("response_id", i.number));
     super::retention::erase_interview_mail(&mut *conn, i.id.uuid(), now).await?;
     let attempts = attempts_of(&mut *conn, i.id.uuid()).await?;
@@ -105,29 +107,6 @@ async fn remove_one(
     report.live_sessions += usize::from(plan.live);
     report.recordings += plan.recording_keys.len();
     Ok(())
-}
-
-async fn audit(
-    conn: &mut Conn,
-    req: &RemovalRequest,
-    target: serde_json::Value,
-    counts: serde_json::Value,
-) -> StoreResult<Uuid> {
-    let id = Uuid::now_v7();
-    sqlx::query(
-        "INSERT INTO audit_log (id, company_id, key_id, action, target, counts, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7)",
-    )
-    .bind(id)
-    .bind(req.company.uuid())
-    .bind(req.actor.map(|k| k.uuid()))
-    .bind(req.action)
-    .bind(to_json(&target))
-    .bind(to_json(&counts))
-    .bind(to_millis(req.now))
-    .execute(conn)
-    .await?;
-    Ok(id)
 }
 
 /// The references of the candidate or job a removal takes out, read before it goes: its
@@ -240,7 +219,7 @@ pub async fn remove(store: &DbStore, req: &RemovalRequest) -> StoreResult<Remova
         },
         None => {
             let mut tx = store.write_tx().await?;
-            let done = remove_in(&mut tx, req).await?;
+            let done = remove_in(&mut tx, store, req).await?;
             store.faults.check(BEFORE_COMMIT)?;
             if done.keep {
                 tx.commit().await?;
@@ -253,6 +232,9 @@ pub async fn remove(store: &DbStore, req: &RemovalRequest) -> StoreResult<Remova
 /// The fault points between a removal's (a revoke's) statements and its COMMIT.
 const BEFORE_COMMIT: &str = "remove.before_commit";
 const REVOKE_BEFORE_COMMIT: &str = "revoke.before_commit";
+/// The fault point as one interview is removed, armed for that interview alone
+/// ([`crate::store::removal::FaultInjector::check_on`]).
+const INTERVIEW_FAULT: &str = "remove.interview";
 
 /// What one removal did inside a transaction.
 struct Done {
@@ -381,11 +363,25 @@ async fn write(
     let mut results = Vec::with_capacity(jobs.len());
     let mut points = Vec::new();
     for job in jobs {
+        #[cfg(debug_assertions)]
+        let before = changes(&mut tx).await.map_err(Failed::Transaction)?;
         let written = if savepoints {
             in_savepoint(&mut tx, store, job).await
         } else {
             write_job(&mut tx, store, job).await
         };
+        #[cfg(debug_assertions)]
+        if !savepoints && matches!(written, Ok((_, false))) {
+            // The batch commits whatever its jobs wrote: one that keeps nothing must have
+            // written nothing.
+            let after = changes(&mut tx).await.map_err(Failed::Transaction)?;
+            if after != before {
+                results.push(Err(StoreError::Internal(
+                    "a removal that keeps nothing wrote rows".into(),
+                )));
+                continue;
+            }
+        }
         match written {
             Ok((outcome, keep)) => {
                 let point = match job {
@@ -410,6 +406,17 @@ async fn write(
     Ok(results)
 }
 
+/// The rows written so far on this connection (SQLite's `total_changes()`; the batches run
+/// only there), for the check in [`write`].
+#[cfg(debug_assertions)]
+async fn changes(tx: &mut Conn) -> StoreResult<i64> {
+    let sql = per_backend!(
+        sqlite: "SELECT total_changes()",
+        postgres: "SELECT CAST(0 AS BIGINT)",
+    );
+    Ok(sqlx::query_scalar(sql).fetch_one(&mut *tx).await?)
+}
+
 /// One job in a savepoint of `tx`: what it wrote stays only when it succeeded and kept it.
 async fn in_savepoint(tx: &mut Conn, store: &DbStore, job: &Job) -> StoreResult<(Outcome, bool)> {
     let mut savepoint = sqlx::Acquire::begin(&mut *tx).await?;
@@ -431,7 +438,7 @@ async fn in_savepoint(tx: &mut Conn, store: &DbStore, job: &Job) -> StoreResult<
 
 async fn write_job(tx: &mut Conn, store: &DbStore, job: &Job) -> StoreResult<(Outcome, bool)> {
     match job {
-        Job::Remove(req) => remove_in(tx, req)
+        Job::Remove(req) => remove_in(tx, store, req)
             .await
             .map(|done| (Outcome::Removed(done.report), done.keep)),
         Job::Revoke(req, notice) => revoke_in(tx, store, req, notice.as_ref())
@@ -441,7 +448,7 @@ async fn write_job(tx: &mut Conn, store: &DbStore, job: &Job) -> StoreResult<(Ou
 }
 
 /// One removal's statements, in the caller's transaction.
-async fn remove_in(tx: &mut Conn, req: &RemovalRequest) -> StoreResult<Done> {
+async fn remove_in(tx: &mut Conn, store: &DbStore, req: &RemovalRequest) -> StoreResult<Done> {
     let mut report = RemovalReport::default();
     lock_anchor(&mut *tx, req.company, &req.scope).await?;
     let mut forget = anchor_refs(&mut *tx, req).await?;
@@ -454,7 +461,15 @@ async fn remove_in(tx: &mut Conn, req: &RemovalRequest) -> StoreResult<Done> {
         // Gone meanwhile (another removal took it), or another company's: nothing to do.
         match lock(&mut *tx, id).await? {
             Some(interview) if interview.company_id == req.company => {
-                remove_one(&mut *tx, &interview, req.now, &mut report, &mut forget).await?;
+                remove_one(
+                    &mut *tx,
+                    store,
+                    &interview,
+                    req.now,
+                    &mut report,
+                    &mut forget,
+                )
+                .await?;
             }
             _ => {}
         }
@@ -501,7 +516,15 @@ async fn remove_in(tx: &mut Conn, req: &RemovalRequest) -> StoreResult<Done> {
     };
     let (target, counts) = removal::removal_audit(req, &report);
     forget_stored_responses(&mut *tx, req, &report, forget).await?;
-    report.audit_id = Some(audit(&mut *tx, req, target, counts).await?);
+    let entry = audit::Entry {
+        company: req.company,
+        actor: req.actor,
+        action: req.action,
+        target,
+        counts,
+        at: req.now,
+    };
+    report.audit_id = Some(audit::insert(&mut *tx, entry).await?);
     Ok(Done { report, keep: true })
 }
 
@@ -594,19 +617,15 @@ async fn revoke_in(
     if let (true, Some(mail)) = (req.notify, notice) {
         super::delivery::enqueue_mail(&mut *tx, mail).await?;
     }
-    let (audit_target, audit_counts) =
-        removal::revoke_audit(&interview, req.notify && notice.is_some());
-    sqlx::query(
-        "INSERT INTO audit_log (id, company_id, key_id, action, target, counts, created_at) \
-         VALUES ($1, $2, $3, 'invite.revoke', $4, $5, $6)",
-    )
-    .bind(Uuid::now_v7())
-    .bind(req.company.uuid())
-    .bind(req.actor.map(|k| k.uuid()))
-    .bind(to_json(&audit_target))
-    .bind(to_json(&audit_counts))
-    .bind(now)
-    .execute(&mut *tx)
-    .await?;
+    let (target, counts) = removal::revoke_audit(&interview, req.notify && notice.is_some());
+    let entry = audit::Entry {
+        company: req.company,
+        actor: req.actor,
+        action: "invite.revoke",
+        target,
+        counts,
+        at: req.now,
+    };
+    audit::insert(&mut *tx, entry).await?;
     Ok((RevokeOutcome::Revoked, true))
 }

@@ -57,17 +57,15 @@ async fn erase_media(conn: &mut Conn, id: Uuid, now: DateTime<Utc>) -> StoreResu
         .await?;
     let target = serde_json::json!({ "interviewId": id.to_string() });
     let counts = serde_json::json!({ "recordings": keys.len(), "transcriptTurns": turns });
-    sqlx::query(
-        "INSERT INTO audit_log (id, company_id, key_id, action, target, counts, created_at) \
-         VALUES ($1, $2, NULL, 'interview.media_retention', $3, $4, $5)",
-    )
-    .bind(Uuid::now_v7())
-    .bind(interview.company_id.uuid())
-    .bind(target.to_string())
-    .bind(counts.to_string())
-    .bind(at)
-    .execute(&mut *conn)
-    .await?;
+    let entry = super::audit::Entry {
+        company: interview.company_id,
+        actor: None,
+        action: "interview.media_retention",
+        target,
+        counts,
+        at: now,
+    };
+    super::audit::insert(&mut *conn, entry).await?;
     Ok(true)
 }
 

@@ -143,7 +143,8 @@ pub(super) async fn results(
         "SELECT analyses",
         sqlx::query(
             "SELECT interview_id, id, attempt_id, score, summary, strengths, weaknesses, criteria, \
-             created_at, method, model, usage FROM analyses WHERE interview_id = $1"
+             created_at, method, model, usage, education, experience FROM analyses \
+             WHERE interview_id = $1"
         )
         .bind(id)
         .fetch_optional(&mut *c)

@@ -133,10 +133,11 @@ pub async fn reschedule(
 
 /// Deletes one call attempt of a PHONE interview (InstaView's `DELETE
 /// /interviews/{id}/call-attempts/{attemptId}`): a scheduled one leaves the queue, a finished
-/// one leaves the history with its transcript turns, and its recording and the carrier's
-/// copies are erased. Refused while the call is in progress (400, as rescheduling) and for
-/// the COMPLETED attempt, whose conversation is the interview's result (409: delete the
-/// interview instead). Taking away a SCHEDULED interview's last pending attempt cancels it.
+/// one leaves the history, and its recording and the carrier's copies are erased. A failed
+/// attempt's transcript turns go with it; the COMPLETED attempt's conversation is the
+/// interview's transcript and analysis, which stay with the interview ("deleting call
+/// attempts does not delete the interview itself"). Refused while the call is in progress
+/// (400, as rescheduling). Taking away a SCHEDULED interview's last pending attempt cancels it.
 pub async fn delete_attempt(
     state: &AppState,
     detail: &InterviewDetail,
@@ -160,11 +161,6 @@ pub async fn delete_attempt(
         AttemptDeletion::InProgress => Err(CoreError::invalid(
             "attemptId",
             "the call attempt is in progress and cannot be deleted",
-        )),
-        AttemptDeletion::Completed => Err(CoreError::InvalidState(
-            "the completed call attempt holds the interview's transcript and analysis; \
-             delete the interview to remove them"
-                .into(),
         )),
         AttemptDeletion::Missing => Err(CoreError::not_found("call attempt", attempt)),
     }

@@ -244,8 +244,6 @@ pub enum AttemptDeletion {
     },
     /// A call is being made on it.
     InProgress,
-    /// The COMPLETED attempt: its conversation is the interview's transcript and analysis.
-    Completed,
     Missing,
 }
 

@@ -9,6 +9,16 @@ use std::time::{Duration, Instant};
 
 /// Answers every question of the web session behind `link`.
 pub async fn take_interview(server: &TestServer, link: &str) {
+    take_interview_saying(
+        server,
+        link,
+        "I have built REST APIs in Rust for five years and run PostgreSQL in production, tuning queries and migrations.",
+    )
+    .await;
+}
+
+/// Answers every question of the web session behind `link` with `answer`.
+pub async fn take_interview_saying(server: &TestServer, link: &str, answer: &str) {
     let path = link.trim_start_matches(&server.base).to_owned();
     let web = server.anonymous();
     let mut step = web
@@ -23,10 +33,7 @@ pub async fn take_interview(server: &TestServer, link: &str) {
         step = web
             .post(
                 &format!("{path}/answer"),
-                json!({
-                    "answer": "I have built REST APIs in Rust for five years and run PostgreSQL in production, tuning queries and migrations.",
-                    "questionIndex": index,
-                }),
+                json!({ "answer": answer, "questionIndex": index }),
             )
             .await
             .expect(200);

@@ -6,7 +6,8 @@
 
 use interviewd_voice::Role;
 use interviewd_voice::analysis::{
-    Analysis, AnalysisInput, AnalysisMethod, Criterion, Evidence, locate_quote, normalise,
+    Analysis, AnalysisInput, AnalysisMethod, Criterion, Evidence, background, locate_quote,
+    normalise,
 };
 use serde_json::Value;
 
@@ -174,12 +175,17 @@ pub(super) fn judge(parsed: Parsed, input: &AnalysisInput, model: &str) -> Analy
         summary.push(' ');
         summary.push_str(&note);
     }
+    // Education and experience are the candidate's own sentences, read by code, whichever
+    // scorer judged: a model cannot put words in the candidate's mouth there.
+    let background = background(&input.turns);
     Analysis {
         score,
         summary,
         strengths: parsed.strengths,
         weaknesses: parsed.weaknesses,
         criteria,
+        education: background.education,
+        experience: background.experience,
         method: AnalysisMethod::Llm,
         model: Some(model.to_owned()),
         usage: Vec::new(),

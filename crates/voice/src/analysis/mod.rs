@@ -18,6 +18,7 @@
 //! Stored analyses are read back, so the JSON shape only grows: every field added later has a
 //! `#[serde(default)]`.
 
+mod background;
 mod criteria;
 mod lexicon;
 mod questions;
@@ -27,6 +28,7 @@ mod skills;
 use serde::{Deserialize, Serialize};
 
 use crate::provider::{Role, Turn};
+pub use background::{Background, background};
 use criteria::{Exchange, SkillCriterion};
 use questions::QuestionCriterion;
 pub use reading::{normalise, stem};
@@ -61,6 +63,13 @@ pub struct Analysis {
     pub weaknesses: Vec<String>,
     /// The individual judgements the score is built from.
     pub criteria: Vec<Criterion>,
+    /// What the candidate said of their education, in their own words ([`background`]);
+    /// `None` when they did not speak of it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub education: Option<String>,
+    /// What the candidate said of their work experience, likewise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub experience: Option<String>,
     /// Which scorer produced this analysis; analyses stored before this field existed were
     /// all built-in.
     #[serde(default)]
@@ -207,12 +216,18 @@ pub fn analyse(input: &AnalysisInput) -> Analysis {
         .map(SkillCriterion::into_criterion)
         .chain(questions.into_iter().map(QuestionCriterion::into_criterion))
         .collect();
+    let Background {
+        education,
+        experience,
+    } = background(&input.turns);
     Analysis {
         score,
         summary,
         strengths,
         weaknesses,
         criteria,
+        education,
+        experience,
         method: AnalysisMethod::Builtin,
         model: None,
         usage: Vec::new(),

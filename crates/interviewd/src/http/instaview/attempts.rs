@@ -10,8 +10,8 @@
 //!   attempt in any other status (IN_PROGRESS included) and for ONLINE interviews.
 //! - `DELETE /interviews/{id}/call-attempts/{attemptId}` (`write:interviews`): cancels a
 //!   scheduled attempt or removes a finished one from the history, its recording and the
-//!   carrier's copies erased; 204. 400 for an attempt IN_PROGRESS and for ONLINE interviews;
-//!   409 for the COMPLETED attempt (its conversation is the interview's result). A SCHEDULED
+//!   carrier's copies erased; 204 (the COMPLETED attempt's conversation stays the interview's
+//!   transcript and analysis). 400 for an attempt IN_PROGRESS and for ONLINE interviews. A SCHEDULED
 //!   interview left without a pending attempt is CANCELED (`interview.canceled`,
 //!   `ATTEMPT_DELETED`). Decisions in docs/api-instaview.md.
 //! - `GET /interviews/{id}/call-attempts/{attemptId}/recording` (`read:interviews`): the
@@ -206,7 +206,6 @@ async fn reschedule(
         (status = 400, description = "An invalid id, an attempt IN_PROGRESS, or an ONLINE interview."),
         (status = 403, description = "The interview belongs to another company."),
         (status = 404, description = "No such interview or call attempt."),
-        (status = 409, description = "The COMPLETED attempt: delete the interview instead."),
     )
 )]
 async fn delete(

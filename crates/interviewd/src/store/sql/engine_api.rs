@@ -176,10 +176,8 @@ pub async fn delete_attempt(
         return Ok(AttemptDeletion::Missing);
     };
     let status: AttemptStatus = status.parse().map_err(StoreError::Internal)?;
-    match status {
-        AttemptStatus::InProgress => return Ok(AttemptDeletion::InProgress),
-        AttemptStatus::Completed => return Ok(AttemptDeletion::Completed),
-        _ => {}
+    if status == AttemptStatus::InProgress {
+        return Ok(AttemptDeletion::InProgress);
     }
     if let Some(key) = &recording {
         super::enqueue_blob_deletion(&mut tx, key, now).await?;
@@ -187,13 +185,23 @@ pub async fn delete_attempt(
     if direction != "WEB" {
         super::super::carrier::enqueue_attempt_erasures(&mut tx, attempt, now).await?;
     }
-    for statement in [
-        "DELETE FROM transcript_turns WHERE attempt_id = $1",
-        "DELETE FROM pipeline_jobs WHERE attempt_id = $1",
-        // The carrier's call row cascades.
-        "DELETE FROM call_attempts WHERE id = $1",
-    ] {
-        sqlx::query(statement)
+    // The COMPLETED attempt's conversation is the interview's transcript, and its post-call
+    // job (reading those turns) still writes the interview's analysis: both stay. Another
+    // attempt's partial conversation, and any job of it, go with it.
+    let owned_by_attempt: &[&'static str] = if status == AttemptStatus::Completed {
+        &[]
+    } else {
+        &[
+            "DELETE FROM transcript_turns WHERE attempt_id = $1",
+            "DELETE FROM pipeline_jobs WHERE attempt_id = $1",
+        ]
+    };
+    // The carrier's call row cascades.
+    for statement in owned_by_attempt
+        .iter()
+        .chain(&["DELETE FROM call_attempts WHERE id = $1"])
+    {
+        sqlx::query(*statement)
             .bind(attempt.uuid())
             .execute(&mut *tx)
             .await?;
@@ -243,6 +251,8 @@ struct AnalysisRow {
     method: String,
     model: Option<String>,
     usage: String,
+    education: Option<String>,
+    experience: Option<String>,
 }
 
 fn stored(r: AnalysisRow) -> StoreResult<StoredAnalysis> {
@@ -255,6 +265,8 @@ fn stored(r: AnalysisRow) -> StoreResult<StoredAnalysis> {
             strengths: json(&r.strengths, "analyses.strengths")?,
             weaknesses: json(&r.weaknesses, "analyses.weaknesses")?,
             criteria: json(&r.criteria, "analyses.criteria")?,
+            education: r.education,
+            experience: r.experience,
             method: if r.method == AnalysisMethod::Llm.as_str() {
                 AnalysisMethod::Llm
             } else {
@@ -278,7 +290,7 @@ pub async fn analyses_of(
     }
     let mut q = sqlx::QueryBuilder::<super::super::Db>::new(
         "SELECT interview_id, id, attempt_id, score, summary, strengths, weaknesses, criteria, \
-         created_at, method, model, usage FROM analyses WHERE company_id = ",
+         created_at, method, model, usage, education, experience FROM analyses WHERE company_id = ",
     );
     q.push_bind(company.uuid()).push(" AND interview_id IN (");
     let mut ids = q.separated(", ");
@@ -309,8 +321,8 @@ pub async fn candidate_analyses(
     .await?;
     let rows: Vec<AnalysisRow> = sqlx::query_as(
         "SELECT a.interview_id, a.id, a.attempt_id, a.score, a.summary, a.strengths, \
-         a.weaknesses, a.criteria, a.created_at, a.method, a.model, a.usage \
-         FROM analyses a JOIN interviews i ON i.id = a.interview_id \
+         a.weaknesses, a.criteria, a.created_at, a.method, a.model, a.usage, a.education, \
+         a.experience FROM analyses a JOIN interviews i ON i.id = a.interview_id \
          WHERE a.company_id = $1 AND i.candidate_id = $2 \
          ORDER BY a.created_at DESC, a.id DESC LIMIT $3 OFFSET $4",
     )
@@ -349,7 +361,8 @@ pub async fn results(
     }
     let row: Option<AnalysisRow> = sqlx::query_as(
         "SELECT interview_id, id, attempt_id, score, summary, strengths, weaknesses, criteria, \
-         created_at, method, model, usage FROM analyses WHERE interview_id = $1",
+         created_at, method, model, usage, education, experience FROM analyses \
+         WHERE interview_id = $1",
     )
     .bind(interview.uuid())
     .fetch_optional(&mut *conn)

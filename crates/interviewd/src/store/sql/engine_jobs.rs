@@ -129,8 +129,8 @@ pub async fn complete(
     if completed.rows_affected() == 1 {
         sqlx::query(
             "INSERT INTO analyses (interview_id, id, attempt_id, company_id, score, summary, \
-             strengths, weaknesses, criteria, created_at, method, model, usage) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) \
+             strengths, weaknesses, criteria, created_at, method, model, usage, education, \
+             experience) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) \
              ON CONFLICT (interview_id) DO NOTHING",
         )
         .bind(interview)
@@ -146,6 +146,8 @@ pub async fn complete(
         .bind(analysis.method.as_str())
         .bind(&analysis.model)
         .bind(to_json(&analysis.usage))
+        .bind(&analysis.education)
+        .bind(&analysis.experience)
         .execute(&mut *tx)
         .await?;
         if let Some(ids) = event_ids(&mut tx, job.interview_id).await? {

@@ -6,7 +6,7 @@
 //! |---|---|
 //! | `id` | the interview's id |
 //! | `summary` | the analysis summary (`null` before the analysis) |
-//! | `data_extraction_fields` | one per analysis criterion: `key` (the name in snake case), `name`, `type: "number"`, `value` (its 1–5 score) |
+//! | `data_extraction_fields` | one per analysis criterion ([`extraction_fields`]) |
 //! | `contacts` | the candidate (none once deleted), with their custom fields |
 //! | `custom_fields` | the interview's custom fields |
 //! | `teammate`, `account` | `null`: interviewd has neither |
@@ -14,11 +14,14 @@
 use super::InterviewCustomField;
 use interviewd_domain::model::Candidate;
 use interviewd_domain::views::InterviewReport;
+use interviewd_voice::analysis::Analysis;
 use serde::Serialize;
 use serde_json::Value;
 use utoipa::ToSchema;
 
-/// A value the analysis extracted.
+/// A value the analysis extracted: one per criterion of the analysis, in the customer
+/// interaction and in the interview object alike (the vendor's pages show `key` on the one and
+/// `commentary` on the other; both carry both).
 #[derive(Serialize, ToSchema)]
 pub struct DataExtractionField {
     /// The name in snake case.
@@ -28,8 +31,28 @@ pub struct DataExtractionField {
     #[serde(rename = "type")]
     #[schema(rename = "type")]
     pub kind: &'static str,
-    /// 1–5.
+    /// The criterion's score, 1–5.
     pub value: u8,
+    /// Why the score is what it is.
+    pub commentary: String,
+}
+
+/// The data extraction fields of an analysis (none before it).
+pub fn extraction_fields(analysis: Option<&Analysis>) -> Vec<DataExtractionField> {
+    analysis
+        .map(|a| {
+            a.criteria
+                .iter()
+                .map(|c| DataExtractionField {
+                    key: snake(&c.name),
+                    name: c.name.clone(),
+                    kind: "number",
+                    value: c.score,
+                    commentary: c.commentary.clone(),
+                })
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 /// A contact as an interaction shows it.
@@ -128,19 +151,7 @@ impl CustomerInteraction {
             summary: analysis.map(|a| a.summary.clone()),
             teammate: None,
             account: None,
-            data_extraction_fields: analysis
-                .map(|a| {
-                    a.criteria
-                        .iter()
-                        .map(|c| DataExtractionField {
-                            key: snake(&c.name),
-                            name: c.name.clone(),
-                            kind: "number",
-                            value: c.score,
-                        })
-                        .collect()
-                })
-                .unwrap_or_default(),
+            data_extraction_fields: extraction_fields(analysis),
             contacts,
             custom_fields: interview_fields(report),
         }

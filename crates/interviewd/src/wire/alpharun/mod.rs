@@ -471,8 +471,7 @@ pub struct Interview {
     pub insights: Option<Insights>,
     pub calls: Vec<Call>,
     pub assessment_criteria: Vec<AssessmentCriterion>,
-    #[schema(value_type = Vec<Value>)]
-    pub data_extraction_fields: Vec<Value>,
+    pub data_extraction_fields: Vec<interactions::DataExtractionField>,
     pub custom_fields: Vec<InterviewCustomField>,
 }
 
@@ -563,7 +562,7 @@ impl Interview {
                         .collect()
                 })
                 .unwrap_or_default(),
-            data_extraction_fields: Vec::new(),
+            data_extraction_fields: interactions::extraction_fields(analysis),
             custom_fields: custom(i.metadata.get("customFields")),
         }
     }

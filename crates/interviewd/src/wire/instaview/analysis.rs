@@ -7,7 +7,7 @@
 //! |---|---|
 //! | `general.overallRating` | the 1–5 score as a percentage (`interviewd_domain::rating`) |
 //! | `general.companyFitRating` | the score as `LOW` (1–2), `MEDIUM` (3), `HIGH` (4–5) |
-//! | `general.education`, `general.experience` | `null`: the scorer does not judge them |
+//! | `general.education`, `general.experience` | the candidate's own sentence about each (`null` when they did not speak of it) |
 //! | `general.strongPoints`, `general.weakPoints` | the strengths and weaknesses |
 //! | `general.evaluation` | the summary, then one line per criterion: `name (score/5): commentary` |
 //! | `general.status` | `3`, the value of both vendor examples (an analysis that is complete) |
@@ -50,11 +50,13 @@ pub struct GeneralAnalysis {
     /// `LOW`, `MEDIUM` or `HIGH`.
     #[schema(value_type = String, pattern = "^(LOW|MEDIUM|HIGH)$")]
     company_fit_rating: &'static str,
-    /// Always `null` (not judged).
-    #[schema(schema_with = crate::wire::null_schema)]
+    /// What the candidate said of their education, in their own words; `null` when they did
+    /// not speak of it.
+    #[schema(required = true)]
     education: Option<String>,
-    /// Always `null` (not judged).
-    #[schema(schema_with = crate::wire::null_schema)]
+    /// What the candidate said of their work experience, in their own words; `null` when they
+    /// did not speak of it.
+    #[schema(required = true)]
     experience: Option<String>,
     strong_points: Vec<String>,
     weak_points: Vec<String>,
@@ -83,8 +85,8 @@ impl AnalysisDto {
                 updated_at: at,
                 overall_rating: rating::percent(a.score),
                 company_fit_rating: rating::company_fit(a.score),
-                education: None,
-                experience: None,
+                education: a.education.clone(),
+                experience: a.experience.clone(),
                 strong_points: a.strengths.clone(),
                 weak_points: a.weaknesses.clone(),
                 evaluation,

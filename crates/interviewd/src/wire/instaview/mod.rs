@@ -175,7 +175,9 @@ impl From<&Job> for JobDto {
     }
 }
 
-/// The answer to `POST /jobs`: the job in the success envelope.
+/// The answer to `POST /jobs`. The vendor's quickstart shows the job in the success envelope
+/// (`data`), its API reference shows the job bare: the answer is both, the envelope with the
+/// job's members once more at the top level, so a client written from either page reads it.
 #[derive(Serialize, ToSchema)]
 pub struct JobCreated {
     /// Always `true`.
@@ -186,16 +188,19 @@ pub struct JobCreated {
     pub error: Option<String>,
     #[schema(format = DateTime)]
     pub timestamp: String,
+    #[serde(flatten)]
+    pub job: JobDto,
 }
 
 impl JobCreated {
-    /// The envelope of a job created `at`.
+    /// The answer for a job created `at`.
     pub fn new(job: &Job, at: chrono::DateTime<chrono::Utc>) -> Self {
         Self {
             success: true,
             data: JobDto::from(job),
             error: None,
             timestamp: ts(at),
+            job: JobDto::from(job),
         }
     }
 }

@@ -91,7 +91,10 @@ mod tests {
             i["assessment_criteria"],
             json!([{"name": "Rust", "value": "strong", "commentary": "Knows ownership."}])
         );
-        assert_eq!(i["data_extraction_fields"], json!([]));
+        assert_eq!(
+            i["data_extraction_fields"],
+            json!([{"key": "rust", "name": "Rust", "type": "number", "value": 5, "commentary": "Knows ownership."}])
+        );
         assert_eq!(i["custom_fields"], json!([]));
     }
 

@@ -278,3 +278,48 @@ async fn i_list_items_and_the_candidate_link_carry_the_analyses() {
         (json!([]), json!(1))
     );
 }
+
+/// `analysis.general.education` and `.experience` are strings on the vendor's interview
+/// (<https://docs.instaview.sk/api-reference/interviews/get-interview>): here each is the
+/// candidate's own sentence about it, and `null` when they did not speak of it
+/// (docs/api-instaview.md).
+#[tokio::test]
+async fn i_education_and_experience_are_the_candidates_own_words() {
+    let server = TestServer::start_with(crate::engine::fast).await;
+    let acme = server.company("Acme").await;
+    let c = server.client(&acme.key);
+    let (id, _) = online_interview(&c, "edu@example.com").await;
+    let link = c
+        .get(&format!("/v1/interviews/{id}"))
+        .await
+        .expect(200)
+        .str("/inviteUrl");
+    crate::xobin_report::take_interview_saying(
+        &server,
+        &link,
+        "I have shipped Rust services for seven years. Before that I did a master's in \
+         computer science at Comenius University.",
+    )
+    .await;
+    let done = crate::engine::wait_status(&c, &id, "COMPLETED").await;
+    let general = &done["analysis"]["general"];
+    assert_eq!(
+        general["experience"],
+        "I have shipped Rust services for seven years."
+    );
+    assert_eq!(
+        general["education"],
+        "Before that I did a master's in computer science at Comenius University."
+    );
+
+    let (quiet, _) = online_interview(&c, "quiet@example.com").await;
+    let link = c
+        .get(&format!("/v1/interviews/{quiet}"))
+        .await
+        .expect(200)
+        .str("/inviteUrl");
+    crate::xobin_report::take_interview_saying(&server, &link, "Rust, because it is safe.").await;
+    let done = crate::engine::wait_status(&c, &quiet, "COMPLETED").await;
+    assert_eq!(done["analysis"]["general"]["education"], Value::Null);
+    assert_eq!(done["analysis"]["general"]["experience"], Value::Null);
+}

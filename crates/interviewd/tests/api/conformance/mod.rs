@@ -7,4 +7,5 @@ mod alpharun;
 mod common;
 mod instaview;
 mod pdf;
+mod shapes;
 mod xobin;

@@ -269,7 +269,7 @@ async fn an_online_invite_is_created_revoked_and_its_candidate_removed_from_the_
         .get(&format!("/v1/interviews/{interview}"))
         .await
         .expect(200);
-    assert_eq!(after.body["status"], "CANCELED");
+    assert_eq!(after.body["status"], "CANCELLED");
     // Again: already revoked, nothing changes.
     let again = b
         .post(

@@ -331,7 +331,7 @@ async fn deleting_a_call_attempt_cancels_it_or_forgets_it_with_its_recording() {
     // The last pending attempt: no call will be made, so the interview is canceled.
     client.delete(&one(&id, &pending)).await.expect(204);
     let canceled = get(id.clone()).await;
-    assert_eq!(canceled["status"], "CANCELED");
+    assert_eq!(canceled["status"], "CANCELLED");
     assert_eq!(canceled["callAttempts"], json!([]));
     let events = crate::engine::events_of(&crate::support::db(&server).await, &id).await;
     let (kind, data) = events.last().unwrap();

@@ -181,7 +181,7 @@ async fn delete_candidate_keeps_interviews_and_erase_removes_everything() {
         .await
         .expect(200);
     assert_eq!(kept.body["candidateId"], candidate.as_str());
-    assert_eq!(kept.body["status"], "CANCELED");
+    assert_eq!(kept.body["status"], "CANCELLED");
     assert_eq!(
         kept.body["callAttempts"][0]["reasonCode"],
         "CANDIDATE_DELETED"

@@ -220,14 +220,19 @@ async fn scopes_companies_and_ats_keys() {
     none.get("/v1/webhooks").await.expect(403);
     server.anonymous().get("/v1/webhooks").await.expect(401);
 
+    // Another company's configuration: 403 `RESOURCE_ACCESS_DENIED`, and an unknown one 404
+    // with `resourceType: "WebhookConfig"`, as the webhook pages show
+    // (https://docs.instaview.sk/api-reference/webhooks/get-webhook).
     let intruder = server.client(&other.key);
     for path in [
         format!("/v1/webhooks/{id}"),
         format!("/v1/webhooks/{id}/deliveries"),
     ] {
+        let denied = intruder.get(&path).await.expect(403);
+        assert_eq!(denied.code(), "RESOURCE_ACCESS_DENIED");
         assert_eq!(
-            intruder.get(&path).await.expect(403).code(),
-            "COMPANY_MISMATCH"
+            denied.body["error"]["message"],
+            "Access denied to this webhook configuration"
         );
     }
     intruder
@@ -242,10 +247,14 @@ async fn scopes_companies_and_ats_keys() {
         intruder.get("/v1/webhooks").await.expect(200).body["total"],
         0
     );
-    intruder
+    let unknown = intruder
         .get(&format!("/v1/webhooks/{}", uuid::Uuid::now_v7()))
         .await
         .expect(404);
+    assert_eq!(
+        unknown.body["error"]["details"]["resourceType"],
+        "WebhookConfig"
+    );
     intruder.get("/v1/webhooks/not-a-uuid").await.expect(400);
     // A company key cannot name another company in the body.
     intruder

@@ -36,10 +36,10 @@ impl Context<InstaView> {
         company: CompanyId,
     ) -> IvError {
         match auth::owner_of(&self.state, kind, id).await {
-            Ok(Some(owner)) if owner != company => IvError(CoreError::Forbidden(format!(
+            Ok(Some(owner)) if owner != company => IvError::from(CoreError::Forbidden(format!(
                 "The {resource} belongs to a different company"
             ))),
-            Ok(_) => IvError(CoreError::not_found(resource, id)),
+            Ok(_) => IvError::from(CoreError::not_found(resource, id)),
             Err(e) => e.into(),
         }
     }
@@ -48,7 +48,7 @@ impl Context<InstaView> {
 /// Parses a path id as a UUID (400 otherwise), naming the field in the error.
 pub fn path_uuid(raw: &str, field: &str) -> Result<Uuid, IvError> {
     interviewd_domain::ids::parse_uuid(raw).map_err(|_| {
-        IvError(CoreError::invalid(
+        IvError::from(CoreError::invalid(
             field,
             format!("{field} must be a valid UUID"),
         ))
@@ -68,6 +68,6 @@ impl<T: DeserializeOwned + Send> FromRequestParts<AppState> for IvPath<T> {
         Path::<T>::from_request_parts(parts, state)
             .await
             .map(|Path(v)| IvPath(v))
-            .map_err(|e| IvError(CoreError::invalid("path", e.body_text())))
+            .map_err(|e| IvError::from(CoreError::invalid("path", e.body_text())))
     }
 }

@@ -9,13 +9,22 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
-/// A core error rendered as InstaView renders errors.
+/// A core error rendered as InstaView renders errors, with the vendor's own code where one
+/// of its pages names a different one for that case ([`IvError::coded`]).
 #[derive(Debug)]
-pub struct IvError(pub CoreError);
+pub struct IvError(pub CoreError, Option<&'static str>);
 
 impl From<CoreError> for IvError {
     fn from(e: CoreError) -> Self {
-        Self(e)
+        Self(e, None)
+    }
+}
+
+impl IvError {
+    /// The same error under `code`: the webhook pages answer another company's webhook with
+    /// `RESOURCE_ACCESS_DENIED` where the other resources' errors follow the guide.
+    pub fn coded(self, code: &'static str) -> Self {
+        Self(self.0, Some(code))
     }
 }
 
@@ -68,6 +77,7 @@ impl IntoResponse for IvError {
             tracing::error!(error = %detail, "internal error");
         }
         let (status, code, details) = classify(&self.0);
+        let code = self.1.unwrap_or(code);
         let body = ErrorBody::new(status.as_u16(), code, self.0.to_string(), details);
         (status, axum::Json(body)).into_response()
     }
@@ -75,5 +85,5 @@ impl IntoResponse for IvError {
 
 /// A 400 with an explicit status (for documented 400s that are not field validation).
 pub fn bad_request(field: &str, message: impl Into<String>) -> IvError {
-    IvError(CoreError::invalid(field, message))
+    IvError::from(CoreError::invalid(field, message))
 }

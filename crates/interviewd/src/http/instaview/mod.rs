@@ -70,7 +70,7 @@ pub fn location(path: &str) -> (axum::http::header::HeaderName, axum::http::Head
 
 /// Unknown paths answer 404 in InstaView's shape.
 pub async fn not_found(uri: axum::http::Uri) -> Response {
-    IvError(CoreError::not_found("route", uri.path())).into_response()
+    IvError::from(CoreError::not_found("route", uri.path())).into_response()
 }
 
 /// Parses `page`/`limit` from the query.
@@ -82,7 +82,7 @@ pub fn page_of(ctx: &Ctx) -> Result<interviewd_domain::PageRequest, IvError> {
             } else {
                 "limit"
             };
-            IvError(CoreError::invalid(field, e.0))
+            IvError::from(CoreError::invalid(field, e.0))
         },
     )
 }

@@ -107,9 +107,19 @@ async fn load(ctx: &Ctx, manager: &Manager, raw_id: &str) -> Result<Webhook, IvE
         // Someone else's (403) or nobody's (404): as seen from no company of the key's.
         Manager::Key { .. } => CompanyId::from(uuid::Uuid::nil()),
     };
-    Err(ctx
-        .missing(ResourceKind::Webhook, "webhook", id.uuid(), company)
-        .await)
+    // The webhook pages name the resource `WebhookConfig` and answer another company's
+    // configuration with `RESOURCE_ACCESS_DENIED`
+    // (https://docs.instaview.sk/api-reference/webhooks/get-webhook).
+    let missing = ctx
+        .missing(ResourceKind::Webhook, "WebhookConfig", id.uuid(), company)
+        .await;
+    Err(match missing.0 {
+        CoreError::Forbidden(_) => IvError::from(CoreError::Forbidden(
+            "Access denied to this webhook configuration".into(),
+        ))
+        .coded("RESOURCE_ACCESS_DENIED"),
+        _ => missing,
+    })
 }
 
 /// The company's webhook endpoints.

@@ -15,7 +15,7 @@ use interviewd_domain::time::rfc3339;
 use interviewd_domain::views::{
     CandidateCounts, InterviewDetail, InterviewResults, StoredAnalysis,
 };
-use interviewd_domain::{InterviewId, PageRequest, rating};
+use interviewd_domain::{InterviewId, InterviewStatus, PageRequest, rating};
 use serde::Serialize;
 use serde_json::Value;
 use utoipa::ToSchema;
@@ -435,7 +435,9 @@ pub struct InterviewDto {
     /// PHONE or ONLINE.
     #[serde(rename = "type")]
     kind: &'static str,
-    /// SCHEDULED, IN_PROGRESS, COMPLETED, FAILED or CANCELED.
+    /// SCHEDULED, IN_PROGRESS, COMPLETED, FAILED or CANCELLED (the get-interview schema's
+    /// spelling).
+    #[schema(value_type = String, pattern = "^(SCHEDULED|IN_PROGRESS|COMPLETED|FAILED|CANCELLED)$")]
     status: &'static str,
     is_test: bool,
     #[schema(format = DateTime)]
@@ -475,7 +477,7 @@ impl InterviewDto {
             agent_id: i.agent_id.to_string(),
             job_id: i.job_id.map(|j| j.to_string()),
             kind: i.channel.as_str(),
-            status: i.status.as_str(),
+            status: status_of(i.status),
             is_test: i.is_test,
             scheduled_at: ts(i.scheduled_at),
             started_at: i.started_at.map(ts),
@@ -545,4 +547,13 @@ pub fn transcript_json(turns: &[interviewd_voice::Turn]) -> Value {
         })
         .collect::<Vec<_>>()
         .into()
+}
+
+/// An interview's status as the vendor's get-interview schema spells it: `CANCELLED` (its
+/// delete page's table writes `CANCELED`; both are accepted as filters).
+pub fn status_of(status: InterviewStatus) -> &'static str {
+    match status {
+        InterviewStatus::Canceled => "CANCELLED",
+        other => other.as_str(),
+    }
 }

@@ -9,6 +9,11 @@
 //! 200 `{"success": true, "message": "Candidate scheduled for deletion", "task_id"}`; an
 //! unknown or malformed e-mail is 404 `{"success": false, "error": "Candidate not found"}`; a
 //! body without `email` is 400 in the same shape. `docs/api-xobin.md` has the details.
+//!
+//! `POST /candidate/deletion/cancel` `{"task_id": …}` (scope `delete:candidates`) undoes a
+//! scheduled deletion at the vendor. Here no deletion is ever pending, so every `task_id` gets
+//! the vendor's documented refusal, 404 `{"success": false, "error": "Invalid task ID or no
+//! deletion found"}`; a body without `task_id` is 400 in the same shape.
 
 use super::ctx::XbCtx;
 use super::error::XbError;
@@ -26,7 +31,9 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 pub fn routes() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(delete_candidate))
+    OpenApiRouter::new()
+        .routes(routes!(delete_candidate))
+        .routes(routes!(cancel_deletion))
 }
 
 /// Whom to erase.
@@ -83,4 +90,40 @@ async fn delete_candidate(ctx: XbCtx, body: Bytes) -> Result<Json<CandidateDelet
         Err(CoreError::NotFound { .. }) => Err(refusal(StatusCode::NOT_FOUND, NOT_FOUND)),
         Err(e) => Err(e.into()),
     }
+}
+
+/// Which scheduled deletion to cancel.
+#[derive(Deserialize, ToSchema)]
+#[schema(as = CancelDeletionRequest)]
+struct CancelBody {
+    /// The `task_id` a candidate deletion answered.
+    #[schema(min_length = 1)]
+    task_id: Option<String>,
+}
+
+/// Cancel a scheduled candidate deletion: erasure here is immediate, so there is none.
+#[utoipa::path(
+    post,
+    path = "/candidate/deletion/cancel",
+    operation_id = "cancelCandidateDeletion",
+    tag = "Candidates",
+    request_body = CancelBody,
+    responses(
+        (status = 400, description = "No `task_id` in the body.", body = CandidateDeleteError),
+        (status = 404, description = "No scheduled deletion: candidates are erased at once.", body = CandidateDeleteError),
+    )
+)]
+async fn cancel_deletion(ctx: XbCtx, body: Bytes) -> Result<Json<CandidateDeleted>, XbError> {
+    ctx.company(&[Scope::DeleteCandidates])?;
+    let input: CancelBody = ctx.body(&body).map_err(|e| match e {
+        XbError::Core(e) => refusal(StatusCode::BAD_REQUEST, &e.to_string()),
+        other => other,
+    })?;
+    if input.task_id.is_none_or(|t| t.trim().is_empty()) {
+        return Err(refusal(StatusCode::BAD_REQUEST, "task_id is required"));
+    }
+    Err(refusal(
+        StatusCode::NOT_FOUND,
+        "Invalid task ID or no deletion found",
+    ))
 }

@@ -55,3 +55,57 @@ async fn c3_numbers_are_never_reused() {
         .await
         .expect(404);
 }
+
+/// "This API cancels a previously scheduled candidate deletion"
+/// (<https://app.xobin.com/api/docs/candidates/cancel-deletion.html>). Here a candidate is
+/// erased at once (docs/api-xobin.md), so no deletion is ever pending: the `task_id` a
+/// deletion answered gets the page's documented refusal, and the erasure stands.
+#[tokio::test]
+async fn x_a_deletion_cannot_be_cancelled_because_it_is_already_done() {
+    let server = TestServer::start().await;
+    let acme = server.company("Acme").await;
+    let id = ai_interview(&server, &acme.key, "Backend Engineer").await;
+    let (response, _) = invited(&server, &acme.key, id, "dee@example.com").await;
+    let deleted = xb(
+        &server,
+        &acme.key,
+        Method::POST,
+        "/candidate/delete",
+        Some(json!({ "email": "dee@example.com" })),
+    )
+    .await
+    .expect(200);
+    let task = deleted.str("/task_id");
+    let cancel = |body: serde_json::Value| {
+        xb(
+            &server,
+            &acme.key,
+            Method::POST,
+            "/candidate/deletion/cancel",
+            Some(body),
+        )
+    };
+    let refused = cancel(json!({ "task_id": task })).await.expect(404);
+    assert_eq!(
+        refused.body,
+        json!({ "success": false, "error": "Invalid task ID or no deletion found" })
+    );
+    cancel(json!({ "task_id": "nope" })).await.expect(404);
+    let missing = cancel(json!({})).await.expect(400);
+    assert_eq!(missing.body["success"], false);
+    cancel(json!({ "task_id": 7 })).await.expect(400);
+    let path = format!("/ai-interviews/report/{response}");
+    xb(&server, &acme.key, Method::GET, &path, None)
+        .await
+        .expect(404);
+    let reader = server.key(&acme.id, "read:interviews").await;
+    xb(
+        &server,
+        &reader,
+        Method::POST,
+        "/candidate/deletion/cancel",
+        Some(json!({ "task_id": task })),
+    )
+    .await
+    .expect(403);
+}

@@ -8,6 +8,7 @@ pub mod assets;
 pub mod contact;
 pub mod events;
 pub mod ids;
+pub mod language;
 pub mod model;
 pub mod page;
 pub mod rating;

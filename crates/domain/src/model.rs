@@ -121,6 +121,9 @@ pub struct Agent {
 }
 
 impl Agent {
+    /// The longest interview an agent may plan, in minutes (InstaView's create-agent page).
+    pub const MAX_DURATION_MINUTES: u32 = 180;
+
     /// A new agent of `company`, not stored yet (`number` 0): a 15-minute English screening
     /// without questions of its own.
     pub fn new(

@@ -128,24 +128,6 @@ pub struct Strings {
 /// The language files: BCP 47 primary tag and contents.
 const FILES: &[(&str, &str)] = &[("en", include_str!("../../../i18n/en.json"))];
 
-/// The agent languages interviewd knows (the console's list): code, BCP 47 tag, and the
-/// language's name in itself.
-const LANGUAGES: &[(&str, &str, &str)] = &[
-    ("EN", "en", "English"),
-    ("DE", "de", "Deutsch"),
-    ("FR", "fr", "Français"),
-    ("ES", "es", "Español"),
-    ("IT", "it", "Italiano"),
-    ("NL", "nl", "Nederlands"),
-    ("PT", "pt", "Português"),
-    ("PL", "pl", "Polski"),
-    ("CS", "cs", "Čeština"),
-    ("SK", "sk", "Slovenčina"),
-    ("HU", "hu", "Magyar"),
-    ("RO", "ro", "Română"),
-    ("UK", "uk", "Українська"),
-];
-
 fn loaded() -> &'static HashMap<&'static str, Strings> {
     static LOADED: OnceLock<HashMap<&'static str, Strings>> = OnceLock::new();
     LOADED.get_or_init(|| {
@@ -170,10 +152,8 @@ pub fn for_language(code: &str) -> (&'static str, &'static Strings, String) {
         .next()
         .unwrap_or_default()
         .to_ascii_lowercase();
-    let name = LANGUAGES
-        .iter()
-        .find(|(_, tag, _)| *tag == primary)
-        .map_or_else(|| code.to_owned(), |(_, _, name)| (*name).to_owned());
+    let name = interviewd_domain::language::of(code)
+        .map_or_else(|| code.to_owned(), |l| l.native.to_owned());
     let files = loaded();
     match files
         .get_key_value(primary.as_str())

@@ -17,6 +17,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::get;
+use interviewd_domain::language::{self, LANGUAGES};
 use interviewd_domain::model::Agent;
 use interviewd_domain::{AgentChannel, AgentId, PageRequest};
 use serde::Deserialize;
@@ -27,23 +28,6 @@ pub fn routes() -> Router<AppState> {
         .route("/app/agents/new", get(new_form).post(create))
         .route("/app/agents/{id}", get(edit_form).post(update))
 }
-
-/// The interview languages an interviewer can speak, with their names.
-pub const LANGUAGES: &[(&str, &str)] = &[
-    ("EN", "English"),
-    ("ES", "Spanish"),
-    ("DE", "German"),
-    ("FR", "French"),
-    ("IT", "Italian"),
-    ("PT", "Portuguese"),
-    ("NL", "Dutch"),
-    ("PL", "Polish"),
-    ("CS", "Czech"),
-    ("SK", "Slovak"),
-    ("HU", "Hungarian"),
-    ("RO", "Romanian"),
-    ("UK", "Ukrainian"),
-];
 
 /// The attribute the follow-ups per question are kept in.
 pub const FOLLOW_UPS_ATTR: &str = "maxFollowUps";
@@ -126,10 +110,10 @@ impl Fields {
     pub fn languages(&self) -> Vec<Choice> {
         LANGUAGES
             .iter()
-            .map(|(code, name)| Choice {
-                value: (*code).into(),
-                label: (*name).into(),
-                selected: self.language.eq_ignore_ascii_case(code),
+            .map(|l| Choice {
+                value: l.code.into(),
+                label: l.english.into(),
+                selected: self.language.eq_ignore_ascii_case(l.code),
             })
             .collect()
     }
@@ -141,9 +125,8 @@ impl Fields {
         } else {
             AgentChannel::Phone
         };
-        let codes: Vec<&str> = LANGUAGES.iter().map(|(c, _)| *c).collect();
-        agent.language = validate::one_of("language", &self.language, &codes)?;
-        let duration = number("duration", &self.duration, 1, 120)?;
+        agent.language = validate::one_of("language", &self.language, &language::codes())?;
+        let duration = number("duration", &self.duration, 1, Agent::MAX_DURATION_MINUTES)?;
         agent.duration_minutes = duration;
         let questions: Vec<String> = self
             .questions
@@ -224,10 +207,8 @@ async fn list(
             } else {
                 "Phone"
             },
-            language: LANGUAGES
-                .iter()
-                .find(|(c, _)| a.language.eq_ignore_ascii_case(c))
-                .map_or_else(|| a.language.clone(), |(_, n)| (*n).to_owned()),
+            language: language::of(&a.language)
+                .map_or_else(|| a.language.clone(), |l| l.english.to_owned()),
             questions: a.questions.len(),
             duration: a.duration_minutes,
         })

@@ -16,6 +16,7 @@ use axum::body::Bytes;
 use interviewd_domain::model::Agent;
 use interviewd_domain::{AgentChannel, CompanyId, Scope};
 use serde::Deserialize;
+use serde_json::{Map, Value};
 use utoipa::ToSchema;
 use utoipa::openapi::RefOr;
 use utoipa::openapi::schema::Schema;
@@ -30,10 +31,16 @@ const FOCUSES: &[&str] = &[
     "TECHNICAL",
     "CULTURE_FIT",
 ];
-const LANGUAGES: &[&str] = &[
-    "EN", "ES", "SK", "CS", "DE", "FR", "IT", "PL", "PT", "NL", "HU", "RO", "UK",
-];
 const CEFR: &[&str] = &["A1", "A2", "B1", "B2", "C1", "C2"];
+const MAX_DURATION: u32 = Agent::MAX_DURATION_MINUTES;
+
+/// Every language code an agent accepts (`interviewd_domain::language`), and `UNDEFINED`,
+/// which the vendor's schema lists too and which interviews in English.
+fn language_codes() -> Vec<&'static str> {
+    let mut codes = interviewd_domain::language::codes();
+    codes.push("UNDEFINED");
+    codes
+}
 
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -50,7 +57,7 @@ fn focus_schema() -> RefOr<Schema> {
 }
 
 fn language_schema() -> RefOr<Schema> {
-    crate::http::openapi::words(LANGUAGES, true)
+    crate::http::openapi::words(&language_codes(), true)
 }
 
 fn cefr_schema() -> RefOr<Schema> {
@@ -77,9 +84,9 @@ pub struct AgentInput {
     #[serde(default)]
     #[schema(schema_with = language_schema)]
     language: Patch<String>,
-    /// Minutes, 1–120 (default 15).
+    /// Minutes, 1–180 (default 15).
     #[serde(default)]
-    #[schema(value_type = Option<u32>, minimum = 1, maximum = 120)]
+    #[schema(value_type = Option<u32>, minimum = 1, maximum = 180)]
     duration: Patch<Int<u32>>,
     #[serde(default)]
     #[schema(schema_with = crate::http::openapi::iv_text_list::<50, 1000>)]
@@ -96,6 +103,11 @@ pub struct AgentInput {
     #[serde(default)]
     #[schema(schema_with = cefr_schema)]
     cefr_level: Patch<String>,
+    /// At most 10 KB, 5 levels deep and 50 keys; a patch merges it into the stored one
+    /// (a member set to `null` is removed), `null` clears it.
+    #[serde(default)]
+    #[schema(schema_with = crate::http::openapi::iv_opt_metadata)]
+    metadata: Patch<Map<String, Value>>,
 }
 
 crate::http::openapi::schemas::requiring!(
@@ -120,13 +132,13 @@ impl AgentInput {
             agent.focus = validate::one_of("focus", &f, FOCUSES)?;
         }
         if let Patch::Value(l) = self.language {
-            agent.language = validate::one_of("language", &l, LANGUAGES)?;
+            agent.language = validate::one_of("language", &l, &language_codes())?;
         }
         if let Patch::Value(Int(d)) = self.duration {
-            if !(1..=120).contains(&d) {
+            if !(1..=MAX_DURATION).contains(&d) {
                 return Err(CoreError::invalid(
                     "duration",
-                    "duration must be from 1 to 120 minutes",
+                    format!("duration must be from 1 to {MAX_DURATION} minutes"),
                 ));
             }
             agent.duration_minutes = d;
@@ -147,6 +159,25 @@ impl AgentInput {
                     Some(v) => attrs.insert(key.into(), v.into()),
                     None => attrs.remove(key),
                 };
+            }
+        }
+        if let Some(m) = self.metadata.into_update() {
+            let mut merged = match (m.is_some(), attrs.get("metadata")) {
+                (true, Some(Value::Object(stored))) => stored.clone(),
+                _ => Map::new(),
+            };
+            for (k, v) in m.unwrap_or_default() {
+                if v.is_null() {
+                    merged.remove(&k);
+                } else {
+                    merged.insert(k, v);
+                }
+            }
+            validate::metadata("metadata", &merged, 10 * 1024, 5, 50)?;
+            if merged.is_empty() {
+                attrs.remove("metadata");
+            } else {
+                attrs.insert("metadata".into(), Value::Object(merged));
             }
         }
         if let Some(c) = self.cefr_level.into_update() {

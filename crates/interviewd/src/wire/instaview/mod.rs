@@ -257,6 +257,9 @@ pub struct AgentDto {
     company_phone_number_id: Value,
     #[schema(value_type = Option<String>, required = true)]
     cefr_level: Value,
+    /// The agent's metadata (`{}` when none).
+    #[schema(value_type = Object)]
+    metadata: Value,
     #[schema(format = DateTime)]
     created_at: String,
     #[schema(format = DateTime)]
@@ -279,6 +282,11 @@ impl From<&Agent> for AgentDto {
             voice_id: attr("voiceId"),
             company_phone_number_id: attr("companyPhoneNumberId"),
             cefr_level: attr("cefrLevel"),
+            metadata: a
+                .attrs
+                .get("metadata")
+                .cloned()
+                .unwrap_or_else(|| Value::Object(Default::default())),
             created_at: ts(a.created_at),
             updated_at: ts(a.updated_at),
         }

@@ -323,3 +323,71 @@ async fn i_education_and_experience_are_the_candidates_own_words() {
     assert_eq!(done["analysis"]["general"]["education"], Value::Null);
     assert_eq!(done["analysis"]["general"]["experience"], Value::Null);
 }
+
+/// What the create- and update-agent pages accept
+/// (<https://docs.instaview.sk/api-reference/agents/create-agent>,
+/// <https://docs.instaview.sk/api-reference/agents/update-agent>): `duration` 1–180 minutes,
+/// the 32 language codes and `UNDEFINED`, and `metadata` ("max 10KB, 5 levels deep, 50
+/// keys"), which an update merges into the stored one.
+#[tokio::test]
+async fn i_agents_take_the_documented_durations_languages_and_metadata() {
+    let server = TestServer::start().await;
+    let acme = server.company("Acme").await;
+    let c = server.client(&acme.key);
+    let created = c
+        .post(
+            "/v1/agents",
+            json!({
+                "name": "Tagalog screen", "language": "FIL", "duration": 180,
+                "metadata": { "department": "Sales", "internalId": "AGENT-001" },
+            }),
+        )
+        .await
+        .expect(201);
+    assert_eq!(created.body["language"], "FIL");
+    assert_eq!(created.body["duration"], 180);
+    assert_eq!(
+        created.body["metadata"],
+        json!({ "department": "Sales", "internalId": "AGENT-001" })
+    );
+    let id = created.str("/id");
+    let path = format!("/v1/agents/{id}");
+    let merged = c
+        .patch(
+            &path,
+            json!({ "metadata": { "department": "Engineering", "internalId": null, "team": "B" } }),
+        )
+        .await
+        .expect(200);
+    assert_eq!(
+        merged.body["metadata"],
+        json!({ "department": "Engineering", "team": "B" })
+    );
+    assert_eq!(
+        c.get(&path).await.expect(200).body["metadata"],
+        merged.body["metadata"]
+    );
+    for language in ["JA", "VI", "UNDEFINED", "en"] {
+        c.patch(&path, json!({ "language": language }))
+            .await
+            .expect(200);
+    }
+    c.patch(&path, json!({ "metadata": null }))
+        .await
+        .expect(200);
+    assert_eq!(c.get(&path).await.expect(200).body["metadata"], json!({}));
+
+    let refused = [
+        json!({ "duration": 181 }),
+        json!({ "duration": 0 }),
+        json!({ "language": "XX" }),
+        json!({ "metadata": (0..51).map(|i| (format!("k{i}"), json!(i))).collect::<serde_json::Map<_, _>>() }),
+        json!({ "metadata": { "a": { "b": { "c": { "d": { "e": { "f": 1 } } } } } } }),
+        json!({ "metadata": "tag" }),
+    ];
+    for body in refused {
+        let res = c.patch(&path, body.clone()).await.expect(400);
+        assert_eq!(res.code(), "VALIDATION_ERROR", "{body}");
+    }
+    assert_eq!(c.get(&path).await.expect(200).body["duration"], 180);
+}

@@ -7,6 +7,9 @@
 //!   <https://dev.alpharun.com/api-reference/endpoint/update-customer-interaction>. The vendor
 //!   applies only keys defined in its dashboard; interviewd has no such definitions, so every
 //!   key is applied (as for contacts' custom fields);
+//! - `GET /customer-interactions/{id}/transcripts` (`read:interviews`, `read:candidates`): the
+//!   conversation as speaker lines,
+//!   <https://dev.alpharun.com/api-reference/endpoint/fetch-customer-interaction-transcripts>;
 //! - `GET /contacts/{id}/customer-interactions` (`read:interviews`, `read:candidates`): the
 //!   contact's interactions, oldest first, `limit` 1–100 (default 20) and `cursor`,
 //!   <https://dev.alpharun.com/api-reference/endpoint/list-contact-customer-interactions>.
@@ -18,7 +21,8 @@ use crate::app::AppState;
 use crate::core::error::CoreError;
 use crate::core::interactions;
 use crate::wire::alpharun::{
-    CustomerInteraction, InteractionEnvelope, InteractionList, UpdatedInteraction,
+    CustomerInteraction, InteractionEnvelope, InteractionList, TranscriptsEnvelope,
+    UpdatedInteraction,
 };
 use axum::Json;
 use axum::body::Bytes;
@@ -33,6 +37,7 @@ use utoipa_axum::routes;
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(show, update))
+        .routes(routes!(transcripts))
         .routes(routes!(of_contact))
 }
 
@@ -68,6 +73,30 @@ async fn show(
         .await?
         .ok_or_else(|| CoreError::not_found("customer interaction", id))?;
     Ok(Json(InteractionEnvelope::new(&report)))
+}
+
+/// An interaction's transcripts.
+#[utoipa::path(
+    get,
+    path = "/customer-interactions/{id}/transcripts",
+    operation_id = "listCustomerInteractionTranscripts",
+    tag = "Customer interactions",
+    params(("id" = String, Path, format = "uuid", description = "The interaction (an interview's id).")),
+    responses(
+        (status = 200, description = "The transcripts, oldest first.", body = TranscriptsEnvelope),
+        (status = 400, description = "`id` is not a UUID."),
+        (status = 404, description = "No such interaction in the company."),
+    )
+)]
+async fn transcripts(
+    ctx: ArCtx,
+    ArPath(raw): ArPath<String>,
+) -> Result<Json<TranscriptsEnvelope>, ArError> {
+    let (company, id) = load(&ctx, &raw).await?;
+    let report = interactions::get(&ctx.state, company, id)
+        .await?
+        .ok_or_else(|| CoreError::not_found("customer interaction", id))?;
+    Ok(Json(TranscriptsEnvelope::new(&report)))
 }
 
 /// A custom field to set.

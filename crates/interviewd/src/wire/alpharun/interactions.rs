@@ -272,3 +272,90 @@ mod tests {
         assert_eq!(snake("SQL"), "sql");
     }
 }
+
+/// One conversation of an interaction, as
+/// <https://dev.alpharun.com/api-reference/endpoint/fetch-customer-interaction-transcripts>
+/// shows it: one line per utterance, `Speaker (role): words`, joined by `\n`.
+#[derive(Serialize, ToSchema)]
+pub struct InteractionTranscript {
+    /// When the conversation began.
+    #[schema(format = DateTime)]
+    pub date: String,
+    /// Seconds.
+    pub duration: u64,
+    pub transcript: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct InteractionTranscripts {
+    #[schema(format = "uuid")]
+    pub id: String,
+    /// Oldest first; empty before the conversation.
+    pub transcripts: Vec<InteractionTranscript>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct TranscriptsData {
+    pub customer_interaction: InteractionTranscripts,
+}
+
+/// `{data: {customer_interaction: {id, transcripts}}}`.
+#[derive(Serialize, ToSchema)]
+pub struct TranscriptsEnvelope {
+    pub data: TranscriptsData,
+}
+
+impl TranscriptsEnvelope {
+    /// The transcripts of `report`: interviewd keeps an interview's conversation as one (a
+    /// resumed session continues it), so there is one transcript once anything was said.
+    /// The interviewer speaks as `Interviewer (agent)`, the candidate under their name as
+    /// `participant`, the roles of the interview's `transcript_fragments`.
+    pub fn new(report: &InterviewReport) -> Self {
+        let i = &report.detail.interview;
+        let turns = &report.results.transcript;
+        let candidate = report
+            .candidate
+            .as_ref()
+            .map(|c| {
+                [c.first_name.as_deref(), c.last_name.as_deref()]
+                    .into_iter()
+                    .flatten()
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            })
+            .filter(|n| !n.trim().is_empty())
+            .unwrap_or_else(|| "Candidate".to_owned());
+        let lines: Vec<String> = turns
+            .iter()
+            .map(|t| match t.role {
+                interviewd_voice::Role::Agent => format!("Interviewer (agent): {}", t.text),
+                interviewd_voice::Role::Participant => {
+                    format!("{candidate} (participant): {}", t.text)
+                }
+            })
+            .collect();
+        let transcripts = if lines.is_empty() {
+            Vec::new()
+        } else {
+            let began = i.started_at.unwrap_or(i.scheduled_at);
+            let spoken_ms = turns.iter().map(|t| t.end_ms).max().unwrap_or(0);
+            let duration = match i.finished_at {
+                Some(end) if end > began => u64::try_from((end - began).num_seconds()).unwrap_or(0),
+                _ => spoken_ms / 1000,
+            };
+            vec![InteractionTranscript {
+                date: began.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+                duration,
+                transcript: lines.join("\n"),
+            }]
+        };
+        Self {
+            data: TranscriptsData {
+                customer_interaction: InteractionTranscripts {
+                    id: i.id.to_string(),
+                    transcripts,
+                },
+            },
+        }
+    }
+}

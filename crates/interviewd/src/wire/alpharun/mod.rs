@@ -6,7 +6,7 @@ mod interactions;
 
 pub use interactions::{
     CustomerInteraction, InteractionEnvelope, InteractionList, InteractionWebhook,
-    InteractionsData, UpdatedInteraction,
+    InteractionsData, TranscriptsEnvelope, UpdatedInteraction,
 };
 
 use crate::wire::Links;

@@ -277,3 +277,69 @@ async fn a9_interviews_carry_their_custom_fields() {
         i["custom_fields"]
     );
 }
+
+/// "Return the transcripts for the given customer interaction … each line is a speaker's
+/// utterance" (<https://dev.alpharun.com/api-reference/endpoint/fetch-customer-interaction-transcripts>):
+/// the interview's conversation as one transcript, the interviewer's and the candidate's lines
+/// in order; another company's interaction and a removed one are 404.
+#[tokio::test]
+async fn a14_an_interaction_has_its_transcripts() {
+    let server = TestServer::start_with(fast).await;
+    let acme = server.company("Acme").await;
+    let other = server.company("Other").await;
+    let c = server.client(&acme.key);
+    let op = opening(&c).await;
+    c.post(
+        "/api/v1/contacts",
+        json!([{ "job_opening_id": op, "email": "tia@example.com", "first_name": "Tia", "last_name": "Lo" }]),
+    )
+    .await
+    .expect(200);
+    let contact = c
+        .get("/api/v1/contacts/alt:email:tia@example.com")
+        .await
+        .expect(200)
+        .str("/id");
+    let listed = c
+        .get(&format!("/v1/interviews?candidateId={contact}"))
+        .await
+        .expect(200);
+    let interview = listed.str("/data/0/id");
+    let path = format!("/api/v1/customer-interactions/{interview}/transcripts");
+    let before = c.get(&path).await.expect(200);
+    assert_eq!(
+        before.body,
+        json!({ "data": { "customer_interaction": { "id": interview, "transcripts": [] } } })
+    );
+    take_interview(&server, &listed.str("/data/0/inviteUrl")).await;
+    wait_status(&c, &interview, "COMPLETED").await;
+    let after = c.get(&path).await.expect(200);
+    let transcripts = after.body["data"]["customer_interaction"]["transcripts"]
+        .as_array()
+        .unwrap();
+    assert_eq!(transcripts.len(), 1, "{}", after.text);
+    let text = transcripts[0]["transcript"].as_str().unwrap();
+    let lines: Vec<&str> = text.split('\n').collect();
+    assert!(lines.len() >= 3, "{text}");
+    assert!(lines[0].starts_with("Interviewer (agent): "), "{text}");
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("Tia Lo (participant): I have built REST APIs")),
+        "{text}"
+    );
+    assert!(transcripts[0]["date"].as_str().unwrap().ends_with('Z'));
+    assert!(transcripts[0]["duration"].is_u64());
+
+    server.client(&other.key).get(&path).await.expect(404);
+    c.get("/api/v1/customer-interactions/nope/transcripts")
+        .await
+        .expect(400);
+    c.delete_json(
+        &format!("/api/v1/job-openings/{op}/interviews"),
+        json!({ "email": "tia@example.com" }),
+    )
+    .await
+    .expect(200);
+    c.get(&path).await.expect(404);
+}

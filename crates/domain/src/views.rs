@@ -5,7 +5,7 @@
 
 use crate::model::{CallAttempt, Candidate, Interview, Job};
 use crate::{AttemptId, CompanyId};
-use crate::{KeyId, WebhookId};
+use crate::{JobId, KeyId, WebhookId};
 use chrono::{DateTime, Utc};
 use interviewd_voice::Turn;
 use interviewd_voice::analysis::Analysis;
@@ -194,6 +194,11 @@ pub struct Webhook {
     pub circuit_opened_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// When set, only the events of this job's interviews reach it.
+    pub job_id: Option<JobId>,
+    /// Written by Xobin's webhook-settings routes alone; the webhook API neither lists nor
+    /// changes it.
+    pub managed: bool,
 }
 
 /// An endpoint's signing secret in its Standard Webhooks form (`whsec_` + base64), which

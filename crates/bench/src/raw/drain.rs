@@ -454,8 +454,8 @@ async fn complete(
         "INSERT analyses",
         sqlx::query(
             "INSERT INTO analyses (interview_id, id, attempt_id, company_id, score, summary, \
-             strengths, weaknesses, criteria, created_at, method, model, usage) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) \
+             strengths, weaknesses, criteria, created_at, method, model, usage, education, \
+             experience) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) \
              ON CONFLICT (interview_id) DO NOTHING"
         )
         .bind(interview)
@@ -471,6 +471,8 @@ async fn complete(
         .bind("builtin")
         .bind(None::<String>)
         .bind("[]")
+        .bind(None::<String>)
+        .bind(None::<String>)
         .execute(&mut *tx)
     );
     step!(

@@ -27,6 +27,7 @@ pub mod removal;
 pub mod reports;
 pub mod users;
 pub mod validate;
+pub mod webhook_settings;
 pub mod webhooks;
 
 pub use error::CoreError;

@@ -168,6 +168,8 @@ async fn create_in(
         circuit_opened_at: None,
         created_at: now,
         updated_at: now,
+        job_id: None,
+        managed: false,
     };
     state.store.insert_webhook(&webhook).await?;
     Ok(webhook)

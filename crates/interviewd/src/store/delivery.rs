@@ -9,7 +9,7 @@
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use interviewd_domain::{CompanyId, InterviewId, KeyId, PageRequest, WebhookId};
+use interviewd_domain::{CompanyId, InterviewId, JobId, KeyId, PageRequest, WebhookId};
 use serde_json::Value;
 use std::fmt;
 use uuid::Uuid;
@@ -297,6 +297,30 @@ pub trait DeliveryStore: Send + Sync {
 
     /// Deletes an endpoint with its messages and log. False when unknown.
     async fn delete_webhook(&self, company: CompanyId, id: WebhookId) -> StoreResult<bool>;
+
+    /// Xobin's webhook settings (JSON) of one AI interview (`job`), or the company's global
+    /// ones (`None`).
+    async fn xobin_settings(
+        &self,
+        company: CompanyId,
+        job: Option<JobId>,
+    ) -> StoreResult<Option<String>>;
+
+    /// In one transaction: stores the settings of one scope and replaces the managed
+    /// endpoints they deliver to with `endpoints`; with `reset_jobs` (a global update for
+    /// every AI interview), every AI interview's own settings and endpoints go too.
+    async fn put_xobin_settings(
+        &self,
+        company: CompanyId,
+        job: Option<JobId>,
+        settings: &str,
+        endpoints: &[Webhook],
+        reset_jobs: bool,
+        at: DateTime<Utc>,
+    ) -> StoreResult<()>;
+
+    /// Whether the job has settings of its own (which then replace the global ones).
+    async fn has_own_xobin_settings(&self, company: CompanyId, job: JobId) -> StoreResult<bool>;
 
     /// Queues one message directly (the test ping). False when the endpoint is unknown.
     async fn enqueue_message(&self, message: &NewMessage) -> StoreResult<bool>;

@@ -110,6 +110,8 @@ async fn add_webhook(c: &Crashed, url: String) {
             circuit_opened_at: None,
             created_at: now,
             updated_at: now,
+            job_id: None,
+            managed: false,
         })
         .await
         .unwrap();

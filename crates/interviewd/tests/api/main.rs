@@ -55,3 +55,4 @@ pub(crate) mod xobin;
 pub(crate) mod xobin_access;
 pub(crate) mod xobin_generate;
 pub(crate) mod xobin_report;
+pub(crate) mod xobin_webhook_settings;

@@ -383,6 +383,8 @@ async fn the_known_answer_vector_holds_through_the_server() {
         circuit_opened_at: None,
         created_at: now,
         updated_at: now,
+        job_id: None,
+        managed: false,
     };
     server.store.insert_webhook(&webhook).await.unwrap();
     let db = db(&server).await;

@@ -56,6 +56,8 @@ async fn kill_minus_nine_then_restart_delivers_every_message() {
             circuit_opened_at: None,
             created_at: now,
             updated_at: now,
+            job_id: None,
+            managed: false,
         })
         .await
         .unwrap();

@@ -15,6 +15,7 @@ mod invite;
 mod invited;
 mod report;
 mod revoke;
+mod settings;
 
 use crate::app::AppState;
 use axum::Router;
@@ -32,6 +33,7 @@ pub fn api() -> OpenApiRouter<AppState> {
         .merge(invited::routes())
         .merge(revoke::routes())
         .merge(candidates::routes())
+        .merge(settings::routes())
 }
 
 /// Every Xobin route.

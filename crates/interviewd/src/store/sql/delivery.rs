@@ -20,13 +20,49 @@ use crate::store::delivery::{
 use crate::store::{Page, StoreResult};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use interviewd_domain::{CompanyId, InterviewId, PageRequest, WebhookId};
+use interviewd_domain::{CompanyId, InterviewId, JobId, PageRequest, WebhookId};
 use uuid::Uuid;
 
 #[async_trait]
 impl DeliveryStore for DbStore {
     async fn insert_webhook(&self, webhook: &Webhook) -> StoreResult<()> {
         webhooks::insert(self.pool(), webhook).await
+    }
+
+    async fn xobin_settings(
+        &self,
+        company: CompanyId,
+        job: Option<JobId>,
+    ) -> StoreResult<Option<String>> {
+        webhooks::xobin_settings(self.pool(), company, job).await
+    }
+
+    async fn put_xobin_settings(
+        &self,
+        company: CompanyId,
+        job: Option<JobId>,
+        settings: &str,
+        endpoints: &[Webhook],
+        reset_jobs: bool,
+        at: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        let mut tx = self.write_tx().await?;
+        webhooks::put_xobin_settings(
+            &mut tx,
+            company,
+            job,
+            settings,
+            endpoints,
+            reset_jobs,
+            interviewd_domain::time::to_millis(at),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn has_own_xobin_settings(&self, company: CompanyId, job: JobId) -> StoreResult<bool> {
+        webhooks::has_own_xobin_settings(self.pool(), company, job).await
     }
 
     async fn get_webhook(&self, company: CompanyId, id: WebhookId) -> StoreResult<Option<Webhook>> {

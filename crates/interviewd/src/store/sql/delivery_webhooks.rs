@@ -7,7 +7,7 @@ use crate::store::delivery::{
 use crate::store::rows::to_json;
 use crate::store::{Page, StoreError, StoreResult};
 use interviewd_domain::time::{from_millis, to_millis};
-use interviewd_domain::{CompanyId, KeyId, PageRequest, WebhookId};
+use interviewd_domain::{CompanyId, JobId, KeyId, PageRequest, WebhookId};
 use uuid::Uuid;
 
 /// The columns [`WebhookRow`] reads (a macro so that queries stay `&'static str`).
@@ -15,7 +15,7 @@ macro_rules! webhook_cols {
     () => {
         "id, company_id, global_key_id, api_key_id, url, name, description, headers, events, \
          secret, format, is_active, max_retries, timeout_ms, consecutive_failures, \
-         circuit_opened_at, created_at, updated_at"
+         circuit_opened_at, created_at, updated_at, job_id, managed"
     };
 }
 
@@ -39,6 +39,8 @@ pub struct WebhookRow {
     circuit_opened_at: Option<i64>,
     created_at: i64,
     updated_at: i64,
+    job_id: Option<Uuid>,
+    managed: bool,
 }
 
 fn bad(column: &str) -> StoreError {
@@ -72,6 +74,8 @@ impl TryFrom<WebhookRow> for Webhook {
             circuit_opened_at: r.circuit_opened_at.map(from_millis),
             created_at: from_millis(r.created_at),
             updated_at: from_millis(r.updated_at),
+            job_id: r.job_id.map(Into::into),
+            managed: r.managed,
         })
     }
 }
@@ -80,12 +84,16 @@ fn headers_json(headers: &[WebhookHeader]) -> String {
     to_json(&headers)
 }
 
-pub async fn insert(pool: &Pool, w: &Webhook) -> StoreResult<()> {
+pub async fn insert<'e, E: sqlx::Executor<'e, Database = Db>>(
+    exec: E,
+    w: &Webhook,
+) -> StoreResult<()> {
     sqlx::query(
         "INSERT INTO webhooks (id, company_id, api_key_id, url, name, description, headers, events, \
          secret, format, is_active, max_retries, timeout_ms, consecutive_failures, circuit_opened_at, \
-         created_at, updated_at, global_key_id) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)",
+         created_at, updated_at, global_key_id, job_id, managed) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, \
+         $19, $20)",
     )
     .bind(w.id.uuid())
     .bind(w.company_id.uuid())
@@ -105,7 +113,9 @@ pub async fn insert(pool: &Pool, w: &Webhook) -> StoreResult<()> {
     .bind(to_millis(w.created_at))
     .bind(to_millis(w.updated_at))
     .bind(w.global_for.map(|k| k.uuid()))
-    .execute(pool)
+    .bind(w.job_id.map(|j| j.uuid()))
+    .bind(w.managed)
+    .execute(exec)
     .await?;
     Ok(())
 }
@@ -118,10 +128,11 @@ pub async fn get<'e, E: sqlx::Executor<'e, Database = Db>>(
     let row: Option<WebhookRow> = sqlx::query_as(concat!(
         "SELECT ",
         webhook_cols!(),
-        " FROM webhooks WHERE id = $1 AND company_id = $2"
+        " FROM webhooks WHERE id = $1 AND company_id = $2 AND managed = $3"
     ))
     .bind(id.uuid())
     .bind(company.uuid())
+    .bind(false)
     .fetch_optional(exec)
     .await?;
     row.map(Webhook::try_from).transpose()
@@ -145,18 +156,21 @@ pub async fn list(pool: &Pool, company: CompanyId, p: PageRequest) -> StoreResul
     let rows: Vec<WebhookRow> = sqlx::query_as(concat!(
         "SELECT ",
         webhook_cols!(),
-        " FROM webhooks WHERE company_id = $1 AND global_key_id IS NULL \
+        " FROM webhooks WHERE company_id = $1 AND global_key_id IS NULL AND managed = $4 \
          ORDER BY created_at, id LIMIT $2 OFFSET $3"
     ))
     .bind(company.uuid())
     .bind(i64::from(p.limit))
     .bind(p.offset())
+    .bind(false)
     .fetch_all(pool)
     .await?;
     let total: i64 = sqlx::query_scalar(
-        "SELECT COUNT(*) FROM webhooks WHERE company_id = $1 AND global_key_id IS NULL",
+        "SELECT COUNT(*) FROM webhooks WHERE company_id = $1 AND global_key_id IS NULL \
+         AND managed = $2",
     )
     .bind(company.uuid())
+    .bind(false)
     .fetch_one(pool)
     .await?;
     let items = rows
@@ -174,7 +188,10 @@ fn of_key(select: &str, key: KeyId, companies: &[CompanyId]) -> sqlx::QueryBuild
         .push(" FROM webhooks WHERE global_key_id = ")
         .push_bind(key.uuid());
     if !companies.is_empty() {
-        query.push(" OR (global_key_id IS NULL AND company_id IN (");
+        query
+            .push(" OR (global_key_id IS NULL AND managed = ")
+            .push_bind(false)
+            .push(" AND company_id IN (");
         let mut list = query.separated(", ");
         for company in companies {
             list.push_bind(company.uuid());
@@ -290,11 +307,12 @@ pub async fn update(
 
 pub async fn delete(conn: &mut Conn, company: CompanyId, id: WebhookId) -> StoreResult<bool> {
     let found: Option<Uuid> = sqlx::query_scalar(concat!(
-        "SELECT id FROM webhooks WHERE id = $1 AND company_id = $2",
+        "SELECT id FROM webhooks WHERE id = $1 AND company_id = $2 AND managed = $3",
         for_update!()
     ))
     .bind(id.uuid())
     .bind(company.uuid())
+    .bind(false)
     .fetch_optional(&mut *conn)
     .await?;
     if found.is_none() {
@@ -380,4 +398,107 @@ pub async fn deliveries(
         items: rows.into_iter().map(DeliveryLogEntry::from).collect(),
         total,
     })
+}
+
+/// The scope key of Xobin's webhook settings: `global` or the job's id.
+fn scope_of(job: Option<JobId>) -> String {
+    job.map_or_else(|| "global".to_owned(), |j| j.to_string())
+}
+
+pub async fn xobin_settings(
+    pool: &Pool,
+    company: CompanyId,
+    job: Option<JobId>,
+) -> StoreResult<Option<String>> {
+    Ok(sqlx::query_scalar(
+        "SELECT settings FROM xobin_webhook_settings WHERE company_id = $1 AND scope = $2",
+    )
+    .bind(company.uuid())
+    .bind(scope_of(job))
+    .fetch_optional(pool)
+    .await?)
+}
+
+pub async fn has_own_xobin_settings(
+    pool: &Pool,
+    company: CompanyId,
+    job: JobId,
+) -> StoreResult<bool> {
+    let found: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM xobin_webhook_settings WHERE company_id = $1 AND scope = $2",
+    )
+    .bind(company.uuid())
+    .bind(scope_of(Some(job)))
+    .fetch_one(pool)
+    .await?;
+    Ok(found > 0)
+}
+
+/// Removes the managed endpoints of one scope (`None`: the global ones; with `every_job`,
+/// those of every AI interview instead), their messages and log with them.
+async fn drop_managed(
+    conn: &mut Conn,
+    company: CompanyId,
+    job: Option<JobId>,
+    every_job: bool,
+) -> StoreResult<()> {
+    let (filter, job) = match (every_job, job) {
+        (true, _) => ("job_id IS NOT NULL", None),
+        (false, None) => ("job_id IS NULL", None),
+        (false, Some(job)) => ("job_id = $3", Some(job.uuid())),
+    };
+    for head in [
+        "DELETE FROM webhook_attempts WHERE webhook_id IN (SELECT id FROM webhooks \
+         WHERE company_id = $1 AND managed = $2 AND ",
+        "DELETE FROM webhook_messages WHERE webhook_id IN (SELECT id FROM webhooks \
+         WHERE company_id = $1 AND managed = $2 AND ",
+        "DELETE FROM webhooks WHERE id IN (SELECT id FROM webhooks \
+         WHERE company_id = $1 AND managed = $2 AND ",
+    ] {
+        let mut query = sqlx::QueryBuilder::<Db>::new(head);
+        query.push(filter).push(")");
+        let mut query = query.build().bind(company.uuid()).bind(true);
+        if let Some(job) = job {
+            query = query.bind(job);
+        }
+        query.execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
+pub async fn put_xobin_settings(
+    conn: &mut Conn,
+    company: CompanyId,
+    job: Option<JobId>,
+    settings: &str,
+    endpoints: &[Webhook],
+    reset_jobs: bool,
+    at: i64,
+) -> StoreResult<()> {
+    if reset_jobs {
+        drop_managed(&mut *conn, company, None, true).await?;
+        sqlx::query(
+            "DELETE FROM xobin_webhook_settings WHERE company_id = $1 AND job_id IS NOT NULL",
+        )
+        .bind(company.uuid())
+        .execute(&mut *conn)
+        .await?;
+    }
+    drop_managed(&mut *conn, company, job, false).await?;
+    sqlx::query(
+        "INSERT INTO xobin_webhook_settings (company_id, scope, job_id, settings, updated_at) \
+         VALUES ($1, $2, $3, $4, $5) ON CONFLICT (company_id, scope) \
+         DO UPDATE SET settings = $4, updated_at = $5",
+    )
+    .bind(company.uuid())
+    .bind(scope_of(job))
+    .bind(job.map(|j| j.uuid()))
+    .bind(settings)
+    .bind(at)
+    .execute(&mut *conn)
+    .await?;
+    for endpoint in endpoints {
+        insert(&mut *conn, endpoint).await?;
+    }
+    Ok(())
 }

@@ -11,7 +11,7 @@ use crate::app::Wakers;
 use crate::clock::Clock;
 use crate::core::event_catalogue::subscribes;
 use crate::core::interviews;
-use crate::core::{links, reports};
+use crate::core::{links, reports, webhook_settings};
 use crate::store::delivery::{NewMessage, StoredEvent, Webhook};
 use crate::store::events::kinds;
 use crate::store::{DynStore, StoreError, StoreResult};
@@ -154,8 +154,11 @@ impl FanOut {
                         slot.insert(self.store.receiving_webhooks(event.company_id).await?)
                     }
                 };
-                let to = recipients(event, of_company);
+                let mut to = recipients(event, of_company);
                 let report = self.report_if_needed(event, &to).await?;
+                if to.iter().any(|w| w.managed) {
+                    to = self.of_its_job(event, to, report.as_ref()).await?;
+                }
                 let pdf = pdf_if_needed(event, &to, report.as_ref());
                 let key = match &report {
                     Some(_) => Some(self.link_key().await?),
@@ -199,6 +202,36 @@ impl FanOut {
             .await
             .map_err(|e| StoreError::Internal(e.to_string()))?;
         Ok(Some(report))
+    }
+
+    /// `to` without the Xobin-settings endpoints that do not serve the job of the interview
+    /// `event` is about (`core::webhook_settings::reaches`).
+    async fn of_its_job<'w>(
+        &self,
+        event: &StoredEvent,
+        to: Vec<&'w Webhook>,
+        report: Option<&InterviewReport>,
+    ) -> StoreResult<Vec<&'w Webhook>> {
+        let job = match report {
+            Some(report) => report.detail.interview.job_id,
+            None => match event.interview_id {
+                Some(id) => self
+                    .store
+                    .get_interview(event.company_id, id)
+                    .await?
+                    .and_then(|d| d.interview.job_id),
+                None => None,
+            },
+        };
+        let mut kept = Vec::with_capacity(to.len());
+        for endpoint in to {
+            if webhook_settings::reaches(self.store.as_ref(), endpoint, event.company_id, job)
+                .await?
+            {
+                kept.push(endpoint);
+            }
+        }
+        Ok(kept)
     }
 
     /// The deployment's key for signed asset links.

@@ -219,7 +219,7 @@ test('revoke an invite, notifying the candidate (keyboard only); confirmed throu
   await fillByKeyboard(page, [['#notify', true]]);
   await pressByKeyboard(page, 'button.danger-solid');
   assert.match(await page.textContent('[role=status]'), /The invite was revoked/);
-  assert.equal((await api(`/v1/interviews/${second}`)).body.status, 'CANCELED');
+  assert.equal((await api(`/v1/interviews/${second}`)).body.status, 'CANCELLED');
   const link = await fetch(secondLink, { headers: { accept: 'application/json' } });
   assert.equal(link.status, 410, 'the revoked link is gone');
 });

@@ -223,7 +223,7 @@ fn endpoints(
 /// Whether a managed endpoint takes the events of an interview of `job`: its own AI
 /// interview's, or, for the global ones, any AI interview without settings of its own.
 pub async fn reaches(
-    state_store: &dyn crate::store::Store,
+    store: &dyn crate::store::Store,
     endpoint: &Webhook,
     company: CompanyId,
     job: Option<JobId>,
@@ -235,6 +235,6 @@ pub async fn reaches(
         (Some(only), Some(job)) => Ok(only == job),
         (Some(_), None) => Ok(false),
         (None, None) => Ok(true),
-        (None, Some(job)) => Ok(!state_store.has_own_xobin_settings(company, job).await?),
+        (None, Some(job)) => Ok(!store.has_own_xobin_settings(company, job).await?),
     }
 }

@@ -20,6 +20,30 @@ async fn opening(c: &Client, job_type: &str) -> String {
         .str("/data/job_opening/id")
 }
 
+/// Imports `contact` (one item of the bulk import, with its `email`) onto opening `op`; returns
+/// the contact's id, its interview's id and that interview's invite link.
+pub async fn imported(c: &Client, op: &str, mut contact: Value) -> (String, String, String) {
+    contact["job_opening_id"] = json!(op);
+    let email = contact["email"].as_str().expect("email").to_owned();
+    c.post("/api/v1/contacts", json!([contact]))
+        .await
+        .expect(200);
+    let id = c
+        .get(&format!("/api/v1/contacts/alt:email:{email}"))
+        .await
+        .expect(200)
+        .str("/id");
+    let listed = c
+        .get(&format!("/v1/interviews?candidateId={id}"))
+        .await
+        .expect(200);
+    (
+        id,
+        listed.str("/data/0/id"),
+        listed.str("/data/0/inviteUrl"),
+    )
+}
+
 #[tokio::test]
 async fn job_types_and_openings() {
     let server = TestServer::start().await;
@@ -349,26 +373,13 @@ async fn a_completed_interview_has_transcript_insights_and_calls() {
     let c = server.client(&acme.key);
     let jt = job_type(&c, "Store Manager").await;
     let op = opening(&c, &jt).await;
-    c.post(
-        "/api/v1/contacts",
-        json!([{ "job_opening_id": op, "email": "a@example.com", "first_name": "A" }]),
+    let (_, interview, link) = imported(
+        &c,
+        &op,
+        json!({ "email": "a@example.com", "first_name": "A" }),
     )
-    .await
-    .expect(200);
-    let contact = c
-        .get("/api/v1/contacts/alt:email:a@example.com")
-        .await
-        .expect(200)
-        .str("/id");
-    let listed = c
-        .get(&format!("/v1/interviews?candidateId={contact}"))
-        .await
-        .expect(200);
-    let interview = listed.str("/data/0/id");
-    let link = listed
-        .str("/data/0/inviteUrl")
-        .trim_start_matches(&server.base)
-        .to_owned();
+    .await;
+    let link = link.trim_start_matches(&server.base).to_owned();
     let web = server.anonymous();
     let mut step = web
         .post(&format!("{link}/start"), json!({}))

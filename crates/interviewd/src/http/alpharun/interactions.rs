@@ -28,6 +28,7 @@ use axum::Json;
 use axum::body::Bytes;
 use base64::Engine;
 use interviewd_domain::Scope;
+use interviewd_domain::views::InterviewReport;
 use serde::Deserialize;
 use serde_json::Value;
 use utoipa::ToSchema;
@@ -51,6 +52,14 @@ async fn load(
     Ok((company, id.into()))
 }
 
+/// The interview behind one interaction of the company (404 otherwise).
+async fn report(ctx: &ArCtx, raw: &str) -> Result<InterviewReport, ArError> {
+    let (company, id) = load(ctx, raw).await?;
+    Ok(interactions::get(&ctx.state, company, id)
+        .await?
+        .ok_or_else(|| CoreError::not_found("customer interaction", id))?)
+}
+
 /// An interaction.
 #[utoipa::path(
     get,
@@ -68,11 +77,7 @@ async fn show(
     ctx: ArCtx,
     ArPath(raw): ArPath<String>,
 ) -> Result<Json<InteractionEnvelope>, ArError> {
-    let (company, id) = load(&ctx, &raw).await?;
-    let report = interactions::get(&ctx.state, company, id)
-        .await?
-        .ok_or_else(|| CoreError::not_found("customer interaction", id))?;
-    Ok(Json(InteractionEnvelope::new(&report)))
+    Ok(Json(InteractionEnvelope::new(&report(&ctx, &raw).await?)))
 }
 
 /// An interaction's transcripts.
@@ -92,11 +97,7 @@ async fn transcripts(
     ctx: ArCtx,
     ArPath(raw): ArPath<String>,
 ) -> Result<Json<TranscriptsEnvelope>, ArError> {
-    let (company, id) = load(&ctx, &raw).await?;
-    let report = interactions::get(&ctx.state, company, id)
-        .await?
-        .ok_or_else(|| CoreError::not_found("customer interaction", id))?;
-    Ok(Json(TranscriptsEnvelope::new(&report)))
+    Ok(Json(TranscriptsEnvelope::new(&report(&ctx, &raw).await?)))
 }
 
 /// A custom field to set.

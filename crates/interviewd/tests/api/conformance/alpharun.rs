@@ -1,5 +1,6 @@
 //! The Alpharun dialect against <https://dev.alpharun.com/api-reference>.
 
+use crate::alpharun::imported;
 use crate::engine::{fast, wait_status};
 use crate::support::{Client, TestServer, fixture};
 use crate::xobin_report::take_interview;
@@ -232,27 +233,17 @@ async fn a9_interviews_carry_their_custom_fields() {
     let acme = server.company("Acme").await;
     let c = server.client(&acme.key);
     let op = opening(&c).await;
-    c.post(
-        "/api/v1/contacts",
-        json!([{
-            "job_opening_id": op, "email": "ann@example.com", "first_name": "Ann",
+    let (_, interview, link) = imported(
+        &c,
+        &op,
+        json!({
+            "email": "ann@example.com", "first_name": "Ann",
             "custom_fields": [{ "key": "source", "value": "ats" }],
             "interview_custom_fields": [{ "key": "req", "value": "R-7" }],
-        }]),
+        }),
     )
-    .await
-    .expect(200);
-    let contact = c
-        .get("/api/v1/contacts/alt:email:ann@example.com")
-        .await
-        .expect(200)
-        .str("/id");
-    let listed = c
-        .get(&format!("/v1/interviews?candidateId={contact}"))
-        .await
-        .expect(200);
-    let interview = listed.str("/data/0/id");
-    take_interview(&server, &listed.str("/data/0/inviteUrl")).await;
+    .await;
+    take_interview(&server, &link).await;
     wait_status(&c, &interview, "COMPLETED").await;
     let got = c
         .get(&format!("/api/v1/job-openings/{op}/interviews/{interview}"))
@@ -289,29 +280,19 @@ async fn a14_an_interaction_has_its_transcripts() {
     let other = server.company("Other").await;
     let c = server.client(&acme.key);
     let op = opening(&c).await;
-    c.post(
-        "/api/v1/contacts",
-        json!([{ "job_opening_id": op, "email": "tia@example.com", "first_name": "Tia", "last_name": "Lo" }]),
+    let (_, interview, link) = imported(
+        &c,
+        &op,
+        json!({ "email": "tia@example.com", "first_name": "Tia", "last_name": "Lo" }),
     )
-    .await
-    .expect(200);
-    let contact = c
-        .get("/api/v1/contacts/alt:email:tia@example.com")
-        .await
-        .expect(200)
-        .str("/id");
-    let listed = c
-        .get(&format!("/v1/interviews?candidateId={contact}"))
-        .await
-        .expect(200);
-    let interview = listed.str("/data/0/id");
+    .await;
     let path = format!("/api/v1/customer-interactions/{interview}/transcripts");
     let before = c.get(&path).await.expect(200);
     assert_eq!(
         before.body,
         json!({ "data": { "customer_interaction": { "id": interview, "transcripts": [] } } })
     );
-    take_interview(&server, &listed.str("/data/0/inviteUrl")).await;
+    take_interview(&server, &link).await;
     wait_status(&c, &interview, "COMPLETED").await;
     let after = c.get(&path).await.expect(200);
     let transcripts = after.body["data"]["customer_interaction"]["transcripts"]

@@ -403,27 +403,16 @@ async fn alpharun_endpoints_carry_the_documented_fields() {
         .await
         .expect(200)
         .str("/data/job_opening/id");
-    c.post(
-        "/api/v1/contacts",
-        json!([{
-            "job_opening_id": opening, "email": "ann@example.com", "first_name": "Ann",
-            "last_name": "Lee", "phone_number": "+14155550101",
-            "custom_fields": [{ "key": "source", "value": "ats" }],
-        }]),
+    let (contact, interview, link) = crate::alpharun::imported(
+        &c,
+        &opening,
+        json!({
+            "email": "ann@example.com", "first_name": "Ann", "last_name": "Lee",
+            "phone_number": "+14155550101", "custom_fields": [{ "key": "source", "value": "ats" }],
+        }),
     )
-    .await
-    .expect(200);
-    let contact = c
-        .get("/api/v1/contacts/alt:email:ann@example.com")
-        .await
-        .expect(200)
-        .str("/id");
-    let listed = c
-        .get(&format!("/v1/interviews?candidateId={contact}"))
-        .await
-        .expect(200);
-    let interview = listed.str("/data/0/id");
-    take_interview(&server, &listed.str("/data/0/inviteUrl")).await;
+    .await;
+    take_interview(&server, &link).await;
     wait_status(&c, &interview, "COMPLETED").await;
     server.run_pending_background_jobs().await;
     let vars = HashMap::from([

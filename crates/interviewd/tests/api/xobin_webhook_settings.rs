@@ -174,6 +174,9 @@ async fn settings_reach_the_receiver_with_their_authentication() {
         json!({ "webhooks": { "auth": { "type": "apikey", "apikey": { "key": "Bad Header" , "value": "v" } } } }),
         json!({ "webhooks": { "auth": { "type": "basic" } } }),
         json!({ "webhooks": "none" }),
+        json!({ "webhooks": [null, null] }),
+        json!({ "webhooks": { "start": [true] } }),
+        json!({ "webhooks": { "auth": { "status": false, "apikey": [] } } }),
         json!({}),
     ];
     for body in bad {

@@ -23,6 +23,7 @@ use axum::Json;
 use axum::body::Bytes;
 use interviewd_domain::Scope;
 use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -98,7 +99,9 @@ fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<AuthB
 #[serde(rename_all = "camelCase")]
 #[schema(as = XobinGlobalWebhookSettings)]
 struct GlobalBody {
-    webhooks: WebhooksBody,
+    // Read as an object first: serde would take an array for a struct.
+    #[schema(value_type = WebhooksBody)]
+    webhooks: Map<String, Value>,
     /// Also apply them to every existing AI interview (dropping their own settings).
     #[serde(default)]
     update_all: bool,
@@ -107,7 +110,35 @@ struct GlobalBody {
 #[derive(Deserialize, ToSchema)]
 #[schema(as = XobinWebhookSettingsBody)]
 struct SpecificBody {
-    webhooks: WebhooksBody,
+    #[schema(value_type = WebhooksBody)]
+    webhooks: Map<String, Value>,
+}
+
+/// The `webhooks` object as an update (400 for members of the wrong type). The nested
+/// objects are checked to be objects first: serde would read a struct from an array.
+fn update_of(webhooks: Map<String, Value>) -> Result<Update, XbError> {
+    let webhooks = Value::Object(webhooks);
+    for path in [
+        "/start",
+        "/submission",
+        "/auth",
+        "/auth/basic",
+        "/auth/apikey",
+    ] {
+        if let Some(v) = webhooks
+            .pointer(path)
+            .filter(|v| !v.is_null() && !v.is_object())
+        {
+            let field = format!("webhooks{}", path.replace('/', "."));
+            return Err(invalid(
+                &field,
+                format!("{field} must be an object, not {v}"),
+            ));
+        }
+    }
+    let body: WebhooksBody = serde_json::from_value(webhooks)
+        .map_err(|e| invalid("webhooks", format!("webhooks: {e}")))?;
+    body.into_update()
 }
 
 /// The stored settings, secrets hidden.
@@ -267,7 +298,7 @@ impl WebhooksBody {
 async fn global(ctx: XbCtx, body: Bytes) -> Result<Json<SettingsAnswer>, XbError> {
     let company = ctx.company(&[Scope::WriteWebhooks])?;
     let input: GlobalBody = ctx.body(&body)?;
-    let update = input.webhooks.into_update()?;
+    let update = update_of(input.webhooks)?;
     let actor = Some(ctx.principal.key.id);
     let saved =
         webhook_settings::save(&ctx.state, company, None, actor, update, input.update_all).await?;
@@ -296,7 +327,7 @@ async fn specific(
     let company = ctx.company(&[Scope::WriteWebhooks])?;
     let number = int_id(&raw, "ai_interview_id")?;
     let input: SpecificBody = ctx.body(&body)?;
-    let update = input.webhooks.into_update()?;
+    let update = update_of(input.webhooks)?;
     let (job, _) = catalog::ai_interview(&ctx.state, company, number).await?;
     let actor = Some(ctx.principal.key.id);
     let saved =

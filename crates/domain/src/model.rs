@@ -171,6 +171,16 @@ pub struct Candidate {
 }
 
 impl Candidate {
+    /// "First Last", or `None` when the candidate has no name.
+    pub fn full_name(&self) -> Option<String> {
+        let name = [self.first_name.as_deref(), self.last_name.as_deref()]
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>()
+            .join(" ");
+        Some(name).filter(|n| !n.is_empty())
+    }
+
     /// A new candidate of `company` in status `APPLIED`, not stored yet (`number` 0), with
     /// no identifier or job yet.
     pub fn new(company_id: CompanyId, now: DateTime<Utc>) -> Self {

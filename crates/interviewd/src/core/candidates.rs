@@ -98,12 +98,7 @@ pub async fn update(state: &AppState, candidate: &mut Candidate) -> Result<(), C
 
 /// "First Last", or `None` when the candidate has no name.
 pub fn full_name(c: &Candidate) -> Option<String> {
-    let name = [c.first_name.as_deref(), c.last_name.as_deref()]
-        .into_iter()
-        .flatten()
-        .collect::<Vec<_>>()
-        .join(" ");
-    Some(name).filter(|n| !n.is_empty())
+    c.full_name()
 }
 
 /// Splits a full name into its first word and the rest: ("Ann", "van Lee"); one word is a

@@ -93,7 +93,12 @@ impl FaultInjector {
     }
 
     /// Fails when `point` is armed for `subject` alone (armed as `point:subject`).
-    pub fn check_on(&self, point: &'static str, subject: &str) -> Result<(), super::StoreError> {
+    /// `subject` is only formatted when some point is armed (removals call this every time).
+    pub fn check_on(
+        &self,
+        point: &'static str,
+        subject: impl std::fmt::Display,
+    ) -> Result<(), super::StoreError> {
         self.fail_if(point, |set| {
             !set.is_empty() && set.contains(&format!("{point}:{subject}"))
         })

@@ -68,7 +68,7 @@ async fn remove_one(
     report: &mut RemovalReport,
     forget: &mut Vec<String>,
 ) -> StoreResult<()> {
-    store.faults.check_on(INTERVIEW_FAULT, &i.id.to_string())?;
+    store.faults.check_on(INTERVIEW_FAULT, i.id)?;
     forget.push(number_ref("response_id", i.number));
     super::retention::erase_interview_mail(&mut *conn, i.id.uuid(), now).await?;
     let attempts = attempts_of(&mut *conn, i.id.uuid()).await?;

@@ -316,14 +316,7 @@ impl TranscriptsEnvelope {
         let candidate = report
             .candidate
             .as_ref()
-            .map(|c| {
-                [c.first_name.as_deref(), c.last_name.as_deref()]
-                    .into_iter()
-                    .flatten()
-                    .collect::<Vec<_>>()
-                    .join(" ")
-            })
-            .filter(|n| !n.trim().is_empty())
+            .and_then(Candidate::full_name)
             .unwrap_or_else(|| "Candidate".to_owned());
         let lines: Vec<String> = turns
             .iter()

@@ -140,19 +140,12 @@ pub fn completed_date(t: DateTime<Utc>) -> String {
 
 /// A candidate's display name: first and last name, else the e-mail.
 pub fn full_name(c: &Candidate) -> String {
-    let name = [c.first_name.as_deref(), c.last_name.as_deref()]
-        .into_iter()
-        .flatten()
-        .collect::<Vec<_>>()
-        .join(" ");
-    if name.is_empty() {
+    c.full_name().unwrap_or_else(|| {
         c.email
             .as_ref()
             .map(|e| e.as_str().to_owned())
             .unwrap_or_default()
-    } else {
-        name
-    }
+    })
 }
 
 #[cfg(test)]

@@ -22,6 +22,10 @@ pub enum CoreError {
     /// A request value is invalid.
     #[error("{message}")]
     Validation { field: String, message: String },
+    /// The request is well formed but what it points at cannot be used (a job posting's
+    /// page that states no job).
+    #[error("{message}")]
+    Unprocessable { field: String, message: String },
     /// A uniqueness rule was violated.
     #[error("{message}")]
     Conflict { field: String, message: String },

@@ -17,6 +17,7 @@ pub mod event_catalogue;
 pub mod idempotency;
 pub mod interactions;
 pub mod interviews;
+pub mod job_pages;
 pub mod keys;
 pub mod links;
 pub mod notices;

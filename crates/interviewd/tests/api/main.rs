@@ -37,6 +37,7 @@ pub(crate) mod idempotency;
 pub(crate) mod interviewer;
 pub(crate) mod interviewer_real;
 pub(crate) mod isolation;
+pub(crate) mod jobs_from_url;
 pub(crate) mod mail;
 pub(crate) mod metrics;
 pub(crate) mod numbering;

@@ -420,12 +420,14 @@ impl Live {
         let Some(detector) = self.detector.as_mut() else {
             return;
         };
-        let pcm: Vec<i16> = if self.muted {
-            vec![0; pcm.len()]
+        let silence;
+        let pcm = if self.muted {
+            silence = vec![0; pcm.len()];
+            &silence[..]
         } else {
-            pcm.to_vec()
+            pcm
         };
-        for event in detector.push(&pcm) {
+        for event in detector.push(pcm) {
             match event {
                 VadEvent::BargeIn => self.barge_in().await,
                 VadEvent::TurnEnded { audio } => self.answer(Queued::Spoken(audio)).await,

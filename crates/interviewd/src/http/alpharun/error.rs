@@ -24,6 +24,7 @@ impl IntoResponse for ArError {
             CoreError::NotFound { .. } => StatusCode::NOT_FOUND,
             // Alpharun documents 400 for every invalid payload, duplicates included.
             CoreError::Validation { .. }
+            | CoreError::Unprocessable { .. }
             | CoreError::Conflict { .. }
             | CoreError::InvalidState(_) => StatusCode::BAD_REQUEST,
             CoreError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,

@@ -38,7 +38,9 @@ impl From<CoreError> for PageError {
         match e {
             // Another company's resource is as unknown as a missing one.
             CoreError::NotFound { .. } | CoreError::Forbidden(_) => Self::NotFound,
-            CoreError::Validation { message, .. } => Self::BadRequest(message),
+            CoreError::Validation { message, .. } | CoreError::Unprocessable { message, .. } => {
+                Self::BadRequest(message)
+            }
             CoreError::Conflict { message, .. } => Self::Conflict(message),
             CoreError::InvalidState(message) => Self::Conflict(message),
             CoreError::Unauthorized(_) | CoreError::MissingScope(_) => {

@@ -48,6 +48,11 @@ pub fn classify(err: &CoreError) -> (StatusCode, &'static str, Value) {
             "VALIDATION_ERROR",
             json!({ "field": field }),
         ),
+        CoreError::Unprocessable { field, .. } => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "UNPROCESSABLE_ENTITY",
+            json!({ "field": field }),
+        ),
         CoreError::Conflict { field, .. } => (
             StatusCode::CONFLICT,
             "RESOURCE_CONFLICT",

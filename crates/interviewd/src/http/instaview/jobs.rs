@@ -6,11 +6,14 @@ use crate::app::AppState;
 use crate::core::auth::ResourceKind;
 use crate::core::catalog::{self, JobFilter};
 use crate::core::error::CoreError;
+use crate::core::job_pages::{self, Posting};
 use crate::core::validate::{self, Patch};
 use crate::wire::instaview::Page;
-use crate::wire::instaview::{JobCreated, JobDto};
+use crate::wire::instaview::{JobCreated, JobDto, JobFromUrl, JobPreview};
 use axum::Json;
 use axum::body::Bytes;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
 use interviewd_domain::model::Job;
 use interviewd_domain::{CompanyId, Scope};
 use serde::{Deserialize, Serialize};
@@ -37,6 +40,7 @@ const CEFR: &[&str] = &["A1", "A2", "B1", "B2", "C1", "C2", "NATIVE"];
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list, create))
+        .routes(routes!(create_from_url))
         .routes(routes!(show, update))
 }
 
@@ -328,6 +332,133 @@ impl JobInput {
         self.apply(&mut job)?;
         Ok(job)
     }
+}
+
+impl JobInput {
+    /// What a posting's page states, as a new job: values the job's rules would refuse
+    /// (too long, too many) are cut or left out, except the title, which is checked as
+    /// given.
+    fn from_posting(p: Posting, url: &str) -> Self {
+        let given = |v: Option<String>| v.map_or(Patch::Missing, Patch::Value);
+        let fits = |v: Option<String>, max: usize| v.filter(|s| s.chars().count() <= max);
+        let list = |items: Vec<String>, max: usize| {
+            let kept: Vec<String> = items
+                .into_iter()
+                .filter(|s| s.chars().count() <= max)
+                .take(10)
+                .collect();
+            if kept.is_empty() {
+                Patch::Missing
+            } else {
+                Patch::Value(kept)
+            }
+        };
+        let location = p.location.map(|l| Location {
+            work_mode: l.work_mode.map(str::to_owned),
+            street: fits(l.street, 200),
+            city: fits(l.city, 100),
+            postal_code: fits(l.postal_code, 20),
+            country_code: l.country_code,
+        });
+        let salary = p
+            .salary
+            .filter(|s| !matches!((s.min, s.max), (Some(min), Some(max)) if min > max))
+            .map(|s| Salary {
+                min: s.min,
+                max: s.max,
+                currency: s
+                    .currency
+                    .filter(|c| c.chars().all(|c| c.is_ascii_alphabetic())),
+                period: s.period.map(str::to_owned),
+            });
+        Self {
+            title: given(p.title),
+            description: given(p.description),
+            required_skills: list(p.skills, 128),
+            job_url: Patch::Value(url.to_owned()),
+            benefits: given(fits(p.benefits, 5000)),
+            education: list(p.education, 64),
+            experience: given(fits(p.experience, 200)),
+            contract_type: given(p.contract_type.map(str::to_owned)),
+            location: location.map_or(Patch::Missing, Patch::Value),
+            salary: salary.map_or(Patch::Missing, Patch::Value),
+            ..Self::default()
+        }
+    }
+}
+
+/// The body of `POST /jobs/url`.
+#[derive(Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+struct FromUrlInput {
+    /// The posting's page: `http(s)`, at most 2,048 characters.
+    #[schema(schema_with = crate::http::openapi::text::<1, 2048>)]
+    job_url: String,
+    /// `false` reads the page and answers the job it describes without storing it
+    /// (default `true`).
+    #[serde(default)]
+    #[schema(nullable)]
+    create_job: Option<bool>,
+}
+
+/// Why a page gave no job, in the vendor's words for it.
+fn extraction_failed(message: &str) -> IvError {
+    IvError::from(CoreError::Unprocessable {
+        field: "jobUrl".into(),
+        message: message.into(),
+    })
+    .coded("EXTRACTION_FAILED")
+}
+
+/// Create a job from its posting's web page. The page is fetched (public addresses only,
+/// unless the server allows private ones for webhooks; 10 s; 2 MiB) and its schema.org
+/// `JobPosting`, or failing that its title and description, become the job.
+#[utoipa::path(
+    post,
+    path = "/jobs/url",
+    operation_id = "createJobFromUrl",
+    tag = "Jobs",
+    request_body = FromUrlInput,
+    responses(
+        (status = 201, description = "Created from the page.", body = JobFromUrl,
+            headers(("Location" = String, description = "The new job."))),
+        (status = 200, description = "`createJob` was false: the job the page describes, not stored.",
+            body = JobPreview),
+        (status = 400, description = "`jobUrl` is missing, not an http(s) URL, or names a private address."),
+        (status = 422, description = "The page could not be fetched or read (`EXTRACTION_FAILED`), \
+            or its title is not 5–200 characters (`INVALID_JOB_TITLE`)."),
+    )
+)]
+async fn create_from_url(ctx: Ctx, body: Bytes) -> Result<Response, IvError> {
+    let company = ctx.company(&[Scope::WriteJobs])?;
+    let input: FromUrlInput = ctx.body(&body)?;
+    let source = input.job_url.trim();
+    let allow_private = ctx.state.config.webhook_allow_private;
+    let url = job_pages::check_url(source, allow_private)?;
+    let posting = job_pages::fetch(&url, allow_private)
+        .await
+        .map_err(|e| IvError::from(e).coded("EXTRACTION_FAILED"))?;
+    if posting.title.is_none() {
+        return Err(extraction_failed("the page states no job title"));
+    }
+    let job = JobInput::from_posting(posting, source)
+        .into_new_job(company, ctx.state.now())
+        .map_err(|e| match e {
+            CoreError::Validation { field, message } if field == "title" => {
+                IvError::from(CoreError::Unprocessable {
+                    field,
+                    message: format!("the page's job title cannot be used: {message}"),
+                })
+                .coded("INVALID_JOB_TITLE")
+            }
+            other => other.into(),
+        })?;
+    if input.create_job == Some(false) {
+        return Ok((StatusCode::OK, Json(JobPreview::new(&job, source))).into_response());
+    }
+    let job = catalog::create_job(&ctx.state, &job).await?;
+    let body = JobFromUrl::new(&job, source);
+    Ok(super::created(&format!("/v1/jobs/{}", job.id), body).into_response())
 }
 
 fn status_filter_schema() -> RefOr<Schema> {

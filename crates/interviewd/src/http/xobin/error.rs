@@ -63,6 +63,7 @@ pub fn classify(err: &CoreError) -> (StatusCode, String) {
         }
         CoreError::NotFound { .. } => (StatusCode::NOT_FOUND, err.to_string()),
         CoreError::Validation { .. } => (StatusCode::BAD_REQUEST, err.to_string()),
+        CoreError::Unprocessable { .. } => (StatusCode::UNPROCESSABLE_ENTITY, err.to_string()),
         CoreError::Conflict { .. } | CoreError::InvalidState(_) => {
             (StatusCode::CONFLICT, err.to_string())
         }

@@ -205,6 +205,52 @@ impl JobCreated {
     }
 }
 
+/// The answer to `POST /jobs/url`: the job read off the posting's page and that page's
+/// address, as the vendor's page shows it (no success envelope).
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct JobFromUrl {
+    pub data: JobDto,
+    /// The `jobUrl` of the request.
+    pub source_url: String,
+}
+
+/// The answer to `POST /jobs/url` with `createJob: false`: the job the page describes, not
+/// stored, so its `id`, `createdAt` and `updatedAt` are empty strings.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct JobPreview {
+    /// A job object whose `id`, `createdAt` and `updatedAt` are `""`.
+    #[schema(value_type = Object)]
+    pub data: JobDto,
+    /// The `jobUrl` of the request.
+    pub source_url: String,
+}
+
+impl JobFromUrl {
+    /// The answer for `job`, created from `source_url`.
+    pub fn new(job: &Job, source_url: &str) -> Self {
+        Self {
+            data: JobDto::from(job),
+            source_url: source_url.to_owned(),
+        }
+    }
+}
+
+impl JobPreview {
+    /// The answer for `job`, read from `source_url` and not stored.
+    pub fn new(job: &Job, source_url: &str) -> Self {
+        let mut data = JobDto::from(job);
+        data.id = String::new();
+        data.created_at = String::new();
+        data.updated_at = String::new();
+        Self {
+            data,
+            source_url: source_url.to_owned(),
+        }
+    }
+}
+
 /// The answer to `GET /interviews/{id}/analysis-pdf`: `{"analysisPdfBase64": …}`.
 #[derive(Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]

@@ -322,7 +322,7 @@ fn experience(v: Option<&Value>) -> Option<String> {
     let v = first(v)?;
     if let Some(months) = v.get("monthsOfExperience").and_then(number_of) {
         let months = months.round() as u64;
-        return Some(if months % 12 == 0 && months >= 12 {
+        return Some(if months.is_multiple_of(12) && months >= 12 {
             format!("{} years", months / 12)
         } else {
             format!("{months} months")

@@ -76,6 +76,23 @@ async fn crud_follows_the_instaview_object() {
         .body;
     assert!(shown.get("signingSecret").is_none());
     assert_eq!(shown["description"], "all the things");
+    // Both documented forms: the bare object (API reference) and the success envelope
+    // (the get and reset-circuit pages' examples), for the create answer too.
+    for answer in [&created, &shown] {
+        assert_eq!(answer["success"], true);
+        assert_eq!(answer["error"], Value::Null);
+        assert!(answer["timestamp"].is_string());
+        assert_eq!(answer["data"]["id"], id.as_str());
+        assert_eq!(answer["data"]["events"], answer["events"]);
+    }
+    assert_eq!(created["data"]["signingSecret"], created["signingSecret"]);
+    let reset = client
+        .post(&format!("/v1/webhooks/{id}/reset-circuit"), json!({}))
+        .await
+        .expect(200)
+        .body;
+    assert_eq!(reset["data"]["consecutiveFailures"], 0);
+    assert_eq!(reset["isActive"], true);
     let listed = client.get("/webhooks?limit=5").await.expect(200).body;
     assert_eq!(listed["total"], 1);
     assert_eq!(listed["limit"], 5);
@@ -97,6 +114,7 @@ async fn crud_follows_the_instaview_object() {
     assert_eq!(patched["format"], "alpharun");
     assert_eq!(patched["isActive"], false);
     assert_eq!(patched["headers"][0]["name"], "Authorization");
+    assert_eq!(patched["data"]["name"], "renamed");
 
     let deleted = client
         .delete(&format!("/v1/webhooks/{id}"))

@@ -9,7 +9,7 @@ use crate::core::error::CoreError;
 use crate::core::job_pages::{self, Posting};
 use crate::core::validate::{self, Patch};
 use crate::wire::instaview::Page;
-use crate::wire::instaview::{JobCreated, JobDto, JobFromUrl, JobPreview};
+use crate::wire::instaview::{Enveloped, JobCreated, JobDto, JobFromUrl, JobPreview};
 use axum::Json;
 use axum::body::Bytes;
 use axum::http::StatusCode;
@@ -511,7 +511,7 @@ async fn list(ctx: Ctx) -> Result<Json<Page<JobDto>>, IvError> {
     tag = "Jobs",
     request_body = NewJob,
     responses(
-        (status = 201, description = "Created.", body = JobCreated,
+        (status = 201, description = "Created.", body = Enveloped<JobDto>,
             headers(("Location" = String, description = "The new job.")),
             links(
                 ("GetJob" = (operation_id = "getJob", parameters(("id" = "$response.body#/data/id")))),
@@ -526,7 +526,7 @@ async fn create(ctx: Ctx, body: Bytes) -> Result<super::Created<JobCreated>, IvE
     let input: JobInput = ctx.body(&body)?;
     let job = input.into_new_job(company, ctx.state.now())?;
     let job = catalog::create_job(&ctx.state, &job).await?;
-    let body = JobCreated::new(&job, ctx.state.now());
+    let body = JobCreated::new(JobDto::from(&job), ctx.state.now());
     Ok(super::created(&format!("/v1/jobs/{}", job.id), body))
 }
 

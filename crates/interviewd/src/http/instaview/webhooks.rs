@@ -22,8 +22,8 @@ use crate::core::webhooks::{
     Webhook, check_url, max_retries, parse_events, parse_format, timeout_ms,
 };
 use crate::http::extract::Int;
-use crate::wire::instaview::Page;
 use crate::wire::instaview::webhooks::{CreatedDto, DeliveryDto, TestDto, TestResult, WebhookDto};
+use crate::wire::instaview::{Enveloped, Page};
 use crate::wire::payload::{EventView, render};
 use axum::Json;
 use axum::body::Bytes;
@@ -187,7 +187,7 @@ struct CreateWebhook {
     tag = "Webhooks",
     request_body = CreateWebhook,
     responses(
-        (status = 201, description = "Created.", body = CreatedDto,
+        (status = 201, description = "Created.", body = Enveloped<CreatedDto>,
             headers(("Location" = String, description = "The new endpoint.")),
             links(
                 ("GetWebhook" = (operation_id = "getWebhook", parameters(("id" = "$response.body#/id")))),
@@ -200,7 +200,7 @@ struct CreateWebhook {
         (status = 403, description = "`companyId` in the body is not the acting company."),
     )
 )]
-async fn create(ctx: Ctx, body: Bytes) -> Result<super::Created<CreatedDto>, IvError> {
+async fn create(ctx: Ctx, body: Bytes) -> Result<super::Created<Enveloped<CreatedDto>>, IvError> {
     ctx.principal.require(&[Scope::WriteWebhooks])?;
     let input: CreateWebhook = ctx.body(&body)?;
     let manager = manager(&ctx, &[Scope::WriteWebhooks], input.company_id.as_deref())?;
@@ -239,7 +239,7 @@ async fn create(ctx: Ctx, body: Bytes) -> Result<super::Created<CreatedDto>, IvE
     };
     let key = interviewd_notify::SigningSecret::parse(&webhook.secret.0)
         .map_err(|_| CoreError::Internal("a new signing secret is unreadable".into()))?;
-    let out = CreatedDto::new(&webhook, key.as_bytes());
+    let out = Enveloped::new(CreatedDto::new(&webhook, key.as_bytes()), ctx.state.now());
     Ok(super::created(&format!("/v1/webhooks/{}", webhook.id), out))
 }
 
@@ -251,16 +251,22 @@ async fn create(ctx: Ctx, body: Bytes) -> Result<super::Created<CreatedDto>, IvE
     tag = "Webhooks",
     params(("id" = String, Path, format = "uuid", description = ID)),
     responses(
-        (status = 200, description = "The endpoint.", body = WebhookDto),
+        (status = 200, description = "The endpoint.", body = Enveloped<WebhookDto>),
         (status = 400, description = "`id` is not a UUID."),
         (status = 403, description = "The endpoint belongs to another company."),
         (status = 404, description = "No such endpoint."),
     )
 )]
-async fn show(ctx: Ctx, IvPath(id): IvPath<String>) -> Result<Json<WebhookDto>, IvError> {
+async fn show(
+    ctx: Ctx,
+    IvPath(id): IvPath<String>,
+) -> Result<Json<Enveloped<WebhookDto>>, IvError> {
     let manager = manager(&ctx, &[Scope::ReadWebhooks], None)?;
     let webhook = load(&ctx, &manager, &id).await?;
-    Ok(Json(WebhookDto::from(&webhook)))
+    Ok(Json(Enveloped::new(
+        WebhookDto::from(&webhook),
+        ctx.state.now(),
+    )))
 }
 
 /// Changes to an endpoint; absent fields are kept, `null` clears `name` and `description`.
@@ -296,9 +302,12 @@ async fn save(
     ctx: &Ctx,
     w: Webhook,
     state: Option<EndpointState>,
-) -> Result<Json<WebhookDto>, IvError> {
+) -> Result<Json<Enveloped<WebhookDto>>, IvError> {
     let saved = webhooks::save(&ctx.state, w, state).await?;
-    Ok(Json(WebhookDto::from(&saved)))
+    Ok(Json(Enveloped::new(
+        WebhookDto::from(&saved),
+        ctx.state.now(),
+    )))
 }
 
 /// Change an endpoint.
@@ -310,7 +319,7 @@ async fn save(
     params(("id" = String, Path, format = "uuid", description = ID)),
     request_body = UpdateWebhook,
     responses(
-        (status = 200, description = "The endpoint as changed.", body = WebhookDto),
+        (status = 200, description = "The endpoint as changed.", body = Enveloped<WebhookDto>),
         (status = 400, description = "`id` is not a UUID, or an invalid field."),
         (status = 403, description = "The endpoint belongs to another company."),
         (status = 404, description = "No such endpoint."),
@@ -320,7 +329,7 @@ async fn update(
     ctx: Ctx,
     IvPath(id): IvPath<String>,
     body: Bytes,
-) -> Result<Json<WebhookDto>, IvError> {
+) -> Result<Json<Enveloped<WebhookDto>>, IvError> {
     let manager = manager(&ctx, &[Scope::WriteWebhooks], None)?;
     let mut w = load(&ctx, &manager, &id).await?;
     let input: UpdateWebhook = ctx.body(&body)?;
@@ -430,13 +439,16 @@ async fn test(ctx: Ctx, IvPath(id): IvPath<String>) -> Result<Json<TestDto>, IvE
     tag = "Webhooks",
     params(("id" = String, Path, format = "uuid", description = ID)),
     responses(
-        (status = 200, description = "The endpoint, active again.", body = WebhookDto),
+        (status = 200, description = "The endpoint, active again.", body = Enveloped<WebhookDto>),
         (status = 400, description = "`id` is not a UUID."),
         (status = 403, description = "The endpoint belongs to another company."),
         (status = 404, description = "No such endpoint."),
     )
 )]
-async fn reset_circuit(ctx: Ctx, IvPath(id): IvPath<String>) -> Result<Json<WebhookDto>, IvError> {
+async fn reset_circuit(
+    ctx: Ctx,
+    IvPath(id): IvPath<String>,
+) -> Result<Json<Enveloped<WebhookDto>>, IvError> {
     let manager = manager(&ctx, &[Scope::WriteWebhooks], None)?;
     let w = load(&ctx, &manager, &id).await?;
     save(&ctx, w, Some(EndpointState::Resume)).await

@@ -108,7 +108,7 @@ pub const JOB_ATTR_FIELDS: &[&str] = &[
 ];
 
 /// A job: the core fields and the InstaView attributes.
-#[derive(Serialize, ToSchema)]
+#[derive(Serialize, ToSchema, Clone)]
 #[serde(rename_all = "camelCase")]
 #[schema(as = Job, rename_all = "camelCase")]
 pub struct JobDto {
@@ -175,35 +175,41 @@ impl From<&Job> for JobDto {
     }
 }
 
-/// The answer to `POST /jobs`. The vendor's quickstart shows the job in the success envelope
-/// (`data`), its API reference shows the job bare: the answer is both, the envelope with the
-/// job's members once more at the top level, so a client written from either page reads it.
+/// An answer in both of the vendor's documented forms. Its API reference shows the object
+/// bare; its examples (the quickstart's job, the webhook pages) show it in the success
+/// envelope (`{success, data}`). The answer is the envelope with the object's members once
+/// more at the top level, so a client written from either page reads `data.id` or `id`
+/// (no object answered this way has a member named `success`, `data`, `error` or
+/// `timestamp`).
 #[derive(Serialize, ToSchema)]
-pub struct JobCreated {
+pub struct Enveloped<T: ToSchema> {
     /// Always `true`.
     pub success: bool,
-    pub data: JobDto,
+    pub data: T,
     /// Always `null`.
     #[schema(schema_with = crate::wire::null_schema)]
     pub error: Option<String>,
     #[schema(format = DateTime)]
     pub timestamp: String,
     #[serde(flatten)]
-    pub job: JobDto,
+    pub object: T,
 }
 
-impl JobCreated {
-    /// The answer for a job created `at`.
-    pub fn new(job: &Job, at: chrono::DateTime<chrono::Utc>) -> Self {
+impl<T: ToSchema + Clone> Enveloped<T> {
+    /// `object`, answered `at`.
+    pub fn new(object: T, at: chrono::DateTime<chrono::Utc>) -> Self {
         Self {
             success: true,
-            data: JobDto::from(job),
+            data: object.clone(),
             error: None,
             timestamp: ts(at),
-            job: JobDto::from(job),
+            object,
         }
     }
 }
+
+/// The answer to `POST /jobs`.
+pub type JobCreated = Enveloped<JobDto>;
 
 /// The answer to `POST /jobs/url`: the job read off the posting's page and that page's
 /// address, as the vendor's page shows it (no success envelope).

@@ -9,7 +9,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 /// A custom header of an endpoint; its value is never shown.
-#[derive(Serialize, ToSchema)]
+#[derive(Serialize, ToSchema, Clone)]
 #[serde(rename_all = "camelCase")]
 #[schema(as = WebhookHeader)]
 pub struct HeaderDto {
@@ -19,7 +19,7 @@ pub struct HeaderDto {
 }
 
 /// A webhook endpoint.
-#[derive(Serialize, ToSchema)]
+#[derive(Serialize, ToSchema, Clone)]
 #[serde(rename_all = "camelCase")]
 #[schema(as = Webhook)]
 pub struct WebhookDto {
@@ -87,7 +87,7 @@ impl From<&Webhook> for WebhookDto {
 }
 
 /// A new endpoint: the endpoint and, this once, its signing secret.
-#[derive(Serialize, ToSchema)]
+#[derive(Serialize, ToSchema, Clone)]
 #[serde(rename_all = "camelCase")]
 #[schema(as = CreatedWebhook)]
 pub struct CreatedDto {

@@ -51,7 +51,8 @@ pub struct Config {
     /// An online session with no answer for this long ends, in ms.
     pub online_idle_timeout_ms: u64,
     // ---- webhooks and e-mail ----
-    /// Allow webhook URLs on loopback, private and link-local addresses
+    /// Allow webhook URLs (and every other address the server fetches for a client: job
+    /// pages, notification URLs) on loopback, private and link-local addresses
     /// (`INTERVIEWD_WEBHOOK_ALLOW_PRIVATE=true`). Off by default: the guard against SSRF.
     pub webhook_allow_private: bool,
     /// Multiplies the webhook retry schedule; 1.0 is the real one (a test and ops knob).

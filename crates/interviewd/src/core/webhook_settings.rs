@@ -221,20 +221,16 @@ fn endpoints(
 }
 
 /// Whether a managed endpoint takes the events of an interview of `job`: its own AI
-/// interview's, or, for the global ones, any AI interview without settings of its own.
-pub async fn reaches(
-    store: &dyn crate::store::Store,
-    endpoint: &Webhook,
-    company: CompanyId,
-    job: Option<JobId>,
-) -> Result<bool, crate::store::StoreError> {
+/// interview's, or, for the global ones, any AI interview without settings of its own
+/// (`job_has_own`: whether `job` has settings of its own).
+pub fn reaches(endpoint: &Webhook, job: Option<JobId>, job_has_own: bool) -> bool {
     if !endpoint.managed {
-        return Ok(true);
+        return true;
     }
     match (endpoint.job_id, job) {
-        (Some(only), Some(job)) => Ok(only == job),
-        (Some(_), None) => Ok(false),
-        (None, None) => Ok(true),
-        (None, Some(job)) => Ok(!store.has_own_xobin_settings(company, job).await?),
+        (Some(only), Some(job)) => only == job,
+        (Some(_), None) => false,
+        (None, None) => true,
+        (None, Some(_)) => !job_has_own,
     }
 }

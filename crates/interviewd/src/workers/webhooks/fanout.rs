@@ -223,15 +223,19 @@ impl FanOut {
                 None => None,
             },
         };
-        let mut kept = Vec::with_capacity(to.len());
-        for endpoint in to {
-            if webhook_settings::reaches(self.store.as_ref(), endpoint, event.company_id, job)
-                .await?
-            {
-                kept.push(endpoint);
+        // Asked once per event, and only when a global settings endpoint could take it.
+        let job_has_own = match job {
+            Some(job) if to.iter().any(|w| w.managed && w.job_id.is_none()) => {
+                self.store
+                    .has_own_xobin_settings(event.company_id, job)
+                    .await?
             }
-        }
-        Ok(kept)
+            _ => false,
+        };
+        Ok(to
+            .into_iter()
+            .filter(|endpoint| webhook_settings::reaches(endpoint, job, job_has_own))
+            .collect())
     }
 
     /// The deployment's key for signed asset links.

@@ -189,6 +189,20 @@ test('the candidate takes the interview on its page; the console shows transcrip
   assert.equal(viaApi.body.status, 'COMPLETED');
 });
 
+test('advance the candidate, then reject instead (keyboard only)', async () => {
+  await page.goto(`${base}/app/interviews/${made.interview}`);
+  assert.match(await page.textContent('#decision-now'), /No decision yet/);
+  await pressByKeyboard(page, 'button[name=decision][value=ADVANCED]');
+  assert.match(await page.textContent('[role=status]'), /The candidate was advanced/);
+  const now = await page.textContent('#decision-now');
+  assert.ok(now.includes('Advanced') && now.includes(`by ${email}`), now);
+  await accessible(page, 'an advanced interview');
+  await pressByKeyboard(page, 'button[name=decision][value=REJECTED]');
+  assert.match(await page.textContent('[role=status]'), /The candidate was rejected/);
+  assert.match(await page.textContent('#decision-now'), /Rejected/);
+  assert.ok(await page.$('button[name=decision][value=ADVANCED]'), 'advance instead is offered');
+});
+
 test('schedule a phone interview (keyboard only); it runs to its end and its recording plays', async () => {
   await page.goto(`${base}/app/candidates/${made.candidate}`);
   await pressByKeyboard(page, `a[href="/app/candidates/${made.candidate}/call"]`);

@@ -6,10 +6,11 @@
 //!
 //! The data is camelCase JSON: `interviewId`, `callAttemptId`, `candidateId`, `jobId`,
 //! `status` on every interview event; `reasonCode` on `interview.failed`; `scheduledAt` on
-//! `interview.scheduled`.
+//! `interview.scheduled`. `interview.advanced` / `interview.rejected` (a recruiter's decision)
+//! carry the interview's status when it was made.
 
 use crate::time::rfc3339;
-use crate::{AttemptId, CandidateId, CompanyId, InterviewId, JobId};
+use crate::{AttemptId, CandidateId, CompanyId, Decision, InterviewId, JobId};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -23,6 +24,8 @@ pub mod kinds {
     pub const INTERVIEW_FAILED: &str = "interview.failed";
     pub const INTERVIEW_CANCELED: &str = "interview.canceled";
     pub const INTERVIEW_DELETED: &str = "interview.deleted";
+    pub const INTERVIEW_ADVANCED: &str = "interview.advanced";
+    pub const INTERVIEW_REJECTED: &str = "interview.rejected";
     pub const ANALYSIS_COMPLETED: &str = "analysis.completed";
     pub const INVITE_REVOKED: &str = "invite.revoked";
     pub const CANDIDATE_REMOVED_FROM_JOB: &str = "candidate.removed_from_job";
@@ -141,6 +144,16 @@ pub fn failed(ids: &EventIds, attempt: AttemptId, reason: &str, at: DateTime<Utc
     let mut data = InterviewEvent::new(ids, Some(attempt), "FAILED");
     data.reason_code = Some(reason.to_owned());
     data.record(ids, kinds::INTERVIEW_FAILED, at)
+}
+
+/// `interview.advanced` or `interview.rejected`: a recruiter decided on the interview, which
+/// is `status`.
+pub fn decided(ids: &EventIds, decision: Decision, status: &str, at: DateTime<Utc>) -> NewEvent {
+    let kind = match decision {
+        Decision::Advanced => kinds::INTERVIEW_ADVANCED,
+        Decision::Rejected => kinds::INTERVIEW_REJECTED,
+    };
+    InterviewEvent::new(ids, None, status).record(ids, kind, at)
 }
 
 /// The `webhook-id` of a webhook message: stable across its attempts.

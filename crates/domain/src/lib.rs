@@ -22,4 +22,4 @@ pub use contact::{Email, ExtId, InvalidValue, PhoneNumber};
 pub use ids::{AgentId, AttemptId, CandidateId, CompanyId, InterviewId, JobId, KeyId, WebhookId};
 pub use page::PageRequest;
 pub use scope::{Scope, ScopeSet};
-pub use status::{AgentChannel, AttemptStatus, InterviewStatus, Plan};
+pub use status::{AgentChannel, AttemptStatus, Decision, InterviewStatus, Plan};

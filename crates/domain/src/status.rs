@@ -71,6 +71,16 @@ impl InterviewStatus {
 }
 
 wire_enum!(
+    /// A recruiter's decision on an interview, made in the console after reading it (Alpharun's
+    /// `interview.advanced` / `interview.rejected`). It can be changed; it goes with the
+    /// interview.
+    Decision {
+        Advanced => "ADVANCED",
+        Rejected => "REJECTED",
+    }
+);
+
+wire_enum!(
     /// Call-attempt lifecycle. `CANCELED` is accepted as a spelling of `CANCELLED`.
     AttemptStatus {
         Scheduled => "SCHEDULED",

@@ -31,7 +31,7 @@ const fn event(dotted: &'static str, code: Option<u8>, emitted: bool) -> EventNa
 }
 
 /// Every name an endpoint may subscribe to.
-pub const CATALOGUE: [EventName; 15] = [
+pub const CATALOGUE: [EventName; 17] = [
     event(kinds::ANALYSIS_COMPLETED, Some(0), true),
     // Accepted for compatibility; the built-in analysis does not fail, so never sent.
     event("analysis.failed", Some(1), false),
@@ -44,6 +44,9 @@ pub const CATALOGUE: [EventName; 15] = [
     event(kinds::INTERVIEW_DELETED, None, true),
     event(kinds::INVITE_REVOKED, None, true),
     event(kinds::CANDIDATE_REMOVED_FROM_JOB, None, true),
+    // A recruiter's decision in the console (Alpharun's two dashboard events).
+    event(kinds::INTERVIEW_ADVANCED, None, true),
+    event(kinds::INTERVIEW_REJECTED, None, true),
     // Documented by the vendor for sourcing and enrichment, which interviewd does not do.
     event("sourcing.completed", None, false),
     event("sourcing.failed", None, false),

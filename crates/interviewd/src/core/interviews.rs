@@ -20,8 +20,8 @@ use interviewd_domain::model::{
 };
 use interviewd_domain::views::{InterviewDetail, InterviewReport, Page, StoredAnalysis};
 use interviewd_domain::{
-    AgentChannel, AttemptId, AttemptStatus, CandidateId, CompanyId, InterviewId, InterviewStatus,
-    JobId, PageRequest,
+    AgentChannel, AttemptId, AttemptStatus, CandidateId, CompanyId, Decision, InterviewId,
+    InterviewStatus, JobId, PageRequest,
 };
 
 pub use crate::store::InterviewFilter;
@@ -512,4 +512,35 @@ pub async fn reopen(
     id: InterviewId,
 ) -> Result<bool, CoreError> {
     Ok(state.store.reopen_online(company, id, state.now()).await?)
+}
+
+pub use crate::store::console::{Decided, StoredDecision};
+
+/// Records a console user's decision on an interview of the company — advance or reject,
+/// at any time, changeable — and sends `interview.advanced` / `interview.rejected` when it
+/// changes what was decided. Deciding the same again writes and sends nothing.
+pub async fn decide(
+    state: &AppState,
+    company: CompanyId,
+    id: InterviewId,
+    decision: Decision,
+    user: uuid::Uuid,
+) -> Result<Decided, CoreError> {
+    let decided = state
+        .store
+        .decide(company, id, decision, user, state.now())
+        .await?;
+    if decided == Decided::Made {
+        state.wakers.webhooks();
+    }
+    Ok(decided)
+}
+
+/// The decision on an interview of the company, if one was made.
+pub async fn decision(
+    state: &AppState,
+    company: CompanyId,
+    id: InterviewId,
+) -> Result<Option<StoredDecision>, CoreError> {
+    Ok(state.store.decision(company, id).await?)
 }

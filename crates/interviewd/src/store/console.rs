@@ -1,15 +1,16 @@
 //! Reads the recruiter console shows that no API dialect needs: interviews with their
 //! candidate's name and job title, filtered by date and text, counts by status, the calls
-//! waiting for a slot, the webhook messages about one interview, and a company's own API keys.
-//! Every read is scoped by the company, like the rest of the store.
+//! waiting for a slot, the webhook messages about one interview, and a company's own API keys;
+//! and the two writes only the console makes: a recruiter's decision on an interview and
+//! revoking a key. Every read and write is scoped by the company, like the rest of the store.
 
 use crate::store::{Page, StoreResult};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use interviewd_domain::model::{ApiKey, Interview};
 use interviewd_domain::{
-    AttemptId, CandidateId, CompanyId, InterviewId, InterviewStatus, JobId, KeyId, PageRequest,
-    WebhookId,
+    AttemptId, CandidateId, CompanyId, Decision, InterviewId, InterviewStatus, JobId, KeyId,
+    PageRequest, WebhookId,
 };
 use uuid::Uuid;
 
@@ -64,7 +65,27 @@ pub struct InterviewDelivery {
     pub created_at: DateTime<Utc>,
 }
 
-/// Console reads (implemented per backend).
+/// A recruiter's decision on an interview, as stored.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StoredDecision {
+    pub decision: Decision,
+    /// The console user's e-mail; `None` once that user is gone.
+    pub decided_by: Option<String>,
+    pub decided_at: DateTime<Utc>,
+}
+
+/// What recording a decision did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Decided {
+    /// Recorded, with its event, in one transaction.
+    Made,
+    /// The interview already had this decision: nothing written, nothing sent.
+    Unchanged,
+    /// The company has no such interview.
+    NotFound,
+}
+
+/// Console reads and writes (implemented per backend).
 #[async_trait]
 pub trait ConsoleStore: Send + Sync {
     /// How many interviews of the company are in each status (statuses with none omitted).
@@ -106,4 +127,23 @@ pub trait ConsoleStore: Send + Sync {
         id: KeyId,
         at: DateTime<Utc>,
     ) -> StoreResult<bool>;
+
+    /// Records `user`'s decision on an interview of the company and, when it changes what
+    /// was decided, its `interview.advanced` / `interview.rejected` event, in one
+    /// transaction.
+    async fn decide(
+        &self,
+        company: CompanyId,
+        interview: InterviewId,
+        decision: Decision,
+        user: Uuid,
+        at: DateTime<Utc>,
+    ) -> StoreResult<Decided>;
+
+    /// The decision on an interview of the company, if one was made.
+    async fn decision(
+        &self,
+        company: CompanyId,
+        interview: InterviewId,
+    ) -> StoreResult<Option<StoredDecision>>;
 }

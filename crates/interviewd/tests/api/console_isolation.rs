@@ -110,6 +110,10 @@ async fn another_companys_ids_are_not_found_on_every_page_and_action() {
         (format!("/app/candidates/{c}/jobs/{j}/remove"), vec![]),
         (format!("/app/interviews/{i}/revoke"), vec![("notify", "1")]),
         (format!("/app/interviews/{i}/delete"), vec![]),
+        (
+            format!("/app/interviews/{i}/decision"),
+            vec![("decision", "REJECTED")],
+        ),
         (format!("/app/settings/webhooks/{}/test", t.webhook), vec![]),
         (
             format!("/app/settings/webhooks/{}/reset", t.webhook),
@@ -140,6 +144,19 @@ async fn another_companys_ids_are_not_found_on_every_page_and_action() {
         .await
         .expect(200);
     assert_eq!(interview.body["status"], "COMPLETED");
+    let theirs: uuid::Uuid = interview.body["companyId"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let decided = interviewd::core::interviews::decision(
+        &server.server.state,
+        theirs.into(),
+        i.parse().unwrap(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(decided, None, "no decision on their interview");
     their_client.get(&format!("/v1/jobs/{j}")).await.expect(200);
     let hook = their_client
         .get(&format!("/v1/webhooks/{}", t.webhook))

@@ -5,8 +5,11 @@
 
 use crate::console_support::{Browser, signed_in};
 use crate::engine::{fast, wait_status};
-use crate::support::TestServer;
+use crate::support::{TestServer, fixture};
+use crate::webhooks_support::{WAIT, body, create_webhook};
 use interviewd::core::users::Role;
+use interviewd_notify::testing::TestWebhookReceiver;
+use serde_json::{Value, json};
 
 /// The id at the end of a redirect's path (`/app/x/{id}?…`).
 fn id_in(location: &str) -> String {
@@ -372,4 +375,86 @@ async fn a_csv_import_reports_every_bad_row_and_imports_only_a_clean_file() {
     b.post_multipart("/app/candidates/import", &[("text", None, good)])
         .await
         .expect(403);
+}
+
+/// A recruiter advances, then rejects, a completed interview in the console. An endpoint in
+/// Alpharun's format hears `interview.advanced` and then `interview.rejected`, each with
+/// Alpharun's interview object (<https://dev.alpharun.com/api-reference/webhook/interview-webhooks>);
+/// deciding what was already decided sends nothing; a removed interview cannot be decided.
+#[tokio::test]
+async fn a_decision_reaches_alpharun_endpoints_once_per_change() {
+    let server = TestServer::start_with(|c| {
+        fast(c);
+        crate::webhooks_support::fast(c);
+    })
+    .await;
+    let (p, b) = signed_in(&server, "Acme", Role::Member).await;
+    let api = server.client(&p.key);
+    let receiver = TestWebhookReceiver::start().await.unwrap();
+    create_webhook(
+        &api,
+        &receiver.url("/alpharun"),
+        json!(["INTERVIEW_ADVANCED", "interview.rejected"]),
+        json!({ "format": "alpharun" }),
+    )
+    .await;
+    let f = fixture(&api, "+14155550100", "ann@example.com").await;
+    wait_status(&api, &f.interview, "COMPLETED").await;
+
+    let path = format!("/app/interviews/{}", f.interview);
+    let page = b.get(&path).await.expect(200);
+    assert!(page.text.contains("No decision yet."), "{}", page.text);
+    let csrf = page.csrf();
+    let decide = |decision: &'static str| {
+        let (b, path, csrf) = (&b, &path, &csrf);
+        async move {
+            b.post(
+                &format!("{path}/decision"),
+                &[("_csrf", csrf.as_str()), ("decision", decision)],
+            )
+            .await
+        }
+    };
+    let done = decide("ADVANCED").await.expect(303);
+    assert!(done.location().ends_with("?done=advanced"));
+    let page = b.get(&done.location()).await.expect(200);
+    assert!(page.text.contains("The candidate was advanced."));
+    assert!(page.text.contains("decision-ADVANCED"));
+    assert!(page.text.contains(&format!("by {}", p.email)));
+    assert!(page.text.contains("Reject instead"));
+    let again = decide("ADVANCED").await.expect(303);
+    assert!(again.location().ends_with("?done=decision-unchanged"));
+    decide("REJECTED").await.expect(303);
+    assert_eq!(decide("MAYBE").await.status, 400);
+    assert_eq!(decide("").await.status, 400);
+
+    let got = receiver.wait_for(2, WAIT).await;
+    server.run_pending_background_jobs().await;
+    assert_eq!(receiver.requests().len(), 2, "one message per change");
+    let bodies: Vec<Value> = got.iter().map(body).collect();
+    let mut names: Vec<&str> = bodies
+        .iter()
+        .map(|b| b["event_type"].as_str().unwrap())
+        .collect();
+    names.sort_unstable();
+    assert_eq!(names, ["interview.advanced", "interview.rejected"]);
+    for b in &bodies {
+        let i = &b["interview"];
+        assert_eq!(i["id"], f.interview.as_str());
+        assert_eq!(i["status"], "completed");
+        assert_eq!(i["contact"]["email"], "ann@example.com");
+        assert!(i["insights"]["assessment_score"].is_u64(), "{i}");
+    }
+    let page = b.get(&path).await.expect(200);
+    assert!(page.text.contains("decision-REJECTED"));
+    assert!(page.text.contains("Advance instead"));
+
+    // Gone with the interview: the decision cannot be made or seen again.
+    api.delete(&format!("/v1/interviews/{}", f.interview))
+        .await
+        .expect(200);
+    assert_eq!(decide("ADVANCED").await.status, 404);
+    assert_eq!(b.get(&path).await.status, 404);
+    server.run_pending_background_jobs().await;
+    assert_eq!(receiver.requests().len(), 2, "nothing after the removal");
 }

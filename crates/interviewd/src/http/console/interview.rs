@@ -4,8 +4,13 @@
 //! webhook messages about it. While it runs, `GET /app/interviews/{id}/live` is polled by
 //! htmx every few seconds; when the interview leaves IN_PROGRESS that answer asks htmx to
 //! reload the page, which then shows the results.
+//!
+//! `POST /app/interviews/{id}/decision` records the recruiter's decision (`decision` =
+//! `ADVANCED` or `REJECTED`), which sends `interview.advanced` / `interview.rejected`; any
+//! console user may decide, and change the decision later.
 
 use super::errors::PageError;
+use super::form::FormData;
 use super::interviews::status_label;
 use super::page::{Chrome, When, clock, is_partial, notice, render};
 use super::session::User;
@@ -18,10 +23,10 @@ use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use interviewd_domain::model::CallAttempt;
 use interviewd_domain::views::InterviewDetail;
-use interviewd_domain::{AgentChannel, AttemptStatus, InterviewId, InterviewStatus};
+use interviewd_domain::{AgentChannel, AttemptStatus, Decision, InterviewId, InterviewStatus};
 use interviewd_voice::Role;
 use interviewd_voice::analysis::{Analysis, AnalysisMethod};
 use serde::Deserialize;
@@ -30,6 +35,7 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/app/interviews/{id}", get(show))
         .route("/app/interviews/{id}/live", get(live))
+        .route("/app/interviews/{id}/decision", post(decide))
 }
 
 /// The interview `raw` of the user's company: a 404 page for a malformed id, an unknown one
@@ -155,6 +161,13 @@ impl AnalysisView {
     }
 }
 
+/// The recruiter's decision as the page shows it.
+pub struct DecisionView {
+    pub advanced: bool,
+    pub by: Option<String>,
+    pub at: When,
+}
+
 /// One webhook message about the interview.
 pub struct DeliveryView {
     pub event: String,
@@ -205,6 +218,7 @@ struct InterviewPage {
     recordings: Vec<AttemptView>,
     transcript: Vec<TurnView>,
     analysis: Option<AnalysisView>,
+    decision: Option<DecisionView>,
     deliveries: Vec<DeliveryView>,
 }
 
@@ -236,6 +250,7 @@ async fn show(
     let agent = catalog::agent(&state, company, i.agent_id).await?;
     let results = interviews::results(&state, company, i.id).await?;
     let deliveries = console_views::deliveries(&state, company, i.id).await?;
+    let decision = interviews::decision(&state, company, i.id).await?;
     let id = i.id.to_string();
     let attempts: Vec<AttemptView> = detail
         .attempts
@@ -282,6 +297,11 @@ async fn show(
             .analysis
             .as_ref()
             .map(|a| AnalysisView::of(&a.analysis)),
+        decision: decision.map(|d| DecisionView {
+            advanced: d.decision == Decision::Advanced,
+            by: d.decided_by,
+            at: When::of(d.decided_at),
+        }),
         deliveries: deliveries
             .iter()
             .map(|d| DeliveryView {
@@ -300,6 +320,30 @@ async fn show(
         id,
     };
     Ok(render(&page))
+}
+
+async fn decide(
+    State(state): State<AppState>,
+    user: User,
+    Path(raw): Path<String>,
+    form: FormData,
+) -> Result<Response, PageError> {
+    let decision: Decision = form
+        .text("decision")
+        .parse()
+        .map_err(|_| PageError::BadRequest("Choose to advance or to reject.".into()))?;
+    let id: InterviewId = raw.parse().map_err(|_| PageError::NotFound)?;
+    let user_id = user.signed_in.user.id;
+    let done = match interviews::decide(&state, user.company(), id, decision, user_id).await? {
+        interviews::Decided::NotFound => return Err(PageError::NotFound),
+        interviews::Decided::Unchanged => "decision-unchanged",
+        interviews::Decided::Made if decision == Decision::Advanced => "advanced",
+        interviews::Decided::Made => "rejected",
+    };
+    tracing::info!(user = %user_id, interview = %id, decision = %decision, "console: decision");
+    Ok(super::page::see_other(&format!(
+        "/app/interviews/{id}?done={done}"
+    )))
 }
 
 fn transcript(results: &InterviewResults) -> Vec<TurnView> {

@@ -2,16 +2,18 @@
 
 use super::{Db, DbStore};
 use crate::store::console::{
-    ConsoleStore, InterviewDelivery, InterviewLine, InterviewQuery, QueuedCall,
+    ConsoleStore, Decided, InterviewDelivery, InterviewLine, InterviewQuery, QueuedCall,
+    StoredDecision,
 };
 use crate::store::rows::{InterviewRow, KeyRow};
 use crate::store::rows::{interview_cols, key_cols};
 use crate::store::{Page, StoreError, StoreResult};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+use interviewd_domain::events::{self, EventIds};
 use interviewd_domain::model::{ApiKey, Interview};
 use interviewd_domain::time::{from_millis, to_millis};
-use interviewd_domain::{CompanyId, InterviewId, InterviewStatus, KeyId, PageRequest};
+use interviewd_domain::{CompanyId, Decision, InterviewId, InterviewStatus, KeyId, PageRequest};
 use uuid::Uuid;
 
 #[derive(sqlx::FromRow)]
@@ -255,5 +257,85 @@ impl ConsoleStore for DbStore {
         .execute(&self.pool)
         .await?;
         Ok(done.rows_affected() > 0)
+    }
+
+    async fn decide(
+        &self,
+        company: CompanyId,
+        interview: InterviewId,
+        decision: Decision,
+        user: Uuid,
+        at: DateTime<Utc>,
+    ) -> StoreResult<Decided> {
+        let mut tx = self.write_tx().await?;
+        // The company first, so another company's interview is never locked.
+        let owned: Option<Uuid> =
+            sqlx::query_scalar("SELECT id FROM interviews WHERE id = $1 AND company_id = $2")
+                .bind(interview.uuid())
+                .bind(company.uuid())
+                .fetch_optional(&mut *tx)
+                .await?;
+        let Some(id) = owned else {
+            return Ok(Decided::NotFound);
+        };
+        // Under the interview's lock, so a removal running meanwhile either comes first (and
+        // nothing is decided) or after (and takes the decision with the interview).
+        let Some(i) = super::interviews::lock(&mut tx, id).await? else {
+            return Ok(Decided::NotFound);
+        };
+        let before: Option<String> =
+            sqlx::query_scalar("SELECT decision FROM interview_decisions WHERE interview_id = $1")
+                .bind(id)
+                .fetch_optional(&mut *tx)
+                .await?;
+        if before.as_deref() == Some(decision.as_str()) {
+            return Ok(Decided::Unchanged);
+        }
+        sqlx::query(
+            "INSERT INTO interview_decisions (interview_id, company_id, decision, decided_by, decided_at) \
+             VALUES ($1, $2, $3, $4, $5) ON CONFLICT (interview_id) DO UPDATE SET \
+             decision = excluded.decision, decided_by = excluded.decided_by, decided_at = excluded.decided_at",
+        )
+        .bind(id)
+        .bind(company.uuid())
+        .bind(decision.as_str())
+        .bind(user)
+        .bind(to_millis(at))
+        .execute(&mut *tx)
+        .await?;
+        let ids = EventIds {
+            company_id: company,
+            interview_id: i.id,
+            candidate_id: i.candidate_id,
+            job_id: i.job_id,
+        };
+        let event = events::decided(&ids, decision, i.status.as_str(), at);
+        super::events::insert(&mut tx, &event).await?;
+        tx.commit().await?;
+        Ok(Decided::Made)
+    }
+
+    async fn decision(
+        &self,
+        company: CompanyId,
+        interview: InterviewId,
+    ) -> StoreResult<Option<StoredDecision>> {
+        let row: Option<(String, Option<String>, i64)> = sqlx::query_as(
+            "SELECT d.decision, u.email, d.decided_at FROM interview_decisions d \
+             LEFT JOIN console_users u ON u.id = d.decided_by \
+             WHERE d.interview_id = $1 AND d.company_id = $2",
+        )
+        .bind(interview.uuid())
+        .bind(company.uuid())
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|(decision, by, at)| {
+            Ok(StoredDecision {
+                decision: decision.parse().map_err(StoreError::Internal)?,
+                decided_by: by,
+                decided_at: from_millis(at),
+            })
+        })
+        .transpose()
     }
 }

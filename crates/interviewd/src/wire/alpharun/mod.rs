@@ -580,7 +580,8 @@ pub struct InterviewEnvelope {
     pub data: InterviewData,
 }
 
-/// The `interview.call.completed` webhook: `{event_type, interview}`.
+/// The interview webhooks (`interview.call.completed`, `interview.advanced`,
+/// `interview.rejected`): `{event_type, interview}`.
 #[derive(Serialize)]
 pub struct InterviewWebhook {
     pub event_type: &'static str,

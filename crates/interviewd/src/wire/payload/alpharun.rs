@@ -1,9 +1,11 @@
 //! The `alpharun` format: Alpharun's interview webhook, `{event_type, interview}` with the
 //! same interview object as `GET /job-openings/{id}/interviews/{interview_id}`.
 //!
-//! Alpharun documents three interview events; only `interview.call.completed` has a counterpart
-//! here (our `interview.completed`): `interview.advanced` and `interview.rejected` follow a
-//! recruiter's click in Alpharun's dashboard, which interviewd does not have. Our
+//! Alpharun documents three interview events
+//! (<https://dev.alpharun.com/api-reference/webhook/interview-webhooks>), each with the
+//! interview object: `interview.call.completed` is our `interview.completed`;
+//! `interview.advanced` and `interview.rejected` follow a recruiter's decision, made in the
+//! console here as in Alpharun's dashboard, and keep their names. Our
 //! `analysis.completed` is Alpharun's `customer_interaction.updated` ("for example when the
 //! data extraction fields are successfully processed"), minimal by design with the
 //! interaction's `public_api_url`
@@ -16,16 +18,26 @@ use crate::wire::alpharun::{InteractionWebhook, Interview, InterviewWebhook};
 use interviewd_domain::events::kinds;
 use serde_json::{Value, json};
 
+/// Alpharun's name for one of our events that carries the interview object.
+pub fn interview_event(event_type: &str) -> Option<&'static str> {
+    match event_type {
+        kinds::INTERVIEW_COMPLETED => Some("interview.call.completed"),
+        kinds::INTERVIEW_ADVANCED => Some("interview.advanced"),
+        kinds::INTERVIEW_REJECTED => Some("interview.rejected"),
+        _ => None,
+    }
+}
+
 pub fn render(event: &EventView<'_>, assets: &Assets<'_>) -> Option<Value> {
+    if let Some(name) = interview_event(event.event_type) {
+        let report = event.report?;
+        let body = InterviewWebhook {
+            event_type: name,
+            interview: Interview::new(report, &assets.links_for(event)),
+        };
+        return serde_json::to_value(body).ok();
+    }
     match event.event_type {
-        kinds::INTERVIEW_COMPLETED => {
-            let report = event.report?;
-            let body = InterviewWebhook {
-                event_type: "interview.call.completed",
-                interview: Interview::new(report, &assets.links_for(event)),
-            };
-            serde_json::to_value(body).ok()
-        }
         kinds::ANALYSIS_COMPLETED => {
             let id = event.data.get("interviewId").and_then(Value::as_str)?;
             let base = assets.links_for(event).base;
@@ -96,6 +108,29 @@ mod tests {
             json!([{"key": "rust", "name": "Rust", "type": "number", "value": 5, "commentary": "Knows ownership."}])
         );
         assert_eq!(i["custom_fields"], json!([]));
+    }
+
+    #[test]
+    fn decisions_carry_the_interview_under_their_own_names() {
+        let report = fixtures::completed();
+        let data = fixtures::data(&report, "COMPLETED");
+        for (kind, name) in [
+            (kinds::INTERVIEW_ADVANCED, "interview.advanced"),
+            (kinds::INTERVIEW_REJECTED, "interview.rejected"),
+        ] {
+            let view = EventView {
+                event_type: kind,
+                data: &data,
+                occurred_at: Utc::now(),
+                delivery_id: Uuid::nil(),
+                report: Some(&report),
+                public_url: PUBLIC_URL,
+            };
+            let body = render(&view, &Assets::default()).unwrap();
+            assert_eq!(body["event_type"], name);
+            assert_eq!(body["interview"]["id"], data["interviewId"]);
+            assert_eq!(body["interview"]["insights"]["assessment_score"], 4);
+        }
     }
 
     #[test]

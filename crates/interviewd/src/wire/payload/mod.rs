@@ -65,7 +65,7 @@ pub fn needs_pdf(format: PayloadFormat, event_type: &str) -> bool {
 pub fn needs_report(format: PayloadFormat, event_type: &str) -> bool {
     match format {
         PayloadFormat::InstaView => event_type == kinds::ANALYSIS_COMPLETED,
-        PayloadFormat::Alpharun => event_type == kinds::INTERVIEW_COMPLETED,
+        PayloadFormat::Alpharun => alpharun::interview_event(event_type).is_some(),
         PayloadFormat::Xobin => {
             event_type == kinds::INTERVIEW_STARTED || event_type == kinds::INTERVIEW_COMPLETED
         }

@@ -20,6 +20,7 @@ use uuid::Uuid;
 pub mod kinds {
     pub const INTERVIEW_SCHEDULED: &str = "interview.scheduled";
     pub const INTERVIEW_STARTED: &str = "interview.started";
+    pub const INTERVIEW_CALL_ENDED: &str = "interview.call.ended";
     pub const INTERVIEW_COMPLETED: &str = "interview.completed";
     pub const INTERVIEW_FAILED: &str = "interview.failed";
     pub const INTERVIEW_CANCELED: &str = "interview.canceled";
@@ -137,6 +138,14 @@ pub fn completed(ids: &EventIds, attempt: AttemptId, at: DateTime<Utc>) -> [NewE
         data.record(ids, kinds::INTERVIEW_COMPLETED, at),
         data.record(ids, kinds::ANALYSIS_COMPLETED, at),
     ]
+}
+
+/// `interview.call.ended`: a call or web session in which the interviewer spoke ended before
+/// the interview was finished; after it the interview is `status` (SCHEDULED when a retry or
+/// the candidate's return follows, FAILED when nothing does). The call that finishes the
+/// interview is reported by `interview.completed` instead.
+pub fn call_ended(ids: &EventIds, attempt: AttemptId, status: &str, at: DateTime<Utc>) -> NewEvent {
+    InterviewEvent::new(ids, Some(attempt), status).record(ids, kinds::INTERVIEW_CALL_ENDED, at)
 }
 
 /// `interview.failed`, with the reason of the last attempt.

@@ -31,7 +31,7 @@ const fn event(dotted: &'static str, code: Option<u8>, emitted: bool) -> EventNa
 }
 
 /// Every name an endpoint may subscribe to.
-pub const CATALOGUE: [EventName; 17] = [
+pub const CATALOGUE: [EventName; 18] = [
     event(kinds::ANALYSIS_COMPLETED, Some(0), true),
     // Accepted for compatibility; the built-in analysis does not fail, so never sent.
     event("analysis.failed", Some(1), false),
@@ -39,6 +39,8 @@ pub const CATALOGUE: [EventName; 17] = [
     event(kinds::INTERVIEW_COMPLETED, Some(3), true),
     event(kinds::INTERVIEW_FAILED, Some(4), true),
     event(kinds::INTERVIEW_STARTED, Some(5), true),
+    // A call or session that ended before the interview finished (Alpharun reports each call).
+    event(kinds::INTERVIEW_CALL_ENDED, None, true),
     event(kinds::INTERVIEW_SCHEDULED, None, true),
     event(kinds::INTERVIEW_CANCELED, None, true),
     event(kinds::INTERVIEW_DELETED, None, true),

@@ -2,7 +2,9 @@
 
 use crate::engine::{concurrency, db, fast, wait_slots_free, wait_status};
 use crate::support::{Client, TestServer, on_db};
+use crate::webhooks_support::{WAIT, create_webhook};
 use interviewd_domain::Plan;
+use interviewd_notify::testing::TestWebhookReceiver;
 use serde_json::json;
 
 /// An ONLINE interview with two questions; returns `(interview id, token)`.
@@ -200,15 +202,29 @@ async fn an_idle_session_ends_and_returns_its_slot() {
         .expect(200);
 }
 
+/// A session that goes idle pauses; the link continues it. An endpoint in Alpharun's format
+/// hears `interview.call.completed` once per session, as Alpharun sends it "when a candidate
+/// finishes a call with the AI interviewer (note that an interview may have multiple calls if
+/// the candidate completes their interview over multiple sessions)"
+/// (<https://dev.alpharun.com/api-reference/webhook/interview-webhooks>).
 #[tokio::test]
 async fn a_paused_session_continues_where_it_stood() {
     let server = TestServer::start_with(|c| {
         fast(c);
+        crate::webhooks_support::fast(c);
         c.online_idle_timeout_ms = 300;
     })
     .await;
     let acme = server.company("Acme").await;
     let client = server.client(&acme.key);
+    let receiver = TestWebhookReceiver::start().await.unwrap();
+    create_webhook(
+        &client,
+        &receiver.url("/alpharun"),
+        json!(["interview.completed", "interview.call.ended"]),
+        json!({ "format": "alpharun" }),
+    )
+    .await;
     let (id, token) = online_interview(&client, "yu@example.com").await;
     let link = server.anonymous();
     link.post(&format!("/i/{token}/start"), json!({}))
@@ -227,6 +243,16 @@ async fn a_paused_session_continues_where_it_stood() {
             .then_some(())
     })
     .await;
+    // The session's message, made now: the interview in progress, with what was said so far.
+    server.run_pending_background_jobs().await;
+    let paused = receiver.wait_for(1, WAIT).await;
+    let first = crate::webhooks_support::body(&paused[0]);
+    assert_eq!(first["event_type"], "interview.call.completed");
+    assert_eq!(first["interview"]["id"], id.as_str());
+    assert_eq!(first["interview"]["status"], "in_progress");
+    let said = first["interview"]["transcript_fragments"].to_string();
+    assert!(said.contains("With unit tests."), "{said}");
+    assert!(first["interview"]["insights"].is_null(), "{first}");
     // Back through the link: the second question, the first answer kept.
     let resumed = link
         .post(&format!("/i/{token}/start"), json!({}))
@@ -249,6 +275,22 @@ async fn a_paused_session_continues_where_it_stood() {
         .collect();
     assert_eq!(texts[1], "With unit tests.");
     assert_eq!(texts[3], "B-trees.");
+
+    let got = receiver.wait_for(2, WAIT).await;
+    server.run_pending_background_jobs().await;
+    assert_eq!(receiver.requests().len(), 2, "one message per session");
+    // The second, when it finished: everything, and the insights.
+    let second = crate::webhooks_support::body(&got[1]);
+    assert_eq!(second["event_type"], "interview.call.completed");
+    let last = &second["interview"];
+    assert_eq!(last["status"], "completed");
+    assert!(
+        last["transcript_fragments"]
+            .to_string()
+            .contains("B-trees.")
+    );
+    assert!(last["insights"]["assessment_score"].is_u64(), "{last}");
+    assert_eq!(last["calls"].as_array().unwrap().len(), 2, "{last}");
 }
 
 #[tokio::test]

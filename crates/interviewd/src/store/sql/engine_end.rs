@@ -89,6 +89,9 @@ async fn follow_up(conn: &mut Conn, e: &AttemptEnd, ended: &Ended) -> StoreResul
     .fetch_optional(&mut *conn)
     .await?;
     let open = matches!(status.as_deref(), Some("SCHEDULED" | "IN_PROGRESS"));
+    if open {
+        call_ended(conn, e, ended).await?;
+    }
     match e.next {
         NextStep::Analyse { worker_after } if open => {
             let id = Uuid::now_v7();
@@ -160,6 +163,34 @@ async fn follow_up(conn: &mut Conn, e: &AttemptEnd, ended: &Ended) -> StoreResul
         }
         _ => Ok(None),
     }
+}
+
+/// Records `interview.call.ended` for an attempt the interviewer spoke in that ends without
+/// finishing the interview (a retry, a pause or a failure follows): Alpharun reports every
+/// such call. Attempts nobody answered have no turn and no event.
+async fn call_ended(conn: &mut Conn, e: &AttemptEnd, ended: &Ended) -> StoreResult<()> {
+    let after = match e.next {
+        NextStep::Retry { .. } | NextStep::Pause => "SCHEDULED",
+        NextStep::FailInterview => "FAILED",
+        NextStep::Analyse { .. } | NextStep::Nothing => return Ok(()),
+    };
+    // A web session's conversation is kept with the session, a call's in its transcript.
+    let spoke = !e.transcript.is_empty()
+        || sqlx::query_scalar::<_, i64>(
+            "SELECT COUNT(*) FROM online_sessions WHERE attempt_id = $1 AND turns <> '[]'",
+        )
+        .bind(e.lease.attempt_id.uuid())
+        .fetch_one(&mut *conn)
+        .await?
+            > 0;
+    if !spoke {
+        return Ok(());
+    }
+    if let Some(ids) = event_ids(&mut *conn, ended.interview_id.into()).await? {
+        let event = payload::call_ended(&ids, e.lease.attempt_id, after, e.at);
+        events::insert(&mut *conn, &event).await?;
+    }
+    Ok(())
 }
 
 pub async fn release(store: &DbStore, lease: Lease) -> StoreResult<bool> {

@@ -50,7 +50,8 @@ pub async fn attempt_transcript(conn: &mut Conn, attempt: AttemptId) -> StoreRes
     Ok(rows.into_iter().map(turn).collect())
 }
 
-/// The transcript of an interview (its attempts in creation order).
+/// The transcript of an interview (its attempts in creation order), or the conversation so
+/// far of its online session.
 pub async fn interview_transcript(
     conn: &mut Conn,
     interview: InterviewId,
@@ -60,9 +61,22 @@ pub async fn interview_transcript(
          ORDER BY attempt_id, seq",
     )
     .bind(interview.uuid())
-    .fetch_all(conn)
+    .fetch_all(&mut *conn)
     .await?;
-    Ok(rows.into_iter().map(turn).collect())
+    if !rows.is_empty() {
+        return Ok(rows.into_iter().map(turn).collect());
+    }
+    // An online interview's conversation stays with its session until the session that
+    // finishes it ends; while one runs or is paused, what was said so far is read from there.
+    let live: Option<String> = sqlx::query_scalar(
+        "SELECT turns FROM online_sessions WHERE interview_id = $1 ORDER BY updated_at DESC LIMIT 1",
+    )
+    .bind(interview.uuid())
+    .fetch_optional(conn)
+    .await?;
+    Ok(live
+        .and_then(|t| serde_json::from_str(&t).ok())
+        .unwrap_or_default())
 }
 
 /// Writes an attempt's transcript (idempotent).

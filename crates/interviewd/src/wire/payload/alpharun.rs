@@ -3,7 +3,9 @@
 //!
 //! Alpharun documents three interview events
 //! (<https://dev.alpharun.com/api-reference/webhook/interview-webhooks>), each with the
-//! interview object: `interview.call.completed` is our `interview.completed`;
+//! interview object: `interview.call.completed` is our `interview.completed` (the call that
+//! finished the interview) and our `interview.call.ended` (one that did not: "an interview may
+//! have multiple calls if the candidate completes their interview over multiple sessions");
 //! `interview.advanced` and `interview.rejected` follow a recruiter's decision, made in the
 //! console here as in Alpharun's dashboard, and keep their names. Our
 //! `analysis.completed` is Alpharun's `customer_interaction.updated` ("for example when the
@@ -21,7 +23,9 @@ use serde_json::{Value, json};
 /// Alpharun's name for one of our events that carries the interview object.
 pub fn interview_event(event_type: &str) -> Option<&'static str> {
     match event_type {
-        kinds::INTERVIEW_COMPLETED => Some("interview.call.completed"),
+        kinds::INTERVIEW_COMPLETED | kinds::INTERVIEW_CALL_ENDED => {
+            Some("interview.call.completed")
+        }
         kinds::INTERVIEW_ADVANCED => Some("interview.advanced"),
         kinds::INTERVIEW_REJECTED => Some("interview.rejected"),
         _ => None,

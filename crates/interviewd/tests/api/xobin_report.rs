@@ -123,6 +123,21 @@ async fn a_completed_response_has_the_full_report() {
         "{completed}"
     );
     assert_eq!(report["integrity_score"], 10.0);
+    // A float on the wire, as the vendor types it: `10.0`, not `10`.
+    let raw = xb(
+        &server,
+        &acme.key,
+        Method::GET,
+        &format!("/ai-interviews/report/{response_id}"),
+        None,
+    )
+    .await
+    .expect(200);
+    assert!(
+        raw.text.contains("\"integrity_score\":10.0"),
+        "{}",
+        raw.text
+    );
     let pdf = format!(
         "{}/api/v2/ai-interviews/report/{response_id}/pdf?",
         server.base

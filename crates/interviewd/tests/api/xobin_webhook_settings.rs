@@ -223,3 +223,54 @@ async fn settings_reach_the_receiver_with_their_authentication() {
     .await
     .expect(403);
 }
+
+/// An AI interview deleted through the InstaView API keeps its interviews (as that API
+/// documents), and its own settings keep reporting them; its id is then 404 on the settings
+/// route.
+#[tokio::test]
+async fn a_deleted_ai_interviews_own_settings_keep_reporting_its_responses() {
+    let server = TestServer::start_with(|c| {
+        crate::engine::fast(c);
+        crate::webhooks_support::fast(c);
+    })
+    .await;
+    let receiver = TestWebhookReceiver::start().await.unwrap();
+    let acme = server.company("Acme").await;
+    let ai = ai_interview(&server, &acme.key, "Backend Engineer").await;
+    let put = |hook: &str| {
+        let body = json!({ "webhooks": {
+            "submission": { "status": true, "url": receiver.url(hook) },
+        } });
+        let (server, key, path) = (
+            &server,
+            acme.key.clone(),
+            format!("/ai-interviews/settings/webhooks/{ai}"),
+        );
+        async move { xb(server, &key, Method::PUT, &path, Some(body)).await }
+    };
+    put("/own").await.expect(200);
+    let invited = invite(&server, &acme.key, invite_body("ann@example.com", ai))
+        .await
+        .expect(200);
+    let response = invited.body["response_id"].as_i64().unwrap();
+
+    let api = server.client(&acme.key);
+    let jobs = api.get("/v1/jobs").await.expect(200);
+    let job = jobs.body["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|j| j["title"] == "Backend Engineer")
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    api.delete(&format!("/v1/jobs/{job}")).await.expect(200);
+    assert_eq!(put("/changed").await.status, 404);
+
+    take_interview(&server, &invited.str("/invite_link")).await;
+    report_when_completed(&server, &acme.key, response).await;
+    let submitted = arrived(&server, &receiver, "/own", response, 1).await;
+    assert_eq!(submitted.len(), 1, "the job's own settings still report");
+    assert_eq!(body(&submitted[0])["invite_status"], "Completed");
+}

@@ -324,3 +324,24 @@ async fn a14_an_interaction_has_its_transcripts() {
     .expect(200);
     c.get(&path).await.expect(404);
 }
+
+/// Recording assessment (<https://dev.alpharun.com/api-reference/endpoint/upload-recording>)
+/// is not implemented (docs/api-alpharun.md, "Not implemented"): the route is 404 in the
+/// dialect's error shape, whatever the body, and nothing is created.
+#[tokio::test]
+async fn a15_recording_upload_is_an_unknown_route() {
+    let server = TestServer::start().await;
+    let acme = server.company("Acme").await;
+    let c = server.client(&acme.key);
+    let res = c
+        .post(
+            "/api/v1/recordings/upload",
+            json!({ "teammate_email": "ann@example.com", "contacts": [{ "email": "bo@example.com" }] }),
+        )
+        .await
+        .expect(404);
+    assert_eq!(res.body["error"], 404, "{}", res.text);
+    assert!(res.body["message"].is_string(), "{}", res.text);
+    let contacts = c.get("/api/v1/contacts").await.expect(200);
+    assert_eq!(contacts.body["data"]["contacts"], json!([]));
+}

@@ -27,6 +27,8 @@ struct Block {
     headers: Vec<(String, String)>,
     body: Option<String>,
     fields: Vec<Field>,
+    /// Members whose value the vendor's page states (`value <path> <json>`): an error's code.
+    values: Vec<(String, Value)>,
 }
 
 /// One documented response field: where, and its type (`nullable` when the vendor says it may
@@ -40,7 +42,8 @@ struct Field {
 
 /// Reads a shapes file. Blank lines and `#` comments are skipped; each block opens with
 /// `endpoint <METHOD> <path> <status>` and may carry `source <url>`, `header <Name>: <value>`,
-/// `body <json>` and `field <path> <type>[?]` lines. A path joins member names with `.`;
+/// `body <json>`, `field <path> <type>[?]` and `value <path> <json>` (the member is exactly
+/// that value; member names only) lines. A path joins member names with `.`;
 /// `[]` after a name (or at the start) means every element of that array; `.` alone is the
 /// body itself. Types: `string`, `integer`, `number`, `boolean`, `object`, `array`, `any`.
 fn parse(text: &str) -> Result<Vec<Block>, String> {
@@ -80,6 +83,13 @@ fn parse(text: &str) -> Result<Vec<Block>, String> {
                     .push((name.trim().to_owned(), value.trim().to_owned()));
             }
             "body" => block.body = Some(rest.to_owned()),
+            "value" => {
+                let (path, json) = rest
+                    .split_once(' ')
+                    .ok_or_else(|| at("want `value PATH JSON`"))?;
+                let json = serde_json::from_str(json.trim()).map_err(|_| at("bad JSON"))?;
+                block.values.push((path.to_owned(), json));
+            }
             "field" => {
                 let (path, kind) = rest
                     .rsplit_once(' ')
@@ -227,6 +237,16 @@ fn fill(text: &str, vars: &HashMap<&str, String>) -> String {
     out
 }
 
+/// What is wrong with the member at `path` (member names joined by `.`) when it is not `want`.
+fn differs(body: &Value, path: &str, want: &Value) -> Option<String> {
+    let pointer = format!("/{}", path.replace('.', "/"));
+    match body.pointer(&pointer) {
+        Some(got) if got == want => None,
+        Some(got) => Some(format!("{path} is {got}, documented {want}")),
+        None => Some(format!("{path} is missing, documented {want}")),
+    }
+}
+
 /// Runs every block of `shapes` with `vars` and returns what differs, one line each.
 async fn run(
     client: &Client,
@@ -271,6 +291,11 @@ async fn run(
             .filter(|f| f.nullable)
             .map(|f| f.path.clone())
             .collect();
+        for (path, want) in &block.values {
+            if let Some(problem) = differs(&res.body, path, want) {
+                wrong.push(format!("{name}: {problem}"));
+            }
+        }
         for field in &block.fields {
             for problem in check(&res.body, field, &nullable) {
                 let line = format!("{name}: {problem}");
@@ -502,6 +527,19 @@ fn paths_and_types_are_read_as_documented() {
     assert_eq!(parsed[0].headers, vec![("X-A".into(), "{id}".into())]);
     assert!(parsed[0].fields[0].nullable);
     assert!(parse("endpoint GET /x 200\nfield a strnig\n").is_err());
+    let valued = parse(
+        "endpoint GET /x 404\nsource https://example.com/p\nvalue error.code \"NOT_FOUND\"\n",
+    )
+    .unwrap();
+    assert_eq!(
+        valued[0].values,
+        vec![("error.code".into(), json!("NOT_FOUND"))]
+    );
+    let err = json!({ "error": { "code": "NOT_FOUND" } });
+    assert_eq!(differs(&err, "error.code", &json!("NOT_FOUND")), None);
+    assert!(differs(&err, "error.code", &json!("GONE")).is_some());
+    assert!(differs(&err, "error.message", &json!("x")).is_some());
+    assert!(parse("endpoint GET /x 200\nvalue a {bad\n").is_err());
     assert!(
         parse("endpoint GET /x 200\nfield a string\n").is_err(),
         "no source"

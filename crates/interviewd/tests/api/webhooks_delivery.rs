@@ -499,3 +499,88 @@ async fn a_restart_delivers_every_pending_message() {
         }
     }
 }
+
+/// An event that cannot be made into messages (its interview's stored analysis is unreadable)
+/// does not hold back the events behind it; it stays queued and is sent once it can be.
+#[tokio::test]
+async fn an_event_that_cannot_be_rendered_does_not_hold_back_the_rest() {
+    let server = TestServer::start_with(|c| {
+        fast(c);
+        crate::engine::fast(c);
+    })
+    .await;
+    let receiver = TestWebhookReceiver::start().await.unwrap();
+    let acme = server.company("Acme").await;
+    let client = server.client(&acme.key);
+    let f = crate::support::fixture(&client, "+14155550100", "ann@example.com").await;
+    crate::engine::wait_status(&client, &f.interview, "COMPLETED").await;
+    server.run_pending_background_jobs().await;
+    for (path, events, format) in [
+        ("/alpharun", json!(["interview.completed"]), "alpharun"),
+        (
+            "/instaview",
+            json!(["candidate.removed_from_job"]),
+            "instaview",
+        ),
+    ] {
+        create_webhook(
+            &client,
+            &receiver.url(path),
+            events,
+            json!({ "format": format }),
+        )
+        .await;
+    }
+    let db = db(&server).await;
+    let interview: uuid::Uuid = f.interview.parse().unwrap();
+    let set_criteria = |value: &'static str| {
+        let db = &db;
+        async move {
+            on_db!(db, |s| sqlx::query(
+                "UPDATE analyses SET criteria = $1 WHERE interview_id = $2"
+            )
+            .bind(value)
+            .bind(interview)
+            .execute(s.pool())
+            .await
+            .map(|_| ())
+            .unwrap());
+        }
+    };
+    set_criteria("not json").await;
+    let data = json!({ "interviewId": f.interview, "candidateId": f.candidate, "jobId": f.job,
+                       "status": "COMPLETED" });
+    insert_event(
+        &db,
+        &acme.id,
+        Some(&f.interview),
+        kinds::INTERVIEW_COMPLETED,
+        data,
+    )
+    .await;
+    insert_event(
+        &db,
+        &acme.id,
+        None,
+        kinds::CANDIDATE_REMOVED_FROM_JOB,
+        ping_data(),
+    )
+    .await;
+    server.run_pending_background_jobs().await;
+    let paths = |r: &TestWebhookReceiver| -> Vec<String> {
+        r.requests().iter().map(|q| q.path.clone()).collect()
+    };
+    assert_eq!(
+        paths(&receiver),
+        ["/instaview"],
+        "the event behind went out"
+    );
+
+    set_criteria("[]").await;
+    crate::support::wake_all();
+    server.run_pending_background_jobs().await;
+    let got = receiver.wait_for(2, WAIT).await;
+    assert_eq!(got.len(), 2);
+    let sent = got.iter().find(|r| r.path == "/alpharun").unwrap();
+    assert_eq!(body(sent)["event_type"], "interview.call.completed");
+}

@@ -139,40 +139,24 @@ impl FanOut {
         }
     }
 
-    /// One batch; returns how many events were read and messages created.
+    /// One batch; returns how many events were dispatched and messages created.
     async fn round(&self) -> StoreResult<(usize, usize)> {
         let events = self.store.undispatched_events(BATCH).await?;
         let mut endpoints: HashMap<CompanyId, Vec<Webhook>> = HashMap::new();
-        let mut created = 0;
+        let (mut dispatched, mut created) = (0, 0);
         for event in &events {
-            let messages = if self.is_about_a_deleted_interview(event).await? {
-                Vec::new()
-            } else {
-                let of_company = match endpoints.entry(event.company_id) {
-                    Entry::Occupied(known) => known.into_mut(),
-                    Entry::Vacant(slot) => {
-                        slot.insert(self.store.receiving_webhooks(event.company_id).await?)
-                    }
-                };
-                let mut to = recipients(event, of_company);
-                let report = self.report_if_needed(event, &to).await?;
-                if to.iter().any(|w| w.managed) {
-                    to = self.of_its_job(event, to, report.as_ref()).await?;
+            let messages = match self.messages_for(event, &mut endpoints).await {
+                Ok(messages) => messages,
+                // An outage ends the round; it is tried again whole.
+                Err(e @ (StoreError::Unavailable(_) | StoreError::Injected(_))) => return Err(e),
+                // One event that cannot be made into messages must not hold back the events
+                // behind it: it stays undispatched, is tried again in the next round, and is
+                // not counted, so a round of such events alone does not repeat at once.
+                Err(error) => {
+                    tracing::error!(event = %event.id, event_type = %event.event_type, %error,
+                        "webhook fan-out skipped an event it could not render; will retry");
+                    continue;
                 }
-                let pdf = pdf_if_needed(event, &to, report.as_ref());
-                let key = match &report {
-                    Some(_) => Some(self.link_key().await?),
-                    None => None,
-                };
-                let links = key.as_ref().map(|key| Links {
-                    base: &self.public_url,
-                    signer: Some((key, self.link_expiry())),
-                });
-                let assets = Assets {
-                    links,
-                    analysis_pdf: pdf.as_deref(),
-                };
-                plan(event, &to, report.as_ref(), &self.public_url, &assets)
             };
             if self
                 .store
@@ -181,8 +165,46 @@ impl FanOut {
             {
                 created += messages.len();
             }
+            dispatched += 1;
         }
-        Ok((events.len(), created))
+        Ok((dispatched, created))
+    }
+
+    /// The messages `event` becomes for its company's receiving endpoints (read once a round
+    /// per company into `endpoints`); none for an event about a removed interview.
+    async fn messages_for(
+        &self,
+        event: &StoredEvent,
+        endpoints: &mut HashMap<CompanyId, Vec<Webhook>>,
+    ) -> StoreResult<Vec<NewMessage>> {
+        if self.is_about_a_deleted_interview(event).await? {
+            return Ok(Vec::new());
+        }
+        let of_company = match endpoints.entry(event.company_id) {
+            Entry::Occupied(known) => known.into_mut(),
+            Entry::Vacant(slot) => {
+                slot.insert(self.store.receiving_webhooks(event.company_id).await?)
+            }
+        };
+        let mut to = recipients(event, of_company);
+        let report = self.report_if_needed(event, &to).await?;
+        if to.iter().any(|w| w.managed) {
+            to = self.of_its_job(event, to, report.as_ref()).await?;
+        }
+        let pdf = pdf_if_needed(event, &to, report.as_ref());
+        let key = match &report {
+            Some(_) => Some(self.link_key().await?),
+            None => None,
+        };
+        let links = key.as_ref().map(|key| Links {
+            base: &self.public_url,
+            signer: Some((key, self.link_expiry())),
+        });
+        let assets = Assets {
+            links,
+            analysis_pdf: pdf.as_deref(),
+        };
+        Ok(plan(event, &to, report.as_ref(), &self.public_url, &assets))
     }
 
     /// The interview `event` is about, read once when a recipient's format shows it.

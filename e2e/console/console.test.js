@@ -189,18 +189,23 @@ test('the candidate takes the interview on its page; the console shows transcrip
   assert.equal(viaApi.body.status, 'COMPLETED');
 });
 
-test('advance the candidate, then reject instead (keyboard only)', async () => {
+test('advance the candidate, then reject instead, each confirmed (keyboard only)', async () => {
   await page.goto(`${base}/app/interviews/${made.interview}`);
   assert.match(await page.textContent('#decision-now'), /No decision yet/);
-  await pressByKeyboard(page, 'button[name=decision][value=ADVANCED]');
+  await pressByKeyboard(page, `a[href="/app/interviews/${made.interview}/decision?decision=ADVANCED"]`);
+  await accessible(page, 'the advance confirmation');
+  visited.add('/app/interviews/{id}/decision');
+  assert.match(await page.textContent('#what-happens'), /interview\.advanced/);
+  await pressByKeyboard(page, 'form.stack button[type=submit]');
   assert.match(await page.textContent('[role=status]'), /The candidate was advanced/);
   const now = await page.textContent('#decision-now');
   assert.ok(now.includes('Advanced') && now.includes(`by ${email}`), now);
   await accessible(page, 'an advanced interview');
-  await pressByKeyboard(page, 'button[name=decision][value=REJECTED]');
+  await pressByKeyboard(page, `a[href="/app/interviews/${made.interview}/decision?decision=REJECTED"]`);
+  await pressByKeyboard(page, 'form.stack button[type=submit]');
   assert.match(await page.textContent('[role=status]'), /The candidate was rejected/);
   assert.match(await page.textContent('#decision-now'), /Rejected/);
-  assert.ok(await page.$('button[name=decision][value=ADVANCED]'), 'advance instead is offered');
+  assert.ok(await page.$(`a[href="/app/interviews/${made.interview}/decision?decision=ADVANCED"]`), 'advance instead is offered');
 });
 
 test('schedule a phone interview (keyboard only); it runs to its end and its recording plays', async () => {

@@ -472,7 +472,7 @@ pub async fn report(
     detail: InterviewDetail,
     with_results: bool,
 ) -> Result<InterviewReport, CoreError> {
-    report_from(state.store.as_ref(), detail, with_results).await
+    Ok(report_from(state.store.as_ref(), detail, with_results).await?)
 }
 
 /// [`report`], on a store (for the workers).
@@ -480,7 +480,7 @@ pub async fn report_from(
     store: &dyn crate::store::Store,
     detail: InterviewDetail,
     with_results: bool,
-) -> Result<InterviewReport, CoreError> {
+) -> crate::store::StoreResult<InterviewReport> {
     let i = &detail.interview;
     // A deleted job or candidate still names the interview's subject (InstaView deletes keep
     // the interviews and their association); a deleted candidate's tombstone has no

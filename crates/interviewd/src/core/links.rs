@@ -13,10 +13,11 @@ use interviewd_domain::CompanyId;
 use interviewd_domain::assets::{LinkError, LinkKey};
 
 /// The deployment's link key, created on first use.
-pub async fn link_key(store: &dyn Store, now: DateTime<Utc>) -> Result<LinkKey, CoreError> {
+pub async fn link_key(store: &dyn Store, now: DateTime<Utc>) -> crate::store::StoreResult<LinkKey> {
     let mut fresh = [0u8; 32];
-    getrandom::fill(&mut fresh)
-        .map_err(|e| CoreError::Internal(format!("could not generate a link key: {e}")))?;
+    getrandom::fill(&mut fresh).map_err(|e| {
+        crate::store::StoreError::Internal(format!("could not generate a link key: {e}"))
+    })?;
     let key = store.server_key(ASSET_LINKS, &fresh, now).await?;
     Ok(LinkKey::new(key))
 }

@@ -72,6 +72,7 @@ async fn another_companys_ids_are_not_found_on_every_page_and_action() {
         format!("/app/interviews/{i}"),
         format!("/app/interviews/{i}/revoke"),
         format!("/app/interviews/{i}/delete"),
+        format!("/app/interviews/{i}/decision?decision=ADVANCED"),
         format!("/app/interviews/{i}/attempts/{}/recording", t.attempt),
         format!("/app/settings/webhooks/{}", t.webhook),
         format!("/app/settings/webhooks/{}/delete", t.webhook),

@@ -404,6 +404,19 @@ async fn a_decision_reaches_alpharun_endpoints_once_per_change() {
     let path = format!("/app/interviews/{}", f.interview);
     let page = b.get(&path).await.expect(200);
     assert!(page.text.contains("No decision yet."), "{}", page.text);
+    let confirm = b
+        .get(&format!("{path}/decision?decision=REJECTED"))
+        .await
+        .expect(200);
+    assert!(confirm.text.contains("Reject Ann Lee?"), "{}", confirm.text);
+    assert!(confirm.text.contains("interview.rejected"));
+    assert_eq!(
+        b.get(&format!("{path}/decision?decision=MAYBE"))
+            .await
+            .status,
+        400
+    );
+    assert_eq!(b.get(&format!("{path}/decision")).await.status, 400);
     let csrf = page.csrf();
     let decide = |decision: &'static str| {
         let (b, path, csrf) = (&b, &path, &csrf);

@@ -253,6 +253,18 @@ async fn a_paused_session_continues_where_it_stood() {
     let said = first["interview"]["transcript_fragments"].to_string();
     assert!(said.contains("With unit tests."), "{said}");
     assert!(first["interview"]["insights"].is_null(), "{first}");
+    // Opened and left without a word: paused again, and no call to report.
+    link.post(&format!("/i/{token}/start"), json!({}))
+        .await
+        .expect(200);
+    crate::engine::eventually("the silent session to pause", || async {
+        let body = client.get(&format!("/v1/interviews/{id}")).await.body;
+        (body["status"] == "SCHEDULED" && body["callAttempts"][1]["reasonCode"] == "IDLE_TIMEOUT")
+            .then_some(())
+    })
+    .await;
+    server.run_pending_background_jobs().await;
+    assert_eq!(receiver.requests().len(), 1, "a silent session is no call");
     // Back through the link: the second question, the first answer kept.
     let resumed = link
         .post(&format!("/i/{token}/start"), json!({}))
@@ -290,7 +302,7 @@ async fn a_paused_session_continues_where_it_stood() {
             .contains("B-trees.")
     );
     assert!(last["insights"]["assessment_score"].is_u64(), "{last}");
-    assert_eq!(last["calls"].as_array().unwrap().len(), 2, "{last}");
+    assert_eq!(last["calls"].as_array().unwrap().len(), 3, "{last}");
 }
 
 #[tokio::test]

@@ -501,7 +501,8 @@ async fn a_restart_delivers_every_pending_message() {
 }
 
 /// An event that cannot be made into messages (its interview's stored analysis is unreadable)
-/// does not hold back the events behind it; it stays queued and is sent once it can be.
+/// does not hold back the events behind it; it stays queued, is tried again after a while, and
+/// is sent once it can be.
 #[tokio::test]
 async fn an_event_that_cannot_be_rendered_does_not_hold_back_the_rest() {
     let server = TestServer::start_with(|c| {
@@ -577,6 +578,11 @@ async fn an_event_that_cannot_be_rendered_does_not_hold_back_the_rest() {
     );
 
     set_criteria("[]").await;
+    // Held back for a while (backing off), then tried again and sent.
+    crate::support::wake_all();
+    server.run_pending_background_jobs().await;
+    assert_eq!(paths(&receiver), ["/instaview"], "not retried at once");
+    server.clock().advance(Duration::from_secs(3));
     crate::support::wake_all();
     server.run_pending_background_jobs().await;
     let got = receiver.wait_for(2, WAIT).await;

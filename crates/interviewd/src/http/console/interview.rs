@@ -5,9 +5,9 @@
 //! htmx every few seconds; when the interview leaves IN_PROGRESS that answer asks htmx to
 //! reload the page, which then shows the results.
 //!
-//! `POST /app/interviews/{id}/decision` records the recruiter's decision (`decision` =
-//! `ADVANCED` or `REJECTED`), which sends `interview.advanced` / `interview.rejected`; any
-//! console user may decide, and change the decision later.
+//! `GET /app/interviews/{id}/decision?decision=ADVANCED|REJECTED` asks to confirm the
+//! recruiter's decision and `POST` records it, which sends `interview.advanced` /
+//! `interview.rejected`; any console user may decide, and change the decision later.
 
 use super::errors::PageError;
 use super::form::FormData;
@@ -23,7 +23,7 @@ use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::get;
 use interviewd_domain::model::CallAttempt;
 use interviewd_domain::views::InterviewDetail;
 use interviewd_domain::{AgentChannel, AttemptStatus, Decision, InterviewId, InterviewStatus};
@@ -35,7 +35,10 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/app/interviews/{id}", get(show))
         .route("/app/interviews/{id}/live", get(live))
-        .route("/app/interviews/{id}/decision", post(decide))
+        .route(
+            "/app/interviews/{id}/decision",
+            get(decide_form).post(decide),
+        )
 }
 
 /// The interview `raw` of the user's company: a 404 page for a malformed id, an unknown one
@@ -322,16 +325,75 @@ async fn show(
     Ok(render(&page))
 }
 
+#[derive(Deserialize)]
+struct Choice {
+    decision: Option<String>,
+}
+
+/// The decision a form or link asks for.
+fn chosen(raw: Option<&str>) -> Result<Decision, PageError> {
+    raw.unwrap_or_default()
+        .parse()
+        .map_err(|_| PageError::BadRequest("Choose to advance or to reject.".into()))
+}
+
+async fn decide_form(
+    State(state): State<AppState>,
+    user: User,
+    Path(raw): Path<String>,
+    Query(q): Query<Choice>,
+) -> Result<Response, PageError> {
+    let decision = chosen(q.decision.as_deref())?;
+    let (detail, name) = super::removal::interview_name(&state, &user, &raw).await?;
+    let id = detail.interview.id;
+    let (verb, event) = match decision {
+        Decision::Advanced => ("Advance", "interview.advanced"),
+        Decision::Rejected => ("Reject", "interview.rejected"),
+    };
+    let page = super::removal::ConfirmPage {
+        chrome: Chrome::of(&state, &user, "interviews").await?,
+        title: format!("{verb} {name}?"),
+        back: format!("/app/interviews/{id}"),
+        back_label: "Decide later".into(),
+        lead: format!(
+            "{name} will be marked {} on this interview.",
+            if decision == Decision::Advanced {
+                "advanced"
+            } else {
+                "rejected"
+            }
+        ),
+        effects: vec![
+            format!(
+                "Webhook endpoints subscribed to {event} are told at once, with the interview."
+            ),
+            "The decision can be changed later; the change is sent too.".into(),
+            "Nothing is sent to the candidate.".into(),
+        ],
+        checkbox: None,
+        action: format!(
+            "/app/interviews/{id}/decision?decision={}",
+            decision.as_str()
+        ),
+        submit: verb,
+        danger: false,
+    };
+    Ok(render(&page))
+}
+
 async fn decide(
     State(state): State<AppState>,
     user: User,
     Path(raw): Path<String>,
+    Query(q): Query<Choice>,
     form: FormData,
 ) -> Result<Response, PageError> {
-    let decision: Decision = form
-        .text("decision")
-        .parse()
-        .map_err(|_| PageError::BadRequest("Choose to advance or to reject.".into()))?;
+    let field = form.text("decision");
+    let decision = chosen(
+        (!field.is_empty())
+            .then_some(field)
+            .or(q.decision.as_deref()),
+    )?;
     let id: InterviewId = raw.parse().map_err(|_| PageError::NotFound)?;
     let user_id = user.signed_in.user.id;
     let done = match interviews::decide(&state, user.company(), id, decision, user_id).await? {

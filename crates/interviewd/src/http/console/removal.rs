@@ -61,7 +61,8 @@ pub struct ConfirmPage {
     pub danger: bool,
 }
 
-async fn interview_name(
+/// The interview `raw` of the user's company, with its candidate's name for a page.
+pub(super) async fn interview_name(
     state: &AppState,
     user: &User,
     raw: &str,

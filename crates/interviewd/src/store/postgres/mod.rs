@@ -153,8 +153,8 @@ impl PgStore {
         }
         sqlx::raw_sql(
             "VACUUM candidates, candidate_jobs, interviews, call_attempts, transcript_turns, \
-             analyses, online_sessions, mail_queue, webhook_messages, events, idempotency_keys, \
-             idempotency_refs",
+             analyses, online_sessions, interview_decisions, mail_queue, webhook_messages, events, \
+             idempotency_keys, idempotency_refs",
         )
         .execute(&self.pool)
         .await?;

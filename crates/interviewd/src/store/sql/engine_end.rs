@@ -7,13 +7,14 @@ use super::DbStore;
 use super::engine_queue::{free_slot, miss};
 use super::engine_snapshot::{event_ids, insert_transcript};
 use super::events;
-use crate::store::StoreResult;
 use crate::store::engine::{
     AttemptEnd, EndResult, ExpiredAttempt, JOB_ANALYSE, Lease, NextStep, Touch,
 };
+use crate::store::{StoreError, StoreResult};
 use chrono::{DateTime, Utc};
 use interviewd_domain::events as payload;
 use interviewd_domain::time::to_millis;
+use interviewd_voice::{Role, Turn};
 use uuid::Uuid;
 
 #[derive(sqlx::FromRow)]
@@ -165,24 +166,19 @@ async fn follow_up(conn: &mut Conn, e: &AttemptEnd, ended: &Ended) -> StoreResul
     }
 }
 
-/// Records `interview.call.ended` for an attempt the interviewer spoke in that ends without
-/// finishing the interview (a retry, a pause or a failure follows): Alpharun reports every
-/// such call. Attempts nobody answered have no turn and no event.
+/// Records `interview.call.ended` for an attempt in which the candidate answered that ends
+/// without finishing the interview (a retry, a pause or a failure follows): Alpharun reports
+/// every such call. An attempt nobody answered, or a session the candidate opened and left
+/// without a word, has no event. (A call that ends in a failure keeps no conversation, so in
+/// practice these are web sessions that pause.)
 async fn call_ended(conn: &mut Conn, e: &AttemptEnd, ended: &Ended) -> StoreResult<()> {
     let after = match e.next {
         NextStep::Retry { .. } | NextStep::Pause => "SCHEDULED",
         NextStep::FailInterview => "FAILED",
         NextStep::Analyse { .. } | NextStep::Nothing => return Ok(()),
     };
-    // A web session's conversation is kept with the session, a call's in its transcript.
-    let spoke = !e.transcript.is_empty()
-        || sqlx::query_scalar::<_, i64>(
-            "SELECT COUNT(*) FROM online_sessions WHERE attempt_id = $1 AND turns <> '[]'",
-        )
-        .bind(e.lease.attempt_id.uuid())
-        .fetch_one(&mut *conn)
-        .await?
-            > 0;
+    let spoke = e.transcript.iter().any(|t| t.role == Role::Participant)
+        || answered_in_session(conn, ended.interview_id, e.lease.attempt_id.uuid()).await?;
     if !spoke {
         return Ok(());
     }
@@ -191,6 +187,32 @@ async fn call_ended(conn: &mut Conn, e: &AttemptEnd, ended: &Ended) -> StoreResu
         events::insert(&mut *conn, &event).await?;
     }
     Ok(())
+}
+
+/// Whether the candidate answered in web session `attempt`: its conversation (which carries on
+/// that of the session it resumed) holds more of their turns than that earlier session's.
+async fn answered_in_session(conn: &mut Conn, interview: Uuid, attempt: Uuid) -> StoreResult<bool> {
+    let rows: Vec<(Uuid, String)> = sqlx::query_as(
+        "SELECT attempt_id, turns FROM online_sessions WHERE interview_id = $1 \
+         ORDER BY started_at DESC, attempt_id DESC",
+    )
+    .bind(interview)
+    .fetch_all(&mut *conn)
+    .await?;
+    let answers = |turns: &str| -> StoreResult<usize> {
+        let turns: Vec<Turn> = serde_json::from_str(turns)
+            .map_err(|e| StoreError::Internal(format!("online_sessions.turns: {e}")))?;
+        Ok(turns.iter().filter(|t| t.role == Role::Participant).count())
+    };
+    let mut sessions = rows.iter().skip_while(|(id, _)| *id != attempt);
+    let Some((_, now)) = sessions.next() else {
+        return Ok(false);
+    };
+    let before = match sessions.next() {
+        Some((_, turns)) => answers(turns)?,
+        None => 0,
+    };
+    Ok(answers(now)? > before)
 }
 
 pub async fn release(store: &DbStore, lease: Lease) -> StoreResult<bool> {

@@ -2,7 +2,7 @@
 //! transcripts.
 
 use super::Conn;
-use crate::store::StoreResult;
+use crate::store::{StoreError, StoreResult};
 use interviewd_domain::events::EventIds;
 use interviewd_domain::{AttemptId, InterviewId};
 use interviewd_voice::{Role, Turn};
@@ -67,16 +67,23 @@ pub async fn interview_transcript(
         return Ok(rows.into_iter().map(turn).collect());
     }
     // An online interview's conversation stays with its session until the session that
-    // finishes it ends; while one runs or is paused, what was said so far is read from there.
+    // finishes it ends; while one runs or is paused (the interview still open), what was said
+    // so far is read from there. An interview that ended otherwise shows none of it.
     let live: Option<String> = sqlx::query_scalar(
-        "SELECT turns FROM online_sessions WHERE interview_id = $1 ORDER BY updated_at DESC LIMIT 1",
+        "SELECT s.turns FROM online_sessions s \
+         JOIN interviews i ON i.id = s.interview_id \
+         JOIN call_attempts a ON a.id = s.attempt_id \
+         WHERE s.interview_id = $1 AND i.status IN ('SCHEDULED', 'IN_PROGRESS') \
+         ORDER BY s.started_at DESC, s.attempt_id DESC LIMIT 1",
     )
     .bind(interview.uuid())
     .fetch_optional(conn)
     .await?;
-    Ok(live
-        .and_then(|t| serde_json::from_str(&t).ok())
-        .unwrap_or_default())
+    match live {
+        Some(turns) => serde_json::from_str(&turns)
+            .map_err(|e| StoreError::Internal(format!("online_sessions.turns: {e}"))),
+        None => Ok(Vec::new()),
+    }
 }
 
 /// Writes an attempt's transcript (idempotent).

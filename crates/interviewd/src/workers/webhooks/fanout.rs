@@ -18,11 +18,13 @@ use crate::store::{DynStore, StoreError, StoreResult};
 use crate::wire::Links;
 use crate::wire::payload::{Assets, EventView, needs_pdf, needs_report, render_with};
 use crate::workers::Busy;
+use chrono::{DateTime, Duration, Utc};
 use interviewd_domain::CompanyId;
 use interviewd_domain::assets::LinkKey;
 use interviewd_domain::views::InterviewReport;
-use std::collections::HashMap;
 use std::collections::hash_map::Entry;
+use std::collections::{HashMap, HashSet};
+use std::sync::Mutex;
 use uuid::Uuid;
 
 /// Events read per round.
@@ -103,7 +105,13 @@ pub struct FanOut {
     /// Woken when messages were created: the delivery worker.
     wakers: Wakers,
     busy: Busy,
+    /// Events that could not be rendered: how often they failed, and when they are tried
+    /// again (backing off from 1 s to an hour). Read past, so they hold back nothing.
+    held: Mutex<HashMap<Uuid, (u32, DateTime<Utc>)>>,
 }
+
+/// The longest a held event waits before it is tried again.
+const HELD_AT_MOST: Duration = Duration::hours(1);
 
 impl FanOut {
     pub fn new(
@@ -120,6 +128,7 @@ impl FanOut {
             link_ttl_secs,
             wakers,
             busy: Busy::default(),
+            held: Mutex::default(),
         }
     }
 
@@ -141,20 +150,29 @@ impl FanOut {
 
     /// One batch; returns how many events were dispatched and messages created.
     async fn round(&self) -> StoreResult<(usize, usize)> {
-        let events = self.store.undispatched_events(BATCH).await?;
+        let now = self.clock.now();
+        let waiting: HashSet<Uuid> = self
+            .held()
+            .iter()
+            .filter(|(_, (_, next))| *next > now)
+            .map(|(id, _)| *id)
+            .collect();
+        let read = u32::try_from(waiting.len()).unwrap_or(u32::MAX);
+        let events = self
+            .store
+            .undispatched_events(BATCH.saturating_add(read))
+            .await?;
         let mut endpoints: HashMap<CompanyId, Vec<Webhook>> = HashMap::new();
         let (mut dispatched, mut created) = (0, 0);
-        for event in &events {
+        for event in events.iter().filter(|e| !waiting.contains(&e.id)) {
             let messages = match self.messages_for(event, &mut endpoints).await {
                 Ok(messages) => messages,
                 // An outage ends the round; it is tried again whole.
                 Err(e @ (StoreError::Unavailable(_) | StoreError::Injected(_))) => return Err(e),
                 // One event that cannot be made into messages must not hold back the events
-                // behind it: it stays undispatched, is tried again in the next round, and is
-                // not counted, so a round of such events alone does not repeat at once.
+                // behind it: it stays undispatched and is tried again later, backing off.
                 Err(error) => {
-                    tracing::error!(event = %event.id, event_type = %event.event_type, %error,
-                        "webhook fan-out skipped an event it could not render; will retry");
+                    self.hold(event, &error, now);
                     continue;
                 }
             };
@@ -165,9 +183,27 @@ impl FanOut {
             {
                 created += messages.len();
             }
+            self.held().remove(&event.id);
             dispatched += 1;
         }
         Ok((dispatched, created))
+    }
+
+    fn held(&self) -> std::sync::MutexGuard<'_, HashMap<Uuid, (u32, DateTime<Utc>)>> {
+        self.held
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Puts `event` aside after it failed with `error`; logged once per try.
+    fn hold(&self, event: &StoredEvent, error: &StoreError, now: DateTime<Utc>) {
+        let mut held = self.held();
+        let failures = held.get(&event.id).map_or(0, |(n, _)| *n) + 1;
+        let wait = Duration::seconds(1i64 << failures.min(12)).min(HELD_AT_MOST);
+        held.insert(event.id, (failures, now + wait));
+        tracing::error!(event = %event.id, event_type = %event.event_type, failures,
+            retry_in_secs = wait.num_seconds(), %error,
+            "webhook fan-out could not render an event; the events behind it go on");
     }
 
     /// The messages `event` becomes for its company's receiving endpoints (read once a round
@@ -220,9 +256,7 @@ impl FanOut {
         let Some(detail) = self.store.get_interview(event.company_id, id).await? else {
             return Ok(None);
         };
-        let report = interviews::report_from(self.store.as_ref(), detail, true)
-            .await
-            .map_err(|e| StoreError::Internal(e.to_string()))?;
+        let report = interviews::report_from(self.store.as_ref(), detail, true).await?;
         Ok(Some(report))
     }
 
@@ -262,9 +296,7 @@ impl FanOut {
 
     /// The deployment's key for signed asset links.
     async fn link_key(&self) -> StoreResult<LinkKey> {
-        links::link_key(self.store.as_ref(), self.clock.now())
-            .await
-            .map_err(|e| StoreError::Internal(e.to_string()))
+        links::link_key(self.store.as_ref(), self.clock.now()).await
     }
 
     /// When links signed now expire.

@@ -87,6 +87,9 @@ fn parse(text: &str) -> Result<Vec<Block>, String> {
                 let (path, json) = rest
                     .split_once(' ')
                     .ok_or_else(|| at("want `value PATH JSON`"))?;
+                if path == "." || path.contains("[]") {
+                    return Err(at("a value names one member: `a.b`, no `[]`"));
+                }
                 let json = serde_json::from_str(json.trim()).map_err(|_| at("bad JSON"))?;
                 block.values.push((path.to_owned(), json));
             }
@@ -540,6 +543,7 @@ fn paths_and_types_are_read_as_documented() {
     assert!(differs(&err, "error.code", &json!("GONE")).is_some());
     assert!(differs(&err, "error.message", &json!("x")).is_some());
     assert!(parse("endpoint GET /x 200\nvalue a {bad\n").is_err());
+    assert!(parse("endpoint GET /x 200\nvalue data[].id 1\n").is_err());
     assert!(
         parse("endpoint GET /x 200\nfield a string\n").is_err(),
         "no source"

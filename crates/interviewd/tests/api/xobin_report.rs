@@ -41,18 +41,23 @@ pub async fn take_interview_saying(server: &TestServer, link: &str, answer: &str
     panic!("the session did not finish: {}", step.text);
 }
 
+/// The report of `response_id` as it is now (200).
+async fn report_of(server: &TestServer, key: &str, response_id: i64) -> crate::support::Resp {
+    xb(
+        server,
+        key,
+        Method::GET,
+        &format!("/ai-interviews/report/{response_id}"),
+        None,
+    )
+    .await
+    .expect(200)
+}
+
 pub async fn report_when_completed(server: &TestServer, key: &str, response_id: i64) -> Value {
     let deadline = Instant::now() + Duration::from_secs(15);
     loop {
-        let res = xb(
-            server,
-            key,
-            Method::GET,
-            &format!("/ai-interviews/report/{response_id}"),
-            None,
-        )
-        .await
-        .expect(200);
+        let res = report_of(server, key, response_id).await;
         if res.body["invite_status"] == "Completed" {
             return res.body;
         }
@@ -83,15 +88,7 @@ async fn a_completed_response_has_the_full_report() {
     web.post(&format!("{path}/start"), json!({}))
         .await
         .expect(200);
-    let started = xb(
-        &server,
-        &acme.key,
-        Method::GET,
-        &format!("/ai-interviews/report/{response_id}"),
-        None,
-    )
-    .await
-    .expect(200);
+    let started = report_of(&server, &acme.key, response_id).await;
     assert_eq!(started.body["invite_status"], "Started");
     assert!(started.body.get("conversation").is_none());
     take_interview(&server, &link).await;
@@ -124,15 +121,7 @@ async fn a_completed_response_has_the_full_report() {
     );
     assert_eq!(report["integrity_score"], 10.0);
     // A float on the wire, as the vendor types it: `10.0`, not `10`.
-    let raw = xb(
-        &server,
-        &acme.key,
-        Method::GET,
-        &format!("/ai-interviews/report/{response_id}"),
-        None,
-    )
-    .await
-    .expect(200);
+    let raw = report_of(&server, &acme.key, response_id).await;
     assert!(
         raw.text.contains("\"integrity_score\":10.0"),
         "{}",

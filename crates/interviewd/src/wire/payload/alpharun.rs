@@ -63,18 +63,26 @@ mod tests {
     use chrono::Utc;
     use uuid::Uuid;
 
+    fn view<'a>(
+        event_type: &'a str,
+        data: &'a Value,
+        report: Option<&'a interviewd_domain::views::InterviewReport>,
+    ) -> EventView<'a> {
+        EventView {
+            event_type,
+            data,
+            occurred_at: Utc::now(),
+            delivery_id: Uuid::nil(),
+            report,
+            public_url: PUBLIC_URL,
+        }
+    }
+
     #[test]
     fn completed_becomes_call_completed() {
         let report = fixtures::completed();
         let data = fixtures::data(&report, "COMPLETED");
-        let view = EventView {
-            event_type: kinds::INTERVIEW_COMPLETED,
-            data: &data,
-            occurred_at: Utc::now(),
-            delivery_id: Uuid::nil(),
-            report: Some(&report),
-            public_url: PUBLIC_URL,
-        };
+        let view = view(kinds::INTERVIEW_COMPLETED, &data, Some(&report));
         let body = render(&view, &Assets::default()).unwrap();
         assert_eq!(body["event_type"], "interview.call.completed");
         let i = &body["interview"];
@@ -122,14 +130,7 @@ mod tests {
             (kinds::INTERVIEW_ADVANCED, "interview.advanced"),
             (kinds::INTERVIEW_REJECTED, "interview.rejected"),
         ] {
-            let view = EventView {
-                event_type: kind,
-                data: &data,
-                occurred_at: Utc::now(),
-                delivery_id: Uuid::nil(),
-                report: Some(&report),
-                public_url: PUBLIC_URL,
-            };
+            let view = view(kind, &data, Some(&report));
             let body = render(&view, &Assets::default()).unwrap();
             assert_eq!(body["event_type"], name);
             assert_eq!(body["interview"]["id"], data["interviewId"]);
@@ -141,14 +142,7 @@ mod tests {
     fn other_events_are_not_sent() {
         let report = fixtures::completed();
         let data = fixtures::data(&report, "COMPLETED");
-        let analysed = EventView {
-            event_type: kinds::ANALYSIS_COMPLETED,
-            data: &data,
-            occurred_at: Utc::now(),
-            delivery_id: Uuid::nil(),
-            report: None,
-            public_url: PUBLIC_URL,
-        };
+        let analysed = view(kinds::ANALYSIS_COMPLETED, &data, None);
         let interaction = render(&analysed, &Assets::default()).unwrap();
         let id = report.detail.interview.id;
         assert_eq!(
@@ -166,25 +160,11 @@ mod tests {
             kinds::INTERVIEW_SCHEDULED,
             kinds::INTERVIEW_DELETED,
         ] {
-            let view = EventView {
-                event_type: kind,
-                data: &data,
-                occurred_at: Utc::now(),
-                delivery_id: Uuid::nil(),
-                report: Some(&report),
-                public_url: PUBLIC_URL,
-            };
+            let view = view(kind, &data, Some(&report));
             assert!(render(&view, &Assets::default()).is_none(), "{kind}");
         }
         let empty = json!({});
-        let ping = EventView {
-            event_type: kinds::PING,
-            data: &empty,
-            occurred_at: Utc::now(),
-            delivery_id: Uuid::nil(),
-            report: None,
-            public_url: PUBLIC_URL,
-        };
+        let ping = view(kinds::PING, &empty, None);
         assert_eq!(
             render(&ping, &Assets::default()).unwrap()["event_type"],
             "ping"

@@ -38,6 +38,8 @@ pub struct InterviewLine {
     pub candidate_last_name: Option<String>,
     pub candidate_email: Option<String>,
     pub job_title: Option<String>,
+    /// A recruiter's decision on it, if one was made.
+    pub decision: Option<Decision>,
 }
 
 /// A call whose time has come, waiting for a slot.

@@ -461,6 +461,12 @@ async fn a_decision_reaches_alpharun_endpoints_once_per_change() {
     let page = b.get(&path).await.expect(200);
     assert!(page.text.contains("decision-REJECTED"));
     assert!(page.text.contains("Advance instead"));
+    let list = b.get("/app/interviews").await.expect(200);
+    assert!(
+        list.text
+            .contains(r#"<span class="badge decision-REJECTED">Rejected</span>"#),
+        "the list shows the decision"
+    );
 
     // Gone with the interview: the decision cannot be made or seen again.
     api.delete(&format!("/v1/interviews/{}", f.interview))

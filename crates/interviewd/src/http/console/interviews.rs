@@ -37,6 +37,8 @@ pub struct Line {
     pub channel: &'static str,
     pub status: &'static str,
     pub status_label: &'static str,
+    /// The recruiter's decision: its code and its words.
+    pub decision: Option<(&'static str, &'static str)>,
     pub when: When,
 }
 
@@ -68,6 +70,13 @@ impl Line {
             },
             status: i.status.as_str(),
             status_label: status_label(i.status),
+            decision: line.decision.map(|d| {
+                let words = match d {
+                    interviewd_domain::Decision::Advanced => "Advanced",
+                    interviewd_domain::Decision::Rejected => "Rejected",
+                };
+                (d.as_str(), words)
+            }),
             when: When::of(i.scheduled_at),
         }
     }

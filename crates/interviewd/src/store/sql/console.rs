@@ -24,6 +24,7 @@ struct LineRow {
     candidate_last_name: Option<String>,
     candidate_email: Option<String>,
     job_title: Option<String>,
+    decision: Option<String>,
 }
 
 #[derive(sqlx::FromRow)]
@@ -56,7 +57,8 @@ fn filtered(select: &str, company: CompanyId, q: &InterviewQuery) -> sqlx::Query
     query
         .push(
             " FROM interviews i LEFT JOIN candidates c ON c.id = i.candidate_id \
-             LEFT JOIN jobs j ON j.id = i.job_id WHERE i.company_id = ",
+             LEFT JOIN jobs j ON j.id = i.job_id \
+             LEFT JOIN interview_decisions d ON d.interview_id = i.id WHERE i.company_id = ",
         )
         .push_bind(company.uuid());
     if let Some(status) = q.status {
@@ -134,7 +136,8 @@ impl ConsoleStore for DbStore {
             .join(", ");
         let select = format!(
             "SELECT {columns}, c.first_name AS candidate_first_name, \
-             c.last_name AS candidate_last_name, c.email AS candidate_email, j.title AS job_title"
+             c.last_name AS candidate_last_name, c.email AS candidate_email, j.title AS job_title, \
+             d.decision AS decision"
         );
         let order = if q.earliest_first {
             " ORDER BY i.scheduled_at, i.number LIMIT "
@@ -161,6 +164,10 @@ impl ConsoleStore for DbStore {
                     candidate_last_name: r.candidate_last_name,
                     candidate_email: r.candidate_email,
                     job_title: r.job_title,
+                    decision: r
+                        .decision
+                        .map(|d| d.parse().map_err(StoreError::Internal))
+                        .transpose()?,
                 })
             })
             .collect::<StoreResult<_>>()?;

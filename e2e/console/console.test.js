@@ -342,7 +342,7 @@ test('every other console page passes axe, in light and dark, and fits 320 px', 
     await p.fill('#password', PASSWORD);
     await p.fill('#confirmation', PASSWORD);
     await Promise.all([p.waitForURL(`${base}/app?done=password-set`), p.click('button[type=submit]')]);
-    for (const path of ['/app', '/app/interviews', `/app/interviews/${id}`, '/app/candidates', `/app/candidates/${made.candidate}`, '/app/jobs/new', '/app/settings']) {
+    for (const path of ['/app', '/app/interviews', `/app/interviews/${id}`, `/app/interviews/${id}/decision?decision=REJECTED`, '/app/candidates', `/app/candidates/${made.candidate}`, '/app/jobs/new', '/app/settings']) {
       await p.goto(`${base}${path}`);
       assert.equal(await horizontalOverflow(p), null, `320 px: ${path}`);
       await accessible(p, `${path} at 320 px`);

@@ -98,10 +98,13 @@ impl DeliveryStore for DbStore {
     }
 
     async fn delete_webhook(&self, company: CompanyId, id: WebhookId) -> StoreResult<bool> {
-        let mut tx = self.write_tx().await?;
-        let found = webhooks::delete(&mut tx, company, id).await?;
-        tx.commit().await?;
-        Ok(found)
+        crate::store::retry::retrying("delete webhook", || async {
+            let mut tx = self.write_tx().await?;
+            let found = webhooks::delete(&mut tx, company, id).await?;
+            tx.commit().await?;
+            Ok(found)
+        })
+        .await
     }
 
     async fn enqueue_message(&self, message: &NewMessage) -> StoreResult<bool> {

@@ -306,10 +306,11 @@ pub async fn update(
 }
 
 pub async fn delete(conn: &mut Conn, company: CompanyId, id: WebhookId) -> StoreResult<bool> {
-    let found: Option<Uuid> = sqlx::query_scalar(concat!(
+    // Checked without a lock: the rows are then locked in the order a delivery takes them
+    // (its message, then the endpoint's row), so the two cannot deadlock on PostgreSQL.
+    let found: Option<Uuid> = sqlx::query_scalar(
         "SELECT id FROM webhooks WHERE id = $1 AND company_id = $2 AND managed = $3",
-        for_update!()
-    ))
+    )
     .bind(id.uuid())
     .bind(company.uuid())
     .bind(false)
@@ -320,7 +321,8 @@ pub async fn delete(conn: &mut Conn, company: CompanyId, id: WebhookId) -> Store
     }
     // The log and messages would cascade; deleting them explicitly keeps the statement
     // portable to a schema without ON DELETE CASCADE. A global endpoint's messages carry the
-    // companies of their events.
+    // companies of their events. A message queued meanwhile goes with the endpoint's row
+    // (its foreign key cascades).
     sqlx::query("DELETE FROM webhook_attempts WHERE webhook_id = $1")
         .bind(id.uuid())
         .execute(&mut *conn)

@@ -91,10 +91,16 @@ impl DeliveryStore for DbStore {
         webhook: &Webhook,
         state: Option<EndpointState>,
     ) -> StoreResult<bool> {
-        let mut tx = self.write_tx().await?;
-        let found = webhooks::update(&mut tx, webhook, state).await?;
-        tx.commit().await?;
-        Ok(found)
+        // Resuming locks the endpoint's row, then its held messages: the reverse of a
+        // delivery recording its attempt, so on PostgreSQL the two can deadlock; the loser is
+        // run again.
+        crate::store::retry::retrying("update webhook", || async {
+            let mut tx = self.write_tx().await?;
+            let found = webhooks::update(&mut tx, webhook, state).await?;
+            tx.commit().await?;
+            Ok(found)
+        })
+        .await
     }
 
     async fn delete_webhook(&self, company: CompanyId, id: WebhookId) -> StoreResult<bool> {

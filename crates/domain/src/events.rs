@@ -140,7 +140,7 @@ pub fn completed(ids: &EventIds, attempt: AttemptId, at: DateTime<Utc>) -> [NewE
     ]
 }
 
-/// `interview.call.ended`: a call or web session in which the interviewer spoke ended before
+/// `interview.call.ended`: a call or web session in which the candidate answered ended before
 /// the interview was finished; after it the interview is `status` (SCHEDULED when a retry or
 /// the candidate's return follows, FAILED when nothing does). The call that finishes the
 /// interview is reported by `interview.completed` instead.

@@ -11,7 +11,7 @@
 
 use super::errors::PageError;
 use super::form::FormData;
-use super::interviews::status_label;
+use super::interviews::{decision_label, status_label};
 use super::page::{Chrome, When, clock, is_partial, notice, render};
 use super::session::User;
 use crate::app::AppState;
@@ -167,6 +167,9 @@ impl AnalysisView {
 /// The recruiter's decision as the page shows it.
 pub struct DecisionView {
     pub advanced: bool,
+    /// `ADVANCED` or `REJECTED`, and its words.
+    pub code: &'static str,
+    pub label: &'static str,
     pub by: Option<String>,
     pub at: When,
 }
@@ -302,6 +305,8 @@ async fn show(
             .map(|a| AnalysisView::of(&a.analysis)),
         decision: decision.map(|d| DecisionView {
             advanced: d.decision == Decision::Advanced,
+            code: d.decision.as_str(),
+            label: decision_label(d.decision),
             by: d.decided_by,
             at: When::of(d.decided_at),
         }),
@@ -357,11 +362,7 @@ async fn decide_form(
         back_label: "Decide later".into(),
         lead: format!(
             "{name} will be marked {} on this interview.",
-            if decision == Decision::Advanced {
-                "advanced"
-            } else {
-                "rejected"
-            }
+            decision_label(decision).to_lowercase()
         ),
         effects: vec![
             format!(

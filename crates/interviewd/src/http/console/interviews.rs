@@ -70,19 +70,21 @@ impl Line {
             },
             status: i.status.as_str(),
             status_label: status_label(i.status),
-            decision: line.decision.map(|d| {
-                let words = match d {
-                    interviewd_domain::Decision::Advanced => "Advanced",
-                    interviewd_domain::Decision::Rejected => "Rejected",
-                };
-                (d.as_str(), words)
-            }),
+            decision: line.decision.map(|d| (d.as_str(), decision_label(d))),
             when: When::of(i.scheduled_at),
         }
     }
 }
 
 /// How a person reads a status.
+/// How a page names a recruiter's decision.
+pub fn decision_label(decision: interviewd_domain::Decision) -> &'static str {
+    match decision {
+        interviewd_domain::Decision::Advanced => "Advanced",
+        interviewd_domain::Decision::Rejected => "Rejected",
+    }
+}
+
 pub fn status_label(status: InterviewStatus) -> &'static str {
     match status {
         InterviewStatus::Scheduled => "Scheduled",

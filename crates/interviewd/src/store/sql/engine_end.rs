@@ -5,16 +5,16 @@
 use super::Conn;
 use super::DbStore;
 use super::engine_queue::{free_slot, miss};
-use super::engine_snapshot::{event_ids, insert_transcript};
+use super::engine_snapshot::{event_ids, insert_transcript, session_turns};
 use super::events;
+use crate::store::StoreResult;
 use crate::store::engine::{
     AttemptEnd, EndResult, ExpiredAttempt, JOB_ANALYSE, Lease, NextStep, Touch,
 };
-use crate::store::{StoreError, StoreResult};
 use chrono::{DateTime, Utc};
 use interviewd_domain::events as payload;
 use interviewd_domain::time::to_millis;
-use interviewd_voice::{Role, Turn};
+use interviewd_voice::Role;
 use uuid::Uuid;
 
 #[derive(sqlx::FromRow)]
@@ -200,8 +200,7 @@ async fn answered_in_session(conn: &mut Conn, interview: Uuid, attempt: Uuid) ->
     .fetch_all(&mut *conn)
     .await?;
     let answers = |turns: &str| -> StoreResult<usize> {
-        let turns: Vec<Turn> = serde_json::from_str(turns)
-            .map_err(|e| StoreError::Internal(format!("online_sessions.turns: {e}")))?;
+        let turns = session_turns(turns)?;
         Ok(turns.iter().filter(|t| t.role == Role::Participant).count())
     };
     let mut sessions = rows.iter().skip_while(|(id, _)| *id != attempt);

@@ -79,11 +79,13 @@ pub async fn interview_transcript(
     .bind(interview.uuid())
     .fetch_optional(conn)
     .await?;
-    match live {
-        Some(turns) => serde_json::from_str(&turns)
-            .map_err(|e| StoreError::Internal(format!("online_sessions.turns: {e}"))),
-        None => Ok(Vec::new()),
-    }
+    live.map_or(Ok(Vec::new()), |turns| session_turns(&turns))
+}
+
+/// The conversation stored with an online session (`online_sessions.turns`).
+pub fn session_turns(raw: &str) -> StoreResult<Vec<Turn>> {
+    serde_json::from_str(raw)
+        .map_err(|e| StoreError::Internal(format!("online_sessions.turns: {e}")))
 }
 
 /// Writes an attempt's transcript (idempotent).

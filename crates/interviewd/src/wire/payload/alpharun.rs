@@ -58,25 +58,8 @@ pub fn render(event: &EventView<'_>, assets: &Assets<'_>) -> Option<Value> {
 
 #[cfg(test)]
 mod tests {
-    use super::super::fixtures::{self, PUBLIC_URL};
+    use super::super::fixtures::{self, PUBLIC_URL, view};
     use super::*;
-    use chrono::Utc;
-    use uuid::Uuid;
-
-    fn view<'a>(
-        event_type: &'a str,
-        data: &'a Value,
-        report: Option<&'a interviewd_domain::views::InterviewReport>,
-    ) -> EventView<'a> {
-        EventView {
-            event_type,
-            data,
-            occurred_at: Utc::now(),
-            delivery_id: Uuid::nil(),
-            report,
-            public_url: PUBLIC_URL,
-        }
-    }
 
     #[test]
     fn completed_becomes_call_completed() {

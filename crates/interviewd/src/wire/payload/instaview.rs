@@ -44,25 +44,9 @@ pub fn render(event: &EventView<'_>, assets: &Assets<'_>) -> Value {
 
 #[cfg(test)]
 mod tests {
-    use super::super::fixtures;
+    use super::super::fixtures::{self, view};
     use super::*;
-    use chrono::TimeZone;
     use uuid::Uuid;
-
-    fn view<'a>(
-        event_type: &'a str,
-        data: &'a Value,
-        report: Option<&'a interviewd_domain::views::InterviewReport>,
-    ) -> EventView<'a> {
-        EventView {
-            event_type,
-            data,
-            occurred_at: chrono::Utc.with_ymd_and_hms(2025, 7, 5, 4, 42, 45).unwrap(),
-            delivery_id: Uuid::nil(),
-            report,
-            public_url: fixtures::PUBLIC_URL,
-        }
-    }
 
     #[test]
     fn completed_is_thin() {

@@ -209,6 +209,22 @@ pub(crate) mod fixtures {
         }
     }
 
+    /// An event of `event_type` with `data` about `report`, as of the fixture's end.
+    pub fn view<'a>(
+        event_type: &'a str,
+        data: &'a Value,
+        report: Option<&'a InterviewReport>,
+    ) -> super::EventView<'a> {
+        super::EventView {
+            event_type,
+            data,
+            occurred_at: Utc.with_ymd_and_hms(2025, 7, 5, 4, 42, 45).unwrap(),
+            delivery_id: uuid::Uuid::nil(),
+            report,
+            public_url: PUBLIC_URL,
+        }
+    }
+
     /// The data of an interview event about `report`, after which it is `status`.
     pub fn data(report: &InterviewReport, status: &str) -> Value {
         let i = &report.detail.interview;

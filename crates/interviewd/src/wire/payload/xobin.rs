@@ -38,21 +38,12 @@ pub fn render(event: &EventView<'_>, assets: &Assets<'_>) -> Option<Value> {
 mod tests {
     use super::super::fixtures::{self, PUBLIC_URL};
     use super::*;
-    use chrono::Utc;
     use interviewd_domain::views::InterviewReport;
-    use uuid::Uuid;
 
     fn render_for(kind: &str, report: &InterviewReport) -> Option<Value> {
         let data = fixtures::data(report, "COMPLETED");
         render(
-            &EventView {
-                event_type: kind,
-                data: &data,
-                occurred_at: Utc::now(),
-                delivery_id: Uuid::nil(),
-                report: Some(report),
-                public_url: PUBLIC_URL,
-            },
+            &fixtures::view(kind, &data, Some(report)),
             &Assets::default(),
         )
     }

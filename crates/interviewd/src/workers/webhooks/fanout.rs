@@ -106,7 +106,7 @@ pub struct FanOut {
     wakers: Wakers,
     busy: Busy,
     /// Events that could not be rendered: how often they failed, and when they are tried
-    /// again (backing off from 1 s to an hour). Read past, so they hold back nothing.
+    /// again (backing off from 2 s to an hour). Read past, so they hold back nothing.
     held: Mutex<HashMap<Uuid, (u32, DateTime<Utc>)>>,
 }
 
@@ -162,6 +162,9 @@ impl FanOut {
             .store
             .undispatched_events(BATCH.saturating_add(read))
             .await?;
+        // A held event no longer queued was dispatched elsewhere (another node) or is gone.
+        self.held()
+            .retain(|id, _| events.iter().any(|e| e.id == *id));
         let mut endpoints: HashMap<CompanyId, Vec<Webhook>> = HashMap::new();
         let (mut dispatched, mut created) = (0, 0);
         for event in events.iter().filter(|e| !waiting.contains(&e.id)) {

@@ -159,6 +159,8 @@ async function main() {
     await shoot(page, 'job', { fullPage: true });
     await page.goto(`${base}/app/interviews/${s.open}/revoke`);
     await shoot(page, 'revoke');
+    await page.goto(`${base}/app/interviews/${s.interview}/decision?decision=REJECTED`);
+    await shoot(page, 'decision');
     await page.goto(`${base}/app/candidates/import`);
     await page.fill('#text', 'name,email\nEva Ross,eva@example.com\nFinn,not-an-address\n');
     await Promise.all([page.waitForNavigation(), page.click('form.stack button[type=submit]')]);

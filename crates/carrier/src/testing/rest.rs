@@ -3,7 +3,8 @@
 use super::{ACCOUNT_SID, AUTH_TOKEN, CallRecord, Created, RecordingRecord, Shared, call, twiml};
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::{FromRequestParts, Path, State};
+use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -113,6 +114,39 @@ fn authorized(shared: &Shared, account: &str, headers: &HeaderMap) -> bool {
     false
 }
 
+/// The last segment of a request under `/Accounts/{AccountSid}/…`, once the account's Basic
+/// credentials are checked (a counted 401 otherwise).
+struct Authed(String);
+
+impl FromRequestParts<Arc<Shared>> for Authed {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, shared: &Arc<Shared>) -> Result<Self, Response> {
+        let Path((account, segment)) = Path::<(String, String)>::from_request_parts(parts, shared)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        if !authorized(shared, &account, &parts.headers) {
+            return Err(unauthorized());
+        }
+        Ok(Self(segment))
+    }
+}
+
+/// [`Authed`] for a `{Sid}.json` segment: the sid (404 without the suffix).
+struct JsonSid(String);
+
+impl FromRequestParts<Arc<Shared>> for JsonSid {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, shared: &Arc<Shared>) -> Result<Self, Response> {
+        let Authed(segment) = Authed::from_request_parts(parts, shared).await?;
+        match segment.strip_suffix(".json") {
+            Some(sid) => Ok(Self(sid.to_owned())),
+            None => Err(not_found()),
+        }
+    }
+}
+
 fn unauthorized() -> Response {
     error(StatusCode::UNAUTHORIZED, 20003, "Authenticate")
 }
@@ -218,17 +252,8 @@ async fn fetch_account(
 }
 
 /// `GET …/Calls/{CA}.json`: the call as the carrier knows it now.
-async fn fetch_call(
-    State(shared): Shared_,
-    Path((account, file)): Path<(String, String)>,
-    headers: HeaderMap,
-) -> Response {
-    if !authorized(&shared, &account, &headers) {
-        return unauthorized();
-    }
-    let Some(sid) = file.strip_suffix(".json") else {
-        return not_found();
-    };
+async fn fetch_call(State(shared): Shared_, JsonSid(sid): JsonSid) -> Response {
+    let sid = sid.as_str();
     let mut state = shared.state();
     state.call_fetches.push(sid.to_owned());
     let Some(call) = state.calls.get(sid).filter(|c| !c.log_deleted) else {
@@ -242,18 +267,8 @@ async fn fetch_call(
     axum::Json(json).into_response()
 }
 
-async fn update(
-    State(shared): Shared_,
-    Path((account, file)): Path<(String, String)>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    if !authorized(&shared, &account, &headers) {
-        return unauthorized();
-    }
-    let Some(sid) = file.strip_suffix(".json") else {
-        return not_found();
-    };
+async fn update(State(shared): Shared_, JsonSid(sid): JsonSid, body: Bytes) -> Response {
+    let sid = sid.as_str();
     let status = form(&body)
         .into_iter()
         .find(|(k, _)| k == "Status")
@@ -280,17 +295,8 @@ async fn update(
     axum::Json(call_json(sid, &to, &status)).into_response()
 }
 
-async fn delete_call(
-    State(shared): Shared_,
-    Path((account, file)): Path<(String, String)>,
-    headers: HeaderMap,
-) -> Response {
-    if !authorized(&shared, &account, &headers) {
-        return unauthorized();
-    }
-    let Some(sid) = file.strip_suffix(".json") else {
-        return not_found();
-    };
+async fn delete_call(State(shared): Shared_, JsonSid(sid): JsonSid) -> Response {
+    let sid = sid.as_str();
     let mut state = shared.state();
     let live = match state.calls.get(sid) {
         None => return not_found(),
@@ -320,14 +326,7 @@ fn is_final(status: &str) -> bool {
     )
 }
 
-async fn list_recordings(
-    State(shared): Shared_,
-    Path((account, sid)): Path<(String, String)>,
-    headers: HeaderMap,
-) -> Response {
-    if !authorized(&shared, &account, &headers) {
-        return unauthorized();
-    }
+async fn list_recordings(State(shared): Shared_, Authed(sid): Authed) -> Response {
     let state = shared.state();
     if state.calls.get(&sid).is_none_or(|c| c.log_deleted) {
         return not_found();
@@ -344,14 +343,7 @@ async fn list_recordings(
     .into_response()
 }
 
-async fn recording_media(
-    State(shared): Shared_,
-    Path((account, file)): Path<(String, String)>,
-    headers: HeaderMap,
-) -> Response {
-    if !authorized(&shared, &account, &headers) {
-        return unauthorized();
-    }
+async fn recording_media(State(shared): Shared_, Authed(file): Authed) -> Response {
     let Some(sid) = file.strip_suffix(".wav") else {
         return not_found();
     };
@@ -365,17 +357,8 @@ async fn recording_media(
     wav_response()
 }
 
-async fn delete_recording(
-    State(shared): Shared_,
-    Path((account, file)): Path<(String, String)>,
-    headers: HeaderMap,
-) -> Response {
-    if !authorized(&shared, &account, &headers) {
-        return unauthorized();
-    }
-    let Some(sid) = file.strip_suffix(".json") else {
-        return not_found();
-    };
+async fn delete_recording(State(shared): Shared_, JsonSid(sid): JsonSid) -> Response {
+    let sid = sid.as_str();
     let mut state = shared.state();
     match state.recordings.get_mut(sid) {
         Some(recording) if recording.status == "completed" => {

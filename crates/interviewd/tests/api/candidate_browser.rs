@@ -172,15 +172,7 @@ async fn a_spoken_interview_with_real_speech_engines_in_a_real_browser() {
     assert!(spoken[1].contains("payment service"), "{spoken:?}");
 
     let url = done["callAttempts"][0]["recordingUrl"].as_str().unwrap();
-    let wav = reqwest::Client::new()
-        .get(url)
-        .bearer_auth(&acme.key)
-        .send()
-        .await
-        .unwrap()
-        .bytes()
-        .await
-        .unwrap();
+    let wav = crate::support::recording(url, &acme.key).await;
     let (candidate, agent) = channel_energy(&wav);
     assert!(candidate > 0 && agent > 0, "{candidate} {agent}");
     // Each channel, heard on its own by the real recogniser: the candidate left, the agent
@@ -400,28 +392,16 @@ async fn finished(server: &TestServer, client: &Client) -> String {
 
 /// A phone interview whose call is placed tomorrow; its invite token.
 async fn phone(client: &Client) -> String {
-    let job = client
-        .post("/v1/jobs", json!({ "title": "Support Engineer" }))
-        .await
-        .expect(201)
-        .str("/data/id");
+    let job = client.new_job(json!({ "title": "Support Engineer" })).await;
     let agent = client
-        .post(
-            "/v1/agents",
+        .new_agent(
             json!({ "name": "Caller", "type": "PHONE", "questions": ["Tell me about Rust."] }),
         )
-        .await
-        .expect(201)
-        .str("/id");
+        .await;
     let candidate = client
-        .post(
-            "/v1/candidates",
-            json!({ "firstName": "Pia", "email": "pia@example.com",
-                    "phoneNumber": "+14155550100", "jobId": job }),
-        )
-        .await
-        .expect(201)
-        .str("/id");
+        .new_candidate(json!({ "firstName": "Pia", "email": "pia@example.com",
+                    "phoneNumber": "+14155550100", "jobId": job }))
+        .await;
     let at = (chrono::Utc::now() + chrono::Duration::days(1)).to_rfc3339();
     let created = client
         .post(

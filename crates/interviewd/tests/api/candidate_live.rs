@@ -222,15 +222,7 @@ async fn a_spoken_interview_is_transcribed_answered_aloud_and_recorded_with_both
         "I have five years of experience with Rust."
     );
     let url = body["callAttempts"][0]["recordingUrl"].as_str().unwrap();
-    let bytes = reqwest::Client::new()
-        .get(url)
-        .bearer_auth(&acme.key)
-        .send()
-        .await
-        .unwrap()
-        .bytes()
-        .await
-        .unwrap();
+    let bytes = crate::support::recording(url, &acme.key).await;
     let (candidate, agent) = channel_energy(&bytes);
     // Both voices: the candidate's speech on the left, the agent's tone on the right.
     assert!(candidate > 0 && agent > 0, "{candidate} {agent}");

@@ -113,14 +113,7 @@ async fn a_phone_interview_is_dialled_held_recorded_and_erased_at_the_carrier() 
 
     // Recorded: the carrier's recording is in interviewd's store…
     let url = attempts[0]["recordingUrl"].as_str().unwrap();
-    let wav = reqwest::Client::new()
-        .get(url)
-        .bearer_auth(&acme.key)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(wav.status(), 200);
-    let wav = wav.bytes().await.unwrap();
+    let wav = crate::support::recording(url, &acme.key).await;
     assert!(interviewd_voice::wav::parse_header(&wav).is_ok());
     // …analysed, and announced.
     assert!(
@@ -329,13 +322,7 @@ async fn a_media_streams_call_is_heard_transcribed_and_recorded_by_interviewd() 
         .collect();
     assert_eq!(said.first().copied(), Some(answers[0]), "{transcript:?}");
     let url = done["callAttempts"][0]["recordingUrl"].as_str().unwrap();
-    let wav = reqwest::Client::new()
-        .get(url)
-        .bearer_auth(&acme.key)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(wav.status(), 200);
+    crate::support::recording(url, &acme.key).await;
     assert!(
         done["analysis"]["general"]["overallRating"]
             .as_u64()
@@ -409,13 +396,7 @@ async fn a_media_streams_call_with_real_speech_engines() {
     assert!(pacer.busiest_second <= 50, "{pacer:?}");
     eprintln!("media: {:?}; server pacer: {pacer:?}", call.media);
     let url = done["callAttempts"][0]["recordingUrl"].as_str().unwrap();
-    let wav = reqwest::Client::new()
-        .get(url)
-        .bearer_auth(&acme.key)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(wav.status(), 200);
+    crate::support::recording(url, &acme.key).await;
 }
 
 #[tokio::test]
@@ -472,37 +453,15 @@ async fn barge_in_and_keys_over_conversation_relay_reach_the_transcript() {
     let acme = server.company("Acme").await;
     let client = server.client(&acme.key);
     let job = client
-        .post(
-            "/v1/jobs",
-            json!({ "title": "Backend Engineer", "requiredSkills": ["Rust", "SQL"] }),
-        )
-        .await
-        .expect(201)
-        .str("/data/id");
+        .new_job(json!({ "title": "Backend Engineer", "requiredSkills": ["Rust", "SQL"] }))
+        .await;
     let agent = client
-        .post(
-            "/v1/agents",
-            json!({ "name": "Screener", "questions": ["Tell me about Rust.", "Tell me about SQL."] }),
-        )
-        .await
-        .expect(201)
-        .str("/id");
+        .new_agent(json!({ "name": "Screener", "questions": ["Tell me about Rust.", "Tell me about SQL."] })).await;
     let candidate = client
-        .post(
-            "/v1/candidates",
-            json!({ "firstName": "Ann", "lastName": "Lee", "email": "ann@example.com", "phoneNumber": PHONE, "jobId": job }),
-        )
-        .await
-        .expect(201)
-        .str("/id");
+        .new_candidate(json!({ "firstName": "Ann", "lastName": "Lee", "email": "ann@example.com", "phoneNumber": PHONE, "jobId": job })).await;
     let interview = client
-        .post(
-            "/v1/interviews",
-            json!({ "candidateId": candidate, "agentId": agent }),
-        )
-        .await
-        .expect(201)
-        .str("/id");
+        .new_interview(json!({ "candidateId": candidate, "agentId": agent }))
+        .await;
     let done = wait_status(&client, &interview, "COMPLETED").await;
     let attempt = done["callAttempts"][0]["id"].as_str().unwrap();
     let call = fake.state().call_of(attempt).unwrap().clone();
@@ -650,14 +609,7 @@ async fn a_recording_served_through_a_redirect_is_fetched_without_the_credential
     let f = fixture(&client, PHONE, "ann@example.com").await;
     let done = wait_status(&client, &f.interview, "COMPLETED").await;
     let url = done["callAttempts"][0]["recordingUrl"].as_str().unwrap();
-    let wav = reqwest::Client::new()
-        .get(url)
-        .bearer_auth(&acme.key)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(wav.status(), 200);
-    let wav = wav.bytes().await.unwrap();
+    let wav = crate::support::recording(url, &acme.key).await;
     assert!(interviewd_voice::wav::parse_header(&wav).is_ok());
     assert_eq!(fake.state().media_fetches, [false]);
     eventually("the carrier's recording to be deleted", || async {

@@ -114,6 +114,24 @@ fn candidate(company: CompanyId, email: &str, phone: &str) -> Candidate {
     }
 }
 
+/// A job, an agent on `channel` and a candidate (Ann) of the company.
+async fn parties(
+    store: &DynStore,
+    company: CompanyId,
+    channel: AgentChannel,
+) -> (Job, Agent, Candidate) {
+    let j = store
+        .insert_job(&job(company, "Backend Engineer"))
+        .await
+        .unwrap();
+    let a = store.insert_agent(&agent(company, channel)).await.unwrap();
+    let c = store
+        .insert_candidate(&candidate(company, "ann@example.com", "+14155550100"))
+        .await
+        .unwrap();
+    (j, a, c)
+}
+
 async fn interview(
     store: &DynStore,
     c: &Candidate,
@@ -385,18 +403,7 @@ async fn cursor_listing_is_stable() {
 async fn interviews_are_created_whole_and_removed_whole() {
     for (name, store, _dir) in backends().await {
         let acme = store.create_company(&company("Acme"), None).await.unwrap();
-        let j = store
-            .insert_job(&job(acme.id, "Backend Engineer"))
-            .await
-            .unwrap();
-        let a = store
-            .insert_agent(&agent(acme.id, AgentChannel::Phone))
-            .await
-            .unwrap();
-        let c = store
-            .insert_candidate(&candidate(acme.id, "ann@example.com", "+14155550100"))
-            .await
-            .unwrap();
+        let (j, a, c) = parties(&store, acme.id, AgentChannel::Phone).await;
         let later = Utc::now() + Duration::days(1);
         let i = interview(&store, &c, &j, &a, later).await;
         let detail = store.get_interview(acme.id, i.id).await.unwrap().unwrap();
@@ -487,18 +494,7 @@ async fn interviews_are_created_whole_and_removed_whole() {
 async fn revoke_decides_inside_its_transaction() {
     for (name, store, _dir) in backends().await {
         let acme = store.create_company(&company("Acme"), None).await.unwrap();
-        let j = store
-            .insert_job(&job(acme.id, "Backend Engineer"))
-            .await
-            .unwrap();
-        let a = store
-            .insert_agent(&agent(acme.id, AgentChannel::Online))
-            .await
-            .unwrap();
-        let c = store
-            .insert_candidate(&candidate(acme.id, "ann@example.com", "+14155550100"))
-            .await
-            .unwrap();
+        let (j, a, c) = parties(&store, acme.id, AgentChannel::Online).await;
         let i = interview(&store, &c, &j, &a, Utc::now()).await;
         let req = |notify| RevokeRequest {
             company: acme.id,

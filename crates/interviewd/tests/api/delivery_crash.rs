@@ -31,13 +31,7 @@ struct Crashed {
 }
 
 async fn prepare() -> Crashed {
-    let dir = tempfile::tempdir().unwrap();
-    let mut config = Config {
-        data_dir: dir.path().join("data"),
-        ..Config::default()
-    };
-    let database = crate::support::database(&config.data_dir).await;
-    config.database_url = Some(database.url.clone());
+    let (dir, mut config, database) = crate::support::scratch().await;
     fast(&mut config);
     let store = interviewd::open_store(&config).await.unwrap();
     let company = interviewd::admin::create_company(&store, "Acme", Plan::Business, None)

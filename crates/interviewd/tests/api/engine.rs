@@ -308,10 +308,8 @@ async fn a_test_interview_completes_at_once_without_a_slot_or_billed_minutes() {
     );
     // An online test interview completes too.
     let online = client
-        .post("/v1/agents", json!({ "name": "Web", "type": "ONLINE" }))
-        .await
-        .expect(201)
-        .str("/id");
+        .new_agent(json!({ "name": "Web", "type": "ONLINE" }))
+        .await;
     let web = client
         .post("/v1/interviews", test(&online))
         .await

@@ -61,13 +61,8 @@ async fn a_stale_worker_can_no_longer_start_complete_or_release() {
     wait_status(&client, &f.interview, "COMPLETED").await;
     let at = (Utc::now() + Duration::days(1)).to_rfc3339();
     let id = client
-        .post(
-            "/v1/interviews",
-            json!({ "candidateId": f.candidate, "agentId": f.agent, "scheduledAt": at }),
-        )
-        .await
-        .expect(201)
-        .str("/id");
+        .new_interview(json!({ "candidateId": f.candidate, "agentId": f.agent, "scheduledAt": at }))
+        .await;
     let store = &server.store;
     let settings = Settings::from_config(&server.config);
     let t0 = Utc::now() + Duration::days(2);
@@ -214,14 +209,8 @@ async fn a_stale_worker_can_no_longer_start_complete_or_release() {
 
 #[tokio::test]
 async fn a_live_call_can_be_cancelled_in_process() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut config = interviewd::config::Config {
-        data_dir: dir.path().join("data"),
-        ..Default::default()
-    };
+    let (_dir, mut config, _database) = crate::support::scratch().await;
     fast(&mut config);
-    let database = crate::support::database(&config.data_dir).await;
-    config.database_url = Some(database.url.clone());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     config.public_url = Some(base.clone());

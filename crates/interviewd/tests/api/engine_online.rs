@@ -10,30 +10,15 @@ use serde_json::json;
 /// An ONLINE interview with two questions; returns `(interview id, token)`.
 pub async fn online_interview(client: &Client, email: &str) -> (String, String) {
     let agent = client
-        .post(
-            "/v1/agents",
-            json!({ "name": "Web", "type": "ONLINE",
-                    "questions": ["How do you test Rust code?", "Tell me about SQL indexes."] }),
-        )
-        .await
-        .expect(201)
-        .str("/id");
+        .new_agent(json!({ "name": "Web", "type": "ONLINE",
+                    "questions": ["How do you test Rust code?", "Tell me about SQL indexes."] }))
+        .await;
     let job = client
-        .post(
-            "/v1/jobs",
-            json!({ "title": "Engineer", "requiredSkills": ["Rust", "SQL"] }),
-        )
-        .await
-        .expect(201)
-        .str("/data/id");
+        .new_job(json!({ "title": "Engineer", "requiredSkills": ["Rust", "SQL"] }))
+        .await;
     let candidate = client
-        .post(
-            "/v1/candidates",
-            json!({ "firstName": "Uma", "email": email, "jobId": job }),
-        )
-        .await
-        .expect(201)
-        .str("/id");
+        .new_candidate(json!({ "firstName": "Uma", "email": email, "jobId": job }))
+        .await;
     let created = client
         .post(
             "/v1/interviews",

@@ -11,13 +11,8 @@ fn in_hours(h: i64) -> String {
 
 async fn interview_at(client: &Client, candidate: &str, agent: &str, at: &str) -> String {
     client
-        .post(
-            "/v1/interviews",
-            json!({ "candidateId": candidate, "agentId": agent, "scheduledAt": at }),
-        )
+        .new_interview(json!({ "candidateId": candidate, "agentId": agent, "scheduledAt": at }))
         .await
-        .expect(201)
-        .str("/id")
 }
 
 async fn attempts(client: &Client, id: &str) -> Vec<Value> {
@@ -214,10 +209,8 @@ async fn call_attempt_routes_follow_the_access_rules() {
     assert_eq!(r.body["success"], true);
 
     let web = client
-        .post("/v1/agents", json!({ "name": "Web", "type": "ONLINE" }))
-        .await
-        .expect(201)
-        .str("/id");
+        .new_agent(json!({ "name": "Web", "type": "ONLINE" }))
+        .await;
     let online = interview_at(&client, &f.candidate, &web, &in_hours(1)).await;
     let refused = client
         .post(

@@ -65,16 +65,8 @@ async fn world(server: &TestServer) -> World {
 async fn world_of(server: &TestServer, company: TestCompany) -> World {
     let client = server.client(&company.key);
     let agent = json!({ "name": "Web", "type": "ONLINE", "questions": ["What do you like?"] });
-    let online_agent = client
-        .post("/v1/agents", agent)
-        .await
-        .expect(201)
-        .str("/id");
-    let job = client
-        .post("/v1/jobs", json!({ "title": "Engineer" }))
-        .await
-        .expect(201)
-        .str("/data/id");
+    let online_agent = client.new_agent(agent).await;
+    let job = client.new_job(json!({ "title": "Engineer" })).await;
     World {
         client,
         company,
@@ -91,12 +83,7 @@ async fn interviewed(server: &TestServer, w: &World, p: &Person, extra: Value) -
     if let (Some(body), Some(extra)) = (body.as_object_mut(), extra.as_object()) {
         body.extend(extra.clone());
     }
-    let candidate = w
-        .client
-        .post("/v1/candidates", body)
-        .await
-        .expect(201)
-        .str("/id");
+    let candidate = w.client.new_candidate(body).await;
     let created = w
         .client
         .post(

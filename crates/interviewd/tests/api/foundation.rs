@@ -37,11 +37,7 @@ async fn full_flow_with_both_mounts() {
 
     // A future interview stays SCHEDULED (the fixture's own interview is due now, so the
     // engine may already be calling).
-    let agent = c
-        .post("/v1/agents", json!({ "name": "Later" }))
-        .await
-        .expect(201)
-        .str("/id");
+    let agent = c.new_agent(json!({ "name": "Later" })).await;
     let at = (chrono::Utc::now() + chrono::Duration::days(1)).to_rfc3339();
     let later = c
         .post(
@@ -323,11 +319,7 @@ async fn interview_creation_rules() {
     let acme = server.company("Acme").await;
     let c = server.client(&acme.key);
     let f = fixture(&c, "+14155550102", "ann@example.com").await;
-    let job2 = c
-        .post("/v1/jobs", json!({ "title": "Second position" }))
-        .await
-        .expect(201)
-        .str("/data/id");
+    let job2 = c.new_job(json!({ "title": "Second position" })).await;
     // XOR rules.
     c.post("/v1/interviews", json!({ "agentId": f.agent }))
         .await
@@ -401,13 +393,8 @@ async fn interview_creation_rules() {
     assert_eq!(cand.body["jobIds"][0], inline.body["jobId"]);
     // A phone interview needs a phone number.
     let no_phone = c
-        .post(
-            "/v1/candidates",
-            json!({ "email": "nophone@example.com", "jobId": f.job }),
-        )
-        .await
-        .expect(201)
-        .str("/id");
+        .new_candidate(json!({ "email": "nophone@example.com", "jobId": f.job }))
+        .await;
     c.post(
         "/v1/interviews",
         json!({ "candidateId": no_phone, "agentId": f.agent }),
@@ -540,23 +527,13 @@ async fn list_filters_combine_and_search_matches_literally() {
     let server = TestServer::start().await;
     let acme = server.company("Acme").await;
     let c = server.client(&acme.key);
-    let job = |title: &str| c.post("/v1/jobs", json!({ "title": title }));
-    let first = job("First").await.expect(201).str("/data/id");
-    let second = job("Second").await.expect(201).str("/data/id");
-    let agent = c
-        .post("/v1/agents", json!({ "name": "Screener" }))
-        .await
-        .expect(201)
-        .str("/id");
-    let candidate = |body: serde_json::Value| c.post("/v1/candidates", body);
-    let ann = candidate(json!({ "firstName": "Ann", "lastName": "Lee", "email": "ann@example.com", "phoneNumber": "+14155550181", "jobIds": [first, second] }))
-        .await
-        .expect(201)
-        .str("/id");
-    let bob = candidate(json!({ "firstName": "Bob", "lastName": "50%_off", "email": "bob@example.com", "phoneNumber": "+14155550182", "jobId": second }))
-        .await
-        .expect(201)
-        .str("/id");
+    let job = |title: &str| c.new_job(json!({ "title": title }));
+    let first = job("First").await;
+    let second = job("Second").await;
+    let agent = c.new_agent(json!({ "name": "Screener" })).await;
+    let candidate = |body: serde_json::Value| c.new_candidate(body);
+    let ann = candidate(json!({ "firstName": "Ann", "lastName": "Lee", "email": "ann@example.com", "phoneNumber": "+14155550181", "jobIds": [first, second] })).await;
+    let bob = candidate(json!({ "firstName": "Bob", "lastName": "50%_off", "email": "bob@example.com", "phoneNumber": "+14155550182", "jobId": second })).await;
     let later = (chrono::Utc::now() + chrono::Duration::days(3)).to_rfc3339();
     for (who, on) in [(&ann, &first), (&ann, &second), (&bob, &second)] {
         c.post(

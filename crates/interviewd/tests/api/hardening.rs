@@ -5,7 +5,6 @@ use crate::support::TestServer;
 use axum::Router;
 use axum::routing::get;
 use interviewd::admin;
-use interviewd::config::Config;
 use interviewd_domain::Plan;
 use reqwest::Method;
 use serde_json::{Value, json};
@@ -173,13 +172,7 @@ async fn panics_and_timeouts_answer_in_the_dialects_shape() {
 /// line written inside a handler carries the request id of its response.
 #[tokio::test]
 async fn logs_carry_the_request_id_and_no_personal_data() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut config = Config {
-        data_dir: dir.path().join("data"),
-        ..Config::default()
-    };
-    let database = crate::support::database(&config.data_dir).await;
-    config.database_url = Some(database.url.clone());
+    let (dir, config, _database) = crate::support::scratch().await;
     let store = interviewd::open_store(&config).await.unwrap();
     let company = admin::create_company(&store, "Acme", Plan::Business, None)
         .await

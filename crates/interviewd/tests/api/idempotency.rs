@@ -21,6 +21,11 @@ async fn with_key(client: &Client, method: Method, path: &str, body: Value, key:
         .await
 }
 
+/// A POST with an `Idempotency-Key`.
+async fn post_with_key(client: &Client, path: &str, body: Value, key: &str) -> Resp {
+    with_key(client, Method::POST, path, body, key).await
+}
+
 async fn xobin(server: &TestServer, api_key: &str, path: &str, body: Value, key: &str) -> Resp {
     let headers = [("apiKey", api_key), ("Idempotency-Key", key)];
     server
@@ -49,13 +54,11 @@ async fn a_retry_replays_the_first_response_on_every_dialect() {
 
     // InstaView: the same status and bytes, the replay header, exactly one job.
     let job = json!({ "title": "Backend Engineer" });
-    let first = with_key(&c, Method::POST, "/v1/jobs", job.clone(), "iv-1")
+    let first = post_with_key(&c, "/v1/jobs", job.clone(), "iv-1")
         .await
         .expect(201);
     assert!(!replayed(&first));
-    let again = with_key(&c, Method::POST, "/v1/jobs", job, "iv-1")
-        .await
-        .expect(201);
+    let again = post_with_key(&c, "/v1/jobs", job, "iv-1").await.expect(201);
     assert!(replayed(&again));
     assert_eq!(again.text, first.text);
     assert_eq!(again.headers["content-type"], first.headers["content-type"]);
@@ -122,48 +125,24 @@ async fn the_same_key_for_a_different_request_is_422_in_the_dialects_shape() {
     let server = TestServer::start().await;
     let acme = server.company("Acme").await;
     let c = server.client(&acme.key);
-    with_key(
-        &c,
-        Method::POST,
-        "/v1/jobs",
-        json!({ "title": "Alpha job" }),
-        "k",
-    )
-    .await
-    .expect(201);
-    let other_body = with_key(
-        &c,
-        Method::POST,
-        "/v1/jobs",
-        json!({ "title": "Bravo job" }),
-        "k",
-    )
-    .await
-    .expect(422);
+    post_with_key(&c, "/v1/jobs", json!({ "title": "Alpha job" }), "k")
+        .await
+        .expect(201);
+    let other_body = post_with_key(&c, "/v1/jobs", json!({ "title": "Bravo job" }), "k")
+        .await
+        .expect(422);
     assert_eq!(other_body.code(), "IDEMPOTENCY_KEY_REUSED");
     assert_eq!(other_body.body["success"], false);
     assert_eq!(other_body.body["statusCode"], 422);
-    let other_path = with_key(
-        &c,
-        Method::POST,
-        "/v1/agents",
-        json!({ "title": "Alpha job" }),
-        "k",
-    )
-    .await
-    .expect(422);
+    let other_path = post_with_key(&c, "/v1/agents", json!({ "title": "Alpha job" }), "k")
+        .await
+        .expect(422);
     assert_eq!(other_path.code(), "IDEMPOTENCY_KEY_REUSED");
     assert_eq!(job_count(&c).await, 1, "no side effect");
 
-    let ar = with_key(
-        &c,
-        Method::POST,
-        "/api/v1/job-openings",
-        json!({ "name": "X" }),
-        "k",
-    )
-    .await
-    .expect(422);
+    let ar = post_with_key(&c, "/api/v1/job-openings", json!({ "name": "X" }), "k")
+        .await
+        .expect(422);
     assert_eq!(ar.body["error"], 422);
     assert!(
         ar.body["message"]
@@ -214,17 +193,11 @@ async fn a_duplicate_while_the_first_is_in_flight_is_409() {
         server.store.claim_idempotency_key(&claim).await.unwrap(),
         ClaimOutcome::Claimed
     );
-    let iv = with_key(
-        &c,
-        Method::POST,
-        "/v1/jobs",
-        json!({ "title": "Alpha job" }),
-        "busy",
-    )
-    .await
-    .expect(409);
+    let iv = post_with_key(&c, "/v1/jobs", json!({ "title": "Alpha job" }), "busy")
+        .await
+        .expect(409);
     assert_eq!(iv.code(), "IDEMPOTENCY_KEY_IN_USE");
-    let ar = with_key(&c, Method::POST, "/api/v1/job-types", json!({}), "busy")
+    let ar = post_with_key(&c, "/api/v1/job-types", json!({}), "busy")
         .await
         .expect(409);
     assert_eq!(ar.body["error"], 409);
@@ -243,16 +216,7 @@ async fn a_duplicate_while_the_first_is_in_flight_is_409() {
     // A burst of identical requests: one runs; the others get 409 or its replay.
     let sends = (0..6).map(|_| {
         let c = c.clone();
-        async move {
-            with_key(
-                &c,
-                Method::POST,
-                "/v1/jobs",
-                json!({ "title": "Burst" }),
-                "burst",
-            )
-            .await
-        }
+        async move { post_with_key(&c, "/v1/jobs", json!({ "title": "Burst" }), "burst").await }
     });
     let answers = futures_join(sends).await;
     let ids: Vec<String> = answers
@@ -287,30 +251,22 @@ async fn a_request_rejected_by_validation_is_not_stored() {
     let server = TestServer::start().await;
     let acme = server.company("Acme").await;
     let c = server.client(&acme.key);
-    with_key(
+    post_with_key(
         &c,
-        Method::POST,
         "/v1/jobs",
         json!({ "description": "no title" }),
         "fix-me",
     )
     .await
     .expect(400);
-    let fixed = with_key(
-        &c,
-        Method::POST,
-        "/v1/jobs",
-        json!({ "title": "Fixed" }),
-        "fix-me",
-    )
-    .await
-    .expect(201);
+    let fixed = post_with_key(&c, "/v1/jobs", json!({ "title": "Fixed" }), "fix-me")
+        .await
+        .expect(201);
     assert!(!replayed(&fixed));
     assert_eq!(fixed.body["data"]["title"], "Fixed");
 
-    with_key(
+    post_with_key(
         &c,
-        Method::POST,
         "/api/v1/job-types",
         json!({ "name": "Only a name" }),
         "ar-fix",
@@ -318,7 +274,7 @@ async fn a_request_rejected_by_validation_is_not_stored() {
     .await
     .expect(400);
     let body = json!({ "name": "Store Manager", "job_description": JOB_TYPE_DESCRIPTION });
-    with_key(&c, Method::POST, "/api/v1/job-types", body, "ar-fix")
+    post_with_key(&c, "/api/v1/job-types", body, "ar-fix")
         .await
         .expect(200);
 
@@ -346,26 +302,14 @@ async fn a_request_rejected_by_validation_is_not_stored() {
 
     // A malformed key is a 400; an unauthenticated request is a 401 whatever its key.
     let long = "k".repeat(256);
-    let bad = with_key(
-        &c,
-        Method::POST,
-        "/v1/jobs",
-        json!({ "title": "Alpha job" }),
-        &long,
-    )
-    .await
-    .expect(400);
+    let bad = post_with_key(&c, "/v1/jobs", json!({ "title": "Alpha job" }), &long)
+        .await
+        .expect(400);
     assert_eq!(bad.body["error"]["details"]["field"], "Idempotency-Key");
     let anon = server.anonymous();
-    with_key(
-        &anon,
-        Method::POST,
-        "/v1/jobs",
-        json!({ "title": "Alpha job" }),
-        &long,
-    )
-    .await
-    .expect(401);
+    post_with_key(&anon, "/v1/jobs", json!({ "title": "Alpha job" }), &long)
+        .await
+        .expect(401);
 }
 
 #[tokio::test]
@@ -374,7 +318,7 @@ async fn records_expire_after_24_hours() {
     let acme = server.company("Acme").await;
     let c = server.client(&acme.key);
     let job = json!({ "title": "Backend Engineer" });
-    let first = with_key(&c, Method::POST, "/v1/jobs", job.clone(), "daily")
+    let first = post_with_key(&c, "/v1/jobs", job.clone(), "daily")
         .await
         .expect(201);
     // 23 hours later it still replays.
@@ -401,13 +345,13 @@ async fn records_expire_after_24_hours() {
         }
     };
     set_age(23).await.unwrap();
-    let again = with_key(&c, Method::POST, "/v1/jobs", job.clone(), "daily")
+    let again = post_with_key(&c, "/v1/jobs", job.clone(), "daily")
         .await
         .expect(201);
     assert!(replayed(&again));
     // After 24 hours the key starts a new request.
     set_age(24).await.unwrap();
-    let fresh = with_key(&c, Method::POST, "/v1/jobs", job, "daily")
+    let fresh = post_with_key(&c, "/v1/jobs", job, "daily")
         .await
         .expect(201);
     assert!(!replayed(&fresh));
@@ -415,15 +359,9 @@ async fn records_expire_after_24_hours() {
     assert_eq!(job_count(&c).await, 2);
     // The sweep deletes expired records and only those.
     set_age(25).await.unwrap();
-    with_key(
-        &c,
-        Method::POST,
-        "/v1/jobs",
-        json!({ "title": "Other" }),
-        "young",
-    )
-    .await
-    .expect(201);
+    post_with_key(&c, "/v1/jobs", json!({ "title": "Other" }), "young")
+        .await
+        .expect(201);
     assert_eq!(
         server
             .store
@@ -447,12 +385,12 @@ async fn an_erasure_forgets_the_stored_responses_that_mention_it() {
     let acme = server.company("Acme").await;
     let c = server.client(&acme.key);
     let ann = json!({ "email": "ann@example.com", "firstName": "Ann" });
-    let created = with_key(&c, Method::POST, "/v1/candidates", ann.clone(), "ann")
+    let created = post_with_key(&c, "/v1/candidates", ann.clone(), "ann")
         .await
         .expect(201);
     let candidate = created.str("/id");
     let bob = json!({ "email": "bob@example.com" });
-    with_key(&c, Method::POST, "/v1/candidates", bob.clone(), "bob")
+    post_with_key(&c, "/v1/candidates", bob.clone(), "bob")
         .await
         .expect(201);
     let db = db(&server).await;
@@ -476,12 +414,12 @@ async fn an_erasure_forgets_the_stored_responses_that_mention_it() {
     // Ann's stored response went with her: the same request runs again, as new, and the
     // erased details are not replayed. Bob's is untouched.
     assert!(refs("ann").await.is_empty());
-    let again = with_key(&c, Method::POST, "/v1/candidates", ann, "ann")
+    let again = post_with_key(&c, "/v1/candidates", ann, "ann")
         .await
         .expect(201);
     assert!(!replayed(&again));
     assert_ne!(again.str("/id"), candidate);
-    let bob_again = with_key(&c, Method::POST, "/v1/candidates", bob, "bob")
+    let bob_again = post_with_key(&c, "/v1/candidates", bob, "bob")
         .await
         .expect(201);
     assert!(replayed(&bob_again));
@@ -570,10 +508,10 @@ async fn keys_are_scoped_per_company() {
     let globex = server.company("Globex").await;
     let (a, g) = (server.client(&acme.key), server.client(&globex.key));
     let job = json!({ "title": "Backend Engineer" });
-    let ra = with_key(&a, Method::POST, "/v1/jobs", job.clone(), "shared")
+    let ra = post_with_key(&a, "/v1/jobs", job.clone(), "shared")
         .await
         .expect(201);
-    let rg = with_key(&g, Method::POST, "/v1/jobs", job.clone(), "shared")
+    let rg = post_with_key(&g, "/v1/jobs", job.clone(), "shared")
         .await
         .expect(201);
     assert!(!replayed(&rg));
@@ -585,19 +523,16 @@ async fn keys_are_scoped_per_company() {
     let ats = server.ats_key(&[&acme.id, &globex.id], "all").await;
     let ats = server.client(&ats);
     let path = format!("/v1/jobs?companyId={}", globex.id);
-    let res = with_key(&ats, Method::POST, "/v1/jobs", job.clone(), "shared").await;
+    let res = post_with_key(&ats, "/v1/jobs", job.clone(), "shared").await;
     assert_eq!(res.status, 400, "companyId is required: {}", res.text);
-    with_key(&ats, Method::POST, &path, job.clone(), "ats-1")
+    post_with_key(&ats, &path, job.clone(), "ats-1")
         .await
         .expect(201);
-    with_key(&ats, Method::POST, &path, job, "ats-1")
-        .await
-        .expect(201);
+    post_with_key(&ats, &path, job, "ats-1").await.expect(201);
     assert_eq!(job_count(&g).await, 2);
     let acme_path = format!("/v1/jobs?companyId={}", acme.id);
-    let other = with_key(
+    let other = post_with_key(
         &ats,
-        Method::POST,
         &acme_path,
         json!({ "title": "Backend Engineer" }),
         "shared",

@@ -17,11 +17,7 @@ async fn requests_are_counted_by_route_template_and_status() {
     let server = TestServer::start().await;
     let acme = server.company("Acme").await;
     let c = server.client(&acme.key);
-    let id = c
-        .post("/v1/jobs", json!({ "title": "Alpha job" }))
-        .await
-        .expect(201)
-        .str("/data/id");
+    let id = c.new_job(json!({ "title": "Alpha job" })).await;
     c.get(&format!("/v1/jobs/{id}")).await.expect(200);
     c.get(&format!("/v1/jobs/{}", uuid::Uuid::now_v7()))
         .await

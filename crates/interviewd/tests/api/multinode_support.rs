@@ -346,24 +346,10 @@ async fn sample(pool: PgPool, limits: HashMap<String, i64>, stop: Arc<AtomicBool
 /// A job, an agent and a candidate for the company, through `client`; returns the ids of
 /// the agent and the candidate.
 pub async fn fixture(client: &Client, n: usize) -> (String, String) {
-    let job = client
-        .post("/v1/jobs", json!({ "title": "Engineer" }))
-        .await
-        .expect(201)
-        .str("/data/id");
-    let agent = client
-        .post("/v1/agents", json!({ "name": "Screener" }))
-        .await
-        .expect(201)
-        .str("/id");
+    let job = client.new_job(json!({ "title": "Engineer" })).await;
+    let agent = client.new_agent(json!({ "name": "Screener" })).await;
     let candidate = client
-        .post(
-            "/v1/candidates",
-            json!({ "firstName": "Kai", "phoneNumber": format!("+1415555{:04}", 4000 + n), "jobId": job }),
-        )
-        .await
-        .expect(201)
-        .str("/id");
+        .new_candidate(json!({ "firstName": "Kai", "phoneNumber": format!("+1415555{:04}", 4000 + n), "jobId": job })).await;
     (agent, candidate)
 }
 
@@ -373,11 +359,7 @@ pub async fn interview(client: &Client, agent: &str, candidate: &str, at: Option
     if let Some(at) = at {
         body["scheduledAt"] = json!(at);
     }
-    client
-        .post("/v1/interviews", body)
-        .await
-        .expect(201)
-        .str("/id")
+    client.new_interview(body).await
 }
 
 /// A Xobin request with the `apiKey` header.

@@ -3,7 +3,7 @@
 //! and independent of what other companies do (docs/numbering.md).
 
 use crate::support::{TestCompany, TestServer};
-use crate::xobin::{ai_interview, invite, invite_body, xb};
+use crate::xobin::{ai_interview, invited, xb};
 use interviewd_domain::CompanyId;
 use reqwest::Method;
 use serde_json::json;
@@ -15,9 +15,7 @@ async fn invite_one(
     email: &str,
     job: i64,
 ) -> (i64, i64) {
-    let res = invite(server, &company.key, invite_body(email, job))
-        .await
-        .expect(200);
+    let res = invited(server, &company.key, email, job).await;
     let response = res.body["response_id"].as_i64().expect("response_id");
     let id: CompanyId = company.id.parse().unwrap();
     let detail = server.store.interview_by_number(id, response).await;

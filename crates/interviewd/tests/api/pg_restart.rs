@@ -169,11 +169,7 @@ async fn a_database_restart_under_load_is_survived() {
     let sampler = Sampler::start(&setup.pool, std::slice::from_ref(&company));
     let client = a.client(&company.key);
     let (agent, candidate) = fixture(&client, 0).await;
-    let job = client
-        .post("/v1/jobs", json!({ "title": "Engineer" }))
-        .await
-        .expect(201)
-        .str("/data/id");
+    let job = client.new_job(json!({ "title": "Engineer" })).await;
     let base_a = a.base.clone().unwrap();
     let load = Load {
         nodes: vec![base_a.clone(), b.base.clone().unwrap()],

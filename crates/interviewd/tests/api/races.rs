@@ -9,7 +9,7 @@
 use crate::engine::{WAIT, eventually};
 use crate::support::{Client, Resp, TestServer, db, on_db};
 use crate::webhooks_support::create_webhook;
-use crate::xobin::{ai_interview, invite, invite_body, xb};
+use crate::xobin::{ai_interview, invite, invite_body, invited, xb};
 use interviewd::config::Config;
 use interviewd_domain::{CompanyId, Plan};
 use interviewd_notify::testing::TestWebhookReceiver;
@@ -77,27 +77,16 @@ struct Setup {
 async fn subject(server: &TestServer, s: &Setup, n: usize) -> Subject {
     let c = &s.client;
     let email = format!("racer{n}@example.com");
-    let job = c
-        .post("/v1/jobs", json!({ "title": format!("Opening {n}") }))
-        .await
-        .expect(201)
-        .str("/data/id");
+    let job = c.new_job(json!({ "title": format!("Opening {n}") })).await;
     let candidate = c
-        .post(
-            "/v1/candidates",
+        .new_candidate(
             json!({ "firstName": "Rae", "lastName": format!("Cer{n}"), "email": email,
                     "phoneNumber": format!("+1415555{:04}", 2000 + n), "jobId": job }),
         )
-        .await
-        .expect(201)
-        .str("/id");
+        .await;
     let interview =
         |agent: &str| json!({ "candidateId": candidate, "agentId": agent, "jobId": job });
-    let phone_interview = c
-        .post("/v1/interviews", interview(&s.phone_agent))
-        .await
-        .expect(201)
-        .str("/id");
+    let phone_interview = c.new_interview(interview(&s.phone_agent)).await;
     let online = c
         .post("/v1/interviews", interview(&s.online_agent))
         .await
@@ -108,9 +97,7 @@ async fn subject(server: &TestServer, s: &Setup, n: usize) -> Subject {
         .next()
         .unwrap()
         .to_owned();
-    let invited = invite(server, &s.key, invite_body(&email, s.xobin_job))
-        .await
-        .expect(200);
+    let invited = invited(server, &s.key, &email, s.xobin_job).await;
     let response_id = invited.body["response_id"].as_i64().unwrap();
     let detail = server.store.interview_by_number(s.company, response_id);
     let invite_interview = detail.await.unwrap().unwrap().interview.id.to_string();
@@ -246,16 +233,8 @@ async fn setup(server: &TestServer) -> (Setup, TestWebhookReceiver) {
         json!({ "name": format!("{kind} screener"), "type": kind,
                                      "questions": ["Tell me about Rust.", "And SQL?"] })
     };
-    let phone_agent = client
-        .post("/v1/agents", agent("PHONE"))
-        .await
-        .expect(201)
-        .str("/id");
-    let online_agent = client
-        .post("/v1/agents", agent("ONLINE"))
-        .await
-        .expect(201)
-        .str("/id");
+    let phone_agent = client.new_agent(agent("PHONE")).await;
+    let online_agent = client.new_agent(agent("ONLINE")).await;
     let xobin_job = ai_interview(server, &acme.key, "Backend Engineer").await;
     let setup = Setup {
         client,

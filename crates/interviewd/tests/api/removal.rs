@@ -6,33 +6,17 @@ use serde_json::{Value, json};
 
 /// A future-scheduled phone interview (so the engine does not dial it during the test).
 async fn scheduled(c: &Client, phone: &str, email: &str) -> (String, String, String) {
-    let job = c
-        .post("/v1/jobs", json!({ "title": "Backend Engineer" }))
-        .await
-        .expect(201)
-        .str("/data/id");
-    let agent = c
-        .post("/v1/agents", json!({ "name": "Screener" }))
-        .await
-        .expect(201)
-        .str("/id");
+    let job = c.new_job(json!({ "title": "Backend Engineer" })).await;
+    let agent = c.new_agent(json!({ "name": "Screener" })).await;
     let candidate = c
-        .post(
-            "/v1/candidates",
+        .new_candidate(
             json!({ "firstName": "Ann", "email": email, "phoneNumber": phone, "jobId": job }),
         )
-        .await
-        .expect(201)
-        .str("/id");
+        .await;
     let at = (chrono::Utc::now() + chrono::Duration::days(1)).to_rfc3339();
     let interview = c
-        .post(
-            "/v1/interviews",
-            json!({ "candidateId": candidate, "agentId": agent, "scheduledAt": at }),
-        )
-        .await
-        .expect(201)
-        .str("/id");
+        .new_interview(json!({ "candidateId": candidate, "agentId": agent, "scheduledAt": at }))
+        .await;
     (job, candidate, interview)
 }
 
@@ -421,13 +405,8 @@ async fn alpharun_removal_errors() {
     // A contact linked to the opening without an interview on it: 404, and nothing changes,
     // the link included.
     let linked = c
-        .post(
-            "/v1/candidates",
-            json!({ "email": "linked@example.com", "jobId": op }),
-        )
-        .await
-        .expect(201)
-        .str("/id");
+        .new_candidate(json!({ "email": "linked@example.com", "jobId": op }))
+        .await;
     c.delete_json(&path, json!({ "contact_id": linked }))
         .await
         .expect(404);
@@ -464,22 +443,13 @@ async fn alpharun_removal_errors() {
 /// `n` scheduled interviews of one candidate.
 async fn many_interviews(c: &Client, n: usize) -> Vec<String> {
     let (_, candidate, first) = scheduled(c, "+14155550177", "many@example.com").await;
-    let agent = c
-        .post("/v1/agents", json!({ "name": "Second" }))
-        .await
-        .expect(201)
-        .str("/id");
+    let agent = c.new_agent(json!({ "name": "Second" })).await;
     let at = (chrono::Utc::now() + chrono::Duration::days(1)).to_rfc3339();
     let mut ids = vec![first];
     while ids.len() < n {
         let id = c
-            .post(
-                "/v1/interviews",
-                json!({ "candidateId": candidate, "agentId": agent, "scheduledAt": at }),
-            )
-            .await
-            .expect(201)
-            .str("/id");
+            .new_interview(json!({ "candidateId": candidate, "agentId": agent, "scheduledAt": at }))
+            .await;
         ids.push(id);
     }
     ids

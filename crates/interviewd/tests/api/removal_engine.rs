@@ -3,7 +3,7 @@
 
 use crate::engine::{concurrency, db, events_of, eventually, fast, wait_status};
 use crate::support::{Client, TestServer, fixture, on_db};
-use crate::xobin::{ai_interview, invite, invite_body, xb};
+use crate::xobin::{ai_interview, invited, xb};
 use reqwest::Method;
 use serde_json::json;
 use std::time::Duration;
@@ -56,20 +56,11 @@ async fn a_deleted_scheduled_interview_is_never_dialled() {
     let c = server.client(&acme.key);
     let f = fixture(&c, "+14155550170", "ann@example.com").await;
     wait_status(&c, &f.interview, "COMPLETED").await;
-    let agent = c
-        .post("/v1/agents", json!({ "name": "Soon" }))
-        .await
-        .expect(201)
-        .str("/id");
+    let agent = c.new_agent(json!({ "name": "Soon" })).await;
     let at = (chrono::Utc::now() + chrono::Duration::milliseconds(1500)).to_rfc3339();
     let soon = c
-        .post(
-            "/v1/interviews",
-            json!({ "candidateId": f.candidate, "agentId": agent, "scheduledAt": at }),
-        )
-        .await
-        .expect(201)
-        .str("/id");
+        .new_interview(json!({ "candidateId": f.candidate, "agentId": agent, "scheduledAt": at }))
+        .await;
     c.delete(&format!("/v1/interviews/{soon}"))
         .await
         .expect(200);
@@ -151,9 +142,7 @@ async fn failed_and_canceled_interviews_are_deleted_too() {
     gone_everywhere(&server, &c, &acme.key, &f.interview).await;
 
     let ai = ai_interview(&server, &acme.key, "Backend Engineer").await;
-    let inv = invite(&server, &acme.key, invite_body("ann@example.com", ai))
-        .await
-        .expect(200);
+    let inv = invited(&server, &acme.key, "ann@example.com", ai).await;
     let response_id = inv.body["response_id"].clone();
     xb(
         &server,

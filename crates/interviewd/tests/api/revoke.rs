@@ -3,7 +3,7 @@
 //! failure that leaves nothing half done, and the request errors.
 
 use crate::support::{Resp, TestServer};
-use crate::xobin::{ai_interview, invite, invite_body, xb};
+use crate::xobin::{ai_interview, invite, invite_body, invited, xb};
 use interviewd_domain::Plan;
 use reqwest::Method;
 use serde_json::{Value, json};
@@ -61,9 +61,7 @@ async fn revoked_then_already_revoked_and_the_link_is_gone() {
     let server = TestServer::start().await;
     let acme = server.company("Acme").await;
     let ai = ai_interview(&server, &acme.key, "Backend Engineer").await;
-    let inv = invite(&server, &acme.key, invite_body("ann@example.com", ai))
-        .await
-        .expect(200);
+    let inv = invited(&server, &acme.key, "ann@example.com", ai).await;
     let response_id = inv.body["response_id"].as_i64().unwrap();
     let link = inv.str("/invite_link");
     let link_path = link.trim_start_matches(&server.base).to_owned();
@@ -115,12 +113,8 @@ async fn notify_candidate_queues_exactly_one_notice() {
     let server = TestServer::start().await;
     let acme = server.company("Acme").await;
     let ai = ai_interview(&server, &acme.key, "Backend Engineer").await;
-    let first = invite(&server, &acme.key, invite_body("ann@example.com", ai))
-        .await
-        .expect(200);
-    let second = invite(&server, &acme.key, invite_body("bob@example.com", ai))
-        .await
-        .expect(200);
+    let first = invited(&server, &acme.key, "ann@example.com", ai).await;
+    let second = invited(&server, &acme.key, "bob@example.com", ai).await;
     revoke(
         &server,
         &acme.key,
@@ -157,18 +151,14 @@ async fn invites_sent_before_the_latest_plan_change_are_not_allowed() {
     let server = TestServer::start().await;
     let acme = server.company("Acme").await;
     let ai = ai_interview(&server, &acme.key, "Backend Engineer").await;
-    let old = invite(&server, &acme.key, invite_body("ann@example.com", ai))
-        .await
-        .expect(200);
+    let old = invited(&server, &acme.key, "ann@example.com", ai).await;
     tokio::time::sleep(Duration::from_millis(20)).await;
     let company = interviewd::admin::set_plan(&server.store, &acme.id, Plan::Scale)
         .await
         .unwrap();
     let changed = company.plan_changed_at.unwrap();
     tokio::time::sleep(Duration::from_millis(20)).await;
-    let fresh = invite(&server, &acme.key, invite_body("bob@example.com", ai))
-        .await
-        .expect(200);
+    let fresh = invited(&server, &acme.key, "bob@example.com", ai).await;
 
     let res = revoke(
         &server,
@@ -214,9 +204,7 @@ async fn a_started_interview_cannot_be_revoked() {
     let server = TestServer::start().await;
     let acme = server.company("Acme").await;
     let ai = ai_interview(&server, &acme.key, "Backend Engineer").await;
-    let inv = invite(&server, &acme.key, invite_body("ann@example.com", ai))
-        .await
-        .expect(200);
+    let inv = invited(&server, &acme.key, "ann@example.com", ai).await;
     let link = inv.str("/invite_link");
     let path = link.trim_start_matches(&server.base).to_owned();
     server
@@ -267,9 +255,7 @@ async fn revoking_returns_the_invite_to_the_quota() {
     revoke(&server, &acme.key, json!({ "response_id": first.unwrap() }))
         .await
         .expect(200);
-    invite(&server, &acme.key, invite_body("extra@example.com", ai))
-        .await
-        .expect(200);
+    invited(&server, &acme.key, "extra@example.com", ai).await;
 }
 
 #[tokio::test]
@@ -277,9 +263,7 @@ async fn a_storage_failure_is_failed_503_with_nothing_half_done() {
     let server = TestServer::start().await;
     let acme = server.company("Acme").await;
     let ai = ai_interview(&server, &acme.key, "Backend Engineer").await;
-    let inv = invite(&server, &acme.key, invite_body("ann@example.com", ai))
-        .await
-        .expect(200);
+    let inv = invited(&server, &acme.key, "ann@example.com", ai).await;
     let response_id = inv.body["response_id"].as_i64().unwrap();
     let link_path = inv
         .str("/invite_link")
@@ -328,9 +312,7 @@ async fn revoke_request_errors() {
     let acme = server.company("Acme").await;
     let beta = server.company("Beta").await;
     let ai = ai_interview(&server, &acme.key, "Backend Engineer").await;
-    let inv = invite(&server, &acme.key, invite_body("ann@example.com", ai))
-        .await
-        .expect(200);
+    let inv = invited(&server, &acme.key, "ann@example.com", ai).await;
     let id = inv.body["response_id"].clone();
     for body in [
         json!({}),

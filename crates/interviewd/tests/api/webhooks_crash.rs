@@ -4,7 +4,6 @@
 use crate::support::TestServer;
 use crate::webhooks_support::{WAIT, fast, insert_event};
 use chrono::Utc;
-use interviewd::config::Config;
 use interviewd::store::delivery::{PayloadFormat, Webhook};
 use interviewd::store::events::kinds;
 use interviewd_domain::{Plan, WebhookId};
@@ -16,13 +15,7 @@ use std::time::{Duration, Instant};
 
 #[tokio::test]
 async fn kill_minus_nine_then_restart_delivers_every_message() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut config = Config {
-        data_dir: dir.path().join("data"),
-        ..Config::default()
-    };
-    let database = crate::support::database(&config.data_dir).await;
-    config.database_url = Some(database.url.clone());
+    let (dir, mut config, _database) = crate::support::scratch().await;
     fast(&mut config);
 
     // The receiver holds each request long enough for the kill to land mid-attempt.

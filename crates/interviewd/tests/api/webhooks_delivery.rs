@@ -48,6 +48,30 @@ fn ping_data() -> Value {
     json!({ "candidateId": "c", "jobId": "j" })
 }
 
+/// Subscribes a new endpoint at `url` to removals only; its id.
+async fn removal_hook(client: &Client, url: &str) -> String {
+    let hook = create_webhook(
+        client,
+        url,
+        json!(["candidate.removed_from_job"]),
+        json!({}),
+    )
+    .await;
+    hook["id"].as_str().unwrap().to_owned()
+}
+
+/// Records one removal event (with stand-in data) for the company.
+async fn removed(db: &Db, company: &str) {
+    insert_event(
+        db,
+        company,
+        None,
+        kinds::CANDIDATE_REMOVED_FROM_JOB,
+        ping_data(),
+    )
+    .await;
+}
+
 #[tokio::test]
 async fn a_failing_receiver_gets_the_same_message_until_it_succeeds() {
     let server = TestServer::start_with(fast).await;
@@ -64,14 +88,7 @@ async fn a_failing_receiver_gets_the_same_message_until_it_succeeds() {
     .await;
     let id = hook["id"].as_str().unwrap();
     let db = db(&server).await;
-    insert_event(
-        &db,
-        &acme.id,
-        None,
-        kinds::CANDIDATE_REMOVED_FROM_JOB,
-        ping_data(),
-    )
-    .await;
+    removed(&db, &acme.id).await;
 
     let got = receiver.wait_for(4, WAIT).await;
     assert_eq!(got.len(), 4);
@@ -128,22 +145,9 @@ async fn retry_after_is_honoured_and_max_retries_bounds_the_attempts() {
     receiver.respond_with([ScriptedResponse::status(429).with_retry_after("1")]);
     let acme = server.company("Acme").await;
     let client = server.client(&acme.key);
-    create_webhook(
-        &client,
-        &receiver.url("/slow"),
-        json!(["candidate.removed_from_job"]),
-        json!({}),
-    )
-    .await;
+    removal_hook(&client, &receiver.url("/slow")).await;
     let db = db(&server).await;
-    insert_event(
-        &db,
-        &acme.id,
-        None,
-        kinds::CANDIDATE_REMOVED_FROM_JOB,
-        ping_data(),
-    )
-    .await;
+    removed(&db, &acme.id).await;
     assert_eq!(receiver.wait_for(1, WAIT).await.len(), 1);
     let first = Instant::now();
     assert_eq!(receiver.wait_for(2, WAIT).await.len(), 2);
@@ -186,14 +190,7 @@ async fn the_circuit_opens_holds_messages_and_resets() {
     receiver.set_default(ScriptedResponse::status(500));
     let acme = server.company("Acme").await;
     let client = server.client(&acme.key);
-    let hook = create_webhook(
-        &client,
-        &receiver.url("/cb"),
-        json!(["candidate.removed_from_job"]),
-        json!({}),
-    )
-    .await;
-    let id = hook["id"].as_str().unwrap();
+    let id = &removal_hook(&client, &receiver.url("/cb")).await;
     let db = db(&server).await;
     insert_event(
         &db,
@@ -258,37 +255,16 @@ async fn gone_disables_the_endpoint() {
     receiver.respond_with([ScriptedResponse::status(410)]);
     let acme = server.company("Acme").await;
     let client = server.client(&acme.key);
-    let hook = create_webhook(
-        &client,
-        &receiver.url("/gone"),
-        json!(["candidate.removed_from_job"]),
-        json!({}),
-    )
-    .await;
-    let id = hook["id"].as_str().unwrap();
+    let id = &removal_hook(&client, &receiver.url("/gone")).await;
     let db = db(&server).await;
-    insert_event(
-        &db,
-        &acme.id,
-        None,
-        kinds::CANDIDATE_REMOVED_FROM_JOB,
-        ping_data(),
-    )
-    .await;
+    removed(&db, &acme.id).await;
     let w = wait_for_webhook(&client, id, |w| w["isActive"] == false).await;
     assert_eq!(w["isActive"], false);
     assert_eq!(w["circuitOpenedAt"], Value::Null);
     let log = wait_for_log(&client, id, 1).await;
     assert_eq!(log["data"][0]["statusCode"], 410);
     assert_eq!(log["data"][0]["outcome"], "GONE");
-    insert_event(
-        &db,
-        &acme.id,
-        None,
-        kinds::CANDIDATE_REMOVED_FROM_JOB,
-        ping_data(),
-    )
-    .await;
+    removed(&db, &acme.id).await;
     server.run_pending_background_jobs().await;
     assert_eq!(
         receiver.requests().len(),
@@ -559,14 +535,7 @@ async fn an_event_that_cannot_be_rendered_does_not_hold_back_the_rest() {
         data,
     )
     .await;
-    insert_event(
-        &db,
-        &acme.id,
-        None,
-        kinds::CANDIDATE_REMOVED_FROM_JOB,
-        ping_data(),
-    )
-    .await;
+    removed(&db, &acme.id).await;
     server.run_pending_background_jobs().await;
     let paths = |r: &TestWebhookReceiver| -> Vec<String> {
         r.requests().iter().map(|q| q.path.clone()).collect()

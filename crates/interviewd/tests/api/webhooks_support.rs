@@ -49,35 +49,18 @@ pub async fn insert_event(
 
 /// An interview with an ONLINE agent (the engine places no call for it).
 pub async fn online_interview(client: &Client, email: &str) -> (String, String) {
-    let job = client
-        .post("/v1/jobs", json!({ "title": "Backend Engineer" }))
-        .await
-        .expect(201)
-        .str("/data/id");
+    let job = client.new_job(json!({ "title": "Backend Engineer" })).await;
     let agent = client
-        .post(
-            "/v1/agents",
-            json!({ "name": "Web screener", "type": "ONLINE", "questions": ["Why Rust?"] }),
-        )
-        .await
-        .expect(201)
-        .str("/id");
+        .new_agent(json!({ "name": "Web screener", "type": "ONLINE", "questions": ["Why Rust?"] }))
+        .await;
     let candidate = client
-        .post(
-            "/v1/candidates",
+        .new_candidate(
             json!({ "firstName": "Ann", "lastName": "Lee", "email": email, "jobId": job }),
         )
-        .await
-        .expect(201)
-        .str("/id");
+        .await;
     let interview = client
-        .post(
-            "/v1/interviews",
-            json!({ "candidateId": candidate, "agentId": agent, "jobId": job }),
-        )
-        .await
-        .expect(201)
-        .str("/id");
+        .new_interview(json!({ "candidateId": candidate, "agentId": agent, "jobId": job }))
+        .await;
     (interview, job)
 }
 

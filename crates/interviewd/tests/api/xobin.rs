@@ -77,6 +77,13 @@ pub fn invite_body(email: &str, ai_interview_id: i64) -> Value {
     })
 }
 
+/// A `getlink` invite for `email` to the AI interview, which must succeed.
+pub async fn invited(server: &TestServer, key: &str, email: &str, ai_interview_id: i64) -> Resp {
+    invite(server, key, invite_body(email, ai_interview_id))
+        .await
+        .expect(200)
+}
+
 pub async fn invite(server: &TestServer, key: &str, body: Value) -> Resp {
     xb(
         server,
@@ -161,9 +168,7 @@ async fn getlink_invite_creates_a_pending_response_with_a_working_report() {
     assert_eq!(by_cf.body, report.body);
 
     // The same person (e-mail in another case) is the same candidate.
-    let again = invite(&server, &acme.key, invite_body("ann.lee@example.COM", id))
-        .await
-        .expect(200);
+    let again = invited(&server, &acme.key, "ann.lee@example.COM", id).await;
     let second = xb(
         &server,
         &acme.key,

@@ -2,7 +2,7 @@
 //! and keys, scopes and tenant isolation.
 
 use crate::support::TestServer;
-use crate::xobin::{ai_interview, invite, invite_body, xb};
+use crate::xobin::{ai_interview, invite, invite_body, invited, xb};
 use interviewd_domain::{CompanyId, Plan};
 use reqwest::Method;
 use serde_json::json;
@@ -18,10 +18,8 @@ async fn unknown_ai_interviews_are_404() {
     // A job without an agent is not an AI interview.
     let job = server
         .client(&acme.key)
-        .post("/v1/jobs", json!({ "title": "Plain job posting" }))
-        .await
-        .expect(201)
-        .str("/data/id");
+        .new_job(json!({ "title": "Plain job posting" }))
+        .await;
     let company: CompanyId = acme.id.parse().unwrap();
     let number = server
         .store
@@ -105,15 +103,9 @@ async fn invited_lists_every_invite_of_the_ai_interview() {
     let acme = server.company("Acme").await;
     let id = ai_interview(&server, &acme.key, "Backend Engineer").await;
     let other = ai_interview(&server, &acme.key, "Designer").await;
-    let a = invite(&server, &acme.key, invite_body("a@example.com", id))
-        .await
-        .expect(200);
-    let b = invite(&server, &acme.key, invite_body("b@example.com", id))
-        .await
-        .expect(200);
-    invite(&server, &acme.key, invite_body("c@example.com", other))
-        .await
-        .expect(200);
+    let a = invited(&server, &acme.key, "a@example.com", id).await;
+    let b = invited(&server, &acme.key, "b@example.com", id).await;
+    invited(&server, &acme.key, "c@example.com", other).await;
     let listed = xb(
         &server,
         &acme.key,
@@ -146,9 +138,7 @@ async fn keys_scopes_and_companies_are_checked() {
     let acme = server.company("Acme").await;
     let beta = server.company("Beta").await;
     let id = ai_interview(&server, &acme.key, "Backend Engineer").await;
-    let res = invite(&server, &acme.key, invite_body("ann@example.com", id))
-        .await
-        .expect(200);
+    let res = invited(&server, &acme.key, "ann@example.com", id).await;
     let response_id = res.body["response_id"].as_i64().unwrap();
     let report = format!("/ai-interviews/report/{response_id}");
     let invited = format!("/ai-interviews/invited/{id}");

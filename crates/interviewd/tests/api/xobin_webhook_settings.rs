@@ -5,7 +5,7 @@
 //! interview's own, which replace the global ones for it), with both kinds of authentication.
 
 use crate::support::TestServer;
-use crate::xobin::{ai_interview, invite, invite_body, xb};
+use crate::xobin::{ai_interview, invited, xb};
 use crate::xobin_report::{report_when_completed, take_interview};
 use base64::Engine;
 use interviewd_notify::testing::{ReceivedRequest, TestWebhookReceiver};
@@ -15,9 +15,7 @@ use std::time::{Duration, Instant};
 
 /// Invites `email` to AI interview `ai` and takes the interview to its end.
 async fn taken(server: &TestServer, key: &str, ai: i64, email: &str) -> i64 {
-    let invited = invite(server, key, invite_body(email, ai))
-        .await
-        .expect(200);
+    let invited = invited(server, key, email, ai).await;
     let response = invited.body["response_id"].as_i64().unwrap();
     take_interview(server, &invited.str("/invite_link")).await;
     report_when_completed(server, key, response).await;
@@ -249,9 +247,7 @@ async fn a_deleted_ai_interviews_own_settings_keep_reporting_its_responses() {
         async move { xb(server, &key, Method::PUT, &path, Some(body)).await }
     };
     put("/own").await.expect(200);
-    let invited = invite(&server, &acme.key, invite_body("ann@example.com", ai))
-        .await
-        .expect(200);
+    let invited = invited(&server, &acme.key, "ann@example.com", ai).await;
     let response = invited.body["response_id"].as_i64().unwrap();
 
     let api = server.client(&acme.key);

@@ -52,13 +52,7 @@ impl TestServer {
         adjust: impl FnOnce(&mut Config),
         parts: interviewd::Parts,
     ) -> Self {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let mut config = Config {
-            data_dir: dir.path().join("data"),
-            ..Config::default()
-        };
-        let db = database(&config.data_dir).await;
-        config.database_url = Some(db.url.clone());
+        let (dir, mut config, db) = scratch().await;
         // Tests poll; the plan limits are exercised by the rate-limit tests, which set their own.
         config.rate_limit_per_minute = 1_000_000;
         config.rate_limit_per_hour = 10_000_000;
@@ -355,6 +349,54 @@ impl Client {
     pub async fn raw(&self, method: Method, path: &str, body: &str) -> Resp {
         self.send(method, path, Some(body.to_owned()), &[]).await
     }
+
+    /// Posts a job through InstaView's API; its id.
+    pub async fn new_job(&self, body: Value) -> String {
+        self.created("/v1/jobs", body, "/data/id").await
+    }
+
+    /// Posts an agent; its id.
+    pub async fn new_agent(&self, body: Value) -> String {
+        self.created("/v1/agents", body, "/id").await
+    }
+
+    /// Posts a candidate; its id.
+    pub async fn new_candidate(&self, body: Value) -> String {
+        self.created("/v1/candidates", body, "/id").await
+    }
+
+    /// Posts an interview; its id.
+    pub async fn new_interview(&self, body: Value) -> String {
+        self.created("/v1/interviews", body, "/id").await
+    }
+
+    async fn created(&self, path: &str, body: Value, id: &str) -> String {
+        self.post(path, body).await.expect(201).str(id)
+    }
+}
+
+/// A default configuration on a new data directory, with this binary's own database.
+pub async fn scratch() -> (TempDir, Config, TestDb) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut config = Config {
+        data_dir: dir.path().join("data"),
+        ..Config::default()
+    };
+    let db = database(&config.data_dir).await;
+    config.database_url = Some(db.url.clone());
+    (dir, config, db)
+}
+
+/// A recording fetched with the company's key, which must be served.
+pub async fn recording(url: &str, key: &str) -> Vec<u8> {
+    let res = reqwest::Client::new()
+        .get(url)
+        .bearer_auth(key)
+        .send()
+        .await
+        .expect("recording request");
+    assert_eq!(res.status(), 200);
+    res.bytes().await.expect("recording body").to_vec()
 }
 
 /// Fixtures: a job, an agent, a candidate and an interview of one company.
@@ -368,37 +410,18 @@ pub struct Fixture {
 /// Creates one of each resource through the API.
 pub async fn fixture(client: &Client, phone: &str, email: &str) -> Fixture {
     let job = client
-        .post(
-            "/v1/jobs",
+        .new_job(
             serde_json::json!({ "title": "Backend Engineer", "requiredSkills": ["Rust", "SQL"] }),
         )
-        .await
-        .expect(201)
-        .str("/data/id");
+        .await;
     let agent = client
-        .post(
-            "/v1/agents",
-            serde_json::json!({ "name": "Screener", "questions": ["Tell me about Rust."] }),
-        )
-        .await
-        .expect(201)
-        .str("/id");
+        .new_agent(serde_json::json!({ "name": "Screener", "questions": ["Tell me about Rust."] }))
+        .await;
     let candidate = client
-        .post(
-            "/v1/candidates",
-            serde_json::json!({ "firstName": "Ann", "lastName": "Lee", "email": email, "phoneNumber": phone, "jobId": job }),
-        )
-        .await
-        .expect(201)
-        .str("/id");
+        .new_candidate(serde_json::json!({ "firstName": "Ann", "lastName": "Lee", "email": email, "phoneNumber": phone, "jobId": job })).await;
     let interview = client
-        .post(
-            "/v1/interviews",
-            serde_json::json!({ "candidateId": candidate, "agentId": agent }),
-        )
-        .await
-        .expect(201)
-        .str("/id");
+        .new_interview(serde_json::json!({ "candidateId": candidate, "agentId": agent }))
+        .await;
     Fixture {
         job,
         agent,

@@ -5,7 +5,7 @@
 use super::errors::PageError;
 use super::form::FormData;
 use super::interviews::Choice;
-use super::page::{Chrome, notice, render, render_status, see_other};
+use super::page::{Chrome, Done, render, render_status, see_other};
 use super::session::User;
 use crate::app::AppState;
 use crate::core::catalog;
@@ -20,7 +20,6 @@ use axum::routing::get;
 use interviewd_domain::language::{self, LANGUAGES};
 use interviewd_domain::model::Agent;
 use interviewd_domain::{AgentChannel, AgentId, PageRequest};
-use serde::Deserialize;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -181,11 +180,6 @@ struct ListPage {
     rows: Vec<Row>,
 }
 
-#[derive(Deserialize)]
-struct Done {
-    done: Option<String>,
-}
-
 async fn list(
     State(state): State<AppState>,
     user: User,
@@ -215,7 +209,7 @@ async fn list(
         .collect();
     let page = ListPage {
         chrome: Chrome::of(&state, &user, "agents").await?,
-        notice: notice(q.done.as_deref()),
+        notice: q.notice(),
         rows,
     };
     Ok(render(&page))

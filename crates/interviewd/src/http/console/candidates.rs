@@ -6,7 +6,9 @@
 use super::errors::PageError;
 use super::form::FormData;
 use super::interviews::{Choice, Line, job_choices};
-use super::page::{Chrome, When, is_partial, notice, render, render_status, see_other};
+use super::page::{
+    Chrome, Done, When, is_partial, list_page, notice, render, render_status, see_other,
+};
 use super::session::User;
 use crate::app::AppState;
 use crate::core::candidates::{self, CandidateFilter};
@@ -26,7 +28,6 @@ use interviewd_domain::{CandidateId, CompanyId, Email, ExtId, JobId, PageRequest
 use serde::Deserialize;
 
 /// Candidates per page.
-const PER_PAGE: u32 = 25;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -140,15 +141,7 @@ pub struct Row {
 }
 
 /// The results part of the list.
-pub struct Results {
-    pub rows: Vec<Row>,
-    pub total: i64,
-    pub page: u32,
-    pub pages: i64,
-    pub prev: Option<String>,
-    pub next: Option<String>,
-    pub filtered: bool,
-}
+pub type Results = super::page::Results<Row>;
 
 #[derive(Template)]
 #[template(path = "console/candidates.html")]
@@ -185,37 +178,27 @@ async fn list(
         status: None,
         search: Some(q.q.trim().to_owned()).filter(|s| !s.is_empty()),
     };
-    let page = PageRequest {
-        page: q.page.unwrap_or(1).clamp(1, 10_000),
-        limit: PER_PAGE,
-    };
+    let page = list_page(q.page);
     let found = candidates::list(&state, company, &filter, page).await?;
-    let pages = page.total_pages(found.total).max(1);
-    let results = Results {
-        rows: found
-            .items
-            .iter()
-            .map(|c| Row {
-                id: c.id.to_string(),
-                name: display_name(c),
-                email: c
-                    .email
-                    .as_ref()
-                    .map_or("—".into(), |e| e.as_str().to_owned()),
-                phone: c
-                    .phone
-                    .as_ref()
-                    .map_or("—".into(), |p| p.as_str().to_owned()),
-                added: When::of(c.created_at),
-            })
-            .collect(),
-        total: found.total,
-        page: page.page,
-        pages,
-        prev: (page.page > 1).then(|| q.href(page.page - 1)),
-        next: (i64::from(page.page) < pages).then(|| q.href(page.page + 1)),
-        filtered: filter.search.is_some() || filter.job_id.is_some(),
-    };
+    let rows = found
+        .items
+        .iter()
+        .map(|c| Row {
+            id: c.id.to_string(),
+            name: display_name(c),
+            email: c
+                .email
+                .as_ref()
+                .map_or("—".into(), |e| e.as_str().to_owned()),
+            phone: c
+                .phone
+                .as_ref()
+                .map_or("—".into(), |p| p.as_str().to_owned()),
+            added: When::of(c.created_at),
+        })
+        .collect();
+    let filtered = filter.search.is_some() || filter.job_id.is_some();
+    let results = Results::new(rows, found.total, page, filtered, |n| q.href(n));
     if is_partial(&headers) {
         return Ok(render(&ResultsPart { results }));
     }
@@ -311,11 +294,6 @@ struct ShowPage {
     interviews: Vec<Line>,
 }
 
-#[derive(Deserialize)]
-struct Done {
-    done: Option<String>,
-}
-
 async fn show(
     State(state): State<AppState>,
     user: User,
@@ -344,7 +322,7 @@ async fn show(
     let interviews = console_views::interviews(&state, company, &query, first).await?;
     let page = ShowPage {
         chrome: Chrome::of(&state, &user, "candidates").await?,
-        notice: notice(q.done.as_deref()),
+        notice: q.notice(),
         id: c.id.to_string(),
         name: display_name(&c),
         email: c.email.as_ref().map(|e| e.as_str().to_owned()),

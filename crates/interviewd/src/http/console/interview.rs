@@ -12,7 +12,7 @@
 use super::errors::PageError;
 use super::form::FormData;
 use super::interviews::{decision_label, status_label};
-use super::page::{Chrome, When, clock, is_partial, notice, render};
+use super::page::{Chrome, Done, When, clock, is_partial, render};
 use super::session::User;
 use crate::app::AppState;
 use crate::core::console_views;
@@ -234,11 +234,6 @@ struct LivePart {
     live: LiveView,
 }
 
-#[derive(Deserialize)]
-struct Done {
-    done: Option<String>,
-}
-
 async fn show(
     State(state): State<AppState>,
     user: User,
@@ -268,7 +263,7 @@ async fn show(
     let open = i.status == InterviewStatus::Scheduled && i.invite.revoked_at.is_none();
     let page = InterviewPage {
         chrome: Chrome::of(&state, &user, "interviews").await?,
-        notice: notice(q.done.as_deref()),
+        notice: q.notice(),
         number: i.number,
         candidate_id: i.candidate_id.to_string(),
         candidate: candidate

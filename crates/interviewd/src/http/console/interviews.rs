@@ -4,7 +4,7 @@
 //! htmx and push the URL; without JavaScript the same URLs give the whole page.
 
 use super::errors::PageError;
-use super::page::{Chrome, When, is_partial, render};
+use super::page::{Chrome, When, is_partial, list_page, render};
 use super::session::User;
 use crate::app::AppState;
 use crate::core::catalog::{self, JobFilter};
@@ -20,7 +20,6 @@ use interviewd_domain::{InterviewStatus, JobId, PageRequest};
 use serde::Deserialize;
 
 /// Interviews per page.
-const PER_PAGE: u32 = 25;
 
 pub fn routes() -> Router<AppState> {
     Router::new().route("/app/interviews", get(list))
@@ -177,16 +176,7 @@ pub struct Choice {
 }
 
 /// The results part: rows and page links.
-#[derive(Clone, Debug)]
-pub struct Results {
-    pub rows: Vec<Line>,
-    pub total: i64,
-    pub page: u32,
-    pub pages: i64,
-    pub prev: Option<String>,
-    pub next: Option<String>,
-    pub filtered: bool,
-}
+pub type Results = super::page::Results<Line>;
 
 #[derive(Template)]
 #[template(path = "console/interviews.html")]
@@ -213,21 +203,11 @@ async fn list(
 ) -> Result<Response, PageError> {
     let company = user.company();
     let query = filters.query()?;
-    let page = PageRequest {
-        page: filters.page.unwrap_or(1).clamp(1, 10_000),
-        limit: PER_PAGE,
-    };
+    let page = list_page(filters.page);
     let found = console_views::interviews(&state, company, &query, page).await?;
-    let pages = page.total_pages(found.total).max(1);
-    let results = Results {
-        rows: found.items.iter().map(Line::of).collect(),
-        total: found.total,
-        page: page.page,
-        pages,
-        prev: (page.page > 1).then(|| filters.href(page.page - 1)),
-        next: (i64::from(page.page) < pages).then(|| filters.href(page.page + 1)),
-        filtered: filters.href(1) != "/app/interviews?",
-    };
+    let rows = found.items.iter().map(Line::of).collect();
+    let filtered = filters.href(1) != "/app/interviews?";
+    let results = Results::new(rows, found.total, page, filtered, |n| filters.href(n));
     if is_partial(&headers) {
         return Ok(render(&ResultsPart { results }));
     }

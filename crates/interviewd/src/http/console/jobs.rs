@@ -6,7 +6,7 @@ use super::agents::Fields as AgentFields;
 use super::errors::PageError;
 use super::form::FormData;
 use super::interviews::Choice;
-use super::page::{Chrome, When, notice, render, render_status, see_other};
+use super::page::{Chrome, Done, When, render, render_status, see_other};
 use super::session::User;
 use crate::app::AppState;
 use crate::core::catalog::{self, JobFilter};
@@ -20,7 +20,6 @@ use axum::response::Response;
 use axum::routing::get;
 use interviewd_domain::model::{Agent, Job};
 use interviewd_domain::{AgentChannel, JobId, PageRequest};
-use serde::Deserialize;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -121,11 +120,6 @@ struct ListPage {
     rows: Vec<Row>,
 }
 
-#[derive(Deserialize)]
-struct Done {
-    done: Option<String>,
-}
-
 async fn list(
     State(state): State<AppState>,
     user: User,
@@ -166,7 +160,7 @@ async fn list(
     }
     let page = ListPage {
         chrome: Chrome::of(&state, &user, "jobs").await?,
-        notice: notice(q.done.as_deref()),
+        notice: q.notice(),
         rows,
     };
     Ok(render(&page))
@@ -286,7 +280,7 @@ async fn edit_form(
     let agent = agent
         .as_ref()
         .map_or_else(AgentFields::new_default, AgentFields::of);
-    let done = notice(q.done.as_deref());
+    let done = q.notice();
     form_page(
         &state,
         &user,

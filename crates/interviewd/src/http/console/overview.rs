@@ -3,7 +3,7 @@
 
 use super::errors::PageError;
 use super::interviews::{Line, status_label};
-use super::page::{Chrome, When, notice, render};
+use super::page::{Chrome, Done, When, render};
 use super::session::User;
 use crate::app::AppState;
 use crate::core::console_views;
@@ -12,7 +12,6 @@ use axum::Router;
 use axum::extract::{Query, State};
 use axum::response::Response;
 use axum::routing::get;
-use serde::Deserialize;
 
 pub fn routes() -> Router<AppState> {
     Router::new().route("/app", get(show))
@@ -51,11 +50,6 @@ struct OverviewPage {
     today_href: String,
 }
 
-#[derive(Deserialize)]
-struct Done {
-    done: Option<String>,
-}
-
 async fn show(
     State(state): State<AppState>,
     user: User,
@@ -74,7 +68,7 @@ async fn show(
     let today = console_views::start_of_day(state.now()).format("%Y-%m-%d");
     let page = OverviewPage {
         chrome: Chrome::of(&state, &user, "overview").await?,
-        notice: notice(q.done.as_deref()),
+        notice: q.notice(),
         total: counts.iter().map(|c| c.count).sum(),
         counts,
         today: o.today.items.iter().map(Line::of).collect(),

@@ -12,6 +12,7 @@ use askama::Template;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use chrono::{DateTime, Utc};
+use interviewd_domain::PageRequest;
 
 /// The context of the frame every signed-in page extends (`console/base.html`).
 #[derive(Clone, Debug)]
@@ -103,6 +104,64 @@ impl When {
 pub fn clock(ms: u64) -> String {
     let secs = ms / 1000;
     format!("{}:{:02}", secs / 60, secs % 60)
+}
+
+/// The query of a page a form redirects to: its `?done=` code.
+#[derive(serde::Deserialize)]
+pub struct Done {
+    done: Option<String>,
+}
+
+impl Done {
+    /// The code's message ([`notice`]).
+    pub fn notice(&self) -> Option<&'static str> {
+        notice(self.done.as_deref())
+    }
+}
+
+/// Rows a list page shows at once.
+pub const PER_PAGE: u32 = 25;
+
+/// Page `page` (1 when absent, at most 10,000) of a list, [`PER_PAGE`] rows long.
+pub fn list_page(page: Option<u32>) -> PageRequest {
+    PageRequest {
+        page: page.unwrap_or(1).clamp(1, 10_000),
+        limit: PER_PAGE,
+    }
+}
+
+/// One page of a filtered list, with links to the pages before and after it.
+#[derive(Clone, Debug)]
+pub struct Results<R> {
+    pub rows: Vec<R>,
+    pub total: i64,
+    pub page: u32,
+    pub pages: i64,
+    pub prev: Option<String>,
+    pub next: Option<String>,
+    pub filtered: bool,
+}
+
+impl<R> Results<R> {
+    /// `rows`, page `page` of `total`; `href(n)` links page `n` under the same filters.
+    pub fn new(
+        rows: Vec<R>,
+        total: i64,
+        page: PageRequest,
+        filtered: bool,
+        href: impl Fn(u32) -> String,
+    ) -> Self {
+        let pages = page.total_pages(total).max(1);
+        Self {
+            rows,
+            total,
+            page: page.page,
+            pages,
+            prev: (page.page > 1).then(|| href(page.page - 1)),
+            next: (i64::from(page.page) < pages).then(|| href(page.page + 1)),
+            filtered,
+        }
+    }
 }
 
 /// The message of a `?done=` code after a redirect: a fixed table, so nothing typed by anyone

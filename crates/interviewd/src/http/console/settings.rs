@@ -6,7 +6,7 @@
 
 use super::errors::PageError;
 use super::form::FormData;
-use super::page::{Chrome, When, notice, render, render_status, see_other};
+use super::page::{Chrome, Done, When, render, render_status, see_other};
 use super::removal::ConfirmPage;
 use super::session::{Admin, User};
 use crate::app::AppState;
@@ -20,7 +20,6 @@ use axum::response::Response;
 use axum::routing::get;
 use interviewd_domain::model::ApiKey;
 use interviewd_domain::{KeyId, Scope, ScopeSet};
-use serde::Deserialize;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -139,11 +138,6 @@ struct NewKey {
     secret: String,
 }
 
-#[derive(Deserialize)]
-struct Done {
-    done: Option<String>,
-}
-
 async fn keys_page(
     state: &AppState,
     user: &User,
@@ -186,7 +180,7 @@ async fn keys(
     Admin(user): Admin,
     Query(q): Query<Done>,
 ) -> Result<Response, PageError> {
-    keys_page(&state, &user, None, None, None, notice(q.done.as_deref())).await
+    keys_page(&state, &user, None, None, None, q.notice()).await
 }
 
 async fn create_key(

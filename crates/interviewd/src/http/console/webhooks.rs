@@ -6,7 +6,7 @@
 
 use super::errors::PageError;
 use super::form::FormData;
-use super::page::{Chrome, When, is_partial, notice, render, render_status, see_other};
+use super::page::{Chrome, Done, When, is_partial, render, render_status, see_other};
 use super::removal::ConfirmPage;
 use super::session::{Admin, User};
 use crate::app::AppState;
@@ -25,7 +25,6 @@ use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
 use interviewd_domain::events::kinds;
 use interviewd_domain::{PageRequest, WebhookId};
-use serde::Deserialize;
 use serde_json::Value;
 use uuid::Uuid;
 
@@ -93,11 +92,6 @@ struct ListPage {
     secret: Option<String>,
 }
 
-#[derive(Deserialize)]
-struct Done {
-    done: Option<String>,
-}
-
 async fn list_page(
     state: &AppState,
     user: &User,
@@ -157,7 +151,7 @@ async fn list(
     Admin(user): Admin,
     Query(q): Query<Done>,
 ) -> Result<Response, PageError> {
-    list_page(&state, &user, None, None, None, notice(q.done.as_deref())).await
+    list_page(&state, &user, None, None, None, q.notice()).await
 }
 
 fn settings_of(state: &AppState, form: &FormData) -> Result<Settings, CoreError> {
@@ -240,7 +234,7 @@ async fn show(
     let log = webhooks::deliveries(&state, &w, page).await?;
     let page = ShowPage {
         chrome: Chrome::of(&state, &user, "settings").await?,
-        notice: notice(q.done.as_deref()),
+        notice: q.notice(),
         held: w.circuit_opened_at.is_some() || !w.is_active,
         failures: w.consecutive_failures,
         row: Row::of(&w),

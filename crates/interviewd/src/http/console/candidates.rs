@@ -27,8 +27,6 @@ use interviewd_domain::model::Candidate;
 use interviewd_domain::{CandidateId, CompanyId, Email, ExtId, JobId, PageRequest, PhoneNumber};
 use serde::Deserialize;
 
-/// Candidates per page.
-
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/app/candidates", get(list))

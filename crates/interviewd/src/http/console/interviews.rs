@@ -19,8 +19,6 @@ use chrono::{Days, NaiveDate};
 use interviewd_domain::{InterviewStatus, JobId, PageRequest};
 use serde::Deserialize;
 
-/// Interviews per page.
-
 pub fn routes() -> Router<AppState> {
     Router::new().route("/app/interviews", get(list))
 }

@@ -4,13 +4,12 @@
 
 use crate::mail::{enqueue, notice};
 use crate::support::TestServer;
-use crate::webhooks_support::{fast, insert_event};
-use chrono::Utc;
+use crate::webhooks_support::{endpoint, fast, insert_event};
 use interviewd::config::Config;
-use interviewd::core::webhooks::{DEFAULT_TIMEOUT_MS, WebhookSecret};
-use interviewd::store::delivery::{NewMail, PayloadFormat, Webhook};
+use interviewd::core::webhooks::DEFAULT_TIMEOUT_MS;
+use interviewd::store::delivery::NewMail;
 use interviewd::store::events::kinds;
-use interviewd_domain::{InterviewId, Plan, WebhookId};
+use interviewd_domain::{InterviewId, Plan};
 use interviewd_notify::SigningSecret;
 use interviewd_notify::testing::{ScriptedResponse, TestSmtpServer, TestWebhookReceiver};
 use serde_json::json;
@@ -82,33 +81,17 @@ fn spawn(c: &Crashed, env: &[(&str, String)]) -> tokio::process::Child {
 
 async fn add_webhook(c: &Crashed, url: String) {
     let store = interviewd::open_store(&c.config).await.unwrap();
-    let now = Utc::now();
-    store
-        .insert_webhook(&Webhook {
-            id: WebhookId::new(),
-            company_id: c.company.parse().unwrap(),
-            api_key_id: None,
-            global_for: None,
-            url,
-            name: None,
-            description: None,
-            headers: Vec::new(),
-            events: vec![kinds::INVITE_REVOKED.into()],
-            secret: WebhookSecret(SigningSecret::generate().unwrap().to_string()),
-            format: PayloadFormat::InstaView,
-            is_active: true,
-            max_retries: 9,
-            // The default timeout: its lease is the longest a default endpoint holds.
-            timeout_ms: DEFAULT_TIMEOUT_MS,
-            consecutive_failures: 0,
-            circuit_opened_at: None,
-            created_at: now,
-            updated_at: now,
-            job_id: None,
-            managed: false,
-        })
-        .await
-        .unwrap();
+    let secret = SigningSecret::generate().unwrap().to_string();
+    let company = c.company.parse().unwrap();
+    // The default timeout: its lease is the longest a default endpoint holds.
+    let webhook = endpoint(
+        company,
+        url,
+        &[kinds::INVITE_REVOKED],
+        secret,
+        DEFAULT_TIMEOUT_MS,
+    );
+    store.insert_webhook(&webhook).await.unwrap();
 }
 
 /// An SMTP server that accepts connections and never greets: mail claimed by the process

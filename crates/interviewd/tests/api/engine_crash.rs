@@ -3,7 +3,7 @@
 //! nothing stays IN_PROGRESS.
 
 use crate::engine::WAIT;
-use crate::support::{Db, on_db};
+use crate::support::{Db, company_with_key, on_db};
 use interviewd::config::Config;
 use interviewd_domain::Plan;
 use serde_json::{Value, json};
@@ -86,17 +86,8 @@ async fn a_killed_process_leaves_nothing_stuck() {
     let store = interviewd::open_store(&config).await.unwrap();
     let mut keys = Vec::new();
     for (name, limit) in [("Two", 2), ("Three", 3)] {
-        let company = interviewd::admin::create_company(&store, name, Plan::Business, Some(limit))
-            .await
-            .unwrap();
-        let args = interviewd::admin::NewKeyArgs {
-            company: vec![company.id.to_string()],
-            ats: false,
-            scopes: "all".into(),
-            name: None,
-            expires_at: None,
-        };
-        keys.push(interviewd::admin::create_key(&store, args).await.unwrap().1);
+        let (_, key) = company_with_key(&store, name, Plan::Business, Some(limit)).await;
+        keys.push(key);
     }
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()

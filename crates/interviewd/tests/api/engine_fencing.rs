@@ -5,7 +5,7 @@
 //! own engine (which runs on the real clock) never sees the attempts it plays with.
 
 use crate::engine::{WAIT, concurrency, db, eventually, fast, wait_slots_free, wait_status};
-use crate::support::{TestServer, fixture, on_db};
+use crate::support::{TestServer, company_with_key, fixture, on_db};
 use chrono::{Duration, Utc};
 use interviewd::core::engine::Settings;
 use interviewd::core::engine::policy::{self, EndReason};
@@ -228,22 +228,8 @@ async fn a_live_call_can_be_cancelled_in_process() {
             .with_graceful_shutdown(async move { stop.cancelled().await })
             .await
     });
-    let company = interviewd::admin::create_company(
-        &store,
-        "Acme",
-        interviewd_domain::Plan::Business,
-        Some(2),
-    )
-    .await
-    .unwrap();
-    let args = interviewd::admin::NewKeyArgs {
-        company: vec![company.id.to_string()],
-        ats: false,
-        scopes: "all".into(),
-        name: None,
-        expires_at: None,
-    };
-    let key = interviewd::admin::create_key(&store, args).await.unwrap().1;
+    let (_, key) =
+        company_with_key(&store, "Acme", interviewd_domain::Plan::Business, Some(2)).await;
     let http = reqwest::Client::new();
     let post = |path: &str, body: serde_json::Value| {
         http.post(format!("{base}{path}"))

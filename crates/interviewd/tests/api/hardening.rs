@@ -1,10 +1,9 @@
 //! Limits and failure shapes: the 413 of each dialect, panics and timeouts as the dialect's
 //! 500 and 503, the request id on every response and log line, and no personal data in logs.
 
-use crate::support::TestServer;
+use crate::support::{TestServer, company_with_key};
 use axum::Router;
 use axum::routing::get;
-use interviewd::admin;
 use interviewd_domain::Plan;
 use reqwest::Method;
 use serde_json::{Value, json};
@@ -174,17 +173,7 @@ async fn panics_and_timeouts_answer_in_the_dialects_shape() {
 async fn logs_carry_the_request_id_and_no_personal_data() {
     let (dir, config, _database) = crate::support::scratch().await;
     let store = interviewd::open_store(&config).await.unwrap();
-    let company = admin::create_company(&store, "Acme", Plan::Business, None)
-        .await
-        .unwrap();
-    let args = admin::NewKeyArgs {
-        company: vec![company.id.to_string()],
-        ats: false,
-        scopes: "all".into(),
-        name: None,
-        expires_at: None,
-    };
-    let key = admin::create_key(&store, args).await.unwrap().1;
+    let (_, key) = company_with_key(&store, "Acme", Plan::Business, None).await;
     let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_interviewd"))
         .arg("serve")
         .env("INTERVIEWD_CONFIG", dir.path().join("none.toml"))

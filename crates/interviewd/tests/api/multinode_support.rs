@@ -2,7 +2,7 @@
 //! `pg_restart.rs`): real `interviewd` processes ([`Node`]), a migrated database with
 //! companies ([`Setup`]), and a [`Sampler`] that watches every company's slots.
 
-use crate::support::Client;
+use crate::support::{Client, company_with_key};
 use interviewd::config::Config;
 use interviewd::store::DynStore;
 use interviewd_domain::Plan;
@@ -185,21 +185,7 @@ impl Setup {
 
     /// A company with this concurrency limit and an all-scopes key.
     pub async fn company(&self, name: &str, limit: u32) -> Co {
-        let company =
-            interviewd::admin::create_company(&self.store, name, Plan::Business, Some(limit))
-                .await
-                .unwrap();
-        let args = interviewd::admin::NewKeyArgs {
-            company: vec![company.id.to_string()],
-            ats: false,
-            scopes: "all".into(),
-            name: None,
-            expires_at: None,
-        };
-        let key = interviewd::admin::create_key(&self.store, args)
-            .await
-            .unwrap()
-            .1;
+        let (company, key) = company_with_key(&self.store, name, Plan::Business, Some(limit)).await;
         Co {
             id: company.id.to_string(),
             key,

@@ -3,12 +3,11 @@
 
 use crate::support::TestServer;
 use crate::webhooks_support::{
-    WAIT, assert_signed, body, create_webhook, db, fast, hand_signature, insert_event,
+    WAIT, assert_signed, body, create_webhook, db, endpoint, fast, hand_signature, insert_event,
     online_interview,
 };
 use chrono::Utc;
-use interviewd::store::delivery::{PayloadFormat, Webhook};
-use interviewd_domain::{CompanyId, WebhookId};
+use interviewd_domain::CompanyId;
 use interviewd_notify::SigningSecret;
 use interviewd_notify::testing::TestWebhookReceiver;
 use serde_json::{Value, json};
@@ -379,31 +378,13 @@ async fn the_known_answer_vector_holds_through_the_server() {
     let server = TestServer::start_with(fast).await;
     let receiver = TestWebhookReceiver::start().await.unwrap();
     let acme = server.company("Acme").await;
-    let now = Utc::now();
-    let webhook = Webhook {
-        id: WebhookId::new(),
-        company_id: acme.id.parse::<CompanyId>().unwrap(),
-        global_for: None,
-        api_key_id: None,
-        url: receiver.url("/kat"),
-        name: None,
-        description: None,
-        headers: Vec::new(),
-        events: vec!["candidate.removed_from_job".into()],
-        secret: interviewd::core::webhooks::WebhookSecret(
-            SigningSecret::parse(kat_secret).unwrap().to_string(),
-        ),
-        format: PayloadFormat::InstaView,
-        is_active: true,
-        max_retries: 9,
-        timeout_ms: 15_000,
-        consecutive_failures: 0,
-        circuit_opened_at: None,
-        created_at: now,
-        updated_at: now,
-        job_id: None,
-        managed: false,
-    };
+    let webhook = endpoint(
+        acme.id.parse::<CompanyId>().unwrap(),
+        receiver.url("/kat"),
+        &["candidate.removed_from_job"],
+        SigningSecret::parse(kat_secret).unwrap().to_string(),
+        15_000,
+    );
     server.store.insert_webhook(&webhook).await.unwrap();
     let db = db(&server).await;
     insert_event(

@@ -2,11 +2,9 @@
 //! restart every message arrives, with the `webhook-id` it had before the crash.
 
 use crate::support::TestServer;
-use crate::webhooks_support::{WAIT, fast, insert_event};
-use chrono::Utc;
-use interviewd::store::delivery::{PayloadFormat, Webhook};
+use crate::webhooks_support::{WAIT, endpoint, fast, insert_event};
 use interviewd::store::events::kinds;
-use interviewd_domain::{Plan, WebhookId};
+use interviewd_domain::Plan;
 use interviewd_notify::SigningSecret;
 use interviewd_notify::testing::{ScriptedResponse, TestWebhookReceiver};
 use serde_json::json;
@@ -26,32 +24,16 @@ async fn kill_minus_nine_then_restart_delivers_every_message() {
     let company = interviewd::admin::create_company(&store, "Acme", Plan::Business, None)
         .await
         .unwrap();
-    let now = Utc::now();
+    let secret = SigningSecret::generate().unwrap().to_string();
+    let url = receiver.url("/crash");
     store
-        .insert_webhook(&Webhook {
-            id: WebhookId::new(),
-            company_id: company.id,
-            global_for: None,
-            api_key_id: None,
-            url: receiver.url("/crash"),
-            name: None,
-            description: None,
-            headers: Vec::new(),
-            events: vec![kinds::INVITE_REVOKED.into()],
-            secret: interviewd::core::webhooks::WebhookSecret(
-                SigningSecret::generate().unwrap().to_string(),
-            ),
-            format: PayloadFormat::InstaView,
-            is_active: true,
-            max_retries: 9,
-            timeout_ms: 1_000,
-            consecutive_failures: 0,
-            circuit_opened_at: None,
-            created_at: now,
-            updated_at: now,
-            job_id: None,
-            managed: false,
-        })
+        .insert_webhook(&endpoint(
+            company.id,
+            url,
+            &[kinds::INVITE_REVOKED],
+            secret,
+            1_000,
+        ))
         .await
         .unwrap();
     let db = crate::support::connect_db(&config.database_url()).await;

@@ -8,7 +8,10 @@ use base64::engine::general_purpose::STANDARD as BASE64;
 use chrono::Utc;
 use hmac::{Hmac, Mac};
 use interviewd::config::Config;
+use interviewd::core::webhooks::WebhookSecret;
+use interviewd::store::delivery::{PayloadFormat, Webhook};
 use interviewd::store::events::NewEvent;
+use interviewd_domain::{CompanyId, WebhookId};
 use interviewd_notify::testing::ReceivedRequest;
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
@@ -22,6 +25,40 @@ pub fn fast(config: &mut Config) {
     config.webhook_retry_scale = 0.0001;
     config.delivery_poll_ms = 20;
     config.mail_retry_scale = 0.0001;
+}
+
+/// An active InstaView-format endpoint of `company` at `url` for `events`, signing with
+/// `secret`, with nine retries, as the store keeps it (for tests that write it directly).
+pub fn endpoint(
+    company: CompanyId,
+    url: String,
+    events: &[&str],
+    secret: String,
+    timeout_ms: u32,
+) -> Webhook {
+    let now = Utc::now();
+    Webhook {
+        id: WebhookId::new(),
+        company_id: company,
+        global_for: None,
+        api_key_id: None,
+        url,
+        name: None,
+        description: None,
+        headers: Vec::new(),
+        events: events.iter().map(|e| (*e).to_owned()).collect(),
+        secret: WebhookSecret(secret),
+        format: PayloadFormat::InstaView,
+        is_active: true,
+        max_retries: 9,
+        timeout_ms,
+        consecutive_failures: 0,
+        circuit_opened_at: None,
+        created_at: now,
+        updated_at: now,
+        job_id: None,
+        managed: false,
+    }
 }
 
 /// Writes an event as a state change would, and wakes the workers.

@@ -27,18 +27,24 @@ pub async fn xb(
         .await
 }
 
-/// Generates an AI interview and waits (bounded) for its `ai_interview_id`.
-pub async fn ai_interview(server: &TestServer, key: &str, role: &str) -> i64 {
-    let queued = xb(
+/// Queues an AI-interview generation from `body`.
+pub async fn generate(server: &TestServer, key: &str, body: Value) -> Resp {
+    xb(
         server,
         key,
         Method::POST,
         "/ai-interviews/generate-interview",
-        Some(json!({
+        Some(body),
+    )
+    .await
+}
+
+/// Generates an AI interview and waits (bounded) for its `ai_interview_id`.
+pub async fn ai_interview(server: &TestServer, key: &str, role: &str) -> i64 {
+    let queued = generate(server, key, json!({
             "job_role": role,
             "job_description": "- Design and build REST APIs in Rust.\n- Experience with PostgreSQL and Kafka.",
-        })),
-    )
+        }))
     .await
     .expect(202);
     let done = wait_generation(server, key, &queued.str("/job_id")).await;

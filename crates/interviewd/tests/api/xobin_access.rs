@@ -2,7 +2,7 @@
 //! and keys, scopes and tenant isolation.
 
 use crate::support::TestServer;
-use crate::xobin::{ai_interview, invite, invite_body, invited, xb};
+use crate::xobin::{ai_interview, generate, invite, invite_body, invited, xb};
 use interviewd_domain::{CompanyId, Plan};
 use reqwest::Method;
 use serde_json::json;
@@ -194,16 +194,8 @@ async fn keys_scopes_and_companies_are_checked() {
         "{}",
         res.text
     );
-    let generate = json!({ "job_role": "QA", "job_description": "Test things." });
-    xb(
-        &server,
-        &reader,
-        Method::POST,
-        "/ai-interviews/generate-interview",
-        Some(generate),
-    )
-    .await
-    .expect(403);
+    let body = json!({ "job_role": "QA", "job_description": "Test things." });
+    generate(&server, &reader, body).await.expect(403);
     let writer = server
         .key(&acme.id, "write:interviews,write:candidates")
         .await;

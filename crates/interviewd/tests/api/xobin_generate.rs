@@ -2,7 +2,7 @@
 //! and agent it creates, the `notification_url` callback, and resuming after a restart.
 
 use crate::support::TestServer;
-use crate::xobin::{wait_generation, xb};
+use crate::xobin::{generate, wait_generation, xb};
 use interviewd::store::xobin::{Generation, GenerationStatus};
 use interviewd_domain::{AgentChannel, AgentId, CompanyId};
 use interviewd_notify::testing::TestWebhookReceiver;
@@ -27,15 +27,9 @@ fn generate_body(role: &str) -> Value {
 async fn generation_is_queued_then_completes_with_a_job_and_an_online_agent() {
     let server = TestServer::start().await;
     let acme = server.company("Acme").await;
-    let queued = xb(
-        &server,
-        &acme.key,
-        Method::POST,
-        "/ai-interviews/generate-interview",
-        Some(generate_body("Backend Engineer")),
-    )
-    .await
-    .expect(202);
+    let queued = generate(&server, &acme.key, generate_body("Backend Engineer"))
+        .await
+        .expect(202);
     assert_eq!(queued.body["status"], "pending");
     assert_eq!(
         queued.body["message"],
@@ -85,15 +79,9 @@ async fn generation_is_queued_then_completes_with_a_job_and_an_online_agent() {
     );
 
     // Generating again from the same input gives the same questions (deterministic).
-    let again = xb(
-        &server,
-        &acme.key,
-        Method::POST,
-        "/ai-interviews/generate-interview",
-        Some(generate_body("Backend Engineer")),
-    )
-    .await
-    .expect(202);
+    let again = generate(&server, &acme.key, generate_body("Backend Engineer"))
+        .await
+        .expect(202);
     let again = wait_generation(&server, &acme.key, &again.str("/job_id")).await;
     let number2 = again.body["ai_interview_id"].as_i64().unwrap();
     assert_ne!(number, number2);
@@ -124,14 +112,7 @@ async fn generation_input_is_validated() {
         json!({ "job_role": "  ", "job_description": DESCRIPTION }),
         json!({}),
     ] {
-        let res = xb(
-            &server,
-            &acme.key,
-            Method::POST,
-            "/ai-interviews/generate-interview",
-            Some(body.clone()),
-        )
-        .await;
+        let res = generate(&server, &acme.key, body.clone()).await;
         assert_eq!(res.status, 400, "{body}: {}", res.text);
         assert_eq!(res.body, required, "{body}");
     }
@@ -148,15 +129,7 @@ async fn generation_input_is_validated() {
     assert_eq!(res.body, required);
     let mut bad_url = generate_body("QA");
     bad_url["notification_url"] = json!("ftp://example.com/hook");
-    let res = xb(
-        &server,
-        &acme.key,
-        Method::POST,
-        "/ai-interviews/generate-interview",
-        Some(bad_url),
-    )
-    .await
-    .expect(400);
+    let res = generate(&server, &acme.key, bad_url).await.expect(400);
     assert!(
         res.body["error"]
             .as_str()
@@ -168,15 +141,7 @@ async fn generation_input_is_validated() {
     // Loopback receivers are refused unless the deployment allows private addresses.
     let mut private = generate_body("QA");
     private["notification_url"] = json!("http://127.0.0.1:9/hook");
-    xb(
-        &server,
-        &acme.key,
-        Method::POST,
-        "/ai-interviews/generate-interview",
-        Some(private),
-    )
-    .await
-    .expect(400);
+    generate(&server, &acme.key, private).await.expect(400);
     let res = server
         .anonymous()
         .send(
@@ -238,15 +203,7 @@ async fn the_notification_url_receives_the_completed_status() {
     let acme = server.company("Acme").await;
     let mut body = generate_body("Backend Engineer");
     body["notification_url"] = json!(receiver.url("/xobin"));
-    let queued = xb(
-        &server,
-        &acme.key,
-        Method::POST,
-        "/ai-interviews/generate-interview",
-        Some(body),
-    )
-    .await
-    .expect(202);
+    let queued = generate(&server, &acme.key, body).await.expect(202);
     let job_id = queued.str("/job_id");
     let requests = receiver.wait_for(1, Duration::from_secs(10)).await;
     assert_eq!(requests.len(), 1, "no callback");

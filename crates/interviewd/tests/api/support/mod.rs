@@ -121,10 +121,7 @@ impl TestServer {
         plan: Plan,
         concurrency: Option<u32>,
     ) -> TestCompany {
-        let company = interviewd::admin::create_company(&self.store, name, plan, concurrency)
-            .await
-            .expect("company");
-        let key = self.key(&company.id.to_string(), "all").await;
+        let (company, key) = company_with_key(&self.store, name, plan, concurrency).await;
         TestCompany {
             id: company.id.to_string(),
             key,
@@ -156,17 +153,7 @@ impl TestServer {
         scopes: &str,
         expires_at: Option<String>,
     ) -> String {
-        let args = interviewd::admin::NewKeyArgs {
-            company,
-            ats,
-            scopes: scopes.into(),
-            name: None,
-            expires_at,
-        };
-        interviewd::admin::create_key(&self.store, args)
-            .await
-            .expect("key")
-            .1
+        new_key(&self.store, company, ats, scopes, expires_at).await
     }
 
     /// The server's interview engine.
@@ -373,6 +360,41 @@ impl Client {
     async fn created(&self, path: &str, body: Value, id: &str) -> String {
         self.post(path, body).await.expect(201).str(id)
     }
+}
+
+/// A company on `store` (through the admin layer) and an all-scopes key of it.
+pub async fn company_with_key(
+    store: &DynStore,
+    name: &str,
+    plan: Plan,
+    concurrency: Option<u32>,
+) -> (interviewd_domain::model::Company, String) {
+    let company = interviewd::admin::create_company(store, name, plan, concurrency)
+        .await
+        .expect("company");
+    let key = new_key(store, vec![company.id.to_string()], false, "all", None).await;
+    (company, key)
+}
+
+/// A key on `store` for `company` (several for an ATS key) with `scopes`.
+pub async fn new_key(
+    store: &DynStore,
+    company: Vec<String>,
+    ats: bool,
+    scopes: &str,
+    expires_at: Option<String>,
+) -> String {
+    let args = interviewd::admin::NewKeyArgs {
+        company,
+        ats,
+        scopes: scopes.into(),
+        name: None,
+        expires_at,
+    };
+    interviewd::admin::create_key(store, args)
+        .await
+        .expect("key")
+        .1
 }
 
 /// A default configuration on a new data directory, with this binary's own database.

@@ -45,19 +45,7 @@ impl CarrierErasures {
             .store
             .claim_carrier_erasures(&engine.owner, engine.now(), engine.lease_end(), BATCH)
             .await;
-        match claimed {
-            Ok(found) => {
-                let count = found.len();
-                for erasure in found {
-                    self.erase(erasure).await;
-                }
-                count
-            }
-            Err(e) => {
-                tracing::warn!(error = %e, "claiming carrier erasures failed");
-                0
-            }
-        }
+        super::each_claimed(claimed, "carrier erasures", |erasure| self.erase(erasure)).await
     }
 
     async fn erase(&self, erasure: CarrierErasure) {

@@ -96,6 +96,32 @@ pub trait Worker: Send + Sync + 'static {
     }
 }
 
+/// Handles the items of a claimed batch one after another; how many there were. A claim that
+/// failed is logged (`what` names the queue) and counts as none: whatever it would have
+/// taken stays due, or comes back when its lease ends.
+pub async fn each_claimed<T, F>(
+    claimed: crate::store::StoreResult<Vec<T>>,
+    what: &str,
+    mut handle: impl FnMut(T) -> F,
+) -> usize
+where
+    F: std::future::Future<Output = ()>,
+{
+    match claimed {
+        Ok(items) => {
+            let count = items.len();
+            for item in items {
+                handle(item).await;
+            }
+            count
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "claiming {what} failed");
+            0
+        }
+    }
+}
+
 /// Work under way, counted so that [`Worker::settle`] can wait for it to end. Cloning
 /// shares the count.
 #[derive(Clone, Default)]

@@ -35,19 +35,7 @@ impl Pipeline {
                 None,
             )
             .await;
-        match claimed {
-            Ok(jobs) => {
-                let count = jobs.len();
-                for job in jobs {
-                    engine.process_job(job).await;
-                }
-                count
-            }
-            Err(e) => {
-                tracing::warn!(error = %e, "claiming pipeline jobs failed");
-                0
-            }
-        }
+        super::each_claimed(claimed, "pipeline jobs", |job| engine.process_job(job)).await
     }
 }
 

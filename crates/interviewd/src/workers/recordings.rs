@@ -32,19 +32,10 @@ impl Recordings {
             .store
             .claim_blob_deletions(&engine.owner, engine.now(), engine.lease_end(), BATCH)
             .await;
-        match claimed {
-            Ok(found) => {
-                let count = found.len();
-                for deletion in found {
-                    self.delete_one(deletion).await;
-                }
-                count
-            }
-            Err(e) => {
-                tracing::warn!(error = %e, "claiming blob deletions failed");
-                0
-            }
-        }
+        super::each_claimed(claimed, "blob deletions", |deletion| {
+            self.delete_one(deletion)
+        })
+        .await
     }
 
     async fn delete_one(&self, deletion: BlobDeletion) {

@@ -163,17 +163,15 @@ mod tests {
         circuit_threshold: 5,
     };
 
+    /// What [`decide`] says of `outcome` on `attempt` under [`POLICY`] at `now`, without jitter.
+    fn decide_at(outcome: Outcome, attempt: Attempt<'static>, now: DateTime<Utc>) -> Decision {
+        decide(&result(outcome, None), attempt, POLICY, now, &mut || 0.5)
+    }
+
     #[test]
     fn failures_follow_the_schedule_until_max_retries() {
         let now = Utc::now();
-        let mut mid = || 0.5;
-        let d = decide(
-            &result(Outcome::Retry, None),
-            attempt(1, 9),
-            POLICY,
-            now,
-            &mut mid,
-        );
+        let d = decide_at(Outcome::Retry, attempt(1, 9), now);
         assert_eq!(
             d.fate,
             MessageFate::Retry(now + chrono::Duration::seconds(5))
@@ -184,32 +182,14 @@ mod tests {
                 circuit_threshold: 5
             }
         );
-        let d = decide(
-            &result(Outcome::Retry, None),
-            attempt(3, 9),
-            POLICY,
-            now,
-            &mut mid,
-        );
+        let d = decide_at(Outcome::Retry, attempt(3, 9), now);
         assert_eq!(
             d.fate,
             MessageFate::Retry(now + chrono::Duration::minutes(30))
         );
-        let d = decide(
-            &result(Outcome::Retry, None),
-            attempt(3, 2),
-            POLICY,
-            now,
-            &mut mid,
-        );
+        let d = decide_at(Outcome::Retry, attempt(3, 2), now);
         assert_eq!(d.fate, MessageFate::Failed);
-        let d = decide(
-            &result(Outcome::Retry, None),
-            attempt(10, 9),
-            POLICY,
-            now,
-            &mut mid,
-        );
+        let d = decide_at(Outcome::Retry, attempt(10, 9), now);
         assert_eq!(d.fate, MessageFate::Failed);
     }
 
@@ -239,36 +219,17 @@ mod tests {
     #[test]
     fn success_gone_and_refused() {
         let now = Utc::now();
-        let mut mid = || 0.5;
-        let d = decide(
-            &result(Outcome::Delivered, None),
-            attempt(4, 9),
-            POLICY,
-            now,
-            &mut mid,
-        );
+        let d = decide_at(Outcome::Delivered, attempt(4, 9), now);
         assert_eq!(
             (d.fate, d.effect),
             (MessageFate::Delivered, EndpointEffect::Succeeded)
         );
-        let d = decide(
-            &result(Outcome::Gone, None),
-            attempt(1, 9),
-            POLICY,
-            now,
-            &mut mid,
-        );
+        let d = decide_at(Outcome::Gone, attempt(1, 9), now);
         assert_eq!(
             (d.fate, d.effect),
             (MessageFate::Failed, EndpointEffect::Disable)
         );
-        let d = decide(
-            &result(Outcome::Refused, None),
-            attempt(1, 9),
-            POLICY,
-            now,
-            &mut mid,
-        );
+        let d = decide_at(Outcome::Refused, attempt(1, 9), now);
         assert_eq!(d.fate, MessageFate::Failed);
         assert_eq!(d.outcome, "REFUSED");
     }
@@ -276,25 +237,18 @@ mod tests {
     #[test]
     fn a_ping_gets_one_attempt_and_spares_an_inactive_endpoint() {
         let now = Utc::now();
-        let mut mid = || 0.5;
         let ping = Attempt {
             event_type: kinds::PING,
             number: 1,
             max_retries: 9,
             endpoint_active: false,
         };
-        let d = decide(&result(Outcome::Retry, None), ping, POLICY, now, &mut mid);
+        let d = decide_at(Outcome::Retry, ping, now);
         assert_eq!(
             (d.fate, d.effect),
             (MessageFate::Failed, EndpointEffect::None)
         );
-        let d = decide(
-            &result(Outcome::Delivered, None),
-            ping,
-            POLICY,
-            now,
-            &mut mid,
-        );
+        let d = decide_at(Outcome::Delivered, ping, now);
         assert_eq!(d.effect, EndpointEffect::None);
     }
 }

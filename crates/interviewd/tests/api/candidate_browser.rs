@@ -16,7 +16,7 @@ use crate::engine::{fast, wait_slots_free, wait_status};
 use crate::engine_online::online_interview;
 use crate::support::{Client, Db, TestServer, db, on_db};
 use crate::webhooks_support::{assert_signed, body, create_webhook};
-use crate::xobin::{ai_interview, invite, invite_body, xb};
+use crate::xobin::{ai_interview, invite, invite_body, xb, xb_get};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use interviewd_domain::Plan;
@@ -301,12 +301,10 @@ async fn every_state_page_and_a_revoke_or_delete_while_open_in_a_real_browser() 
     .await;
 
     // Revoked while its page was open: canceled, nothing started.
-    let report = xb(
+    let report = xb_get(
         &server,
         &acme.key,
-        Method::GET,
         &format!("/ai-interviews/report/{}", open["response_id"]),
-        None,
     )
     .await
     .expect(200);

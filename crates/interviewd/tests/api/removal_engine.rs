@@ -3,7 +3,7 @@
 
 use crate::engine::{concurrency, db, events_of, eventually, fast, wait_status};
 use crate::support::{Client, TestServer, fixture, on_db};
-use crate::xobin::{ai_interview, invited, xb};
+use crate::xobin::{ai_interview, invited, xb, xb_get};
 use reqwest::Method;
 use serde_json::json;
 use std::time::Duration;
@@ -156,12 +156,10 @@ async fn failed_and_canceled_interviews_are_deleted_too() {
     let listed = c.get("/v1/interviews?status=CANCELED").await.expect(200);
     let id = listed.str("/data/0/id");
     c.delete(&format!("/v1/interviews/{id}")).await.expect(200);
-    xb(
+    xb_get(
         &server,
         &acme.key,
-        Method::GET,
         &format!("/ai-interviews/report/{response_id}"),
-        None,
     )
     .await
     .expect(404);

@@ -3,7 +3,7 @@
 //! failure that leaves nothing half done, and the request errors.
 
 use crate::support::{Resp, TestServer};
-use crate::xobin::{ai_interview, invite, invite_body, invited, xb};
+use crate::xobin::{ai_interview, invite, invite_body, invited, xb, xb_get};
 use interviewd_domain::Plan;
 use reqwest::Method;
 use serde_json::{Value, json};
@@ -44,16 +44,10 @@ async fn outbox_settles(server: &TestServer, n: usize) -> Vec<String> {
 }
 
 async fn invite_status(server: &TestServer, key: &str, response_id: i64) -> String {
-    xb(
-        server,
-        key,
-        Method::GET,
-        &format!("/ai-interviews/report/{response_id}"),
-        None,
-    )
-    .await
-    .expect(200)
-    .str("/invite_status")
+    xb_get(server, key, &format!("/ai-interviews/report/{response_id}"))
+        .await
+        .expect(200)
+        .str("/invite_status")
 }
 
 #[tokio::test]

@@ -27,6 +27,11 @@ pub async fn xb(
         .await
 }
 
+/// A Xobin GET.
+pub async fn xb_get(server: &TestServer, key: &str, path: &str) -> Resp {
+    xb(server, key, Method::GET, path, None).await
+}
+
 /// Queues an AI-interview generation from `body`.
 pub async fn generate(server: &TestServer, key: &str, body: Value) -> Resp {
     xb(
@@ -57,12 +62,10 @@ pub async fn ai_interview(server: &TestServer, key: &str, role: &str) -> i64 {
 pub async fn wait_generation(server: &TestServer, key: &str, job_id: &str) -> Resp {
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
-        let res = xb(
+        let res = xb_get(
             server,
             key,
-            Method::GET,
             &format!("/ai-interviews/generate-interview/{job_id}"),
-            None,
         )
         .await
         .expect(200);
@@ -144,12 +147,10 @@ async fn getlink_invite_creates_a_pending_response_with_a_working_report() {
     );
 
     // Report by response_id and by custom_field_id: the short (not completed) form.
-    let report = xb(
+    let report = xb_get(
         &server,
         &acme.key,
-        Method::GET,
         &format!("/ai-interviews/report/{response_id}?is_downloadable=true"),
-        None,
     )
     .await
     .expect(200);
@@ -162,12 +163,10 @@ async fn getlink_invite_creates_a_pending_response_with_a_working_report() {
     assert_eq!(report.body["custom_field_id"], "ats-42");
     assert!(report.body["candidate_id"].as_i64().unwrap() > 0);
     assert!(report.body.get("conversation").is_none(), "{}", report.text);
-    let by_cf = xb(
+    let by_cf = xb_get(
         &server,
         &acme.key,
-        Method::GET,
         "/ai-interviews/report?custom_field_id=ats-42",
-        None,
     )
     .await
     .expect(200);
@@ -175,12 +174,10 @@ async fn getlink_invite_creates_a_pending_response_with_a_working_report() {
 
     // The same person (e-mail in another case) is the same candidate.
     let again = invited(&server, &acme.key, "ann.lee@example.COM", id).await;
-    let second = xb(
+    let second = xb_get(
         &server,
         &acme.key,
-        Method::GET,
         &format!("/ai-interviews/report/{}", again.body["response_id"]),
-        None,
     )
     .await
     .expect(200);
@@ -313,14 +310,8 @@ async fn invalid_invites_are_400_with_a_message() {
         res.text
     );
     // Nothing was created by the refused requests.
-    let listed = xb(
-        &server,
-        &acme.key,
-        Method::GET,
-        &format!("/ai-interviews/invited/{id}"),
-        None,
-    )
-    .await
-    .expect(200);
+    let listed = xb_get(&server, &acme.key, &format!("/ai-interviews/invited/{id}"))
+        .await
+        .expect(200);
     assert_eq!(listed.body, json!([]));
 }

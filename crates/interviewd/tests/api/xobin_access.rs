@@ -2,7 +2,7 @@
 //! and keys, scopes and tenant isolation.
 
 use crate::support::TestServer;
-use crate::xobin::{ai_interview, generate, invite, invite_body, invited, xb};
+use crate::xobin::{ai_interview, generate, invite, invite_body, invited, xb, xb_get};
 use interviewd_domain::{CompanyId, Plan};
 use reqwest::Method;
 use serde_json::json;
@@ -32,12 +32,10 @@ async fn unknown_ai_interviews_are_404() {
         .await
         .expect(404);
     assert_eq!(res.body, json!({ "error": "AI interview not found" }));
-    let res = xb(
+    let res = xb_get(
         &server,
         &acme.key,
-        Method::GET,
         &format!("/ai-interviews/invited/{number}"),
-        None,
     )
     .await
     .expect(404);
@@ -53,7 +51,7 @@ async fn unknown_ai_interviews_are_404() {
         ("/ai-interviews/invited/777777", 404),
         ("/no-such-endpoint", 404),
     ] {
-        let res = xb(&server, &acme.key, Method::GET, path, None).await;
+        let res = xb_get(&server, &acme.key, path).await;
         assert_eq!(res.status, status, "{path}: {}", res.text);
         assert!(res.body["error"].is_string(), "{path}: {}", res.text);
     }
@@ -85,15 +83,9 @@ async fn the_plan_invite_quota_is_enforced_with_limit_exceed() {
         res.body,
         json!({ "message": "Invites Exhausted. Please contact support.", "error": "limit_exceed" })
     );
-    let listed = xb(
-        &server,
-        &trial.key,
-        Method::GET,
-        &format!("/ai-interviews/invited/{id}"),
-        None,
-    )
-    .await
-    .expect(200);
+    let listed = xb_get(&server, &trial.key, &format!("/ai-interviews/invited/{id}"))
+        .await
+        .expect(200);
     assert_eq!(listed.body.as_array().unwrap().len(), quota as usize);
 }
 
@@ -106,15 +98,9 @@ async fn invited_lists_every_invite_of_the_ai_interview() {
     let a = invited(&server, &acme.key, "a@example.com", id).await;
     let b = invited(&server, &acme.key, "b@example.com", id).await;
     invited(&server, &acme.key, "c@example.com", other).await;
-    let listed = xb(
-        &server,
-        &acme.key,
-        Method::GET,
-        &format!("/ai-interviews/invited/{id}"),
-        None,
-    )
-    .await
-    .expect(200);
+    let listed = xb_get(&server, &acme.key, &format!("/ai-interviews/invited/{id}"))
+        .await
+        .expect(200);
     let items = listed.body.as_array().unwrap();
     assert_eq!(items.len(), 2, "{}", listed.text);
     assert_eq!(items[0]["response_id"], a.body["response_id"]);
@@ -180,9 +166,7 @@ async fn keys_scopes_and_companies_are_checked() {
 
     // Missing scopes: 403.
     let reader = server.key(&acme.id, "read:interviews").await;
-    xb(&server, &reader, Method::GET, &report, None)
-        .await
-        .expect(200);
+    xb_get(&server, &reader, &report).await.expect(200);
     let res = invite(&server, &reader, invite_body("x@example.com", id))
         .await
         .expect(403);
@@ -199,35 +183,17 @@ async fn keys_scopes_and_companies_are_checked() {
     let writer = server
         .key(&acme.id, "write:interviews,write:candidates")
         .await;
-    xb(&server, &writer, Method::GET, &report, None)
-        .await
-        .expect(403);
-    xb(&server, &writer, Method::GET, &invited, None)
-        .await
-        .expect(403);
+    xb_get(&server, &writer, &report).await.expect(403);
+    xb_get(&server, &writer, &invited).await.expect(403);
 
     // ATS keys name the company with companyId.
     let ats = server.ats_key(&[&acme.id], "all").await;
-    xb(&server, &ats, Method::GET, &report, None)
+    xb_get(&server, &ats, &report).await.expect(400);
+    let res = xb_get(&server, &ats, &format!("{report}?companyId={}", acme.id))
         .await
-        .expect(400);
-    let res = xb(
-        &server,
-        &ats,
-        Method::GET,
-        &format!("{report}?companyId={}", acme.id),
-        None,
-    )
-    .await
-    .expect(200);
+        .expect(200);
     assert_eq!(res.body["response_id"], response_id);
-    xb(
-        &server,
-        &ats,
-        Method::GET,
-        &format!("{report}?companyId={}", beta.id),
-        None,
-    )
-    .await
-    .expect(403);
+    xb_get(&server, &ats, &format!("{report}?companyId={}", beta.id))
+        .await
+        .expect(403);
 }

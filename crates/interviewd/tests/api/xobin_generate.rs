@@ -2,7 +2,7 @@
 //! and agent it creates, the `notification_url` callback, and resuming after a restart.
 
 use crate::support::TestServer;
-use crate::xobin::{generate, wait_generation, xb};
+use crate::xobin::{generate, wait_generation, xb, xb_get};
 use interviewd::store::xobin::{Generation, GenerationStatus};
 use interviewd_domain::{AgentChannel, AgentId, CompanyId};
 use interviewd_notify::testing::TestWebhookReceiver;
@@ -156,21 +156,13 @@ async fn generation_input_is_validated() {
 
     // Status: a malformed id is 400, an unknown or another company's one 404.
     let path = "/ai-interviews/generate-interview";
-    xb(
+    xb_get(&server, &acme.key, &format!("{path}/not-a-uuid"))
+        .await
+        .expect(400);
+    let res = xb_get(
         &server,
         &acme.key,
-        Method::GET,
-        &format!("{path}/not-a-uuid"),
-        None,
-    )
-    .await
-    .expect(400);
-    let res = xb(
-        &server,
-        &acme.key,
-        Method::GET,
         &format!("{path}/{}", uuid::Uuid::now_v7()),
-        None,
     )
     .await
     .expect(404);
@@ -185,12 +177,10 @@ async fn generation_input_is_validated() {
     .await
     .expect(202);
     let beta = server.company("Beta").await;
-    xb(
+    xb_get(
         &server,
         &beta.key,
-        Method::GET,
         &format!("{path}/{}", queued.str("/job_id")),
-        None,
     )
     .await
     .expect(404);

@@ -2,8 +2,7 @@
 //! through the invite link, then the full report (summary, scores, conversation).
 
 use crate::support::TestServer;
-use crate::xobin::{ai_interview, invite, invite_body, xb};
-use reqwest::Method;
+use crate::xobin::{ai_interview, invite, invite_body, xb_get};
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
 
@@ -43,15 +42,9 @@ pub async fn take_interview_saying(server: &TestServer, link: &str, answer: &str
 
 /// The report of `response_id` as it is now (200).
 async fn report_of(server: &TestServer, key: &str, response_id: i64) -> crate::support::Resp {
-    xb(
-        server,
-        key,
-        Method::GET,
-        &format!("/ai-interviews/report/{response_id}"),
-        None,
-    )
-    .await
-    .expect(200)
+    xb_get(server, key, &format!("/ai-interviews/report/{response_id}"))
+        .await
+        .expect(200)
 }
 
 pub async fn report_when_completed(server: &TestServer, key: &str, response_id: i64) -> Value {
@@ -164,25 +157,17 @@ async fn a_completed_response_has_the_full_report() {
     }
 
     // The same report by custom_field_id, and the invited list agrees.
-    let by_cf = xb(
+    let by_cf = xb_get(
         &server,
         &acme.key,
-        Method::GET,
         "/ai-interviews/report?custom_field_id=7001",
-        None,
     )
     .await
     .expect(200);
     assert_eq!(by_cf.body["response_id"], report["response_id"]);
     assert_eq!(by_cf.body["conversation"], report["conversation"]);
-    let listed = xb(
-        &server,
-        &acme.key,
-        Method::GET,
-        &format!("/ai-interviews/invited/{id}"),
-        None,
-    )
-    .await
-    .expect(200);
+    let listed = xb_get(&server, &acme.key, &format!("/ai-interviews/invited/{id}"))
+        .await
+        .expect(200);
     assert_eq!(listed.body[0]["invite_status"], "Completed");
 }

@@ -14,7 +14,7 @@ use crate::browser_support::{available, run_node_test};
 use crate::candidate_live::channel_energy;
 use crate::engine::{fast, wait_slots_free, wait_status};
 use crate::engine_online::online_interview;
-use crate::support::{Client, Db, TestServer, db, on_db};
+use crate::support::{Client, Db, TestServer, candidate_lines, db, on_db};
 use crate::webhooks_support::{assert_signed, body, create_webhook};
 use crate::xobin::{ai_interview, invite, invite_body, xb, xb_get};
 use axum::extract::{Path, State};
@@ -162,10 +162,9 @@ async fn a_spoken_interview_with_real_speech_engines_in_a_real_browser() {
 
     let done = wait_status(&client, &id, "COMPLETED").await;
     let transcript = done["transcript"].as_array().unwrap();
-    let spoken: Vec<String> = transcript
+    let spoken: Vec<String> = candidate_lines(&done)
         .iter()
-        .filter(|t| t["role"] == "participant")
-        .map(|t| t["text"].as_str().unwrap().to_lowercase())
+        .map(|s| s.to_lowercase())
         .collect();
     assert_eq!(spoken.len(), 2, "{transcript:?}");
     assert!(spoken[0].contains("five years"), "{spoken:?}");

@@ -9,7 +9,7 @@
 use crate::engine::{
     events_of, eventually, fast, wait_slots_free, wait_status, wait_status_within,
 };
-use crate::support::{TestServer, db, fixture};
+use crate::support::{TestServer, candidate_lines, db, fixture};
 use crate::webhooks_support::{body, create_webhook};
 use interviewd::config::Config;
 use interviewd::secret::Secret;
@@ -96,12 +96,7 @@ async fn a_phone_interview_is_dialled_held_recorded_and_erased_at_the_carrier() 
         call.agent_lines[0].contains("Tell me about Rust."),
         "{call:?}"
     );
-    let transcript = done["transcript"].as_array().unwrap();
-    let said: Vec<&str> = transcript
-        .iter()
-        .filter(|t| t["role"] == "participant")
-        .map(|t| t["text"].as_str().unwrap())
-        .collect();
+    let said = candidate_lines(&done);
     assert!(!said.is_empty());
     for line in &said {
         assert!(
@@ -315,12 +310,12 @@ async fn a_media_streams_call_is_heard_transcribed_and_recorded_by_interviewd() 
     assert!(!call.media.marks.is_empty(), "{:?}", call.media);
     assert!(call.media.marks_after_clear.is_empty(), "{:?}", call.media);
     let transcript = done["transcript"].as_array().unwrap();
-    let said: Vec<&str> = transcript
-        .iter()
-        .filter(|t| t["role"] == "participant")
-        .map(|t| t["text"].as_str().unwrap())
-        .collect();
-    assert_eq!(said.first().copied(), Some(answers[0]), "{transcript:?}");
+    let said = candidate_lines(&done);
+    assert_eq!(
+        said.first().map(String::as_str),
+        Some(answers[0]),
+        "{transcript:?}"
+    );
     let url = done["callAttempts"][0]["recordingUrl"].as_str().unwrap();
     crate::support::recording(url, &acme.key).await;
     assert!(
@@ -366,10 +361,9 @@ async fn a_media_streams_call_with_real_speech_engines() {
     wait_slots_free(&client).await;
 
     let transcript = done["transcript"].as_array().unwrap();
-    let said: Vec<String> = transcript
+    let said: Vec<String> = candidate_lines(&done)
         .iter()
-        .filter(|t| t["role"] == "participant")
-        .map(|t| t["text"].as_str().unwrap().to_lowercase())
+        .map(|s| s.to_lowercase())
         .collect();
     eprintln!("heard over the line: {said:?}");
     assert!(
@@ -472,30 +466,12 @@ async fn barge_in_and_keys_over_conversation_relay_reach_the_transcript() {
     assert_eq!(transcript[0]["role"], "agent");
     assert_eq!(transcript[0]["text"], heard.join(" "), "{transcript:?}");
     // Keys pressed (then `#`) are the answer to the second turn.
-    let said: Vec<&str> = transcript
-        .iter()
-        .filter(|t| t["role"] == "participant")
-        .map(|t| t["text"].as_str().unwrap())
-        .collect();
+    let said = candidate_lines(&done);
     assert_eq!(
-        said.get(1).copied(),
+        said.get(1).map(String::as_str),
         Some("Keypad: 4 2"),
         "{transcript:?} {call:?}"
     );
-}
-
-/// The participant's lines of a finished interview.
-fn participant_lines(done: &serde_json::Value) -> Vec<String> {
-    done["transcript"]
-        .as_array()
-        .map(|turns| {
-            turns
-                .iter()
-                .filter(|t| t["role"] == "participant")
-                .filter_map(|t| t["text"].as_str().map(str::to_owned))
-                .collect()
-        })
-        .unwrap_or_default()
 }
 
 /// The reason codes of an interview's call attempts.
@@ -534,7 +510,7 @@ async fn progress_callbacks_arriving_after_the_final_one_change_no_outcome() {
     let talked = fixture(&client, PHONE, "ann@example.com").await;
     let unanswered = fixture(&client, UNANSWERED, "bob@example.com").await;
     let done = wait_status(&client, &talked.interview, "COMPLETED").await;
-    assert!(!participant_lines(&done).is_empty(), "{done}");
+    assert!(!candidate_lines(&done).is_empty(), "{done}");
     let failed = wait_status(&client, &unanswered.interview, "FAILED").await;
     assert_eq!(reasons(&failed), ["NO_ANSWER"], "{failed}");
     wait_slots_free(&client).await;
@@ -570,7 +546,7 @@ async fn a_lost_final_callback_is_read_from_the_call_resource() {
     let talked = fixture(&client, PHONE, "ann@example.com").await;
     let unanswered = fixture(&client, UNANSWERED, "bob@example.com").await;
     let done = wait_status(&client, &talked.interview, "COMPLETED").await;
-    assert!(!participant_lines(&done).is_empty(), "{done}");
+    assert!(!candidate_lines(&done).is_empty(), "{done}");
     assert!(
         done["callAttempts"][0]["recordingUrl"].is_string(),
         "{done}"

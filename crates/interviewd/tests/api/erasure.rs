@@ -8,7 +8,9 @@
 //! rows are searched too.
 
 use crate::engine::{fast, wait_status};
-use crate::support::{Backend, Client, TestCompany, TestServer, backend, connect_db, on_db};
+use crate::support::{
+    Backend, Client, TestCompany, TestServer, backend, connect_db, files_under, on_db,
+};
 use crate::xobin::{ai_interview, invite_body, xb};
 use reqwest::Method;
 use serde_json::{Value, json};
@@ -261,25 +263,14 @@ fn outbox_mentions(server: &TestServer, needle: &str) -> bool {
 /// ASCII case).
 fn scan(dir: &Path, needles: &[String]) -> Vec<(PathBuf, String)> {
     let mut hits = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(dir) = stack.pop() {
-        let Ok(entries) = std::fs::read_dir(&dir) else {
-            continue;
-        };
-        for entry in entries.flatten() {
-            let path = entry.path();
-            if path.is_dir() {
-                stack.push(path);
-                continue;
-            }
-            let bytes = std::fs::read(&path)
-                .unwrap_or_default()
-                .to_ascii_lowercase();
-            for needle in needles {
-                let needle = needle.to_ascii_lowercase();
-                if bytes.windows(needle.len()).any(|w| w == needle.as_bytes()) {
-                    hits.push((path.clone(), needle));
-                }
+    for path in files_under(dir) {
+        let bytes = std::fs::read(&path)
+            .unwrap_or_default()
+            .to_ascii_lowercase();
+        for needle in needles {
+            let needle = needle.to_ascii_lowercase();
+            if bytes.windows(needle.len()).any(|w| w == needle.as_bytes()) {
+                hits.push((path.clone(), needle));
             }
         }
     }
@@ -339,7 +330,7 @@ async fn recordings_and_transcripts_go_when_the_retention_period_passes() {
     let q = Person::new("Oth", 41);
     let (_, kept) = interviewed(&server, &other_w, &q, json!({})).await;
     let recordings = || {
-        scan_files(&server.config.data_dir.join("recordings"))
+        files_under(&server.config.data_dir.join("recordings"))
             .into_iter()
             .filter(|f| f.to_string_lossy().contains(&w.company.id))
             .collect::<Vec<_>>()
@@ -400,20 +391,4 @@ async fn recordings_and_transcripts_go_when_the_retention_period_passes() {
     .await
     .unwrap());
     assert_eq!(audited, 2);
-}
-
-fn scan_files(dir: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(dir) = stack.pop() {
-        for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
-            let path = entry.path();
-            if path.is_dir() {
-                stack.push(path);
-            } else {
-                out.push(path);
-            }
-        }
-    }
-    out
 }

@@ -361,7 +361,7 @@ async fn invariants(server: &TestServer, s: &Setup, record: &Record) {
     .fetch_all(s.pool())
     .await
     .unwrap());
-    for file in files_under(&server.config.data_dir.join("recordings")) {
+    for file in crate::support::files_under(&server.config.data_dir.join("recordings")) {
         let name = file.to_string_lossy().replace('\\', "/");
         assert!(
             keys.iter().any(|k| name.ends_with(k.as_str())),
@@ -407,25 +407,6 @@ async fn no_webhook_after_removal(
         "the receiver saw the deliveries"
     );
     let _ = WAIT;
-}
-
-fn files_under(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
-    let mut out = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(dir) = stack.pop() {
-        let Ok(entries) = std::fs::read_dir(&dir) else {
-            continue;
-        };
-        for entry in entries.flatten() {
-            let path = entry.path();
-            if path.is_dir() {
-                stack.push(path);
-            } else {
-                out.push(path);
-            }
-        }
-    }
-    out
 }
 
 /// The guarantee itself, step by step: a message claimed (leased) before a removal is never

@@ -397,6 +397,34 @@ pub async fn new_key(
         .1
 }
 
+/// Every file below `dir` (none when it does not exist).
+pub fn files_under(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                out.push(path);
+            }
+        }
+    }
+    out
+}
+
+/// What the candidate said, turn by turn, in an interview object's `transcript`.
+pub fn candidate_lines(interview: &Value) -> Vec<String> {
+    interview["transcript"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|t| t["role"] == "participant")
+        .filter_map(|t| t["text"].as_str().map(str::to_owned))
+        .collect()
+}
+
 /// A default configuration on a new data directory, with this binary's own database.
 pub async fn scratch() -> (TempDir, Config, TestDb) {
     let dir = tempfile::tempdir().expect("temp dir");

@@ -105,12 +105,8 @@ async fn hundred_concurrent_media_streams_calls() {
     let (cpu0, rss0, started) = (cpu_time(), status_kb("VmRSS"), Instant::now());
     for _ in 1..calls {
         client
-            .post(
-                "/v1/interviews",
-                json!({ "candidateId": f.candidate, "agentId": f.agent }),
-            )
-            .await
-            .expect(201);
+            .new_interview(json!({ "candidateId": f.candidate, "agentId": f.agent }))
+            .await;
     }
     let mut peak_live = 0;
     loop {

@@ -114,12 +114,8 @@ async fn never_above_the_limit(server: &TestServer) {
         .await;
         for _ in 1..PER_COMPANY {
             client
-                .post(
-                    "/v1/interviews",
-                    json!({ "candidateId": f.candidate, "agentId": f.agent }),
-                )
-                .await
-                .expect(201);
+                .new_interview(json!({ "candidateId": f.candidate, "agentId": f.agent }))
+                .await;
         }
         clients.push(client);
     }

@@ -198,9 +198,7 @@ async fn candidate_identifiers_are_unique_per_company_after_normalisation() {
     let acme = server.company("Acme").await;
     let beta = server.company("Beta").await;
     let a = server.client(&acme.key);
-    a.post("/v1/candidates", json!({ "email": "ann@example.com", "phoneNumber": "+14155550100", "metadata": { "externalId": "ext-1" } }))
-        .await
-        .expect(201);
+    a.new_candidate(json!({ "email": "ann@example.com", "phoneNumber": "+14155550100", "metadata": { "externalId": "ext-1" } })).await;
     let dup = a
         .post("/v1/candidates", json!({ "email": "ANN@example.com" }))
         .await
@@ -225,12 +223,8 @@ async fn candidate_identifiers_are_unique_per_company_after_normalisation() {
     // Another company may hold the same person.
     server
         .client(&beta.key)
-        .post(
-            "/v1/candidates",
-            json!({ "email": "ann@example.com", "phoneNumber": "+14155550100" }),
-        )
-        .await
-        .expect(201);
+        .new_candidate(json!({ "email": "ann@example.com", "phoneNumber": "+14155550100" }))
+        .await;
     let other = a
         .post("/v1/candidates", json!({ "email": "bob@example.com" }))
         .await
@@ -421,12 +415,8 @@ async fn interview_creation_rules() {
             .unwrap()
             .contains("several jobs")
     );
-    c.post(
-        "/v1/interviews",
-        json!({ "candidateId": f.candidate, "agentId": f.agent, "jobId": job2 }),
-    )
-    .await
-    .expect(201);
+    c.new_interview(json!({ "candidateId": f.candidate, "agentId": f.agent, "jobId": job2 }))
+        .await;
 }
 
 #[tokio::test]
@@ -536,12 +526,10 @@ async fn list_filters_combine_and_search_matches_literally() {
     let bob = candidate(json!({ "firstName": "Bob", "lastName": "50%_off", "email": "bob@example.com", "phoneNumber": "+14155550182", "jobId": second })).await;
     let later = (chrono::Utc::now() + chrono::Duration::days(3)).to_rfc3339();
     for (who, on) in [(&ann, &first), (&ann, &second), (&bob, &second)] {
-        c.post(
-            "/v1/interviews",
+        c.new_interview(
             json!({ "candidateId": who, "agentId": agent, "jobId": on, "scheduledAt": later }),
         )
-        .await
-        .expect(201);
+        .await;
     }
     let total = |path: String| {
         let c = &c;

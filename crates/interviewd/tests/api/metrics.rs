@@ -114,7 +114,7 @@ async fn database_gauges_follow_calls_slots_and_mail() {
     // A call scheduled for later waits in the queue.
     let later = (chrono::Utc::now() + chrono::Duration::days(1)).to_rfc3339();
     let body = json!({ "candidateId": f.candidate, "agentId": f.agent, "scheduledAt": later });
-    c.post("/v1/interviews", body).await.expect(201);
+    c.new_interview(body).await;
     assert_eq!(
         sample(&scrape().await, "interviewd_call_queue_later"),
         Some(1.0)

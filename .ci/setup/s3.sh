@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # An S3-compatible server for the object-store tests: moto in server mode (`moto_server`,
-# PyPI `moto[server]`), in a venv at $INTERVIEWD_CACHE/venv-s3. The tests start it on a
-# loopback port of their own (tests/api/s3_support.rs) and speak SigV4 to it through
+# PyPI `moto[server]`), in a venv at $INTERVIEWD_CACHE/venv-s3. The tests and the benchmarks
+# start it on a loopback port of their own (crates/s3-server) and speak SigV4 to it through
 # object_store, as they would to AWS or any S3-compatible store.
 #
 # Idempotent: a stamp in the venv records the pinned set; when it matches and the server's

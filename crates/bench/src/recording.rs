@@ -27,13 +27,14 @@ use crate::runner::{Budget, Op, OpFuture, run_cell};
 use crate::server::{self, Server};
 use crate::stats::{Summary, ratio};
 use anyhow::{Context, bail};
+use interviewd_s3_server::S3Server;
 use object_store::aws::AmazonS3Builder;
 use object_store::path::Path as ObjectPath;
 use object_store::prefix::PrefixStore;
 use object_store::{ObjectStore, ObjectStoreExt, PutPayload};
 use serde::Serialize;
 use std::path::{Path, PathBuf};
-use std::process::{ExitCode, Stdio};
+use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -90,95 +91,44 @@ impl Cell {
     }
 }
 
-/// The S3-compatible server, stopped when dropped.
-struct Moto {
-    endpoint: String,
-    child: std::process::Child,
-}
-
-impl Drop for Moto {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
+/// The S3-compatible server (`interviewd-s3-server`), stopped when dropped.
+struct Moto(S3Server);
 
 impl Moto {
+    /// `arg`, else the installed server (`interviewd_s3_server::executable`).
     fn executable(arg: Option<&Path>) -> anyhow::Result<PathBuf> {
-        let path = match (arg, std::env::var_os("INTERVIEWD_MOTO_SERVER")) {
-            (Some(p), _) => p.to_owned(),
-            (None, Some(p)) => PathBuf::from(p),
-            (None, None) => {
-                let home = std::env::var_os("HOME").context("HOME is not set")?;
-                PathBuf::from(home).join(".cache/interviewd/venv-s3/bin/moto_server")
-            }
-        };
-        if !path.exists() {
-            bail!(
-                "{} does not exist: run .ci/setup/s3.sh or pass --moto-server",
-                path.display()
-            );
-        }
-        Ok(path)
-    }
-
-    /// Starts the server and creates the bucket (which is also the readiness probe).
-    async fn start(exe: &Path) -> anyhow::Result<Self> {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")?
-            .local_addr()?
-            .port();
-        let child = std::process::Command::new(exe)
-            .args(["-H", "127.0.0.1", "-p", &port.to_string()])
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .with_context(|| format!("starting {}", exe.display()))?;
-        let moto = Self {
-            endpoint: format!("http://127.0.0.1:{port}"),
-            child,
-        };
-        let http = reqwest::Client::new();
-        let deadline = Instant::now() + Duration::from_secs(30);
-        loop {
-            let made = http
-                .put(format!("{}/{BUCKET}", moto.endpoint))
-                .send()
-                .await
-                .is_ok_and(|r| r.status().is_success());
-            if made {
-                return Ok(moto);
-            }
-            if Instant::now() > deadline {
-                bail!("moto_server did not start within 30 s");
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
+        match arg {
+            Some(path) if path.exists() => Ok(path.to_owned()),
+            Some(path) => bail!("{} does not exist", path.display()),
+            None => interviewd_s3_server::executable()
+                .context("moto_server is not installed: run .ci/setup/s3.sh or pass --moto-server"),
         }
     }
 
-    /// The settings a node needs for this store (SigV4 credentials moto accepts).
+    /// Starts the server and creates the bucket.
+    async fn start(exe: PathBuf) -> anyhow::Result<Self> {
+        let server = tokio::task::spawn_blocking(move || S3Server::start(&exe, BUCKET)).await?;
+        Ok(Self(server.map_err(anyhow::Error::msg)?))
+    }
+
+    /// The settings a node needs for this store.
     fn env(&self) -> Vec<(String, String)> {
-        [
-            ("AWS_ACCESS_KEY_ID", "interviewd-bench"),
-            ("AWS_SECRET_ACCESS_KEY", "interviewd-bench-secret"),
-            ("AWS_REGION", "us-east-1"),
-            ("AWS_ENDPOINT_URL", self.endpoint.as_str()),
-            ("AWS_ALLOW_HTTP", "true"),
-        ]
-        .into_iter()
-        .map(|(k, v)| (k.to_owned(), v.to_owned()))
-        .collect()
+        self.0
+            .aws_env()
+            .into_iter()
+            .map(|(k, v)| (k.to_owned(), v))
+            .collect()
     }
 
     /// The bucket under the prefix, as the server opens it.
     fn store(&self) -> anyhow::Result<Arc<dyn ObjectStore>> {
         let s3 = AmazonS3Builder::new()
             .with_bucket_name(BUCKET)
-            .with_region("us-east-1")
-            .with_endpoint(&self.endpoint)
+            .with_region(interviewd_s3_server::REGION)
+            .with_endpoint(self.0.endpoint())
             .with_allow_http(true)
-            .with_access_key_id("interviewd-bench")
-            .with_secret_access_key("interviewd-bench-secret")
+            .with_access_key_id(interviewd_s3_server::ACCESS_KEY_ID)
+            .with_secret_access_key(interviewd_s3_server::SECRET_ACCESS_KEY)
             .build()?;
         Ok(Arc::new(PrefixStore::new(s3, PREFIX)))
     }
@@ -199,7 +149,7 @@ const HEADER: usize = interviewd_speech::wav::HEADER_LEN;
 /// Runs `recording`.
 pub async fn run(args: &RecordingArgs) -> anyhow::Result<ExitCode> {
     let started = Instant::now();
-    let moto = Moto::start(&Moto::executable(args.moto_server.as_deref())?).await?;
+    let moto = Moto::start(Moto::executable(args.moto_server.as_deref())?).await?;
     let db = BenchDb::create(Backend::Sqlite, None).await?;
     let config = server::config(&db.url, db.data_dir.clone());
 

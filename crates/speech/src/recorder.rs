@@ -146,17 +146,18 @@ impl<W: Write + Seek> Recorder<W> {
     pub fn push_agent(&mut self, offset: Duration, pcm: &[i16]) {
         let start = samples(offset) as u64;
         let limit = self.cursor + self.max_ahead as u64;
+        // The part of `pcm` inside the window: not yet written, not too far ahead.
+        let first = start.max(self.written);
+        let end = (start + pcm.len() as u64).min(limit);
         let mut kept = 0_u64;
-        for (i, &sample) in pcm.iter().enumerate() {
-            let at = start + i as u64;
-            if at < self.written || at >= limit {
-                continue;
+        if first < end {
+            let (from, to) = (self.index(first), self.index(end));
+            self.grow(to);
+            let skip = usize::try_from(first - start).unwrap_or(usize::MAX);
+            for (slot, &sample) in self.agent.range_mut(from..to).zip(&pcm[skip..]) {
+                *slot = slot.saturating_add(sample);
             }
-            let index = self.index(at);
-            self.grow(index + 1);
-            let slot = &mut self.agent[index];
-            *slot = slot.saturating_add(sample);
-            kept += 1;
+            kept = end - first;
         }
         self.dropped += pcm.len() as u64 - kept;
     }

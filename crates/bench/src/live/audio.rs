@@ -3,15 +3,15 @@
 //!
 //! The answer is `crates/speech/tests/fixtures/five-years.wav` (2.5 s of speech, 16 kHz) and
 //! then 1.5 s of silence, cut into 20 ms frames of 640 bytes (PCM16, little-endian), as a
-//! page's AudioWorklet sends them; the samples are kept too, for each session's copy of the
-//! server's detector ([`super::voice`]).
+//! page's AudioWorklet sends them; the samples are kept too, for the replay of the server's
+//! detector over what each session sent ([`super::voice::Log`]).
 //!
 //! [`Answer::turn_end`] replays the same detector ([`TurnDetector`] with the server's
 //! [`VadConfig::default`]) over the answer from a fresh state, after 0.8 s of silence, for
 //! each of the four offsets at which the answer can start within the detector's 256-sample
 //! frames (a page's frames hold 320): where a session would end the turn if the detector
-//! kept no history. The sessions compare it with their own copy and report how often it
-//! was wrong; the settings of a run list it. Speech-to-text in the benchmarked server is
+//! kept no history. The replay of each session's log is compared with it, and how often
+//! it was wrong is reported; the settings of a run list it. Speech-to-text in the benchmarked server is
 //! `ScriptedStt::from_length`, whose text says how long the audio handed to it was, so each
 //! caption also shows whether the server heard every frame.
 

@@ -72,6 +72,7 @@ pub async fn turn_cell(env: &Env, pace: &Pace, baseline: Summary) -> anyhow::Res
 pub async fn voice_cell(
     env: &Env,
     sessions: usize,
+    ramp: Duration,
     answers: usize,
     answer: &Answer,
     baseline: Option<Summary>,
@@ -84,6 +85,7 @@ pub async fn voice_cell(
     let shared = Arc::new(Shared {
         answer: answer.clone(),
         streaming: AtomicUsize::new(0),
+        answering: AtomicUsize::new(sessions),
     });
     let stop = CancellationToken::new();
     let counted = Arc::clone(&shared);
@@ -95,7 +97,6 @@ pub async fn voice_cell(
         stop.clone(),
     ));
     let started = Instant::now();
-    let ramp = Duration::from_millis(5 * sessions as u64 + 100);
     let start = tokio::time::Instant::now();
     let tasks: Vec<_> = server
         .tokens
@@ -110,16 +111,23 @@ pub async fn voice_cell(
                 Arc::clone(&shared),
                 answers,
                 at,
+                ramp,
             ))
         })
         .collect();
     let mut outcome = Outcome::default();
+    let mut logs = Vec::with_capacity(tasks.len());
     for task in tasks {
-        outcome.merge(task.await?);
+        let (measured, log) = task.await?;
+        outcome.merge(measured);
+        logs.push(log);
     }
     let elapsed = started.elapsed();
     stop.cancel();
     let readings = sampler.await?;
+    for log in logs {
+        outcome.merge(log.replay(answer));
+    }
     let peak = process.peak_kib().map(mib);
     server.stop().await?;
     let window = Window::of(&readings);

@@ -72,6 +72,10 @@ pub struct LiveArgs {
     /// Spoken answers of each voice session.
     #[arg(long, default_value_t = 2)]
     spoken_answers: usize,
+    /// Milliseconds over which the voice sessions open, evenly spread (default: 20 ms a
+    /// session, 10 s for 500).
+    #[arg(long)]
+    voice_spread_ms: Option<u64>,
     /// A real model server's API base (`http://127.0.0.1:PORT/v1`).
     #[arg(long, env = "INTERVIEWD_TEST_LLM_URL")]
     llm_url: Option<String>,
@@ -103,6 +107,11 @@ impl LiveArgs {
         )
     }
 
+    /// The window over which `sessions` voice sessions open.
+    fn voice_spread(&self, sessions: usize) -> Duration {
+        Duration::from_millis(self.voice_spread_ms.unwrap_or(20 * sessions as u64))
+    }
+
     fn settings(&self, answer: &audio::Answer) -> serde_json::Value {
         let frame_ms = audio::FRAME.as_millis() as usize;
         serde_json::json!({
@@ -117,6 +126,7 @@ impl LiveArgs {
             "singleAnswers": self.single_answers,
             "gapMs": self.gap_ms,
             "spokenAnswers": self.spoken_answers,
+            "voiceSpreadMs": self.voice_sessions.iter().map(|&n| self.voice_spread(n).as_millis() as u64).collect::<Vec<_>>(),
             "serverNodelay": self.server_nodelay,
             "llmInterviews": self.llm_interviews,
             "database": "sqlite",
@@ -211,9 +221,15 @@ async fn measure(
                 None => cells::baseline(env, &args.pace(sessions)).await?,
             };
             eprintln!("live: voice, {sessions} sessions");
-            let cell =
-                cells::voice_cell(env, sessions, args.spoken_answers, answer, Some(baseline))
-                    .await?;
+            let cell = cells::voice_cell(
+                env,
+                sessions,
+                args.voice_spread(sessions),
+                args.spoken_answers,
+                answer,
+                Some(baseline),
+            )
+            .await?;
             results.voice.push(cell);
         }
     }

@@ -84,7 +84,7 @@ pub struct VoiceCell {
     pub silent_replies: u64,
     /// `played` reports not answered by `listening` before the next answer.
     pub played_unanswered: u64,
-    /// Turns the session's mirror detector ended elsewhere than the fresh replay predicted.
+    /// Turns the replay of a session's log ended elsewhere than the fresh replay predicted.
     pub replay_differs: u64,
     pub server_idle_mib: f64,
     pub server_streaming_mib: f64,

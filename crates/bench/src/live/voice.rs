@@ -7,34 +7,47 @@
 //! silence while it listens, the spoken answer ([`super::audio::Answer`]) when it answers.
 //! It "plays" each agent utterance in real time — from its first audio byte for as long as
 //! its audio lasts — then reports it `played`, waits 300 ms and answers, `answers` times;
-//! then it leaves.
+//! then it leaves, once every session of the cell has given all of its answers.
+//!
+//! **Steady state, not a stampede.** Sessions open evenly spread over a window (20 ms a
+//! session by default: 10 s for 500, about one answer cycle — a reply played, the answer,
+//! the end-of-turn silence), and none answers before a window has passed since it opened.
+//! So the turns fall at all phases of the cycle, as independent candidates' do (about 55 a
+//! second at 500 sessions), every turn is taken with all sessions streaming, and
+//! `--voice-spread-ms 2600` gives the old stampede, in which all 500 answer within 2.6 s.
 //!
 //! **End of turn → first agent audio byte.** The end of a turn is the moment the page sends
 //! the frame during which the server's detector has heard its configured end-of-turn
-//! silence (1 s) after the last voiced frame. The server's detector is deterministic, so each
-//! session runs its own copy of it (`TurnDetector` with the server's `VadConfig::default`)
-//! on exactly the frames it sends, in the same order, and knows which frame that is and how
-//! much audio the server will hand to speech-to-text. (A replay from a fresh detector,
-//! [`super::audio::Answer::turn_end`], is right for a session's first answers but not after
-//! a longer history: the number of turns it misplaced is reported as `replayDiffers`.) So the
-//! latency excludes the silence the detector waits for by design and includes everything the
-//! server does after it: reading the frame, detection, speech-to-text (instant), the caption,
-//! storing the answer, the model's turn (instant, over loopback HTTP), splitting the first
-//! sentence, text-to-speech (instant) and the first binary frame. The end of turn → caption
-//! and → first text token are kept too. The copy costs the pages about 11 µs a frame (the
-//! per-frame table of [`super::costs`]).
+//! silence (1 s) after the last voiced frame. The server's detector is deterministic, so it
+//! can be run again on exactly what the session handed it: every session keeps a [`Log`] —
+//! each frame it sent (when, and which: silence or which frame of the answer) and, between
+//! them, each change of whether the agent is speaking (the barge-in gate), in the order the
+//! server's detector sees them — and the stamped messages it received. After the cell, once
+//! every session has left, [`Log::replay`] feeds a copy of the detector (`TurnDetector` with
+//! the server's `VadConfig::default`) that sequence, which tells the frame that ended each
+//! turn and how much audio the server handed to speech-to-text, and matches each turn end
+//! with the first audio byte, caption and text token received after it. (Running that copy
+//! live, in the sessions, cost the pages' process about 0.3 CPU at 500 sessions, on the two
+//! CPUs the server runs on; the replay gives the same turns after the measurement. A replay
+//! of one answer from a fresh detector, [`super::audio::Answer::turn_end`], is right for a
+//! session's first answers but not after a longer history: the number of turns it misplaced
+//! is reported as `replayDiffers`.) So the latency excludes the silence the detector waits
+//! for by design and includes everything the server does after it: reading the frame,
+//! detection, speech-to-text (instant), the caption, storing the answer, the model's turn
+//! (instant, over loopback HTTP), splitting the first sentence, text-to-speech (instant) and
+//! the first binary frame. The end of turn → caption and → first text token are kept too.
 //!
 //! **Frames dropped.** The server has no path that drops a frame: the socket's reader waits
 //! for room in the session's 64-message queue, so a server that falls behind delays frames
 //! (and TCP pushes the delay back to the page) rather than losing them. What is measured:
-//! - frames lost: every caption must say the length the session's copy of the detector
-//!   handed over (`ScriptedStt::from_length`); a lost frame would change it;
+//! - frames lost: every caption must say the length the replayed detector handed over
+//!   (`ScriptedStt::from_length`); a lost frame would change it;
 //! - how far behind the session's own loop is: each second the page sends a second `hello`,
 //!   which the session answers with an error *after* consuming every frame sent before it;
 //!   the round trip is the session's lag (a probe later than 100 ms counts as late);
 //! - frames the page could not send on time (more than one frame period late).
 
-use super::audio::{Answer, FRAME, FRAME_SAMPLES, TurnEnd, silence};
+use super::audio::{Answer, FRAME, FRAME_SAMPLES, silence};
 use super::mock::ACK;
 use super::page::{Incoming, Page};
 use anyhow::{Context, bail};
@@ -61,6 +74,9 @@ pub struct Shared {
     pub answer: Answer,
     /// Sessions streaming now.
     pub streaming: AtomicUsize,
+    /// Sessions with answers left to give: a session that has given all of its answers
+    /// keeps streaming silence until this is 0, so every turn is taken with all streaming.
+    pub answering: AtomicUsize,
 }
 
 /// What one session (or all of them, merged) measured.
@@ -87,8 +103,8 @@ pub struct Outcome {
     pub fallbacks: u64,
     /// Measured turns whose reply came without audio (text-to-speech failed or was hushed).
     pub silent_replies: u64,
-    /// Turns the mirror ended at another frame than the replay from a fresh detector
-    /// ([`Answer::turn_end`]) predicted.
+    /// Turns the replayed detector ended at another frame than a replay of the answer alone
+    /// from a fresh detector ([`Answer::turn_end`]) predicted.
     pub replay_differs: u64,
     /// `played` reports the server did not answer with `listening` before the next answer
     /// began: it did not take them (a diagnostic; see `BENCHMARKS.md`).
@@ -133,27 +149,177 @@ impl Drop for Streaming<'_> {
     }
 }
 
-/// One voice session, started at `start`.
+/// Counts a session as answering until it has given its answers, or failed.
+struct Answering<'a>(Option<&'a AtomicUsize>);
+
+impl Answering<'_> {
+    fn finish(&mut self) {
+        if let Some(count) = self.0.take() {
+            count.fetch_sub(1, Ordering::Relaxed);
+        }
+    }
+}
+
+impl Drop for Answering<'_> {
+    fn drop(&mut self) {
+        self.finish();
+    }
+}
+
+/// What a session handed the server's detector and what it received, in order: what
+/// [`Log::replay`] needs to find its turns after the cell.
+#[derive(Debug, Default)]
+pub struct Log {
+    fed: Vec<Fed>,
+    heard: Vec<(Instant, Heard)>,
+}
+
+/// One step of what the server's detector is given.
+#[derive(Debug)]
+enum Fed {
+    /// A frame, sent at `at`: the answer's frame `answer`, or silence.
+    Frame {
+        at: Instant,
+        answer: Option<usize>,
+        /// Sessions streaming when it was sent.
+        streaming: usize,
+    },
+    /// The answer starts with the next frame, `frames_before` frames into the session.
+    Answer { frames_before: u64 },
+    /// Agent audio began (`true`) or was reported played (`false`).
+    AgentSpeaking(bool),
+}
+
+/// A received message the turns are measured by.
+#[derive(Debug)]
+enum Heard {
+    Audio,
+    Caption(String),
+    Delta,
+    /// The whole utterance: whether it is the model's acknowledgement (not a fallback).
+    Said {
+        model: bool,
+    },
+}
+
+impl Log {
+    /// Runs the server's detector again over what was sent and measures every turn it ends.
+    pub fn replay(&self, answer: &Answer) -> Outcome {
+        let mut outcome = Outcome::default();
+        let mut detector = TurnDetector::new(&VadConfig::default());
+        let mut predicted = None;
+        let mut ends = Vec::new();
+        for fed in &self.fed {
+            match *fed {
+                Fed::AgentSpeaking(speaking) => detector.set_agent_speaking(speaking),
+                Fed::Answer { frames_before } => {
+                    predicted = Some(answer.turn_end(frames_before).frame);
+                }
+                Fed::Frame {
+                    at,
+                    answer: frame,
+                    streaming,
+                } => {
+                    let samples = frame.map_or(&SILENCE[..], |i| answer.samples[i].as_slice());
+                    let heard = detector.push(samples).into_iter().find_map(|e| match e {
+                        VadEvent::TurnEnded { audio } => Some(audio.len()),
+                        _ => None,
+                    });
+                    if let Some(heard) = heard {
+                        let index = frame.unwrap_or(answer.frames.len() - 1);
+                        if predicted.take() != Some(index) {
+                            outcome.replay_differs += 1;
+                        }
+                        outcome.streaming_at_turns.push(streaming);
+                        ends.push((at, ScriptedStt::describe(heard)));
+                    }
+                }
+            }
+        }
+        for (k, (end, expected)) in ends.iter().enumerate() {
+            let until = ends.get(k + 1).map(|(at, _)| *at);
+            self.measure(*end, until, expected, &mut outcome);
+        }
+        outcome
+    }
+
+    /// One turn, ended at `end`: what came after it, before the next turn's end.
+    fn measure(&self, end: Instant, until: Option<Instant>, expected: &str, outcome: &mut Outcome) {
+        let after: Vec<&(Instant, Heard)> = self
+            .heard
+            .iter()
+            .filter(|(at, _)| *at >= end && until.is_none_or(|u| *at < u))
+            .collect();
+        let said = after.iter().find_map(|(at, h)| match h {
+            Heard::Said { model } => Some((*at, *model)),
+            _ => None,
+        });
+        let first = |wanted: fn(&Heard) -> bool| {
+            after
+                .iter()
+                .find(|(at, h)| wanted(h) && said.is_none_or(|(s, _)| *at <= s))
+                .map(|(at, h)| (at.duration_since(end), h))
+        };
+        match first(|h| matches!(h, Heard::Audio)) {
+            Some((latency, _)) => outcome.to_audio.push(latency),
+            None if said.is_some() => outcome.silent_replies += 1,
+            None => {}
+        }
+        if let Some((latency, Heard::Caption(text))) = first(|h| matches!(h, Heard::Caption(_))) {
+            outcome.to_caption.push(latency);
+            if text != expected {
+                outcome.captions_wrong += 1;
+                if outcome.caption_samples.len() < 3 {
+                    outcome
+                        .caption_samples
+                        .push(format!("expected {expected:?}, got {text:?}"));
+                }
+            }
+        }
+        if let Some((latency, _)) = first(|h| matches!(h, Heard::Delta)) {
+            outcome.to_text.push(latency);
+        }
+        if said.is_some_and(|(_, model)| !model) {
+            outcome.fallbacks += 1;
+        }
+    }
+}
+
+/// One voice session, started at `start`, which answers first no sooner than `hold` after
+/// it: what it measured as it ran, and its log.
 pub async fn session(
     base: String,
     token: String,
     shared: Arc<Shared>,
     answers: usize,
     start: Deadline,
-) -> Outcome {
+    hold: Duration,
+) -> (Outcome, Log) {
+    let mut answering = Answering(Some(&shared.answering));
     tokio::time::sleep_until(start).await;
     let mut outcome = Outcome::default();
-    if let Err(e) = run(&base, &token, &shared, answers, &mut outcome).await {
+    let mut state = State::new(answers, Instant::now() + hold);
+    if let Err(e) = run(
+        &base,
+        &token,
+        &shared,
+        &mut answering,
+        &mut state,
+        &mut outcome,
+    )
+    .await
+    {
         outcome.errors.push(format!("{e:#}"));
     }
-    outcome
+    (outcome, state.log)
 }
 
 async fn run(
     base: &str,
     token: &str,
     shared: &Shared,
-    answers: usize,
+    answering: &mut Answering<'_>,
+    state: &mut State,
     outcome: &mut Outcome,
 ) -> anyhow::Result<()> {
     let mut page = Page::open(base, token).await?;
@@ -170,14 +336,13 @@ async fn run(
         bail!("the server offers no voice: {m}");
     }
     let _streaming = Streaming::new(&shared.streaming);
-    let mut state = State::new(answers);
     let now = Deadline::now();
     let mut frames = tokio::time::interval_at(now, FRAME);
     frames.set_missed_tick_behavior(MissedTickBehavior::Burst);
     let mut probes = tokio::time::interval_at(now + PROBE_EVERY, PROBE_EVERY);
     probes.set_missed_tick_behavior(MissedTickBehavior::Delay);
     let mut stalled = Deadline::now() + WAIT;
-    while !state.done {
+    while !(state.done && shared.answering.load(Ordering::Relaxed) == 0) {
         tokio::select! {
             scheduled = frames.tick() => {
                 let late = scheduled.elapsed();
@@ -190,6 +355,11 @@ async fn run(
                 outcome.frames_sent += 1;
                 if let Some((id, ms)) = state.played_due() {
                     page.send_json(&json!({"type": "played", "id": id, "ms": ms})).await?;
+                    stalled = Deadline::now() + WAIT;
+                }
+                if state.done {
+                    // Waiting for the others, not for the server.
+                    answering.finish();
                     stalled = Deadline::now() + WAIT;
                 }
             }
@@ -216,14 +386,6 @@ struct Utterance {
     bytes: usize,
 }
 
-/// The turn being measured: from its end.
-struct Measured {
-    end: Instant,
-    audio: bool,
-    caption: bool,
-    text: bool,
-}
-
 /// Where a session stands.
 struct State {
     answers_left: usize,
@@ -231,44 +393,37 @@ struct State {
     sent: u64,
     /// The next answer frame, while answering.
     speaking: Option<usize>,
-    /// Where the replay from a fresh detector ends the turn being answered.
-    turn_end: Option<TurnEnd>,
-    /// The server's detector, mirrored: fed the same frames in the same order.
-    mirror: TurnDetector,
-    /// The caption of the turn the mirror ended: what the server must say.
-    expected_caption: Option<String>,
     answer_at: Option<Instant>,
+    /// No answer starts before this.
+    not_before: Instant,
     utterance: Option<Utterance>,
     /// When to report an utterance played: (when, id, ms).
     played: Option<(Instant, u64, u64)>,
-    measured: Option<Measured>,
     probes: VecDeque<Instant>,
     /// A `played` was sent and no `listening` has come since.
     awaiting_listening: bool,
     done: bool,
+    log: Log,
 }
 
 impl State {
-    fn new(answers: usize) -> Self {
+    fn new(answers: usize, not_before: Instant) -> Self {
         Self {
             answers_left: answers,
             sent: 0,
             speaking: None,
-            turn_end: None,
-            mirror: TurnDetector::new(&VadConfig::default()),
-            expected_caption: None,
             answer_at: None,
+            not_before,
             utterance: None,
             played: None,
-            measured: None,
             probes: VecDeque::new(),
             awaiting_listening: false,
             done: false,
+            log: Log::default(),
         }
     }
 
-    /// The frame to send now: the answer's next one, or silence. The mirror hears it first:
-    /// if it ends the turn, this frame's sending is the turn's end.
+    /// The frame to send now: the answer's next one, or silence; logged as sent now.
     fn next_frame(
         &mut self,
         answer: &Answer,
@@ -283,37 +438,20 @@ impl State {
             if std::mem::take(&mut self.awaiting_listening) {
                 outcome.played_unanswered += 1;
             }
-            self.turn_end = Some(answer.turn_end(before).clone());
-        }
-        let (frame, samples) = match self.speaking {
-            Some(i) => {
-                self.speaking = (i + 1 < answer.frames.len()).then_some(i + 1);
-                (answer.frames[i].clone(), answer.samples[i].as_slice())
-            }
-            None => (silence(), &SILENCE[..]),
-        };
-        let ended = self.mirror.push(samples).into_iter().find_map(|e| match e {
-            VadEvent::TurnEnded { audio } => Some(audio.len()),
-            _ => None,
-        });
-        if let Some(heard) = ended {
-            let replayed = self.turn_end.take();
-            let frame_index = self.speaking.map_or(answer.frames.len(), |n| n) - 1;
-            if replayed.is_none_or(|t| t.frame != frame_index) {
-                outcome.replay_differs += 1;
-            }
-            self.expected_caption = Some(ScriptedStt::describe(heard));
-            self.measured = Some(Measured {
-                end: Instant::now(),
-                audio: false,
-                caption: false,
-                text: false,
+            self.log.fed.push(Fed::Answer {
+                frames_before: before,
             });
-            outcome
-                .streaming_at_turns
-                .push(streaming.load(Ordering::Relaxed));
         }
-        frame
+        let index = self.speaking;
+        if let Some(i) = index {
+            self.speaking = (i + 1 < answer.frames.len()).then_some(i + 1);
+        }
+        self.log.fed.push(Fed::Frame {
+            at: Instant::now(),
+            answer: index,
+            streaming: streaming.load(Ordering::Relaxed),
+        });
+        index.map_or_else(silence, |i| answer.frames[i].clone())
     }
 
     /// The `played` report due now, if any; the next answer is scheduled after it.
@@ -324,12 +462,12 @@ impl State {
         }
         self.played = None;
         self.awaiting_listening = true;
-        self.mirror.set_agent_speaking(false);
+        self.log.fed.push(Fed::AgentSpeaking(false));
         if self.answers_left == 0 {
             self.done = true;
         } else {
             self.answers_left -= 1;
-            self.answer_at = Some(Instant::now() + REACTION);
+            self.answer_at = Some((Instant::now() + REACTION).max(self.not_before));
         }
         Some((id, ms))
     }
@@ -338,14 +476,11 @@ impl State {
         let at = event.at;
         let message = match event.what {
             Incoming::Audio(bytes) => {
-                self.mirror.set_agent_speaking(true);
+                self.log.fed.push(Fed::AgentSpeaking(true));
+                self.log.heard.push((at, Heard::Audio));
                 if let Some(u) = self.utterance.as_mut() {
                     u.first_audio.get_or_insert(at);
                     u.bytes += bytes;
-                }
-                if let Some(m) = self.measured.as_mut().filter(|m| !m.audio) {
-                    m.audio = true;
-                    outcome.to_audio.push(at.duration_since(m.end));
                 }
                 return Ok(());
             }
@@ -361,28 +496,11 @@ impl State {
                 });
             }
             "caption" => {
-                let expected = self.expected_caption.take();
-                let expected = expected.as_deref();
-                if message["text"].as_str() != expected {
-                    outcome.captions_wrong += 1;
-                    if outcome.caption_samples.len() < 3 {
-                        outcome
-                            .caption_samples
-                            .push(format!("expected {expected:?}, got {}", message["text"]));
-                    }
-                }
-                if let Some(m) = self.measured.as_mut().filter(|m| !m.caption) {
-                    m.caption = true;
-                    outcome.to_caption.push(at.duration_since(m.end));
-                }
+                let text = message["text"].as_str().unwrap_or_default().to_owned();
+                self.log.heard.push((at, Heard::Caption(text)));
             }
-            "agent" if message["delta"].is_string() => {
-                if let Some(m) = self.measured.as_mut().filter(|m| !m.text) {
-                    m.text = true;
-                    outcome.to_text.push(at.duration_since(m.end));
-                }
-            }
-            "agent" if message["final"] == true => self.said(&message, outcome),
+            "agent" if message["delta"].is_string() => self.log.heard.push((at, Heard::Delta)),
+            "agent" if message["final"] == true => self.said(&message, at),
             "state" if message["state"] == "listening" => self.awaiting_listening = false,
             "error" if message["code"] == "NOT_ALLOWED" => {
                 if let Some(sent) = self.probes.pop_front() {
@@ -396,16 +514,10 @@ impl State {
     }
 
     /// A whole utterance was said: it plays for as long as its audio, from its first byte.
-    fn said(&mut self, message: &serde_json::Value, outcome: &mut Outcome) {
+    fn said(&mut self, message: &serde_json::Value, at: Instant) {
         let id = message["id"].as_u64().unwrap_or(0);
-        if let Some(m) = self.measured.take() {
-            if !m.audio {
-                outcome.silent_replies += 1;
-            }
-            if !message["text"].as_str().is_some_and(|t| t.starts_with(ACK)) {
-                outcome.fallbacks += 1;
-            }
-        }
+        let model = message["text"].as_str().is_some_and(|t| t.starts_with(ACK));
+        self.log.heard.push((at, Heard::Said { model }));
         let (start, bytes) = match self.utterance.take() {
             Some(u) if u.id == id => (u.first_audio.unwrap_or_else(Instant::now), u.bytes),
             _ => (Instant::now(), 0),

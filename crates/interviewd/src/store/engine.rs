@@ -21,7 +21,8 @@ use chrono::{DateTime, Utc};
 use interviewd_domain::model::{CallAttempt, Interview};
 use interviewd_domain::views::Page;
 use interviewd_domain::{
-    AttemptId, AttemptStatus, CandidateId, CompanyId, InterviewId, KeyId, PageRequest,
+    AttemptId, AttemptStatus, CandidateId, CompanyId, InterviewId, InterviewStatus, KeyId,
+    PageRequest,
 };
 use interviewd_voice::Turn;
 use interviewd_voice::analysis::Analysis;
@@ -259,6 +260,17 @@ pub struct SessionView {
     pub live: Option<LiveSession>,
 }
 
+/// The state of an invite link and its live web session, as a live session's periodic
+/// check needs it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SessionCheck {
+    pub status: InterviewStatus,
+    pub expires_at: Option<DateTime<Utc>>,
+    pub revoked: bool,
+    /// The live web session's idle deadline, if one is running.
+    pub live_until: Option<DateTime<Utc>>,
+}
+
 /// A running web session.
 #[derive(Clone, Debug)]
 pub struct LiveSession {
@@ -392,6 +404,9 @@ pub trait EngineStore: Send + Sync {
 
     /// The interview behind an invite token, with its live web session.
     async fn session_by_token(&self, token: &str) -> StoreResult<Option<SessionView>>;
+
+    /// What a live session's periodic check reads: one row, no conversation.
+    async fn session_check(&self, token: &str) -> StoreResult<Option<SessionCheck>>;
 
     /// Opens a web session: takes a slot, inserts the IN_PROGRESS attempt, starts the
     /// interview (`interview.started`).

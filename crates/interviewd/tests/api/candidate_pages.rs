@@ -254,6 +254,40 @@ async fn deleting_an_interview_during_a_live_session_ends_it_and_stores_nothing(
     crate::engine::wait_slots_free(&client).await;
 }
 
+/// The session's periodic check (every 3 s) finds a revoke and a delete made elsewhere while
+/// the page says nothing. (No dialect revokes a started interview — Xobin answers
+/// `NOT_ALLOWED` — so the revoke is written into the database here; its attempt is left to
+/// the idle deadline, as any session's that ends without a stored result.)
+#[tokio::test]
+async fn a_revoke_or_a_delete_made_elsewhere_ends_a_quiet_live_session() {
+    let server = TestServer::start_with(fast).await;
+    let acme = server.company("Acme").await;
+    let client = server.client(&acme.key);
+    let (_, revoked) = online_interview(&client, "v@example.com").await;
+    let (deleted_id, deleted) = online_interview(&client, "d@example.com").await;
+    let mut pages = Vec::new();
+    for token in [&revoked, &deleted] {
+        let mut page = Page::open(&server, token).await;
+        page.send(json!({ "type": "hello", "mode": "text" })).await;
+        page.until_listening().await;
+        pages.push(page);
+    }
+    set(
+        &server,
+        "UPDATE interviews SET invite_revoked_at = 1 WHERE invite_token = $1",
+        &revoked,
+    )
+    .await;
+    client
+        .delete(&format!("/v1/interviews/{deleted_id}"))
+        .await
+        .expect(200);
+    for (page, reason) in pages.iter_mut().zip(["revoked", "deleted"]) {
+        let ended = page.until_type("ended").await;
+        assert_eq!(ended["reason"], reason);
+    }
+}
+
 #[tokio::test]
 async fn a_job_openings_public_link_takes_an_application_to_the_interview() {
     let server = TestServer::start_with(fast).await;

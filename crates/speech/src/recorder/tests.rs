@@ -105,6 +105,28 @@ fn agent_audio_outside_the_window_is_dropped_and_counted() {
 }
 
 #[test]
+fn agent_audio_across_the_window_s_edges_keeps_the_part_inside() {
+    let mut rec = recorder(Layout::Stereo);
+    candidate(&mut rec, 10, 0);
+    let written = rec.written;
+    assert!(written > 0);
+    // Starts 50 samples before what is already written: those 50 are dropped.
+    let before = Duration::from_micros((written - 50) * 1_000_000 / u64::from(SAMPLE_RATE));
+    rec.push_agent(before, &[6; 150]);
+    // Ends 30 samples past the limit ahead of the cursor: those 30 are dropped.
+    let limit = 10 * SECOND + 120 * SECOND;
+    let near_limit =
+        Duration::from_micros((limit as u64 - 70) * 1_000_000 / u64::from(SAMPLE_RATE));
+    rec.push_agent(near_limit, &[8; 100]);
+    let (_, right, info) = tracks(rec);
+    assert_eq!(info.dropped_samples, 80);
+    assert_eq!(right.iter().filter(|&&s| s == 6).count(), 100);
+    assert_eq!(right[written as usize], 6);
+    assert_eq!(right.iter().filter(|&&s| s == 8).count(), 70);
+    assert_eq!(right.len(), limit);
+}
+
+#[test]
 fn the_closing_words_after_the_candidate_stopped_extend_the_file() {
     let mut rec = recorder(Layout::Stereo);
     candidate(&mut rec, 1, 0);

@@ -149,6 +149,9 @@ impl EngineStore for DbStore {
     async fn session_by_token(&self, token: &str) -> StoreResult<Option<SessionView>> {
         engine_sessions::by_token(self, token).await
     }
+    async fn session_check(&self, token: &str) -> StoreResult<Option<SessionCheck>> {
+        engine_sessions::check(self, token).await
+    }
     async fn start_session(&self, session: &NewSession) -> StoreResult<SessionStart> {
         retrying("start session", || engine_sessions::start(self, session)).await
     }

@@ -6,10 +6,12 @@
 use super::engine_queue::{miss, provision_slots, take_slot};
 use super::engine_snapshot::event_ids;
 use super::{DbStore, events, interviews};
-use crate::store::StoreResult;
-use crate::store::engine::{Lease, LiveSession, NewSession, SessionStart, SessionView, Touch};
+use crate::store::engine::{
+    Lease, LiveSession, NewSession, SessionCheck, SessionStart, SessionView, Touch,
+};
 use crate::store::rows::interview_cols;
 use crate::store::rows::{InterviewRow, to_json};
+use crate::store::{StoreError, StoreResult};
 use chrono::{DateTime, Utc};
 use interviewd_domain::events as payload;
 use interviewd_domain::model::Interview;
@@ -97,6 +99,33 @@ pub async fn by_token(store: &DbStore, token: &str) -> StoreResult<Option<Sessio
             lease_until: from_millis(l.lease_until.unwrap_or(0)),
         }),
         interview,
+    }))
+}
+
+pub async fn check(store: &DbStore, token: &str) -> StoreResult<Option<SessionCheck>> {
+    type Row = (String, Option<i64>, Option<i64>, Option<i64>, Option<i64>);
+    let row: Option<Row> = sqlx::query_as(
+        "SELECT i.status, i.invite_expires_at, i.invite_revoked_at, a.lease_until, s.started_at \
+         FROM interviews i \
+         LEFT JOIN call_attempts a ON a.interview_id = i.id AND a.status = 'IN_PROGRESS' \
+           AND a.direction = 'WEB' \
+         LEFT JOIN online_sessions s ON s.attempt_id = a.id \
+         WHERE i.invite_token = $1 \
+         ORDER BY s.started_at DESC LIMIT 1",
+    )
+    .bind(token)
+    .fetch_optional(store.pool())
+    .await?;
+    let Some((status, expires_at, revoked_at, lease_until, started_at)) = row else {
+        return Ok(None);
+    };
+    Ok(Some(SessionCheck {
+        status: status
+            .parse()
+            .map_err(|e| StoreError::Internal(format!("bad interviews.status: {e}")))?,
+        expires_at: expires_at.map(from_millis),
+        revoked: revoked_at.is_some(),
+        live_until: started_at.map(|_| from_millis(lease_until.unwrap_or(0))),
     }))
 }
 

@@ -25,6 +25,7 @@
 use super::Engine;
 use super::live_audio::{self, Segment};
 use super::session::{self, Expect, Record, SessionError, Step, Watch};
+use futures_util::{Stream, StreamExt};
 use interviewd_domain::AttemptId;
 use interviewd_speech::sentences::SentenceSplitter;
 use interviewd_speech::vad::{TurnDetector, VadConfig, VadEvent};
@@ -63,6 +64,8 @@ pub enum Input {
     End,
     /// Microphone audio, 16 kHz mono.
     Audio(Vec<i16>),
+    /// A frame that is none of these: answered with an error, and the session goes on.
+    Malformed(String),
 }
 
 /// Something the page must show or play.
@@ -155,19 +158,27 @@ impl Ending {
 pub async fn run(
     engine: Arc<Engine>,
     token: String,
-    mut input: mpsc::Receiver<Input>,
+    mut input: impl Stream<Item = Input> + Unpin,
     out: mpsc::Sender<Output>,
 ) {
-    let hello = tokio::time::timeout(HELLO_TIMEOUT, input.recv()).await;
-    let Ok(Some(Input::Hello { voice, .. })) = hello else {
-        let _ = out
-            .send(Output::Error {
-                code: "BAD_MESSAGE",
-                message: "the first message must be hello".into(),
-            })
-            .await;
-        let _ = out.send(Output::Ended(Ending::Error)).await;
-        return;
+    let deadline = tokio::time::Instant::now() + HELLO_TIMEOUT;
+    let voice = loop {
+        match tokio::time::timeout_at(deadline, input.next()).await {
+            Ok(Some(Input::Hello { voice, .. })) => break voice,
+            Ok(Some(Input::Malformed(message))) => {
+                let _ = out.send(malformed(message)).await;
+            }
+            _ => {
+                let _ = out
+                    .send(Output::Error {
+                        code: "BAD_MESSAGE",
+                        message: "the first message must be hello".into(),
+                    })
+                    .await;
+                let _ = out.send(Output::Ended(Ending::Error)).await;
+                return;
+            }
+        }
     };
     let joined = match session::join(&engine, &token).await {
         Ok(joined) => joined,
@@ -335,7 +346,7 @@ impl Live {
     }
 
     /// The loop: the page's messages, the turn being answered, and the periodic check.
-    async fn serve(&mut self, input: &mut mpsc::Receiver<Input>) {
+    async fn serve(&mut self, input: &mut (impl Stream<Item = Input> + Unpin)) {
         let mut watch = tokio::time::interval(WATCH_EVERY);
         watch.tick().await;
         loop {
@@ -352,7 +363,7 @@ impl Live {
                 }
             };
             tokio::select! {
-                message = input.recv() => match message {
+                message = input.next() => match message {
                     Some(message) => {
                         if let Some(ending) = self.on_input(message).await {
                             return self.end(ending).await;
@@ -405,6 +416,7 @@ impl Live {
             Input::Played { id, ms } => self.played(id, ms).await,
             Input::End => return Some(Ending::EndedByCandidate),
             Input::Audio(pcm) => self.hear(&pcm).await,
+            Input::Malformed(message) => self.send(malformed(message)).await,
         }
         None
     }
@@ -641,6 +653,13 @@ impl Live {
         }
         self.detector = None;
         self.close_segment();
+    }
+}
+
+fn malformed(message: String) -> Output {
+    Output::Error {
+        code: "BAD_MESSAGE",
+        message,
     }
 }
 

@@ -16,7 +16,10 @@ fn json<T: DeserializeOwned>(text: &str, column: &str) -> Result<T, StoreError> 
         .map_err(|e| StoreError::Internal(format!("bad JSON in {column}: {e}")))
 }
 
-fn parse<T: std::str::FromStr<Err = String>>(text: &str, column: &str) -> Result<T, StoreError> {
+pub(crate) fn parse<T: std::str::FromStr<Err = String>>(
+    text: &str,
+    column: &str,
+) -> Result<T, StoreError> {
     text.parse()
         .map_err(|e| StoreError::Internal(format!("bad {column}: {e}")))
 }

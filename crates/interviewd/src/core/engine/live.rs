@@ -166,14 +166,11 @@ pub async fn run(
         match tokio::time::timeout_at(deadline, input.next()).await {
             Ok(Some(Input::Hello { voice, .. })) => break voice,
             Ok(Some(Input::Malformed(message))) => {
-                let _ = out.send(malformed(message)).await;
+                let _ = out.send(bad_message(message)).await;
             }
             _ => {
                 let _ = out
-                    .send(Output::Error {
-                        code: "BAD_MESSAGE",
-                        message: "the first message must be hello".into(),
-                    })
+                    .send(bad_message("the first message must be hello".into()))
                     .await;
                 let _ = out.send(Output::Ended(Ending::Error)).await;
                 return;
@@ -400,13 +397,7 @@ impl Live {
             }
             Input::Text(text) => match session::check_answer(&text) {
                 Ok(text) => self.answer(Queued::Typed(text.to_owned())).await,
-                Err(e) => {
-                    self.send(Output::Error {
-                        code: "BAD_MESSAGE",
-                        message: e.to_string(),
-                    })
-                    .await;
-                }
+                Err(e) => self.send(bad_message(e.to_string())).await,
             },
             Input::Voice(voice) => {
                 let voice = voice && self.engine.models.voice_available();
@@ -416,7 +407,7 @@ impl Live {
             Input::Played { id, ms } => self.played(id, ms).await,
             Input::End => return Some(Ending::EndedByCandidate),
             Input::Audio(pcm) => self.hear(&pcm).await,
-            Input::Malformed(message) => self.send(malformed(message)).await,
+            Input::Malformed(message) => self.send(bad_message(message)).await,
         }
         None
     }
@@ -656,7 +647,8 @@ impl Live {
     }
 }
 
-fn malformed(message: String) -> Output {
+/// A frame the session could not use; it goes on.
+fn bad_message(message: String) -> Output {
     Output::Error {
         code: "BAD_MESSAGE",
         message,

@@ -59,11 +59,8 @@ async fn serve(socket: WebSocket, state: AppState, token: String) {
     let input = stream
         .take_while(|message| std::future::ready(message.is_ok()))
         .filter_map(|message| {
-            std::future::ready(match message.map(from_wire) {
-                Ok(Ok(input)) => input,
-                Ok(Err(message)) => Some(Input::Malformed(message)),
-                Err(_) => None,
-            })
+            let input = message.ok().map(from_wire);
+            std::future::ready(input.and_then(|i| i.unwrap_or_else(|e| Some(Input::Malformed(e)))))
         });
     let session = live::run(state.engine.clone(), token, Box::pin(input), output_tx);
     // Owns the receiver: once the writer has stopped, the session's sends fail at once

@@ -6,12 +6,12 @@
 use super::engine_queue::{miss, provision_slots, take_slot};
 use super::engine_snapshot::event_ids;
 use super::{DbStore, events, interviews};
+use crate::store::StoreResult;
 use crate::store::engine::{
     Lease, LiveSession, NewSession, SessionCheck, SessionStart, SessionView, Touch,
 };
 use crate::store::rows::interview_cols;
-use crate::store::rows::{InterviewRow, to_json};
-use crate::store::{StoreError, StoreResult};
+use crate::store::rows::{InterviewRow, parse, to_json};
 use chrono::{DateTime, Utc};
 use interviewd_domain::events as payload;
 use interviewd_domain::model::Interview;
@@ -120,9 +120,7 @@ pub async fn check(store: &DbStore, token: &str) -> StoreResult<Option<SessionCh
         return Ok(None);
     };
     Ok(Some(SessionCheck {
-        status: status
-            .parse()
-            .map_err(|e| StoreError::Internal(format!("bad interviews.status: {e}")))?,
+        status: parse(&status, "interviews.status")?,
         expires_at: expires_at.map(from_millis),
         revoked: revoked_at.is_some(),
         live_until: started_at.map(|_| from_millis(lease_until.unwrap_or(0))),

@@ -17,7 +17,7 @@
 //! | end-of-turn detection ([`vad`]) | 16 kHz PCM16 in any chunk size, analysed in 256-sample (16 ms) frames |
 //! | speech-to-text ([`stt`]) | a WAV file (RIFF, PCM16 little-endian, 16 kHz, mono) posted as multipart `file` to `{base}/audio/transcriptions`; JSON `{"text": ...}` back |
 //! | text-to-speech ([`tts`]) | JSON to `{base}/audio/speech`; back a WAV (any rate, 8/16/24/32-bit or float, mono or multi-channel, downmixed) or `pcm` (raw s16le, 24 000 Hz, mono, as OpenAI documents); returned as 16 kHz PCM16 |
-//! | recording ([`recorder`]) | WAV, PCM16 little-endian, 16 kHz, stereo (left = candidate, right = agent) or a mono mix |
+//! | recording ([`recorder`]) | WAV, PCM16 little-endian, 16 kHz, stereo (left = candidate, right = agent) or a mono mix; files written off the runtime through [`spool`] |
 //! | text to speak ([`sentences`]) | UTF-8 pieces of a streamed model reply in, whole sentences out |
 //!
 //! WAV files this crate writes have the canonical 44-byte header (`RIFF`, `fmt ` of 16 bytes,
@@ -52,6 +52,7 @@ pub mod pacer;
 pub mod recorder;
 pub mod resample;
 pub mod sentences;
+pub mod spool;
 pub mod stt;
 #[cfg(feature = "testing")]
 pub mod testing;

@@ -314,7 +314,7 @@ impl Live {
         self.voice = voice;
         if voice && self.detector.is_none() {
             self.detector = Some(TurnDetector::new(&VadConfig::default()));
-            match Segment::start(&self.engine.scratch, self.attempt) {
+            match Segment::start(&self.engine.scratch, &self.engine.spool, self.attempt) {
                 Ok(segment) => self.segment = Some(Arc::new(Mutex::new(segment))),
                 Err(e) => tracing::warn!(error = %e, "starting a recording failed; no recording"),
             }
@@ -608,18 +608,19 @@ impl Live {
         // session sharing the thread.
         let segment = self.take_segment();
         let (scratch, attempt) = (self.engine.scratch.clone(), self.attempt);
+        let spool = self.engine.spool.clone();
         let keep = matches!(ending, Ending::Completed | Ending::EndedByCandidate);
         let files = tokio::task::spawn_blocking(move || {
             if let Some(segment) = segment {
                 segment.finish();
             }
             if !keep {
-                live_audio::discard(&scratch, attempt);
+                live_audio::discard(&scratch, &spool, attempt);
                 return Vec::new();
             }
-            live_audio::join(&scratch, attempt).unwrap_or_else(|e| {
+            live_audio::join(&scratch, &spool, attempt).unwrap_or_else(|e| {
                 tracing::warn!(error = %e, "joining the recording failed; none is kept");
-                live_audio::discard(&scratch, attempt);
+                live_audio::discard(&scratch, &spool, attempt);
                 Vec::new()
             })
         });

@@ -8,13 +8,15 @@
 //! person's voice, so they never outlive the session: a session that ends without being
 //! recorded (revoked, deleted, abandoned) deletes its files, and the directory is emptied
 //! when the process starts (a session it held before a crash resumes without its earlier
-//! audio).
+//! audio). The files are written by the engine's [`Spool`] thread, never on a runtime
+//! thread, so a disk that falls behind holds up no session's turns.
 
 use interviewd_domain::AttemptId;
 use interviewd_speech::recorder::{Recorder, RecorderConfig};
+use interviewd_speech::spool::{Spool, SpooledFile};
 use interviewd_speech::{SAMPLE_RATE, wav};
 use std::fs::File;
-use std::io::{BufWriter, Read};
+use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -55,8 +57,9 @@ fn segments(dir: &Path, attempt: AttemptId) -> Vec<PathBuf> {
     found.into_iter().map(|(_, p)| p).collect()
 }
 
-/// Deletes every segment of `attempt`.
-pub fn discard(dir: &Path, attempt: AttemptId) {
+/// Deletes every segment of `attempt`, once the spool has written what it holds of them.
+pub fn discard(dir: &Path, spool: &Spool, attempt: AttemptId) {
+    spool.drain();
     for path in segments(dir, attempt) {
         if let Err(e) = std::fs::remove_file(&path) {
             tracing::warn!(error = %e, path = %path.display(), "deleting a recording segment failed");
@@ -64,8 +67,10 @@ pub fn discard(dir: &Path, attempt: AttemptId) {
     }
 }
 
-/// Joins the segments of `attempt` into one WAV and deletes them; empty when there are none.
-pub fn join(dir: &Path, attempt: AttemptId) -> std::io::Result<Vec<u8>> {
+/// Joins the segments of `attempt` into one WAV and deletes them, once the spool has
+/// written what it holds of them; empty when there are none.
+pub fn join(dir: &Path, spool: &Spool, attempt: AttemptId) -> std::io::Result<Vec<u8>> {
+    spool.drain();
     let paths = segments(dir, attempt);
     let mut data = Vec::new();
     for path in &paths {
@@ -86,18 +91,18 @@ pub fn join(dir: &Path, attempt: AttemptId) -> std::io::Result<Vec<u8>> {
 
 /// The recording of one connection: a new segment of the session's recording.
 pub struct Segment {
-    recorder: Option<Recorder<BufWriter<File>>>,
+    recorder: Option<Recorder<SpooledFile>>,
     /// Where the agent's audio goes next.
     agent_cursor: Duration,
 }
 
 impl Segment {
-    /// Starts the next segment of `attempt` in `dir`.
-    pub fn start(dir: &Path, attempt: AttemptId) -> std::io::Result<Self> {
+    /// Starts the next segment of `attempt` in `dir`, written through `spool`.
+    pub fn start(dir: &Path, spool: &Spool, attempt: AttemptId) -> std::io::Result<Self> {
         std::fs::create_dir_all(dir)?;
         let n = segments(dir, attempt).len();
         let path = dir.join(format!("{attempt}-{n}.wav"));
-        let file = BufWriter::new(File::create(path)?);
+        let file = spool.file(File::create(path)?);
         let recorder =
             Recorder::new(file, &RecorderConfig::default()).map_err(std::io::Error::other)?;
         Ok(Self {

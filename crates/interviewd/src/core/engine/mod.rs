@@ -133,6 +133,8 @@ pub struct Engine {
     pub models: models::Models,
     /// Where live voice sessions record (`<data_dir>/sessions`).
     pub scratch: std::path::PathBuf,
+    /// The thread that writes those recordings.
+    pub spool: interviewd_speech::spool::Spool,
     pub blobs: Arc<dyn ObjectStore>,
     pub settings: Settings,
     /// This process's name in leases.
@@ -190,12 +192,15 @@ impl Engine {
                 scratch.display()
             )
         })?;
+        let spool = interviewd_speech::spool::Spool::start()
+            .context("starting the thread that writes live recordings")?;
         let suffix = uuid::Uuid::new_v4().simple().to_string();
         Ok(Arc::new(Self {
             store,
             provider,
             models,
             scratch,
+            spool,
             blobs,
             capacity: Arc::new(Semaphore::new(settings.max_live_calls)),
             settings,

@@ -123,10 +123,15 @@ impl<W: Write + Seek> Recorder<W> {
     /// Appends the candidate's next audio (16 kHz mono).
     pub fn push_candidate(&mut self, pcm: &[i16]) -> Result<(), SpeechError> {
         let start = self.index(self.cursor);
-        self.grow(start + pcm.len());
-        for (slot, &sample) in self.candidate.range_mut(start..).zip(pcm) {
+        self.grow(start);
+        // The window may already reach past the cursor (agent audio queued ahead): those
+        // places are overwritten, the rest appended.
+        let overlap = (self.candidate.len() - start).min(pcm.len());
+        for (slot, &sample) in self.candidate.range_mut(start..).zip(&pcm[..overlap]) {
             *slot = sample;
         }
+        self.candidate.extend(pcm[overlap..].iter().copied());
+        self.agent.resize(self.candidate.len(), 0);
         self.cursor += pcm.len() as u64;
         self.write_settled()
     }
@@ -230,22 +235,26 @@ impl<W: Write + Seek> Recorder<W> {
 
     /// Writes and forgets the first `count` samples of the window.
     fn write_front(&mut self, count: usize) -> Result<(), SpeechError> {
+        let width = usize::from(self.layout.channels()) * 2;
         self.scratch.clear();
-        let pairs = self.candidate.drain(..count).zip(self.agent.drain(..count));
+        self.scratch.resize(count * width, 0);
+        let pairs = self.candidate.range(..count).zip(self.agent.range(..count));
+        let frames = self.scratch.chunks_exact_mut(width);
         match self.layout {
             Layout::Stereo => {
-                for (c, a) in pairs {
-                    self.scratch.extend_from_slice(&c.to_le_bytes());
-                    self.scratch.extend_from_slice(&a.to_le_bytes());
+                for (out, (c, a)) in frames.zip(pairs) {
+                    out[..2].copy_from_slice(&c.to_le_bytes());
+                    out[2..].copy_from_slice(&a.to_le_bytes());
                 }
             }
             Layout::MonoMix => {
-                for (c, a) in pairs {
-                    self.scratch
-                        .extend_from_slice(&c.saturating_add(a).to_le_bytes());
+                for (out, (c, a)) in frames.zip(pairs) {
+                    out.copy_from_slice(&c.saturating_add(*a).to_le_bytes());
                 }
             }
         }
+        self.candidate.drain(..count);
+        self.agent.drain(..count);
         self.out.write_all(&self.scratch)?;
         self.written += count as u64;
         Ok(())

@@ -5,7 +5,7 @@
 
 use crate::candidate_live::Page;
 use crate::engine::{db, fast, wait_status};
-use crate::engine_online::online_interview;
+use crate::engine_online::{online_interview, online_interview_asking};
 use crate::support::{TestServer, on_db};
 use interviewd_domain::Plan;
 use serde_json::json;
@@ -286,6 +286,79 @@ async fn a_revoke_or_a_delete_made_elsewhere_ends_a_quiet_live_session() {
         let ended = page.until_type("ended").await;
         assert_eq!(ended["reason"], reason);
     }
+}
+
+/// A live connection answers from its own copy of the session; the write that stores an
+/// answer still finds a revoke made since the last turn (no waiting for the periodic check),
+/// and an answer given through another connection in between is kept, not overwritten.
+#[tokio::test]
+async fn an_answer_after_a_revoke_or_another_tabs_answer_sees_the_stored_session() {
+    let server = TestServer::start_with(fast).await;
+    let acme = server.company("Acme").await;
+    let client = server.client(&acme.key);
+    let questions = ["One?", "Two?", "Three?", "Four?", "Five?"];
+    let (_, token) = online_interview_asking(&client, "h@example.com", &questions).await;
+    let mut first = Page::open(&server, &token).await;
+    first.send(json!({ "type": "hello", "mode": "text" })).await;
+    first.until_listening().await;
+    first
+        .send(json!({ "type": "text", "text": "From the first tab." }))
+        .await;
+    first.until_listening().await;
+
+    let mut second = Page::open(&server, &token).await;
+    second
+        .send(json!({ "type": "hello", "mode": "text", "resume": true }))
+        .await;
+    second.until_listening().await;
+    second
+        .send(json!({ "type": "text", "text": "From the second tab." }))
+        .await;
+    second.until_listening().await;
+    first
+        .send(json!({ "type": "text", "text": "The first tab again." }))
+        .await;
+    first.until_listening().await;
+    let turns = stored_turns(&server, &token).await;
+    let said: Vec<&str> = turns
+        .iter()
+        .filter(|t| t["role"] == "participant")
+        .map(|t| t["text"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        said,
+        [
+            "From the first tab.",
+            "From the second tab.",
+            "The first tab again."
+        ]
+    );
+
+    set(
+        &server,
+        "UPDATE interviews SET invite_revoked_at = 1 WHERE invite_token = $1",
+        &token,
+    )
+    .await;
+    first
+        .send(json!({ "type": "text", "text": "After the revoke." }))
+        .await;
+    let ended = first.until_type("ended").await;
+    assert_eq!(ended["reason"], "revoked");
+    assert_eq!(stored_turns(&server, &token).await.len(), turns.len());
+}
+
+/// The live session's stored conversation behind `token`.
+async fn stored_turns(server: &TestServer, token: &str) -> Vec<serde_json::Value> {
+    let text: String = on_db!(&db(server).await, |s| sqlx::query_scalar(
+        "SELECT s.turns FROM online_sessions s JOIN interviews i ON i.id = s.interview_id \
+         WHERE i.invite_token = $1"
+    )
+    .bind(token)
+    .fetch_one(s.pool())
+    .await)
+    .unwrap();
+    serde_json::from_str(&text).unwrap()
 }
 
 #[tokio::test]

@@ -9,9 +9,18 @@ use serde_json::json;
 
 /// An ONLINE interview with two questions; returns `(interview id, token)`.
 pub async fn online_interview(client: &Client, email: &str) -> (String, String) {
+    let questions = ["How do you test Rust code?", "Tell me about SQL indexes."];
+    online_interview_asking(client, email, &questions).await
+}
+
+/// [`online_interview`] with an agent asking `questions`.
+pub async fn online_interview_asking(
+    client: &Client,
+    email: &str,
+    questions: &[&str],
+) -> (String, String) {
     let agent = client
-        .new_agent(json!({ "name": "Web", "type": "ONLINE",
-                    "questions": ["How do you test Rust code?", "Tell me about SQL indexes."] }))
+        .new_agent(json!({ "name": "Web", "type": "ONLINE", "questions": questions }))
         .await;
     let job = client
         .new_job(json!({ "title": "Engineer", "requiredSkills": ["Rust", "SQL"] }))

@@ -228,6 +228,8 @@ struct Live {
     queued: Vec<Queued>,
     /// The closing was said: record once it has played.
     closing: Option<tokio::time::Instant>,
+    /// The session as the last turn left it (see [`session::Held`]).
+    held: Arc<tokio::sync::Mutex<session::Held>>,
 }
 
 enum Queued {
@@ -258,6 +260,7 @@ impl Live {
             playing: None,
             queued: Vec::new(),
             closing: None,
+            held: Arc::default(),
         };
         live.set_voice(voice);
         live
@@ -487,6 +490,7 @@ impl Live {
         let engine = Arc::clone(&self.engine);
         let token = self.token.clone();
         let language = self.language.clone();
+        let held = Arc::clone(&self.held);
         let task = tokio::spawn(async move {
             let text = match answer {
                 Queued::Typed(text) => text,
@@ -499,8 +503,11 @@ impl Live {
                 },
             };
             let (sink, pieces) = mpsc::unbounded_channel();
-            let replying = session::answer(
+            // One turn at a time: the lock is never contended.
+            let mut held = held.lock().await;
+            let replying = session::answer_held(
                 &engine,
+                &mut held,
                 &token,
                 &text,
                 Expect::default(),

@@ -223,15 +223,23 @@ pub async fn append(
     // The attempt, then its session row, stay as read until commit (attempts are locked
     // first everywhere): two requests moving the conversation on cannot both append.
     interviews::lock_attempt(&mut tx, lease.attempt_id).await?;
+    // The candidate's answer is stored only while the invite stands (a live connection
+    // answers from its own copy of the session, which a revoke does not reach); the reply
+    // to a stored answer always is.
+    let answering = new.iter().any(|t| t.role == Role::Participant);
     let row: Option<LiveRow> = sqlx::query_as(concat!(
         "SELECT a.id, a.fence, a.lease_until, s.questions, s.answers, s.turns, s.started_at \
          FROM call_attempts a JOIN online_sessions s ON s.attempt_id = a.id \
-         WHERE a.id = $1 AND a.fence = $2 AND a.status = 'IN_PROGRESS' AND a.lease_until >= $3",
+         JOIN interviews i ON i.id = a.interview_id \
+         WHERE a.id = $1 AND a.fence = $2 AND a.status = 'IN_PROGRESS' AND a.lease_until >= $3 \
+         AND ($4 = 0 OR (i.invite_revoked_at IS NULL \
+           AND (i.invite_expires_at IS NULL OR i.invite_expires_at > $3)))",
         for_update!(of s)
     ))
     .bind(lease.attempt_id.uuid())
     .bind(lease.fence)
     .bind(to_millis(now))
+    .bind(i64::from(answering))
     .fetch_optional(&mut *tx)
     .await?;
     let Some(row) = row else {

@@ -100,11 +100,13 @@ impl Ledger for NoLedger {
     }
 }
 
-/// The speech engines of Media Streams calls (the web page's seams).
+/// The speech engines of Media Streams calls (the web page's seams), and the thread that
+/// writes the calls' recordings (never the runtime's threads, as for web sessions).
 #[derive(Clone)]
 pub struct Speech {
     pub stt: Arc<dyn SpeechToText>,
     pub tts: Arc<dyn TextToSpeech>,
+    pub spool: interviewd_speech::spool::Spool,
 }
 
 /// Counters of the Media Streams calls this provider held, for benchmarks and logs.

@@ -29,12 +29,12 @@ use interviewd_speech::SAMPLE_RATE;
 use interviewd_speech::codec::PhoneDecoder;
 use interviewd_speech::pacer::OutboundAudio;
 use interviewd_speech::recorder::{Recorder, RecorderConfig};
+use interviewd_speech::spool::{Spool, SpooledFile};
 use interviewd_speech::vad::{TurnDetector, VadConfig, VadEvent};
 use interviewd_voice::{AgentLine, Dialogue, Role, Turn};
 use reply::{Answer, Event};
 use std::collections::{BTreeSet, VecDeque};
 use std::fs::File;
-use std::io::BufWriter;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
@@ -100,7 +100,7 @@ struct Session {
     setup: Setup,
     decoder: PhoneDecoder,
     detector: TurnDetector,
-    recorder: Option<Recorder<BufWriter<File>>>,
+    recorder: Option<Recorder<SpooledFile>>,
     path: PathBuf,
     /// Inbound samples so far (16 kHz): the call's audio clock.
     heard: u64,
@@ -168,7 +168,7 @@ impl Session {
         std::fs::create_dir_all(&setup.scratch).map_err(|e| e.to_string())?;
         let path = setup.scratch.join(format!("carrier-{}.wav", setup.attempt));
         let file = File::create(&path).map_err(|e| e.to_string())?;
-        let recorder = Recorder::new(BufWriter::new(file), &RecorderConfig::default())
+        let recorder = Recorder::new(setup.speech.spool.file(file), &RecorderConfig::default())
             .map_err(|e| e.to_string())?;
         Ok(Self {
             out,
@@ -509,7 +509,8 @@ impl Session {
         let recording = match self.recorder.take() {
             Some(recorder) => {
                 let path = self.path.clone();
-                tokio::task::spawn_blocking(move || read_recording(recorder, &path))
+                let spool = self.setup.speech.spool.clone();
+                tokio::task::spawn_blocking(move || read_recording(recorder, &spool, &path))
                     .await
                     .unwrap_or_default()
             }
@@ -525,12 +526,19 @@ impl Session {
 }
 
 /// Finishes the recording file and reads it back; empty when that fails.
-fn read_recording(recorder: Recorder<BufWriter<File>>, path: &std::path::Path) -> Vec<u8> {
-    let finished = recorder.finish().map(|(writer, _)| drop(writer));
-    match finished
-        .map_err(|e| e.to_string())
-        .and_then(|()| std::fs::read(path).map_err(|e| e.to_string()))
-    {
+fn read_recording(
+    recorder: Recorder<SpooledFile>,
+    spool: &Spool,
+    path: &std::path::Path,
+) -> Vec<u8> {
+    let finished = recorder.finish().map(|(writer, _)| writer);
+    spool.drain();
+    match finished.map_err(|e| e.to_string()).and_then(|writer| {
+        if writer.failed() {
+            return Err("a write to the file failed".to_owned());
+        }
+        std::fs::read(path).map_err(|e| e.to_string())
+    }) {
         Ok(bytes) => bytes,
         Err(e) => {
             tracing::warn!(error = %e, "finishing the call's recording failed; none is kept");

@@ -14,6 +14,7 @@ use crate::store::DynStore;
 use anyhow::{Context, bail};
 use interviewd_carrier::{Carrier, CarrierConfig, Credentials, Ledger, Mode};
 use interviewd_domain::AttemptId;
+use interviewd_speech::spool::Spool;
 use interviewd_voice::BoxFuture;
 use std::str::FromStr;
 use std::sync::Arc;
@@ -151,10 +152,14 @@ pub fn build(
     let Some(settings) = carrier_config(config)? else {
         return Ok(None);
     };
-    let speech = speech.map(|s| interviewd_carrier::Speech {
-        stt: s.stt.clone(),
-        tts: s.tts.clone(),
-    });
+    let speech = match speech {
+        Some(s) => Some(interviewd_carrier::Speech {
+            stt: s.stt.clone(),
+            tts: s.tts.clone(),
+            spool: Spool::start().context("starting the thread that writes call recordings")?,
+        }),
+        None => None,
+    };
     if settings.mode == Mode::Media && speech.is_none() {
         bail!(
             "carrier_mode = media needs speech engines (INTERVIEWD_STT_BASE_URL and INTERVIEWD_TTS_BASE_URL)"

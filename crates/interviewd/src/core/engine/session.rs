@@ -402,18 +402,21 @@ pub async fn answer_held(
     record: Record,
 ) -> Result<Step, SessionError> {
     let text = check_answer(text)?;
+    let mut answered = None;
     if let Some(copy) = held.0.take() {
-        match answer_to(engine, copy, text, expect, sink.clone(), record).await {
-            Answered::Replied(step, live) => {
-                held.0 = Some(live).filter(|_| matches!(step, Ok(Step::Next(_))));
-                return step;
-            }
-            Answered::NotStored(_) => {}
-        }
+        answered = Some(answer_to(engine, copy, text, expect, sink.clone(), record).await)
+            .filter(|a| matches!(a, Answered::Replied(..)));
     }
-    let live = Box::new(live(engine, token, engine.now()).await?);
-    match answer_to(engine, live, text, expect, sink, record).await {
+    let answered = match answered {
+        Some(answered) => answered,
+        None => {
+            let stored = Box::new(live(engine, token, engine.now()).await?);
+            answer_to(engine, stored, text, expect, sink, record).await
+        }
+    };
+    match answered {
         Answered::Replied(step, live) => {
+            // Kept for the next answer, unless there is none.
             held.0 = Some(live).filter(|_| matches!(step, Ok(Step::Next(_))));
             step
         }

@@ -26,6 +26,8 @@ macro_rules! per_backend {
 #[path = "../sql/mod.rs"]
 mod sql;
 
+mod checkpoint;
+
 pub use sql::{delivery, engine, events, interviews};
 
 use super::{StoreError, StoreResult, WakeUp};
@@ -54,6 +56,26 @@ pub fn path_of(url: &str) -> Result<std::path::PathBuf, StoreError> {
     Ok(options.get_filename().to_path_buf())
 }
 
+/// How every connection of the store is opened.
+fn connect_options(url: &str, create: bool) -> StoreResult<SqliteConnectOptions> {
+    Ok(SqliteConnectOptions::from_str(url)
+        .map_err(|e| StoreError::Internal(format!("bad SQLite URL: {e}")))?
+        .create_if_missing(create)
+        // Deleted content is overwritten with zeros, so erased text does not linger in
+        // free pages (docs/removal.md, "What is left on disk").
+        .pragma("secure_delete", "on")
+        .journal_mode(SqliteJournalMode::Wal)
+        .synchronous(SqliteSynchronous::Normal)
+        .foreign_keys(true)
+        .busy_timeout(Duration::from_secs(10))
+        // No commit checkpoints; the checkpointer does (see `checkpoint`).
+        .pragma("wal_autocheckpoint", "0")
+        // Statistics for the query planner, kept current as the tables grow: gathered
+        // when a connection closes (the pools recycle theirs), and after migrating.
+        .analysis_limit(400)
+        .optimize_on_close(true, None))
+}
+
 /// A store on one SQLite database file.
 #[derive(Clone)]
 pub struct SqliteStore {
@@ -68,6 +90,8 @@ pub struct SqliteStore {
     erased: std::sync::Arc<std::sync::atomic::AtomicBool>,
     /// Removals waiting for a shared COMMIT.
     removals: std::sync::Arc<sql::removal::RemovalGroup>,
+    /// Checkpoints the write-ahead log in the background ([`checkpoint`]).
+    checkpointer: std::sync::Arc<checkpoint::Checkpointer>,
 }
 
 impl SqliteStore {
@@ -79,20 +103,7 @@ impl SqliteStore {
     /// Opens the database at `url`; refuses to create it when `create` is false (the admin
     /// commands never make an empty database by accident).
     pub async fn open(url: &str, create: bool) -> StoreResult<Self> {
-        let options = SqliteConnectOptions::from_str(url)
-            .map_err(|e| StoreError::Internal(format!("bad SQLite URL: {e}")))?
-            .create_if_missing(create)
-            // Deleted content is overwritten with zeros, so erased text does not linger in
-            // free pages (docs/removal.md, "What is left on disk").
-            .pragma("secure_delete", "on")
-            .journal_mode(SqliteJournalMode::Wal)
-            .synchronous(SqliteSynchronous::Normal)
-            .foreign_keys(true)
-            .busy_timeout(Duration::from_secs(10))
-            // Statistics for the query planner, kept current as the tables grow: gathered
-            // when a connection closes (the pools recycle theirs), and after migrating.
-            .analysis_limit(400)
-            .optimize_on_close(true, None);
+        let options = connect_options(url, create)?;
         let path = options.get_filename().to_path_buf();
         let pool = SqlitePoolOptions::new()
             .max_connections(8)
@@ -102,8 +113,12 @@ impl SqliteStore {
         let writer = SqlitePoolOptions::new()
             .max_connections(1)
             .acquire_timeout(Duration::from_secs(15))
-            .connect_with(options)
+            .connect_with(options.clone())
             .await?;
+        let checkpointer = checkpoint::Checkpointer::start(
+            options.optimize_on_close(false, None),
+            checkpoint::EVERY,
+        );
         let path = std::fs::canonicalize(&path).unwrap_or(path);
         Ok(Self {
             pool,
@@ -112,6 +127,7 @@ impl SqliteStore {
             path,
             erased: Default::default(),
             removals: Default::default(),
+            checkpointer: std::sync::Arc::new(checkpointer),
         })
     }
 
@@ -171,6 +187,7 @@ impl SqliteStore {
     /// Checkpoints and closes every connection: a clean stop leaves one database file and no
     /// write-ahead log behind.
     async fn close_backend(&self) {
+        self.checkpointer.stop().await;
         if let Err(e) = self.compact(true).await {
             tracing::warn!(error = %e, "checkpointing the database at shutdown failed");
         }

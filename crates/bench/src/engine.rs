@@ -209,8 +209,6 @@ impl EngineDb {
             engine_live_calls: Some(self.config.engine_max_live_calls as usize),
             llm_url: None,
             instant_speech: false,
-            nodelay: false,
-
             blob_url: None,
             env: Vec::new(),
         })

@@ -20,6 +20,8 @@ pub struct Machine {
     pub postgres_settings: Vec<(String, String)>,
     /// How the PostgreSQL server was provided (throwaway cluster or `INTERVIEWD_BENCH_PG_URL`).
     pub postgres_server: String,
+    /// The scheduling policy of the measuring process ([`crate::sched`]).
+    pub scheduling: String,
 }
 
 impl Machine {
@@ -41,6 +43,7 @@ impl Machine {
                 .map(|v| v.trim_matches('"').to_owned())
                 .unwrap_or_else(|| "unknown".into()),
             rustc: command_line("rustc", &["--version"]).unwrap_or_else(|| "unknown".into()),
+            scheduling: crate::sched::policy(),
             ..Self::default()
         }
     }

@@ -35,6 +35,7 @@ mod recording;
 mod report;
 mod runner;
 mod scenarios;
+mod sched;
 mod seed;
 mod server;
 mod stats;

@@ -324,7 +324,7 @@ impl Results {
         );
         let _ = writeln!(
             out,
-            "Machine: {} ({} CPUs), {} MiB RAM, Linux {}, {}; {}; {}; {}. PostgreSQL: {}.\n",
+            "Machine: {} ({} CPUs), {} MiB RAM, Linux {}, {}; {}; {}; {}. PostgreSQL: {}. Processes under {}.\n",
             m.cpu_model,
             m.cpus,
             m.memory_mib,
@@ -333,7 +333,8 @@ impl Results {
             m.rustc,
             m.sqlite,
             m.postgres,
-            m.postgres_server
+            m.postgres_server,
+            m.scheduling
         );
         for (backend, idle) in &self.idle_server_rss_mib {
             let _ = writeln!(

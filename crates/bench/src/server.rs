@@ -12,8 +12,11 @@
 //!   voice provider of [`crate::engine`] (the drain benchmark).
 //! - For the live benchmark ([`crate::live`]): `--llm-url` points the interviewer at a
 //!   language model (the instant one), `--instant-speech` gives it the instant speech engines
-//!   (`interviewd_speech::testing`), and `--nodelay` sets `TCP_NODELAY` on accepted
-//!   connections, which `interviewd serve` does not do (a what-if).
+//!   (`interviewd_speech::testing`).
+//!
+//! HTTP is served by `interviewd::serve::serve`, the accept loop of `interviewd serve` with
+//! the default limits: `TCP_NODELAY` on every connection, the header-read timeout and the
+//! connection limit.
 //!
 //! The child says `http <addr>` and `ready` on stdout and runs until its stdin closes; it is
 //! killed if its handle is dropped. The parent opens its own store on the same database (it
@@ -79,9 +82,6 @@ pub struct ChildArgs {
     /// Instant speech engines: scripted speech-to-text, a tone for text-to-speech.
     #[arg(long)]
     pub instant_speech: bool,
-    /// `TCP_NODELAY` on every accepted connection.
-    #[arg(long)]
-    pub nodelay: bool,
     /// Where recordings live (`blob_url`; unset: the data directory).
     #[arg(long)]
     pub blob_url: Option<String>,
@@ -124,7 +124,13 @@ pub async fn child_main(args: ChildArgs) -> anyhow::Result<()> {
             );
         }
         let app = interviewd::http::router(server.state);
-        tasks.push(serve_http(listener, app, args.nodelay, shutdown.clone()));
+        let limits = interviewd::serve::Limits::from_config(&config);
+        tasks.push(tokio::spawn(interviewd::serve::serve(
+            listener,
+            app,
+            limits,
+            shutdown.clone(),
+        )));
         println!("http {addr}");
     }
     if args.engine_live_calls.is_some() {
@@ -141,34 +147,6 @@ pub async fn child_main(args: ChildArgs) -> anyhow::Result<()> {
         let _ = task.await;
     }
     Ok(())
-}
-
-/// Serves `app` on `listener` until `stop` fires, with `TCP_NODELAY` when asked.
-fn serve_http(
-    listener: tokio::net::TcpListener,
-    app: axum::Router,
-    nodelay: bool,
-    stop: CancellationToken,
-) -> JoinHandle<()> {
-    use axum::serve::ListenerExt;
-    tokio::spawn(async move {
-        let stopped = async move { stop.cancelled().await };
-        let serving = if nodelay {
-            let listener = listener.tap_io(|tcp| {
-                let _ = tcp.set_nodelay(true);
-            });
-            axum::serve(listener, app)
-                .with_graceful_shutdown(stopped)
-                .await
-        } else {
-            axum::serve(listener, app)
-                .with_graceful_shutdown(stopped)
-                .await
-        };
-        if let Err(e) = serving {
-            eprintln!("serving HTTP: {e}");
-        }
-    })
 }
 
 /// A child process of this binary (see the module doc).
@@ -204,9 +182,6 @@ impl Child {
         }
         if args.instant_speech {
             command.arg("--instant-speech");
-        }
-        if args.nodelay {
-            command.arg("--nodelay");
         }
         if let Some(url) = &args.blob_url {
             command.arg("--blob-url").arg(url);
@@ -284,7 +259,6 @@ impl Server {
             engine_live_calls: None,
             llm_url: None,
             instant_speech: false,
-            nodelay: false,
             blob_url: config.blob_url.clone(),
             env,
         };

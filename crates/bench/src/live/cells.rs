@@ -21,7 +21,6 @@ const LATE_PROBE: Duration = Duration::from_millis(100);
 pub struct Env {
     pub model_url: String,
     pub model: Process,
-    pub nodelay: bool,
 }
 
 impl Env {
@@ -29,7 +28,6 @@ impl Env {
         Options {
             llm_url: self.model_url.clone(),
             speech,
-            nodelay: self.nodelay,
             interviews,
         }
     }

@@ -26,8 +26,6 @@ pub struct Options {
     pub llm_url: String,
     /// Instant speech engines (voice cells).
     pub speech: bool,
-    /// `TCP_NODELAY` on accepted connections (a what-if; `interviewd serve` does not).
-    pub nodelay: bool,
     /// Invites to create.
     pub interviews: usize,
 }
@@ -56,8 +54,6 @@ impl LiveServer {
             engine_live_calls: None,
             llm_url: Some(options.llm_url.clone()),
             instant_speech: options.speech,
-            nodelay: options.nodelay,
-
             blob_url: None,
             env: Vec::new(),
         })

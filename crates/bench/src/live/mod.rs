@@ -85,9 +85,6 @@ pub struct LiveArgs {
     /// Whole interviews conducted by the real model (after one warm-up turn).
     #[arg(long, default_value_t = 2)]
     llm_interviews: usize,
-    /// Set TCP_NODELAY on the server's accepted connections (`interviewd serve` does not).
-    #[arg(long)]
-    server_nodelay: bool,
     /// Where live.json and live.md go.
     #[arg(long, default_value = "target/bench")]
     out: PathBuf,
@@ -127,7 +124,6 @@ impl LiveArgs {
             "gapMs": self.gap_ms,
             "spokenAnswers": self.spoken_answers,
             "voiceSpreadMs": self.voice_sessions.iter().map(|&n| self.voice_spread(n).as_millis() as u64).collect::<Vec<_>>(),
-            "serverNodelay": self.server_nodelay,
             "llmInterviews": self.llm_interviews,
             "database": "sqlite",
         })
@@ -160,7 +156,6 @@ pub async fn run(args: &LiveArgs) -> anyhow::Result<ExitCode> {
         let env = cells::Env {
             model_url: mock.base_url.clone(),
             model: crate::memory::Process::Pid(mock.pid),
-            nodelay: args.server_nodelay,
         };
         let measured = measure(args, &env, &answer, &mut results).await;
         mock.stop().await;

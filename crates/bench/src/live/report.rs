@@ -184,8 +184,13 @@ impl LiveResults {
         let mut md = String::new();
         let _ = writeln!(
             md,
-            "Run of {}: `{}`, {:.0} s wall time, {} CPUs ({}).\n",
-            self.date, self.command, self.wall_seconds, self.machine.cpus, self.machine.cpu_model
+            "Run of {}: `{}`, {:.0} s wall time, {} CPUs ({}); processes under {}.\n",
+            self.date,
+            self.command,
+            self.wall_seconds,
+            self.machine.cpus,
+            self.machine.cpu_model,
+            self.machine.scheduling
         );
         self.turns_table(&mut md);
         self.voice_tables(&mut md);

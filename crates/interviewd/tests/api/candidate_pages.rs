@@ -305,6 +305,7 @@ async fn an_answer_after_a_revoke_or_another_tabs_answer_sees_the_stored_session
         .send(json!({ "type": "text", "text": "From the first tab." }))
         .await;
     first.until_listening().await;
+    let (attempt_after_first, _) = idle_deadlines(&server, &token).await;
 
     let mut second = Page::open(&server, &token).await;
     second
@@ -333,6 +334,13 @@ async fn an_answer_after_a_revoke_or_another_tabs_answer_sees_the_stored_session
             "The first tab again."
         ]
     );
+    // Each stored answer moves the attempt's and the slot's idle deadline together.
+    let (attempt, slot) = idle_deadlines(&server, &token).await;
+    assert_eq!(attempt, slot);
+    assert!(
+        attempt > attempt_after_first,
+        "{attempt} <= {attempt_after_first}"
+    );
 
     set(
         &server,
@@ -346,6 +354,20 @@ async fn an_answer_after_a_revoke_or_another_tabs_answer_sees_the_stored_session
     let ended = first.until_type("ended").await;
     assert_eq!(ended["reason"], "revoked");
     assert_eq!(stored_turns(&server, &token).await.len(), turns.len());
+}
+
+/// The idle deadlines (ms) of the live attempt behind `token` and of the slot it holds.
+async fn idle_deadlines(server: &TestServer, token: &str) -> (i64, i64) {
+    on_db!(&db(server).await, |s| sqlx::query_as(
+        "SELECT a.lease_until, c.lease_until FROM call_attempts a \
+         JOIN interviews i ON i.id = a.interview_id \
+         JOIN company_slots c ON c.holder_attempt_id = a.id AND c.holder_fence = a.fence \
+         WHERE i.invite_token = $1 AND a.status = 'IN_PROGRESS'"
+    )
+    .bind(token)
+    .fetch_one(s.pool())
+    .await)
+    .unwrap()
 }
 
 /// The live session's stored conversation behind `token`.

@@ -127,6 +127,11 @@ impl PgStore {
         &self.pool
     }
 
+    /// Where a single autocommit write runs: the pool.
+    pub fn writer(&self) -> &PgPool {
+        &self.pool
+    }
+
     /// Begins a write transaction (READ COMMITTED; statements lock what they must).
     pub async fn write_tx(&self) -> StoreResult<Transaction<'static, Postgres>> {
         Ok(self.pool.begin().await?)

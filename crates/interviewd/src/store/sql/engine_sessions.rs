@@ -250,23 +250,24 @@ pub async fn append(
         return Ok(Touch::Stale);
     }
     turns.extend_from_slice(new);
-    let until = to_millis(idle_until);
-    sqlx::query("UPDATE online_sessions SET turns = $1, updated_at = $2 WHERE attempt_id = $3")
-        .bind(to_json(&turns))
-        .bind(to_millis(now))
-        .bind(lease.attempt_id.uuid())
-        .execute(&mut *tx)
-        .await?;
-    sqlx::query("UPDATE call_attempts SET lease_until = $1 WHERE id = $2")
-        .bind(until)
-        .bind(lease.attempt_id.uuid())
-        .execute(&mut *tx)
-        .await?;
-    sqlx::query(
-        "UPDATE company_slots SET lease_until = $1 WHERE holder_attempt_id = $2 AND holder_fence = $3",
-    )
-    .bind(until)
+    // The conversation, the attempt's and the slot's idle deadline: three writes in one
+    // round trip to the database, as the writer is held until commit (on SQLite one
+    // connection that every write queues for).
+    sqlx::query(per_backend!(
+        sqlite: "UPDATE online_sessions SET turns = $1, updated_at = $2 WHERE attempt_id = $3; \
+                 UPDATE call_attempts SET lease_until = $4 WHERE id = $3; \
+                 UPDATE company_slots SET lease_until = $4 \
+                 WHERE holder_attempt_id = $3 AND holder_fence = $5",
+        postgres: "WITH s AS (UPDATE online_sessions SET turns = $1, updated_at = $2 \
+                   WHERE attempt_id = $3 RETURNING 1), \
+                   a AS (UPDATE call_attempts SET lease_until = $4 WHERE id = $3 RETURNING 1) \
+                   UPDATE company_slots SET lease_until = $4 \
+                   WHERE holder_attempt_id = $3 AND holder_fence = $5",
+    ))
+    .bind(to_json(&turns))
+    .bind(to_millis(now))
     .bind(lease.attempt_id.uuid())
+    .bind(to_millis(idle_until))
     .bind(lease.fence)
     .execute(&mut *tx)
     .await?;

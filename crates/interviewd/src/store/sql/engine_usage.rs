@@ -1,6 +1,7 @@
 //! Language-model calls recorded per interview (`model_calls`): what each turn and analysis
 //! cost. The rows go with their interview.
 
+use super::super::Db;
 use super::DbStore;
 use crate::store::StoreResult;
 use crate::store::engine::ModelCall;
@@ -22,35 +23,55 @@ pub async fn record(
     usage: &[ModelUsage],
     at: DateTime<Utc>,
 ) -> StoreResult<()> {
-    if usage.is_empty() {
-        return Ok(());
+    match usage {
+        [] => {}
+        // One row, one statement: atomic alone, and it holds the writer for one round trip
+        // where a transaction takes three (a turn records one call).
+        [call] => {
+            insert(interview, company, purpose, call, at)
+                .execute(store.writer())
+                .await?;
+        }
+        calls => {
+            let mut tx = store.write_tx().await?;
+            for call in calls {
+                insert(interview, company, purpose, call, at)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            tx.commit().await?;
+        }
     }
-    let mut tx = store.write_tx().await?;
-    for call in usage {
-        // Nothing when the interview is gone: the row would outlive an erasure.
-        sqlx::query(
-            "INSERT INTO model_calls (id, interview_id, company_id, purpose, model, \
-             prompt_tokens, completion_tokens, first_token_ms, total_ms, fell_back, failure, \
-             created_at) SELECT $1, id, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12 \
-             FROM interviews WHERE id = $2",
-        )
-        .bind(Uuid::new_v4())
-        .bind(interview.uuid())
-        .bind(company.uuid())
-        .bind(purpose)
-        .bind(&call.model)
-        .bind(opt(call.prompt_tokens))
-        .bind(opt(call.completion_tokens))
-        .bind(call.first_token_ms.and_then(|ms| i64::try_from(ms).ok()))
-        .bind(i64::try_from(call.total_ms).unwrap_or(i64::MAX))
-        .bind(call.fell_back)
-        .bind(call.failure.as_deref())
-        .bind(to_millis(at))
-        .execute(&mut *tx)
-        .await?;
-    }
-    tx.commit().await?;
     Ok(())
+}
+
+/// The row of one call; nothing when the interview is gone (the row would outlive an
+/// erasure).
+fn insert<'q>(
+    interview: InterviewId,
+    company: CompanyId,
+    purpose: &'q str,
+    call: &'q ModelUsage,
+    at: DateTime<Utc>,
+) -> sqlx::query::Query<'q, Db, <Db as sqlx::Database>::Arguments> {
+    sqlx::query(
+        "INSERT INTO model_calls (id, interview_id, company_id, purpose, model, \
+         prompt_tokens, completion_tokens, first_token_ms, total_ms, fell_back, failure, \
+         created_at) SELECT $1, id, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12 \
+         FROM interviews WHERE id = $2",
+    )
+    .bind(Uuid::new_v4())
+    .bind(interview.uuid())
+    .bind(company.uuid())
+    .bind(purpose)
+    .bind(&call.model)
+    .bind(opt(call.prompt_tokens))
+    .bind(opt(call.completion_tokens))
+    .bind(call.first_token_ms.and_then(|ms| i64::try_from(ms).ok()))
+    .bind(i64::try_from(call.total_ms).unwrap_or(i64::MAX))
+    .bind(call.fell_back)
+    .bind(call.failure.as_deref())
+    .bind(to_millis(at))
 }
 
 #[derive(sqlx::FromRow)]

@@ -141,6 +141,12 @@ impl SqliteStore {
         &self.pool
     }
 
+    /// Where a single autocommit write runs: the one writer connection, where it queues with
+    /// the write transactions instead of contending with them for the file's lock.
+    pub fn writer(&self) -> &SqlitePool {
+        &self.writer
+    }
+
     /// Begins a write transaction that takes the write lock up front, on the one writer
     /// connection. SQLite admits one writer at a time anyway; queueing for that connection
     /// in the process, first come first served, replaces contending for the file lock, where

@@ -127,7 +127,17 @@ impl RawPool {
                 let pool = PgPoolOptions::new()
                     .max_connections(PG_CONNECTIONS)
                     .acquire_timeout(Duration::from_secs(5))
-                    .test_before_acquire(true)
+                    // As the server's pool checks them (`store/postgres/mod.rs`): on
+                    // release, and before use only after a second idle.
+                    .test_before_acquire(false)
+                    .before_acquire(|conn, meta| {
+                        Box::pin(async move {
+                            if meta.idle_for >= Duration::from_secs(1) {
+                                sqlx::Connection::ping(conn).await?;
+                            }
+                            Ok(true)
+                        })
+                    })
                     .connect_with(options)
                     .await
                     .context("connecting to PostgreSQL")?;

@@ -2,17 +2,15 @@
 //! `statements.rs`: the reads before the write transaction, then the store's transaction
 //! (`store/sql/removal.rs`) statement by statement.
 
-use super::statements::{
-    attempts, candidate, col, get_job, insert_event, interview, now_ms, uuid, write_tx,
-};
+use super::statements::{attempts, candidate, col, get_job, insert_event, now_ms, uuid, write_tx};
 use super::{Conn, Db, ROW_LOCKS};
 use crate::raw::{RawCtx, Timer, step};
 use interviewd::store::events::kinds;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-/// `DELETE /v1/interviews/{id}`: the existence check (`interviews.rs` `get`), then the
-/// removal transaction.
+/// `DELETE /v1/interviews/{id}`: the removal transaction (no read before it: the removal
+/// finds the interview under its lock).
 pub(super) async fn delete(
     c: &mut Conn,
     pool: &sqlx::Pool<Db>,
@@ -21,7 +19,6 @@ pub(super) async fn delete(
     t: &mut Timer,
 ) -> Result<(), String> {
     let id = uuid(id)?;
-    interview(c, ctx, id, t).await?;
     let mut tx = write_tx(c, pool, t).await?;
     // One interview: its locked row is the target (no separate targets query).
     let removed = remove_all(&mut tx, ctx, &[id], t).await?;
@@ -89,8 +86,9 @@ pub(super) async fn alpharun_remove(
     Ok(())
 }
 
-/// `store/sql/interviews.rs` `lock`: the attempts (PostgreSQL), then the interview row.
-async fn lock(
+/// `store/sql/interviews.rs` `lock_with_attempts`: the attempts locked and read (PostgreSQL),
+/// then the interview row (and on SQLite the attempts after it).
+async fn lock_with_attempts(
     c: &mut Conn,
     id: Uuid,
     t: &mut Timer,
@@ -99,14 +97,16 @@ async fn lock(
         step!(
             t,
             "SELECT call_attempts FOR UPDATE",
-            sqlx::query(
-                "SELECT id FROM call_attempts WHERE interview_id = $1 ORDER BY id FOR UPDATE"
-            )
+            sqlx::query(concat!(
+                "SELECT ",
+                attempt_cols!(),
+                " FROM call_attempts WHERE interview_id = $1 ORDER BY id FOR UPDATE"
+            ))
             .bind(id)
-            .execute(&mut *c)
+            .fetch_all(&mut *c)
         );
     }
-    Ok(step!(
+    let row = step!(
         t,
         "SELECT interviews (lock)",
         sqlx::query(concat!(
@@ -117,7 +117,11 @@ async fn lock(
         ))
         .bind(id)
         .fetch_optional(&mut *c)
-    ))
+    );
+    if row.is_some() && !ROW_LOCKS {
+        attempts(c, id, t).await?;
+    }
+    Ok(row)
 }
 
 /// The interviews a removal took out: their ids and Xobin numbers (`response_id`).
@@ -136,7 +140,7 @@ async fn remove_all(
 ) -> Result<Removed, String> {
     let (mut removed, mut numbers) = (Vec::new(), Vec::new());
     for &id in targets {
-        if let Some(row) = lock(c, id, t).await? {
+        if let Some(row) = lock_with_attempts(c, id, t).await? {
             if col::<Uuid>(&row, "company_id")? != ctx.company {
                 continue;
             }
@@ -152,12 +156,11 @@ async fn remove_all(
     })
 }
 
-/// `store/sql/removal.rs` `remove_one`: queue the outbox copies of sent mail for erasure
-/// (`retention.rs` `erase_interview_mail`), free web slots, queue the recordings
-/// (`engine_jobs.rs` `enqueue_blob`), queue the carrier's copies of phone calls
-/// (`carrier.rs`), purge pending deliveries (`delivery_queue.rs` `purge_interview`), record
-/// `interview.deleted`, delete the row (attempts, transcript, analysis, jobs and sessions
-/// cascade).
+/// `store/sql/removal.rs` `remove_one`: one statement that queues the outbox copies of sent
+/// mail and the carrier's copies of calls for erasure, frees web slots, queues the recordings,
+/// drops pending events and invite mail, records `interview.deleted` and deletes the row
+/// (attempts, transcript, analysis, jobs and sessions cascade); then one for the webhook
+/// messages.
 async fn remove_one(
     c: &mut Conn,
     ctx: &RawCtx,
@@ -166,64 +169,6 @@ async fn remove_one(
 ) -> Result<(), String> {
     let id: Uuid = col(interview, "id")?;
     let now = now_ms();
-    step!(
-        t,
-        "INSERT outbox_erasures",
-        sqlx::query(
-            "INSERT INTO outbox_erasures (mail_id, created_at) \
-             SELECT id, $2 FROM mail_queue WHERE interview_id = $1 AND status = 'SENT' \
-             ON CONFLICT (mail_id) DO NOTHING"
-        )
-        .bind(id)
-        .bind(now)
-        .execute(&mut *c)
-    );
-    let attempts = attempts(c, id, t).await?;
-    let mut phone = false;
-    for attempt in &attempts {
-        phone |= col::<String>(attempt, "direction")? != "WEB";
-        if col::<String>(attempt, "direction")? == "WEB" {
-            step!(
-                t,
-                "UPDATE company_slots",
-                sqlx::query(
-                    "UPDATE company_slots SET holder_attempt_id = NULL, holder_fence = NULL, owner = NULL, \
-                     kind = NULL, lease_until = NULL WHERE holder_attempt_id = $1"
-                )
-                .bind(col::<Uuid>(attempt, "id")?)
-                .execute(&mut *c)
-            );
-        }
-        if let Some(key) = col::<Option<String>>(attempt, "recording_key")? {
-            step!(
-                t,
-                "INSERT blob_deletions",
-                sqlx::query(
-                    "INSERT INTO blob_deletions (key, run_at, created_at) VALUES ($1, $2, $2) \
-                     ON CONFLICT (key) DO NOTHING"
-                )
-                .bind(key)
-                .bind(now)
-                .execute(&mut *c)
-            );
-        }
-    }
-    if phone {
-        step!(
-            t,
-            "INSERT carrier_erasures",
-            sqlx::query(
-                "INSERT INTO carrier_erasures (kind, sid, carrier, company_id, run_at, created_at) \
-                 SELECT $1, call_sid, carrier, company_id, $2, $2 FROM carrier_calls WHERE interview_id = $3 \
-                 ON CONFLICT (kind, sid) DO NOTHING"
-            )
-            .bind("call")
-            .bind(now)
-            .bind(id)
-            .execute(&mut *c)
-        );
-    }
-    purge_deliveries(c, id, t).await?;
     let data = json!({
         "interviewId": id.to_string(),
         "candidateId": col::<Uuid>(interview, "candidate_id")?.to_string(),
@@ -231,65 +176,90 @@ async fn remove_one(
         "status": col::<String>(interview, "status")?,
         "deletedAt": chrono::Utc::now().to_rfc3339(),
     });
-    insert_event(c, ctx, Some(id), kinds::INTERVIEW_DELETED, &data, now, t).await?;
     step!(
         t,
-        "DELETE interviews (cascade)",
-        sqlx::query("DELETE FROM interviews WHERE id = $1")
-            .bind(id)
-            .execute(&mut *c)
-    );
-    Ok(())
-}
-
-/// `store/sql/delivery_queue.rs` `purge_interview`.
-async fn purge_deliveries(c: &mut Conn, id: Uuid, t: &mut Timer) -> Result<(), String> {
-    let deleted = kinds::INTERVIEW_DELETED;
-    step!(
-        t,
-        "DELETE events",
-        sqlx::query_scalar::<_, Option<i64>>(
-            "DELETE FROM events WHERE interview_id = $1 AND event_type <> $2 RETURNING dispatched_at"
-        )
+        "remove the interview (one statement)",
+        sqlx::query_scalar::<_, i64>(per_backend!(
+            sqlite: "SELECT (SELECT count(*) FROM events WHERE interview_id = $1 AND event_type <> $3 \
+                       AND dispatched_at IS NULL) \
+                     + (SELECT count(*) FROM mail_queue WHERE interview_id = $1 AND kind = 'INVITE' \
+                       AND status = 'PENDING'); \
+                     INSERT INTO outbox_erasures (mail_id, created_at) \
+                     SELECT id, $2 FROM mail_queue WHERE interview_id = $1 AND status = 'SENT' \
+                     ON CONFLICT (mail_id) DO NOTHING; \
+                     UPDATE company_slots SET holder_attempt_id = NULL, holder_fence = NULL, \
+                     owner = NULL, kind = NULL, lease_until = NULL WHERE holder_attempt_id IN \
+                     (SELECT id FROM call_attempts WHERE interview_id = $1 AND direction = 'WEB'); \
+                     INSERT INTO blob_deletions (key, run_at, created_at) \
+                     SELECT recording_key, $2, $2 FROM call_attempts \
+                     WHERE interview_id = $1 AND recording_key IS NOT NULL \
+                     ON CONFLICT (key) DO NOTHING; \
+                     INSERT INTO carrier_erasures (kind, sid, carrier, company_id, run_at, created_at) \
+                     SELECT $4, call_sid, carrier, company_id, $2, $2 FROM carrier_calls \
+                     WHERE interview_id = $1 ON CONFLICT (kind, sid) DO NOTHING; \
+                     DELETE FROM events WHERE interview_id = $1 AND event_type <> $3; \
+                     DELETE FROM mail_queue WHERE interview_id = $1 AND kind = 'INVITE' \
+                     AND status = 'PENDING'; \
+                     INSERT INTO events (id, company_id, interview_id, event_type, data, created_at) \
+                     VALUES ($5, $6, $1, $3, $7, $2); \
+                     DELETE FROM interviews WHERE id = $1",
+            postgres: "WITH mail AS (INSERT INTO outbox_erasures (mail_id, created_at) \
+                       SELECT id, $2 FROM mail_queue WHERE interview_id = $1 AND status = 'SENT' \
+                       ON CONFLICT (mail_id) DO NOTHING), \
+                       slots AS (UPDATE company_slots SET holder_attempt_id = NULL, holder_fence = NULL, \
+                       owner = NULL, kind = NULL, lease_until = NULL WHERE holder_attempt_id IN \
+                       (SELECT id FROM call_attempts WHERE interview_id = $1 AND direction = 'WEB')), \
+                       blobs AS (INSERT INTO blob_deletions (key, run_at, created_at) \
+                       SELECT recording_key, $2, $2 FROM call_attempts \
+                       WHERE interview_id = $1 AND recording_key IS NOT NULL \
+                       ON CONFLICT (key) DO NOTHING), \
+                       calls AS (INSERT INTO carrier_erasures (kind, sid, carrier, company_id, run_at, created_at) \
+                       SELECT $4, call_sid, carrier, company_id, $2, $2 FROM carrier_calls \
+                       WHERE interview_id = $1 ON CONFLICT (kind, sid) DO NOTHING), \
+                       events_gone AS (DELETE FROM events WHERE interview_id = $1 AND event_type <> $3 \
+                       RETURNING dispatched_at), \
+                       mails_gone AS (DELETE FROM mail_queue WHERE interview_id = $1 AND kind = 'INVITE' \
+                       AND status = 'PENDING' RETURNING id), \
+                       recorded AS (INSERT INTO events (id, company_id, interview_id, event_type, data, created_at) \
+                       VALUES ($5, $6, $1, $3, $7, $2)), \
+                       gone AS (DELETE FROM interviews WHERE id = $1) \
+                       SELECT (SELECT count(*) FROM events_gone WHERE dispatched_at IS NULL) \
+                       + (SELECT count(*) FROM mails_gone)",
+        ))
         .bind(id)
-        .bind(deleted)
+        .bind(now)
+        .bind(kinds::INTERVIEW_DELETED)
+        .bind("call")
+        .bind(Uuid::now_v7())
+        .bind(ctx.company)
+        .bind(data.to_string())
         .fetch_all(&mut *c)
     );
     step!(
         t,
-        "DELETE webhook_messages",
-        sqlx::query(
-            "DELETE FROM webhook_messages WHERE interview_id = $1 AND event_type <> $2 \
-             AND status = 'PENDING'"
-        )
+        "webhook messages (one statement)",
+        sqlx::query_scalar::<_, i64>(per_backend!(
+            sqlite: "SELECT count(*) FROM webhook_messages WHERE interview_id = $1 AND event_type <> $2 \
+                     AND status = 'PENDING'; \
+                     DELETE FROM webhook_messages WHERE interview_id = $1 AND event_type <> $2 \
+                     AND status = 'PENDING'; \
+                     UPDATE webhook_messages SET payload = '' WHERE interview_id = $1 AND event_type <> $2",
+            postgres: "WITH messages_gone AS (DELETE FROM webhook_messages WHERE interview_id = $1 \
+                       AND event_type <> $2 AND status = 'PENDING' RETURNING id), \
+                       blanked AS (UPDATE webhook_messages SET payload = '' WHERE interview_id = $1 \
+                       AND event_type <> $2 AND status <> 'PENDING') \
+                       SELECT count(*) FROM messages_gone",
+        ))
         .bind(id)
-        .bind(deleted)
-        .execute(&mut *c)
-    );
-    step!(
-        t,
-        "UPDATE webhook_messages",
-        sqlx::query(
-            "UPDATE webhook_messages SET payload = '' WHERE interview_id = $1 AND event_type <> $2"
-        )
-        .bind(id)
-        .bind(deleted)
-        .execute(&mut *c)
-    );
-    step!(
-        t,
-        "DELETE mail_queue",
-        sqlx::query(
-            "DELETE FROM mail_queue WHERE interview_id = $1 AND kind = 'INVITE' AND status = 'PENDING'"
-        )
-        .bind(id)
-        .execute(&mut *c)
+        .bind(kinds::INTERVIEW_DELETED)
+        .fetch_all(&mut *c)
     );
     Ok(())
 }
 
-/// The end of `store/sql/removal.rs` `remove`: forget stored idempotent responses that
-/// mention a removed id (`forget_stored_responses`), then the audit record.
+/// The end of `store/sql/removal.rs` `remove` (`forget_and_audit`): stored idempotent
+/// responses that mention a removed id forgotten and the audit record written, in one round
+/// trip.
 async fn finish_removal(
     c: &mut Conn,
     ctx: &RawCtx,
@@ -298,27 +268,40 @@ async fn finish_removal(
     target: Value,
     t: &mut Timer,
 ) -> Result<(), String> {
-    let scope = format!("company:{}", ctx.company);
-    // One statement for every reference (the store chunks them by 256).
     let refs: Vec<String> = (removed.ids.iter().cloned())
         .chain(removed.numbers.iter().map(|n| format!("response_id:{n}")))
         .collect();
-    let mut query = sqlx::QueryBuilder::<Db>::new("DELETE FROM idempotency_keys WHERE scope = ");
-    query.push_bind(scope.clone());
-    query.push(" AND idem_key IN (SELECT idem_key FROM idempotency_refs WHERE scope = ");
-    query.push_bind(scope);
-    query.push(" AND ref_id IN (");
-    let mut list = query.separated(", ");
-    for id in refs {
-        list.push_bind(id);
-    }
-    query.push("))");
-    step!(t, "DELETE idempotency_keys", query.build().execute(&mut *c));
     let counts = json!({
         "interviews": removed.ids.len(), "cancelledAttempts": 0, "liveSessions": 0,
         "recordings": removed.ids.len(), "droppedDeliveries": 0,
     });
-    audit(c, ctx, action, &target, &counts, t).await
+    step!(
+        t,
+        "forget responses, INSERT audit_log",
+        sqlx::query(per_backend!(
+            sqlite: "DELETE FROM idempotency_keys WHERE scope = $1 AND idem_key IN \
+                     (SELECT idem_key FROM idempotency_refs WHERE scope = $1 \
+                     AND ref_id IN (SELECT value FROM json_each($2))); \
+                     INSERT INTO audit_log (id, company_id, key_id, action, target, counts, created_at) \
+                     VALUES ($3, $4, $5, $6, $7, $8, $9)",
+            postgres: "WITH forgotten AS (DELETE FROM idempotency_keys WHERE scope = $1 AND idem_key IN \
+                       (SELECT idem_key FROM idempotency_refs WHERE scope = $1 \
+                       AND ref_id IN (SELECT jsonb_array_elements_text($2::jsonb)))) \
+                       INSERT INTO audit_log (id, company_id, key_id, action, target, counts, created_at) \
+                       VALUES ($3, $4, $5, $6, $7, $8, $9)",
+        ))
+        .bind(format!("company:{}", ctx.company))
+        .bind(serde_json::to_string(&refs).map_err(|e| e.to_string())?)
+        .bind(Uuid::now_v7())
+        .bind(ctx.company)
+        .bind(Some(ctx.key_id))
+        .bind(action)
+        .bind(target.to_string())
+        .bind(counts.to_string())
+        .bind(now_ms())
+        .execute(&mut *c)
+    );
+    Ok(())
 }
 
 /// The audit insert of `store/sql/removal.rs` (`audit`, and the revoke's).
@@ -350,8 +333,8 @@ pub(super) async fn audit(
 }
 
 /// `PATCH /api/v2/ai-interviews/invite/revoke` with `notify_candidate: true`: the notice's
-/// reads (`http/xobin/revoke.rs` `notice`: the interview by number, its candidate, job and
-/// company), then `store/sql/removal.rs` `revoke`.
+/// read (`store/sql/removal.rs` `recipient`: the interview by number with its candidate, job
+/// title and company name), then `store/sql/removal.rs` `revoke`.
 pub(super) async fn revoke(
     c: &mut Conn,
     pool: &sqlx::Pool<Db>,
@@ -359,44 +342,34 @@ pub(super) async fn revoke(
     number: i64,
     t: &mut Timer,
 ) -> Result<(), String> {
-    let detail = step!(
+    let recipient = step!(
         t,
-        "SELECT interviews (by number)",
+        "SELECT candidates (notice)",
         sqlx::query(concat!(
             "SELECT ",
-            interview_cols!(),
-            " FROM interviews WHERE number = $1 AND company_id = $2"
+            candidate_cols!(),
+            ", i.interview_id, \
+             (SELECT title FROM jobs WHERE id = i.i_job AND company_id = $1 AND deleted_at IS NULL) \
+             AS job_title, (SELECT name FROM companies WHERE id = $1) AS company_name \
+             FROM candidates JOIN (SELECT id AS interview_id, candidate_id AS i_candidate, \
+             job_id AS i_job FROM interviews WHERE company_id = $1 AND number = $2) i \
+             ON candidates.id = i.i_candidate \
+             WHERE candidates.company_id = $1 AND candidates.deleted_at IS NULL"
         ))
-        .bind(number)
         .bind(ctx.company)
+        .bind(number)
         .fetch_optional(&mut *c)
     )
     .ok_or("no such interview")?;
-    let id: Uuid = col(&detail, "id")?;
-    attempts(c, id, t).await?;
-    let candidate_id: Uuid = col(&detail, "candidate_id")?;
-    let (candidate, _) = candidate(c, ctx, None, Some(candidate_id), t).await?;
-    let job = get_job(c, ctx, t).await?;
-    let company = step!(
-        t,
-        "SELECT companies",
-        sqlx::query(concat!(
-            "SELECT ",
-            company_cols!(),
-            " FROM companies WHERE id = $1"
-        ))
-        .bind(ctx.company)
-        .fetch_optional(&mut *c)
-    )
-    .ok_or("no such company")?;
+    let candidate_id: Uuid = col(&recipient, "id")?;
     let name = format!(
         "{} {}",
-        col::<Option<String>>(&candidate, "first_name")?.unwrap_or_default(),
-        col::<Option<String>>(&candidate, "last_name")?.unwrap_or_default()
+        col::<Option<String>>(&recipient, "first_name")?.unwrap_or_default(),
+        col::<Option<String>>(&recipient, "last_name")?.unwrap_or_default()
     );
     let (title, company_name) = (
-        col::<String>(&job, "title")?,
-        col::<String>(&company, "name")?,
+        col::<Option<String>>(&recipient, "job_title")?.unwrap_or_default(),
+        col::<Option<String>>(&recipient, "company_name")?.unwrap_or_default(),
     );
     let mail = interviewd::core::notices::revocation(&interviewd::core::notices::Revocation {
         candidate_name: Some(name.as_str()),
@@ -404,19 +377,38 @@ pub(super) async fn revoke(
         company_name: &company_name,
     });
 
-    // The revoke transaction.
+    // The revoke transaction (`revoke_in`): the interview locked by its number
+    // (`lock_by_number`), the plan change, then one round trip for the writes.
     let mut tx = write_tx(c, pool, t).await?;
     let w: &mut Conn = &mut tx;
-    let id: Uuid = step!(
-        t,
-        "SELECT interviews (by number)",
-        sqlx::query_scalar("SELECT id FROM interviews WHERE company_id = $1 AND number = $2")
+    if ROW_LOCKS {
+        step!(
+            t,
+            "SELECT call_attempts FOR UPDATE",
+            sqlx::query(
+                "SELECT id FROM call_attempts WHERE interview_id = \
+                 (SELECT id FROM interviews WHERE company_id = $1 AND number = $2) ORDER BY id FOR UPDATE"
+            )
             .bind(ctx.company)
             .bind(number)
-            .fetch_optional(&mut *w)
+            .execute(&mut *w)
+        );
+    }
+    let interview = step!(
+        t,
+        "SELECT interviews (lock)",
+        sqlx::query(concat!(
+            "SELECT ",
+            interview_cols!(),
+            " FROM interviews WHERE company_id = $1 AND number = $2",
+            for_update!()
+        ))
+        .bind(ctx.company)
+        .bind(number)
+        .fetch_optional(&mut *w)
     )
-    .ok_or("no such interview")?;
-    let interview = lock(w, id, t).await?.ok_or("interview gone")?;
+    .ok_or("interview gone")?;
+    let id: Uuid = col(&interview, "id")?;
     step!(
         t,
         "SELECT companies (plan change)",
@@ -425,40 +417,54 @@ pub(super) async fn revoke(
             .fetch_one(&mut *w)
     );
     let now = now_ms();
-    let changed = step!(
-        t,
-        "UPDATE interviews",
-        sqlx::query(
-            "UPDATE interviews SET status = $2, invite_revoked_at = $3, finished_at = $3, updated_at = $3 \
-             WHERE id = $1 AND status = 'SCHEDULED' AND invite_revoked_at IS NULL"
-        )
-        .bind(id)
-        .bind("CANCELED")
-        .bind(now)
-        .execute(&mut *w)
-    );
-    if changed.rows_affected() != 1 {
-        return Err("the interview was not revocable".into());
-    }
-    step!(
-        t,
-        "UPDATE call_attempts",
-        sqlx::query(
-            "UPDATE call_attempts SET status = 'CANCELLED', reason_code = 'REVOKED', updated_at = $2 \
-             WHERE interview_id = $1 AND status = 'SCHEDULED'"
-        )
-        .bind(id)
-        .bind(now)
-        .execute(&mut *w)
-    );
     let data = json!({
         "interviewId": id.to_string(),
         "candidateId": candidate_id.to_string(),
         "jobId": col::<Option<Uuid>>(&interview, "job_id")?.map(|j| j.to_string()),
         "status": "CANCELED", "responseId": number, "notifyCandidate": true,
     });
-    for kind in [kinds::INVITE_REVOKED, kinds::INTERVIEW_CANCELED] {
-        insert_event(w, ctx, Some(id), kind, &data, now, t).await?;
+    let target = json!({ "interviewId": id.to_string(), "responseId": number });
+    let changed = step!(
+        t,
+        "revoke (one statement)",
+        sqlx::query_scalar::<_, i64>(per_backend!(
+            sqlite: "UPDATE interviews SET status = $2, invite_revoked_at = $3, finished_at = $3, updated_at = $3 \
+                     WHERE id = $1 AND status = 'SCHEDULED' AND invite_revoked_at IS NULL; \
+                     SELECT changes(); \
+                     UPDATE call_attempts SET status = 'CANCELLED', reason_code = 'REVOKED', updated_at = $3 \
+                     WHERE interview_id = $1 AND status = 'SCHEDULED'; \
+                     INSERT INTO events (id, company_id, interview_id, event_type, data, created_at) \
+                     VALUES ($4, $6, $1, $7, $9, $3), ($5, $6, $1, $8, $9, $3); \
+                     INSERT INTO audit_log (id, company_id, key_id, action, target, counts, created_at) \
+                     VALUES ($10, $6, $11, 'invite.revoke', $12, $13, $3)",
+            postgres: "WITH changed AS (UPDATE interviews SET status = $2, invite_revoked_at = $3, \
+                       finished_at = $3, updated_at = $3 \
+                       WHERE id = $1 AND status = 'SCHEDULED' AND invite_revoked_at IS NULL RETURNING id), \
+                       cancelled AS (UPDATE call_attempts SET status = 'CANCELLED', reason_code = 'REVOKED', \
+                       updated_at = $3 WHERE interview_id = $1 AND status = 'SCHEDULED'), \
+                       recorded AS (INSERT INTO events (id, company_id, interview_id, event_type, data, created_at) \
+                       VALUES ($4, $6, $1, $7, $9, $3), ($5, $6, $1, $8, $9, $3)), \
+                       audited AS (INSERT INTO audit_log (id, company_id, key_id, action, target, counts, created_at) \
+                       VALUES ($10, $6, $11, 'invite.revoke', $12, $13, $3)) \
+                       SELECT count(*) FROM changed",
+        ))
+        .bind(id)
+        .bind("CANCELED")
+        .bind(now)
+        .bind(Uuid::now_v7())
+        .bind(Uuid::now_v7())
+        .bind(ctx.company)
+        .bind(kinds::INVITE_REVOKED)
+        .bind(kinds::INTERVIEW_CANCELED)
+        .bind(data.to_string())
+        .bind(Uuid::now_v7())
+        .bind(Some(ctx.key_id))
+        .bind(target.to_string())
+        .bind(json!({ "notices": 1 }).to_string())
+        .fetch_all(&mut *w)
+    );
+    if changed != [1] {
+        return Err("the interview was not revocable".into());
     }
     step!(
         t,
@@ -473,22 +479,12 @@ pub(super) async fn revoke(
         .bind(Some(ctx.company))
         .bind(Some(id))
         .bind("REVOCATION")
-        .bind(col::<Option<String>>(&candidate, "email")?.unwrap_or_default())
+        .bind(col::<Option<String>>(&recipient, "email")?.unwrap_or_default())
         .bind(mail.subject)
         .bind(mail.body)
         .bind(now)
         .execute(&mut *w)
     );
-    let target = json!({ "interviewId": id.to_string(), "responseId": number });
-    audit(
-        w,
-        ctx,
-        "invite.revoke",
-        &target,
-        &json!({ "notices": 1 }),
-        t,
-    )
-    .await?;
     step!(t, "COMMIT", tx.commit());
     Ok(())
 }

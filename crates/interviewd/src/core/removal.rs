@@ -57,16 +57,12 @@ pub async fn delete(
 ) -> Result<(), CoreError> {
     let detach = match target {
         Target::Interview(id) => {
-            let not_found = || CoreError::not_found(target.resource(), id);
-            state
-                .store
-                .get_interview(company, id)
-                .await?
-                .ok_or_else(not_found)?;
+            // No read first: the removal finds the interview under its lock, and one that is
+            // not there (or another company's) changes nothing.
             let scope = RemovalScope::Interview(id);
             let report = apply(state, company, actor, "interview.delete", scope).await?;
             return match report.interviews.is_empty() {
-                true => Err(not_found()),
+                true => Err(CoreError::not_found(target.resource(), id)),
                 false => Ok(()),
             };
         }
@@ -252,35 +248,21 @@ async fn notice(
     company: CompanyId,
     number: i64,
 ) -> Result<Option<NewMail>, CoreError> {
-    let store = &state.store;
-    let Some(detail) = store.interview_by_number(company, number).await? else {
+    let Some(found) = state.store.revocation_recipient(company, number).await? else {
         return Ok(None);
     };
-    let i = &detail.interview;
-    let Some(candidate) = store.get_candidate(company, i.candidate_id).await? else {
+    let Some(email) = found.candidate.email.as_ref() else {
         return Ok(None);
     };
-    let Some(email) = candidate.email.as_ref() else {
-        return Ok(None);
-    };
-    let job = match i.job_id {
-        Some(job) => store.get_job(company, job).await?,
-        None => None,
-    };
-    let company_name = store
-        .get_company(company)
-        .await?
-        .map(|c| c.name)
-        .unwrap_or_default();
-    let name = super::candidates::full_name(&candidate);
+    let name = super::candidates::full_name(&found.candidate);
     let content = Revocation {
         candidate_name: name.as_deref(),
-        job_title: job.as_ref().map(|j| j.title.as_str()),
-        company_name: &company_name,
+        job_title: found.job_title.as_deref(),
+        company_name: &found.company_name,
     };
     Ok(Some(revocation_mail(
         company,
-        i.id,
+        found.interview,
         email.as_str(),
         &content,
         state.now(),

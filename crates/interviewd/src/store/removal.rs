@@ -247,3 +247,13 @@ pub fn revoke_audit(
         serde_json::json!({ "notices": usize::from(notice_queued) }),
     )
 }
+
+/// What a revocation notice names, read in one query
+/// ([`crate::store::Store::revocation_recipient`]).
+#[derive(Clone, Debug)]
+pub struct RevocationRecipient {
+    pub interview: InterviewId,
+    pub candidate: interviewd_domain::model::Candidate,
+    pub job_title: Option<String>,
+    pub company_name: String,
+}

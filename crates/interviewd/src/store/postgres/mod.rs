@@ -94,6 +94,23 @@ impl PgStore {
     }
 }
 
+/// How long a released connection may sit in the pool before it is checked again as it is
+/// taken.
+const IDLE_BEFORE_CHECK: Duration = Duration::from_secs(1);
+
+/// The check before a pooled connection is used: a ping when it has been idle for
+/// [`IDLE_BEFORE_CHECK`] or more (a restart of the server meanwhile is found out here); a
+/// failing one is discarded and another taken.
+async fn liveness(
+    conn: &mut sqlx::PgConnection,
+    meta: sqlx::pool::PoolConnectionMetadata,
+) -> sqlx::Result<bool> {
+    if meta.idle_for >= IDLE_BEFORE_CHECK {
+        sqlx::Connection::ping(conn).await?;
+    }
+    Ok(true)
+}
+
 impl PgStore {
     /// Connects to `url` with a pool of at most `max_connections`, and checks that the server
     /// is recent enough.
@@ -108,8 +125,13 @@ impl PgStore {
             .min_connections(0)
             // Short: while the database is down a request should fail fast with a 503.
             .acquire_timeout(Duration::from_secs(5))
-            // A connection that died with a server restart is found out before it is used.
-            .test_before_acquire(true)
+            // A connection that died with a server restart is found out before it is used:
+            // the pool checks each one as it is released (a round trip after the request's
+            // last statement, not before its first), and again before use when it has sat
+            // idle since (`liveness`); checking every take as well cost a round trip per
+            // store call.
+            .test_before_acquire(false)
+            .before_acquire(|conn, meta| Box::pin(liveness(conn, meta)))
             .idle_timeout(Duration::from_secs(300))
             .connect_with(options.clone())
             .await?;

@@ -9,23 +9,12 @@ use crate::store::carrier::{
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use interviewd_domain::time::to_millis;
-use interviewd_domain::{AttemptId, CompanyId, InterviewId};
+use interviewd_domain::{AttemptId, CompanyId};
 use uuid::Uuid;
 
-/// Queues, inside the caller's transaction, the deletion at the carrier of every call placed
-/// for `interview` (its recordings, then its log). Idempotent.
-pub async fn enqueue_interview_erasures(
-    conn: &mut Conn,
-    interview: InterviewId,
-    at: DateTime<Utc>,
-) -> StoreResult<()> {
-    let statement = "INSERT INTO carrier_erasures (kind, sid, carrier, company_id, run_at, created_at) \
-         SELECT $1, call_sid, carrier, company_id, $2, $2 FROM carrier_calls WHERE interview_id = $3 \
-         ON CONFLICT (kind, sid) DO NOTHING";
-    erase_calls(conn, statement, interview.uuid(), at).await
-}
-
-/// The same for the call of one attempt.
+/// Queues, inside the caller's transaction, the deletion at the carrier of the call of one
+/// attempt (its recordings, then its log). Idempotent. (A removal queues its interview's
+/// calls in its own statement, `removal.rs` `remove_one`.)
 pub async fn enqueue_attempt_erasures(
     conn: &mut Conn,
     attempt: AttemptId,
@@ -37,7 +26,7 @@ pub async fn enqueue_attempt_erasures(
     erase_calls(conn, statement, attempt.uuid(), at).await
 }
 
-/// Runs one of the two statements above.
+/// Runs the statement above.
 async fn erase_calls(
     conn: &mut Conn,
     statement: &'static str,

@@ -317,6 +317,8 @@ pub async fn interview_exists(pool: &Pool, id: InterviewId) -> StoreResult<bool>
 }
 
 /// Forgets what is queued about a deleted interview, inside the caller's transaction.
+/// (A removal does the same in its one statement, `removal.rs` `remove_one`; the tests use
+/// this to check the purge apart from the rest of a removal.)
 ///
 /// Deletes its events that were not fanned out yet and its webhook messages not yet
 /// delivered, except `interview.deleted` ones; drops its pending invite e-mails (revocation

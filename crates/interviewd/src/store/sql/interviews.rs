@@ -221,6 +221,46 @@ pub async fn lock(conn: &mut Conn, id: Uuid) -> StoreResult<Option<Interview>> {
     row.map(Interview::try_from).transpose()
 }
 
+/// [`lock`], with the interview's attempts as they are under the lock (on PostgreSQL read
+/// by the statement that locks them).
+pub async fn lock_with_attempts(
+    conn: &mut Conn,
+    id: Uuid,
+) -> StoreResult<Option<(Interview, Vec<CallAttempt>)>> {
+    let attempts: Vec<CallAttempt> = if ROW_LOCKS {
+        let rows: Vec<AttemptRow> = sqlx::query_as(concat!(
+            "SELECT ",
+            attempt_cols!(),
+            " FROM call_attempts WHERE interview_id = $1 ORDER BY id FOR UPDATE"
+        ))
+        .bind(id)
+        .fetch_all(&mut *conn)
+        .await?;
+        rows.into_iter()
+            .map(CallAttempt::try_from)
+            .collect::<StoreResult<_>>()?
+    } else {
+        Vec::new()
+    };
+    let row: Option<InterviewRow> = sqlx::query_as(concat!(
+        "SELECT ",
+        interview_cols!(),
+        " FROM interviews WHERE id = $1",
+        for_update!()
+    ))
+    .bind(id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    let Some(row) = row else {
+        return Ok(None);
+    };
+    let attempts = match ROW_LOCKS {
+        true => attempts,
+        false => attempts_of(&mut *conn, id).await?,
+    };
+    Ok(Some((Interview::try_from(row)?, attempts)))
+}
+
 /// Locks one call attempt for the rest of the caller's transaction (nothing to do on
 /// SQLite). Attempts are locked before their interview's row, as in [`lock`].
 pub async fn lock_attempt(conn: &mut Conn, id: AttemptId) -> StoreResult<()> {

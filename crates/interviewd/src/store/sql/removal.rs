@@ -4,24 +4,28 @@
 //!
 //! Another process may be claiming, answering or ending the same interview's calls at the
 //! same moment. Each interview is therefore locked (its attempts first, then its row, the
-//! order every transaction follows — [`lock`]) and read again under the lock before the
+//! order every transaction follows — [`super::interviews::lock`]) and read again under the lock before the
 //! domain decides; a claim skips attempts locked here, and a call that ends meanwhile waits
 //! for this transaction. On SQLite the write transaction excludes them all from its start.
 
 use super::Conn;
 use super::DbStore;
-use super::audit;
-use super::interviews::{attempts_of, lock};
+use super::interviews::lock_with_attempts;
+use crate::store::carrier::ERASE_CALL;
 use crate::store::delivery::NewMail;
+use crate::store::events::kinds;
 use crate::store::idempotency::{email_ref, number_ref, phone_ref};
 use crate::store::removal::{
-    self, RemovalReport, RemovalRequest, RemovalScope, RevokeOutcome, RevokeRequest,
+    self, RemovalReport, RemovalRequest, RemovalScope, RevocationRecipient, RevokeOutcome,
+    RevokeRequest,
 };
+use crate::store::rows::to_json;
+use crate::store::rows::{CandidateRow, InterviewRow, candidate_cols, interview_cols};
 use crate::store::{StoreError, StoreResult};
-use interviewd_domain::model::Interview;
+use interviewd_domain::model::{CallAttempt, Interview};
 use interviewd_domain::removal::{decide_revoke, plan_deletion};
 use interviewd_domain::time::{from_millis, to_millis};
-use interviewd_domain::{CompanyId, InterviewStatus};
+use interviewd_domain::{CompanyId, InterviewId, InterviewStatus};
 use uuid::Uuid;
 
 /// The ids of the interviews a scope covers, in the company.
@@ -59,49 +63,110 @@ async fn targets(
     Ok(query.fetch_all(&mut *conn).await?)
 }
 
-/// Deletes one (locked) interview inside the caller's transaction.
+/// Deletes one (locked) interview inside the caller's transaction, in two round trips: the
+/// outbox copies of its sent mail and the carrier's copies of its calls queued for erasure,
+/// a live web session's slot freed, its recordings queued for deletion, its undelivered
+/// events, webhook messages and invite mail dropped (delivered messages keep no payload),
+/// `interview.deleted` recorded and the row deleted — transcript turns, analyses, pipeline
+/// jobs, sessions and attempts cascade. Scheduled attempts leave the queue with the row (the
+/// interview is locked, so no claim takes one meanwhile); a live call keeps its slot, keyed
+/// by attempt id, until the engine sees the call end and releases it. Returns how many
+/// deliveries were dropped.
 async fn remove_one(
     conn: &mut Conn,
     store: &DbStore,
     i: &Interview,
+    attempts: &[CallAttempt],
     now: chrono::DateTime<chrono::Utc>,
     report: &mut RemovalReport,
     forget: &mut Vec<String>,
 ) -> StoreResult<()> {
     store.faults.check_on(INTERVIEW_FAULT, i.id)?;
     forget.push(number_ref("response_id", i.number));
-    super::retention::erase_interview_mail(&mut *conn, i.id.uuid(), now).await?;
-    let attempts = attempts_of(&mut *conn, i.id.uuid()).await?;
-    let plan = plan_deletion(i, &attempts);
-    // Scheduled attempts leave the queue with the row below (they cascade; the interview is
-    // locked, so no claim takes one meanwhile); a live call keeps its slot, keyed by attempt
-    // id, until the engine sees the call end and releases it. A live web session cannot
-    // continue once its interview is gone, so its slot is freed now.
-    for attempt in attempts.iter().filter(|a| a.direction == "WEB") {
-        sqlx::query(
-            "UPDATE company_slots SET holder_attempt_id = NULL, holder_fence = NULL, owner = NULL, \
-             kind = NULL, lease_until = NULL WHERE holder_attempt_id = $1",
-        )
-        .bind(attempt.id.uuid())
-        .execute(&mut *conn)
-        .await?;
-    }
-    for key in &plan.recording_keys {
-        super::engine::enqueue_blob_deletion(&mut *conn, key, now).await?;
-    }
-    // What the carrier keeps of the interview's calls goes too (docs/carrier.md); only a
-    // phone attempt can have placed one.
-    if attempts.iter().any(|a| a.direction != "WEB") {
-        super::carrier::enqueue_interview_erasures(&mut *conn, i.id, now).await?;
-    }
-    report.dropped_deliveries += super::delivery::purge_interview(&mut *conn, i.id).await?;
+    let plan = plan_deletion(i, attempts);
     let deleted = removal::deleted_event(i, &plan, now);
-    super::events::insert(&mut *conn, &deleted).await?;
-    // Transcript turns, analyses, pipeline jobs, sessions and attempts cascade.
-    sqlx::query("DELETE FROM interviews WHERE id = $1")
-        .bind(i.id.uuid())
-        .execute(&mut *conn)
-        .await?;
+    // On PostgreSQL one statement of data-modifying `WITH`s (all see the rows as they were
+    // before it, so the counts are read from what they deleted); on SQLite the same
+    // statements in order, counted first.
+    let dropped: Vec<i64> = sqlx::query_scalar(per_backend!(
+        sqlite: "SELECT (SELECT count(*) FROM events WHERE interview_id = $1 AND event_type <> $3 \
+                   AND dispatched_at IS NULL) \
+                 + (SELECT count(*) FROM mail_queue WHERE interview_id = $1 AND kind = 'INVITE' \
+                   AND status = 'PENDING'); \
+                 INSERT INTO outbox_erasures (mail_id, created_at) \
+                 SELECT id, $2 FROM mail_queue WHERE interview_id = $1 AND status = 'SENT' \
+                 ON CONFLICT (mail_id) DO NOTHING; \
+                 UPDATE company_slots SET holder_attempt_id = NULL, holder_fence = NULL, \
+                 owner = NULL, kind = NULL, lease_until = NULL WHERE holder_attempt_id IN \
+                 (SELECT id FROM call_attempts WHERE interview_id = $1 AND direction = 'WEB'); \
+                 INSERT INTO blob_deletions (key, run_at, created_at) \
+                 SELECT recording_key, $2, $2 FROM call_attempts \
+                 WHERE interview_id = $1 AND recording_key IS NOT NULL \
+                 ON CONFLICT (key) DO NOTHING; \
+                 INSERT INTO carrier_erasures (kind, sid, carrier, company_id, run_at, created_at) \
+                 SELECT $4, call_sid, carrier, company_id, $2, $2 FROM carrier_calls \
+                 WHERE interview_id = $1 ON CONFLICT (kind, sid) DO NOTHING; \
+                 DELETE FROM events WHERE interview_id = $1 AND event_type <> $3; \
+                 DELETE FROM mail_queue WHERE interview_id = $1 AND kind = 'INVITE' \
+                 AND status = 'PENDING'; \
+                 INSERT INTO events (id, company_id, interview_id, event_type, data, created_at) \
+                 VALUES ($5, $6, $1, $3, $7, $2); \
+                 DELETE FROM interviews WHERE id = $1",
+        postgres: "WITH mail AS (INSERT INTO outbox_erasures (mail_id, created_at) \
+                   SELECT id, $2 FROM mail_queue WHERE interview_id = $1 AND status = 'SENT' \
+                   ON CONFLICT (mail_id) DO NOTHING), \
+                   slots AS (UPDATE company_slots SET holder_attempt_id = NULL, holder_fence = NULL, \
+                   owner = NULL, kind = NULL, lease_until = NULL WHERE holder_attempt_id IN \
+                   (SELECT id FROM call_attempts WHERE interview_id = $1 AND direction = 'WEB')), \
+                   blobs AS (INSERT INTO blob_deletions (key, run_at, created_at) \
+                   SELECT recording_key, $2, $2 FROM call_attempts \
+                   WHERE interview_id = $1 AND recording_key IS NOT NULL \
+                   ON CONFLICT (key) DO NOTHING), \
+                   calls AS (INSERT INTO carrier_erasures (kind, sid, carrier, company_id, run_at, created_at) \
+                   SELECT $4, call_sid, carrier, company_id, $2, $2 FROM carrier_calls \
+                   WHERE interview_id = $1 ON CONFLICT (kind, sid) DO NOTHING), \
+                   events_gone AS (DELETE FROM events WHERE interview_id = $1 AND event_type <> $3 \
+                   RETURNING dispatched_at), \
+                   mails_gone AS (DELETE FROM mail_queue WHERE interview_id = $1 AND kind = 'INVITE' \
+                   AND status = 'PENDING' RETURNING id), \
+                   recorded AS (INSERT INTO events (id, company_id, interview_id, event_type, data, created_at) \
+                   VALUES ($5, $6, $1, $3, $7, $2)), \
+                   gone AS (DELETE FROM interviews WHERE id = $1) \
+                   SELECT (SELECT count(*) FROM events_gone WHERE dispatched_at IS NULL) \
+                   + (SELECT count(*) FROM mails_gone)",
+    ))
+    .bind(i.id.uuid())
+    .bind(to_millis(now))
+    .bind(kinds::INTERVIEW_DELETED)
+    .bind(ERASE_CALL)
+    .bind(deleted.id)
+    .bind(i.company_id.uuid())
+    .bind(to_json(&deleted.data))
+    // All of it: on SQLite the statements after the count run as its rows are drained.
+    .fetch_all(&mut *conn)
+    .await?;
+    // Its webhook messages in a statement of their own, after the events are gone: a fan-out
+    // that held one of the events made the statement above wait for it, and the messages it
+    // wrote are seen only by a later statement (PostgreSQL: one snapshot per statement).
+    let messages: Vec<i64> = sqlx::query_scalar(per_backend!(
+        sqlite: "SELECT count(*) FROM webhook_messages WHERE interview_id = $1 AND event_type <> $2 \
+                 AND status = 'PENDING'; \
+                 DELETE FROM webhook_messages WHERE interview_id = $1 AND event_type <> $2 \
+                 AND status = 'PENDING'; \
+                 UPDATE webhook_messages SET payload = '' WHERE interview_id = $1 AND event_type <> $2",
+        postgres: "WITH messages_gone AS (DELETE FROM webhook_messages WHERE interview_id = $1 \
+                   AND event_type <> $2 AND status = 'PENDING' RETURNING id), \
+                   blanked AS (UPDATE webhook_messages SET payload = '' WHERE interview_id = $1 \
+                   AND event_type <> $2 AND status <> 'PENDING') \
+                   SELECT count(*) FROM messages_gone",
+    ))
+    .bind(i.id.uuid())
+    .bind(kinds::INTERVIEW_DELETED)
+    .fetch_all(&mut *conn)
+    .await?;
+    report.dropped_deliveries += (dropped.iter().chain(&messages))
+        .map(|&n| n.max(0).unsigned_abs())
+        .sum::<u64>();
     report.interviews.push(i.id);
     report.cancelled_attempts += plan.cancelled_attempts;
     report.live_sessions += usize::from(plan.live);
@@ -145,35 +210,45 @@ async fn anchor_refs(conn: &mut Conn, req: &RemovalRequest) -> StoreResult<Vec<S
     }
 }
 
-/// Stored idempotent responses that mention what was removed go too: a replayed response must
-/// not bring erased data back, and they may hold a candidate's contact details. They are found
-/// by the removed rows' UUIDs and numbers and, for an erasure, the person's e-mail and phone.
-async fn forget_stored_responses(
+/// The end of a removal, in one round trip: stored idempotent responses that mention what was
+/// removed go (a replayed response must not bring erased data back, and they may hold a
+/// candidate's contact details; they are found by the removed rows' UUIDs and numbers and,
+/// for an erasure, the person's e-mail and phone), and the audit record is written. Returns
+/// the audit record's id.
+async fn forget_and_audit(
     conn: &mut Conn,
     req: &RemovalRequest,
     report: &RemovalReport,
     refs: Vec<String>,
-) -> StoreResult<()> {
-    /// References per statement (far below either backend's limit on bound values).
-    const CHUNK: usize = 256;
+) -> StoreResult<Uuid> {
     let mut ids = removal::forgotten_ids(req, report);
     ids.extend(refs);
-    let scope = format!("company:{}", req.company);
-    for chunk in ids.chunks(CHUNK) {
-        let mut query =
-            sqlx::QueryBuilder::<super::Db>::new("DELETE FROM idempotency_keys WHERE scope = ");
-        query.push_bind(scope.clone());
-        query.push(" AND idem_key IN (SELECT idem_key FROM idempotency_refs WHERE scope = ");
-        query.push_bind(scope.clone());
-        query.push(" AND ref_id IN (");
-        let mut list = query.separated(", ");
-        for id in chunk {
-            list.push_bind(id.clone());
-        }
-        query.push("))");
-        query.build().execute(&mut *conn).await?;
-    }
-    Ok(())
+    let (target, counts) = removal::removal_audit(req, report);
+    let id = Uuid::now_v7();
+    sqlx::query(per_backend!(
+        sqlite: "DELETE FROM idempotency_keys WHERE scope = $1 AND idem_key IN \
+                 (SELECT idem_key FROM idempotency_refs WHERE scope = $1 \
+                 AND ref_id IN (SELECT value FROM json_each($2))); \
+                 INSERT INTO audit_log (id, company_id, key_id, action, target, counts, created_at) \
+                 VALUES ($3, $4, $5, $6, $7, $8, $9)",
+        postgres: "WITH forgotten AS (DELETE FROM idempotency_keys WHERE scope = $1 AND idem_key IN \
+                   (SELECT idem_key FROM idempotency_refs WHERE scope = $1 \
+                   AND ref_id IN (SELECT jsonb_array_elements_text($2::jsonb)))) \
+                   INSERT INTO audit_log (id, company_id, key_id, action, target, counts, created_at) \
+                   VALUES ($3, $4, $5, $6, $7, $8, $9)",
+    ))
+    .bind(format!("company:{}", req.company))
+    .bind(to_json(&ids))
+    .bind(id)
+    .bind(req.company.uuid())
+    .bind(req.actor.map(|k| k.uuid()))
+    .bind(req.action)
+    .bind(to_json(&target))
+    .bind(to_json(&counts))
+    .bind(to_millis(req.now))
+    .execute(&mut *conn)
+    .await?;
+    Ok(id)
 }
 
 /// Locks the candidate or job a removal takes out (or unlinks), before anything else: every
@@ -459,12 +534,13 @@ async fn remove_in(tx: &mut Conn, store: &DbStore, req: &RemovalRequest) -> Stor
     };
     for id in ids {
         // Gone meanwhile (another removal took it), or another company's: nothing to do.
-        match lock(&mut *tx, id).await? {
-            Some(interview) if interview.company_id == req.company => {
+        match lock_with_attempts(&mut *tx, id).await? {
+            Some((interview, attempts)) if interview.company_id == req.company => {
                 remove_one(
                     &mut *tx,
                     store,
                     &interview,
+                    &attempts,
                     req.now,
                     &mut report,
                     &mut forget,
@@ -474,9 +550,14 @@ async fn remove_in(tx: &mut Conn, store: &DbStore, req: &RemovalRequest) -> Stor
             _ => {}
         }
     }
-    if report.interviews.is_empty() && matches!(req.scope, RemovalScope::CandidateOnJob { .. }) {
-        // No interview of the contact on the opening: nothing changes (rolled back), and the
-        // caller answers 404.
+    if report.interviews.is_empty()
+        && matches!(
+            req.scope,
+            RemovalScope::Interview(_) | RemovalScope::CandidateOnJob { .. }
+        )
+    {
+        // No such interview in the company (or gone meanwhile), or no interview of the
+        // contact on the opening: nothing changes (rolled back), and the caller answers 404.
         return Ok(Done {
             report,
             keep: false,
@@ -514,18 +595,48 @@ async fn remove_in(tx: &mut Conn, store: &DbStore, req: &RemovalRequest) -> Stor
                 .await?;
         }
     };
-    let (target, counts) = removal::removal_audit(req, &report);
-    forget_stored_responses(&mut *tx, req, &report, forget).await?;
-    let entry = audit::Entry {
-        company: req.company,
-        actor: req.actor,
-        action: req.action,
-        target,
-        counts,
-        at: req.now,
-    };
-    report.audit_id = Some(audit::insert(&mut *tx, entry).await?);
+    report.audit_id = Some(forget_and_audit(&mut *tx, req, &report, forget).await?);
     Ok(Done { report, keep: true })
+}
+
+/// See [`crate::store::Store::revocation_recipient`].
+pub async fn recipient(
+    pool: &super::Pool,
+    company: CompanyId,
+    number: i64,
+) -> StoreResult<Option<RevocationRecipient>> {
+    #[derive(sqlx::FromRow)]
+    struct Row {
+        #[sqlx(flatten)]
+        candidate: CandidateRow,
+        interview_id: Uuid,
+        job_title: Option<String>,
+        company_name: Option<String>,
+    }
+    let row: Option<Row> = sqlx::query_as(concat!(
+        "SELECT ",
+        candidate_cols!(),
+        ", i.interview_id, \
+         (SELECT title FROM jobs WHERE id = i.i_job AND company_id = $1 AND deleted_at IS NULL) \
+         AS job_title, (SELECT name FROM companies WHERE id = $1) AS company_name \
+         FROM candidates JOIN (SELECT id AS interview_id, candidate_id AS i_candidate, \
+         job_id AS i_job FROM interviews WHERE company_id = $1 AND number = $2) i \
+         ON candidates.id = i.i_candidate \
+         WHERE candidates.company_id = $1 AND candidates.deleted_at IS NULL"
+    ))
+    .bind(company.uuid())
+    .bind(number)
+    .fetch_optional(pool)
+    .await?;
+    row.map(|row| {
+        Ok(RevocationRecipient {
+            interview: InterviewId::from(row.interview_id),
+            candidate: row.candidate.into_candidate(Vec::new())?,
+            job_title: row.job_title,
+            company_name: row.company_name.unwrap_or_default(),
+        })
+    })
+    .transpose()
 }
 
 /// One revoke: like a removal, in a transaction of its own on PostgreSQL and sharing a COMMIT
@@ -564,17 +675,8 @@ async fn revoke_in(
     req: &RevokeRequest,
     notice: Option<&NewMail>,
 ) -> StoreResult<(RevokeOutcome, bool)> {
-    let id: Option<Uuid> =
-        sqlx::query_scalar("SELECT id FROM interviews WHERE company_id = $1 AND number = $2")
-            .bind(req.company.uuid())
-            .bind(req.response_id)
-            .fetch_optional(&mut *tx)
-            .await?;
-    let Some(id) = id else {
-        return Ok((RevokeOutcome::NotFound, false));
-    };
     // Decided on the state under the lock: a dispatcher cannot start it in between.
-    let Some(interview) = lock(&mut *tx, id).await? else {
+    let Some(interview) = lock_by_number(&mut *tx, req.company, req.response_id).await? else {
         return Ok((RevokeOutcome::NotFound, false));
     };
     let plan_changed: Option<i64> =
@@ -586,46 +688,85 @@ async fn revoke_in(
     if outcome != RevokeOutcome::Revoked {
         return Ok((outcome, false));
     }
-    let now = to_millis(req.now);
-    let changed = sqlx::query(
-        "UPDATE interviews SET status = $2, invite_revoked_at = $3, finished_at = $3, updated_at = $3 \
-         WHERE id = $1 AND status = 'SCHEDULED' AND invite_revoked_at IS NULL",
-    )
+    let [revoked, canceled] = removal::revoke_events(req, &interview);
+    let (target, counts) = removal::revoke_audit(&interview, req.notify && notice.is_some());
+    // The interview CANCELED, its scheduled attempts CANCELLED, the two events and the audit
+    // record in one round trip (on PostgreSQL one statement; on SQLite the same in order). It
+    // answers how many interviews changed: one, as the row is locked.
+    let changed: Vec<i64> = sqlx::query_scalar(per_backend!(
+        sqlite: "UPDATE interviews SET status = $2, invite_revoked_at = $3, finished_at = $3, updated_at = $3 \
+                 WHERE id = $1 AND status = 'SCHEDULED' AND invite_revoked_at IS NULL; \
+                 SELECT changes(); \
+                 UPDATE call_attempts SET status = 'CANCELLED', reason_code = 'REVOKED', updated_at = $3 \
+                 WHERE interview_id = $1 AND status = 'SCHEDULED'; \
+                 INSERT INTO events (id, company_id, interview_id, event_type, data, created_at) \
+                 VALUES ($4, $6, $1, $7, $9, $3), ($5, $6, $1, $8, $9, $3); \
+                 INSERT INTO audit_log (id, company_id, key_id, action, target, counts, created_at) \
+                 VALUES ($10, $6, $11, 'invite.revoke', $12, $13, $3)",
+        postgres: "WITH changed AS (UPDATE interviews SET status = $2, invite_revoked_at = $3, \
+                   finished_at = $3, updated_at = $3 \
+                   WHERE id = $1 AND status = 'SCHEDULED' AND invite_revoked_at IS NULL RETURNING id), \
+                   cancelled AS (UPDATE call_attempts SET status = 'CANCELLED', reason_code = 'REVOKED', \
+                   updated_at = $3 WHERE interview_id = $1 AND status = 'SCHEDULED'), \
+                   recorded AS (INSERT INTO events (id, company_id, interview_id, event_type, data, created_at) \
+                   VALUES ($4, $6, $1, $7, $9, $3), ($5, $6, $1, $8, $9, $3)), \
+                   audited AS (INSERT INTO audit_log (id, company_id, key_id, action, target, counts, created_at) \
+                   VALUES ($10, $6, $11, 'invite.revoke', $12, $13, $3)) \
+                   SELECT count(*) FROM changed",
+    ))
     .bind(interview.id.uuid())
     .bind(InterviewStatus::Canceled.as_str())
-    .bind(now)
-    .execute(&mut *tx)
-    .await?
-    .rows_affected();
-    if changed != 1 {
+    .bind(to_millis(req.now))
+    .bind(revoked.id)
+    .bind(canceled.id)
+    .bind(req.company.uuid())
+    .bind(revoked.event_type)
+    .bind(canceled.event_type)
+    .bind(to_json(&revoked.data))
+    .bind(Uuid::now_v7())
+    .bind(req.actor.map(|k| k.uuid()))
+    .bind(to_json(&target))
+    .bind(to_json(&counts))
+    .fetch_all(&mut *tx)
+    .await?;
+    if changed != [1] {
         return Err(StoreError::Internal(
             "interview changed during revoke".into(),
         ));
-    }
-    sqlx::query(
-        "UPDATE call_attempts SET status = 'CANCELLED', reason_code = 'REVOKED', updated_at = $2 \
-         WHERE interview_id = $1 AND status = 'SCHEDULED'",
-    )
-    .bind(interview.id.uuid())
-    .bind(now)
-    .execute(&mut *tx)
-    .await?;
-    for event in removal::revoke_events(req, &interview) {
-        super::events::insert(&mut *tx, &event).await?;
     }
     store.faults.check("revoke.before_mail")?;
     if let (true, Some(mail)) = (req.notify, notice) {
         super::delivery::enqueue_mail(&mut *tx, mail).await?;
     }
-    let (target, counts) = removal::revoke_audit(&interview, req.notify && notice.is_some());
-    let entry = audit::Entry {
-        company: req.company,
-        actor: req.actor,
-        action: "invite.revoke",
-        target,
-        counts,
-        at: req.now,
-    };
-    audit::insert(&mut *tx, entry).await?;
     Ok((RevokeOutcome::Revoked, true))
+}
+
+/// The interview numbered `number` in `company`, locked as [`super::interviews::lock`] locks it (its attempts
+/// first on PostgreSQL), found by its number without a read before the locks.
+async fn lock_by_number(
+    conn: &mut Conn,
+    company: CompanyId,
+    number: i64,
+) -> StoreResult<Option<Interview>> {
+    if super::ROW_LOCKS {
+        sqlx::query(
+            "SELECT id FROM call_attempts WHERE interview_id = \
+             (SELECT id FROM interviews WHERE company_id = $1 AND number = $2) ORDER BY id FOR UPDATE",
+        )
+        .bind(company.uuid())
+        .bind(number)
+        .execute(&mut *conn)
+        .await?;
+    }
+    let row: Option<InterviewRow> = sqlx::query_as(concat!(
+        "SELECT ",
+        interview_cols!(),
+        " FROM interviews WHERE company_id = $1 AND number = $2",
+        for_update!()
+    ))
+    .bind(company.uuid())
+    .bind(number)
+    .fetch_optional(&mut *conn)
+    .await?;
+    row.map(Interview::try_from).transpose()
 }

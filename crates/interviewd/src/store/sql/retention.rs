@@ -178,25 +178,6 @@ impl RetentionStore for DbStore {
     }
 }
 
-/// Inside a removal's transaction: queues the outbox copies of the mails already sent about
-/// `interview` for erasure.
-pub async fn erase_interview_mail(
-    conn: &mut Conn,
-    interview: Uuid,
-    now: DateTime<Utc>,
-) -> StoreResult<()> {
-    sqlx::query(
-        "INSERT INTO outbox_erasures (mail_id, created_at) \
-         SELECT id, $2 FROM mail_queue WHERE interview_id = $1 AND status = 'SENT' \
-         ON CONFLICT (mail_id) DO NOTHING",
-    )
-    .bind(interview)
-    .bind(to_millis(now))
-    .execute(conn)
-    .await?;
-    Ok(())
-}
-
 /// Inside an erasure's transaction: every mail to the candidate goes — pending ones are not
 /// sent (a revocation notice included: the person asked to be forgotten), and the outbox
 /// copies of sent ones are queued for erasure.

@@ -53,6 +53,14 @@ impl Store for DbStore {
         Ok(report)
     }
 
+    async fn revocation_recipient(
+        &self,
+        company: CompanyId,
+        number: i64,
+    ) -> StoreResult<Option<crate::store::removal::RevocationRecipient>> {
+        removal::recipient(&self.pool, company, number).await
+    }
+
     async fn revoke_invite(
         &self,
         req: &crate::store::removal::RevokeRequest,

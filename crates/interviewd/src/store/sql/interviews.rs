@@ -209,7 +209,15 @@ pub async fn lock(conn: &mut Conn, id: Uuid) -> StoreResult<Option<Interview>> {
             .execute(&mut *conn)
             .await?;
     }
-    let row: Option<InterviewRow> = sqlx::query_as(concat!(
+    lock_row(conn, id)
+        .await?
+        .map(Interview::try_from)
+        .transpose()
+}
+
+/// The interview's row, locked on PostgreSQL (its attempts must be locked before).
+async fn lock_row(conn: &mut Conn, id: Uuid) -> StoreResult<Option<InterviewRow>> {
+    Ok(sqlx::query_as(concat!(
         "SELECT ",
         interview_cols!(),
         " FROM interviews WHERE id = $1",
@@ -217,8 +225,7 @@ pub async fn lock(conn: &mut Conn, id: Uuid) -> StoreResult<Option<Interview>> {
     ))
     .bind(id)
     .fetch_optional(&mut *conn)
-    .await?;
-    row.map(Interview::try_from).transpose()
+    .await?)
 }
 
 /// [`lock`], with the interview's attempts as they are under the lock (on PostgreSQL read
@@ -242,16 +249,7 @@ pub async fn lock_with_attempts(
     } else {
         Vec::new()
     };
-    let row: Option<InterviewRow> = sqlx::query_as(concat!(
-        "SELECT ",
-        interview_cols!(),
-        " FROM interviews WHERE id = $1",
-        for_update!()
-    ))
-    .bind(id)
-    .fetch_optional(&mut *conn)
-    .await?;
-    let Some(row) = row else {
+    let Some(row) = lock_row(&mut *conn, id).await? else {
         return Ok(None);
     };
     let attempts = match ROW_LOCKS {

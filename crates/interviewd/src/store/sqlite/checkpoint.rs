@@ -16,7 +16,7 @@
 
 use sqlx::sqlite::SqliteConnectOptions;
 use sqlx::{ConnectOptions, Connection, SqliteConnection};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
@@ -28,17 +28,29 @@ pub const EVERY: Duration = Duration::from_secs(1);
 pub struct Checkpointer {
     stop: CancellationToken,
     task: Mutex<Option<JoinHandle<()>>>,
+    /// Held by each checkpoint of the task's and by [`Checkpointer::exclusive`]'s holder:
+    /// SQLite runs one checkpoint at a time and answers a second one "busy" at once, so the
+    /// store's `TRUNCATE` after an erasure waits for a periodic one rather than failing.
+    turn: Arc<tokio::sync::Mutex<()>>,
 }
 
 impl Checkpointer {
     /// Starts checkpointing the database `options` names every `every`.
     pub fn start(options: SqliteConnectOptions, every: Duration) -> Self {
         let stop = CancellationToken::new();
-        let task = tokio::spawn(run(options, every, stop.clone()));
+        let turn = Arc::new(tokio::sync::Mutex::new(()));
+        let task = tokio::spawn(run(options, every, stop.clone(), turn.clone()));
         Self {
             stop,
             task: Mutex::new(Some(task)),
+            turn,
         }
+    }
+
+    /// Waits until no periodic checkpoint is under way and holds the next one off until the
+    /// guard is dropped.
+    pub async fn exclusive(&self) -> tokio::sync::MutexGuard<'_, ()> {
+        self.turn.lock().await
     }
 
     /// Stops the task and waits until no checkpoint of its is under way.
@@ -61,7 +73,12 @@ impl Drop for Checkpointer {
     }
 }
 
-async fn run(options: SqliteConnectOptions, every: Duration, stop: CancellationToken) {
+async fn run(
+    options: SqliteConnectOptions,
+    every: Duration,
+    stop: CancellationToken,
+    turn: Arc<tokio::sync::Mutex<()>>,
+) {
     let mut conn: Option<SqliteConnection> = None;
     let mut failing = false;
     loop {
@@ -69,6 +86,7 @@ async fn run(options: SqliteConnectOptions, every: Duration, stop: CancellationT
             () = stop.cancelled() => break,
             () = tokio::time::sleep(every) => {}
         }
+        let _turn = turn.lock().await;
         let outcome = match conn.as_mut() {
             Some(c) => checkpoint(c).await,
             None => match options.connect().await {

@@ -169,13 +169,24 @@ impl SqliteStore {
 
     /// After an erasure: copies the write-ahead log into the database file and truncates it,
     /// so the erased rows' old page images leave the log (secure_delete already zeroed them in
-    /// the pages that changed). Waits at most a second for readers, on a connection of its own,
-    /// so writers are never held up longer; a busy log is tried again next time.
+    /// the pages that changed). Waits for a periodic checkpoint under way (SQLite runs one at a
+    /// time), then at most a second for readers, on a connection of its own, so writers are
+    /// never held up longer; a busy log or a failure is tried again next time.
     async fn compact(&self, force: bool) -> StoreResult<bool> {
         use std::sync::atomic::Ordering;
         if !force && !self.erased.swap(false, Ordering::SeqCst) {
             return Ok(false);
         }
+        let _turn = self.checkpointer.exclusive().await;
+        let truncated = self.truncate_log().await;
+        if !matches!(truncated, Ok(true)) {
+            self.erased.store(true, Ordering::SeqCst);
+        }
+        truncated
+    }
+
+    /// One `TRUNCATE` checkpoint: whether it completed.
+    async fn truncate_log(&self) -> StoreResult<bool> {
         let options = SqliteConnectOptions::new()
             .filename(&self.path)
             .busy_timeout(Duration::from_secs(1));
@@ -184,9 +195,6 @@ impl SqliteStore {
             .fetch_one(&mut conn)
             .await?;
         let _ = sqlx::Connection::close(conn).await;
-        if busy != 0 {
-            self.erased.store(true, Ordering::SeqCst);
-        }
         Ok(busy == 0)
     }
 
@@ -222,5 +230,32 @@ impl SqliteStore {
     /// Wake-ups from other processes: none, SQLite serves one process.
     fn subscribe_wake_ups(&self) -> Option<tokio::sync::broadcast::Receiver<WakeUp>> {
         None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// SQLite runs one checkpoint at a time and answers a second one "busy": the `TRUNCATE`
+    /// after an erasure waits for the periodic one instead, and stays due until it completes.
+    #[tokio::test]
+    async fn compaction_waits_for_a_periodic_checkpoint() {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let url = format!("sqlite://{}", dir.path().join("db.sqlite").display());
+        let store = SqliteStore::connect(&url).await.expect("store");
+        store.erased();
+        let periodic = store.checkpointer.exclusive().await;
+        let compacting = store.compact(false);
+        tokio::pin!(compacting);
+        let waited = tokio::time::timeout(Duration::from_millis(200), &mut compacting).await;
+        assert!(waited.is_err(), "compacted during a periodic checkpoint");
+        drop(periodic);
+        assert!(compacting.await.expect("compaction"), "the log was busy");
+        assert!(
+            !store.compact(false).await.expect("compaction"),
+            "still due after it completed"
+        );
+        store.close_backend().await;
     }
 }

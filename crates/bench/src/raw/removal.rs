@@ -183,7 +183,9 @@ async fn remove_one(
             sqlite: "SELECT (SELECT count(*) FROM events WHERE interview_id = $1 AND event_type <> $3 \
                        AND dispatched_at IS NULL) \
                      + (SELECT count(*) FROM mail_queue WHERE interview_id = $1 AND kind = 'INVITE' \
-                       AND status = 'PENDING'); \
+                       AND status = 'PENDING') \
+                     + (SELECT count(*) FROM webhook_messages WHERE interview_id = $1 \
+                       AND event_type <> $3 AND status = 'PENDING'); \
                      INSERT INTO outbox_erasures (mail_id, created_at) \
                      SELECT id, $2 FROM mail_queue WHERE interview_id = $1 AND status = 'SENT' \
                      ON CONFLICT (mail_id) DO NOTHING; \
@@ -198,6 +200,8 @@ async fn remove_one(
                      SELECT $4, call_sid, carrier, company_id, $2, $2 FROM carrier_calls \
                      WHERE interview_id = $1 ON CONFLICT (kind, sid) DO NOTHING; \
                      DELETE FROM events WHERE interview_id = $1 AND event_type <> $3; \
+                     DELETE FROM webhook_messages WHERE interview_id = $1 AND event_type <> $3 \
+                     AND status = 'PENDING'; \
                      DELETE FROM mail_queue WHERE interview_id = $1 AND kind = 'INVITE' \
                      AND status = 'PENDING'; \
                      INSERT INTO events (id, company_id, interview_id, event_type, data, created_at) \
@@ -218,13 +222,15 @@ async fn remove_one(
                        WHERE interview_id = $1 ON CONFLICT (kind, sid) DO NOTHING), \
                        events_gone AS (DELETE FROM events WHERE interview_id = $1 AND event_type <> $3 \
                        RETURNING dispatched_at), \
+                       messages_gone AS (DELETE FROM webhook_messages WHERE interview_id = $1 \
+                       AND event_type <> $3 AND status = 'PENDING' RETURNING id), \
                        mails_gone AS (DELETE FROM mail_queue WHERE interview_id = $1 AND kind = 'INVITE' \
                        AND status = 'PENDING' RETURNING id), \
                        recorded AS (INSERT INTO events (id, company_id, interview_id, event_type, data, created_at) \
                        VALUES ($5, $6, $1, $3, $7, $2)), \
                        gone AS (DELETE FROM interviews WHERE id = $1) \
                        SELECT (SELECT count(*) FROM events_gone WHERE dispatched_at IS NULL) \
-                       + (SELECT count(*) FROM mails_gone)",
+                       + (SELECT count(*) FROM mails_gone) + (SELECT count(*) FROM messages_gone)",
         ))
         .bind(id)
         .bind(now)
@@ -237,22 +243,13 @@ async fn remove_one(
     );
     step!(
         t,
-        "webhook messages (one statement)",
-        sqlx::query_scalar::<_, i64>(per_backend!(
-            sqlite: "SELECT count(*) FROM webhook_messages WHERE interview_id = $1 AND event_type <> $2 \
-                     AND status = 'PENDING'; \
-                     DELETE FROM webhook_messages WHERE interview_id = $1 AND event_type <> $2 \
-                     AND status = 'PENDING'; \
-                     UPDATE webhook_messages SET payload = '' WHERE interview_id = $1 AND event_type <> $2",
-            postgres: "WITH messages_gone AS (DELETE FROM webhook_messages WHERE interview_id = $1 \
-                       AND event_type <> $2 AND status = 'PENDING' RETURNING id), \
-                       blanked AS (UPDATE webhook_messages SET payload = '' WHERE interview_id = $1 \
-                       AND event_type <> $2 AND status <> 'PENDING') \
-                       SELECT count(*) FROM messages_gone",
-        ))
+        "UPDATE webhook_messages",
+        sqlx::query(
+            "UPDATE webhook_messages SET payload = '' WHERE interview_id = $1 AND event_type <> $2"
+        )
         .bind(id)
         .bind(kinds::INTERVIEW_DELETED)
-        .fetch_all(&mut *c)
+        .execute(&mut *c)
     );
     Ok(())
 }

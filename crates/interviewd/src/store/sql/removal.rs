@@ -92,7 +92,9 @@ async fn remove_one(
         sqlite: "SELECT (SELECT count(*) FROM events WHERE interview_id = $1 AND event_type <> $3 \
                    AND dispatched_at IS NULL) \
                  + (SELECT count(*) FROM mail_queue WHERE interview_id = $1 AND kind = 'INVITE' \
-                   AND status = 'PENDING'); \
+                   AND status = 'PENDING') \
+                 + (SELECT count(*) FROM webhook_messages WHERE interview_id = $1 \
+                   AND event_type <> $3 AND status = 'PENDING'); \
                  INSERT INTO outbox_erasures (mail_id, created_at) \
                  SELECT id, $2 FROM mail_queue WHERE interview_id = $1 AND status = 'SENT' \
                  ON CONFLICT (mail_id) DO NOTHING; \
@@ -107,6 +109,8 @@ async fn remove_one(
                  SELECT $4, call_sid, carrier, company_id, $2, $2 FROM carrier_calls \
                  WHERE interview_id = $1 ON CONFLICT (kind, sid) DO NOTHING; \
                  DELETE FROM events WHERE interview_id = $1 AND event_type <> $3; \
+                 DELETE FROM webhook_messages WHERE interview_id = $1 AND event_type <> $3 \
+                 AND status = 'PENDING'; \
                  DELETE FROM mail_queue WHERE interview_id = $1 AND kind = 'INVITE' \
                  AND status = 'PENDING'; \
                  INSERT INTO events (id, company_id, interview_id, event_type, data, created_at) \
@@ -127,13 +131,15 @@ async fn remove_one(
                    WHERE interview_id = $1 ON CONFLICT (kind, sid) DO NOTHING), \
                    events_gone AS (DELETE FROM events WHERE interview_id = $1 AND event_type <> $3 \
                    RETURNING dispatched_at), \
+                   messages_gone AS (DELETE FROM webhook_messages WHERE interview_id = $1 \
+                   AND event_type <> $3 AND status = 'PENDING' RETURNING id), \
                    mails_gone AS (DELETE FROM mail_queue WHERE interview_id = $1 AND kind = 'INVITE' \
                    AND status = 'PENDING' RETURNING id), \
                    recorded AS (INSERT INTO events (id, company_id, interview_id, event_type, data, created_at) \
                    VALUES ($5, $6, $1, $3, $7, $2)), \
                    gone AS (DELETE FROM interviews WHERE id = $1) \
                    SELECT (SELECT count(*) FROM events_gone WHERE dispatched_at IS NULL) \
-                   + (SELECT count(*) FROM mails_gone)",
+                   + (SELECT count(*) FROM mails_gone) + (SELECT count(*) FROM messages_gone)",
     ))
     .bind(i.id.uuid())
     .bind(to_millis(now))
@@ -145,26 +151,19 @@ async fn remove_one(
     // All of it: on SQLite the statements after the count run as its rows are drained.
     .fetch_all(&mut *conn)
     .await?;
-    // Its webhook messages in a statement of their own, after the events are gone: a fan-out
-    // that held one of the events made the statement above wait for it, and the messages it
-    // wrote are seen only by a later statement (PostgreSQL: one snapshot per statement).
-    let messages: Vec<i64> = sqlx::query_scalar(per_backend!(
-        sqlite: "SELECT count(*) FROM webhook_messages WHERE interview_id = $1 AND event_type <> $2 \
-                 AND status = 'PENDING'; \
-                 DELETE FROM webhook_messages WHERE interview_id = $1 AND event_type <> $2 \
-                 AND status = 'PENDING'; \
-                 UPDATE webhook_messages SET payload = '' WHERE interview_id = $1 AND event_type <> $2",
-        postgres: "WITH messages_gone AS (DELETE FROM webhook_messages WHERE interview_id = $1 \
-                   AND event_type <> $2 AND status = 'PENDING' RETURNING id), \
-                   blanked AS (UPDATE webhook_messages SET payload = '' WHERE interview_id = $1 \
-                   AND event_type <> $2 AND status <> 'PENDING') \
-                   SELECT count(*) FROM messages_gone",
-    ))
+    // Delivered webhook messages keep no payload: a statement of its own, after the one
+    // above. A delivery that was finishing meanwhile made that statement's delete wait for
+    // the message and then leave it (no longer pending); only a later statement sees it
+    // delivered (PostgreSQL: one snapshot per statement).
+    sqlx::query(
+        "UPDATE webhook_messages SET payload = '' WHERE interview_id = $1 AND event_type <> $2",
+    )
     .bind(i.id.uuid())
     .bind(kinds::INTERVIEW_DELETED)
-    .fetch_all(&mut *conn)
+    .execute(&mut *conn)
     .await?;
-    report.dropped_deliveries += (dropped.iter().chain(&messages))
+    report.dropped_deliveries += dropped
+        .iter()
         .map(|&n| n.max(0).unsigned_abs())
         .sum::<u64>();
     report.interviews.push(i.id);

@@ -18,8 +18,8 @@ pub struct PlanResult {
     pub plan: String,
 }
 
-/// The statements of `store/sql/delivery_queue.rs` `purge_interview` and the cascade, with
-/// their parameter types on PostgreSQL.
+/// Two of the deletion path's statements (`store/sql/removal.rs` `remove_one`, where they
+/// are clauses of one statement on PostgreSQL), with their parameter types on PostgreSQL.
 const STATEMENTS: &[(&str, &str, &str)] = &[
     (
         "DELETE events",

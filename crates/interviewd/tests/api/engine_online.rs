@@ -341,7 +341,12 @@ async fn revoked_deleted_unknown_and_phone_links() {
     link.post(&format!("/i/{token}/answer"), json!({ "answer": "hi" }))
         .await
         .expect(404);
-    wait_slots_free(&client).await;
+    // Freed by the deletion itself, not later by the session's idle deadline.
+    assert_eq!(
+        concurrency(&client).await["inUse"],
+        0,
+        "the deletion frees the web session's slot"
+    );
 
     // A phone interview's link shows its status but cannot be taken online.
     let f = crate::support::fixture(&client, "+14155550155", "zed@example.com").await;

@@ -1,5 +1,8 @@
 //! The audit log: one row for every erasure, detach, revoke and media expiry, written inside
-//! the transaction it records. This is the only statement that writes it.
+//! the transaction it records. [`insert`] writes it everywhere but on the removal path,
+//! where the row is a clause of the statement that does the rest (`removal.rs`,
+//! `forget_and_audit` and the revoke), to save a round trip: the same columns, and the same
+//! [`Entry`] fields.
 
 use super::Conn;
 use crate::store::StoreResult;

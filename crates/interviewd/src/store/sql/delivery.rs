@@ -1,6 +1,7 @@
-//! The SQL side of [`crate::store::delivery::DeliveryStore`], plus the two functions other
-//! write paths call inside their own transactions: [`purge_interview`] (the deletion path)
-//! and [`enqueue_mail`] (invites and the revocation path).
+//! The SQL side of [`crate::store::delivery::DeliveryStore`], plus the function other write
+//! paths call inside their own transactions: [`enqueue_mail`] (invites and the revocation
+//! path). What a deleted interview leaves queued is dropped by the deletion path's own
+//! statement (`removal.rs`, `remove_one`).
 
 #[path = "delivery_mail.rs"]
 mod mail;
@@ -10,7 +11,6 @@ mod queue;
 mod webhooks;
 
 pub use mail::enqueue_mail;
-pub use queue::purge_interview;
 
 use super::{Conn, Db, DbStore, Pool};
 use crate::store::delivery::{

@@ -14,6 +14,9 @@ macro_rules! for_update {
     (skip_locked) => {
         " FOR UPDATE SKIP LOCKED"
     };
+    (of $table:ident) => {
+        concat!(" FOR UPDATE OF ", stringify!($table))
+    };
     (of $table:ident skip_locked) => {
         concat!(" FOR UPDATE OF ", stringify!($table), " SKIP LOCKED")
     };

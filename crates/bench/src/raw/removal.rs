@@ -159,8 +159,8 @@ async fn remove_all(
 /// `store/sql/removal.rs` `remove_one`: one statement that queues the outbox copies of sent
 /// mail and the carrier's copies of calls for erasure, frees web slots, queues the recordings,
 /// drops pending events and invite mail, records `interview.deleted` and deletes the row
-/// (attempts, transcript, analysis, jobs and sessions cascade); then one for the webhook
-/// messages.
+/// (attempts, transcript, analysis, jobs and sessions cascade); on SQLite it also blanks the
+/// delivered webhook messages, which on PostgreSQL the removal's last statement does.
 async fn remove_one(
     c: &mut Conn,
     ctx: &RawCtx,
@@ -202,6 +202,7 @@ async fn remove_one(
                      DELETE FROM events WHERE interview_id = $1 AND event_type <> $3; \
                      DELETE FROM webhook_messages WHERE interview_id = $1 AND event_type <> $3 \
                      AND status = 'PENDING'; \
+                     UPDATE webhook_messages SET payload = '' WHERE interview_id = $1 AND event_type <> $3; \
                      DELETE FROM mail_queue WHERE interview_id = $1 AND kind = 'INVITE' \
                      AND status = 'PENDING'; \
                      INSERT INTO events (id, company_id, interview_id, event_type, data, created_at) \
@@ -241,16 +242,6 @@ async fn remove_one(
         .bind(data.to_string())
         .fetch_all(&mut *c)
     );
-    step!(
-        t,
-        "UPDATE webhook_messages",
-        sqlx::query(
-            "UPDATE webhook_messages SET payload = '' WHERE interview_id = $1 AND event_type <> $2"
-        )
-        .bind(id)
-        .bind(kinds::INTERVIEW_DELETED)
-        .execute(&mut *c)
-    );
     Ok(())
 }
 
@@ -272,31 +263,38 @@ async fn finish_removal(
         "interviews": removed.ids.len(), "cancelledAttempts": 0, "liveSessions": 0,
         "recordings": removed.ids.len(), "droppedDeliveries": 0,
     });
+    let mut query = sqlx::query(per_backend!(
+        sqlite: "DELETE FROM idempotency_keys WHERE scope = $1 AND idem_key IN \
+                 (SELECT idem_key FROM idempotency_refs WHERE scope = $1 \
+                 AND ref_id IN (SELECT value FROM json_each($2))); \
+                 INSERT INTO audit_log (id, company_id, key_id, action, target, counts, created_at) \
+                 VALUES ($3, $4, $5, $6, $7, $8, $9)",
+        postgres: "WITH blanked AS (UPDATE webhook_messages SET payload = '' WHERE interview_id IN \
+                   (SELECT CAST(jsonb_array_elements_text($10::jsonb) AS uuid)) AND event_type <> $11), \
+                   forgotten AS (DELETE FROM idempotency_keys WHERE scope = $1 AND idem_key IN \
+                   (SELECT idem_key FROM idempotency_refs WHERE scope = $1 \
+                   AND ref_id IN (SELECT jsonb_array_elements_text($2::jsonb)))) \
+                   INSERT INTO audit_log (id, company_id, key_id, action, target, counts, created_at) \
+                   VALUES ($3, $4, $5, $6, $7, $8, $9)",
+    ))
+    .bind(format!("company:{}", ctx.company))
+    .bind(serde_json::to_string(&refs).map_err(|e| e.to_string())?)
+    .bind(Uuid::now_v7())
+    .bind(ctx.company)
+    .bind(Some(ctx.key_id))
+    .bind(action)
+    .bind(target.to_string())
+    .bind(counts.to_string())
+    .bind(now_ms());
+    if per_backend!(sqlite: false, postgres: true) {
+        query = query
+            .bind(serde_json::to_string(&removed.ids).map_err(|e| e.to_string())?)
+            .bind(kinds::INTERVIEW_DELETED);
+    }
     step!(
         t,
         "forget responses, INSERT audit_log",
-        sqlx::query(per_backend!(
-            sqlite: "DELETE FROM idempotency_keys WHERE scope = $1 AND idem_key IN \
-                     (SELECT idem_key FROM idempotency_refs WHERE scope = $1 \
-                     AND ref_id IN (SELECT value FROM json_each($2))); \
-                     INSERT INTO audit_log (id, company_id, key_id, action, target, counts, created_at) \
-                     VALUES ($3, $4, $5, $6, $7, $8, $9)",
-            postgres: "WITH forgotten AS (DELETE FROM idempotency_keys WHERE scope = $1 AND idem_key IN \
-                       (SELECT idem_key FROM idempotency_refs WHERE scope = $1 \
-                       AND ref_id IN (SELECT jsonb_array_elements_text($2::jsonb)))) \
-                       INSERT INTO audit_log (id, company_id, key_id, action, target, counts, created_at) \
-                       VALUES ($3, $4, $5, $6, $7, $8, $9)",
-        ))
-        .bind(format!("company:{}", ctx.company))
-        .bind(serde_json::to_string(&refs).map_err(|e| e.to_string())?)
-        .bind(Uuid::now_v7())
-        .bind(ctx.company)
-        .bind(Some(ctx.key_id))
-        .bind(action)
-        .bind(target.to_string())
-        .bind(counts.to_string())
-        .bind(now_ms())
-        .execute(&mut *c)
+        query.execute(&mut *c)
     );
     Ok(())
 }
@@ -374,8 +372,8 @@ pub(super) async fn revoke(
         company_name: &company_name,
     });
 
-    // The revoke transaction (`revoke_in`): the interview locked by its number
-    // (`lock_by_number`), the plan change, then one round trip for the writes.
+    // The revoke transaction (`revoke_in`): the interview locked by its number with the plan
+    // change read alongside (`lock_by_number`), then one round trip for the writes.
     let mut tx = write_tx(c, pool, t).await?;
     let w: &mut Conn = &mut tx;
     if ROW_LOCKS {
@@ -393,12 +391,13 @@ pub(super) async fn revoke(
     }
     let interview = step!(
         t,
-        "SELECT interviews (lock)",
+        "SELECT interviews (lock, plan change)",
         sqlx::query(concat!(
             "SELECT ",
             interview_cols!(),
-            " FROM interviews WHERE company_id = $1 AND number = $2",
-            for_update!()
+            ", (SELECT plan_changed_at FROM companies WHERE id = $1) AS plan_changed_at \
+             FROM interviews WHERE company_id = $1 AND number = $2",
+            for_update!(of interviews)
         ))
         .bind(ctx.company)
         .bind(number)
@@ -406,13 +405,6 @@ pub(super) async fn revoke(
     )
     .ok_or("interview gone")?;
     let id: Uuid = col(&interview, "id")?;
-    step!(
-        t,
-        "SELECT companies (plan change)",
-        sqlx::query("SELECT plan_changed_at FROM companies WHERE id = $1")
-            .bind(ctx.company)
-            .fetch_one(&mut *w)
-    );
     let now = now_ms();
     let data = json!({
         "interviewId": id.to_string(),

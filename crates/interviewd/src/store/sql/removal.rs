@@ -63,15 +63,18 @@ async fn targets(
     Ok(query.fetch_all(&mut *conn).await?)
 }
 
-/// Deletes one (locked) interview inside the caller's transaction, in two round trips: the
+/// Deletes one (locked) interview inside the caller's transaction, in one round trip: the
 /// outbox copies of its sent mail and the carrier's copies of its calls queued for erasure,
 /// a live web session's slot freed, its recordings queued for deletion, its undelivered
-/// events, webhook messages and invite mail dropped (delivered messages keep no payload),
-/// `interview.deleted` recorded and the row deleted — transcript turns, analyses, pipeline
-/// jobs, sessions and attempts cascade. Scheduled attempts leave the queue with the row (the
-/// interview is locked, so no claim takes one meanwhile); a live call keeps its slot, keyed
-/// by attempt id, until the engine sees the call end and releases it. Returns how many
-/// deliveries were dropped.
+/// events, webhook messages and invite mail dropped, `interview.deleted` recorded and the
+/// row deleted — transcript turns, analyses, pipeline jobs, sessions and attempts cascade.
+/// Scheduled attempts leave the queue with the row (the interview is locked, so no claim
+/// takes one meanwhile); a live call keeps its slot, keyed by attempt id, until the engine
+/// sees the call end and releases it. Its delivered webhook messages stay in the delivery
+/// log without their payload: blanked here on SQLite, and on PostgreSQL by
+/// [`forget_and_audit`], a later statement (a delivery finishing meanwhile makes this
+/// statement's delete wait for its message and then leave it, no longer pending; only a
+/// later statement's snapshot sees it delivered). Adds the deliveries dropped to `report`.
 async fn remove_one(
     conn: &mut Conn,
     store: &DbStore,
@@ -111,6 +114,7 @@ async fn remove_one(
                  DELETE FROM events WHERE interview_id = $1 AND event_type <> $3; \
                  DELETE FROM webhook_messages WHERE interview_id = $1 AND event_type <> $3 \
                  AND status = 'PENDING'; \
+                 UPDATE webhook_messages SET payload = '' WHERE interview_id = $1 AND event_type <> $3; \
                  DELETE FROM mail_queue WHERE interview_id = $1 AND kind = 'INVITE' \
                  AND status = 'PENDING'; \
                  INSERT INTO events (id, company_id, interview_id, event_type, data, created_at) \
@@ -150,17 +154,6 @@ async fn remove_one(
     .bind(to_json(&deleted.data))
     // All of it: on SQLite the statements after the count run as its rows are drained.
     .fetch_all(&mut *conn)
-    .await?;
-    // Delivered webhook messages keep no payload: a statement of its own, after the one
-    // above. A delivery that was finishing meanwhile made that statement's delete wait for
-    // the message and then leave it (no longer pending); only a later statement sees it
-    // delivered (PostgreSQL: one snapshot per statement).
-    sqlx::query(
-        "UPDATE webhook_messages SET payload = '' WHERE interview_id = $1 AND event_type <> $2",
-    )
-    .bind(i.id.uuid())
-    .bind(kinds::INTERVIEW_DELETED)
-    .execute(&mut *conn)
     .await?;
     report.dropped_deliveries += dropped
         .iter()
@@ -212,8 +205,9 @@ async fn anchor_refs(conn: &mut Conn, req: &RemovalRequest) -> StoreResult<Vec<S
 /// The end of a removal, in one round trip: stored idempotent responses that mention what was
 /// removed go (a replayed response must not bring erased data back, and they may hold a
 /// candidate's contact details; they are found by the removed rows' UUIDs and numbers and,
-/// for an erasure, the person's e-mail and phone), and the audit record is written. Returns
-/// the audit record's id.
+/// for an erasure, the person's e-mail and phone), on PostgreSQL the removed interviews'
+/// delivered webhook messages lose their payload (see [`remove_one`]), and the audit record
+/// is written. Returns the audit record's id.
 async fn forget_and_audit(
     conn: &mut Conn,
     req: &RemovalRequest,
@@ -224,13 +218,15 @@ async fn forget_and_audit(
     ids.extend(refs);
     let (target, counts) = removal::removal_audit(req, report);
     let id = Uuid::now_v7();
-    sqlx::query(per_backend!(
+    let mut query = sqlx::query(per_backend!(
         sqlite: "DELETE FROM idempotency_keys WHERE scope = $1 AND idem_key IN \
                  (SELECT idem_key FROM idempotency_refs WHERE scope = $1 \
                  AND ref_id IN (SELECT value FROM json_each($2))); \
                  INSERT INTO audit_log (id, company_id, key_id, action, target, counts, created_at) \
                  VALUES ($3, $4, $5, $6, $7, $8, $9)",
-        postgres: "WITH forgotten AS (DELETE FROM idempotency_keys WHERE scope = $1 AND idem_key IN \
+        postgres: "WITH blanked AS (UPDATE webhook_messages SET payload = '' WHERE interview_id IN \
+                   (SELECT CAST(jsonb_array_elements_text($10::jsonb) AS uuid)) AND event_type <> $11), \
+                   forgotten AS (DELETE FROM idempotency_keys WHERE scope = $1 AND idem_key IN \
                    (SELECT idem_key FROM idempotency_refs WHERE scope = $1 \
                    AND ref_id IN (SELECT jsonb_array_elements_text($2::jsonb)))) \
                    INSERT INTO audit_log (id, company_id, key_id, action, target, counts, created_at) \
@@ -244,9 +240,12 @@ async fn forget_and_audit(
     .bind(req.action)
     .bind(to_json(&target))
     .bind(to_json(&counts))
-    .bind(to_millis(req.now))
-    .execute(&mut *conn)
-    .await?;
+    .bind(to_millis(req.now));
+    if per_backend!(sqlite: false, postgres: true) {
+        let removed: Vec<String> = report.interviews.iter().map(|i| i.to_string()).collect();
+        query = query.bind(to_json(&removed)).bind(kinds::INTERVIEW_DELETED);
+    }
+    query.execute(&mut *conn).await?;
     Ok(id)
 }
 
@@ -675,15 +674,12 @@ async fn revoke_in(
     notice: Option<&NewMail>,
 ) -> StoreResult<(RevokeOutcome, bool)> {
     // Decided on the state under the lock: a dispatcher cannot start it in between.
-    let Some(interview) = lock_by_number(&mut *tx, req.company, req.response_id).await? else {
+    let Some((interview, plan_changed)) =
+        lock_by_number(&mut *tx, req.company, req.response_id).await?
+    else {
         return Ok((RevokeOutcome::NotFound, false));
     };
-    let plan_changed: Option<i64> =
-        sqlx::query_scalar("SELECT plan_changed_at FROM companies WHERE id = $1")
-            .bind(req.company.uuid())
-            .fetch_one(&mut *tx)
-            .await?;
-    let outcome = RevokeOutcome::from(decide_revoke(&interview, plan_changed.map(from_millis)));
+    let outcome = RevokeOutcome::from(decide_revoke(&interview, plan_changed));
     if outcome != RevokeOutcome::Revoked {
         return Ok((outcome, false));
     }
@@ -741,12 +737,13 @@ async fn revoke_in(
 }
 
 /// The interview numbered `number` in `company`, locked as [`super::interviews::lock`] locks it (its attempts
-/// first on PostgreSQL), found by its number without a read before the locks.
+/// first on PostgreSQL), found by its number without a read before the locks; with the
+/// company's latest plan change, read by the statement that locks the row.
 async fn lock_by_number(
     conn: &mut Conn,
     company: CompanyId,
     number: i64,
-) -> StoreResult<Option<Interview>> {
+) -> StoreResult<Option<(Interview, Option<chrono::DateTime<chrono::Utc>>)>> {
     if super::ROW_LOCKS {
         sqlx::query(
             "SELECT id FROM call_attempts WHERE interview_id = \
@@ -757,15 +754,28 @@ async fn lock_by_number(
         .execute(&mut *conn)
         .await?;
     }
-    let row: Option<InterviewRow> = sqlx::query_as(concat!(
+    #[derive(sqlx::FromRow)]
+    struct Row {
+        #[sqlx(flatten)]
+        interview: InterviewRow,
+        plan_changed_at: Option<i64>,
+    }
+    let row: Option<Row> = sqlx::query_as(concat!(
         "SELECT ",
         interview_cols!(),
-        " FROM interviews WHERE company_id = $1 AND number = $2",
-        for_update!()
+        ", (SELECT plan_changed_at FROM companies WHERE id = $1) AS plan_changed_at \
+         FROM interviews WHERE company_id = $1 AND number = $2",
+        for_update!(of interviews)
     ))
     .bind(company.uuid())
     .bind(number)
     .fetch_optional(&mut *conn)
     .await?;
-    row.map(Interview::try_from).transpose()
+    row.map(|row| {
+        Ok((
+            row.interview.try_into()?,
+            row.plan_changed_at.map(from_millis),
+        ))
+    })
+    .transpose()
 }

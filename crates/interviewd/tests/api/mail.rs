@@ -2,7 +2,7 @@
 //! configured, retries after a 451, and what happens to mail of a deleted interview.
 
 use crate::support::{Db, TestServer, on_db};
-use crate::webhooks_support::{WAIT, db, fast, online_interview};
+use crate::webhooks_support::{WAIT, db, delete_row, fast, online_interview};
 
 /// A phone interview (no invite e-mail of its own) whose candidate is ann@example.com.
 async fn phone_interview(server: &TestServer, key: &str) -> String {
@@ -186,14 +186,7 @@ async fn a_deleted_interview_drops_its_invite_but_not_its_revocation_notice() {
         .delete(&format!("/v1/interviews/{purged}"))
         .await
         .expect(200);
-    on_db!(&db, |store| sqlx::query(
-        "DELETE FROM interviews WHERE id = $1"
-    )
-    .bind(unpurged.parse::<uuid::Uuid>().unwrap())
-    .execute(store.pool())
-    .await
-    .map(|_| ())
-    .unwrap());
+    delete_row(&db, &unpurged).await;
     assert!(
         server
             .store

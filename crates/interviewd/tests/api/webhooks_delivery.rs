@@ -3,8 +3,8 @@
 
 use crate::support::{Client, Db, TestServer, on_db};
 use crate::webhooks_support::{
-    WAIT, assert_signed, body, create_webhook, db, fast, insert_event, online_interview,
-    wait_for_webhook,
+    WAIT, assert_signed, body, create_webhook, db, delete_row, fast, insert_event,
+    online_interview, wait_for_webhook,
 };
 use interviewd::store::events::kinds;
 use interviewd_notify::testing::{ScriptedResponse, TestWebhookReceiver};
@@ -270,19 +270,6 @@ async fn gone_disables_the_endpoint() {
         1,
         "a disabled endpoint gets nothing"
     );
-}
-
-/// Deletes an interview's row alone, as if it went while its messages were being sent (the
-/// deletion path would have dropped them first).
-async fn delete_row(db: &Db, id: &str) {
-    on_db!(db, |store| sqlx::query(
-        "DELETE FROM interviews WHERE id = $1"
-    )
-    .bind(id.parse::<uuid::Uuid>().unwrap())
-    .execute(store.pool())
-    .await
-    .map(|_| ())
-    .unwrap());
 }
 
 /// The statuses of an interview's webhook messages other than `interview.deleted`.

@@ -85,6 +85,19 @@ pub async fn insert_event(
 }
 
 /// An interview with an ONLINE agent (the engine places no call for it).
+/// Deletes an interview's row alone, as if it went while its messages or mail were being
+/// sent (the deletion path would have dropped them first).
+pub async fn delete_row(db: &Db, id: &str) {
+    on_db!(db, |store| sqlx::query(
+        "DELETE FROM interviews WHERE id = $1"
+    )
+    .bind(id.parse::<uuid::Uuid>().unwrap())
+    .execute(store.pool())
+    .await
+    .map(|_| ())
+    .unwrap());
+}
+
 pub async fn online_interview(client: &Client, email: &str) -> (String, String) {
     let job = client.new_job(json!({ "title": "Backend Engineer" })).await;
     let agent = client

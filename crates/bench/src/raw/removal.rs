@@ -236,7 +236,7 @@ async fn remove_one(
         .bind(id)
         .bind(now)
         .bind(kinds::INTERVIEW_DELETED)
-        .bind("call")
+        .bind(interviewd::store::carrier::ERASE_CALL)
         .bind(Uuid::now_v7())
         .bind(ctx.company)
         .bind(data.to_string())

@@ -20,25 +20,16 @@ pub async fn enqueue_attempt_erasures(
     attempt: AttemptId,
     at: DateTime<Utc>,
 ) -> StoreResult<()> {
-    let statement = "INSERT INTO carrier_erasures (kind, sid, carrier, company_id, run_at, created_at) \
+    sqlx::query(
+        "INSERT INTO carrier_erasures (kind, sid, carrier, company_id, run_at, created_at) \
          SELECT $1, call_sid, carrier, company_id, $2, $2 FROM carrier_calls WHERE attempt_id = $3 \
-         ON CONFLICT (kind, sid) DO NOTHING";
-    erase_calls(conn, statement, attempt.uuid(), at).await
-}
-
-/// Runs the statement above.
-async fn erase_calls(
-    conn: &mut Conn,
-    statement: &'static str,
-    id: Uuid,
-    at: DateTime<Utc>,
-) -> StoreResult<()> {
-    sqlx::query(statement)
-        .bind(ERASE_CALL)
-        .bind(to_millis(at))
-        .bind(id)
-        .execute(conn)
-        .await?;
+         ON CONFLICT (kind, sid) DO NOTHING",
+    )
+    .bind(ERASE_CALL)
+    .bind(to_millis(at))
+    .bind(attempt.uuid())
+    .execute(conn)
+    .await?;
     Ok(())
 }
 

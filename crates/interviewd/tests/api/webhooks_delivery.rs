@@ -539,3 +539,112 @@ async fn an_event_that_cannot_be_rendered_does_not_hold_back_the_rest() {
     let sent = got.iter().find(|r| r.path == "/alpharun").unwrap();
     assert_eq!(body(sent)["event_type"], "interview.call.completed");
 }
+
+/// The races behind the order of the deletion path's statements on PostgreSQL
+/// (docs/removal.md, step 4): a delivery, or a fan-out, that commits while the removal's
+/// statement waits for a row it holds. The statement does not see a message the fan-out
+/// added, and leaves a message that is no longer pending; a later statement of the same
+/// removal must still blank both payloads. Each is played by a transaction of the test's own,
+/// held open until the removal waits for it. SQLite admits one writer at a time, so there
+/// these races cannot happen.
+#[tokio::test]
+async fn a_delivery_or_fan_out_during_a_removal_keeps_no_payload() {
+    let server = TestServer::start_with(fast).await;
+    let db = db(&server).await;
+    let crate::support::Db::Pg(store) = &db else {
+        return;
+    };
+    let receiver = TestWebhookReceiver::start().await.unwrap();
+    receiver.set_default(ScriptedResponse::status(503).with_retry_after("600"));
+    let acme = server.company("Acme").await;
+    let client = server.client(&acme.key);
+    let events = json!(["interview.scheduled"]);
+    create_webhook(&client, &receiver.url("/race"), events, json!({})).await;
+    let delivered = "UPDATE webhook_messages SET status = 'DELIVERED' \
+                     WHERE interview_id = $1 AND event_type <> $2";
+    let fanned_out = [
+        "UPDATE events SET dispatched_at = created_at WHERE interview_id = $1 AND event_type <> $2",
+        "INSERT INTO webhook_messages (id, webhook_id, company_id, event_id, interview_id, \
+         event_type, payload, status, next_attempt_at, created_at, updated_at) \
+         SELECT gen_random_uuid(), webhook_id, company_id, event_id, interview_id, event_type, \
+         payload, 'PENDING', next_attempt_at, created_at, updated_at FROM webhook_messages \
+         WHERE interview_id = $1 AND event_type <> $2",
+    ];
+    let cases: [(&str, &[&'static str], &[&str]); 2] = [
+        ("delivery", &[delivered], &["DELIVERED"]),
+        ("fan-out", &fanned_out, &["PENDING"]),
+    ];
+    for (n, (case, statements, statuses)) in cases.into_iter().enumerate() {
+        let (interview, _) = online_interview(&client, &format!("race{n}@example.com")).await;
+        assert!(receiver.wait_for(n + 1, WAIT).await.len() > n, "{case}");
+        // The first attempt's failure recorded; the next is ten minutes away.
+        server.run_pending_background_jobs().await;
+        let id: uuid::Uuid = interview.parse().unwrap();
+        let before = messages(store, id).await;
+        assert!(
+            matches!(before.as_slice(), [(s, payload)] if s == "PENDING" && !payload.is_empty()),
+            "{case}: {before:?}"
+        );
+
+        let mut racing = store.pool().begin().await.unwrap();
+        for sql in statements {
+            sqlx::query(*sql)
+                .bind(id)
+                .bind(kinds::INTERVIEW_DELETED)
+                .execute(&mut *racing)
+                .await
+                .unwrap();
+        }
+        let removal = tokio::spawn({
+            let client = client.clone();
+            let path = format!("/v1/interviews/{interview}");
+            async move { client.delete(&path).await.status }
+        });
+        // The removal's statement waits for a row the transaction holds.
+        let deadline = Instant::now() + WAIT;
+        loop {
+            let waiting: i64 = sqlx::query_scalar(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() \
+                 AND wait_event_type = 'Lock' AND query LIKE 'WITH mail AS%'",
+            )
+            .fetch_one(store.pool())
+            .await
+            .unwrap();
+            if waiting == 1 {
+                break;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "{case}: the removal never waited"
+            );
+            assert!(!removal.is_finished(), "{case}: the removal did not wait");
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        racing.commit().await.unwrap();
+        assert_eq!(removal.await.unwrap(), 200, "{case}");
+
+        // What stays in the delivery log says nothing.
+        let after = messages(store, id).await;
+        let expected: Vec<(String, String)> = statuses
+            .iter()
+            .map(|s| ((*s).to_owned(), String::new()))
+            .collect();
+        assert_eq!(after, expected, "{case}");
+    }
+}
+
+/// The status and payload of an interview's messages but its deletion's.
+async fn messages(
+    store: &interviewd::store::postgres::PgStore,
+    id: uuid::Uuid,
+) -> Vec<(String, String)> {
+    sqlx::query_as(
+        "SELECT status, payload FROM webhook_messages \
+         WHERE interview_id = $1 AND event_type <> $2 ORDER BY status, id",
+    )
+    .bind(id)
+    .bind(kinds::INTERVIEW_DELETED)
+    .fetch_all(store.pool())
+    .await
+    .unwrap()
+}

@@ -72,9 +72,10 @@ async fn targets(
 /// takes one meanwhile); a live call keeps its slot, keyed by attempt id, until the engine
 /// sees the call end and releases it. Its delivered webhook messages stay in the delivery
 /// log without their payload: blanked here on SQLite, and on PostgreSQL by
-/// [`forget_and_audit`], a later statement (a delivery finishing meanwhile makes this
-/// statement's delete wait for its message and then leave it, no longer pending; only a
-/// later statement's snapshot sees it delivered). Adds the deliveries dropped to `report`.
+/// [`forget_and_audit`], a later statement: a fan-out committing while this statement waits
+/// for the event rows it holds has added messages this statement does not see (its snapshot
+/// is older), and only a later statement's snapshot does (docs/removal.md, step 4). Adds the
+/// deliveries dropped to `report`.
 async fn remove_one(
     conn: &mut Conn,
     store: &DbStore,

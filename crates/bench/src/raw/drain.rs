@@ -393,12 +393,12 @@ async fn complete(
                AND (id = $4 OR ($4 IS NULL AND run_at <= $3)) \
                ORDER BY run_at LIMIT $5) \
              RETURNING id, kind, interview_id, attempt_id, company_id, fence, tries",
-            postgres: "WITH due AS MATERIALIZED (SELECT id FROM pipeline_jobs \
+            postgres: "WITH due AS MATERIALIZED (SELECT ctid FROM pipeline_jobs \
                WHERE (lease_until IS NULL OR lease_until < $3) \
                AND (id = $4 OR ($4::uuid IS NULL AND run_at <= $3)) \
                ORDER BY run_at LIMIT $5 FOR UPDATE SKIP LOCKED) \
              UPDATE pipeline_jobs j SET lease_owner = $1, lease_until = $2, fence = j.fence + 1, \
-             tries = j.tries + 1 FROM due WHERE j.id = due.id \
+             tries = j.tries + 1 WHERE j.ctid = ANY(ARRAY(SELECT ctid FROM due)) \
              RETURNING j.id, j.kind, j.interview_id, j.attempt_id, j.company_id, j.fence, j.tries",
         ))
         .bind("bench")

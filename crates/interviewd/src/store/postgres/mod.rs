@@ -6,7 +6,13 @@
 //! with `BEGIN IMMEDIATE`, transactions here are plain (READ COMMITTED) and take row locks
 //! instead:
 //! - every queue claim selects its rows `FOR UPDATE SKIP LOCKED`, so two processes never
-//!   claim the same row and never wait for each other;
+//!   claim the same row and never wait for each other; a claim that leases what it selected
+//!   in the same statement (the pipeline jobs, the blob and carrier erasure queues) updates
+//!   those rows by their `ctid` (`= ANY(ARRAY(…))`, a TID scan), not by joining them back on
+//!   their key: a queue that grew in a burst outruns the planner's statistics, and a plan
+//!   cached while the queue was empty then read the whole queue once per claimed row
+//!   (89 ms a claim of 32 with 15,000 recordings queued, against 6 ms now and under 1 ms once
+//!   autovacuum has analysed the table);
 //! - a read that decides a later write in the same transaction locks what it read
 //!   (`FOR UPDATE`), so a concurrent writer cannot change it in between;
 //! - an interview's attempts are locked before its row, and both before slot rows, in every

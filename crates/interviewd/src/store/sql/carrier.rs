@@ -168,11 +168,11 @@ impl CarrierStore for DbStore {
              tries = tries + 1 WHERE (kind, sid) IN (SELECT kind, sid FROM carrier_erasures \
                WHERE run_at <= $3 AND (lease_until IS NULL OR lease_until < $3) ORDER BY run_at LIMIT $4) \
              RETURNING kind, sid, carrier, company_id, fence, tries",
-            postgres: "WITH due AS MATERIALIZED (SELECT kind, sid FROM carrier_erasures WHERE run_at <= $3 \
+            postgres: "WITH due AS MATERIALIZED (SELECT ctid FROM carrier_erasures WHERE run_at <= $3 \
                AND (lease_until IS NULL OR lease_until < $3) ORDER BY run_at LIMIT $4 \
                FOR UPDATE SKIP LOCKED) \
              UPDATE carrier_erasures e SET lease_owner = $1, lease_until = $2, fence = e.fence + 1, \
-             tries = e.tries + 1 FROM due WHERE e.kind = due.kind AND e.sid = due.sid \
+             tries = e.tries + 1 WHERE e.ctid = ANY(ARRAY(SELECT ctid FROM due)) \
              RETURNING e.kind, e.sid, e.carrier, e.company_id, e.fence, e.tries",
         ))
         .bind(owner)

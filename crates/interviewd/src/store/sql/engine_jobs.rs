@@ -46,12 +46,12 @@ pub async fn claim_jobs(
            AND (id = $4 OR ($4 IS NULL AND run_at <= $3)) \
            ORDER BY run_at LIMIT $5) \
          RETURNING id, kind, interview_id, attempt_id, company_id, fence, tries",
-        postgres: "WITH due AS MATERIALIZED (SELECT id FROM pipeline_jobs \
+        postgres: "WITH due AS MATERIALIZED (SELECT ctid FROM pipeline_jobs \
            WHERE (lease_until IS NULL OR lease_until < $3) \
            AND (id = $4 OR ($4::uuid IS NULL AND run_at <= $3)) \
            ORDER BY run_at LIMIT $5 FOR UPDATE SKIP LOCKED) \
          UPDATE pipeline_jobs j SET lease_owner = $1, lease_until = $2, fence = j.fence + 1, \
-         tries = j.tries + 1 FROM due WHERE j.id = due.id \
+         tries = j.tries + 1 WHERE j.ctid = ANY(ARRAY(SELECT ctid FROM due)) \
          RETURNING j.id, j.kind, j.interview_id, j.attempt_id, j.company_id, j.fence, j.tries",
     ))
     .bind(owner)
@@ -221,11 +221,11 @@ pub async fn claim_blobs(
          tries = tries + 1 WHERE key IN (SELECT key FROM blob_deletions WHERE run_at <= $3 \
            AND (lease_until IS NULL OR lease_until < $3) ORDER BY run_at LIMIT $4) \
          RETURNING key, fence, tries",
-        postgres: "WITH due AS MATERIALIZED (SELECT key FROM blob_deletions WHERE run_at <= $3 \
+        postgres: "WITH due AS MATERIALIZED (SELECT ctid FROM blob_deletions WHERE run_at <= $3 \
            AND (lease_until IS NULL OR lease_until < $3) ORDER BY run_at LIMIT $4 \
            FOR UPDATE SKIP LOCKED) \
          UPDATE blob_deletions b SET lease_owner = $1, lease_until = $2, fence = b.fence + 1, \
-         tries = b.tries + 1 FROM due WHERE b.key = due.key \
+         tries = b.tries + 1 WHERE b.ctid = ANY(ARRAY(SELECT ctid FROM due)) \
          RETURNING b.key, b.fence, b.tries",
     ))
     .bind(owner)

@@ -12,7 +12,8 @@
 //!   their key: a queue that grew in a burst outruns the planner's statistics, and a plan
 //!   cached while the queue was empty then read the whole queue once per claimed row
 //!   (89 ms a claim of 32 with 15,000 recordings queued, against 6 ms now and under 1 ms once
-//!   autovacuum has analysed the table);
+//!   autovacuum has analysed the table). The rows stay locked until the statement ends, so
+//!   their `ctid`s hold; were one stale, its row would only be left for the next claim;
 //! - a read that decides a later write in the same transaction locks what it read
 //!   (`FOR UPDATE`), so a concurrent writer cannot change it in between;
 //! - an interview's attempts are locked before its row, and both before slot rows, in every

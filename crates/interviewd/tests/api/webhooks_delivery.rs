@@ -274,10 +274,17 @@ async fn gone_disables_the_endpoint() {
 
 /// The statuses of an interview's webhook messages other than `interview.deleted`.
 async fn message_statuses(db: &Db, interview: &str) -> Vec<String> {
-    on_db!(db, |s| sqlx::query_scalar(
-        "SELECT status FROM webhook_messages WHERE interview_id = $1 AND event_type <> $2"
+    let id = interview.parse().unwrap();
+    messages(db, id).await.into_iter().map(|(s, _)| s).collect()
+}
+
+/// The status and payload of an interview's messages but its deletion's.
+async fn messages(db: &Db, id: uuid::Uuid) -> Vec<(String, String)> {
+    on_db!(db, |s| sqlx::query_as(
+        "SELECT status, payload FROM webhook_messages \
+         WHERE interview_id = $1 AND event_type <> $2 ORDER BY status, id"
     )
-    .bind(interview.parse::<uuid::Uuid>().unwrap())
+    .bind(id)
     .bind(kinds::INTERVIEW_DELETED)
     .fetch_all(s.pool())
     .await
@@ -580,7 +587,7 @@ async fn a_delivery_or_fan_out_during_a_removal_keeps_no_payload() {
         // The first attempt's failure recorded; the next is ten minutes away.
         server.run_pending_background_jobs().await;
         let id: uuid::Uuid = interview.parse().unwrap();
-        let before = messages(store, id).await;
+        let before = messages(&db, id).await;
         assert!(
             matches!(before.as_slice(), [(s, payload)] if s == "PENDING" && !payload.is_empty()),
             "{case}: {before:?}"
@@ -624,27 +631,11 @@ async fn a_delivery_or_fan_out_during_a_removal_keeps_no_payload() {
         assert_eq!(removal.await.unwrap(), 200, "{case}");
 
         // What stays in the delivery log says nothing.
-        let after = messages(store, id).await;
+        let after = messages(&db, id).await;
         let expected: Vec<(String, String)> = statuses
             .iter()
             .map(|s| ((*s).to_owned(), String::new()))
             .collect();
         assert_eq!(after, expected, "{case}");
     }
-}
-
-/// The status and payload of an interview's messages but its deletion's.
-async fn messages(
-    store: &interviewd::store::postgres::PgStore,
-    id: uuid::Uuid,
-) -> Vec<(String, String)> {
-    sqlx::query_as(
-        "SELECT status, payload FROM webhook_messages \
-         WHERE interview_id = $1 AND event_type <> $2 ORDER BY status, id",
-    )
-    .bind(id)
-    .bind(kinds::INTERVIEW_DELETED)
-    .fetch_all(store.pool())
-    .await
-    .unwrap()
 }

@@ -6,7 +6,7 @@
 use crate::candidate_live::Page;
 use crate::engine::{db, fast, wait_status};
 use crate::engine_online::{online_interview, online_interview_asking};
-use crate::support::{TestServer, on_db};
+use crate::support::{Db, TestServer, on_db};
 use interviewd_domain::Plan;
 use serde_json::json;
 
@@ -471,4 +471,62 @@ async fn a_job_openings_public_link_takes_an_application_to_the_interview() {
     let link = restricted.str("/data/job_opening/interview_link");
     let (status, _, _) = browse(&server, link.trim_start_matches(&server.base)).await;
     assert_eq!(status, 404);
+}
+
+/// An opening's link is found through its index, not by reading every job: anyone may ask
+/// for an unknown `/i/{token}`, and each such request looks for an opening with that slug.
+/// (On PostgreSQL the table scan is switched off for the check: a table of two jobs would
+/// otherwise be scanned, index or not.)
+#[tokio::test]
+async fn an_openings_link_is_found_through_its_index() {
+    let server = TestServer::start_with(fast).await;
+    let acme = server.company("Acme").await;
+    let created = server
+        .client(&acme.key)
+        .post("/api/v1/job-openings", json!({ "name": "Baker", "job_type": { "name": "Baker", "job_description": "Bake the bread before the shop opens." } }))
+        .await
+        .expect(200);
+    let link = created.str("/data/job_opening/interview_link");
+    let slug = link.rsplit('/').next().unwrap().to_owned();
+    let plan = match db(&server).await {
+        Db::Sqlite(s) => {
+            let sql = format!(
+                "EXPLAIN QUERY PLAN {}",
+                interviewd::store::sqlite::engine::JOB_BY_LINK
+            );
+            let rows: Vec<(i64, i64, i64, String)> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                .bind(&slug)
+                .fetch_all(s.pool())
+                .await
+                .unwrap();
+            rows.into_iter().map(|r| r.3).collect::<Vec<_>>().join("\n")
+        }
+        Db::Pg(s) => {
+            let mut conn = s.pool().acquire().await.unwrap();
+            sqlx::query("SET enable_seqscan = off")
+                .execute(&mut *conn)
+                .await
+                .unwrap();
+            let sql = format!(
+                "EXPLAIN {}",
+                interviewd::store::postgres::engine::JOB_BY_LINK
+            );
+            let rows: Vec<String> = sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
+                .bind(&slug)
+                .fetch_all(&mut *conn)
+                .await
+                .unwrap();
+            sqlx::query("RESET enable_seqscan")
+                .execute(&mut *conn)
+                .await
+                .unwrap();
+            rows.join("\n")
+        }
+    };
+    assert!(plan.contains("jobs_link_slug"), "{plan}");
+    // And the lookup finds the opening.
+    let path = link.trim_start_matches(&server.base).to_owned();
+    let (status, _, html) = browse(&server, &path).await;
+    assert_eq!(status, 200);
+    assert!(html.contains("data-page=\"opening\""), "{html}");
 }

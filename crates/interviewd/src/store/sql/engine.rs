@@ -41,6 +41,8 @@ use sessions as engine_sessions;
 use snapshot as engine_snapshot;
 use usage as engine_usage;
 
+pub use sessions::JOB_BY_LINK;
+
 /// Queues a blob for deletion inside the caller's transaction (idempotent per key). The blob
 /// worker deletes it after the transaction commits; a missing blob counts as deleted.
 pub async fn enqueue_blob_deletion(

@@ -294,17 +294,22 @@ pub async fn paused(
     }))
 }
 
+/// The job whose opening's public link is `slug`. Every request for an unknown `/i/{token}`
+/// asks this, unauthenticated, so it is an index lookup: the expression is word for word the
+/// one `jobs_link_slug` indexes (migration `0023`), or the database would read every job.
+pub const JOB_BY_LINK: &str = per_backend!(
+    sqlite: concat!("SELECT ", crate::store::rows::job_cols!(), " FROM jobs WHERE json_extract(attrs, '$.opening.linkSlug') = $1 LIMIT 1"),
+    postgres: concat!("SELECT ", crate::store::rows::job_cols!(), " FROM jobs WHERE (attrs::jsonb -> 'opening' ->> 'linkSlug') = $1 LIMIT 1"),
+);
+
 pub async fn job_by_link(
     store: &DbStore,
     slug: &str,
 ) -> StoreResult<Option<interviewd_domain::model::Job>> {
-    use crate::store::rows::{JobRow, job_cols};
-    let row: Option<JobRow> = sqlx::query_as(per_backend!(
-        sqlite: concat!("SELECT ", job_cols!(), " FROM jobs WHERE json_extract(attrs, '$.opening.linkSlug') = $1 LIMIT 1"),
-        postgres: concat!("SELECT ", job_cols!(), " FROM jobs WHERE (attrs::jsonb -> 'opening' ->> 'linkSlug') = $1 LIMIT 1"),
-    ))
-    .bind(slug)
-    .fetch_optional(store.pool())
-    .await?;
+    use crate::store::rows::JobRow;
+    let row: Option<JobRow> = sqlx::query_as(JOB_BY_LINK)
+        .bind(slug)
+        .fetch_optional(store.pool())
+        .await?;
     row.map(interviewd_domain::model::Job::try_from).transpose()
 }

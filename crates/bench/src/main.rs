@@ -127,6 +127,10 @@ struct Common {
     /// Run the server's event fan-out (the webhook workers) during the HTTP cells.
     #[arg(long)]
     event_fanout: bool,
+    /// Turns the three cells of a removal (HTTP, raw, minimal erasure) take, each with that
+    /// share of the cell's operations and time.
+    #[arg(long, default_value_t = 3)]
+    turns: usize,
     /// Where results.json and results.md go.
     #[arg(long, default_value = "target/bench")]
     out: PathBuf,
@@ -274,6 +278,7 @@ async fn measure(common: &Common, parts: &Parts) -> anyhow::Result<ExitCode> {
                 clients: common.clients.clone(),
                 budget: common.budget(),
                 event_fanout: common.event_fanout,
+                turns: common.turns,
             };
             suite::run(backend, pg.as_ref(), &plan, &mut results).await?;
         }
@@ -321,6 +326,7 @@ fn settings(common: &Common) -> serde_json::Value {
         "warmupOps": common.warmup,
         "growthSizes": common.growth_sizes,
         "eventFanout": common.event_fanout,
+        "removalTurns": common.turns,
     })
 }
 

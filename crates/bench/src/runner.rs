@@ -61,38 +61,102 @@ struct ClientLog {
 /// Runs `op` from `clients` concurrent clients within `budget`; `process` is the one whose
 /// peak memory the cell reports.
 pub async fn run_cell(clients: usize, budget: &Budget, op: &Op, process: Process) -> CellRun {
-    let mut warmup_ok = 0;
-    if budget.warmup > 0 {
-        let warmup = Budget {
-            max_ops: budget.warmup,
-            max_time: budget.max_time.min(Duration::from_secs(2)),
-            warmup: 0,
-        };
-        for log in drive(clients, &warmup, op).await {
-            warmup_ok += log.latencies.len() as u64;
-        }
+    let mut turns = Turns::after_warm_up(warm_up(clients, budget, op).await);
+    turns.add(measure_turn(clients, budget, op, process).await);
+    turns.finish()
+}
+
+/// Runs `budget.warmup` operations, unmeasured; returns how many succeeded.
+pub async fn warm_up(clients: usize, budget: &Budget, op: &Op) -> u64 {
+    if budget.warmup == 0 {
+        return 0;
     }
+    let warmup = Budget {
+        max_ops: budget.warmup,
+        max_time: budget.max_time.min(Duration::from_secs(2)),
+        warmup: 0,
+    };
+    drive(clients, &warmup, op)
+        .await
+        .iter()
+        .map(|log| log.latencies.len() as u64)
+        .sum()
+}
+
+/// What one measured stretch of a cell saw (no warm-up).
+pub struct Turn {
+    logs: Vec<ClientLog>,
+    elapsed: Duration,
+    peak_kib: Option<u64>,
+}
+
+impl Turn {
+    /// Successful operations per second of this stretch.
+    pub fn throughput(&self) -> f64 {
+        let ok: usize = self.logs.iter().map(|log| log.latencies.len()).sum();
+        let secs = self.elapsed.as_secs_f64();
+        if secs > 0.0 { ok as f64 / secs } else { 0.0 }
+    }
+}
+
+/// Runs `op` within `budget` (its warm-up left out), reading `process`'s peak memory.
+pub async fn measure_turn(clients: usize, budget: &Budget, op: &Op, process: Process) -> Turn {
     let reset = process.reset_peak();
     let started = Instant::now();
     let logs = drive(clients, budget, op).await;
     let elapsed = started.elapsed();
-    let peak_kib = if reset { process.peak_kib() } else { None };
-    let mut latencies = Vec::new();
-    let mut errors = 0;
-    let mut messages: Vec<String> = Vec::new();
-    for log in logs {
-        latencies.extend(log.latencies);
-        errors += log.errors;
-        for m in log.messages {
-            if messages.len() < 3 && !messages.contains(&m) {
-                messages.push(m);
+    Turn {
+        logs,
+        elapsed,
+        peak_kib: if reset { process.peak_kib() } else { None },
+    }
+}
+
+/// A cell measured in one or more turns, summarised as one: the latencies of every turn, the
+/// sum of their times, the highest peak; and each turn's own throughput.
+#[derive(Default)]
+pub struct Turns {
+    latencies: Vec<Duration>,
+    errors: u64,
+    elapsed: Duration,
+    messages: Vec<String>,
+    peak_kib: Option<u64>,
+    /// Warm-up operations that succeeded (before the first turn).
+    pub warmup_ok: u64,
+    /// Each turn's throughput, in the order they ran.
+    pub throughputs: Vec<f64>,
+}
+
+impl Turns {
+    /// No turn yet, after a warm-up in which `warmup_ok` operations succeeded.
+    pub fn after_warm_up(warmup_ok: u64) -> Self {
+        Self {
+            warmup_ok,
+            ..Self::default()
+        }
+    }
+
+    pub fn add(&mut self, turn: Turn) {
+        self.throughputs.push(turn.throughput());
+        self.elapsed += turn.elapsed;
+        self.peak_kib = self.peak_kib.max(turn.peak_kib);
+        for log in turn.logs {
+            self.latencies.extend(log.latencies);
+            self.errors += log.errors;
+            for m in log.messages {
+                if self.messages.len() < 3 && !self.messages.contains(&m) {
+                    self.messages.push(m);
+                }
             }
         }
     }
-    CellRun {
-        summary: Summary::new(latencies, errors, elapsed, messages),
-        warmup_ok,
-        peak_kib,
+
+    pub fn finish(self) -> CellRun {
+        CellRun {
+            summary: Summary::new(self.latencies, self.errors, self.elapsed, self.messages),
+            warmup_ok: self.warmup_ok,
+            peak_kib: self.peak_kib,
+        }
     }
 }
 

@@ -29,6 +29,19 @@ pub fn ms(d: Duration) -> f64 {
     (d.as_secs_f64() * 100_000.0).round() / 100.0
 }
 
+/// The middle of `values` (the mean of the two middle ones for an even count), ignoring
+/// values that are not numbers; `None` when none is.
+pub fn median(values: &[f64]) -> Option<f64> {
+    let mut sorted: Vec<f64> = values.iter().copied().filter(|v| !v.is_nan()).collect();
+    sorted.sort_by(f64::total_cmp);
+    let n = sorted.len();
+    match n {
+        0 => None,
+        _ if n % 2 == 1 => Some(sorted[n / 2]),
+        _ => Some((sorted[n / 2 - 1] + sorted[n / 2]) / 2.0),
+    }
+}
+
 /// What one cell measured, ready to report.
 #[derive(Clone, Debug, Serialize)]
 pub struct Summary {
@@ -131,6 +144,14 @@ mod tests {
         assert_eq!(ms(Duration::from_micros(1_234)), 1.23);
         assert_eq!(ms(Duration::from_micros(1_236)), 1.24);
         assert_eq!(ms(Duration::from_nanos(4_999)), 0.0);
+    }
+
+    #[test]
+    fn a_median_is_the_middle_value_or_the_mean_of_the_middle_two() {
+        assert_eq!(median(&[0.5, 0.3, 0.9]), Some(0.5));
+        assert_eq!(median(&[0.4, 0.2, 0.6, 0.8]), Some(0.5));
+        assert_eq!(median(&[f64::NAN, 0.7]), Some(0.7));
+        assert_eq!(median(&[]), None);
     }
 
     #[test]

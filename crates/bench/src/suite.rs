@@ -14,7 +14,7 @@ use crate::memory::Process;
 use crate::pg::PgServer;
 use crate::raw::{Profile, RawCtx, minimal_op, raw_op};
 use crate::report::{Cell, Check, ProfileResult, Results, ScenarioCell, SeedTime};
-use crate::runner::{Budget, run_cell};
+use crate::runner::{Budget, Turns, measure_turn, warm_up};
 use crate::scenarios::{Scenario, Targets, http_op};
 use crate::seed::{CloneSpec, Seeded, Seeder};
 use crate::server::{self, Server};
@@ -29,6 +29,8 @@ pub struct Plan {
     pub budget: Budget,
     /// Run the server's event fan-out during the cells (see [`crate::server`]).
     pub event_fanout: bool,
+    /// Turns a removal's three cells take (see [`measure`]).
+    pub turns: usize,
 }
 
 /// COMPLETED interviews the read scenarios cycle through (and whose candidates `create` uses).
@@ -220,7 +222,13 @@ impl TargetSource {
 }
 
 /// The cells of one scenario at one concurrency: HTTP (with the row-count checks) and raw
-/// (profiled).
+/// (profiled), and for a removal the minimal erasure.
+///
+/// A removal's three cells take turns: each runs `plan.turns` times with that share of the
+/// budget, in a rotated order (HTTP, raw, minimal; then raw, minimal, HTTP; …), so that a
+/// slow spell of the machine — the minimal erasure waits on the disk's flush, whose time
+/// varies from second to second — falls on all three rather than on one. The HTTP share of
+/// the minimal erasure is then judged by the median of the turns' shares.
 async fn measure(
     setup: &Setup,
     scenario: Scenario,
@@ -232,24 +240,81 @@ async fn measure(
     let backend = setup.backend;
     let ctx = Arc::new(RawCtx::new(&setup.tenant));
     let api = Api::new(&setup.server.base, &setup.tenant.key)?;
-    let before = Counts::take(&setup.pool, scenario).await?;
-    let op = http_op(scenario, api, &setup.tenant, source.next());
-    let http = run_cell(clients, &plan.budget, &op, setup.server.process()).await;
-    let after = Counts::take(&setup.pool, scenario).await?;
-    let ok = i64::try_from(http.summary.ok + http.warmup_ok)?;
-    results
-        .checks
-        .extend(before.verify(&after, scenario, ok, backend, clients));
-
     let profile = Arc::new(Profile::default());
-    let op = raw_op(
-        scenario,
-        &setup.pool,
-        ctx,
-        source.next(),
-        Some(profile.clone()),
-    );
-    let raw = run_cell(clients, &plan.budget, &op, Process::This).await;
+    let mut ops = vec![
+        (
+            http_op(scenario, api, &setup.tenant, source.next()),
+            setup.server.process(),
+        ),
+        (
+            raw_op(
+                scenario,
+                &setup.pool,
+                ctx.clone(),
+                source.next(),
+                Some(profile.clone()),
+            ),
+            Process::This,
+        ),
+    ];
+    if scenario.is_removal() {
+        ops.push((minimal_op(&setup.pool, ctx, source.next()), Process::This));
+    }
+    let turns = if scenario.is_removal() {
+        plan.turns.max(1)
+    } else {
+        1
+    };
+    let share = Budget {
+        max_ops: (plan.budget.max_ops / turns as u64).max(1),
+        max_time: plan.budget.max_time / u32::try_from(turns)?,
+        warmup: 0,
+    };
+    // The HTTP cell's row counts are taken around its warm-up and each of its turns, so the
+    // other cells' changes in between are left out.
+    let watched = Counts::watched(scenario).len();
+    let mut changed = vec![0_i64; watched];
+    let mut cells: Vec<Turns> = Vec::with_capacity(ops.len());
+    for (i, (op, _)) in ops.iter().enumerate() {
+        let before = match i {
+            0 => Some(Counts::take(&setup.pool, scenario).await?),
+            _ => None,
+        };
+        let warmup_ok = warm_up(clients, &plan.budget, op).await;
+        if let Some(before) = before {
+            Counts::take(&setup.pool, scenario)
+                .await?
+                .add_change(&before, &mut changed);
+        }
+        cells.push(Turns::after_warm_up(warmup_ok));
+    }
+    for turn in 0..turns {
+        for k in 0..ops.len() {
+            let i = (k + turn) % ops.len();
+            let (op, process) = &ops[i];
+            let before = match i {
+                0 => Some(Counts::take(&setup.pool, scenario).await?),
+                _ => None,
+            };
+            cells[i].add(measure_turn(clients, &share, op, *process).await);
+            if let Some(before) = before {
+                Counts::take(&setup.pool, scenario)
+                    .await?
+                    .add_change(&before, &mut changed);
+            }
+        }
+    }
+    let mut cells = cells.into_iter();
+    let (Some(http), Some(raw)) = (cells.next(), cells.next()) else {
+        anyhow::bail!("a scenario measured without its HTTP and raw cells");
+    };
+    let minimal = cells.next();
+    let http_turns = http.throughputs.clone();
+    let (http, raw) = (http.finish(), raw.finish());
+    let ok = i64::try_from(http.summary.ok + http.warmup_ok)?;
+    results.checks.extend(Counts::verify_change(
+        &changed, scenario, ok, backend, clients,
+    ));
     results.profiles.push(ProfileResult {
         backend: backend.name(),
         scenario: scenario.name(),
@@ -263,11 +328,13 @@ async fn measure(
         Cell::from(http),
         Cell::from(raw),
     );
-    if scenario.is_removal() {
-        let ctx = Arc::new(RawCtx::new(&setup.tenant));
-        let op = minimal_op(&setup.pool, ctx, source.next());
-        let minimal = run_cell(clients, &plan.budget, &op, Process::This).await;
-        cell = cell.with_minimal(Cell::from(minimal));
+    if let Some(minimal) = minimal {
+        let shares: Vec<f64> = http_turns
+            .iter()
+            .zip(&minimal.throughputs)
+            .filter_map(|(h, m)| crate::stats::ratio(*h, *m))
+            .collect();
+        cell = cell.with_minimal(Cell::from(minimal.finish()), shares);
     }
     results.scenarios.push(cell);
     Ok(())
@@ -386,10 +453,17 @@ impl Counts {
         Ok(Self(counts))
     }
 
+    /// Adds the change of each watched count since `before` to `changed`.
+    fn add_change(&self, before: &Counts, changed: &mut [i64]) {
+        for (sum, ((_, after), (_, before))) in changed.iter_mut().zip(self.0.iter().zip(&before.0))
+        {
+            *sum += after - before;
+        }
+    }
+
     /// One check per watched count: it changed by `ops` times the change of one operation.
-    fn verify(
-        &self,
-        after: &Counts,
+    fn verify_change(
+        changed: &[i64],
         scenario: Scenario,
         ops: i64,
         backend: Backend,
@@ -397,16 +471,16 @@ impl Counts {
     ) -> Vec<Check> {
         Self::watched(scenario)
             .iter()
-            .zip(self.0.iter().zip(&after.0))
-            .map(|((table, per_op), ((_, before), (_, after)))| Check {
+            .zip(changed)
+            .map(|((table, per_op), &found)| Check {
                 backend: backend.name(),
                 what: format!(
                     "{} over HTTP, {clients} clients: change of `{table}` = {per_op} x successful ops",
                     scenario.name()
                 ),
                 expected: per_op * ops,
-                found: after - before,
-                ok: after - before == per_op * ops,
+                found,
+                ok: found == per_op * ops,
             })
             .collect()
     }

@@ -413,8 +413,8 @@ impl Results {
             "## Removals against the minimal erasure\n\n\
              The minimal erasure: recordings queued, the interview's row deleted (the rest \
              cascades), an audit row, one transaction; no authentication, no read. The three \
-             cells of a removal take turns; HTTP/minimal is the median of the turns' shares, \
-             each listed after it.\n"
+             cells of a removal take turns (`--turns`); HTTP/minimal is the median of the \
+             turns' shares, listed after it when there were several.\n"
         );
         let _ = writeln!(
             out,

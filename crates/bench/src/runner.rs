@@ -7,6 +7,9 @@
 //! it opens the connections (HTTP keep-alive, database pool) the measured part reuses. The
 //! peak memory of the process that does the work (the server child for HTTP cells, this one
 //! for the raw baseline) is reset before the measured part and read after it.
+//!
+//! Cells compared with each other can instead be measured in turns ([`Turns`]): warmed up
+//! once, then run in several shorter stretches that alternate with the others'.
 
 use crate::memory::Process;
 use crate::stats::Summary;

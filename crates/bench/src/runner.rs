@@ -97,8 +97,7 @@ impl Turn {
     /// Successful operations per second of this stretch.
     pub fn throughput(&self) -> f64 {
         let ok: usize = self.logs.iter().map(|log| log.latencies.len()).sum();
-        let secs = self.elapsed.as_secs_f64();
-        if secs > 0.0 { ok as f64 / secs } else { 0.0 }
+        crate::stats::per_second(ok as u64, self.elapsed)
     }
 }
 

@@ -29,6 +29,12 @@ pub fn ms(d: Duration) -> f64 {
     (d.as_secs_f64() * 100_000.0).round() / 100.0
 }
 
+/// `count` over `elapsed`, per second (0 for no time).
+pub fn per_second(count: u64, elapsed: Duration) -> f64 {
+    let secs = elapsed.as_secs_f64();
+    if secs > 0.0 { count as f64 / secs } else { 0.0 }
+}
+
 /// The middle of `values` (the mean of the two middle ones for an even count), ignoring
 /// values that are not numbers; `None` when none is.
 pub fn median(values: &[f64]) -> Option<f64> {
@@ -75,7 +81,7 @@ impl Summary {
             ok,
             errors,
             elapsed_s: secs,
-            throughput: if secs > 0.0 { ok as f64 / secs } else { 0.0 },
+            throughput: per_second(ok, elapsed),
             p50_ms: percentile(&latencies, 50.0).map(ms),
             p99_ms: percentile(&latencies, 99.0).map(ms),
             max_ms: latencies.last().copied().map(ms),

@@ -270,38 +270,27 @@ async fn measure(
         max_time: plan.budget.max_time / u32::try_from(turns)?,
         warmup: 0,
     };
-    // The HTTP cell's row counts are taken around its warm-up and each of its turns, so the
-    // other cells' changes in between are left out.
-    let watched = Counts::watched(scenario).len();
-    let mut changed = vec![0_i64; watched];
+    // The HTTP cell's row counts are taken around its warm-up and each of its turns.
+    let mut changed = Watch {
+        setup,
+        scenario,
+        changed: vec![0_i64; Counts::watched(scenario).len()],
+    };
     let mut cells: Vec<Turns> = Vec::with_capacity(ops.len());
     for (i, (op, _)) in ops.iter().enumerate() {
-        let before = match i {
-            0 => Some(Counts::take(&setup.pool, scenario).await?),
-            _ => None,
-        };
-        let warmup_ok = warm_up(clients, &plan.budget, op).await;
-        if let Some(before) = before {
-            Counts::take(&setup.pool, scenario)
-                .await?
-                .add_change(&before, &mut changed);
-        }
+        let warmup_ok = changed
+            .around(i == 0, warm_up(clients, &plan.budget, op))
+            .await?;
         cells.push(Turns::after_warm_up(warmup_ok));
     }
     for turn in 0..turns {
         for k in 0..ops.len() {
             let i = (k + turn) % ops.len();
             let (op, process) = &ops[i];
-            let before = match i {
-                0 => Some(Counts::take(&setup.pool, scenario).await?),
-                _ => None,
-            };
-            cells[i].add(measure_turn(clients, &share, op, *process).await);
-            if let Some(before) = before {
-                Counts::take(&setup.pool, scenario)
-                    .await?
-                    .add_change(&before, &mut changed);
-            }
+            let measured = changed
+                .around(i == 0, measure_turn(clients, &share, op, *process))
+                .await?;
+            cells[i].add(measured);
         }
     }
     let mut cells = cells.into_iter();
@@ -313,7 +302,11 @@ async fn measure(
     let (http, raw) = (http.finish(), raw.finish());
     let ok = i64::try_from(http.summary.ok + http.warmup_ok)?;
     results.checks.extend(Counts::verify_change(
-        &changed, scenario, ok, backend, clients,
+        &changed.changed,
+        scenario,
+        ok,
+        backend,
+        clients,
     ));
     results.profiles.push(ProfileResult {
         backend: backend.name(),
@@ -338,6 +331,33 @@ async fn measure(
     }
     results.scenarios.push(cell);
     Ok(())
+}
+
+/// The change of a scenario's watched counts over the stretches of work it is asked to watch
+/// (the HTTP cell's), leaving out what other cells change in between.
+struct Watch<'a> {
+    setup: &'a Setup,
+    scenario: Scenario,
+    changed: Vec<i64>,
+}
+
+impl Watch<'_> {
+    /// Runs `work`, adding the change of the counts during it when `watched`.
+    async fn around<T>(
+        &mut self,
+        watched: bool,
+        work: impl std::future::Future<Output = T>,
+    ) -> anyhow::Result<T> {
+        if !watched {
+            return Ok(work.await);
+        }
+        let before = Counts::take(&self.setup.pool, self.scenario).await?;
+        let out = work.await;
+        Counts::take(&self.setup.pool, self.scenario)
+            .await?
+            .add_change(&before, &mut self.changed);
+        Ok(out)
+    }
 }
 
 /// Checks that a copy reads back through the API exactly like its template: the same fields

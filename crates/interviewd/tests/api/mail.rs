@@ -158,8 +158,12 @@ async fn without_smtp_mail_lands_in_the_outbox() {
 
 #[tokio::test]
 async fn a_deleted_interview_drops_its_invite_but_not_its_revocation_notice() {
-    // Three messages are deferred once each; the real schedule then waits 5 s.
-    let smtp = TestSmtpServer::start_deferring_first(3).await.unwrap();
+    // Every message is deferred once: the two interviews' own invites and the three queued
+    // below. The real schedule then waits 5 s, so nothing goes out before the deletions.
+    const DEFERRED: usize = 5;
+    let smtp = TestSmtpServer::start_deferring_first(DEFERRED)
+        .await
+        .unwrap();
     let server = TestServer::start_with(|c| {
         use_smtp(c, &smtp);
         c.mail_retry_scale = 1.0;
@@ -175,7 +179,7 @@ async fn a_deleted_interview_drops_its_invite_but_not_its_revocation_notice() {
     let db = db(&server).await;
     enqueue(&db, &[&invite_a, &notice_a, &invite_b]).await;
     let deadline = Instant::now() + WAIT;
-    while smtp.deferred() < 3 {
+    while smtp.deferred() < DEFERRED {
         assert!(Instant::now() < deadline, "not all deferred");
         tokio::time::sleep(Duration::from_millis(20)).await;
     }

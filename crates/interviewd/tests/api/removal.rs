@@ -545,3 +545,129 @@ async fn a_removal_that_fails_among_others_fails_alone() {
     }
     assert_eq!(deletes().await, ids.len());
 }
+
+/// A person's erasure while their interviews are being deleted one by one: the erasure locks
+/// interview by interview, a batch of deletes all at once, so on PostgreSQL the two can
+/// deadlock; the server aborts one and it runs again. Every request still answers for itself
+/// (a delete 200, or 404 when the erasure took its interview first), nothing answers 500, and
+/// nothing of the person is left.
+#[tokio::test]
+async fn an_erasure_racing_deletes_of_the_same_interviews_leaves_nothing() {
+    let server = TestServer::start().await;
+    let acme = server.company("Acme").await;
+    let c = server.client(&acme.key);
+    let ids = many_interviews(&c, 12).await;
+    let candidate = c
+        .get(&format!("/v1/interviews/{}", ids[0]))
+        .await
+        .expect(200);
+    let candidate = candidate.str("/candidateId");
+    let mut running = tokio::task::JoinSet::new();
+    for (n, id) in ids.iter().enumerate() {
+        let client = c.clone();
+        let path = format!("/v1/interviews/{id}");
+        running.spawn(async move { (path.clone(), client.delete(&path).await.status) });
+        if n == ids.len() / 2 {
+            let c = c.clone();
+            let path = format!("/v1/candidates/{candidate}?erase=true");
+            running.spawn(async move { (path.clone(), c.delete(&path).await.status) });
+        }
+    }
+    let mut deleted = 0;
+    while let Some(done) = running.join_next().await {
+        let (path, status) = done.unwrap();
+        match (path.contains("erase"), status) {
+            (true, 200) => {}
+            (false, 200) => deleted += 1,
+            (false, 404) => {}
+            _ => panic!("{path}: {status}"),
+        }
+    }
+    for id in &ids {
+        c.get(&format!("/v1/interviews/{id}")).await.expect(404);
+    }
+    c.get(&format!("/v1/candidates/{candidate}"))
+        .await
+        .expect(404);
+    let actions: Vec<String> = audit_rows(&server).await.into_iter().map(|r| r.0).collect();
+    assert_eq!(
+        actions.iter().filter(|a| *a == "candidate.erase").count(),
+        1
+    );
+    assert_eq!(
+        actions.iter().filter(|a| *a == "interview.delete").count(),
+        deleted
+    );
+}
+
+/// Deletes asked at once are written together: on PostgreSQL a batch's statements cover all
+/// its interviews, and its audit records share one transaction (`xmin`); on SQLite they share
+/// a COMMIT. Each is still answered for itself: a second delete of the same interview finds
+/// nothing, and another company's interview in the batch is left as it is.
+#[tokio::test]
+async fn deletes_asked_at_once_are_written_together_and_answered_each() {
+    use interviewd::store::removal::{RemovalRequest, RemovalScope};
+    let server = TestServer::start().await;
+    let acme = server.company("Acme").await;
+    let other = server.company("Other").await;
+    let c = server.client(&acme.key);
+    let ids = many_interviews(&c, 16).await;
+    let theirs = server.client(&other.key);
+    let (_, _, foreign) = scheduled(&theirs, "+14155550179", "theirs@example.com").await;
+
+    let ask = |id: &String| RemovalRequest {
+        company: acme.id.parse().unwrap(),
+        actor: None,
+        action: "interview.delete",
+        scope: RemovalScope::Interview(id.parse().unwrap()),
+        now: chrono::Utc::now(),
+    };
+    let mut asks: Vec<RemovalRequest> = ids.iter().map(ask).collect();
+    asks.push(ask(&foreign));
+    asks.push(ask(&ids[0]));
+    // Polled in turn by one task: every request is queued before the first batch ends.
+    let reports =
+        futures_util::future::join_all(asks.iter().map(|r| server.store.remove_interviews(r)))
+            .await;
+    let removed: Vec<Vec<String>> = reports
+        .into_iter()
+        .map(|r| {
+            r.unwrap()
+                .interviews
+                .iter()
+                .map(|i| i.to_string())
+                .collect()
+        })
+        .collect();
+    for (id, got) in ids.iter().zip(&removed) {
+        assert_eq!(got, &vec![id.clone()]);
+    }
+    assert!(removed[ids.len()].is_empty(), "another company's interview");
+    assert!(removed[ids.len() + 1].is_empty(), "deleted twice");
+    for id in &ids {
+        c.get(&format!("/v1/interviews/{id}")).await.expect(404);
+    }
+    theirs
+        .get(&format!("/v1/interviews/{foreign}"))
+        .await
+        .expect(200);
+    let deletes = audit_rows(&server)
+        .await
+        .into_iter()
+        .filter(|(action, _, _)| action == "interview.delete")
+        .count();
+    assert_eq!(deletes, ids.len());
+    if let crate::support::Db::Pg(store) = crate::support::db(&server).await {
+        let transactions: i64 = sqlx::query_scalar(
+            "SELECT count(DISTINCT xmin::text) FROM audit_log WHERE action = 'interview.delete'",
+        )
+        .fetch_one(store.pool())
+        .await
+        .unwrap();
+        assert!(
+            transactions <= 4,
+            "{} deletes in {transactions} transactions",
+            ids.len()
+        );
+    }
+}

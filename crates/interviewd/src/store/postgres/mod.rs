@@ -54,6 +54,7 @@ macro_rules! per_backend {
 mod sql;
 
 pub use sql::{delivery, engine, events, interviews};
+mod deletes;
 mod listen;
 
 use super::{StoreError, StoreResult, WakeUp};
@@ -91,13 +92,16 @@ pub struct PgStore {
     wake_ups: Arc<listen::WakeUps>,
     /// Set when a removal commits; [`PgStore::compact`] clears it.
     erased: Arc<std::sync::atomic::AtomicBool>,
+    /// Deletes of one interview waiting to be written together ([`deletes`]).
+    removals: Arc<sql::removal::RemovalGroup>,
 }
 
 impl PgStore {
-    /// On PostgreSQL each removal commits alone: concurrent transactions lock only what they
-    /// touch, and group commit is the server's own (`commit_delay`).
+    /// On PostgreSQL the deletes of one interview are written a batch at a time
+    /// ([`deletes`]); every other removal and revoke commits alone: concurrent transactions
+    /// lock only what they touch.
     fn removal_group(&self) -> Option<&sql::removal::RemovalGroup> {
-        None
+        Some(&self.removals)
     }
 }
 
@@ -148,6 +152,7 @@ impl PgStore {
             faults: Default::default(),
             wake_ups: Arc::new(listen::WakeUps::new(options)),
             erased: Default::default(),
+            removals: Arc::new(deletes::group()),
         })
     }
 

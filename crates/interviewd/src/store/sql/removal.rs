@@ -284,31 +284,35 @@ async fn lock_anchor(conn: &mut Conn, company: CompanyId, scope: &RemovalScope) 
 /// One removal. On PostgreSQL, a transaction of its own; on SQLite, queued removals share one
 /// write transaction and are answered after the shared COMMIT ([`RemovalGroup`]).
 pub async fn remove(store: &DbStore, req: &RemovalRequest) -> StoreResult<RemovalReport> {
-    match store.removal_group() {
-        Some(group) => match group.run(store, Job::Remove(req.clone())).await? {
+    let job = Job::Remove(req.clone());
+    match store.removal_group().filter(|group| group.takes(&job)) {
+        Some(group) => match group.run(store, job).await? {
             Outcome::Removed(report) => Ok(report),
             Outcome::Revoked(_) => Err(StoreError::Internal(
                 "a removal answered as a revoke".into(),
             )),
         },
-        None => {
-            let mut tx = store.write_tx().await?;
-            let done = remove_in(&mut tx, store, req).await?;
-            store.faults.check(BEFORE_COMMIT)?;
-            if done.keep {
-                tx.commit().await?;
-            }
-            Ok(done.report)
-        }
+        None => remove_alone(store, req).await,
     }
 }
 
+/// One removal in a transaction of its own.
+async fn remove_alone(store: &DbStore, req: &RemovalRequest) -> StoreResult<RemovalReport> {
+    let mut tx = store.write_tx().await?;
+    let done = remove_in(&mut tx, store, req).await?;
+    store.faults.check(BEFORE_COMMIT)?;
+    if done.keep {
+        tx.commit().await?;
+    }
+    Ok(done.report)
+}
+
 /// The fault points between a removal's (a revoke's) statements and its COMMIT.
-const BEFORE_COMMIT: &str = "remove.before_commit";
+pub(crate) const BEFORE_COMMIT: &str = "remove.before_commit";
 const REVOKE_BEFORE_COMMIT: &str = "revoke.before_commit";
 /// The fault point as one interview is removed, armed for that interview alone
 /// ([`crate::store::removal::FaultInjector::check_on`]).
-const INTERVIEW_FAULT: &str = "remove.interview";
+pub(crate) const INTERVIEW_FAULT: &str = "remove.interview";
 
 /// What one removal did inside a transaction.
 struct Done {
@@ -317,36 +321,62 @@ struct Done {
     keep: bool,
 }
 
-/// Removals and revokes waiting for a shared COMMIT (SQLite). Whoever asks while no batch is
-/// being written takes the lead: it writes every queued one in one transaction (see
-/// [`write_batch`] for a failing one), commits once, and answers each after the COMMIT, so a
-/// 200 still means the rows are gone; then the lead passes on. SQLite has one writer anyway;
-/// what the batch saves is a COMMIT (and its page writes) per removal. The batch runs in a
-/// task of its own, so a request that goes away mid-batch leaves it running.
-#[derive(Default)]
+/// Removals waiting to be written together, each answered after the COMMIT that holds it, so
+/// a 200 still means the rows are gone. Whoever asks while no batch is being written takes
+/// the lead: it writes every queued job as one batch, then the lead passes on. The batch runs
+/// in a task of its own, so a request that goes away mid-batch leaves it running.
+///
+/// - On SQLite every removal and revoke joins, one batch at a time, in one transaction
+///   ([`write_batch`]). SQLite has one writer anyway; what the
+///   batch saves is a COMMIT (and its page writes) per removal.
+/// - On PostgreSQL the deletes of one interview join, each batch written by a handful of
+///   statements for all of its interviews (`store::postgres::deletes`): what a batch saves
+///   there is each statement's fixed cost (docs/removal.md). A batch that fails there is
+///   written again by [`write_batch`].
 pub struct RemovalGroup {
     queue: std::sync::Mutex<Vec<Pending>>,
     lead: tokio::sync::Mutex<()>,
+    takes: fn(&Job) -> bool,
+    write: BatchWriter,
 }
 
+/// Writes a batch and answers each of its jobs.
+pub type BatchWriter =
+    fn(DbStore, Vec<Pending>) -> std::pin::Pin<Box<dyn Future<Output = ()> + Send>>;
+
 /// What a batch writes.
-enum Job {
+pub(crate) enum Job {
     Remove(RemovalRequest),
     Revoke(RevokeRequest, Option<NewMail>),
 }
 
 /// What it answers.
-enum Outcome {
+pub(crate) enum Outcome {
     Removed(RemovalReport),
     Revoked(RevokeOutcome),
 }
 
-struct Pending {
-    job: Job,
-    answer: tokio::sync::oneshot::Sender<StoreResult<Outcome>>,
+pub(crate) struct Pending {
+    pub(crate) job: Job,
+    pub(crate) answer: tokio::sync::oneshot::Sender<StoreResult<Outcome>>,
 }
 
 impl RemovalGroup {
+    /// The jobs `takes` accepts, a batch at a time, each written by `write`.
+    pub fn new(takes: fn(&Job) -> bool, write: BatchWriter) -> Self {
+        Self {
+            queue: std::sync::Mutex::default(),
+            lead: tokio::sync::Mutex::default(),
+            takes,
+            write,
+        }
+    }
+
+    /// Whether `job` is written through this group (otherwise alone).
+    pub(crate) fn takes(&self, job: &Job) -> bool {
+        (self.takes)(job)
+    }
+
     async fn run(&self, store: &DbStore, job: Job) -> StoreResult<Outcome> {
         let (answer, mut answered) = tokio::sync::oneshot::channel();
         self.pending().push(Pending { job, answer });
@@ -368,7 +398,7 @@ impl RemovalGroup {
                             Err(StoreError::Gone("the removal's batch ended unanswered"))
                         });
                     }
-                    let _ = tokio::spawn(write_batch(store.clone(), batch)).await;
+                    let _ = tokio::spawn((self.write)(store.clone(), batch)).await;
                 }
             }
         }
@@ -387,7 +417,7 @@ impl RemovalGroup {
 /// with each in a savepoint, so that the failing one alone is answered with its error. When
 /// the transaction cannot begin or commit, nothing of it stays and every removal is answered
 /// `Gone`, which the caller's retry runs again.
-async fn write_batch(store: DbStore, batch: Vec<Pending>) {
+pub(crate) async fn write_batch(store: DbStore, batch: Vec<Pending>) {
     tracing::debug!(removals = batch.len(), "removals share one COMMIT");
     let (jobs, answers): (Vec<Job>, Vec<_>) = batch.into_iter().map(|p| (p.job, p.answer)).unzip();
     let written = match write(&store, &jobs, false).await {
@@ -645,26 +675,31 @@ pub async fn revoke(
     req: &RevokeRequest,
     notice: Option<&NewMail>,
 ) -> StoreResult<RevokeOutcome> {
-    match store.removal_group() {
-        Some(group) => {
-            let job = Job::Revoke(req.clone(), notice.cloned());
-            match group.run(store, job).await? {
-                Outcome::Revoked(outcome) => Ok(outcome),
-                Outcome::Removed(_) => Err(StoreError::Internal(
-                    "a revoke answered as a removal".into(),
-                )),
-            }
-        }
-        None => {
-            let mut tx = store.write_tx().await?;
-            let (outcome, keep) = revoke_in(&mut tx, store, req, notice).await?;
-            if keep {
-                store.faults.check(REVOKE_BEFORE_COMMIT)?;
-                tx.commit().await?;
-            }
-            Ok(outcome)
-        }
+    let job = Job::Revoke(req.clone(), notice.cloned());
+    match store.removal_group().filter(|group| group.takes(&job)) {
+        Some(group) => match group.run(store, job).await? {
+            Outcome::Revoked(outcome) => Ok(outcome),
+            Outcome::Removed(_) => Err(StoreError::Internal(
+                "a revoke answered as a removal".into(),
+            )),
+        },
+        None => revoke_alone(store, req, notice).await,
     }
+}
+
+/// One revoke in a transaction of its own.
+async fn revoke_alone(
+    store: &DbStore,
+    req: &RevokeRequest,
+    notice: Option<&NewMail>,
+) -> StoreResult<RevokeOutcome> {
+    let mut tx = store.write_tx().await?;
+    let (outcome, keep) = revoke_in(&mut tx, store, req, notice).await?;
+    if keep {
+        store.faults.check(REVOKE_BEFORE_COMMIT)?;
+        tx.commit().await?;
+    }
+    Ok(outcome)
 }
 
 /// One revoke's statements, in the caller's transaction; `true` when it wrote what must stay.

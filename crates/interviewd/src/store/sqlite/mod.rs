@@ -126,7 +126,10 @@ impl SqliteStore {
             faults: Default::default(),
             path,
             erased: Default::default(),
-            removals: Default::default(),
+            removals: std::sync::Arc::new(sql::removal::RemovalGroup::new(
+                |_| true,
+                |s, b| Box::pin(sql::removal::write_batch(s, b)),
+            )),
             checkpointer: std::sync::Arc::new(checkpointer),
         })
     }

@@ -45,8 +45,12 @@ fn takes(job: &Job) -> bool {
 
 /// Writes `batch` together and answers each; when that fails, the single path writes it
 /// ([`sql::removal::write_batch`]: the jobs in one transaction, each in a savepoint when one
-/// of them fails, so that only a failing one is answered with its error).
+/// of them fails, so that only a failing one is answered with its error). A batch of one goes
+/// the single path at once: its statements are as many, and cheaper.
 async fn write_batch(store: PgStore, batch: Vec<Pending>) {
+    if batch.len() == 1 {
+        return sql::removal::write_batch(store, batch).await;
+    }
     match write_together(&store, &batch).await {
         Ok(reports) => {
             for (pending, report) in batch.into_iter().zip(reports) {
@@ -85,7 +89,13 @@ async fn write_together(store: &PgStore, batch: &[Pending]) -> StoreResult<Vec<R
     ids.sort_unstable();
     ids.dedup();
 
-    let mut tx = store.write_tx().await?;
+    // A generic plan for each statement, made once per connection: a statement over an array
+    // of ids is otherwise planned again at every call (the server prefers custom plans for
+    // it), and planning the removal statement cost as much as running it.
+    let mut tx = store
+        .pool
+        .begin_with("BEGIN; SET LOCAL plan_cache_mode = force_generic_plan")
+        .await?;
     let (mut interviews, mut attempts) = lock(&mut tx, &ids).await?;
     // Under the locks, each request in turn: its interview if it is there and its company's
     // (a second request for the same interview finds it taken by the first, as it would

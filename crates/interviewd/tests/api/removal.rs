@@ -453,16 +453,61 @@ async fn many_interviews(c: &Client, n: usize) -> Vec<String> {
     ids
 }
 
-#[tokio::test]
-async fn concurrent_removals_each_answer_for_themselves() {
+/// `n` interviews of one company and one of another's, for the removals asked at once.
+struct Crowd {
+    server: TestServer,
+    /// Our company's id.
+    company: String,
+    c: Client,
+    theirs: Client,
+    ids: Vec<String>,
+    foreign: String,
+}
+
+async fn crowd(n: usize, phone: &str) -> Crowd {
     let server = TestServer::start().await;
     let acme = server.company("Acme").await;
     let other = server.company("Other").await;
     let c = server.client(&acme.key);
-    let ids = many_interviews(&c, 20).await;
+    let ids = many_interviews(&c, n).await;
     let theirs = server.client(&other.key);
-    let (_, _, foreign) = scheduled(&theirs, "+14155550178", "theirs@example.com").await;
+    let (_, _, foreign) = scheduled(&theirs, phone, "theirs@example.com").await;
+    Crowd {
+        company: acme.id.clone(),
+        server,
+        c,
+        theirs,
+        ids,
+        foreign,
+    }
+}
 
+impl Crowd {
+    /// Every one of ours is gone, with one audit record each; theirs is not.
+    async fn ours_are_gone(&self) {
+        for id in &self.ids {
+            self.c
+                .get(&format!("/v1/interviews/{id}"))
+                .await
+                .expect(404);
+        }
+        self.theirs
+            .get(&format!("/v1/interviews/{}", self.foreign))
+            .await
+            .expect(200);
+        let deletes = audit_rows(&self.server)
+            .await
+            .into_iter()
+            .filter(|(action, _, _)| action == "interview.delete")
+            .count();
+        assert_eq!(deletes, self.ids.len());
+    }
+}
+
+#[tokio::test]
+async fn concurrent_removals_each_answer_for_themselves() {
+    let crowd = crowd(20, "+14155550178").await;
+    let (c, ids, foreign) = (&crowd.c, &crowd.ids, &crowd.foreign);
     let mut asks: Vec<(String, u16)> = ids.iter().map(|id| (id.clone(), 200)).collect();
     asks.extend((0..4).map(|_| (uuid::Uuid::now_v7().to_string(), 404)));
     asks.extend((0..2).map(|_| (foreign.clone(), 403)));
@@ -478,25 +523,13 @@ async fn concurrent_removals_each_answer_for_themselves() {
         let (id, want, got, text) = done.unwrap();
         assert_eq!(got, want, "DELETE {id}: {text}");
     }
-    for id in &ids {
-        c.get(&format!("/v1/interviews/{id}")).await.expect(404);
-    }
-    theirs
-        .get(&format!("/v1/interviews/{foreign}"))
-        .await
-        .expect(200);
-    let deletes = audit_rows(&server)
-        .await
-        .into_iter()
-        .filter(|(action, _, _)| action == "interview.delete")
-        .count();
-    assert_eq!(deletes, ids.len());
+    crowd.ours_are_gone().await;
 }
 
 /// On SQLite, removals queued together share one COMMIT; when one of them fails, the others
 /// are written again without it (docs/removal.md, "Group commit on SQLite"). On PostgreSQL
-/// each is its own transaction. Either way the failing one alone answers with its error and
-/// keeps everything.
+/// deletes are written in batches, and a batch that fails is written again that way. Either
+/// way the failing one alone answers with its error and keeps everything.
 #[tokio::test]
 async fn a_removal_that_fails_among_others_fails_alone() {
     let server = TestServer::start().await;
@@ -607,23 +640,17 @@ async fn an_erasure_racing_deletes_of_the_same_interviews_leaves_nothing() {
 #[tokio::test]
 async fn deletes_asked_at_once_are_written_together_and_answered_each() {
     use interviewd::store::removal::{RemovalRequest, RemovalScope};
-    let server = TestServer::start().await;
-    let acme = server.company("Acme").await;
-    let other = server.company("Other").await;
-    let c = server.client(&acme.key);
-    let ids = many_interviews(&c, 16).await;
-    let theirs = server.client(&other.key);
-    let (_, _, foreign) = scheduled(&theirs, "+14155550179", "theirs@example.com").await;
-
+    let crowd = crowd(16, "+14155550179").await;
+    let (server, ids, foreign) = (&crowd.server, &crowd.ids, &crowd.foreign);
     let ask = |id: &String| RemovalRequest {
-        company: acme.id.parse().unwrap(),
+        company: crowd.company.parse().unwrap(),
         actor: None,
         action: "interview.delete",
         scope: RemovalScope::Interview(id.parse().unwrap()),
         now: chrono::Utc::now(),
     };
     let mut asks: Vec<RemovalRequest> = ids.iter().map(ask).collect();
-    asks.push(ask(&foreign));
+    asks.push(ask(foreign));
     asks.push(ask(&ids[0]));
     // Polled in turn by one task: every request is queued before the first batch ends.
     let reports =
@@ -644,20 +671,8 @@ async fn deletes_asked_at_once_are_written_together_and_answered_each() {
     }
     assert!(removed[ids.len()].is_empty(), "another company's interview");
     assert!(removed[ids.len() + 1].is_empty(), "deleted twice");
-    for id in &ids {
-        c.get(&format!("/v1/interviews/{id}")).await.expect(404);
-    }
-    theirs
-        .get(&format!("/v1/interviews/{foreign}"))
-        .await
-        .expect(200);
-    let deletes = audit_rows(&server)
-        .await
-        .into_iter()
-        .filter(|(action, _, _)| action == "interview.delete")
-        .count();
-    assert_eq!(deletes, ids.len());
-    if let crate::support::Db::Pg(store) = crate::support::db(&server).await {
+    crowd.ours_are_gone().await;
+    if let crate::support::Db::Pg(store) = crate::support::db(server).await {
         let transactions: i64 = sqlx::query_scalar(
             "SELECT count(DISTINCT xmin::text) FROM audit_log WHERE action = 'interview.delete'",
         )

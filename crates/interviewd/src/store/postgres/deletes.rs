@@ -70,7 +70,9 @@ struct Deletion {
     event: crate::store::events::NewEvent,
 }
 
-/// The deletes of `jobs` in one transaction; each one's report, in order.
+/// The deletes of `batch` in one transaction; each one's report, in order. The queue rows
+/// and events written take the first request's time: a batch's requests arrive within
+/// milliseconds of each other.
 async fn write_together(store: &PgStore, batch: &[Pending]) -> StoreResult<Vec<RemovalReport>> {
     let mut requests = Vec::with_capacity(batch.len());
     for pending in batch {

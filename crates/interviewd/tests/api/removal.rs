@@ -686,3 +686,47 @@ async fn deletes_asked_at_once_are_written_together_and_answered_each() {
         );
     }
 }
+
+/// In one batch, a delete of another company's interview finds nothing and leaves it to a
+/// later delete of its own company, which deletes it.
+#[tokio::test]
+async fn a_batch_leaves_another_companys_interview_to_its_own_delete() {
+    use interviewd::store::removal::{RemovalRequest, RemovalScope};
+    let crowd = crowd(2, "+14155550180").await;
+    let other: String = on_db!(&crate::support::db(&crowd.server).await, |s| {
+        sqlx::query_scalar::<_, uuid::Uuid>("SELECT company_id FROM interviews WHERE id = $1")
+            .bind(crowd.foreign.parse::<uuid::Uuid>().unwrap())
+            .fetch_one(s.pool())
+            .await
+            .unwrap()
+            .to_string()
+    });
+    let ask = |company: &String, id: &String| RemovalRequest {
+        company: company.parse().unwrap(),
+        actor: None,
+        action: "interview.delete",
+        scope: RemovalScope::Interview(id.parse().unwrap()),
+        now: chrono::Utc::now(),
+    };
+    // The first is written alone; the next three queue behind it and go as one batch.
+    let asks = [
+        ask(&crowd.company, &crowd.ids[0]),
+        ask(&crowd.company, &crowd.foreign),
+        ask(&other, &crowd.foreign),
+        ask(&crowd.company, &crowd.ids[1]),
+    ];
+    let reports = futures_util::future::join_all(
+        asks.iter().map(|r| crowd.server.store.remove_interviews(r)),
+    )
+    .await;
+    let removed: Vec<usize> = reports
+        .into_iter()
+        .map(|r| r.unwrap().interviews.len())
+        .collect();
+    assert_eq!(removed, [1, 0, 1, 1]);
+    crowd
+        .theirs
+        .get(&format!("/v1/interviews/{}", crowd.foreign))
+        .await
+        .expect(404);
+}

@@ -106,10 +106,11 @@ async fn write_together(store: &PgStore, batch: &[Pending]) -> StoreResult<Vec<R
     let mut deletions = Vec::new();
     for (req, id) in &requests {
         let mut report = RemovalReport::default();
+        // Another company's interview stays in the map for a later request of its own.
         let mine = interviews
             .get(id)
             .is_some_and(|i| i.company_id == req.company);
-        if let (true, Some(interview)) = (mine, interviews.remove(id)) {
+        if let Some(interview) = mine.then(|| interviews.remove(id)).flatten() {
             let attempts = attempts.remove(id).unwrap_or_default();
             let plan = plan_deletion(&interview, &attempts);
             let event = removal::deleted_event(&interview, &plan, req.now);

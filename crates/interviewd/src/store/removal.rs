@@ -72,6 +72,31 @@ pub enum RevokeOutcome {
     Revoked,
 }
 
+/// Which removals a store's removal group (`RemovalGroup` in `store/sql/removal.rs`) writes
+/// together; the rest are written alone.
+#[derive(Clone, Copy)]
+pub enum Takes {
+    /// Every removal and revoke (SQLite).
+    Everything,
+    /// Deletes of one interview (PostgreSQL).
+    DeletesOfOneInterview,
+}
+
+impl Takes {
+    /// Whether a removal of `scope` joins the group.
+    pub(crate) fn removal(self, scope: &RemovalScope) -> bool {
+        match self {
+            Self::Everything => true,
+            Self::DeletesOfOneInterview => matches!(scope, RemovalScope::Interview(_)),
+        }
+    }
+
+    /// Whether a revoke joins the group.
+    pub(crate) fn revoke(self) -> bool {
+        matches!(self, Self::Everything)
+    }
+}
+
 /// Named points where a test can make the store fail inside a transaction, after some
 /// writes and before commit. Production code never arms it.
 #[derive(Debug, Default)]

@@ -24,7 +24,7 @@ use super::sql::removal::{BEFORE_COMMIT, INTERVIEW_FAULT, Job, Outcome, Pending,
 use crate::store::carrier::ERASE_CALL;
 use crate::store::events::kinds;
 use crate::store::idempotency::number_ref;
-use crate::store::removal::{self, RemovalReport, RemovalRequest, RemovalScope};
+use crate::store::removal::{self, RemovalReport, RemovalRequest, RemovalScope, Takes};
 use crate::store::rows::{AttemptRow, InterviewRow, attempt_cols, interview_cols, to_json};
 use crate::store::{StoreError, StoreResult};
 use interviewd_domain::model::{CallAttempt, Interview};
@@ -36,11 +36,9 @@ use uuid::Uuid;
 /// The group of a PostgreSQL store: deletes of one interview, a batch at a time. One batch
 /// at a time makes the batches larger; two at once were slower at 16 clients (BENCHMARKS.md).
 pub(super) fn group() -> RemovalGroup {
-    RemovalGroup::new(takes, |store, batch| Box::pin(write_batch(store, batch)))
-}
-
-fn takes(job: &Job) -> bool {
-    matches!(job, Job::Remove(req) if matches!(req.scope, RemovalScope::Interview(_)))
+    RemovalGroup::new(Takes::DeletesOfOneInterview, |store, batch| {
+        Box::pin(write_batch(store, batch))
+    })
 }
 
 /// Writes `batch` together and answers each; when that fails, the single path writes it

@@ -17,7 +17,7 @@ use crate::store::events::kinds;
 use crate::store::idempotency::{email_ref, number_ref, phone_ref};
 use crate::store::removal::{
     self, RemovalReport, RemovalRequest, RemovalScope, RevocationRecipient, RevokeOutcome,
-    RevokeRequest,
+    RevokeRequest, Takes,
 };
 use crate::store::rows::to_json;
 use crate::store::rows::{CandidateRow, InterviewRow, candidate_cols, interview_cols};
@@ -281,12 +281,14 @@ async fn lock_anchor(conn: &mut Conn, company: CompanyId, scope: &RemovalScope) 
     Ok(())
 }
 
-/// One removal. On PostgreSQL, a transaction of its own; on SQLite, queued removals share one
-/// write transaction and are answered after the shared COMMIT ([`RemovalGroup`]).
+/// One removal: through the store's [`RemovalGroup`] when it takes it (on SQLite every one;
+/// on PostgreSQL the deletes of one interview), else in a transaction of its own.
 pub async fn remove(store: &DbStore, req: &RemovalRequest) -> StoreResult<RemovalReport> {
-    let job = Job::Remove(req.clone());
-    match store.removal_group().filter(|group| group.takes(&job)) {
-        Some(group) => match group.run(store, job).await? {
+    match store
+        .removal_group()
+        .filter(|group| group.takes.removal(&req.scope))
+    {
+        Some(group) => match group.run(store, Job::Remove(req.clone())).await? {
             Outcome::Removed(report) => Ok(report),
             Outcome::Revoked(_) => Err(StoreError::Internal(
                 "a removal answered as a revoke".into(),
@@ -336,7 +338,7 @@ struct Done {
 pub struct RemovalGroup {
     queue: std::sync::Mutex<Vec<Pending>>,
     lead: tokio::sync::Mutex<()>,
-    takes: fn(&Job) -> bool,
+    takes: Takes,
     write: BatchWriter,
 }
 
@@ -362,19 +364,14 @@ pub(crate) struct Pending {
 }
 
 impl RemovalGroup {
-    /// The jobs `takes` accepts, a batch at a time, each written by `write`.
-    pub fn new(takes: fn(&Job) -> bool, write: BatchWriter) -> Self {
+    /// The jobs `takes` names, a batch at a time, each written by `write`.
+    pub fn new(takes: Takes, write: BatchWriter) -> Self {
         Self {
             queue: std::sync::Mutex::default(),
             lead: tokio::sync::Mutex::default(),
             takes,
             write,
         }
-    }
-
-    /// Whether `job` is written through this group (otherwise alone).
-    pub(crate) fn takes(&self, job: &Job) -> bool {
-        (self.takes)(job)
     }
 
     async fn run(&self, store: &DbStore, job: Job) -> StoreResult<Outcome> {
@@ -675,9 +672,11 @@ pub async fn revoke(
     req: &RevokeRequest,
     notice: Option<&NewMail>,
 ) -> StoreResult<RevokeOutcome> {
-    let job = Job::Revoke(req.clone(), notice.cloned());
-    match store.removal_group().filter(|group| group.takes(&job)) {
-        Some(group) => match group.run(store, job).await? {
+    match store.removal_group().filter(|group| group.takes.revoke()) {
+        Some(group) => match group
+            .run(store, Job::Revoke(req.clone(), notice.cloned()))
+            .await?
+        {
             Outcome::Revoked(outcome) => Ok(outcome),
             Outcome::Removed(_) => Err(StoreError::Internal(
                 "a revoke answered as a removal".into(),

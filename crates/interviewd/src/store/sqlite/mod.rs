@@ -127,7 +127,7 @@ impl SqliteStore {
             path,
             erased: Default::default(),
             removals: std::sync::Arc::new(sql::removal::RemovalGroup::new(
-                |_| true,
+                crate::store::removal::Takes::Everything,
                 |s, b| Box::pin(sql::removal::write_batch(s, b)),
             )),
             checkpointer: std::sync::Arc::new(checkpointer),

@@ -327,9 +327,9 @@ pub(super) async fn audit(
     Ok(())
 }
 
-/// `PATCH /api/v2/ai-interviews/invite/revoke` with `notify_candidate: true`: the notice's
-/// read (`store/sql/removal.rs` `recipient`: the interview by number with its candidate, job
-/// title and company name), then `store/sql/removal.rs` `revoke`.
+/// `PATCH /api/v2/ai-interviews/invite/revoke` with `notify_candidate: true`:
+/// `store/sql/removal.rs` `revoke_in`, the notice's content (`recipient`: the candidate, the
+/// job's title and the company's name) read under the interview's lock.
 pub(super) async fn revoke(
     c: &mut Conn,
     pool: &sqlx::Pool<Db>,
@@ -337,43 +337,9 @@ pub(super) async fn revoke(
     number: i64,
     t: &mut Timer,
 ) -> Result<(), String> {
-    let recipient = step!(
-        t,
-        "SELECT candidates (notice)",
-        sqlx::query(concat!(
-            "SELECT ",
-            candidate_cols!(),
-            ", i.interview_id, \
-             (SELECT title FROM jobs WHERE id = i.i_job AND company_id = $1 AND deleted_at IS NULL) \
-             AS job_title, (SELECT name FROM companies WHERE id = $1) AS company_name \
-             FROM candidates JOIN (SELECT id AS interview_id, candidate_id AS i_candidate, \
-             job_id AS i_job FROM interviews WHERE company_id = $1 AND number = $2) i \
-             ON candidates.id = i.i_candidate \
-             WHERE candidates.company_id = $1 AND candidates.deleted_at IS NULL"
-        ))
-        .bind(ctx.company)
-        .bind(number)
-        .fetch_optional(&mut *c)
-    )
-    .ok_or("no such interview")?;
-    let candidate_id: Uuid = col(&recipient, "id")?;
-    let name = format!(
-        "{} {}",
-        col::<Option<String>>(&recipient, "first_name")?.unwrap_or_default(),
-        col::<Option<String>>(&recipient, "last_name")?.unwrap_or_default()
-    );
-    let (title, company_name) = (
-        col::<Option<String>>(&recipient, "job_title")?.unwrap_or_default(),
-        col::<Option<String>>(&recipient, "company_name")?.unwrap_or_default(),
-    );
-    let mail = interviewd::core::notices::revocation(&interviewd::core::notices::Revocation {
-        candidate_name: Some(name.as_str()),
-        job_title: Some(title.as_str()),
-        company_name: &company_name,
-    });
-
     // The revoke transaction (`revoke_in`): the interview locked by its number with the plan
-    // change read alongside (`lock_by_number`), then one round trip for the writes.
+    // change read alongside (`lock_by_number`), the notice's content, then one round trip for
+    // the writes.
     let mut tx = write_tx(c, pool, t).await?;
     let w: &mut Conn = &mut tx;
     if ROW_LOCKS {
@@ -405,6 +371,38 @@ pub(super) async fn revoke(
     )
     .ok_or("interview gone")?;
     let id: Uuid = col(&interview, "id")?;
+    let recipient = step!(
+        t,
+        "SELECT candidates (notice)",
+        sqlx::query(concat!(
+            "SELECT ",
+            candidate_cols!(),
+            ", (SELECT title FROM jobs WHERE id = $2 AND company_id = $3 AND deleted_at IS NULL) \
+             AS job_title, (SELECT name FROM companies WHERE id = $3) AS company_name \
+             FROM candidates WHERE id = $1 AND company_id = $3 AND deleted_at IS NULL"
+        ))
+        .bind(col::<Uuid>(&interview, "candidate_id")?)
+        .bind(col::<Option<Uuid>>(&interview, "job_id")?)
+        .bind(ctx.company)
+        .fetch_optional(&mut *w)
+    )
+    .ok_or("no candidate")?;
+    let candidate_id: Uuid = col(&recipient, "id")?;
+    let name = format!(
+        "{} {}",
+        col::<Option<String>>(&recipient, "first_name")?.unwrap_or_default(),
+        col::<Option<String>>(&recipient, "last_name")?.unwrap_or_default()
+    );
+    let (title, company_name) = (
+        col::<Option<String>>(&recipient, "job_title")?.unwrap_or_default(),
+        col::<Option<String>>(&recipient, "company_name")?.unwrap_or_default(),
+    );
+    let mail = interviewd::core::notices::revocation(&interviewd::core::notices::Revocation {
+        candidate_name: Some(name.as_str()),
+        job_title: Some(title.as_str()),
+        company_name: &company_name,
+    });
+
     let now = now_ms();
     let data = json!({
         "interviewId": id.to_string(),

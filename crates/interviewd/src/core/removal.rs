@@ -10,7 +10,8 @@ use super::notices::{Revocation, revocation_mail};
 use crate::app::AppState;
 use crate::store::delivery::NewMail;
 use crate::store::detach::{DetachRequest, DetachTarget};
-use crate::store::removal::{RemovalRequest, RevokeRequest};
+use crate::store::removal::{RemovalRequest, RevocationRecipient, RevokeRequest};
+use chrono::{DateTime, Utc};
 use interviewd_domain::model::Candidate;
 use interviewd_domain::{CandidateId, CompanyId, Email, InterviewId, JobId, KeyId};
 
@@ -214,11 +215,6 @@ pub async fn revoke(
     response_id: i64,
     notify: bool,
 ) -> Result<RevokeOutcome, CoreError> {
-    let mail = if notify {
-        notice(state, company, response_id).await?
-    } else {
-        None
-    };
     let request = RevokeRequest {
         company,
         actor,
@@ -228,7 +224,7 @@ pub async fn revoke(
     };
     let outcome = state
         .store
-        .revoke_invite(&request, mail.as_ref())
+        .revoke_invite(&request, Some(notice))
         .await
         .map_err(|e| {
             tracing::error!(error = %e, "revoke failed; nothing was changed");
@@ -241,30 +237,21 @@ pub async fn revoke(
     Ok(outcome)
 }
 
-/// The revocation notice for the candidate of the interview numbered `number`, if they have
-/// an e-mail address.
-async fn notice(
-    state: &AppState,
-    company: CompanyId,
-    number: i64,
-) -> Result<Option<NewMail>, CoreError> {
-    let Some(found) = state.store.revocation_recipient(company, number).await? else {
-        return Ok(None);
-    };
-    let Some(email) = found.candidate.email.as_ref() else {
-        return Ok(None);
-    };
-    let name = super::candidates::full_name(&found.candidate);
+/// The revocation notice for `to`, the candidate of a revoked interview, if they have an
+/// e-mail address ([`crate::store::removal::RenderNotice`]).
+fn notice(company: CompanyId, to: &RevocationRecipient, now: DateTime<Utc>) -> Option<NewMail> {
+    let email = to.candidate.email.as_ref()?;
+    let name = super::candidates::full_name(&to.candidate);
     let content = Revocation {
         candidate_name: name.as_deref(),
-        job_title: found.job_title.as_deref(),
-        company_name: &found.company_name,
+        job_title: to.job_title.as_deref(),
+        company_name: &to.company_name,
     };
-    Ok(Some(revocation_mail(
+    Some(revocation_mail(
         company,
-        found.interview,
+        to.interview,
         email.as_str(),
         &content,
-        state.now(),
-    )))
+        now,
+    ))
 }

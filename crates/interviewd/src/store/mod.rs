@@ -94,20 +94,13 @@ pub trait Store:
         req: &removal::RemovalRequest,
     ) -> StoreResult<removal::RemovalReport>;
 
-    /// The interview numbered `number` (Xobin `response_id`) with its live candidate, its job's
-    /// title and the company's name: what a revocation notice needs, in one read.
-    async fn revocation_recipient(
-        &self,
-        company: CompanyId,
-        number: i64,
-    ) -> StoreResult<Option<removal::RevocationRecipient>>;
-
-    /// Decides and applies a revoke in one transaction; `notice` is queued with it when the
-    /// outcome is `Revoked` and the request asks to notify.
+    /// Decides and applies a revoke in one transaction. When the outcome is `Revoked` and the
+    /// request asks to notify, the candidate's notice is rendered by `notice` from what the
+    /// transaction reads under its lock, and queued with it.
     async fn revoke_invite(
         &self,
         req: &removal::RevokeRequest,
-        notice: Option<&delivery::NewMail>,
+        notice: Option<removal::RenderNotice>,
     ) -> StoreResult<removal::RevokeOutcome>;
 
     /// Cheap liveness check of the database.

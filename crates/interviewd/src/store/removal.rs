@@ -73,13 +73,13 @@ pub enum RevokeOutcome {
 }
 
 /// Which removals a store's removal group (`RemovalGroup` in `store/sql/removal.rs`) writes
-/// together; the rest are written alone.
+/// together; the rest are written alone. Revokes always join.
 #[derive(Clone, Copy)]
 pub enum Takes {
     /// Every removal and revoke (SQLite).
     Everything,
-    /// Deletes of one interview (PostgreSQL).
-    DeletesOfOneInterview,
+    /// Deletes of one interview and revokes (PostgreSQL).
+    DeletesAndRevokes,
 }
 
 impl Takes {
@@ -87,13 +87,8 @@ impl Takes {
     pub(crate) fn removal(self, scope: &RemovalScope) -> bool {
         match self {
             Self::Everything => true,
-            Self::DeletesOfOneInterview => matches!(scope, RemovalScope::Interview(_)),
+            Self::DeletesAndRevokes => matches!(scope, RemovalScope::Interview(_)),
         }
-    }
-
-    /// Whether a revoke joins the group.
-    pub(crate) fn revoke(self) -> bool {
-        matches!(self, Self::Everything)
     }
 }
 
@@ -273,8 +268,7 @@ pub fn revoke_audit(
     )
 }
 
-/// What a revocation notice names, read in one query
-/// ([`crate::store::Store::revocation_recipient`]).
+/// What a revocation notice names, read under the revoke's lock.
 #[derive(Clone, Debug)]
 pub struct RevocationRecipient {
     pub interview: InterviewId,
@@ -282,3 +276,9 @@ pub struct RevocationRecipient {
     pub job_title: Option<String>,
     pub company_name: String,
 }
+
+/// Renders the revocation notice for its recipient, or `None` when it cannot be sent (no
+/// e-mail address). The core's template; the store calls it with what it read under the
+/// revoke's lock, so the notice is about the interview as it was revoked.
+pub type RenderNotice =
+    fn(CompanyId, &RevocationRecipient, DateTime<Utc>) -> Option<super::delivery::NewMail>;

@@ -2,7 +2,7 @@
 //! NOT_ALLOWED for a plan change and for a started interview, FAILED with an injected storage
 //! failure that leaves nothing half done, and the request errors.
 
-use crate::support::{Resp, TestServer};
+use crate::support::{Resp, TestServer, on_db};
 use crate::xobin::{ai_interview, invite, invite_body, invited, xb, xb_get};
 use interviewd_domain::Plan;
 use reqwest::Method;
@@ -349,4 +349,129 @@ async fn revoke_request_errors() {
         invite_status(&server, &acme.key, id.as_i64().unwrap()).await,
         "Pending"
     );
+}
+
+/// The revocation notice the core renders, for revokes asked of the store directly.
+fn render(
+    company: interviewd_domain::CompanyId,
+    to: &interviewd::store::removal::RevocationRecipient,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Option<interviewd::store::delivery::NewMail> {
+    let content = interviewd::core::notices::Revocation {
+        candidate_name: None,
+        job_title: to.job_title.as_deref(),
+        company_name: &to.company_name,
+    };
+    let email = to.candidate.email.as_ref()?;
+    Some(interviewd::core::notices::revocation_mail(
+        company,
+        to.interview,
+        email.as_str(),
+        &content,
+        now,
+    ))
+}
+
+/// Revokes asked at once are written together: on PostgreSQL a batch's statements cover all
+/// of them and their audit records share a transaction (`xmin`); on SQLite they share a
+/// COMMIT. Each is decided for itself, in turn: a second revoke of the same interview finds
+/// it revoked, an unknown number is not found, another company's revoke of a number ours
+/// also has revokes theirs alone, and only the revokes that ask for it queue a notice, to
+/// their own candidate.
+#[tokio::test]
+async fn revokes_asked_at_once_are_written_together_and_decided_each() {
+    use interviewd::store::removal::{RevokeOutcome, RevokeRequest};
+    let server = TestServer::start().await;
+    let acme = server.company("Acme").await;
+    let other = server.company("Other").await;
+    let ai = ai_interview(&server, &acme.key, "Backend Engineer").await;
+    let mut numbers = Vec::new();
+    for n in 0..8 {
+        let inv = invited(&server, &acme.key, &format!("c{n}@example.com"), ai).await;
+        numbers.push(inv.body["response_id"].as_i64().unwrap());
+    }
+    let theirs_ai = ai_interview(&server, &other.key, "Designer").await;
+    let theirs = invited(&server, &other.key, "theirs@example.com", theirs_ai).await;
+    let foreign = theirs.body["response_id"].as_i64().unwrap();
+    let ask = |company: &str, number: i64, notify: bool| RevokeRequest {
+        company: company.parse().unwrap(),
+        actor: None,
+        response_id: number,
+        notify,
+        now: chrono::Utc::now(),
+    };
+    // Every other one asks for a notice.
+    let mut asks: Vec<RevokeRequest> = numbers
+        .iter()
+        .enumerate()
+        .map(|(n, number)| ask(&acme.id, *number, n % 2 == 0))
+        .collect();
+    asks.push(ask(&other.id, foreign, true));
+    asks.push(ask(&acme.id, numbers[1], true));
+    asks.push(ask(&acme.id, 1_000_000, true));
+    // Polled in turn by one task: every request is queued before the first batch ends.
+    let outcomes = futures_util::future::join_all(
+        asks.iter()
+            .map(|r| server.store.revoke_invite(r, Some(render))),
+    )
+    .await;
+    let outcomes: Vec<RevokeOutcome> = outcomes.into_iter().map(Result::unwrap).collect();
+    assert!(
+        outcomes[..numbers.len()]
+            .iter()
+            .all(|o| *o == RevokeOutcome::Revoked)
+    );
+    assert!(numbers.contains(&foreign), "numbers are the company's own");
+    assert_eq!(
+        outcomes[numbers.len()..],
+        [
+            RevokeOutcome::Revoked,
+            RevokeOutcome::AlreadyRevoked,
+            RevokeOutcome::NotFound
+        ]
+    );
+    for number in &numbers {
+        assert_eq!(invite_status(&server, &acme.key, *number).await, "Revoked");
+    }
+    assert_eq!(invite_status(&server, &other.key, foreign).await, "Revoked");
+
+    let db = crate::support::db(&server).await;
+    let (revokes, events): (i64, i64) = on_db!(&db, |s| {
+        let revokes =
+            sqlx::query_scalar("SELECT count(*) FROM audit_log WHERE action = 'invite.revoke'")
+                .fetch_one(s.pool())
+                .await
+                .unwrap();
+        let events = sqlx::query_scalar(
+            "SELECT count(*) FROM events WHERE event_type IN ('invite.revoked', 'interview.canceled')",
+        )
+        .fetch_one(s.pool())
+        .await
+        .unwrap();
+        (revokes, events)
+    });
+    assert_eq!(revokes, 9);
+    assert_eq!(events, 18);
+    let mails = outbox_settles(&server, 5).await;
+    assert_eq!(
+        mails.len(),
+        5,
+        "one notice each for five revokes: {mails:?}"
+    );
+    for to in ["c0", "c2", "c4", "c6", "theirs"] {
+        let to = format!("{to}@example.com");
+        assert_eq!(mails.iter().filter(|m| m.contains(&to)).count(), 1, "{to}");
+    }
+    if let crate::support::Db::Pg(store) = db {
+        let transactions: i64 = sqlx::query_scalar(
+            "SELECT count(DISTINCT xmin::text) FROM audit_log WHERE action = 'invite.revoke'",
+        )
+        .fetch_one(store.pool())
+        .await
+        .unwrap();
+        assert!(
+            transactions <= 4,
+            "9 revokes in {transactions} transactions"
+        );
+    }
 }

@@ -1,30 +1,15 @@
-//! Deletes of one interview each, written a batch at a time on PostgreSQL.
-//!
-//! Concurrent deletes queue in the store's [`RemovalGroup`]; a batch of them is written by
-//! five statements whatever its size — the attempts locked, the rows locked, the removal, the
-//! forgetting and audit, the COMMIT — where one at a time takes five each. What this saves is
-//! each statement's fixed cost on the server (starting the executor, opening and locking the
-//! tables and indexes it touches), which is most of a delete's cost there
-//! (BENCHMARKS.md, "Batched deletes on PostgreSQL").
-//!
-//! Each statement is the single path's ([`sql::removal`]) with `= ANY($1)` for `= $1`; the
-//! decisions are still the domain's, interview by interview, under the locks. Locks are taken
-//! as every transaction takes them — attempts before rows — each set in id order. Batches
-//! are written one at a time; against a removal that locks interview by interview (a
-//! candidate's erasure) a batch can deadlock, and the server then aborts one of the two: a
-//! failed batch runs again as below, the other removal runs again by itself.
-//!
-//! When anything fails — a statement, an injected fault, the COMMIT — nothing of the batch
-//! stays, and the single path writes it again, so that only a failing delete is answered
-//! with its error. A 200 is sent only after the COMMIT that holds the delete.
+//! Deletes of one interview each, written together ([`super::batch`]): five statements for
+//! a batch whatever its size — the attempts locked, the rows locked, the removal, the
+//! forgetting and audit, the COMMIT — where one at a time takes five each. Each statement is
+//! the single path's (`sql::removal`) with `= ANY($1)` for `= $1`.
 
 use super::PgStore;
-use super::sql;
-use super::sql::removal::{BEFORE_COMMIT, INTERVIEW_FAULT, Job, Outcome, Pending, RemovalGroup};
+use super::batch::AuditRows;
+use super::sql::removal::{BEFORE_COMMIT, INTERVIEW_FAULT, Job, Outcome, Pending};
 use crate::store::carrier::ERASE_CALL;
 use crate::store::events::kinds;
 use crate::store::idempotency::number_ref;
-use crate::store::removal::{self, RemovalReport, RemovalRequest, RemovalScope, Takes};
+use crate::store::removal::{self, RemovalReport, RemovalRequest, RemovalScope};
 use crate::store::rows::{AttemptRow, InterviewRow, attempt_cols, interview_cols, to_json};
 use crate::store::{StoreError, StoreResult};
 use interviewd_domain::model::{CallAttempt, Interview};
@@ -33,45 +18,19 @@ use interviewd_domain::time::to_millis;
 use std::collections::HashMap;
 use uuid::Uuid;
 
-/// The group of a PostgreSQL store: deletes of one interview, a batch at a time. One batch
-/// at a time makes the batches larger; two at once were slower at 16 clients (BENCHMARKS.md).
-pub(super) fn group() -> RemovalGroup {
-    RemovalGroup::new(Takes::DeletesOfOneInterview, |store, batch| {
-        Box::pin(write_batch(store, batch))
-    })
-}
-
-/// Writes `batch` together and answers each; when that fails, the single path writes it
-/// ([`sql::removal::write_batch`]: the jobs in one transaction, each in a savepoint when one
-/// of them fails, so that only a failing one is answered with its error). A batch of one goes
-/// the single path at once: its statements are as many, and cheaper.
-async fn write_batch(store: PgStore, batch: Vec<Pending>) {
-    if batch.len() == 1 {
-        return sql::removal::write_batch(store, batch).await;
-    }
-    match write_together(&store, &batch).await {
-        Ok(reports) => {
-            for (pending, report) in batch.into_iter().zip(reports) {
-                let _ = pending.answer.send(Ok(Outcome::Removed(report)));
-            }
-        }
-        Err(error) => {
-            tracing::debug!(%error, deletes = batch.len(), "a batch of deletes goes the single path");
-            sql::removal::write_batch(store, batch).await;
-        }
-    }
-}
-
 /// One interview's deletion, decided under the locks.
 struct Deletion {
     interview: Interview,
     event: crate::store::events::NewEvent,
 }
 
-/// The deletes of `batch` in one transaction; each one's report, in order. The queue rows
+/// The deletes of `batch` in one transaction; each one's outcome, in order. The queue rows
 /// and events written take the first request's time: a batch's requests arrive within
 /// milliseconds of each other.
-async fn write_together(store: &PgStore, batch: &[Pending]) -> StoreResult<Vec<RemovalReport>> {
+pub(super) async fn write_together(
+    store: &PgStore,
+    batch: &[Pending],
+) -> StoreResult<Vec<Outcome>> {
     let mut requests = Vec::with_capacity(batch.len());
     for pending in batch {
         match &pending.job {
@@ -122,7 +81,7 @@ async fn write_together(store: &PgStore, batch: &[Pending]) -> StoreResult<Vec<R
     }
     if deletions.is_empty() {
         // Nothing to delete: nothing written, every request answered 404 by its caller.
-        return Ok(reports);
+        return Ok(reports.into_iter().map(Outcome::Removed).collect());
     }
     let dropped = delete(&mut tx, &deletions, requests[0].0.now).await?;
     for ((_, id), report) in requests.iter().zip(&mut reports) {
@@ -133,7 +92,7 @@ async fn write_together(store: &PgStore, batch: &[Pending]) -> StoreResult<Vec<R
     forget_and_audit(&mut tx, &requests, &deletions, &mut reports).await?;
     store.faults.check(BEFORE_COMMIT)?;
     tx.commit().await?;
-    Ok(reports)
+    Ok(reports.into_iter().map(Outcome::Removed).collect())
 }
 
 /// Locks the interviews `ids` (sorted) and their attempts, attempts first, each in id order;
@@ -262,16 +221,8 @@ async fn forget_and_audit(
             scopes.push(scope.clone());
             refs.push(reference);
         }
-        let (target, counts) = removal::removal_audit(req, report);
-        let audit_id = Uuid::now_v7();
-        report.audit_id = Some(audit_id);
-        audit.ids.push(audit_id);
-        audit.companies.push(req.company.uuid());
-        audit.keys.push(req.actor.map(|k| k.uuid()));
-        audit.actions.push(req.action.to_owned());
-        audit.targets.push(to_json(&target));
-        audit.counts.push(to_json(&counts));
-        audit.times.push(to_millis(req.now));
+        let record = removal::removal_audit(req, report);
+        report.audit_id = Some(audit.push(req.company, req.actor, req.action, record, req.now));
     }
     let deleted: Vec<Uuid> = deletions.iter().map(|d| d.interview.id.uuid()).collect();
     sqlx::query(
@@ -299,16 +250,4 @@ async fn forget_and_audit(
     .execute(&mut *tx)
     .await?;
     Ok(())
-}
-
-/// The audit records of a batch, a column each.
-#[derive(Default)]
-struct AuditRows {
-    ids: Vec<Uuid>,
-    companies: Vec<Uuid>,
-    keys: Vec<Option<Uuid>>,
-    actions: Vec<String>,
-    targets: Vec<String>,
-    counts: Vec<String>,
-    times: Vec<i64>,
 }

@@ -54,8 +54,10 @@ macro_rules! per_backend {
 mod sql;
 
 pub use sql::{delivery, engine, events, interviews};
+mod batch;
 mod deletes;
 mod listen;
+mod revokes;
 
 use super::{StoreError, StoreResult, WakeUp};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
@@ -92,14 +94,14 @@ pub struct PgStore {
     wake_ups: Arc<listen::WakeUps>,
     /// Set when a removal commits; [`PgStore::compact`] clears it.
     erased: Arc<std::sync::atomic::AtomicBool>,
-    /// Deletes of one interview waiting to be written together ([`deletes`]).
+    /// Deletes of one interview and revokes waiting to be written together ([`batch`]).
     removals: Arc<sql::removal::RemovalGroup>,
 }
 
 impl PgStore {
-    /// On PostgreSQL the deletes of one interview are written a batch at a time
-    /// ([`deletes`]); every other removal and revoke commits alone: concurrent transactions
-    /// lock only what they touch.
+    /// On PostgreSQL the deletes of one interview and the revokes are written a batch at a
+    /// time ([`batch`]); every other removal commits alone: concurrent transactions lock only
+    /// what they touch.
     fn removal_group(&self) -> Option<&sql::removal::RemovalGroup> {
         Some(&self.removals)
     }
@@ -152,7 +154,7 @@ impl PgStore {
             faults: Default::default(),
             wake_ups: Arc::new(listen::WakeUps::new(options)),
             erased: Default::default(),
-            removals: Arc::new(deletes::group()),
+            removals: Arc::new(batch::group()),
         })
     }
 

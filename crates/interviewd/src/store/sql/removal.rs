@@ -12,12 +12,11 @@ use super::Conn;
 use super::DbStore;
 use super::interviews::lock_with_attempts;
 use crate::store::carrier::ERASE_CALL;
-use crate::store::delivery::NewMail;
 use crate::store::events::kinds;
 use crate::store::idempotency::{email_ref, number_ref, phone_ref};
 use crate::store::removal::{
-    self, RemovalReport, RemovalRequest, RemovalScope, RevocationRecipient, RevokeOutcome,
-    RevokeRequest, Takes,
+    self, RemovalReport, RemovalRequest, RemovalScope, RenderNotice, RevocationRecipient,
+    RevokeOutcome, RevokeRequest, Takes,
 };
 use crate::store::rows::to_json;
 use crate::store::rows::{CandidateRow, InterviewRow, candidate_cols, interview_cols};
@@ -25,7 +24,7 @@ use crate::store::{StoreError, StoreResult};
 use interviewd_domain::model::{CallAttempt, Interview};
 use interviewd_domain::removal::{decide_revoke, plan_deletion};
 use interviewd_domain::time::{from_millis, to_millis};
-use interviewd_domain::{CompanyId, InterviewId, InterviewStatus};
+use interviewd_domain::{CompanyId, InterviewStatus};
 use uuid::Uuid;
 
 /// The ids of the interviews a scope covers, in the company.
@@ -311,7 +310,9 @@ async fn remove_alone(store: &DbStore, req: &RemovalRequest) -> StoreResult<Remo
 
 /// The fault points between a removal's (a revoke's) statements and its COMMIT.
 pub(crate) const BEFORE_COMMIT: &str = "remove.before_commit";
-const REVOKE_BEFORE_COMMIT: &str = "revoke.before_commit";
+pub(crate) const REVOKE_BEFORE_COMMIT: &str = "revoke.before_commit";
+/// The fault point between a revoke's writes and its notice's.
+pub(crate) const REVOKE_BEFORE_MAIL: &str = "revoke.before_mail";
 /// The fault point as one interview is removed, armed for that interview alone
 /// ([`crate::store::removal::FaultInjector::check_on`]).
 pub(crate) const INTERVIEW_FAULT: &str = "remove.interview";
@@ -349,7 +350,7 @@ pub type BatchWriter =
 /// What a batch writes.
 pub(crate) enum Job {
     Remove(RemovalRequest),
-    Revoke(RevokeRequest, Option<NewMail>),
+    Revoke(RevokeRequest, Option<RenderNotice>),
 }
 
 /// What it answers.
@@ -542,7 +543,7 @@ async fn write_job(tx: &mut Conn, store: &DbStore, job: &Job) -> StoreResult<(Ou
         Job::Remove(req) => remove_in(tx, store, req)
             .await
             .map(|done| (Outcome::Removed(done.report), done.keep)),
-        Job::Revoke(req, notice) => revoke_in(tx, store, req, notice.as_ref())
+        Job::Revoke(req, notice) => revoke_in(tx, store, req, *notice)
             .await
             .map(|(outcome, keep)| (Outcome::Revoked(outcome), keep)),
     }
@@ -625,38 +626,34 @@ async fn remove_in(tx: &mut Conn, store: &DbStore, req: &RemovalRequest) -> Stor
     Ok(Done { report, keep: true })
 }
 
-/// See [`crate::store::Store::revocation_recipient`].
-pub async fn recipient(
-    pool: &super::Pool,
-    company: CompanyId,
-    number: i64,
+/// What the notice of `interview`'s revoke names, read under the revoke's lock: its live
+/// candidate, its job's title and the company's name. `None` when the candidate is gone.
+async fn recipient(
+    conn: &mut Conn,
+    interview: &Interview,
 ) -> StoreResult<Option<RevocationRecipient>> {
     #[derive(sqlx::FromRow)]
     struct Row {
         #[sqlx(flatten)]
         candidate: CandidateRow,
-        interview_id: Uuid,
         job_title: Option<String>,
         company_name: Option<String>,
     }
     let row: Option<Row> = sqlx::query_as(concat!(
         "SELECT ",
         candidate_cols!(),
-        ", i.interview_id, \
-         (SELECT title FROM jobs WHERE id = i.i_job AND company_id = $1 AND deleted_at IS NULL) \
-         AS job_title, (SELECT name FROM companies WHERE id = $1) AS company_name \
-         FROM candidates JOIN (SELECT id AS interview_id, candidate_id AS i_candidate, \
-         job_id AS i_job FROM interviews WHERE company_id = $1 AND number = $2) i \
-         ON candidates.id = i.i_candidate \
-         WHERE candidates.company_id = $1 AND candidates.deleted_at IS NULL"
+        ", (SELECT title FROM jobs WHERE id = $2 AND company_id = $3 AND deleted_at IS NULL) \
+         AS job_title, (SELECT name FROM companies WHERE id = $3) AS company_name \
+         FROM candidates WHERE id = $1 AND company_id = $3 AND deleted_at IS NULL"
     ))
-    .bind(company.uuid())
-    .bind(number)
-    .fetch_optional(pool)
+    .bind(interview.candidate_id.uuid())
+    .bind(interview.job_id.map(|j| j.uuid()))
+    .bind(interview.company_id.uuid())
+    .fetch_optional(&mut *conn)
     .await?;
     row.map(|row| {
         Ok(RevocationRecipient {
-            interview: InterviewId::from(row.interview_id),
+            interview: interview.id,
             candidate: row.candidate.into_candidate(Vec::new())?,
             job_title: row.job_title,
             company_name: row.company_name.unwrap_or_default(),
@@ -665,18 +662,15 @@ pub async fn recipient(
     .transpose()
 }
 
-/// One revoke: like a removal, in a transaction of its own on PostgreSQL and sharing a COMMIT
-/// on SQLite.
+/// One revoke: queued in the store's removal group, written with the others queued (sharing
+/// a COMMIT on SQLite, by batched statements on PostgreSQL).
 pub async fn revoke(
     store: &DbStore,
     req: &RevokeRequest,
-    notice: Option<&NewMail>,
+    notice: Option<RenderNotice>,
 ) -> StoreResult<RevokeOutcome> {
-    match store.removal_group().filter(|group| group.takes.revoke()) {
-        Some(group) => match group
-            .run(store, Job::Revoke(req.clone(), notice.cloned()))
-            .await?
-        {
+    match store.removal_group() {
+        Some(group) => match group.run(store, Job::Revoke(req.clone(), notice)).await? {
             Outcome::Revoked(outcome) => Ok(outcome),
             Outcome::Removed(_) => Err(StoreError::Internal(
                 "a revoke answered as a removal".into(),
@@ -690,7 +684,7 @@ pub async fn revoke(
 async fn revoke_alone(
     store: &DbStore,
     req: &RevokeRequest,
-    notice: Option<&NewMail>,
+    notice: Option<RenderNotice>,
 ) -> StoreResult<RevokeOutcome> {
     let mut tx = store.write_tx().await?;
     let (outcome, keep) = revoke_in(&mut tx, store, req, notice).await?;
@@ -706,7 +700,7 @@ async fn revoke_in(
     tx: &mut Conn,
     store: &DbStore,
     req: &RevokeRequest,
-    notice: Option<&NewMail>,
+    notice: Option<RenderNotice>,
 ) -> StoreResult<(RevokeOutcome, bool)> {
     // Decided on the state under the lock: a dispatcher cannot start it in between.
     let Some((interview, plan_changed)) =
@@ -718,8 +712,14 @@ async fn revoke_in(
     if outcome != RevokeOutcome::Revoked {
         return Ok((outcome, false));
     }
+    let mail = match notice.filter(|_| req.notify) {
+        Some(render) => recipient(&mut *tx, &interview)
+            .await?
+            .and_then(|to| render(req.company, &to, req.now)),
+        None => None,
+    };
     let [revoked, canceled] = removal::revoke_events(req, &interview);
-    let (target, counts) = removal::revoke_audit(&interview, req.notify && notice.is_some());
+    let (target, counts) = removal::revoke_audit(&interview, mail.is_some());
     // The interview CANCELED, its scheduled attempts CANCELLED, the two events and the audit
     // record in one round trip (on PostgreSQL one statement; on SQLite the same in order). It
     // answers how many interviews changed: one, as the row is locked.
@@ -764,8 +764,8 @@ async fn revoke_in(
             "interview changed during revoke".into(),
         ));
     }
-    store.faults.check("revoke.before_mail")?;
-    if let (true, Some(mail)) = (req.notify, notice) {
+    store.faults.check(REVOKE_BEFORE_MAIL)?;
+    if let Some(mail) = &mail {
         super::delivery::enqueue_mail(&mut *tx, mail).await?;
     }
     Ok((RevokeOutcome::Revoked, true))

@@ -53,18 +53,10 @@ impl Store for DbStore {
         Ok(report)
     }
 
-    async fn revocation_recipient(
-        &self,
-        company: CompanyId,
-        number: i64,
-    ) -> StoreResult<Option<crate::store::removal::RevocationRecipient>> {
-        removal::recipient(&self.pool, company, number).await
-    }
-
     async fn revoke_invite(
         &self,
         req: &crate::store::removal::RevokeRequest,
-        notice: Option<&crate::store::delivery::NewMail>,
+        notice: Option<crate::store::removal::RenderNotice>,
     ) -> StoreResult<crate::store::removal::RevokeOutcome> {
         // As a removal, it runs again when its shared transaction (SQLite) did not commit.
         retrying_when(

@@ -34,11 +34,6 @@ macro_rules! key_cols {
         "id, name, prefix, secret_hash, kind, company_id, scopes, expires_at, revoked_at, created_at"
     };
 }
-macro_rules! job_cols {
-    () => {
-        "id, number, company_id, title, description, status, required_skills, nice_to_have_skills, attrs, created_at, updated_at"
-    };
-}
 macro_rules! agent_cols {
     () => {
         "id, number, company_id, name, channel, focus, language, duration_minutes, questions, instructions, attrs, created_at, updated_at"

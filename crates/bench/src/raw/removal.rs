@@ -2,7 +2,7 @@
 //! `statements.rs`: the reads before the write transaction, then the store's transaction
 //! (`store/sql/removal.rs`) statement by statement.
 
-use super::statements::{attempts, candidate, col, get_job, insert_event, now_ms, uuid, write_tx};
+use super::statements::{attempts, col, insert_event, now_ms, uuid, write_tx};
 use super::{Conn, Db, ROW_LOCKS};
 use crate::raw::{RawCtx, Timer, step};
 use interviewd::store::events::kinds;
@@ -31,9 +31,10 @@ pub(super) async fn delete(
     Ok(())
 }
 
-/// `DELETE /api/v1/job-openings/{job}/interviews` `{"email"}`: the opening
-/// (`catalog.rs` `get_job`), the contact by e-mail (`candidates.rs` `find`), then the removal
-/// transaction with the scope's own statements (the job link, `candidate.removed_from_job`).
+/// `DELETE /api/v1/job-openings/{job}/interviews` `{"email"}`: the contact's id by e-mail
+/// (`candidates.rs` `find_id`), then the removal transaction with the scope's own statements
+/// (the job link, `candidate.removed_from_job`). The server reads the opening only when the
+/// removal fails.
 pub(super) async fn alpharun_remove(
     c: &mut Conn,
     pool: &sqlx::Pool<Db>,
@@ -41,9 +42,17 @@ pub(super) async fn alpharun_remove(
     email: &str,
     t: &mut Timer,
 ) -> Result<(), String> {
-    get_job(c, ctx, t).await?;
-    let (contact, _) = candidate(c, ctx, Some(email), None, t).await?;
-    let contact: Uuid = col(&contact, "id")?;
+    let contact: Uuid = step!(
+        t,
+        "SELECT candidates (id by e-mail)",
+        sqlx::query_scalar(
+            "SELECT id FROM candidates WHERE company_id = $1 AND email = $2 AND deleted_at IS NULL"
+        )
+        .bind(ctx.company)
+        .bind(email)
+        .fetch_optional(&mut *c)
+    )
+    .ok_or("no such contact")?;
     let mut tx = write_tx(c, pool, t).await?;
     let targets: Vec<Uuid> = step!(
         t,

@@ -368,24 +368,3 @@ pub(super) async fn insert_event(
     );
     Ok(())
 }
-
-/// `store/sql/catalog.rs` `get_job`.
-pub(super) async fn get_job(
-    c: &mut Conn,
-    ctx: &RawCtx,
-    t: &mut Timer,
-) -> Result<<Db as sqlx::Database>::Row, String> {
-    Ok(step!(
-        t,
-        "SELECT jobs",
-        sqlx::query(concat!(
-            "SELECT ",
-            job_cols!(),
-            " FROM jobs WHERE id = $1 AND company_id = $2"
-        ))
-        .bind(ctx.job)
-        .bind(ctx.company)
-        .fetch_optional(&mut *c)
-    )
-    .ok_or("no such job")?)
-}

@@ -12,7 +12,6 @@ use crate::store::delivery::NewMail;
 use crate::store::detach::{DetachRequest, DetachTarget};
 use crate::store::removal::{RemovalRequest, RevocationRecipient, RevokeRequest};
 use chrono::{DateTime, Utc};
-use interviewd_domain::model::Candidate;
 use interviewd_domain::{CandidateId, CompanyId, Email, InterviewId, JobId, KeyId};
 
 pub use crate::store::ContactKey;
@@ -135,13 +134,13 @@ pub async fn remove_from_opening(
 ) -> Result<RemovalReport, CoreError> {
     let contact = resolve_one(state, company, identifiers).await?;
     let scope = RemovalScope::CandidateOnJob {
-        candidate: contact.id,
+        candidate: contact,
         job,
     };
     // Nothing is removed (or unlinked) when the contact has no interview on the opening.
     let report = apply(state, company, actor, "candidate.remove_from_job", scope).await?;
     if report.interviews.is_empty() {
-        return Err(CoreError::not_found("interview", contact.id));
+        return Err(CoreError::not_found("interview", contact));
     }
     Ok(report)
 }
@@ -151,17 +150,17 @@ async fn resolve_one(
     state: &AppState,
     company: CompanyId,
     identifiers: &[(&'static str, Option<ContactKey>)],
-) -> Result<Candidate, CoreError> {
-    let mut contact: Option<Candidate> = None;
+) -> Result<CandidateId, CoreError> {
+    let mut contact: Option<CandidateId> = None;
     for (field, key) in identifiers {
         let found = match key {
-            Some(key) => state.store.find_candidate(company, key).await?,
+            Some(key) => state.store.find_candidate_id(company, key).await?,
             None => None,
         };
         let found = found.ok_or_else(|| CoreError::not_found("contact", *field))?;
-        match &contact {
+        match contact {
             None => contact = Some(found),
-            Some(c) if c.id == found.id => {}
+            Some(c) if c == found => {}
             Some(_) => {
                 return Err(CoreError::invalid(
                     *field,

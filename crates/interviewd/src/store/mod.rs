@@ -263,6 +263,13 @@ pub trait Store:
         key: &ContactKey,
     ) -> StoreResult<Option<Candidate>>;
 
+    /// The id of the candidate named by `key` in the company, read alone.
+    async fn find_candidate_id(
+        &self,
+        company: CompanyId,
+        key: &ContactKey,
+    ) -> StoreResult<Option<interviewd_domain::CandidateId>>;
+
     /// Candidates with `number < before` (all when `None`), newest first (cursor pagination,
     /// as Alpharun lists contacts).
     async fn candidates_before(

@@ -78,8 +78,9 @@ pub enum RevokeOutcome {
 pub enum Takes {
     /// Every removal and revoke (SQLite).
     Everything,
-    /// Deletes of one interview and revokes (PostgreSQL).
-    DeletesAndRevokes,
+    /// Deletes of one interview, Alpharun removals of a contact from a job opening and
+    /// revokes (PostgreSQL): all but the removals of a whole candidate or job.
+    Narrow,
 }
 
 impl Takes {
@@ -87,7 +88,10 @@ impl Takes {
     pub(crate) fn removal(self, scope: &RemovalScope) -> bool {
         match self {
             Self::Everything => true,
-            Self::DeletesAndRevokes => matches!(scope, RemovalScope::Interview(_)),
+            Self::Narrow => matches!(
+                scope,
+                RemovalScope::Interview(_) | RemovalScope::CandidateOnJob { .. }
+            ),
         }
     }
 }

@@ -730,3 +730,103 @@ async fn a_batch_leaves_another_companys_interview_to_its_own_delete() {
         .await
         .expect(404);
 }
+
+/// Alpharun removals asked at once are written together, with a delete asked among them: on
+/// PostgreSQL one batch's statements cover them all (their audit records share a transaction,
+/// `xmin`); on SQLite they share a COMMIT. Each is still answered for itself, in the order
+/// asked: a removal after a delete of the contact's one interview finds nothing (and leaves
+/// the contact on the opening), another company's removal naming our contact and opening
+/// finds nothing, a second removal of the same contact finds nothing.
+#[tokio::test]
+async fn removals_from_openings_asked_at_once_are_written_together_and_answered_each() {
+    use interviewd::store::removal::{RemovalRequest, RemovalScope};
+    let server = TestServer::start().await;
+    let acme = server.company("Acme").await;
+    let other = server.company("Other").await;
+    let c = server.client(&acme.key);
+    let mut pairs = Vec::new();
+    for n in 0..6 {
+        let email = format!("r{n}@example.com");
+        pairs.push(opening_with_interview(&c, &email, &format!("+1415555019{n}")).await);
+    }
+    let interview_of_2 = c
+        .get(&format!("/v1/interviews?candidateId={}", pairs[2].1))
+        .await
+        .expect(200)
+        .str("/data/0/id");
+    let ask = |company: &str, scope: RemovalScope| RemovalRequest {
+        company: company.parse().unwrap(),
+        actor: None,
+        action: match scope {
+            RemovalScope::Interview(_) => "interview.delete",
+            _ => "candidate.remove_from_job",
+        },
+        scope,
+        now: chrono::Utc::now(),
+    };
+    let on_job = |n: usize| RemovalScope::CandidateOnJob {
+        candidate: pairs[n].1.parse().unwrap(),
+        job: pairs[n].0.parse().unwrap(),
+    };
+    // The first is written alone; the rest queue behind it and go as one batch.
+    let asks = [
+        ask(&acme.id, on_job(0)),
+        ask(&acme.id, on_job(1)),
+        ask(
+            &acme.id,
+            RemovalScope::Interview(interview_of_2.parse().unwrap()),
+        ),
+        ask(&acme.id, on_job(2)),
+        ask(&other.id, on_job(3)),
+        ask(&acme.id, on_job(3)),
+        ask(&acme.id, on_job(4)),
+        ask(&acme.id, on_job(4)),
+        ask(&acme.id, on_job(5)),
+    ];
+    let reports =
+        futures_util::future::join_all(asks.iter().map(|r| server.store.remove_interviews(r)))
+            .await;
+    let removed: Vec<usize> = reports
+        .into_iter()
+        .map(|r| r.unwrap().interviews.len())
+        .collect();
+    assert_eq!(removed, [1, 1, 1, 0, 0, 1, 1, 0, 1]);
+    for (n, (op, contact)) in pairs.iter().enumerate() {
+        assert_eq!(interviews_of(&c, contact).await, 0, "contact {n}");
+        let links = c
+            .get(&format!("/v1/candidates/{contact}"))
+            .await
+            .expect(200)
+            .body["jobIds"]
+            .clone();
+        let kept = if n == 2 { json!([op]) } else { json!([]) };
+        assert_eq!(links, kept, "contact {n}'s openings");
+    }
+    let actions: Vec<String> = audit_rows(&server)
+        .await
+        .into_iter()
+        .map(|(action, _, _)| action)
+        .collect();
+    let count = |a: &str| actions.iter().filter(|x| *x == a).count();
+    assert_eq!(count("candidate.remove_from_job"), 5);
+    assert_eq!(count("interview.delete"), 1);
+    let db = crate::support::db(&server).await;
+    let announced: i64 = on_db!(&db, |s| sqlx::query_scalar(
+        "SELECT count(*) FROM events WHERE event_type = 'candidate.removed_from_job'"
+    )
+    .fetch_one(s.pool())
+    .await
+    .unwrap());
+    assert_eq!(announced, 5);
+    if let crate::support::Db::Pg(store) = db {
+        let transactions: i64 =
+            sqlx::query_scalar("SELECT count(DISTINCT xmin::text) FROM audit_log")
+                .fetch_one(store.pool())
+                .await
+                .unwrap();
+        assert!(
+            transactions <= 3,
+            "6 removals in {transactions} transactions"
+        );
+    }
+}

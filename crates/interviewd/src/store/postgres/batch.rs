@@ -1,5 +1,6 @@
-//! Removals written a batch at a time on PostgreSQL: deletes of one interview
-//! ([`super::deletes`]) and Xobin revokes ([`super::revokes`]).
+//! Removals written a batch at a time on PostgreSQL: deletes of one interview and Alpharun
+//! removals of a contact from a job opening ([`super::removals`]), and Xobin revokes
+//! ([`super::revokes`]).
 //!
 //! Concurrent requests queue in the store's [`RemovalGroup`]; the deletes of a batch are
 //! written together, then its revokes, each set by a handful of statements whatever its size,
@@ -25,26 +26,27 @@ use crate::store::StoreResult;
 use crate::store::removal::Takes;
 use uuid::Uuid;
 
-/// The group of a PostgreSQL store: deletes of one interview and revokes, a batch at a time.
+/// The group of a PostgreSQL store: deletes of one interview, Alpharun removals and revokes,
+/// a batch at a time.
 /// One batch at a time makes the batches larger; two at once were slower at 16 clients
 /// (BENCHMARKS.md).
 pub(super) fn group() -> RemovalGroup {
-    RemovalGroup::new(Takes::DeletesAndRevokes, |store, batch| {
+    RemovalGroup::new(Takes::Narrow, |store, batch| {
         Box::pin(write_batch(store, batch))
     })
 }
 
-/// Writes the deletes of `batch` together, then its revokes.
+/// Writes the removals of `batch` together, then its revokes.
 async fn write_batch(store: PgStore, batch: Vec<Pending>) {
-    let (deletes, revokes): (Vec<_>, Vec<_>) = batch
+    let (removals, revokes): (Vec<_>, Vec<_>) = batch
         .into_iter()
         .partition(|pending| matches!(pending.job, Job::Remove(_)));
-    if !deletes.is_empty() {
-        let written = match deletes.len() {
+    if !removals.is_empty() {
+        let written = match removals.len() {
             1 => None,
-            _ => Some(super::deletes::write_together(&store, &deletes).await),
+            _ => Some(super::removals::write_together(&store, &removals).await),
         };
-        settle(&store, deletes, written).await;
+        settle(&store, removals, written).await;
     }
     if !revokes.is_empty() {
         let written = match revokes.len() {

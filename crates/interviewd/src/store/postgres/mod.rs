@@ -55,8 +55,8 @@ mod sql;
 
 pub use sql::{delivery, engine, events, interviews};
 mod batch;
-mod deletes;
 mod listen;
+mod removals;
 mod revokes;
 
 use super::{StoreError, StoreResult, WakeUp};
@@ -94,14 +94,15 @@ pub struct PgStore {
     wake_ups: Arc<listen::WakeUps>,
     /// Set when a removal commits; [`PgStore::compact`] clears it.
     erased: Arc<std::sync::atomic::AtomicBool>,
-    /// Deletes of one interview and revokes waiting to be written together ([`batch`]).
+    /// Deletes of one interview, Alpharun removals and revokes waiting to be written together
+    /// ([`batch`]).
     removals: Arc<sql::removal::RemovalGroup>,
 }
 
 impl PgStore {
-    /// On PostgreSQL the deletes of one interview and the revokes are written a batch at a
-    /// time ([`batch`]); every other removal commits alone: concurrent transactions lock only
-    /// what they touch.
+    /// On PostgreSQL the deletes of one interview, the Alpharun removals and the revokes are
+    /// written a batch at a time ([`batch`]); the removals of a whole candidate or job commit
+    /// alone: concurrent transactions lock only what they touch.
     fn removal_group(&self) -> Option<&sql::removal::RemovalGroup> {
         Some(&self.removals)
     }

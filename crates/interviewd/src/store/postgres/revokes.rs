@@ -38,7 +38,7 @@ pub(super) async fn write_together(
     let companies: Vec<Uuid> = requests.iter().map(|(r, _)| r.company.uuid()).collect();
     let numbers: Vec<i64> = requests.iter().map(|(r, _)| r.response_id).collect();
 
-    // Generic plans, as for the deletes (`super::deletes`).
+    // Generic plans, as for the deletes (`super::removals`).
     let mut tx = store
         .pool
         .begin_with("BEGIN; SET LOCAL plan_cache_mode = force_generic_plan")

@@ -245,6 +245,45 @@ pub async fn counts(
     })
 }
 
+/// The id of the live candidate `key` names in the company, without reading the rest (what
+/// a removal needs to name its contact).
+pub async fn find_id(
+    pool: &Pool,
+    company: CompanyId,
+    key: &ContactKey,
+) -> StoreResult<Option<CandidateId>> {
+    let (sql, value): (&'static str, &str) = match key {
+        ContactKey::Id(id) => {
+            let id: Option<Uuid> = sqlx::query_scalar(
+                "SELECT id FROM candidates WHERE id = $1 AND company_id = $2 AND deleted_at IS NULL",
+            )
+            .bind(id.uuid())
+            .bind(company.uuid())
+            .fetch_optional(pool)
+            .await?;
+            return Ok(id.map(CandidateId::from));
+        }
+        ContactKey::ExtId(v) => (
+            "SELECT id FROM candidates WHERE company_id = $1 AND ext_id = $2 AND deleted_at IS NULL",
+            v.as_str(),
+        ),
+        ContactKey::Email(v) => (
+            "SELECT id FROM candidates WHERE company_id = $1 AND email = $2 AND deleted_at IS NULL",
+            v.as_str(),
+        ),
+        ContactKey::Phone(v) => (
+            "SELECT id FROM candidates WHERE company_id = $1 AND phone = $2 AND deleted_at IS NULL",
+            v.as_str(),
+        ),
+    };
+    let id: Option<Uuid> = sqlx::query_scalar(sql)
+        .bind(company.uuid())
+        .bind(value)
+        .fetch_optional(pool)
+        .await?;
+    Ok(id.map(CandidateId::from))
+}
+
 pub async fn find(
     pool: &Pool,
     company: CompanyId,

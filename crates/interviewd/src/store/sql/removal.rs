@@ -281,7 +281,8 @@ async fn lock_anchor(conn: &mut Conn, company: CompanyId, scope: &RemovalScope) 
 }
 
 /// One removal: through the store's [`RemovalGroup`] when it takes it (on SQLite every one;
-/// on PostgreSQL the deletes of one interview), else in a transaction of its own.
+/// on PostgreSQL all but the removals of a whole candidate or job), else in a transaction of
+/// its own.
 pub async fn remove(store: &DbStore, req: &RemovalRequest) -> StoreResult<RemovalReport> {
     match store
         .removal_group()
@@ -332,10 +333,10 @@ struct Done {
 /// - On SQLite every removal and revoke joins, one batch at a time, in one transaction
 ///   ([`write_batch`]). SQLite has one writer anyway; what the
 ///   batch saves is a COMMIT (and its page writes) per removal.
-/// - On PostgreSQL the deletes of one interview join, each batch written by a handful of
-///   statements for all of its interviews (`store::postgres::deletes`): what a batch saves
-///   there is each statement's fixed cost (docs/removal.md). A batch that fails there is
-///   written again by [`write_batch`].
+/// - On PostgreSQL the deletes of one interview, the Alpharun removals and the revokes join,
+///   each batch written by a handful of statements for all of its requests
+///   (`store::postgres::batch`): what a batch saves there is each statement's fixed cost
+///   (docs/removal.md). A batch that fails there is written again by [`write_batch`].
 pub struct RemovalGroup {
     queue: std::sync::Mutex<Vec<Pending>>,
     lead: tokio::sync::Mutex<()>,

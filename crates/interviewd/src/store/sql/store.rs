@@ -263,6 +263,13 @@ impl Store for DbStore {
     ) -> StoreResult<Option<Candidate>> {
         candidates::find(&self.pool, company, key).await
     }
+    async fn find_candidate_id(
+        &self,
+        company: CompanyId,
+        key: &ContactKey,
+    ) -> StoreResult<Option<CandidateId>> {
+        candidates::find_id(&self.pool, company, key).await
+    }
     async fn candidates_before(
         &self,
         company: CompanyId,

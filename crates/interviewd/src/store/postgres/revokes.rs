@@ -8,10 +8,12 @@
 
 use super::PgStore;
 use super::batch::{AuditRows, EventRows};
-use super::sql::removal::{Job, Outcome, Pending, REVOKE_BEFORE_COMMIT, REVOKE_BEFORE_MAIL};
+use super::sql::removal::{
+    Job, Outcome, Pending, REVOKE_BEFORE_COMMIT, REVOKE_BEFORE_MAIL, WithPlanChange,
+};
 use crate::store::delivery::NewMail;
 use crate::store::removal::{self, RevocationRecipient, RevokeOutcome, RevokeRequest};
-use crate::store::rows::{CandidateRow, InterviewRow, candidate_cols, interview_cols};
+use crate::store::rows::{CandidateRow, candidate_cols, interview_cols};
 use crate::store::{StoreError, StoreResult};
 use interviewd_domain::model::Interview;
 use interviewd_domain::removal::decide_revoke;
@@ -105,13 +107,7 @@ async fn lock(
     .bind(numbers)
     .execute(&mut *tx)
     .await?;
-    #[derive(sqlx::FromRow)]
-    struct Row {
-        #[sqlx(flatten)]
-        interview: InterviewRow,
-        plan_changed_at: Option<i64>,
-    }
-    let rows: Vec<Row> = sqlx::query_as(concat!(
+    let rows: Vec<WithPlanChange> = sqlx::query_as(concat!(
         "SELECT ",
         interview_cols!(),
         ", (SELECT plan_changed_at FROM companies c WHERE c.id = i.company_id) AS plan_changed_at \

@@ -772,6 +772,14 @@ async fn revoke_in(
     Ok((RevokeOutcome::Revoked, true))
 }
 
+/// An interview's row read for a revoke, with its company's latest plan change.
+#[derive(sqlx::FromRow)]
+pub(crate) struct WithPlanChange {
+    #[sqlx(flatten)]
+    pub(crate) interview: InterviewRow,
+    pub(crate) plan_changed_at: Option<i64>,
+}
+
 /// The interview numbered `number` in `company`, locked as [`super::interviews::lock`] locks it (its attempts
 /// first on PostgreSQL), found by its number without a read before the locks; with the
 /// company's latest plan change, read by the statement that locks the row.
@@ -790,13 +798,7 @@ async fn lock_by_number(
         .execute(&mut *conn)
         .await?;
     }
-    #[derive(sqlx::FromRow)]
-    struct Row {
-        #[sqlx(flatten)]
-        interview: InterviewRow,
-        plan_changed_at: Option<i64>,
-    }
-    let row: Option<Row> = sqlx::query_as(concat!(
+    let row: Option<WithPlanChange> = sqlx::query_as(concat!(
         "SELECT ",
         interview_cols!(),
         ", (SELECT plan_changed_at FROM companies WHERE id = $1) AS plan_changed_at \

@@ -2,7 +2,7 @@
 //! removals of a contact from a job opening ([`super::removals`]), and Xobin revokes
 //! ([`super::revokes`]).
 //!
-//! Concurrent requests queue in the store's [`RemovalGroup`]; the deletes of a batch are
+//! Concurrent requests queue in the store's [`RemovalGroup`]; the removals of a batch are
 //! written together, then its revokes, each set by a handful of statements whatever its size,
 //! where one at a time takes as many each. What this saves is each statement's fixed cost on
 //! the server (starting the executor, opening and locking the tables and indexes it touches),
@@ -27,9 +27,8 @@ use crate::store::removal::Takes;
 use uuid::Uuid;
 
 /// The group of a PostgreSQL store: deletes of one interview, Alpharun removals and revokes,
-/// a batch at a time.
-/// One batch at a time makes the batches larger; two at once were slower at 16 clients
-/// (BENCHMARKS.md).
+/// a batch at a time. One batch at a time makes the batches larger; two at once were slower
+/// at 16 clients (BENCHMARKS.md).
 pub(super) fn group() -> RemovalGroup {
     RemovalGroup::new(Takes::Narrow, |store, batch| {
         Box::pin(write_batch(store, batch))

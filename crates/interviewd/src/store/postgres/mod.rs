@@ -103,8 +103,8 @@ impl PgStore {
     /// On PostgreSQL the deletes of one interview, the Alpharun removals and the revokes are
     /// written a batch at a time ([`batch`]); the removals of a whole candidate or job commit
     /// alone: concurrent transactions lock only what they touch.
-    fn removal_group(&self) -> Option<&sql::removal::RemovalGroup> {
-        Some(&self.removals)
+    fn removal_group(&self) -> &sql::removal::RemovalGroup {
+        &self.removals
     }
 }
 

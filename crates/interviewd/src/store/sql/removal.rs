@@ -284,17 +284,15 @@ async fn lock_anchor(conn: &mut Conn, company: CompanyId, scope: &RemovalScope) 
 /// on PostgreSQL all but the removals of a whole candidate or job), else in a transaction of
 /// its own.
 pub async fn remove(store: &DbStore, req: &RemovalRequest) -> StoreResult<RemovalReport> {
-    match store
-        .removal_group()
-        .filter(|group| group.takes.removal(&req.scope))
-    {
-        Some(group) => match group.run(store, Job::Remove(req.clone())).await? {
-            Outcome::Removed(report) => Ok(report),
-            Outcome::Revoked(_) => Err(StoreError::Internal(
-                "a removal answered as a revoke".into(),
-            )),
-        },
-        None => remove_alone(store, req).await,
+    let group = store.removal_group();
+    if !group.takes.removal(&req.scope) {
+        return remove_alone(store, req).await;
+    }
+    match group.run(store, Job::Remove(req.clone())).await? {
+        Outcome::Removed(report) => Ok(report),
+        Outcome::Revoked(_) => Err(StoreError::Internal(
+            "a removal answered as a revoke".into(),
+        )),
     }
 }
 
@@ -670,30 +668,13 @@ pub async fn revoke(
     req: &RevokeRequest,
     notice: Option<RenderNotice>,
 ) -> StoreResult<RevokeOutcome> {
-    match store.removal_group() {
-        Some(group) => match group.run(store, Job::Revoke(req.clone(), notice)).await? {
-            Outcome::Revoked(outcome) => Ok(outcome),
-            Outcome::Removed(_) => Err(StoreError::Internal(
-                "a revoke answered as a removal".into(),
-            )),
-        },
-        None => revoke_alone(store, req, notice).await,
+    let job = Job::Revoke(req.clone(), notice);
+    match store.removal_group().run(store, job).await? {
+        Outcome::Revoked(outcome) => Ok(outcome),
+        Outcome::Removed(_) => Err(StoreError::Internal(
+            "a revoke answered as a removal".into(),
+        )),
     }
-}
-
-/// One revoke in a transaction of its own.
-async fn revoke_alone(
-    store: &DbStore,
-    req: &RevokeRequest,
-    notice: Option<RenderNotice>,
-) -> StoreResult<RevokeOutcome> {
-    let mut tx = store.write_tx().await?;
-    let (outcome, keep) = revoke_in(&mut tx, store, req, notice).await?;
-    if keep {
-        store.faults.check(REVOKE_BEFORE_COMMIT)?;
-        tx.commit().await?;
-    }
-    Ok(outcome)
 }
 
 /// One revoke's statements, in the caller's transaction; `true` when it wrote what must stay.

@@ -135,8 +135,8 @@ impl SqliteStore {
     }
 
     /// Removals share their COMMIT on SQLite (see `RemovalGroup`).
-    fn removal_group(&self) -> Option<&sql::removal::RemovalGroup> {
-        Some(&self.removals)
+    fn removal_group(&self) -> &sql::removal::RemovalGroup {
+        &self.removals
     }
 
     /// The pool, for backend-specific engine code.

@@ -28,6 +28,9 @@ pub struct Config {
     /// Connections one process opens to PostgreSQL at most (besides the one it listens on).
     /// SQLite ignores it.
     pub database_max_connections: u32,
+    /// How long a server may keep an API key it looked up, in ms, while it hears of every
+    /// change to keys (PostgreSQL only: store/key_cache.rs); 0: look every key up.
+    pub api_key_cache_ms: u64,
     /// Base URL used in links handed to candidates (invite links, recording URLs).
     /// Default: `http://{listen}`.
     pub public_url: Option<String>,
@@ -190,6 +193,7 @@ impl Default for Config {
             database_url: None,
             blob_url: None,
             database_max_connections: DEFAULT_MAX_CONNECTIONS,
+            api_key_cache_ms: 30_000,
             public_url: None,
             log_format: "text".into(),
             // ---- engine defaults ----
@@ -300,6 +304,7 @@ const ENV_FIELDS: &[&str] = &[
     "database_url",
     "blob_url",
     "database_max_connections",
+    "api_key_cache_ms",
     "public_url",
     "log_format",
     // engine

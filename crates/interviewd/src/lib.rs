@@ -130,6 +130,9 @@ impl Server {
     /// [`Server::new`] with parts other than the configured ones (tests and benchmarks).
     pub fn with_parts(config: Config, store: DynStore, parts: Parts) -> anyhow::Result<Self> {
         http::ratelimit::Mode::parse(&config.rate_limit_mode).map_err(anyhow::Error::msg)?;
+        // A server hears of changes to API keys from its start, so it may keep those it looks
+        // up (store/key_cache.rs).
+        store.listen(std::time::Duration::from_millis(config.api_key_cache_ms));
         let clock = clock::Clock::system();
         let wakers = app::Wakers::default();
         // A configured carrier places the calls, unless a provider is given.

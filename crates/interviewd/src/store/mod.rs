@@ -30,6 +30,7 @@ pub mod removal;
 pub mod retention;
 pub mod retry;
 mod rows;
+pub mod key_cache;
 pub mod server_keys;
 pub mod sqlite;
 pub mod users;
@@ -127,6 +128,14 @@ pub trait Store:
     /// machine, and the workers' polling covers everything.
     fn wake_ups(&self) -> Option<tokio::sync::broadcast::Receiver<WakeUp>> {
         None
+    }
+
+    /// Starts hearing what other processes announce, for as long as the store lives, whether
+    /// or not any worker subscribes to [`Store::wake_ups`]: a server calls it so that it may
+    /// keep the API keys it looks up for `keep_keys` at most ([`key_cache`]; zero: never).
+    /// Nothing on SQLite.
+    fn listen(&self, keep_keys: std::time::Duration) {
+        let _ = keep_keys;
     }
 
     /// Which company owns the resource with this id, if any.

@@ -203,3 +203,72 @@ async fn a_server_and_a_worker_share_the_queue_woken_by_notifications() {
         "{owners:?}"
     );
 }
+
+/// Nodes keep the company keys they looked up (src/store/key_cache.rs). A key revoked by
+/// another process (here the test's own store, as `interviewd admin keys revoke` does) is
+/// refused by every node once the database announces the change. With the announcement held
+/// back, node A still accepts it from its copy, which shows the copy is used at all, and node
+/// B, told to keep no key (`api_key_cache_ms = 0`), refuses it at once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_key_revoked_elsewhere_is_refused_by_every_node() {
+    let database = crate::pg_cluster::database().await;
+    let setup = Setup::new(&database.url).await;
+    let a = Node::serve("a", &setup.url, &setup.data, &[]).await;
+    let b = Node::serve(
+        "b",
+        &setup.url,
+        &setup.data,
+        &[("INTERVIEWD_API_KEY_CACHE_MS", "0")],
+    )
+    .await;
+    let company = setup.company("One", 1).await;
+    // A node trusts its copies once its `LISTEN` runs, shortly after it starts serving.
+    for _ in 0..5 {
+        for node in [&a, &b] {
+            node.client(&company.key).get("/v1/jobs").await.expect(200);
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let key = setup.store.list_keys().await.unwrap()[0].id.to_string();
+
+    let held_back = |revoked: &'static str| {
+        let pool = setup.pool.clone();
+        async move {
+            let mut tx = pool.begin().await.unwrap();
+            sqlx::query("ALTER TABLE api_keys DISABLE TRIGGER api_keys_changed")
+                .execute(&mut *tx)
+                .await
+                .unwrap();
+            sqlx::query(revoked).execute(&mut *tx).await.unwrap();
+            sqlx::query("ALTER TABLE api_keys ENABLE TRIGGER api_keys_changed")
+                .execute(&mut *tx)
+                .await
+                .unwrap();
+            tx.commit().await.unwrap();
+        }
+    };
+    held_back("UPDATE api_keys SET revoked_at = 0").await;
+    a.client(&company.key).get("/v1/jobs").await.expect(200);
+    b.client(&company.key).get("/v1/jobs").await.expect(401);
+    held_back("UPDATE api_keys SET revoked_at = NULL").await;
+
+    interviewd::admin::revoke_key(&setup.store, &key)
+        .await
+        .unwrap();
+    for node in [&a, &b] {
+        let deadline = Instant::now() + WAIT;
+        loop {
+            let res = node.client(&company.key).get("/v1/jobs").await;
+            if res.status == 401 {
+                assert!(res.text.contains("revoked"), "{}", res.text);
+                break;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "node {} still accepts a revoked key",
+                node.name
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+}

@@ -97,6 +97,8 @@ pub struct PgStore {
     /// Deletes of one interview, Alpharun removals and revokes waiting to be written together
     /// ([`batch`]).
     removals: Arc<sql::removal::RemovalGroup>,
+    /// The API keys looked up, trusted while [`listen`] hears of every change.
+    keys: Arc<crate::store::key_cache::KeyCache>,
 }
 
 impl PgStore {
@@ -150,10 +152,12 @@ impl PgStore {
             .connect_with(options.clone())
             .await?;
         check_version(&pool).await?;
+        let keys = Arc::new(crate::store::key_cache::KeyCache::default());
         Ok(Self {
             pool,
             faults: Default::default(),
-            wake_ups: Arc::new(listen::WakeUps::new(options)),
+            wake_ups: Arc::new(listen::WakeUps::new(options, keys.clone())),
+            keys,
             erased: Default::default(),
             removals: Arc::new(batch::group()),
         })
@@ -241,6 +245,11 @@ impl PgStore {
     /// Wake-ups from the other processes on this database.
     fn subscribe_wake_ups(&self) -> Option<tokio::sync::broadcast::Receiver<WakeUp>> {
         Some(self.wake_ups.subscribe())
+    }
+
+    /// Listens until the store is dropped ([`listen`]).
+    fn start_listening(&self) {
+        self.wake_ups.start();
     }
 }
 

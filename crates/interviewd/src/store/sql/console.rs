@@ -262,8 +262,9 @@ impl ConsoleStore for DbStore {
         .bind(company.uuid())
         .bind(to_millis(at))
         .execute(&self.pool)
-        .await?;
-        Ok(done.rows_affected() > 0)
+        .await;
+        self.keys.forget_all();
+        Ok(done?.rows_affected() > 0)
     }
 
     async fn decide(

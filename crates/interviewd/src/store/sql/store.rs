@@ -71,6 +71,11 @@ impl Store for DbStore {
         self.subscribe_wake_ups()
     }
 
+    fn listen(&self, keep_keys: std::time::Duration) {
+        self.keys.keep_for(keep_keys);
+        self.start_listening();
+    }
+
     fn describe(&self) -> String {
         self.describe_backend()
     }
@@ -116,10 +121,14 @@ impl Store for DbStore {
         company: &Company,
         managed_by: Option<KeyId>,
     ) -> StoreResult<Company> {
-        retrying("create company", || {
+        let created = retrying("create company", || {
             tenants::create_company(self, company, managed_by)
         })
-        .await
+        .await;
+        if managed_by.is_some() {
+            self.keys.forget_all();
+        }
+        created
     }
     async fn get_company(&self, id: CompanyId) -> StoreResult<Option<Company>> {
         tenants::get_company(&self.pool, id).await
@@ -146,16 +155,22 @@ impl Store for DbStore {
         tenants::set_plan(&self.pool, id, plan, at).await
     }
     async fn create_key(&self, key: &ApiKey, secret_hash: &[u8]) -> StoreResult<()> {
-        tenants::create_key(self, key, secret_hash).await
+        let created = tenants::create_key(self, key, secret_hash).await;
+        self.keys.forget_all();
+        created
     }
     async fn find_key(&self, secret_hash: &[u8]) -> StoreResult<Option<(ApiKey, Vec<u8>)>> {
-        tenants::find_key(&self.pool, secret_hash).await
+        self.keys
+            .find(secret_hash, || tenants::find_key(&self.pool, secret_hash))
+            .await
     }
     async fn list_keys(&self) -> StoreResult<Vec<ApiKey>> {
         tenants::list_keys(&self.pool).await
     }
     async fn revoke_key(&self, id: KeyId, at: DateTime<Utc>) -> StoreResult<bool> {
-        tenants::revoke_key(&self.pool, id, at).await
+        let revoked = tenants::revoke_key(&self.pool, id, at).await;
+        self.keys.forget_all();
+        revoked
     }
 
     async fn insert_job(&self, job: &Job) -> StoreResult<Job> {

@@ -92,6 +92,8 @@ pub struct SqliteStore {
     removals: std::sync::Arc<sql::removal::RemovalGroup>,
     /// Checkpoints the write-ahead log in the background ([`checkpoint`]).
     checkpointer: std::sync::Arc<checkpoint::Checkpointer>,
+    /// Never listening here, so every lookup reads the file (see [`crate::store::key_cache`]).
+    keys: std::sync::Arc<crate::store::key_cache::KeyCache>,
 }
 
 impl SqliteStore {
@@ -131,6 +133,7 @@ impl SqliteStore {
                 |s, b| Box::pin(sql::removal::write_batch(s, b)),
             )),
             checkpointer: std::sync::Arc::new(checkpointer),
+            keys: Default::default(),
         })
     }
 
@@ -234,6 +237,9 @@ impl SqliteStore {
     fn subscribe_wake_ups(&self) -> Option<tokio::sync::broadcast::Receiver<WakeUp>> {
         None
     }
+
+    /// Nothing to hear: see [`crate::store::key_cache`].
+    fn start_listening(&self) {}
 }
 
 #[cfg(test)]

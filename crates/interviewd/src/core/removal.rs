@@ -10,7 +10,7 @@ use super::notices::{Revocation, revocation_mail};
 use crate::app::AppState;
 use crate::store::delivery::NewMail;
 use crate::store::detach::{DetachRequest, DetachTarget};
-use crate::store::removal::{RemovalRequest, RevocationRecipient, RevokeRequest};
+use crate::store::removal::{OpeningRemoval, RemovalRequest, RevocationRecipient, RevokeRequest};
 use chrono::{DateTime, Utc};
 use interviewd_domain::{CandidateId, CompanyId, Email, InterviewId, JobId, KeyId};
 
@@ -132,16 +132,35 @@ pub async fn remove_from_opening(
     job: JobId,
     identifiers: &[(&'static str, Option<ContactKey>)],
 ) -> Result<RemovalReport, CoreError> {
-    let contact = resolve_one(state, company, identifiers).await?;
-    let scope = RemovalScope::CandidateOnJob {
-        candidate: contact,
-        job,
+    // One identifier, the usual case, is resolved by the store in the removal's transaction
+    // (with the rest of its batch); several are first checked to name the same contact.
+    let (field, contact) = match identifiers {
+        [(field, key)] => (*field, key.clone()),
+        _ => (
+            "contact_id",
+            Some(ContactKey::Id(
+                resolve_one(state, company, identifiers).await?,
+            )),
+        ),
     };
-    // Nothing is removed (or unlinked) when the contact has no interview on the opening.
-    let report = apply(state, company, actor, "candidate.remove_from_job", scope).await?;
+    let contact = contact.ok_or_else(|| CoreError::not_found("contact", field))?;
+    let request = OpeningRemoval {
+        company,
+        actor,
+        contact,
+        job,
+        now: state.now(),
+    };
+    let (candidate, report) = state
+        .store
+        .remove_from_opening(&request)
+        .await?
+        .ok_or_else(|| CoreError::not_found("contact", field))?;
+    // Nothing was removed (or unlinked) when the contact has no interview on the opening.
     if report.interviews.is_empty() {
-        return Err(CoreError::not_found("interview", contact));
+        return Err(CoreError::not_found("interview", candidate));
     }
+    removed(state, "candidate.remove_from_job", &report);
     Ok(report)
 }
 
@@ -192,16 +211,21 @@ async fn apply(
         now: state.now(),
     };
     let report = state.store.remove_interviews(&request).await?;
+    removed(state, action, &report);
+    Ok(report)
+}
+
+/// After a removal committed: events were written (`interview.deleted`, …); slots may have
+/// come back; webhook attempts about the removed interviews stop here, before the removal
+/// answers.
+fn removed(state: &AppState, action: &'static str, report: &RemovalReport) {
     tracing::info!(
         action,
         interviews = report.interviews.len(),
         live = report.live_sessions,
         "removed"
     );
-    // Events were written (`interview.deleted`, …); slots may have come back; webhook
-    // attempts about the removed interviews stop here, before the removal answers.
     state.wakers.removed(&report.interviews);
-    Ok(report)
 }
 
 /// Revokes the invite of the interview numbered `response_id` (Xobin), with a notice to the

@@ -169,16 +169,28 @@ mod tests {
 
     #[tokio::test]
     async fn keeps_company_keys_only_while_listening() {
-        let (cache, reads, company) = (KeyCache::default(), AtomicUsize::new(0), key(KeyKind::Company));
+        let (cache, reads, company) = (
+            KeyCache::default(),
+            AtomicUsize::new(0),
+            key(KeyKind::Company),
+        );
         cache.keep_for(Duration::from_secs(30));
         find(&cache, &reads, &company).await;
         find(&cache, &reads, &company).await;
-        assert_eq!(reads.load(Ordering::SeqCst), 2, "not listening: every lookup reads");
+        assert_eq!(
+            reads.load(Ordering::SeqCst),
+            2,
+            "not listening: every lookup reads"
+        );
 
         cache.listening(true);
         find(&cache, &reads, &company).await;
         find(&cache, &reads, &company).await;
-        assert_eq!(reads.load(Ordering::SeqCst), 3, "listening: the second lookup is kept");
+        assert_eq!(
+            reads.load(Ordering::SeqCst),
+            3,
+            "listening: the second lookup is kept"
+        );
 
         cache.forget_all();
         find(&cache, &reads, &company).await;
@@ -192,19 +204,32 @@ mod tests {
         cache.keep_for(Duration::ZERO);
         find(&cache, &reads, &company).await;
         find(&cache, &reads, &company).await;
-        assert_eq!(reads.load(Ordering::SeqCst), 7, "a cache of no time keeps nothing");
+        assert_eq!(
+            reads.load(Ordering::SeqCst),
+            7,
+            "a cache of no time keeps nothing"
+        );
 
-        let (ats_cache, ats_reads, ats) = (KeyCache::default(), AtomicUsize::new(0), key(KeyKind::Ats));
+        let (ats_cache, ats_reads, ats) =
+            (KeyCache::default(), AtomicUsize::new(0), key(KeyKind::Ats));
         ats_cache.keep_for(Duration::from_secs(30));
         ats_cache.listening(true);
         find(&ats_cache, &ats_reads, &ats).await;
         find(&ats_cache, &ats_reads, &ats).await;
-        assert_eq!(ats_reads.load(Ordering::SeqCst), 2, "ATS keys are never kept");
+        assert_eq!(
+            ats_reads.load(Ordering::SeqCst),
+            2,
+            "ATS keys are never kept"
+        );
     }
 
     #[tokio::test]
     async fn a_lookup_overtaken_by_a_change_is_not_kept() {
-        let (cache, reads, company) = (KeyCache::default(), AtomicUsize::new(0), key(KeyKind::Company));
+        let (cache, reads, company) = (
+            KeyCache::default(),
+            AtomicUsize::new(0),
+            key(KeyKind::Company),
+        );
         cache.keep_for(Duration::from_secs(30));
         cache.listening(true);
         // The change commits while the lookup's read is under way.
@@ -216,6 +241,10 @@ mod tests {
             .await
             .unwrap();
         find(&cache, &reads, &company).await;
-        assert_eq!(reads.load(Ordering::SeqCst), 1, "the overtaken read was not kept");
+        assert_eq!(
+            reads.load(Ordering::SeqCst),
+            1,
+            "the overtaken read was not kept"
+        );
     }
 }

@@ -24,13 +24,13 @@ pub mod idempotency;
 pub mod metrics;
 pub mod model;
 // Both backends compile the same files of `sql/`, on purpose (see the module doc).
+pub mod key_cache;
 #[allow(clippy::duplicate_mod)]
 pub mod postgres;
 pub mod removal;
 pub mod retention;
 pub mod retry;
 mod rows;
-pub mod key_cache;
 pub mod server_keys;
 pub mod sqlite;
 pub mod users;
@@ -94,6 +94,14 @@ pub trait Store:
         &self,
         req: &removal::RemovalRequest,
     ) -> StoreResult<removal::RemovalReport>;
+
+    /// Removes a contact, named by a key resolved in the removal's transaction, and all its
+    /// interviews from a job opening, as [`Store::remove_interviews`] with
+    /// `RemovalScope::CandidateOnJob`.
+    async fn remove_from_opening(
+        &self,
+        req: &removal::OpeningRemoval,
+    ) -> StoreResult<removal::OpeningOutcome>;
 
     /// Decides and applies a revoke in one transaction. When the outcome is `Revoked` and the
     /// request asks to notify, the candidate's notice is rendered by `notice` from what the

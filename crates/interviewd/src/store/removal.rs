@@ -33,6 +33,40 @@ pub struct RemovalRequest {
     pub now: DateTime<Utc>,
 }
 
+/// An Alpharun removal of a contact from a job opening, the contact named by a key that the
+/// store resolves inside the removal's transaction (with the other removals of its batch,
+/// rather than one read per request before it).
+#[derive(Clone, Debug)]
+pub struct OpeningRemoval {
+    pub company: CompanyId,
+    /// The key that asked (for the audit record).
+    pub actor: Option<KeyId>,
+    pub contact: crate::store::ContactKey,
+    pub job: JobId,
+    pub now: DateTime<Utc>,
+}
+
+impl OpeningRemoval {
+    /// The removal, once the contact is known to be `candidate`.
+    pub fn of(&self, candidate: CandidateId) -> RemovalRequest {
+        RemovalRequest {
+            company: self.company,
+            actor: self.actor,
+            action: "candidate.remove_from_job",
+            scope: RemovalScope::CandidateOnJob {
+                candidate,
+                job: self.job,
+            },
+            now: self.now,
+        }
+    }
+}
+
+/// What an [`OpeningRemoval`] did: `None` when its key names no live contact of the company
+/// (nothing changed), else the contact and the removal's report (no interview when the
+/// contact has none on the opening: nothing changed, the link included).
+pub type OpeningOutcome = Option<(CandidateId, RemovalReport)>;
+
 /// What a removal did.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct RemovalReport {

@@ -732,14 +732,17 @@ async fn a_batch_leaves_another_companys_interview_to_its_own_delete() {
 }
 
 /// Alpharun removals asked at once are written together, with a delete asked among them: on
-/// PostgreSQL one batch's statements cover them all (their audit records share a transaction,
-/// `xmin`); on SQLite they share a COMMIT. Each is still answered for itself, in the order
-/// asked: a removal after a delete of the contact's one interview finds nothing (and leaves
-/// the contact on the opening), another company's removal naming our contact and opening
-/// finds nothing, a second removal of the same contact finds nothing.
+/// PostgreSQL one batch's statements cover them all, the contacts' keys resolved by one of
+/// them (their audit records share a transaction, `xmin`); on SQLite they share a COMMIT.
+/// Each is still answered for itself, in the order asked: a removal after a delete of the
+/// contact's one interview finds nothing (and leaves the contact on the opening), another
+/// company's removal naming our contact by e-mail or id finds no contact, as does an e-mail
+/// nobody has, and a second removal of the same contact finds no interview.
 #[tokio::test]
 async fn removals_from_openings_asked_at_once_are_written_together_and_answered_each() {
-    use interviewd::store::removal::{RemovalRequest, RemovalScope};
+    use interviewd::store::ContactKey;
+    use interviewd::store::removal::{OpeningRemoval, RemovalRequest, RemovalScope};
+    use interviewd_domain::{Email, PhoneNumber};
     let server = TestServer::start().await;
     let acme = server.company("Acme").await;
     let other = server.company("Other").await;
@@ -754,43 +757,77 @@ async fn removals_from_openings_asked_at_once_are_written_together_and_answered_
         .await
         .expect(200)
         .str("/data/0/id");
-    let ask = |company: &str, scope: RemovalScope| RemovalRequest {
+    let email = |n: usize| ContactKey::Email(Email::parse(&format!("R{n}@example.com")).unwrap());
+    let phone =
+        |n: usize| ContactKey::Phone(PhoneNumber::parse(&format!("+1 415 555 019{n}")).unwrap());
+    let id = |n: usize| ContactKey::Id(pairs[n].1.parse().unwrap());
+    let from = |company: &str, n: usize, contact: ContactKey| OpeningRemoval {
         company: company.parse().unwrap(),
         actor: None,
-        action: match scope {
-            RemovalScope::Interview(_) => "interview.delete",
-            _ => "candidate.remove_from_job",
-        },
-        scope,
+        contact,
+        job: pairs[n].0.parse().unwrap(),
         now: chrono::Utc::now(),
     };
-    let on_job = |n: usize| RemovalScope::CandidateOnJob {
-        candidate: pairs[n].1.parse().unwrap(),
-        job: pairs[n].0.parse().unwrap(),
+    let delete = RemovalRequest {
+        company: acme.id.parse().unwrap(),
+        actor: None,
+        action: "interview.delete",
+        scope: RemovalScope::Interview(interview_of_2.parse().unwrap()),
+        now: chrono::Utc::now(),
+    };
+    let store = &server.store;
+    // What each found: `None`, no contact; else how many interviews it removed.
+    let opening = |req: OpeningRemoval| {
+        Box::pin(async move {
+            let found = store.remove_from_opening(&req).await.unwrap();
+            found.map(|(_, report)| report.interviews.len())
+        })
+            as std::pin::Pin<Box<dyn std::future::Future<Output = Option<usize>> + Send + '_>>
     };
     // The first is written alone; the rest queue behind it and go as one batch.
-    let asks = [
-        ask(&acme.id, on_job(0)),
-        ask(&acme.id, on_job(1)),
-        ask(
+    let asks = vec![
+        opening(from(&acme.id, 0, email(0))),
+        opening(from(&acme.id, 1, phone(1))),
+        Box::pin(async {
+            Some(
+                store
+                    .remove_interviews(&delete)
+                    .await
+                    .unwrap()
+                    .interviews
+                    .len(),
+            )
+        }),
+        opening(from(&acme.id, 2, id(2))),
+        opening(from(&other.id, 3, email(3))),
+        opening(from(&other.id, 3, id(3))),
+        opening(from(&acme.id, 3, email(3))),
+        opening(from(&acme.id, 4, id(4))),
+        opening(from(&acme.id, 4, email(4))),
+        opening(from(
             &acme.id,
-            RemovalScope::Interview(interview_of_2.parse().unwrap()),
-        ),
-        ask(&acme.id, on_job(2)),
-        ask(&other.id, on_job(3)),
-        ask(&acme.id, on_job(3)),
-        ask(&acme.id, on_job(4)),
-        ask(&acme.id, on_job(4)),
-        ask(&acme.id, on_job(5)),
+            5,
+            ContactKey::Email(Email::parse("nobody@example.com").unwrap()),
+        )),
+        opening(from(&acme.id, 5, phone(5))),
     ];
-    let reports =
-        futures_util::future::join_all(asks.iter().map(|r| server.store.remove_interviews(r)))
-            .await;
-    let removed: Vec<usize> = reports
-        .into_iter()
-        .map(|r| r.unwrap().interviews.len())
-        .collect();
-    assert_eq!(removed, [1, 1, 1, 0, 0, 1, 1, 0, 1]);
+    let removed = futures_util::future::join_all(asks).await;
+    assert_eq!(
+        removed,
+        [
+            Some(1),
+            Some(1),
+            Some(1),
+            Some(0),
+            None,
+            None,
+            Some(1),
+            Some(1),
+            Some(0),
+            None,
+            Some(1)
+        ]
+    );
     for (n, (op, contact)) in pairs.iter().enumerate() {
         assert_eq!(interviews_of(&c, contact).await, 0, "contact {n}");
         let links = c

@@ -39,7 +39,7 @@ pub(super) fn group() -> RemovalGroup {
 async fn write_batch(store: PgStore, batch: Vec<Pending>) {
     let (removals, revokes): (Vec<_>, Vec<_>) = batch
         .into_iter()
-        .partition(|pending| matches!(pending.job, Job::Remove(_)));
+        .partition(|pending| !matches!(pending.job, Job::Revoke(..)));
     if !removals.is_empty() {
         let written = match removals.len() {
             1 => None,

@@ -13,10 +13,11 @@ use crate::store::events::kinds;
 use crate::store::idempotency::number_ref;
 use crate::store::removal::{self, RemovalReport, RemovalRequest, RemovalScope};
 use crate::store::rows::{AttemptRow, InterviewRow, attempt_cols, interview_cols, to_json};
-use crate::store::{StoreError, StoreResult};
+use crate::store::{ContactKey, StoreError, StoreResult};
 use interviewd_domain::model::{CallAttempt, Interview};
 use interviewd_domain::removal::plan_deletion;
 use interviewd_domain::time::to_millis;
+use interviewd_domain::{CandidateId, CompanyId};
 use std::collections::HashMap;
 use uuid::Uuid;
 
@@ -34,6 +35,16 @@ struct OnJobs {
     jobs: Vec<Uuid>,
 }
 
+/// Where a job of the batch finds its answer.
+enum Slot {
+    /// A removal: its report is the `n`th.
+    Removal(usize),
+    /// A removal from an opening whose key named no contact.
+    NoContact,
+    /// A removal from an opening, of this contact: its report is the `n`th.
+    FromOpening(CandidateId, usize),
+}
+
 /// The removals of `batch` in one transaction; each one's outcome, in order. The queue rows
 /// and `interview.deleted` events written take the first request's time: a batch's requests
 /// arrive within milliseconds of each other.
@@ -41,13 +52,37 @@ pub(super) async fn write_together(
     store: &PgStore,
     batch: &[Pending],
 ) -> StoreResult<Vec<Outcome>> {
+    // A generic plan for each statement, made once per connection: a statement over an array
+    // of ids is otherwise planned again at every call (the server prefers custom plans for
+    // it), and planning the removal statement cost as much as running it.
+    let mut tx = store
+        .pool
+        .begin_with("BEGIN; SET LOCAL plan_cache_mode = force_generic_plan")
+        .await?;
+    let contacts = contacts(&mut tx, batch).await?;
     let mut requests = Vec::with_capacity(batch.len());
+    let mut slots = Vec::with_capacity(batch.len());
+    for (pending, contact) in batch.iter().zip(contacts) {
+        let (req, slot) = match (&pending.job, contact) {
+            (Job::Remove(req), _) => (req.clone(), Slot::Removal(requests.len())),
+            (Job::RemoveFromOpening(_), None) => {
+                slots.push(Slot::NoContact);
+                continue;
+            }
+            (Job::RemoveFromOpening(req), Some(candidate)) => (
+                req.of(candidate),
+                Slot::FromOpening(candidate, requests.len()),
+            ),
+            (Job::Revoke(..), _) => {
+                return Err(StoreError::Internal("a revoke among removals".into()));
+            }
+        };
+        requests.push(req);
+        slots.push(slot);
+    }
     let mut ids = Vec::new();
     let mut on_jobs = OnJobs::default();
-    for pending in batch {
-        let Job::Remove(req) = &pending.job else {
-            return Err(StoreError::Internal("a revoke among removals".into()));
-        };
+    for req in &requests {
         match req.scope {
             RemovalScope::Interview(id) => ids.push(id.uuid()),
             RemovalScope::CandidateOnJob { candidate, job } => {
@@ -57,16 +92,7 @@ pub(super) async fn write_together(
             }
             _ => return Err(StoreError::Internal("a wider removal in a batch".into())),
         }
-        requests.push(req);
     }
-
-    // A generic plan for each statement, made once per connection: a statement over an array
-    // of ids is otherwise planned again at every call (the server prefers custom plans for
-    // it), and planning the removal statement cost as much as running it.
-    let mut tx = store
-        .pool
-        .begin_with("BEGIN; SET LOCAL plan_cache_mode = force_generic_plan")
-        .await?;
     if !on_jobs.candidates.is_empty() {
         ids.extend(on_the_jobs(&mut tx, &on_jobs).await?);
     }
@@ -111,7 +137,7 @@ pub(super) async fn write_together(
     }
     if deletions.is_empty() {
         // Nothing to remove: nothing written, every request answered 404 by its caller.
-        return Ok(reports.into_iter().map(Outcome::Removed).collect());
+        return Ok(answers(slots, reports));
     }
     let dropped = delete(&mut tx, &deletions, requests[0].now).await?;
     for (n, deletion) in &deletions {
@@ -123,7 +149,102 @@ pub(super) async fn write_together(
     finish(&mut tx, &requests, &deletions, &mut reports).await?;
     store.faults.check(BEFORE_COMMIT)?;
     tx.commit().await?;
-    Ok(reports.into_iter().map(Outcome::Removed).collect())
+    Ok(answers(slots, reports))
+}
+
+/// Each job's outcome, in the batch's order.
+fn answers(slots: Vec<Slot>, reports: Vec<RemovalReport>) -> Vec<Outcome> {
+    let mut reports: Vec<Option<RemovalReport>> = reports.into_iter().map(Some).collect();
+    let mut take = |n: usize| reports[n].take().unwrap_or_default();
+    slots
+        .into_iter()
+        .map(|slot| match slot {
+            Slot::Removal(n) => Outcome::Removed(take(n)),
+            Slot::NoContact => Outcome::FromOpening(None),
+            Slot::FromOpening(candidate, n) => Outcome::FromOpening(Some((candidate, take(n)))),
+        })
+        .collect()
+}
+
+/// The contacts the batch's removals from openings name, in one statement, each resolved as
+/// `sql::candidates::find_id` resolves one: the company's live candidate with that id,
+/// external id, e-mail address or phone number. `None` for the other jobs.
+async fn contacts(
+    tx: &mut sqlx::PgConnection,
+    batch: &[Pending],
+) -> StoreResult<Vec<Option<CandidateId>>> {
+    /// The keys of one kind, a column each, with the job's place in the batch.
+    #[derive(Default)]
+    struct Keys<T> {
+        companies: Vec<Uuid>,
+        values: Vec<T>,
+        at: Vec<i32>,
+    }
+    impl<T> Keys<T> {
+        fn push(&mut self, company: CompanyId, value: T, at: usize) -> StoreResult<()> {
+            self.companies.push(company.uuid());
+            self.values.push(value);
+            self.at
+                .push(i32::try_from(at).map_err(|e| StoreError::Internal(e.to_string()))?);
+            Ok(())
+        }
+    }
+    let mut found = vec![None; batch.len()];
+    let (mut ids, mut ext_ids) = (Keys::<Uuid>::default(), Keys::<&str>::default());
+    let (mut emails, mut phones) = (Keys::<&str>::default(), Keys::<&str>::default());
+    for (n, pending) in batch.iter().enumerate() {
+        let Job::RemoveFromOpening(req) = &pending.job else {
+            continue;
+        };
+        match &req.contact {
+            ContactKey::Id(id) => ids.push(req.company, id.uuid(), n)?,
+            ContactKey::ExtId(v) => ext_ids.push(req.company, v.as_str(), n)?,
+            ContactKey::Email(v) => emails.push(req.company, v.as_str(), n)?,
+            ContactKey::Phone(v) => phones.push(req.company, v.as_str(), n)?,
+        }
+    }
+    if [
+        ids.at.len(),
+        ext_ids.at.len(),
+        emails.at.len(),
+        phones.at.len(),
+    ] == [0; 4]
+    {
+        return Ok(found);
+    }
+    let rows: Vec<(i32, Uuid)> = sqlx::query_as(
+        "SELECT k.n, c.id FROM unnest($1::uuid[], $2::uuid[], $3::int4[]) AS k (company_id, v, n) \
+         JOIN candidates c ON c.id = k.v AND c.company_id = k.company_id AND c.deleted_at IS NULL \
+         UNION ALL \
+         SELECT k.n, c.id FROM unnest($4::uuid[], $5::text[], $6::int4[]) AS k (company_id, v, n) \
+         JOIN candidates c ON c.company_id = k.company_id AND c.ext_id = k.v AND c.deleted_at IS NULL \
+         UNION ALL \
+         SELECT k.n, c.id FROM unnest($7::uuid[], $8::text[], $9::int4[]) AS k (company_id, v, n) \
+         JOIN candidates c ON c.company_id = k.company_id AND c.email = k.v AND c.deleted_at IS NULL \
+         UNION ALL \
+         SELECT k.n, c.id FROM unnest($10::uuid[], $11::text[], $12::int4[]) AS k (company_id, v, n) \
+         JOIN candidates c ON c.company_id = k.company_id AND c.phone = k.v AND c.deleted_at IS NULL",
+    )
+    .bind(&ids.companies)
+    .bind(&ids.values)
+    .bind(&ids.at)
+    .bind(&ext_ids.companies)
+    .bind(&ext_ids.values)
+    .bind(&ext_ids.at)
+    .bind(&emails.companies)
+    .bind(&emails.values)
+    .bind(&emails.at)
+    .bind(&phones.companies)
+    .bind(&phones.values)
+    .bind(&phones.at)
+    .fetch_all(&mut *tx)
+    .await?;
+    for (n, id) in rows {
+        if let Some(slot) = usize::try_from(n).ok().and_then(|n| found.get_mut(n)) {
+            slot.get_or_insert(CandidateId::from(id));
+        }
+    }
+    Ok(found)
 }
 
 /// Locks the contacts of `on_jobs` (as `sql::removal::lock_anchor` locks one: no interview
@@ -280,7 +401,7 @@ macro_rules! forget_and_audit {
 /// record (its id set in its report).
 async fn finish(
     tx: &mut sqlx::PgConnection,
-    requests: &[&RemovalRequest],
+    requests: &[RemovalRequest],
     deletions: &[(usize, Deletion)],
     reports: &mut [RemovalReport],
 ) -> StoreResult<()> {

@@ -34,7 +34,9 @@ pub(super) async fn write_together(
     for pending in batch {
         match &pending.job {
             Job::Revoke(req, notice) => requests.push((req, *notice)),
-            Job::Remove(_) => return Err(StoreError::Internal("a removal among revokes".into())),
+            Job::Remove(_) | Job::RemoveFromOpening(_) => {
+                return Err(StoreError::Internal("a removal among revokes".into()));
+            }
         }
     }
     let companies: Vec<Uuid> = requests.iter().map(|(r, _)| r.company.uuid()).collect();

@@ -247,8 +247,8 @@ pub async fn counts(
 
 /// The id of the live candidate `key` names in the company, without reading the rest (what
 /// a removal needs to name its contact).
-pub async fn find_id(
-    pool: &Pool,
+pub async fn find_id<'e>(
+    on: impl sqlx::Executor<'e, Database = Db>,
     company: CompanyId,
     key: &ContactKey,
 ) -> StoreResult<Option<CandidateId>> {
@@ -259,7 +259,7 @@ pub async fn find_id(
             )
             .bind(id.uuid())
             .bind(company.uuid())
-            .fetch_optional(pool)
+            .fetch_optional(on)
             .await?;
             return Ok(id.map(CandidateId::from));
         }
@@ -279,7 +279,7 @@ pub async fn find_id(
     let id: Option<Uuid> = sqlx::query_scalar(sql)
         .bind(company.uuid())
         .bind(value)
-        .fetch_optional(pool)
+        .fetch_optional(on)
         .await?;
     Ok(id.map(CandidateId::from))
 }

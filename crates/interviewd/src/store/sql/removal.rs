@@ -10,13 +10,14 @@
 
 use super::Conn;
 use super::DbStore;
+use super::candidates;
 use super::interviews::lock_with_attempts;
 use crate::store::carrier::ERASE_CALL;
 use crate::store::events::kinds;
 use crate::store::idempotency::{email_ref, number_ref, phone_ref};
 use crate::store::removal::{
-    self, RemovalReport, RemovalRequest, RemovalScope, RenderNotice, RevocationRecipient,
-    RevokeOutcome, RevokeRequest, Takes,
+    self, OpeningOutcome, OpeningRemoval, RemovalReport, RemovalRequest, RemovalScope,
+    RenderNotice, RevocationRecipient, RevokeOutcome, RevokeRequest, Takes,
 };
 use crate::store::rows::to_json;
 use crate::store::rows::{CandidateRow, InterviewRow, candidate_cols, interview_cols};
@@ -290,8 +291,26 @@ pub async fn remove(store: &DbStore, req: &RemovalRequest) -> StoreResult<Remova
     }
     match group.run(store, Job::Remove(req.clone())).await? {
         Outcome::Removed(report) => Ok(report),
-        Outcome::Revoked(_) => Err(StoreError::Internal(
-            "a removal answered as a revoke".into(),
+        _ => Err(StoreError::Internal(
+            "a removal answered as another job".into(),
+        )),
+    }
+}
+
+/// An Alpharun removal from an opening: always through the store's [`RemovalGroup`], which
+/// resolves its contact in the batch's transaction.
+pub async fn remove_from_opening(
+    store: &DbStore,
+    req: &OpeningRemoval,
+) -> StoreResult<OpeningOutcome> {
+    let group = store.removal_group();
+    match group
+        .run(store, Job::RemoveFromOpening(req.clone()))
+        .await?
+    {
+        Outcome::FromOpening(outcome) => Ok(outcome),
+        _ => Err(StoreError::Internal(
+            "a removal from an opening answered as another job".into(),
         )),
     }
 }
@@ -349,12 +368,14 @@ pub type BatchWriter =
 /// What a batch writes.
 pub(crate) enum Job {
     Remove(RemovalRequest),
+    RemoveFromOpening(OpeningRemoval),
     Revoke(RevokeRequest, Option<RenderNotice>),
 }
 
 /// What it answers.
 pub(crate) enum Outcome {
     Removed(RemovalReport),
+    FromOpening(OpeningOutcome),
     Revoked(RevokeOutcome),
 }
 
@@ -486,7 +507,7 @@ async fn write(
         match written {
             Ok((outcome, keep)) => {
                 let point = match job {
-                    Job::Remove(_) => BEFORE_COMMIT,
+                    Job::Remove(_) | Job::RemoveFromOpening(_) => BEFORE_COMMIT,
                     Job::Revoke(..) => REVOKE_BEFORE_COMMIT,
                 };
                 if keep && !points.contains(&point) {
@@ -542,6 +563,17 @@ async fn write_job(tx: &mut Conn, store: &DbStore, job: &Job) -> StoreResult<(Ou
         Job::Remove(req) => remove_in(tx, store, req)
             .await
             .map(|done| (Outcome::Removed(done.report), done.keep)),
+        Job::RemoveFromOpening(req) => {
+            let Some(candidate) = candidates::find_id(&mut *tx, req.company, &req.contact).await?
+            else {
+                return Ok((Outcome::FromOpening(None), false));
+            };
+            let done = remove_in(tx, store, &req.of(candidate)).await?;
+            Ok((
+                Outcome::FromOpening(Some((candidate, done.report))),
+                done.keep,
+            ))
+        }
         Job::Revoke(req, notice) => revoke_in(tx, store, req, *notice)
             .await
             .map(|(outcome, keep)| (Outcome::Revoked(outcome), keep)),
@@ -671,8 +703,8 @@ pub async fn revoke(
     let job = Job::Revoke(req.clone(), notice);
     match store.removal_group().run(store, job).await? {
         Outcome::Revoked(outcome) => Ok(outcome),
-        Outcome::Removed(_) => Err(StoreError::Internal(
-            "a revoke answered as a removal".into(),
+        _ => Err(StoreError::Internal(
+            "a revoke answered as another job".into(),
         )),
     }
 }

@@ -53,6 +53,26 @@ impl Store for DbStore {
         Ok(report)
     }
 
+    async fn remove_from_opening(
+        &self,
+        req: &crate::store::removal::OpeningRemoval,
+    ) -> StoreResult<crate::store::removal::OpeningOutcome> {
+        // As `remove_interviews`: it runs again when it lost a race.
+        let outcome = retrying_when(
+            "removal from an opening",
+            |e| e.is_contention() || matches!(e, StoreError::Gone(_)),
+            || removal::remove_from_opening(self, req),
+        )
+        .await?;
+        if outcome
+            .as_ref()
+            .is_some_and(|(_, report)| !report.interviews.is_empty())
+        {
+            self.erased();
+        }
+        Ok(outcome)
+    }
+
     async fn revoke_invite(
         &self,
         req: &crate::store::removal::RevokeRequest,

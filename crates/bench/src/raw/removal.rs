@@ -31,10 +31,10 @@ pub(super) async fn delete(
     Ok(())
 }
 
-/// `DELETE /api/v1/job-openings/{job}/interviews` `{"email"}`: the contact's id by e-mail
-/// (`candidates.rs` `find_id`), then the removal transaction with the scope's own statements
-/// (the job link, `candidate.removed_from_job`). The server reads the opening only when the
-/// removal fails.
+/// `DELETE /api/v1/job-openings/{job}/interviews` `{"email"}`: the removal transaction, which
+/// first finds the contact's id by e-mail (`candidates.rs` `find_id`, as the server's single
+/// path does), then runs the scope's own statements (the job link,
+/// `candidate.removed_from_job`). The server reads the opening only when the removal fails.
 pub(super) async fn alpharun_remove(
     c: &mut Conn,
     pool: &sqlx::Pool<Db>,
@@ -42,6 +42,7 @@ pub(super) async fn alpharun_remove(
     email: &str,
     t: &mut Timer,
 ) -> Result<(), String> {
+    let mut tx = write_tx(c, pool, t).await?;
     let contact: Uuid = step!(
         t,
         "SELECT candidates (id by e-mail)",
@@ -50,10 +51,9 @@ pub(super) async fn alpharun_remove(
         )
         .bind(ctx.company)
         .bind(email)
-        .fetch_optional(&mut *c)
+        .fetch_optional(&mut *tx)
     )
     .ok_or("no such contact")?;
-    let mut tx = write_tx(c, pool, t).await?;
     let targets: Vec<Uuid> = step!(
         t,
         "SELECT interviews (targets)",

@@ -106,7 +106,8 @@ async fn listen(
     stop: CancellationToken,
     keys: &KeyCache,
 ) {
-    let mut backoff = Duration::from_millis(100);
+    const FIRST_BACKOFF: Duration = Duration::from_millis(100);
+    let mut backoff = FIRST_BACKOFF;
     while !pool.is_closed() {
         let outcome = tokio::select! {
             () = stop.cancelled() => Ok(Ended::Stopped),
@@ -115,7 +116,11 @@ async fn listen(
         keys.listening(false);
         match outcome {
             Ok(Ended::Stopped) | Err(sqlx::Error::PoolClosed) => return,
-            Ok(Ended::Lost) => tracing::warn!("the wake-up connection was lost; listening again"),
+            Ok(Ended::Lost) => {
+                // It had been listening: a new loss starts the backoff again.
+                tracing::warn!("the wake-up connection was lost; listening again");
+                backoff = FIRST_BACKOFF;
+            }
             Err(e) => tracing::warn!(error = %e, "listening for wake-ups failed; retrying"),
         }
         tokio::time::sleep(backoff).await;
@@ -128,7 +133,7 @@ async fn listen(
 enum Ended {
     /// The store was dropped.
     Stopped,
-    /// The connection was lost: notifications may have been missed.
+    /// The connection was lost after it listened: notifications may have been missed.
     Lost,
 }
 
@@ -145,9 +150,14 @@ async fn listen_once(
     // Whatever was announced while nobody listened is found now.
     let _ = sender.send(WakeUp::All);
     loop {
-        // `None`: the connection was lost. The listener would listen again on the next call,
-        // but the key cache must not be trusted until then, so a fresh connection is made.
-        let Some(notification) = listener.try_recv().await? else {
+        // `None` or an error: the connection was lost. The listener would listen again on the
+        // next call, but the key cache must not be trusted until then, so a fresh connection
+        // is made.
+        let received = listener.try_recv().await.unwrap_or_else(|error| {
+            tracing::warn!(%error, "receiving wake-ups failed");
+            None
+        });
+        let Some(notification) = received else {
             let _ = sender.send(WakeUp::All);
             return Ok(Ended::Lost);
         };

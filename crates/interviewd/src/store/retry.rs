@@ -17,6 +17,22 @@ pub const MAX_TRIES: u32 = 6;
 /// First backoff; it doubles per try (10, 20, 40, 80, 160 ms: under a third of a second in all).
 const FIRST_BACKOFF: Duration = Duration::from_millis(10);
 
+/// [`retrying_when`] for a removal or a revoke, which must complete: it runs again when it
+/// lost a race (a deadlock, a row that appeared under what it deletes between its read and its
+/// delete, or a shared transaction that did not commit, [`StoreError::Gone`]).
+pub async fn retrying_removal<T, F, Fut>(what: &'static str, transaction: F) -> StoreResult<T>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = StoreResult<T>>,
+{
+    retrying_when(
+        what,
+        |e| e.is_contention() || matches!(e, StoreError::Gone(_)),
+        transaction,
+    )
+    .await
+}
+
 /// Runs `transaction` until it succeeds, fails for another reason than `retry_on` accepts,
 /// or has been tried [`MAX_TRIES`] times.
 pub async fn retrying_when<T, F, Fut>(

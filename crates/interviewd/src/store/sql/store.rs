@@ -1,9 +1,8 @@
 //! [`Store`] on either backend: each operation delegates to the shared statement modules.
 
 use super::{DbStore, MIGRATOR, candidates, catalog, interviews, removal, tenants};
-use crate::store::StoreError;
 use crate::store::removal::RemovalScope;
-use crate::store::retry::{retrying, retrying_when};
+use crate::store::retry::{retrying, retrying_removal};
 use crate::store::{
     CandidateCounts, CandidateFilter, CompanyScope, ContactKey, Created, InterviewDetail,
     InterviewFilter, JobFilter, NewInterview, Page, ResourceKind, Store, StoreResult, WakeUp,
@@ -39,14 +38,7 @@ impl Store for DbStore {
         &self,
         req: &crate::store::removal::RemovalRequest,
     ) -> StoreResult<crate::store::removal::RemovalReport> {
-        // A removal must complete: it runs again when it lost a race (a deadlock, or a row
-        // that appeared under what it deletes between its read and its delete).
-        let report = retrying_when(
-            "removal",
-            |e| e.is_contention() || matches!(e, StoreError::Gone(_)),
-            || removal::remove(self, req),
-        )
-        .await?;
+        let report = retrying_removal("removal", || removal::remove(self, req)).await?;
         if !report.interviews.is_empty() || matches!(req.scope, RemovalScope::Candidate(_)) {
             self.erased();
         }
@@ -57,12 +49,9 @@ impl Store for DbStore {
         &self,
         req: &crate::store::removal::OpeningRemoval,
     ) -> StoreResult<crate::store::removal::OpeningOutcome> {
-        // As `remove_interviews`: it runs again when it lost a race.
-        let outcome = retrying_when(
-            "removal from an opening",
-            |e| e.is_contention() || matches!(e, StoreError::Gone(_)),
-            || removal::remove_from_opening(self, req),
-        )
+        let outcome = retrying_removal("removal from an opening", || {
+            removal::remove_from_opening(self, req)
+        })
         .await?;
         if outcome
             .as_ref()
@@ -78,13 +67,7 @@ impl Store for DbStore {
         req: &crate::store::removal::RevokeRequest,
         notice: Option<crate::store::removal::RenderNotice>,
     ) -> StoreResult<crate::store::removal::RevokeOutcome> {
-        // As a removal, it runs again when its shared transaction (SQLite) did not commit.
-        retrying_when(
-            "revoke",
-            |e| e.is_contention() || matches!(e, StoreError::Gone(_)),
-            || removal::revoke(self, req, notice),
-        )
-        .await
+        retrying_removal("revoke", || removal::revoke(self, req, notice)).await
     }
 
     fn wake_ups(&self) -> Option<tokio::sync::broadcast::Receiver<WakeUp>> {
